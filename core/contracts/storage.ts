@@ -141,6 +141,14 @@ export interface StorageCapabilities {
   readonly segmented?: boolean;
 }
 
+/** Per-partition settings an adapter may honour (those that segment their logs do). */
+export interface PartitionLogOptions {
+  /** Roll to a new segment when the active one would exceed this size (Kafka's segment.bytes). */
+  readonly segmentBytes?: number;
+  /** Roll to a new segment when the active one is older than this (Kafka's segment.ms). */
+  readonly segmentMs?: number;
+}
+
 /** Identifies a partition. */
 export interface PartitionRef {
   readonly topic: string;
@@ -152,8 +160,11 @@ export interface Storage extends Plugin {
   readonly supports: StorageCapabilities;
   /** Opens (creates when missing) the storage; must be called before anything else. */
   open(): Promise<void>;
-  /** Opens or creates a partition's log (the same object while it stays open). */
-  openPartition(topic: string, partition: number): Promise<PartitionLog>;
+  /**
+   * Opens or creates a partition's log (the same object while it stays open),
+   * recovering it first when the adapter is durable (see `PartitionLog.recovery`).
+   */
+  openPartition(topic: string, partition: number, options?: PartitionLogOptions): Promise<PartitionLog>;
   /** Every partition that has a log, opened or not. */
   listPartitions(): Promise<PartitionRef[]>;
   /** Deletes a partition's log and its data. */
