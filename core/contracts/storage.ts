@@ -92,22 +92,36 @@ export interface PartitionLog {
   endOffset(): number;
   /** Bytes of batch data held. */
   sizeBytes(): number;
-  /** Appends one whole RecordBatch (bytes as received, base offset already assigned). */
+  /**
+   * Appends one whole RecordBatch (bytes as received, base offset already assigned).
+   * The caller hands the bytes over: it must not modify them afterwards, so an adapter
+   * may keep them without copying (copying only to avoid pinning a larger buffer).
+   */
   append(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void>;
   /**
-   * Reads whole batches starting with the one that contains `offset`, up to `maxBytes`.
-   * An `offset` at `endOffset()` gives an empty result; outside
-   * `[startOffset(), endOffset()]` it is an `OFFSET_OUT_OF_RANGE` error.
+   * Reads whole batches starting with the one that contains `offset` (the next one when
+   * `offset` falls in a gap), then every following batch while the total stays within
+   * `maxBytes`. An `offset` at `endOffset()` gives an empty result; outside
+   * `[startOffset(), endOffset()]` it is an `OFFSET_OUT_OF_RANGE` error. The chunks may
+   * share memory with the stored data: callers must not modify them.
    */
   read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult>;
-  /** Drops everything at and after `offset` (replica divergence). */
+  /**
+   * Drops everything at and after `offset` (replica divergence): a batch holding `offset`
+   * goes whole. At or past `endOffset()` it does nothing.
+   */
   truncateTo(offset: number): Promise<void>;
   /**
    * Drops whole batches that end before `offset` (retention). An adapter may keep more,
-   * up to its segment boundary; returns the real new log start offset.
+   * up to its segment boundary; returns the real new log start offset (≤ `offset`).
+   * `trimBefore(endOffset())` empties the log (start = end, as Kafka's retention may delete
+   * the active segment); an `offset` past `endOffset()` is `OFFSET_OUT_OF_RANGE`.
    */
   trimBefore(offset: number): Promise<number>;
-  /** First offset whose batch max timestamp is ≥ `timestamp`, or null when none is. */
+  /**
+   * Base offset (never below the start) of the first batch, in offset order, whose max
+   * timestamp is ≥ `timestamp`, or null when none is.
+   */
   offsetForTimestamp(timestamp: number): Promise<number | null>;
   /** The deletable units, oldest first, for the core's retention policy. */
   segments(): readonly SegmentInfo[];
