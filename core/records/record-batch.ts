@@ -1,0 +1,268 @@
+/**
+ * Encode and decode Kafka RecordBatch v2 (magic 2), every header field included.
+ *
+ * Uncompressed batches have a synchronous fast path (`encodeBatchSync`,
+ * `decodeBatchSync`): sizes are computed first and the output is one allocation;
+ * decoded keys and values are views into the input. Compressed batches go through the
+ * Compressor that the registry holds for the codec id, which is asynchronous
+ * (`encodeBatch`, `decodeBatch` handle both cases).
+ *
+ * Layout (big-endian): baseOffset int64 | batchLength int32 | partitionLeaderEpoch
+ * int32 | magic int8 | crc uint32 | attributes int16 | lastOffsetDelta int32 |
+ * baseTimestamp int64 | maxTimestamp int64 | producerId int64 | producerEpoch int16 |
+ * baseSequence int32 | recordCount int32 | records. The CRC32C covers attributes to end.
+ */
+import type { Compressor } from '../contracts/compressor.ts';
+import { TributaryError, kafkaError } from '../errors.ts';
+import {
+  BATCH_HEADER_SIZE,
+  BATCH_LOG_OVERHEAD,
+  BatchAttributes,
+  BatchField,
+  computeBatchCrc,
+  readBatchHeader,
+  verifyBatchCrc,
+  type BatchHeader,
+} from './batch-header.ts';
+import { measureRecords, readRecords, writeRecords } from './record-codec.ts';
+import type { DecodedRecord, RecordInput } from './record.ts';
+import { writeInt16BE, writeInt32BE, writeInt64BE } from './varint.ts';
+
+/** How the timestamps of a batch were set: by the producer, or by the broker on append. */
+export type TimestampType = 'create-time' | 'log-append-time';
+
+/** What finds a Compressor by Kafka codec id; a `Registry` is one. */
+export interface CodecSource {
+  compressorForCodec(codec: number): Compressor;
+}
+
+/** Everything needed to encode one batch. Only `records` is required. */
+export interface BatchInput {
+  /** The records, in offset order. */
+  readonly records: readonly RecordInput[];
+  /** Offset of the first record (default 0; the broker rewrites it on append). */
+  readonly baseOffset?: number;
+  /** Leader epoch stamped by the broker (default -1, as producers send). */
+  readonly partitionLeaderEpoch?: number;
+  /** Kafka codec id: 0 none (default), 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
+  readonly compression?: number;
+  /** Default `create-time`. */
+  readonly timestampType?: TimestampType;
+  /** Part of a transaction (default false). */
+  readonly transactional?: boolean;
+  /** Holds control records — transaction markers (default false). */
+  readonly control?: boolean;
+  /** Producer id for idempotence/transactions (default -1: none). */
+  readonly producerId?: number;
+  /** Producer epoch (default -1). */
+  readonly producerEpoch?: number;
+  /** Sequence of the first record (default -1: none). */
+  readonly baseSequence?: number;
+  /** Default: the first record's timestamp (-1 for an empty batch). */
+  readonly baseTimestamp?: number;
+  /** Default: the largest record timestamp (-1 for an empty batch). */
+  readonly maxTimestamp?: number;
+  /** Default: the last record's offset delta (0 for an empty batch). */
+  readonly lastOffsetDelta?: number;
+  /** Timestamp for records that have none (default `Date.now()`, read once per batch). */
+  readonly now?: number;
+}
+
+/** A decoded batch: its header fields, its attributes spelled out, and its records. */
+export interface DecodedBatch extends BatchHeader {
+  /** Codec id from the attributes (0 none … 4 zstd). */
+  readonly compression: number;
+  readonly timestampType: TimestampType;
+  readonly transactional: boolean;
+  /** A control batch holds transaction markers, not application records; consumers skip it. */
+  readonly control: boolean;
+  /** Bytes the batch takes in its buffer (`batchLength + 12`). */
+  readonly sizeInBytes: number;
+  readonly records: DecodedRecord[];
+}
+
+/** Options for decoding. */
+export interface DecodeBatchOptions {
+  /** Where compressed batches find their Compressor (required for compressed batches). */
+  readonly registry?: CodecSource;
+  /** Check the CRC32C (default true; a broker that already checked may skip it). */
+  readonly verifyCrc?: boolean;
+}
+
+/** Largest encoded batch: its length field is an int32. */
+const MAX_BATCH_BYTES = 0x7fffffff;
+
+interface Layout {
+  readonly now: number;
+  readonly baseTimestamp: number;
+  readonly maxTimestamp: number;
+  readonly lastOffsetDelta: number;
+  readonly attributes: number;
+}
+
+function layoutOf(input: BatchInput, codec: number): Layout {
+  const records = input.records;
+  if (!Array.isArray(records)) throw new TributaryError('ERR_INVALID_RECORD', 'A batch needs a records array');
+  if ((codec | 0) !== codec || codec < 0 || codec > BatchAttributes.compressionMask) {
+    throw new TributaryError('ERR_UNKNOWN_CODEC', `Compression codec ${codec} is not a codec id`, { details: { codec } });
+  }
+  const now = input.now ?? Date.now();
+  const n = records.length;
+  let baseTimestamp = -1;
+  let maxTimestamp = -1;
+  if (n > 0) {
+    baseTimestamp = records[0]!.timestamp ?? now;
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const t = records[i]!.timestamp ?? now;
+      if (t > max) max = t;
+    }
+    maxTimestamp = max;
+  }
+  baseTimestamp = input.baseTimestamp ?? baseTimestamp;
+  maxTimestamp = input.maxTimestamp ?? maxTimestamp;
+  const lastOffsetDelta = input.lastOffsetDelta ?? (n === 0 ? 0 : (records[n - 1]!.offsetDelta ?? n - 1));
+  const attributes =
+    codec |
+    (input.timestampType === 'log-append-time' ? BatchAttributes.timestampTypeLogAppend : 0) |
+    (input.transactional ? BatchAttributes.transactional : 0) |
+    (input.control ? BatchAttributes.control : 0);
+  return { now, baseTimestamp, maxTimestamp, lastOffsetDelta, attributes };
+}
+
+function checkSize(bytes: number): void {
+  if (bytes > MAX_BATCH_BYTES) throw kafkaError(10, `A batch of ${bytes} bytes exceeds the int32 length field`);
+}
+
+/** Fills the 61-byte header of a batch of `size` bytes at 0 and stamps the CRC. */
+function finishBatch(out: Uint8Array, input: BatchInput, layout: Layout, recordCount: number): Uint8Array {
+  const size = out.length;
+  writeInt64BE(out, BatchField.baseOffset, input.baseOffset ?? 0);
+  writeInt32BE(out, BatchField.batchLength, size - BATCH_LOG_OVERHEAD);
+  writeInt32BE(out, BatchField.partitionLeaderEpoch, input.partitionLeaderEpoch ?? -1);
+  out[BatchField.magic] = 2;
+  writeInt16BE(out, BatchField.attributes, layout.attributes);
+  writeInt32BE(out, BatchField.lastOffsetDelta, layout.lastOffsetDelta);
+  writeInt64BE(out, BatchField.baseTimestamp, layout.baseTimestamp);
+  writeInt64BE(out, BatchField.maxTimestamp, layout.maxTimestamp);
+  writeInt64BE(out, BatchField.producerId, input.producerId ?? -1);
+  writeInt16BE(out, BatchField.producerEpoch, input.producerEpoch ?? -1);
+  writeInt32BE(out, BatchField.baseSequence, input.baseSequence ?? -1);
+  writeInt32BE(out, BatchField.recordCount, recordCount);
+  writeInt32BE(out, BatchField.crc, computeBatchCrc(out, 0, size));
+  return out;
+}
+
+/**
+ * Encodes an uncompressed batch in one allocation. Throws `ERR_COMPRESSED_BATCH` when
+ * `input.compression` asks for a codec (use {@link encodeBatch}), `ERR_INVALID_RECORD`
+ * for malformed records, `ERR_INVALID_ARGUMENT` for a timestamp that is not a safe integer.
+ */
+export function encodeBatchSync(input: BatchInput): Uint8Array {
+  const codec = input.compression ?? 0;
+  if (codec !== 0) {
+    throw new TributaryError('ERR_COMPRESSED_BATCH', `Codec ${codec} compresses asynchronously: use encodeBatch`, { details: { codec } });
+  }
+  const layout = layoutOf(input, 0);
+  const records = input.records;
+  const recordsSize = measureRecords(records, layout.baseTimestamp, layout.now);
+  checkSize(BATCH_HEADER_SIZE + recordsSize);
+  const out = new Uint8Array(BATCH_HEADER_SIZE + recordsSize);
+  writeRecords(out, BATCH_HEADER_SIZE, records, layout.baseTimestamp, layout.now);
+  return finishBatch(out, input, layout, records.length);
+}
+
+/**
+ * Encodes a batch, compressing its records section with the registry's Compressor for
+ * `input.compression` when that is not 0. Uncompressed batches take the sync path.
+ */
+export async function encodeBatch(input: BatchInput, registry?: CodecSource): Promise<Uint8Array> {
+  const codec = input.compression ?? 0;
+  if (codec === 0) return encodeBatchSync(input);
+  const layout = layoutOf(input, codec);
+  const compressor = compressorFor(registry, codec);
+  const records = input.records;
+  // Measure and write back to back, before any await, so the shared size scratch holds.
+  const plain = new Uint8Array(measureRecords(records, layout.baseTimestamp, layout.now));
+  writeRecords(plain, 0, records, layout.baseTimestamp, layout.now);
+  const compressed = await compressor.compress(plain);
+  checkSize(BATCH_HEADER_SIZE + compressed.length);
+  const out = new Uint8Array(BATCH_HEADER_SIZE + compressed.length);
+  out.set(compressed, BATCH_HEADER_SIZE);
+  return finishBatch(out, input, layout, records.length);
+}
+
+function compressorFor(registry: CodecSource | undefined, codec: number): Compressor {
+  if (!registry) {
+    throw new TributaryError('ERR_UNKNOWN_CODEC', `Codec ${codec} needs a registry that holds its compressor`, { details: { codec } });
+  }
+  return registry.compressorForCodec(codec);
+}
+
+function decodedBatch(header: BatchHeader, records: DecodedRecord[]): DecodedBatch {
+  const a = header.attributes;
+  return {
+    ...header,
+    compression: a & BatchAttributes.compressionMask,
+    timestampType: a & BatchAttributes.timestampTypeLogAppend ? 'log-append-time' : 'create-time',
+    transactional: (a & BatchAttributes.transactional) !== 0,
+    control: (a & BatchAttributes.control) !== 0,
+    sizeInBytes: header.batchLength + BATCH_LOG_OVERHEAD,
+    records,
+  };
+}
+
+function contextOf(header: BatchHeader) {
+  return {
+    baseOffset: header.baseOffset,
+    baseTimestamp: header.baseTimestamp,
+    logAppendTimestamp: header.attributes & BatchAttributes.timestampTypeLogAppend ? header.maxTimestamp : null,
+    baseSequence: header.baseSequence,
+  };
+}
+
+function headerAt(bytes: Uint8Array, pos: number, options: DecodeBatchOptions | undefined): BatchHeader {
+  const header = readBatchHeader(bytes, pos);
+  if (options?.verifyCrc !== false) verifyBatchCrc(bytes, pos, header);
+  return header;
+}
+
+/**
+ * Decodes the uncompressed batch at `pos`. Throws `CORRUPT_MESSAGE` for any bound
+ * violation or a bad CRC, `UNSUPPORTED_FOR_MESSAGE_FORMAT` for a magic other than 2,
+ * and `ERR_COMPRESSED_BATCH` for a compressed batch (use {@link decodeBatch}).
+ */
+export function decodeBatchSync(bytes: Uint8Array, pos = 0, options?: DecodeBatchOptions): DecodedBatch {
+  const header = headerAt(bytes, pos, options);
+  const codec = header.attributes & BatchAttributes.compressionMask;
+  if (codec !== 0) {
+    throw new TributaryError('ERR_COMPRESSED_BATCH', `Codec ${codec} decompresses asynchronously: use decodeBatch`, { details: { codec } });
+  }
+  const end = pos + header.batchLength + BATCH_LOG_OVERHEAD;
+  return decodedBatch(header, readRecords(bytes, pos + BATCH_HEADER_SIZE, end, header.recordCount, contextOf(header)));
+}
+
+/**
+ * Decodes the batch at `pos`, decompressing through `options.registry` when the batch is
+ * compressed. Errors as {@link decodeBatchSync}; a decompression failure that is not
+ * already a TributaryError becomes `CORRUPT_MESSAGE`.
+ */
+export async function decodeBatch(bytes: Uint8Array, pos = 0, options?: DecodeBatchOptions): Promise<DecodedBatch> {
+  const header = headerAt(bytes, pos, options);
+  const codec = header.attributes & BatchAttributes.compressionMask;
+  const end = pos + header.batchLength + BATCH_LOG_OVERHEAD;
+  if (codec === 0) {
+    return decodedBatch(header, readRecords(bytes, pos + BATCH_HEADER_SIZE, end, header.recordCount, contextOf(header)));
+  }
+  if (header.recordCount < 0) throw kafkaError(2, `Negative record count ${header.recordCount}`);
+  if (header.recordCount === 0 && end === pos + BATCH_HEADER_SIZE) return decodedBatch(header, []);
+  const compressor = compressorFor(options?.registry, codec);
+  let plain: Uint8Array;
+  try {
+    plain = await compressor.decompress(bytes.subarray(pos + BATCH_HEADER_SIZE, end));
+  } catch (error) {
+    if (error instanceof TributaryError) throw error;
+    throw kafkaError(2, `Codec ${codec} could not decompress the batch at base offset ${header.baseOffset}`, { cause: error });
+  }
+  return decodedBatch(header, readRecords(plain, 0, plain.length, header.recordCount, contextOf(header)));
+}
