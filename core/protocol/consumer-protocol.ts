@@ -1,0 +1,99 @@
+/**
+ * The consumer group's embedded formats: the subscription a member sends in JoinGroup
+ * (protocol metadata) and the assignment the leader sends in SyncGroup. On the wire each
+ * is an int16 version followed by the fields of that version (never flexible).
+ * Readers accept newer versions than they know by reading the fields they know, as
+ * Kafka's clients do.
+ */
+import { compilePlan, readStruct, writeStruct } from './codec.ts';
+import { Reader } from './reader.ts';
+import { a, f, type DataSchema } from './schema.ts';
+import { Writer } from './writer.ts';
+
+/** ConsumerProtocolSubscription, versions 0–3. */
+export const consumerSubscriptionSchema: DataSchema = Object.freeze({
+  name: 'ConsumerProtocolSubscription',
+  minVersion: 0,
+  maxVersion: 3,
+  flexibleFrom: null,
+  fields: [
+    f('topics', '[]string', '0+'),
+    f('userData', 'bytes', '0+', { nullable: '0+' }),
+    a('ownedPartitions', '1+', [
+      f('topic', 'string', '1+'),
+      f('partitions', '[]int32', '1+'),
+    ]),
+    f('generationId', 'int32', '2+', { default: -1 }),
+    f('rackId', 'string', '3+', { nullable: '3+' }),
+  ],
+});
+
+/** ConsumerProtocolAssignment, versions 0–3. */
+export const consumerAssignmentSchema: DataSchema = Object.freeze({
+  name: 'ConsumerProtocolAssignment',
+  minVersion: 0,
+  maxVersion: 3,
+  flexibleFrom: null,
+  fields: [
+    a('assignedPartitions', '0+', [
+      f('topic', 'string', '0+'),
+      f('partitions', '[]int32', '0+'),
+    ]),
+    f('userData', 'bytes', '0+', { nullable: '0+' }),
+  ],
+});
+
+/** A decoded subscription. */
+export interface ConsumerSubscription {
+  version: number;
+  topics: string[];
+  userData: Uint8Array | null;
+  ownedPartitions: Array<{ topic: string; partitions: number[] }>;
+  generationId: number;
+  rackId: string | null;
+}
+
+/** A decoded assignment. */
+export interface ConsumerAssignment {
+  version: number;
+  assignedPartitions: Array<{ topic: string; partitions: number[] }>;
+  userData: Uint8Array | null;
+}
+
+function encodeData(schema: DataSchema, version: number, value: object): Uint8Array {
+  const v = Math.max(schema.minVersion, Math.min(version, schema.maxVersion));
+  const w = new Writer(128);
+  w.int16(v);
+  writeStruct(w, compilePlan(schema.fields, v, false), value as Record<string, unknown>);
+  return w.finishOne();
+}
+
+function decodeData(schema: DataSchema, bytes: Uint8Array): Record<string, any> {
+  const r = new Reader(bytes, 0, bytes.byteLength, 'ERR_MALFORMED_CONSUMER_PROTOCOL');
+  const version = r.int16();
+  if (version < 0) r.fail(`negative version ${version}`);
+  // A newer version starts with the fields we know; trailing fields are ignored.
+  const body = readStruct(r, compilePlan(schema.fields, Math.min(version, schema.maxVersion), false));
+  return { version, ...body };
+}
+
+/** Encodes a subscription (JoinGroup protocol metadata) in `version` (default 3). */
+export function encodeConsumerSubscription(value: Partial<ConsumerSubscription>, version = value.version ?? 3): Uint8Array {
+  return encodeData(consumerSubscriptionSchema, version, value);
+}
+
+/** Decodes a subscription; throws `ERR_MALFORMED_CONSUMER_PROTOCOL` on bad input. */
+export function decodeConsumerSubscription(bytes: Uint8Array): ConsumerSubscription {
+  return decodeData(consumerSubscriptionSchema, bytes) as ConsumerSubscription;
+}
+
+/** Encodes an assignment (SyncGroup member assignment) in `version` (default 3). */
+export function encodeConsumerAssignment(value: Partial<ConsumerAssignment>, version = value.version ?? 3): Uint8Array {
+  return encodeData(consumerAssignmentSchema, version, value);
+}
+
+/** Decodes an assignment; an empty array (a member with nothing assigned) decodes as empty. */
+export function decodeConsumerAssignment(bytes: Uint8Array): ConsumerAssignment {
+  if (bytes.byteLength === 0) return { version: 0, assignedPartitions: [], userData: null };
+  return decodeData(consumerAssignmentSchema, bytes) as ConsumerAssignment;
+}

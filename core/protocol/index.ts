@@ -1,0 +1,39 @@
+/**
+ * The Kafka wire protocol: primitives, the declarative API schemas, the generic codec,
+ * request/response headers and framing, and the versions the broker advertises.
+ *
+ * Value conventions: body objects use Kafka's field names with the first letter
+ * lowercased; int64 fields decode to JS numbers (exact to 2^53 — offsets, timestamps and
+ * producer ids stay far below) and encode from a number or a bigint; uuids are lowercase
+ * 8-4-4-4-12 strings (all zeros for none); bytes/records decode to views into the frame
+ * (no copy) and a records field encodes from `Uint8Array | Uint8Array[] | null`, each
+ * chunk passed through by reference.
+ */
+export { ApiKey, apiName } from './api-keys.ts';
+export {
+  decodeRequest,
+  decodeRequestHeader,
+  decodeResponse,
+  encodeApiVersionsFallback,
+  encodeRequest,
+  encodeResponse,
+  type RequestHeader,
+} from './messages.ts';
+export { SUPPORTED_VERSIONS, GROUP_API_VERSIONS, findVersionRange, type ApiVersionRange } from './supported-versions.ts';
+export { ALL_SCHEMAS, SCHEMAS } from './schemas/index.ts';
+export * from './schemas/index.ts';
+export { compilePlan, readStruct, writeStruct, ZERO_UUID, type Plan } from './codec.ts';
+export { Reader } from './reader.ts';
+export { Writer, concat, utf8Length, uvarintSize } from './writer.ts';
+export { api, a, f, s, parseVersions, inVersions } from './schema.ts';
+export type { ApiSchema, DataSchema, FieldSpec, FieldType, PrimitiveType, FieldOptions, DefaultValue, VersionRange } from './schema.ts';
+export {
+  consumerAssignmentSchema,
+  consumerSubscriptionSchema,
+  decodeConsumerAssignment,
+  decodeConsumerSubscription,
+  encodeConsumerAssignment,
+  encodeConsumerSubscription,
+  type ConsumerAssignment,
+  type ConsumerSubscription,
+} from './consumer-protocol.ts';
