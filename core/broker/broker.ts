@@ -1,0 +1,297 @@
+/**
+ * The broker: a cluster of one that already speaks in cluster terms (node ids, leaders,
+ * leader epochs, in-sync sets, high watermarks), holding topics over a Storage adapter and
+ * answering decoded Kafka requests. Runtime-neutral: the TCP layer lives in adapters/server.
+ */
+import type { Logger } from '../contracts/logger.ts';
+import { silentLogger } from '../contracts/logger.ts';
+import type { Storage } from '../contracts/storage.ts';
+import { TributaryError } from '../errors.ts';
+import { DEFAULT_HANDLERS } from './handlers/index.ts';
+import { RetentionTask } from './retention-task.ts';
+import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
+import { TopicRegistry } from './topic-registry.ts';
+
+/** The request header fields handlers see (structurally the protocol's RequestHeader). */
+export interface BrokerRequestHeader {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+}
+
+/** A decoded response body, or null when the request gets no response (acks=0). */
+export type ResponseBody = Record<string, unknown> | null;
+
+/** Answers one API over decoded request bodies. */
+export type RequestHandler = (broker: Broker, header: BrokerRequestHeader, body: any) => Promise<ResponseBody> | ResponseBody;
+
+/** A handler with the version range it fully implements. */
+export interface HandlerEntry {
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly handle: RequestHandler;
+}
+
+/** One version range per API key, as ApiVersions advertises it. */
+export interface ApiRange {
+  readonly apiKey: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+}
+
+/** A broker's address as Metadata and DescribeCluster list it. */
+export interface BrokerEndpoint {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+}
+
+/** Options of {@link createBroker}. */
+export interface BrokerOptions {
+  /** Where logs and metadata live (opened by {@link Broker.start}, closed by {@link Broker.close}). */
+  readonly storage: Storage;
+  /** The protocol codec's ranges (SUPPORTED_VERSIONS); advertised ranges are cut to these. */
+  readonly protocolVersions: readonly ApiRange[];
+  /** This broker's node id (Kafka's node.id). Default 1. */
+  readonly nodeId?: number;
+  /** Cluster id; default: generated once and kept in the metadata store. */
+  readonly clusterId?: string;
+  /** Host advertised to clients. Default `localhost` (the server sets what it binds to). */
+  readonly host?: string;
+  /** Port advertised to clients. Default 9092 (the server sets what it listens on). */
+  readonly port?: number;
+  /** Rack id, or null. */
+  readonly rack?: string | null;
+  /** Create unknown topics on Metadata and Produce (auto.create.topics.enable). Default true. */
+  readonly autoCreateTopics?: boolean;
+  /** Partitions of auto-created and default-sized topics (num.partitions). Default 1. */
+  readonly numPartitions?: number;
+  /** default.replication.factor. Default 1. */
+  readonly defaultReplicationFactor?: number;
+  /** Broker-wide defaults for topic configs, by topic config name (`retention.ms`, …). */
+  readonly topicDefaults?: TopicConfigDefaults;
+  /** How often retention runs (log.retention.check.interval.ms). Default 300000; 0 disables. */
+  readonly retentionCheckIntervalMs?: number;
+  /** Logger; default silent. */
+  readonly logger?: Logger;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding.
+function newClusterId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** A broker instance: state with a lifecycle (start, serve, shut down, close). */
+export class Broker {
+  /** Node id. */
+  readonly nodeId: number;
+  /** Rack, or null. */
+  readonly rack: string | null;
+  /** Whether unknown topics are created on Metadata and Produce. */
+  readonly autoCreateTopics: boolean;
+  /** The storage adapter. */
+  readonly storage: Storage;
+  /** Logger. */
+  readonly logger: Logger;
+  /** Topics and partitions. */
+  readonly topics: TopicRegistry;
+  /** Broker-wide topic config defaults, by topic config name. */
+  readonly topicDefaults: TopicConfigDefaults;
+  /** Broker-level settings as DescribeConfigs shows them (name → value, source). */
+  readonly brokerConfigs: ReadonlyMap<string, { value: string; explicit: boolean; type: number; doc: string }>;
+
+  #options: BrokerOptions;
+  #clusterId: string | undefined;
+  #host: string;
+  #port: number;
+  #handlers = new Map<number, HandlerEntry>();
+  #shutdown = new AbortController();
+  #retention: RetentionTask;
+  #state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
+
+  constructor(options: BrokerOptions) {
+    const nodeId = options.nodeId ?? 1;
+    if (!Number.isInteger(nodeId) || nodeId < 0) throw new TributaryError('ERR_INVALID_ARGUMENT', `nodeId must be a non-negative integer, got ${nodeId}`);
+    const numPartitions = options.numPartitions ?? 1;
+    if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new TributaryError('ERR_INVALID_ARGUMENT', `numPartitions must be at least 1, got ${numPartitions}`);
+    const defaultReplicationFactor = options.defaultReplicationFactor ?? 1;
+    const topicDefaults = Object.fromEntries(validateTopicConfigs(Object.entries(options.topicDefaults ?? {})));
+    this.#options = options;
+    this.nodeId = nodeId;
+    this.rack = options.rack ?? null;
+    this.autoCreateTopics = options.autoCreateTopics ?? true;
+    this.storage = options.storage;
+    this.logger = options.logger ?? silentLogger;
+    this.#clusterId = options.clusterId;
+    this.#host = options.host ?? 'localhost';
+    this.#port = options.port ?? 9092;
+    this.topics = new TopicRegistry({
+      storage: options.storage,
+      nodeId,
+      logger: this.logger,
+      topicDefaults,
+      numPartitions,
+      defaultReplicationFactor,
+      liveBrokerIds: () => this.brokers().map((b) => b.nodeId),
+    });
+    this.topicDefaults = topicDefaults;
+    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options);
+    this.#retention = new RetentionTask(this, options.retentionCheckIntervalMs ?? 300_000);
+    for (const [apiKey, entry] of DEFAULT_HANDLERS) this.#handlers.set(apiKey, entry);
+  }
+
+  /** The cluster id (known after {@link start}). */
+  get clusterId(): string {
+    if (this.#clusterId === undefined) throw new TributaryError('ERR_NOT_STARTED', 'The broker has not been started');
+    return this.#clusterId;
+  }
+
+  /** Aborted when shutdown begins: long polls end and answer with what they have. */
+  get shutdownSignal(): AbortSignal {
+    return this.#shutdown.signal;
+  }
+
+  /** True between a successful start and the beginning of shutdown. */
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /** Opens storage, restores the cluster id and topics, starts retention. */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new TributaryError('ERR_ALREADY_STARTED', 'The broker was already started');
+    this.#state = 'starting';
+    await this.storage.open();
+    const stored = await this.storage.metadata.get('cluster/id');
+    if (stored) {
+      const id = decoder.decode(stored);
+      if (this.#clusterId !== undefined && this.#clusterId !== id) {
+        throw kafkaInconsistentCluster(this.#clusterId, id);
+      }
+      this.#clusterId = id;
+    } else {
+      this.#clusterId ??= newClusterId();
+      await this.storage.metadata.put('cluster/id', encoder.encode(this.#clusterId));
+    }
+    await this.topics.load();
+    this.#retention.start();
+    this.#state = 'running';
+    this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.topics.all().length });
+  }
+
+  /** Sets the advertised address (the server calls it once it listens). */
+  advertise(host: string, port: number): void {
+    this.#host = host;
+    this.#port = port;
+  }
+
+  /** The live brokers, by id: just this one until clusters exist. */
+  brokers(): BrokerEndpoint[] {
+    return [{ nodeId: this.nodeId, host: this.#host, port: this.#port, rack: this.rack }];
+  }
+
+  /** The controller's node id: this node on a cluster of one. */
+  get controllerId(): number {
+    return this.nodeId;
+  }
+
+  /**
+   * Adds or replaces the handler of an API (the group coordinator and later features
+   * register theirs here). It is advertised within the codec's range.
+   */
+  registerHandler(apiKey: number, entry: HandlerEntry): void {
+    this.#handlers.set(apiKey, entry);
+  }
+
+  /** What ApiVersions advertises: each handler's range cut to the codec's range. */
+  apiVersions(): ApiRange[] {
+    const out: ApiRange[] = [];
+    for (const codec of this.#options.protocolVersions) {
+      const handler = this.#handlers.get(codec.apiKey);
+      if (!handler) continue;
+      const minVersion = Math.max(codec.minVersion, handler.minVersion);
+      const maxVersion = Math.min(codec.maxVersion, handler.maxVersion);
+      if (minVersion <= maxVersion) out.push({ apiKey: codec.apiKey, minVersion, maxVersion });
+    }
+    return out.sort((a, b) => a.apiKey - b.apiKey);
+  }
+
+  /** True when `apiKey` is served by a handler at all. */
+  handles(apiKey: number): boolean {
+    return this.apiVersions().some((r) => r.apiKey === apiKey);
+  }
+
+  /** True when `apiKey` at `version` is advertised. */
+  supports(apiKey: number, version: number): boolean {
+    return this.apiVersions().some((r) => r.apiKey === apiKey && version >= r.minVersion && version <= r.maxVersion);
+  }
+
+  /**
+   * Answers one decoded request: the response body, or null for no response (acks=0).
+   * Throws `UNSUPPORTED_VERSION` / `ERR_UNKNOWN_API` for what is not advertised; other
+   * throws mean the connection should be closed (as Kafka does for acks=0 failures).
+   */
+  async handle(header: BrokerRequestHeader, body: unknown): Promise<ResponseBody> {
+    const entry = this.#handlers.get(header.apiKey);
+    if (!entry) throw new TributaryError('ERR_UNKNOWN_API', `API key ${header.apiKey} is not served`);
+    if (!this.supports(header.apiKey, header.apiVersion)) {
+      throw new TributaryError('UNSUPPORTED_VERSION', `API ${header.apiKey} v${header.apiVersion} is not supported`, { kafkaCode: 35 });
+    }
+    return entry.handle(this, header, body);
+  }
+
+  /** Runs retention once over every partition (also runs on its timer). */
+  runRetention(): Promise<void> {
+    return this.#retention.runOnce();
+  }
+
+  /** Begins shutdown: waiting fetches answer now; new long polls do not wait. */
+  beginShutdown(): void {
+    if (this.#state === 'running' || this.#state === 'starting') this.#state = 'closing';
+    this.#shutdown.abort();
+  }
+
+  /** Shuts down: stops retention, wakes waiters, lets appends finish, closes storage. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.beginShutdown();
+    await this.#retention.stop();
+    for (const topic of this.topics.all()) for (const partition of topic.partitions) await partition.settle();
+    this.topics.closeAll();
+    this.#state = 'closed';
+    await this.storage.close();
+    this.logger.info('broker closed', { nodeId: this.nodeId });
+  }
+}
+
+function kafkaInconsistentCluster(wanted: string, stored: string): TributaryError {
+  return new TributaryError('INCONSISTENT_CLUSTER_ID', `Storage belongs to cluster ${stored}, not ${wanted}`, { kafkaCode: 104 });
+}
+
+function brokerConfigTable(
+  broker: Broker,
+  numPartitions: number,
+  replicationFactor: number,
+  options: BrokerOptions,
+): Map<string, { value: string; explicit: boolean; type: number; doc: string }> {
+  const table = new Map<string, { value: string; explicit: boolean; type: number; doc: string }>();
+  table.set('node.id', { value: String(broker.nodeId), explicit: options.nodeId !== undefined, type: 3, doc: 'This broker\'s id.' });
+  table.set('broker.id', { value: String(broker.nodeId), explicit: options.nodeId !== undefined, type: 3, doc: 'This broker\'s id.' });
+  table.set('num.partitions', { value: String(numPartitions), explicit: options.numPartitions !== undefined, type: 3, doc: 'Partitions of auto-created topics.' });
+  table.set('default.replication.factor', { value: String(replicationFactor), explicit: options.defaultReplicationFactor !== undefined, type: 3, doc: 'Replication factor of auto-created topics.' });
+  table.set('auto.create.topics.enable', { value: String(broker.autoCreateTopics), explicit: options.autoCreateTopics !== undefined, type: 1, doc: 'Create unknown topics on Metadata and Produce.' });
+  table.set('log.retention.check.interval.ms', {
+    value: String(options.retentionCheckIntervalMs ?? 300_000),
+    explicit: options.retentionCheckIntervalMs !== undefined,
+    type: 5,
+    doc: 'How often retention runs.',
+  });
+  return table;
+}

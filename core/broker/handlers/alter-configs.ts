@@ -1,0 +1,34 @@
+/**
+ * AlterConfigs (the legacy, non-incremental form): a topic's overrides are replaced by
+ * the given set, so configs left out return to their defaults. Broker settings are
+ * static here (set at start-up), so altering a broker resource is INVALID_REQUEST.
+ */
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ResourceType } from './describe-configs.ts';
+import { NO_ERROR, toErrorPair } from './errors.ts';
+
+interface AlterConfigsRequest {
+  resources: Array<{ resourceType: number; resourceName: string; configs: Array<{ name: string; value: string | null }> }>;
+  validateOnly: boolean;
+}
+
+async function handleAlterConfigs(broker: Broker, _header: BrokerRequestHeader, body: AlterConfigsRequest): Promise<Record<string, unknown>> {
+  const responses = await Promise.all(
+    body.resources.map(async (r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      if (r.resourceType !== ResourceType.topic) {
+        return { ...base, errorCode: 42, errorMessage: 'Only topic configs can be altered; broker settings are static' };
+      }
+      try {
+        await broker.topics.setConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly);
+        return { ...base, ...NO_ERROR };
+      } catch (error) {
+        return { ...base, ...toErrorPair(error) };
+      }
+    }),
+  );
+  return { throttleTimeMs: 0, responses };
+}
+
+/** AlterConfigs v0–2. */
+export const alterConfigsHandler: HandlerEntry = { minVersion: 0, maxVersion: 2, handle: handleAlterConfigs };

@@ -1,0 +1,30 @@
+/** CreatePartitions: grow topics, with optional explicit assignments and validateOnly. */
+import { kafkaError } from '../../errors.ts';
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { NO_ERROR, toErrorPair } from './errors.ts';
+
+interface CreatePartitionsRequest {
+  topics: Array<{ name: string; count: number; assignments: Array<{ brokerIds: number[] }> | null }>;
+  timeoutMs: number;
+  validateOnly: boolean;
+}
+
+async function handleCreatePartitions(broker: Broker, _header: BrokerRequestHeader, body: CreatePartitionsRequest): Promise<Record<string, unknown>> {
+  const counts = new Map<string, number>();
+  for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const results = await Promise.all(
+    body.topics.map(async (t) => {
+      try {
+        if ((counts.get(t.name) ?? 0) > 1) throw kafkaError(42, `Topic "${t.name}" appears more than once in the request`);
+        await broker.topics.addPartitions(t.name, t.count, t.assignments ? t.assignments.map((a) => a.brokerIds) : null, body.validateOnly);
+        return { name: t.name, ...NO_ERROR };
+      } catch (error) {
+        return { name: t.name, ...toErrorPair(error) };
+      }
+    }),
+  );
+  return { throttleTimeMs: 0, results };
+}
+
+/** CreatePartitions v0–3. */
+export const createPartitionsHandler: HandlerEntry = { minVersion: 0, maxVersion: 3, handle: handleCreatePartitions };

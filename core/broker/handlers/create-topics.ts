@@ -1,0 +1,78 @@
+/** CreateTopics: per-topic validation and creation, validateOnly, and (v5+) the resulting configs. */
+import { kafkaError } from '../../errors.ts';
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import type { Topic } from '../topic.ts';
+import { describeTopicConfigs } from './describe-configs.ts';
+import { NO_ERROR, toErrorPair } from './errors.ts';
+
+interface CreateTopicsRequest {
+  topics: Array<{
+    name: string;
+    numPartitions: number;
+    replicationFactor: number;
+    assignments: Array<{ partitionIndex: number; brokerIds: number[] }>;
+    configs: Array<{ name: string; value: string | null }>;
+  }>;
+  timeoutMs: number;
+  validateOnly?: boolean;
+}
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+function created(broker: Broker, topic: Topic): Record<string, unknown> {
+  return {
+    ...NO_ERROR,
+    name: topic.name,
+    topicId: topic.id,
+    topicConfigErrorCode: 0,
+    numPartitions: topic.partitions.length || topic.initialReplicas.length,
+    replicationFactor: topic.replicationFactor,
+    configs: describeTopicConfigs(broker, topic, null).map((c) => ({
+      name: c.name,
+      value: c.value,
+      readOnly: c.readOnly,
+      configSource: c.configSource,
+      isSensitive: c.isSensitive,
+    })),
+  };
+}
+
+async function handleCreateTopics(broker: Broker, header: BrokerRequestHeader, body: CreateTopicsRequest): Promise<Record<string, unknown>> {
+  const counts = new Map<string, number>();
+  for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const validateOnly = header.apiVersion >= 1 && body.validateOnly === true;
+  const topics = await Promise.all(
+    body.topics.map(async (t) => {
+      const fail = (error: unknown) => ({
+        ...toErrorPair(error),
+        name: t.name,
+        topicId: ZERO_UUID,
+        topicConfigErrorCode: 0,
+        numPartitions: -1,
+        replicationFactor: -1,
+        configs: null,
+      });
+      if ((counts.get(t.name) ?? 0) > 1) return fail(kafkaError(42, `Topic "${t.name}" appears more than once in the request`));
+      try {
+        const topic = await broker.topics.create(
+          {
+            name: t.name,
+            numPartitions: t.numPartitions,
+            replicationFactor: t.replicationFactor,
+            assignments: t.assignments,
+            configs: t.configs.map((c) => [c.name, c.value] as const),
+          },
+          validateOnly,
+        );
+        return created(broker, topic);
+      } catch (error) {
+        return fail(error);
+      }
+    }),
+  );
+  // v0 has no error message field; the codec drops what a version lacks.
+  return { throttleTimeMs: 0, topics };
+}
+
+/** CreateTopics v0–7. */
+export const createTopicsHandler: HandlerEntry = { minVersion: 0, maxVersion: 7, handle: handleCreateTopics };

@@ -1,0 +1,103 @@
+/**
+ * DescribeConfigs for topics (their overrides, broker defaults and Kafka defaults, each
+ * marked with its source) and for this broker (its static settings and topic defaults).
+ */
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ConfigSource, TOPIC_CONFIGS, effectiveConfig } from '../topic-config.ts';
+import type { Topic } from '../topic.ts';
+
+/** Kafka's ConfigResource types. */
+export const ResourceType = Object.freeze({ topic: 2, broker: 4, brokerLogger: 8 } as const);
+
+interface DescribeConfigsRequest {
+  resources: Array<{ resourceType: number; resourceName: string; configurationKeys: string[] | null }>;
+  includeSynonyms?: boolean;
+  includeDocumentation?: boolean;
+}
+
+/** One described config entry (every field any version may carry). */
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  isDefault: boolean;
+  configSource: number;
+  isSensitive: boolean;
+  synonyms: Array<{ name: string; value: string | null; source: number }>;
+  configType: number;
+  documentation: string | null;
+}
+
+/** The configs of `topic` (all, or those named in `keys`), in name order. */
+export function describeTopicConfigs(broker: Broker, topic: Topic, keys: readonly string[] | null): ConfigEntry[] {
+  const out: ConfigEntry[] = [];
+  for (const spec of [...TOPIC_CONFIGS.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (keys && !keys.includes(spec.name)) continue;
+    const { value, source } = effectiveConfig(spec.name, topic.configs, broker.topicDefaults);
+    const synonyms: ConfigEntry['synonyms'] = [];
+    const own = topic.configs.get(spec.name);
+    if (own !== undefined) synonyms.push({ name: spec.name, value: own, source: ConfigSource.dynamicTopic });
+    const brokerValue = broker.topicDefaults[spec.name];
+    if (brokerValue !== undefined) synonyms.push({ name: spec.brokerName, value: brokerValue, source: ConfigSource.staticBroker });
+    synonyms.push({ name: spec.brokerName, value: spec.defaultValue, source: ConfigSource.default });
+    out.push({
+      name: spec.name,
+      value,
+      readOnly: false,
+      isDefault: source === ConfigSource.default,
+      configSource: source,
+      isSensitive: false,
+      synonyms,
+      configType: spec.type,
+      documentation: spec.doc,
+    });
+  }
+  return out;
+}
+
+function describeBrokerConfigs(broker: Broker, keys: readonly string[] | null): ConfigEntry[] {
+  const out: ConfigEntry[] = [];
+  const add = (name: string, value: string, explicit: boolean, type: number, doc: string) => {
+    if (keys && !keys.includes(name)) return;
+    const configSource = explicit ? ConfigSource.staticBroker : ConfigSource.default;
+    out.push({ name, value, readOnly: true, isDefault: !explicit, configSource, isSensitive: false, synonyms: [{ name, value, source: configSource }], configType: type, documentation: doc });
+  };
+  for (const [name, entry] of broker.brokerConfigs) add(name, entry.value, entry.explicit, entry.type, entry.doc);
+  for (const spec of TOPIC_CONFIGS.values()) {
+    const own = broker.topicDefaults[spec.name];
+    add(spec.brokerName, own ?? spec.defaultValue, own !== undefined, spec.type, spec.doc);
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+function handleDescribeConfigs(broker: Broker, header: BrokerRequestHeader, body: DescribeConfigsRequest): Record<string, unknown> {
+  const v = header.apiVersion;
+  const synonyms = v >= 1 && body.includeSynonyms === true;
+  const documentation = v >= 3 && body.includeDocumentation === true;
+  const results = body.resources.map((r) => {
+    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    let entries: ConfigEntry[];
+    if (r.resourceType === ResourceType.topic) {
+      const topic = broker.topics.get(r.resourceName);
+      if (!topic) return { ...base, errorCode: 3, errorMessage: `Topic "${r.resourceName}" does not exist`, configs: [] };
+      entries = describeTopicConfigs(broker, topic, r.configurationKeys);
+    } else if (r.resourceType === ResourceType.broker) {
+      if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
+        return { ...base, errorCode: 42, errorMessage: `This is broker ${broker.nodeId}, not ${r.resourceName}`, configs: [] };
+      }
+      entries = describeBrokerConfigs(broker, r.configurationKeys);
+    } else {
+      return { ...base, errorCode: 42, errorMessage: `Resource type ${r.resourceType} is not supported`, configs: [] };
+    }
+    return {
+      ...base,
+      errorCode: 0,
+      errorMessage: null,
+      configs: entries.map((e) => ({ ...e, synonyms: synonyms ? e.synonyms : [], documentation: documentation ? e.documentation : null })),
+    };
+  });
+  return { throttleTimeMs: 0, results };
+}
+
+/** DescribeConfigs v0–4. */
+export const describeConfigsHandler: HandlerEntry = { minVersion: 0, maxVersion: 4, handle: handleDescribeConfigs };

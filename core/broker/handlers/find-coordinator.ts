@@ -1,0 +1,30 @@
+/**
+ * FindCoordinator: on a cluster of one every group and transaction coordinator is this
+ * node. (librdkafka also reads its presence as "the broker supports lz4".) The group
+ * protocol itself is served by the group coordinator, registered separately.
+ */
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+
+interface FindCoordinatorRequest {
+  key?: string;
+  keyType?: number;
+  coordinatorKeys?: string[];
+}
+
+function handleFindCoordinator(broker: Broker, header: BrokerRequestHeader, body: FindCoordinatorRequest): Record<string, unknown> {
+  const self = broker.brokers().find((b) => b.nodeId === broker.nodeId)!;
+  const keyType = body.keyType ?? 0;
+  const known = keyType === 0 || keyType === 1;
+  const errorCode = known ? 0 : 42;
+  const errorMessage = known ? null : `Unknown coordinator key type ${keyType}`;
+  if (header.apiVersion >= 4) {
+    return {
+      throttleTimeMs: 0,
+      coordinators: (body.coordinatorKeys ?? []).map((key) => ({ key, nodeId: known ? self.nodeId : -1, host: known ? self.host : '', port: known ? self.port : -1, errorCode, errorMessage })),
+    };
+  }
+  return { throttleTimeMs: 0, errorCode, errorMessage, nodeId: known ? self.nodeId : -1, host: known ? self.host : '', port: known ? self.port : -1 };
+}
+
+/** FindCoordinator v0–6. */
+export const findCoordinatorHandler: HandlerEntry = { minVersion: 0, maxVersion: 6, handle: handleFindCoordinator };

@@ -1,0 +1,116 @@
+/**
+ * ListOffsets: earliest (-2), latest (-1), max timestamp (-3, v7+), earliest local (-4,
+ * v8+: the same as earliest without tiered storage) and by timestamp.
+ *
+ * Timestamp lookups work at batch granularity: the answer is the first batch whose max
+ * timestamp reaches the target (its base offset), which never skips a matching record
+ * but may start a few records early inside that batch.
+ */
+import { kafkaError } from '../../errors.ts';
+import { readBatchHeader } from '../../records/batch-header.ts';
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import type { PartitionState } from '../partition-state.ts';
+import { toErrorPair } from './errors.ts';
+
+interface ListOffsetsRequest {
+  replicaId: number;
+  isolationLevel?: number;
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; currentLeaderEpoch?: number; timestamp: number; maxNumOffsets?: number }> }>;
+}
+
+const EARLIEST = -2;
+const LATEST = -1;
+const MAX_TIMESTAMP = -3;
+const EARLIEST_LOCAL = -4;
+
+function concat(chunks: readonly Uint8Array[], bytes: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(bytes);
+  let pos = 0;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
+}
+
+/** The max timestamp of the batch containing `offset`, or -1. */
+async function batchTimestamp(state: PartitionState, offset: number): Promise<number> {
+  const result = await state.log.read(offset, 1, { minOneBatch: true });
+  if (result.bytes === 0) return -1;
+  return readBatchHeader(concat(result.chunks, result.bytes)).maxTimestamp;
+}
+
+/** Offset and timestamp of the batch with the largest timestamp below the high watermark. */
+async function maxTimestampOffset(state: PartitionState): Promise<{ offset: number; timestamp: number }> {
+  const hw = state.highWatermark;
+  let best = { offset: -1, timestamp: -1 };
+  const segments = state.log.segments().filter((s) => s.baseOffset < hw);
+  let top = -1;
+  for (const s of segments) if (s.maxTimestamp > top) top = s.maxTimestamp;
+  const segment = segments.find((s) => s.maxTimestamp === top);
+  if (!segment) return best;
+  const from = Math.max(segment.baseOffset, state.logStartOffset);
+  const result = await state.read(from, segment.sizeBytes, true);
+  const bytes = concat(result.chunks, result.bytes);
+  for (let pos = 0; pos < bytes.length; ) {
+    const header = readBatchHeader(bytes, pos);
+    if (header.maxTimestamp > best.timestamp) best = { offset: header.baseOffset + header.lastOffsetDelta, timestamp: header.maxTimestamp };
+    pos += header.batchLength + 12;
+  }
+  return best;
+}
+
+async function lookup(state: PartitionState, timestamp: number, v: number): Promise<{ offset: number; timestamp: number }> {
+  switch (timestamp) {
+    case LATEST:
+      return { offset: state.highWatermark, timestamp: -1 };
+    case EARLIEST:
+      return { offset: state.logStartOffset, timestamp: -1 };
+    case EARLIEST_LOCAL:
+      if (v >= 8) return { offset: state.logStartOffset, timestamp: -1 };
+      break;
+    case MAX_TIMESTAMP:
+      if (v >= 7) return maxTimestampOffset(state);
+      break;
+  }
+  if (timestamp < 0) throw kafkaError(42, `Unsupported special timestamp ${timestamp} for ListOffsets v${v}`);
+  const offset = await state.log.offsetForTimestamp(timestamp);
+  if (offset === null || offset >= state.highWatermark) return { offset: -1, timestamp: -1 };
+  const found = Math.max(offset, state.logStartOffset);
+  return { offset: found, timestamp: await batchTimestamp(state, found) };
+}
+
+async function handleListOffsets(broker: Broker, header: BrokerRequestHeader, body: ListOffsetsRequest): Promise<Record<string, unknown>> {
+  const v = header.apiVersion;
+  const topics = await Promise.all(
+    body.topics.map(async (t) => {
+      const topic = broker.topics.get(t.name);
+      const partitions = await Promise.all(
+        t.partitions.map(async (p) => {
+          const state = topic?.partitions[p.partitionIndex];
+          const answer = { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: [] as number[], timestamp: -1, offset: -1, leaderEpoch: -1 };
+          if (!state || !state.open) return { ...answer, errorCode: 3 };
+          if (p.currentLeaderEpoch !== undefined && p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== state.leaderEpoch) {
+            return { ...answer, errorCode: p.currentLeaderEpoch < state.leaderEpoch ? 74 : 75 };
+          }
+          try {
+            const found = await lookup(state, p.timestamp, v);
+            if (v === 0) {
+              const max = p.maxNumOffsets ?? 1;
+              return { ...answer, oldStyleOffsets: found.offset >= 0 && max > 0 ? [found.offset] : [] };
+            }
+            return { ...answer, offset: found.offset, timestamp: found.timestamp, leaderEpoch: state.leaderEpoch };
+          } catch (error) {
+            return { ...answer, errorCode: toErrorPair(error).errorCode };
+          }
+        }),
+      );
+      return { name: t.name, partitions };
+    }),
+  );
+  return { throttleTimeMs: 0, topics };
+}
+
+/** ListOffsets v0–10. */
+export const listOffsetsHandler: HandlerEntry = { minVersion: 0, maxVersion: 10, handle: handleListOffsets };

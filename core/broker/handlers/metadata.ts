@@ -1,0 +1,82 @@
+/**
+ * Metadata: brokers by id, the controller, and per topic its id and partitions with
+ * leader, leader epoch, replicas and in-sync replicas. Unknown topics are auto-created
+ * when the broker allows it and the request does (v4+ allowAutoTopicCreation).
+ */
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { topicNameProblem } from '../topic-name.ts';
+import type { Topic } from '../topic.ts';
+import { toErrorPair } from './errors.ts';
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+const NO_OPERATIONS = -2147483648;
+
+interface MetadataRequest {
+  topics: Array<{ topicId?: string; name: string | null }> | null;
+  allowAutoTopicCreation?: boolean;
+}
+
+function describeTopic(topic: Topic): Record<string, unknown> {
+  return {
+    errorCode: 0,
+    name: topic.name,
+    topicId: topic.id,
+    isInternal: false,
+    partitions: topic.partitions.map((p) => ({
+      errorCode: 0,
+      partitionIndex: p.partition,
+      leaderId: p.leaderId,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: p.replicas,
+      isrNodes: p.isr,
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: NO_OPERATIONS,
+  };
+}
+
+function missing(name: string | null, topicId: string, errorCode: number): Record<string, unknown> {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPERATIONS };
+}
+
+async function handleMetadata(broker: Broker, header: BrokerRequestHeader, body: MetadataRequest): Promise<Record<string, unknown>> {
+  const v = header.apiVersion;
+  // v0 asks for every topic with an empty list; v1+ with null.
+  const all = body.topics === null || (v === 0 && body.topics.length === 0);
+  const allowAuto = broker.autoCreateTopics && (v < 4 || body.allowAutoTopicCreation !== false);
+  let topics: Record<string, unknown>[];
+  if (all) {
+    topics = broker.topics.all().map(describeTopic);
+  } else {
+    topics = await Promise.all(
+      (body.topics ?? []).map(async (request) => {
+        if (request.name === null || request.name === undefined) {
+          const byId = request.topicId ? broker.topics.byId(request.topicId) : undefined;
+          return byId ? describeTopic(byId) : missing(null, request.topicId ?? ZERO_UUID, 100);
+        }
+        const name = request.name;
+        if (topicNameProblem(name) !== null) return missing(name, ZERO_UUID, 17);
+        let topic = broker.topics.get(name);
+        if (!topic && allowAuto) {
+          try {
+            topic = await broker.topics.getOrCreate(name);
+          } catch (error) {
+            return missing(name, ZERO_UUID, toErrorPair(error).errorCode);
+          }
+        }
+        return topic ? describeTopic(topic) : missing(name, ZERO_UUID, 3);
+      }),
+    );
+  }
+  return {
+    throttleTimeMs: 0,
+    brokers: broker.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    clusterId: broker.clusterId,
+    controllerId: broker.controllerId,
+    topics,
+    clusterAuthorizedOperations: NO_OPERATIONS,
+  };
+}
+
+/** Metadata v0–12. */
+export const metadataHandler: HandlerEntry = { minVersion: 0, maxVersion: 12, handle: handleMetadata };

@@ -1,0 +1,118 @@
+/**
+ * Produce: check each partition's batches, assign offsets by rewriting headers in place,
+ * append the bytes, and answer per acks (0: nothing; 1 and -1: after the append, which on
+ * a cluster of one is also when the in-sync set has it).
+ */
+import { TributaryError, kafkaError } from '../../errors.ts';
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import type { PartitionState } from '../partition-state.ts';
+import { type IncomingBatch, checkBatches, stampBatch } from '../produce-validation.ts';
+import { topicNameProblem } from '../topic-name.ts';
+import type { Topic } from '../topic.ts';
+import { toErrorPair } from './errors.ts';
+
+interface ProduceRequest {
+  transactionalId?: string | null;
+  acks: number;
+  timeoutMs: number;
+  topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Uint8Array | null }> }>;
+}
+
+interface PartitionResult {
+  index: number;
+  errorCode: number;
+  baseOffset: number;
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  recordErrors: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }>;
+  errorMessage: string | null;
+}
+
+function failed(index: number, error: unknown): PartitionResult {
+  const { errorCode, errorMessage } = toErrorPair(error);
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
+}
+
+/**
+ * Checks, stamps and appends one partition's records; the returned promise settles when
+ * the append is done. Everything up to the append calls runs synchronously, so batches
+ * of pipelined requests on one connection reach the log in request order.
+ */
+function producePartition(broker: Broker, topic: Topic, partition: PartitionState, records: Uint8Array | null, apiVersion: number): Promise<PartitionResult> {
+  const settings = topic.settings;
+  let batches: IncomingBatch[];
+  try {
+    batches = checkBatches(records, { maxMessageBytes: settings.maxMessageBytes, segmentBytes: settings.segmentBytes, apiVersion });
+  } catch (error) {
+    broker.logger.debug('produce rejected', { topic: topic.name, partition: partition.partition, error: String(error) });
+    return Promise.resolve(failed(partition.partition, error));
+  }
+  const logAppendTime = settings.timestampType === 'LogAppendTime' ? Date.now() : undefined;
+  const bytes = records!;
+  const appends: Promise<void>[] = [];
+  let firstOffset = -1;
+  for (const batch of batches) {
+    const baseOffset = partition.reserveOffsets(batch.header.recordCount);
+    if (firstOffset < 0) firstOffset = baseOffset;
+    const info = stampBatch(bytes, batch, { baseOffset, leaderEpoch: partition.leaderEpoch, logAppendTime });
+    const own = batches.length === 1 ? bytes : bytes.subarray(batch.pos, batch.pos + batch.size);
+    appends.push(partition.append(own, info));
+  }
+  return Promise.all(appends).then(
+    () => ({
+      index: partition.partition,
+      errorCode: 0,
+      baseOffset: firstOffset,
+      logAppendTimeMs: logAppendTime ?? -1,
+      logStartOffset: partition.logStartOffset,
+      recordErrors: [],
+      errorMessage: null,
+    }),
+    (error: unknown) => {
+      broker.logger.error('append failed', { topic: topic.name, partition: partition.partition, error: String(error) });
+      return failed(partition.partition, error instanceof TributaryError && error.kafkaCode !== undefined ? error : kafkaError(56, String(error)));
+    },
+  );
+}
+
+async function handleProduce(broker: Broker, header: BrokerRequestHeader, body: ProduceRequest): Promise<Record<string, unknown> | null> {
+  const acks = body.acks;
+  const responses: Array<{ name: string; partitionResponses: Promise<PartitionResult[]> }> = [];
+  for (const data of body.topicData) {
+    if (acks !== 0 && acks !== 1 && acks !== -1) {
+      const error = kafkaError(21, `acks must be 0, 1 or -1, not ${acks}`);
+      responses.push({ name: data.name, partitionResponses: Promise.resolve(data.partitionData.map((p) => failed(p.index, error))) });
+      continue;
+    }
+    if (body.transactionalId !== null && body.transactionalId !== undefined) {
+      const error = kafkaError(53, 'Transactions are not supported yet');
+      responses.push({ name: data.name, partitionResponses: Promise.resolve(data.partitionData.map((p) => failed(p.index, error))) });
+      continue;
+    }
+    let topic = broker.topics.get(data.name);
+    if (!topic && broker.autoCreateTopics && topicNameProblem(data.name) === null) {
+      // Only a missing topic awaits here, so appends to existing topics keep request order.
+      topic = await broker.topics.getOrCreate(data.name).catch(() => undefined);
+    }
+    const partitions = data.partitionData.map((p) => {
+      const partition = topic?.partitions[p.index];
+      if (!topic || !partition || !partition.open) {
+        const code = topicNameProblem(data.name) === null ? 3 : 17;
+        return Promise.resolve(failed(p.index, kafkaError(code, `Unknown topic or partition ${data.name}-${p.index}`)));
+      }
+      return producePartition(broker, topic, partition, p.records, header.apiVersion);
+    });
+    responses.push({ name: data.name, partitionResponses: Promise.all(partitions) });
+  }
+  const settled = await Promise.all(responses.map(async (r) => ({ name: r.name, partitionResponses: await r.partitionResponses })));
+  if (acks === 0) {
+    // Kafka closes the connection when an acks=0 produce fails, the only signal such a producer gets.
+    const failure = settled.flatMap((t) => t.partitionResponses).find((p) => p.errorCode !== 0);
+    if (failure) throw new TributaryError('ERR_ACKS0_FAILED', `An acks=0 produce failed with error ${failure.errorCode}: ${failure.errorMessage}`);
+    return null;
+  }
+  return { responses: settled, throttleTimeMs: 0, nodeEndpoints: [] };
+}
+
+/** Produce v3–11 (record batches v2 only; v0–2 carry message sets v0/v1). */
+export const produceHandler: HandlerEntry = { minVersion: 3, maxVersion: 11, handle: handleProduce };

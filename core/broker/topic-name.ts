@@ -1,0 +1,25 @@
+/**
+ * Topic name rules, as Kafka applies them: 1..249 characters from [a-zA-Z0-9._-],
+ * and neither "." nor "..". (249 leaves room for the partition suffix in a directory name.)
+ */
+import { kafkaError } from '../errors.ts';
+
+/** Longest legal topic name. */
+export const MAX_TOPIC_NAME_LENGTH = 249;
+
+const LEGAL = /^[a-zA-Z0-9._-]+$/;
+
+/** Why `name` is not a legal topic name, or null when it is. */
+export function topicNameProblem(name: unknown): string | null {
+  if (typeof name !== 'string' || name.length === 0) return 'Topic name is empty';
+  if (name === '.' || name === '..') return `Topic name cannot be "${name}"`;
+  if (name.length > MAX_TOPIC_NAME_LENGTH) return `Topic name is ${name.length} characters long; the limit is ${MAX_TOPIC_NAME_LENGTH}`;
+  if (!LEGAL.test(name)) return `Topic name "${name}" contains characters other than ASCII letters, digits, '.', '_' and '-'`;
+  return null;
+}
+
+/** Throws `INVALID_TOPIC_EXCEPTION` (17) when `name` is not a legal topic name. */
+export function validateTopicName(name: unknown): asserts name is string {
+  const problem = topicNameProblem(name);
+  if (problem !== null) throw kafkaError(17, problem);
+}
