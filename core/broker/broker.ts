@@ -7,6 +7,7 @@ import type { Logger } from '../contracts/logger.ts';
 import { silentLogger } from '../contracts/logger.ts';
 import type { Storage } from '../contracts/storage.ts';
 import { TributaryError } from '../errors.ts';
+import { GROUP_API_VERSIONS, SUPPORTED_VERSIONS } from '../protocol/supported-versions.ts';
 import { DEFAULT_HANDLERS } from './handlers/index.ts';
 import { RetentionTask } from './retention-task.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
@@ -52,8 +53,12 @@ export interface BrokerEndpoint {
 export interface BrokerOptions {
   /** Where logs and metadata live (opened by {@link Broker.start}, closed by {@link Broker.close}). */
   readonly storage: Storage;
-  /** The protocol codec's ranges (SUPPORTED_VERSIONS); advertised ranges are cut to these. */
-  readonly protocolVersions: readonly ApiRange[];
+  /**
+   * The codec's ranges; advertised ranges are each handler's range cut to these. Default:
+   * the protocol's SUPPORTED_VERSIONS plus GROUP_API_VERSIONS (only APIs with a handler
+   * are advertised, so group APIs appear once their handlers are registered).
+   */
+  readonly protocolVersions?: readonly ApiRange[];
   /** This broker's node id (Kafka's node.id). Default 1. */
   readonly nodeId?: number;
   /** Cluster id; default: generated once and kept in the metadata store. */
@@ -108,11 +113,14 @@ export class Broker {
   /** Broker-level settings as DescribeConfigs shows them (name → value, source). */
   readonly brokerConfigs: ReadonlyMap<string, { value: string; explicit: boolean; type: number; doc: string }>;
 
-  #options: BrokerOptions;
   #clusterId: string | undefined;
   #host: string;
+  #explicitHost: string | undefined;
+  #explicitPort: number | undefined;
   #port: number;
   #handlers = new Map<number, HandlerEntry>();
+  #codecVersions: readonly ApiRange[];
+  #advertised: ApiRange[] | undefined;
   #shutdown = new AbortController();
   #retention: RetentionTask;
   #state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
@@ -124,13 +132,15 @@ export class Broker {
     if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new TributaryError('ERR_INVALID_ARGUMENT', `numPartitions must be at least 1, got ${numPartitions}`);
     const defaultReplicationFactor = options.defaultReplicationFactor ?? 1;
     const topicDefaults = Object.fromEntries(validateTopicConfigs(Object.entries(options.topicDefaults ?? {})));
-    this.#options = options;
+    this.#codecVersions = options.protocolVersions ?? [...SUPPORTED_VERSIONS, ...GROUP_API_VERSIONS];
     this.nodeId = nodeId;
     this.rack = options.rack ?? null;
     this.autoCreateTopics = options.autoCreateTopics ?? true;
     this.storage = options.storage;
     this.logger = options.logger ?? silentLogger;
     this.#clusterId = options.clusterId;
+    this.#explicitHost = options.host;
+    this.#explicitPort = options.port;
     this.#host = options.host ?? 'localhost';
     this.#port = options.port ?? 9092;
     this.topics = new TopicRegistry({
@@ -186,10 +196,19 @@ export class Broker {
     this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.topics.all().length });
   }
 
-  /** Sets the advertised address (the server calls it once it listens). */
+  /** Sets the advertised address. */
   advertise(host: string, port: number): void {
     this.#host = host;
     this.#port = port;
+  }
+
+  /**
+   * Sets the advertised host and port where the options did not (the server calls it
+   * with the address it listens on, which may be an ephemeral port).
+   */
+  advertiseDefault(host: string, port: number): void {
+    if (this.#explicitHost === undefined) this.#host = host;
+    if (this.#explicitPort === undefined) this.#port = port;
   }
 
   /** The live brokers, by id: just this one until clusters exist. */
@@ -208,19 +227,25 @@ export class Broker {
    */
   registerHandler(apiKey: number, entry: HandlerEntry): void {
     this.#handlers.set(apiKey, entry);
+    this.#advertised = undefined;
   }
 
-  /** What ApiVersions advertises: each handler's range cut to the codec's range. */
-  apiVersions(): ApiRange[] {
+  /**
+   * What ApiVersions advertises: each handler's range cut to the codec's range. The same
+   * array is returned until a handler is registered (the codec caches lookups per array).
+   */
+  apiVersions(): readonly ApiRange[] {
+    if (this.#advertised) return this.#advertised;
     const out: ApiRange[] = [];
-    for (const codec of this.#options.protocolVersions) {
+    for (const codec of this.#codecVersions) {
       const handler = this.#handlers.get(codec.apiKey);
       if (!handler) continue;
       const minVersion = Math.max(codec.minVersion, handler.minVersion);
       const maxVersion = Math.min(codec.maxVersion, handler.maxVersion);
       if (minVersion <= maxVersion) out.push({ apiKey: codec.apiKey, minVersion, maxVersion });
     }
-    return out.sort((a, b) => a.apiKey - b.apiKey);
+    this.#advertised = out.sort((a, b) => a.apiKey - b.apiKey);
+    return this.#advertised;
   }
 
   /** True when `apiKey` is served by a handler at all. */

@@ -1,0 +1,75 @@
+/**
+ * Splits a byte stream into Kafka frames (a 4-byte big-endian size, then that many bytes).
+ * A frame inside one received chunk is returned as a view of it (no copy); only frames
+ * that straddle chunks are assembled into a fresh buffer.
+ */
+import { TributaryError } from '../../core/errors.ts';
+
+/** Reads frames out of the chunks a socket delivers. */
+export class FrameDecoder {
+  readonly #maxFrameSize: number;
+  #sizeBytes = new Uint8Array(4);
+  #sizeFilled = 0;
+  #frame: Uint8Array | null = null;
+  #frameFilled = 0;
+
+  constructor(maxFrameSize: number) {
+    this.#maxFrameSize = maxFrameSize;
+  }
+
+  /** Bytes received but not yet part of a returned frame. */
+  get buffered(): number {
+    return this.#sizeFilled + this.#frameFilled;
+  }
+
+  /**
+   * Feeds one chunk; returns the frames it completes, in order. Throws
+   * `ERR_FRAME_TOO_LARGE` for a size above the maximum and `ERR_NEGATIVE_FRAME_SIZE` for a
+   * negative one; the stream is unusable afterwards (the connection must close).
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (this.#frame === null) {
+        // Fast path: a whole size prefix is in this chunk and nothing is half-read.
+        let size: number;
+        if (this.#sizeFilled === 0 && chunk.length - pos >= 4) {
+          size = ((chunk[pos]! << 24) | (chunk[pos + 1]! << 16) | (chunk[pos + 2]! << 8) | chunk[pos + 3]!);
+          pos += 4;
+        } else {
+          while (this.#sizeFilled < 4 && pos < chunk.length) this.#sizeBytes[this.#sizeFilled++] = chunk[pos++]!;
+          if (this.#sizeFilled < 4) break;
+          const b = this.#sizeBytes;
+          size = (b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!;
+          this.#sizeFilled = 0;
+        }
+        this.#check(size);
+        if (chunk.length - pos >= size) {
+          frames.push(chunk.subarray(pos, pos + size));
+          pos += size;
+          continue;
+        }
+        this.#frame = new Uint8Array(size);
+        this.#frameFilled = 0;
+      }
+      const take = Math.min(this.#frame.length - this.#frameFilled, chunk.length - pos);
+      this.#frame.set(chunk.subarray(pos, pos + take), this.#frameFilled);
+      this.#frameFilled += take;
+      pos += take;
+      if (this.#frameFilled === this.#frame.length) {
+        frames.push(this.#frame);
+        this.#frame = null;
+        this.#frameFilled = 0;
+      }
+    }
+    return frames;
+  }
+
+  #check(size: number): void {
+    if (size < 0) throw new TributaryError('ERR_NEGATIVE_FRAME_SIZE', `Frame size ${size} is negative`, { details: { size } });
+    if (size > this.#maxFrameSize) {
+      throw new TributaryError('ERR_FRAME_TOO_LARGE', `Frame size ${size} exceeds the maximum request size ${this.#maxFrameSize}`, { details: { size } });
+    }
+  }
+}

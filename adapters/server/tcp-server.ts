@@ -1,0 +1,111 @@
+/**
+ * The Kafka listener on node:net (which Deno and Bun provide too): accepts connections,
+ * hands each to a {@link Connection}, and shuts down gracefully — stop accepting, let
+ * in-flight requests answer, close the broker and with it the storage.
+ */
+import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
+import type { Broker } from '../../core/broker/broker.ts';
+import type { Logger } from '../../core/contracts/logger.ts';
+import { Connection } from './connection.ts';
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /** Interface to bind. Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Port; 0 (the default) picks a free one. */
+  readonly port?: number;
+  /** Host to advertise when the broker options give none. Default: `host`, or `localhost` for a wildcard bind. */
+  readonly advertisedHost?: string;
+  /** Largest accepted request (socket.request.max.bytes). Default 100 MiB. */
+  readonly maxRequestSize?: number;
+  /** Idle connections close after this (connections.max.idle.ms). Default 10 minutes; 0 never. */
+  readonly idleTimeoutMs?: number;
+  /** Per connection, stop reading while this many requests await responses. Default 1000. */
+  readonly maxInFlight?: number;
+  /** How long shutdown waits for in-flight requests before cutting connections. Default 30 s. */
+  readonly drainTimeoutMs?: number;
+  /** Logger; default: the broker's. */
+  readonly logger?: Logger;
+}
+
+/** A running server. */
+export interface TributaryServer {
+  /** The broker it serves. */
+  readonly broker: Broker;
+  /** Bound host. */
+  readonly host: string;
+  /** Bound port (the real one when 0 was asked). */
+  readonly port: number;
+  /** `host:port`, for clients' bootstrap lists. */
+  readonly address: string;
+  /** Open connections now. */
+  connectionCount(): number;
+  /** Graceful shutdown: drain, end connections, close the broker and storage. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the broker (unless it already runs) and listens for Kafka clients. Resolves once
+ * the port accepts connections.
+ */
+export async function startServer(broker: Broker, options: ServerOptions = {}): Promise<TributaryServer> {
+  const logger = options.logger ?? broker.logger;
+  const host = options.host ?? '127.0.0.1';
+  const connectionOptions = {
+    maxRequestSize: options.maxRequestSize ?? 100 * 1024 * 1024,
+    idleTimeoutMs: options.idleTimeoutMs ?? 600_000,
+    maxInFlight: options.maxInFlight ?? 1000,
+    logger,
+  };
+  if (!broker.running) await broker.start();
+  const connections = new Set<Connection>();
+  const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
+    if (!broker.running) {
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(socket, broker, connectionOptions);
+    connections.add(connection);
+    socket.once('close', () => connections.delete(connection));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error) => logger.error('server error', { error: String(error) }));
+  const port = (server.address() as AddressInfo).port;
+  const wildcard = host === '0.0.0.0' || host === '::';
+  broker.advertiseDefault(options.advertisedHost ?? (wildcard ? 'localhost' : host), port);
+  logger.info('listening', { host, port, nodeId: broker.nodeId });
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    broker.beginShutdown();
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    const drains = Promise.all([...connections].map((c) => c.drainAndEnd()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), options.drainTimeoutMs ?? 30_000);
+    });
+    if ((await Promise.race([drains, timeout])) === 'timeout') {
+      logger.warn('shutdown: cutting connections that did not drain in time', { open: connections.size });
+      for (const c of connections) c.destroy();
+    }
+    clearTimeout(timer);
+    for (const c of connections) c.destroy();
+    await stopped;
+    await broker.close();
+    logger.info('server closed', { port });
+  };
+  return {
+    broker,
+    host,
+    port,
+    address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+    connectionCount: () => connections.size,
+    close: () => (closing ??= close()),
+  };
+}
