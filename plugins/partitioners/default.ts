@@ -13,11 +13,14 @@ export interface StickyPartitionerOptions {
   random?: RandomSource;
 }
 
+/** A partitioner that always has `onBatchClosed` (the sticky ones need to hear of it). */
+export type BatchAwarePartitioner = Partitioner & Required<Pick<Partitioner, 'onBatchClosed'>>;
+
 /**
  * Builds a murmur2-for-keys, sticky-for-keyless partitioner under `name`; with
  * `ignoreKeys`, keyed records are sticky too (Java's `partitioner.ignore.keys`).
  */
-export function createKeyHashSticky(name: string, random: RandomSource | undefined, ignoreKeys = false): Partitioner {
+export function createKeyHashSticky(name: string, random: RandomSource | undefined, ignoreKeys = false): BatchAwarePartitioner {
   const sticky = createStickyChoice(random);
   return {
     name,
@@ -32,6 +35,6 @@ export function createKeyHashSticky(name: string, random: RandomSource | undefin
 }
 
 /** Creates Kafka's default partitioner: murmur2 for keys, sticky for keyless records. */
-export function defaultPartitioner(options: StickyPartitionerOptions = {}): Partitioner {
+export function defaultPartitioner(options: StickyPartitionerOptions = {}): BatchAwarePartitioner {
   return createKeyHashSticky('default', options.random);
 }

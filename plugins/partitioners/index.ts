@@ -9,7 +9,7 @@ import { murmur2Partitioner } from './murmur2.ts';
 import { roundRobinPartitioner } from './round-robin.ts';
 import { stickyPartitioner } from './sticky.ts';
 
-export { defaultPartitioner, type StickyPartitionerOptions } from './default.ts';
+export { defaultPartitioner, type BatchAwarePartitioner, type StickyPartitionerOptions } from './default.ts';
 export { murmur2Partitioner } from './murmur2.ts';
 export { roundRobinPartitioner } from './round-robin.ts';
 export { stickyPartitioner, type StickyOnlyOptions } from './sticky.ts';

@@ -3,8 +3,7 @@
  * producer closes its batch (KIP-480); keyed records go by murmur2 like the Java client,
  * unless `ignoreKeys` makes them sticky too.
  */
-import type { Partitioner } from '../../core/contracts/partitioner.ts';
-import { createKeyHashSticky, type StickyPartitionerOptions } from './default.ts';
+import { createKeyHashSticky, type BatchAwarePartitioner, type StickyPartitionerOptions } from './default.ts';
 
 /** Options of {@link stickyPartitioner}. */
 export interface StickyOnlyOptions extends StickyPartitionerOptions {
@@ -16,6 +15,6 @@ export interface StickyOnlyOptions extends StickyPartitionerOptions {
 }
 
 /** Creates the sticky partitioner. */
-export function stickyPartitioner(options: StickyOnlyOptions = {}): Partitioner {
+export function stickyPartitioner(options: StickyOnlyOptions = {}): BatchAwarePartitioner {
   return createKeyHashSticky('sticky', options.random, options.ignoreKeys === true);
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { avro } from '../../plugins/serializers/avro.ts';
 import { expectCoded, serializerConformance } from '../conformance/serializer.ts';
 
-const schema = {
+const schema: avsc.Schema = {
   type: 'record',
   name: 'Order',
   namespace: 'tributary.test',
@@ -15,7 +15,7 @@ const schema = {
     { name: 'note', type: ['null', 'string'], default: null },
     { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['NEW', 'PAID', 'SHIPPED'] } },
   ],
-} as const;
+};
 
 const samples = [
   { id: 1, customer: 'ada', amount: 12.5, tags: [], note: null, status: 'NEW' },
