@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { crc32c } from '../../core/records/index.ts';
-import { crc32cPortable } from '../../core/records/crc32c.ts';
+import { crc32cImplementation, crc32cPortable } from '../../core/records/crc32c.ts';
 
 const require = createRequire(import.meta.url);
 const kafkajsCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
@@ -39,6 +39,10 @@ describe('crc32c', () => {
       expect(crc32c(big, start, start! + length!), `${start}+${length} range`).toBe(expected);
       expect(crc32cPortable(slice)).toBe(expected);
     }
+  });
+
+  it('uses the WebAssembly path under Node (so the tests above exercised it)', () => {
+    expect(crc32cImplementation).toBe('wasm');
   });
 
   it('gives the same result piecewise as whole', () => {
