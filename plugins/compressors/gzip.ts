@@ -6,7 +6,7 @@
  * `GZIPInputStream` do, and checks every member's CRC-32 and length trailer, so that a
  * truncated or altered stream is an error rather than silently short data.
  */
-import { Gunzip, gzipSync } from 'fflate';
+import { Gunzip, gunzipSync, gzipSync } from 'fflate';
 import type { Compressor } from '../../core/contracts/compressor.ts';
 import { compressionError, concatChunks, decompressionError, maxOutput, type DecompressionLimits } from './codec-errors.ts';
 import { crc32 } from './crc32.ts';
@@ -23,9 +23,38 @@ const FEED = 16 * 1024;
 
 type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 
+/**
+ * The fast path for the usual case, one member: inflate in one call into a buffer sized
+ * by the trailer's ISIZE (one byte more, so that longer output shows up as a mismatch).
+ * Returns undefined whenever the stream may not be exactly one valid member; the
+ * general path then decides.
+ */
+function gunzipSingleMember(data: Uint8Array, max: number): Uint8Array | undefined {
+  const n = data.length;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const size = view.getUint32(n - 4, true);
+  const crc = view.getUint32(n - 8, true);
+  if (size > max) return undefined;
+  // A second member would start right after a trailer; if the first member's trailer
+  // equals the last one (identical members), that pattern appears inside the input.
+  for (let i = 8; i + 3 <= n - 8; i++) {
+    if (data[i] === 0x1f && data[i + 1] === 0x8b && data[i + 2] === 8 && view.getUint32(i - 8, true) === crc && view.getUint32(i - 4, true) === size) return undefined;
+  }
+  let out: Uint8Array;
+  try {
+    out = gunzipSync(data, { out: new Uint8Array(size + 1) });
+  } catch {
+    return undefined;
+  }
+  if (out.length !== size || crc32(out) !== crc) return undefined;
+  return out;
+}
+
 /** Decompresses one or more concatenated gzip members, verifying each trailer. */
 export function gunzipMembers(data: Uint8Array, max: number): Uint8Array {
   if (data.length < 18 || data[0] !== 0x1f || data[1] !== 0x8b) throw decompressionError('gzip', 'not a gzip stream (bad magic)');
+  const fast = gunzipSingleMember(data, max);
+  if (fast) return fast;
   const chunks: Uint8Array[] = [];
   // Output bytes and input header offsets per member, to check trailers afterwards.
   const memberStarts: number[] = [0];

@@ -149,6 +149,18 @@ describe('gzip refuses malformed input', () => {
     z[z.length - 6] ^= 1;
     expect(await code(() => gzip().decompress(z))).toBe('ERR_DECOMPRESSION');
   });
+  it('reads two identical concatenated members as both (cat a.gz a.gz)', async () => {
+    const a = await gzip().compress(new TextEncoder().encode('same member\n'));
+    const both = new Uint8Array(a.length * 2);
+    both.set(a);
+    both.set(a, a.length);
+    expect(new TextDecoder().decode(await gzip().decompress(both))).toBe('same member\nsame member\n');
+  });
+  it('a trailer whose length does not match the data', async () => {
+    const z = await gzip().compress(new TextEncoder().encode('hello world'));
+    z[z.length - 4] ^= 1;
+    expect(await code(() => gzip().decompress(z))).toBe('ERR_DECOMPRESSION');
+  });
   it('bad options are coded errors', () => {
     expect(() => gzip({ level: 11 })).toThrow(TributaryError);
     expect(() => gzip({ maxDecompressedBytes: -1 })).toThrow(TributaryError);
