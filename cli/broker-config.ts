@@ -1,0 +1,113 @@
+/**
+ * Broker settings for the command line, from (lowest to highest precedence) built-in
+ * defaults, a JSON config file (`--config`), TRIBUTARY_* environment variables and flags.
+ */
+import { readFileSync } from 'node:fs';
+import { TributaryError } from '../core/errors.ts';
+import type { LogLevel } from '../core/contracts/logger.ts';
+
+/** Storage adapters the broker command can start with. */
+export type StorageKind = 'memory' | 'filesystem' | 'level';
+
+/** Everything `tributary broker` can be told. */
+export interface BrokerSettings {
+  host: string;
+  port: number;
+  advertisedHost: string | undefined;
+  nodeId: number;
+  storage: StorageKind;
+  dataDir: string;
+  numPartitions: number;
+  autoCreateTopics: boolean;
+  retentionMs: number;
+  logLevel: LogLevel;
+}
+
+/** One setting: its flag, environment variable, parser and default. */
+interface SettingSpec<K extends keyof BrokerSettings> {
+  key: K;
+  flag: string;
+  help: string;
+  parse: (raw: string, source: string) => BrokerSettings[K];
+  default: BrokerSettings[K];
+}
+
+const int = (min: number, max: number) => (raw: string, source: string): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new TributaryError('ERR_INVALID_ARGUMENT', `${source}: expected an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+};
+
+const oneOf = <T extends string>(values: readonly T[]) => (raw: string, source: string): T => {
+  if (!values.includes(raw as T)) {
+    throw new TributaryError('ERR_INVALID_ARGUMENT', `${source}: expected one of ${values.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+};
+
+const bool = (raw: string, source: string): boolean => {
+  if (['true', '1', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new TributaryError('ERR_INVALID_ARGUMENT', `${source}: expected true or false, got "${raw}"`);
+};
+
+const text = (raw: string, source: string): string => {
+  if (raw.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', `${source}: must not be empty`);
+  return raw;
+};
+
+/** The settings, in the order `--help` lists them. */
+export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> = [
+  { key: 'host', flag: 'host', help: 'address to listen on', parse: text, default: '127.0.0.1' },
+  { key: 'port', flag: 'port', help: 'port to listen on', parse: int(0, 65535), default: 9092 },
+  { key: 'advertisedHost', flag: 'advertised-host', help: 'host name clients are told to connect to (default: --host)', parse: text, default: undefined },
+  { key: 'nodeId', flag: 'node-id', help: 'this broker\'s id', parse: int(0, 2147483647), default: 0 },
+  { key: 'storage', flag: 'storage', help: 'memory | filesystem | level', parse: oneOf(['memory', 'filesystem', 'level'] as const), default: 'filesystem' },
+  { key: 'dataDir', flag: 'data-dir', help: 'where filesystem or level storage keeps its data', parse: text, default: './data' },
+  { key: 'numPartitions', flag: 'num-partitions', help: 'partitions of an auto-created topic', parse: int(1, 100000), default: 1 },
+  { key: 'autoCreateTopics', flag: 'auto-create-topics', help: 'create unknown topics on Metadata/Produce', parse: bool, default: true },
+  { key: 'retentionMs', flag: 'retention-ms', help: 'default retention of a topic in ms (-1: forever)', parse: int(-1, Number.MAX_SAFE_INTEGER), default: 604_800_000 },
+  { key: 'logLevel', flag: 'log-level', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
+] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
+
+/** The environment variable for a flag: `--data-dir` → `TRIBUTARY_DATA_DIR`. */
+export function envName(flag: string): string {
+  return `TRIBUTARY_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/**
+ * Resolves the broker settings. `flags` are the parsed command-line values (strings or
+ * booleans, keyed by flag name, plus an optional `config` path).
+ */
+export function resolveBrokerSettings(flags: Record<string, string | boolean | undefined>, env: Record<string, string | undefined>): BrokerSettings {
+  let file: Record<string, unknown> = {};
+  const configPath = (flags.config as string | undefined) ?? env.TRIBUTARY_CONFIG;
+  if (configPath) {
+    try {
+      file = JSON.parse(readFileSync(configPath, 'utf8'));
+    } catch (cause) {
+      throw new TributaryError('ERR_INVALID_CONFIG_FILE', `cannot read config file ${configPath}: ${(cause as Error).message}`, { cause });
+    }
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) {
+      throw new TributaryError('ERR_INVALID_CONFIG_FILE', `config file ${configPath} must hold a JSON object`);
+    }
+    const known = new Set(BROKER_SETTINGS.flatMap((s) => [s.flag, s.key]));
+    for (const key of Object.keys(file)) {
+      if (!known.has(key)) throw new TributaryError('ERR_INVALID_CONFIG_FILE', `config file ${configPath}: unknown setting "${key}"`);
+    }
+  }
+  const settings = {} as Record<string, unknown>;
+  for (const spec of BROKER_SETTINGS) {
+    let value: unknown = spec.default;
+    const fromFile = file[spec.flag] ?? file[spec.key];
+    if (fromFile !== undefined) value = spec.parse(String(fromFile), `config file "${spec.flag}"`);
+    const fromEnv = env[envName(spec.flag)];
+    if (fromEnv !== undefined && fromEnv !== '') value = spec.parse(fromEnv, envName(spec.flag));
+    const fromFlag = flags[spec.flag];
+    if (fromFlag !== undefined) value = spec.parse(String(fromFlag), `--${spec.flag}`);
+    settings[spec.key] = value;
+  }
+  return settings as unknown as BrokerSettings;
+}
