@@ -37,6 +37,8 @@ interface FieldPlan {
   readonly minElementSize: number;
   /** Makes the default value (fresh arrays/objects each time). */
   readonly makeDefault: () => unknown;
+  /** For arrays: whether the default is null (else empty). */
+  readonly nullDefault: boolean;
 }
 
 /** One struct (or message body) as it is laid out in one version. */
@@ -100,18 +102,19 @@ function buildPlan(specs: readonly FieldSpec[], version: number, flexible: boole
     const sub = spec.fields ? compilePlan(spec.fields, version, flexible) : null;
     const nullable = inVersions(spec.nullable, version);
     let makeDefault: () => unknown;
-    if (isArray) makeDefault = spec.nullable !== undefined && spec.default !== '[]' ? () => null : () => [];
+    const nullDefault = isArray && spec.nullable !== undefined;
+    if (isArray) makeDefault = nullDefault ? () => null : () => [];
     else if (kind === STRUCT) makeDefault = () => defaultStruct(sub!);
     else {
       const value = primitiveDefault(kind, spec);
       makeDefault = () => value;
     }
     const item: FieldPlan | null = isArray
-      ? { name: spec.name, kind: elem, item: null, nullable: false, compact: flexible, sub, tag: -1, minElementSize: 1, makeDefault: () => undefined }
+      ? { name: spec.name, kind: elem, item: null, nullable: false, compact: flexible, sub, tag: -1, minElementSize: 1, makeDefault: () => undefined, nullDefault: false }
       : null;
     const plan: FieldPlan = {
       name: spec.name, kind, item, nullable, compact: flexible, sub, tag: spec.tag ?? -1,
-      minElementSize: Math.max(1, minSize(elem, flexible, sub)), makeDefault,
+      minElementSize: Math.max(1, minSize(elem, flexible, sub)), makeDefault, nullDefault,
     };
     if (!inVersions(spec.versions, version)) absent.push(plan);
     else if (flexible && inVersions(spec.tagged, version)) { tagged.push(plan); absent.push(plan); }
@@ -205,8 +208,9 @@ export function writeStruct(w: Writer, plan: Plan, o: Record<string, any> | null
 }
 
 function writeTagged(w: Writer, plan: Plan, o: Record<string, any> | null | undefined): void {
+  if (plan.tagged.length === 0 || o == null) { w.uvarint(0); return; }
   const present: Array<[FieldPlan, unknown]> = [];
-  if (o != null) {
+  {
     for (const f of plan.tagged) {
       const v = o[f.name];
       if (v !== undefined && !isDefault(f, f.kind, v)) present.push([f, v]);
@@ -224,8 +228,7 @@ function writeTagged(w: Writer, plan: Plan, o: Record<string, any> | null | unde
 }
 
 function isDefault(f: FieldPlan, kind: number, v: any): boolean {
-  const d = f.makeDefault();
-  if (kind === ARRAY) return d === null ? v === null : v !== null && v.length === 0;
+  if (kind === ARRAY) return f.nullDefault ? v === null : v !== null && v.length === 0;
   if (kind === STRUCT) {
     if (v == null) return true;
     const sub = f.sub!;
@@ -233,6 +236,7 @@ function isDefault(f: FieldPlan, kind: number, v: any): boolean {
     for (const g of sub.tagged) if (v[g.name] !== undefined && !isDefault(g, g.kind, v[g.name])) return false;
     return true;
   }
+  const d = f.makeDefault();
   if (kind === BYTES || kind === RECORDS) return d === null ? v === null : v !== null && byteLength(v) === 0;
   if (kind === INT64 && typeof v === 'bigint') return d === Number(v);
   return v === d;

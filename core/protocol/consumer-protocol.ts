@@ -3,7 +3,7 @@
  * (protocol metadata) and the assignment the leader sends in SyncGroup. On the wire each
  * is an int16 version followed by the fields of that version (never flexible).
  * Readers accept newer versions than they know by reading the fields they know, as
- * Kafka's clients do.
+ * Kafka's clients do, and payloads that lack their version's trailing fields.
  */
 import { compilePlan, readStruct, writeStruct } from './codec.ts';
 import { Reader } from './reader.ts';
@@ -72,9 +72,20 @@ function decodeData(schema: DataSchema, bytes: Uint8Array): Record<string, any> 
   const r = new Reader(bytes, 0, bytes.byteLength, 'ERR_MALFORMED_CONSUMER_PROTOCOL');
   const version = r.int16();
   if (version < 0) r.fail(`negative version ${version}`);
-  // A newer version starts with the fields we know; trailing fields are ignored.
-  const body = readStruct(r, compilePlan(schema.fields, Math.min(version, schema.maxVersion), false));
-  return { version, ...body };
+  // A newer version starts with the fields we know; trailing fields are ignored. Some
+  // clients (kafkajs) label v0 payloads as v1 without the v1 fields: when the claimed
+  // layout does not fit, lower layouts are tried before giving up.
+  const start = r.offset;
+  let firstError: unknown;
+  for (let v = Math.min(version, schema.maxVersion); v >= schema.minVersion; v--) {
+    r.offset = start;
+    try {
+      return { version, ...readStruct(r, compilePlan(schema.fields, v, false)) };
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  throw firstError;
 }
 
 /** Encodes a subscription (JoinGroup protocol metadata) in `version` (default 3). */

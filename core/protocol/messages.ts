@@ -38,12 +38,16 @@ function plan(schema: ApiSchema, version: number, side: 'request' | 'response'):
  */
 export function decodeRequestHeader(frame: Uint8Array): { header: RequestHeader; bodyOffset: number } {
   const r = new Reader(frame);
+  return { header: readRequestHeader(r), bodyOffset: r.offset };
+}
+
+function readRequestHeader(r: Reader): RequestHeader {
   const apiKey = r.int16();
   const apiVersion = r.int16();
   const correlationId = r.int32();
   const clientId = r.nullableString();
   if (isFlexible(SCHEMAS.get(apiKey), apiVersion)) r.skipTaggedFields();
-  return { header: { apiKey, apiVersion, correlationId, clientId }, bodyOffset: r.offset };
+  return { apiKey, apiVersion, correlationId, clientId };
 }
 
 /**
@@ -58,7 +62,8 @@ export function decodeRequest(
   frame: Uint8Array,
   supported: ReadonlyArray<ApiVersionRange> = SUPPORTED_VERSIONS,
 ): { header: RequestHeader; body: any } {
-  const { header, bodyOffset } = decodeRequestHeader(frame);
+  const r = new Reader(frame);
+  const header = readRequestHeader(r);
   const schema = SCHEMAS.get(header.apiKey);
   const range = findVersionRange(supported, header.apiKey);
   if (!schema || !range) {
@@ -68,7 +73,6 @@ export function decodeRequest(
     || header.apiVersion < schema.minVersion || header.apiVersion > schema.maxVersion) {
     throw kafkaError(35, `${apiName(header.apiKey)} v${header.apiVersion} is not supported (${range.minVersion}–${range.maxVersion})`, { details: { header } });
   }
-  const r = new Reader(frame, bodyOffset);
   try {
     return { header, body: readStruct(r, plan(schema, header.apiVersion, 'request')) };
   } catch (error) {

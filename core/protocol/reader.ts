@@ -19,14 +19,19 @@ export class Reader {
   readonly end: number;
   /** The error code thrown when the input is malformed. */
   readonly errorCode: string;
-  private readonly view: DataView;
+  // Created on first use: most messages need no 64-bit or float reads, and the small
+  // integers are read byte by byte, which is faster than DataView calls here.
+  private dataView: DataView | null = null;
 
   constructor(bytes: Uint8Array, offset = 0, end = bytes.byteLength, errorCode = 'ERR_MALFORMED_REQUEST') {
     this.bytes = bytes;
     this.offset = offset;
     this.end = end;
     this.errorCode = errorCode;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private get view(): DataView {
+    return (this.dataView ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength));
   }
 
   /** Bytes left before `end`. */
@@ -50,18 +55,28 @@ export class Reader {
     return at;
   }
 
-  int8(): number { return this.view.getInt8(this.need(1)); }
-  int16(): number { return this.view.getInt16(this.need(2)); }
-  uint16(): number { return this.view.getUint16(this.need(2)); }
-  int32(): number { return this.view.getInt32(this.need(4)); }
-  uint32(): number { return this.view.getUint32(this.need(4)); }
+  int8(): number { return (this.bytes[this.need(1)]! << 24) >> 24; }
+  int16(): number {
+    const at = this.need(2);
+    return ((this.bytes[at]! << 24) | (this.bytes[at + 1]! << 16)) >> 16;
+  }
+  uint16(): number {
+    const at = this.need(2);
+    return (this.bytes[at]! << 8) | this.bytes[at + 1]!;
+  }
+  int32(): number {
+    const at = this.need(4);
+    const b = this.bytes;
+    return (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
+  }
+  uint32(): number { return this.int32() >>> 0; }
   float64(): number { return this.view.getFloat64(this.need(8)); }
   bool(): boolean { return this.bytes[this.need(1)] !== 0; }
 
   /** int64 as a JS number: exact for |n| ≤ 2^53, rounded beyond (offsets and times fit). */
   int64(): number {
-    const at = this.need(8);
-    return this.view.getInt32(at) * TWO_32 + this.view.getUint32(at + 4);
+    const hi = this.int32();
+    return hi * TWO_32 + (this.int32() >>> 0);
   }
 
   /** int64 as a bigint, exact over the whole range. */
@@ -71,11 +86,14 @@ export class Reader {
 
   /** Unsigned LEB128 varint up to 32 bits. */
   uvarint(): number {
+    // One-byte values (counts, lengths, empty tag buffers) are by far the most common.
+    if (this.offset < this.end && this.bytes[this.offset]! < 0x80) return this.bytes[this.offset++]!;
     let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
+    let scale = 1;
+    for (let i = 0; i < 5; i++, scale *= 128) {
       if (this.offset >= this.end) this.fail('truncated varint');
       const b = this.bytes[this.offset++]!;
-      result += (b & 0x7f) * 2 ** shift;
+      result += (b & 0x7f) * scale;
       if (b < 0x80) {
         if (result > 0xffffffff) this.fail('varint overflows 32 bits');
         return result;
