@@ -55,22 +55,29 @@ export class Reader {
     return at;
   }
 
+  /** Reads an int8. */
   int8(): number { return (this.bytes[this.need(1)]! << 24) >> 24; }
+  /** Reads a big-endian int16. */
   int16(): number {
     const at = this.need(2);
     return ((this.bytes[at]! << 24) | (this.bytes[at + 1]! << 16)) >> 16;
   }
+  /** Reads a big-endian uint16. */
   uint16(): number {
     const at = this.need(2);
     return (this.bytes[at]! << 8) | this.bytes[at + 1]!;
   }
+  /** Reads a big-endian int32. */
   int32(): number {
     const at = this.need(4);
     const b = this.bytes;
     return (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
   }
+  /** Reads a big-endian uint32. */
   uint32(): number { return this.int32() >>> 0; }
+  /** Reads a big-endian float64. */
   float64(): number { return this.view.getFloat64(this.need(8)); }
+  /** Reads a boolean (any non-zero byte is true). */
   bool(): boolean { return this.bytes[this.need(1)] !== 0; }
 
   /** int64 as a JS number: exact for |n| ≤ 2^53, rounded beyond (offsets and times fit). */
@@ -161,12 +168,16 @@ export class Reader {
     return n;
   }
 
+  /** Reads an int16-length string (not nullable). */
   string(): string { return this.text(this.stringLength(false)); }
+  /** Reads an int16-length string; -1 is null. */
   nullableString(): string | null {
     const n = this.stringLength(true);
     return n < 0 ? null : this.text(n);
   }
+  /** Reads a compact string (not nullable). */
   compactString(): string { return this.text(this.compactLength(false)); }
+  /** Reads a compact string; 0 is null. */
   compactNullableString(): string | null {
     const n = this.compactLength(true);
     return n < 0 ? null : this.text(n);

@@ -66,12 +66,19 @@ export class Writer {
     this.pos = pending;
   }
 
+  /** Writes an int8. */
   int8(v: number): void { this.ensure(1); this.view.setInt8(this.pos, v); this.pos += 1; }
+  /** Writes a big-endian int16. */
   int16(v: number): void { this.ensure(2); this.view.setInt16(this.pos, v); this.pos += 2; }
+  /** Writes a big-endian uint16. */
   uint16(v: number): void { this.ensure(2); this.view.setUint16(this.pos, v); this.pos += 2; }
+  /** Writes a big-endian int32. */
   int32(v: number): void { this.ensure(4); this.view.setInt32(this.pos, v); this.pos += 4; }
+  /** Writes a big-endian uint32. */
   uint32(v: number): void { this.ensure(4); this.view.setUint32(this.pos, v); this.pos += 4; }
+  /** Writes a big-endian float64. */
   float64(v: number): void { this.ensure(8); this.view.setFloat64(this.pos, v); this.pos += 8; }
+  /** Writes a boolean as 0 or 1. */
   bool(v: boolean): void { this.ensure(1); this.buf[this.pos++] = v ? 1 : 0; }
 
   /** int64 from a number (integral, |n| ≤ 2^63) or a bigint. */
