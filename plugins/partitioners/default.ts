@@ -5,6 +5,7 @@
  */
 import type { Partitioner } from '../../core/contracts/partitioner.ts';
 import { partitionForKey } from './murmur2-hash.ts';
+import { checkPartitionCount, checkRandomOption } from './partition-count.ts';
 import { createStickyChoice, type RandomSource } from './sticky-choice.ts';
 
 /** Options of the murmur2-and-sticky partitioners (`default`, `murmur2`, `sticky`). */
@@ -21,10 +22,12 @@ export type BatchAwarePartitioner = Partitioner & Required<Pick<Partitioner, 'on
  * `ignoreKeys`, keyed records are sticky too (Java's `partitioner.ignore.keys`).
  */
 export function createKeyHashSticky(name: string, random: RandomSource | undefined, ignoreKeys = false): BatchAwarePartitioner {
+  checkRandomOption(name, random);
   const sticky = createStickyChoice(random);
   return {
     name,
     partition({ topic, key, partitionCount }) {
+      checkPartitionCount(name, partitionCount);
       if (key !== null && !ignoreKeys) return partitionForKey(key, partitionCount);
       return sticky.current(topic, partitionCount);
     },

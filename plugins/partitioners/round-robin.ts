@@ -3,6 +3,7 @@
  * partition of its topic in turn, as Java's `RoundRobinPartitioner` does.
  */
 import type { Partitioner } from '../../core/contracts/partitioner.ts';
+import { checkPartitionCount } from './partition-count.ts';
 
 /** Creates a round-robin partitioner with one counter per topic, starting at partition 0. */
 export function roundRobinPartitioner(): Partitioner {
@@ -10,6 +11,7 @@ export function roundRobinPartitioner(): Partitioner {
   return {
     name: 'round-robin',
     partition({ topic, partitionCount }) {
+      checkPartitionCount('round-robin', partitionCount);
       const next = counters.get(topic) ?? 0;
       // An int32 counter that wraps, masked like Java's toPositive(counter.getAndIncrement()).
       counters.set(topic, (next + 1) | 0);
