@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Compressor } from '../../core/contracts/compressor.ts';
 import { bestZstd } from '../../adapters/runtime/zstd-native.ts';
+import { nativeGzip } from '../../adapters/runtime/gzip-native.ts';
 import { gzip } from '../../plugins/compressors/gzip.ts';
 import { lz4 } from '../../plugins/compressors/lz4.ts';
 import { snappy } from '../../plugins/compressors/snappy.ts';
@@ -68,6 +69,8 @@ const fixtures: [codec: string, make: () => Compressor, file: string, original: 
   ['gzip', gzip, 'records.gz', 'records.bin'],
   ['gzip', gzip, 'small.gz', 'small.bin'],
   ['gzip', gzip, 'records.multi-member.gz', 'records.bin'],
+  ['gzip (native)', () => nativeGzip(), 'records.multi-member.gz', 'records.bin'],
+  ['gzip (native)', () => nativeGzip(), 'records.gz', 'records.bin'],
   ['snappy', snappy, 'records.snappy-raw', 'records.bin'],
   ['snappy', snappy, 'records.snappy-xerial', 'records.bin'],
   ['snappy', snappy, 'small.snappy-raw', 'small.bin'],
@@ -131,6 +134,7 @@ const ours: [tool: keyof typeof tools, name: string, make: () => Compressor, com
   ['gzip', 'gzip', gzip, 'gzip', ['-d', '-c']],
   ['gzip', 'gzip level 1', () => gzip({ level: 1 }), 'gzip', ['-d', '-c']],
   ['gzip', 'gzip level 9', () => gzip({ level: 9 }), 'gzip', ['-d', '-c']],
+  ['gzip', 'gzip (native zlib)', () => nativeGzip(), 'gzip', ['-d', '-c']],
   ['lz4', 'lz4', lz4, 'lz4', ['-d', '-c']],
   ['lz4', 'lz4 with checksums and content size', () => lz4({ blockChecksum: true, contentChecksum: true, contentSize: true }), 'lz4', ['-d', '-c']],
   ['zstd', 'zstd (wasm)', zstd, 'zstd', ['-d', '-c']],
