@@ -19,6 +19,7 @@ export {
   decodeBatchSync,
   encodeBatch,
   encodeBatchSync,
+  writeBatch,
   type BatchInput,
   type CodecSource,
   type DecodeBatchOptions,

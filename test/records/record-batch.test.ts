@@ -17,6 +17,8 @@ import {
   readControlMarker,
   setBaseOffset,
   trailingPartialBytes,
+  writeBatch,
+  ByteWriter,
   type DecodedBatch,
   type RecordInput,
 } from '../../core/records/index.ts';
@@ -276,6 +278,21 @@ describe('batches in a buffer', () => {
       expect(trailingPartialBytes(view)).toBe(cut - ends[ends.length - 1]!);
     }
     expect((await decodeBatches(all)).length).toBe(3);
+  });
+
+  it('writes batches into a reused ByteWriter, byte-identical to encodeBatchSync', () => {
+    const writer = new ByteWriter(8);
+    for (let round = 0; round < 2; round++) {
+      writer.reset().writeInt32(0x0badf00d);
+      const inputs = [0, 1, 2].map((k) => ({ records: Array.from({ length: 20 + k }, (_, i) => ({ key: text(`k${i}`), value: text(`v${i}-${round}`) })), baseOffset: k * 100, now: 1 }));
+      const sizes = inputs.map((input) => writeBatch(writer, input));
+      const expected = inputs.map((input) => encodeBatchSync(input));
+      expect(sizes).toEqual(expected.map((e) => e.length));
+      const written = writer.view().subarray(4);
+      expect(Buffer.from(written).equals(Buffer.concat(expected))).toBe(true);
+      expect(decodeBatchesSync(written).map((b) => b.records.length)).toEqual([20, 21, 22]);
+    }
+    expectCode(() => writeBatch(writer, { records: [], compression: 4 }), 'ERR_COMPRESSED_BATCH');
   });
 
   it('throws on a complete batch with a corrupt header instead of skipping it', () => {
