@@ -19,6 +19,11 @@ export interface AvroSerializerOptions {
    * format, and reading a payload framed with another id is `ERR_DESERIALIZATION`.
    */
   schemaId?: number;
+  /**
+   * How Avro `long` values appear: `'number'` (avsc's default; values beyond ±2^52 are
+   * refused) or `'bigint'` (every long, exactly). Only with a schema, not a Type.
+   */
+  longs?: 'number' | 'bigint';
 }
 
 /** The one thing this plugin needs of avsc's byte container: a zero-copy view. */
@@ -39,19 +44,50 @@ function toAvsc(bytes: Uint8Array, start: number): Uint8Array {
   return avscBytes.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start);
 }
 
+const MIN_LONG = -(2n ** 63n);
+const MAX_LONG = 2n ** 63n - 1n;
+
 /**
- * Creates an Avro serializer for one schema. Values are what avsc accepts and returns
- * (records as objects, `long` as a number unless the Type says otherwise; `bytes` and
- * `fixed` fields are avsc's byte containers).
+ * An avsc `long` type whose values are bigints. avsc hands the custom type each long as
+ * 8 little-endian two's-complement bytes and takes the same back.
  */
-export function avro<T = unknown>(options: AvroSerializerOptions): Serializer<T> {
-  if (!options || options.schema === undefined) throw optionError('avro', 'a schema is required');
-  let type: avsc.Type;
+function bigintLongType(): avsc.Type {
+  return avsc.types.LongType.__with({
+    fromBuffer: (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, 8).getBigInt64(0, true),
+    toBuffer: (value: bigint) => {
+      const bytes = toAvsc(new Uint8Array(8), 0);
+      new DataView(bytes.buffer, bytes.byteOffset, 8).setBigInt64(0, value, true);
+      return bytes;
+    },
+    fromJSON: (value: unknown) => BigInt(value as string),
+    toJSON: (value: bigint) => Number(value),
+    isValid: (value: unknown) => typeof value === 'bigint' && value >= MIN_LONG && value <= MAX_LONG,
+    compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
+  });
+}
+
+function buildType(options: AvroSerializerOptions): avsc.Type {
+  const longs = options.longs ?? 'number';
+  if (longs !== 'number' && longs !== 'bigint') throw optionError('avro', `longs must be 'number' or 'bigint', got ${String(longs)}`);
+  if (options.schema instanceof avsc.Type) {
+    if (options.longs !== undefined) throw optionError('avro', 'the longs option needs a schema; a prebuilt Type already decides how longs look');
+    return options.schema;
+  }
   try {
-    type = options.schema instanceof avsc.Type ? options.schema : avsc.Type.forSchema(options.schema);
+    return avsc.Type.forSchema(options.schema, longs === 'bigint' ? { registry: { long: bigintLongType() } } : undefined);
   } catch (error) {
     throw optionError('avro', `invalid schema: ${describe(error)}`);
   }
+}
+
+/**
+ * Creates an Avro serializer for one schema. Values are what avsc accepts and returns
+ * (records as objects, `long` as a number unless `longs: 'bigint'`; `bytes` and `fixed`
+ * fields are avsc's byte containers).
+ */
+export function avro<T = unknown>(options: AvroSerializerOptions): Serializer<T> {
+  if (!options || options.schema === undefined) throw optionError('avro', 'a schema is required');
+  const type = buildType(options);
   const framed = options.schemaId !== undefined;
   const schemaId = framed ? checkSchemaId('avro', options.schemaId) : 0;
 

@@ -33,7 +33,21 @@ serializerConformance('avro', () => avro({ schema, schemaId: 1234 }), samples, {
   unserializable,
 });
 
+const longSchema: avsc.Schema = { type: 'record', name: 'Ids', fields: [{ name: 'id', type: 'long' }, { name: 'ids', type: { type: 'array', items: 'long' } }] };
+serializerConformance('avro', () => avro({ schema: longSchema, longs: 'bigint' }), [
+  { id: 0n, ids: [] },
+  { id: 2n ** 63n - 1n, ids: [-(2n ** 63n), -1n, 1n, 2n ** 53n + 1n] },
+], { label: 'bigint longs', unserializable: [{ id: 1, ids: [] }, { id: 2n ** 63n, ids: [] }] });
+
 describe('avro serializer', () => {
+  it('writes bigint longs exactly as number longs are written', () => {
+    const big = avro({ schema: longSchema, longs: 'bigint' }).serialize({ id: -123456789012n, ids: [4503599627370496n] })!;
+    const small = avro({ schema: longSchema }).serialize({ id: -123456789012, ids: [4503599627370496] })!;
+    expect(big).toEqual(small);
+    expectCoded(() => avro({ schema: avsc.Type.forSchema('long'), longs: 'bigint' }), 'ERR_INVALID_OPTION');
+    expectCoded(() => avro({ schema: 'long', longs: 'text' as never }), 'ERR_INVALID_OPTION');
+  });
+
   it('writes plain Avro binary, as avsc does', () => {
     const bytes = avro({ schema }).serialize(samples[0])!;
     expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
