@@ -181,15 +181,16 @@ export function concatChunks(result: ReadResult): Uint8Array {
  */
 export function parseReadResult(result: ReadResult): ReadBatch[] {
   const all = concatChunks(result);
-  expect(all.length, 'ReadResult.bytes must equal the total chunk length').toBe(result.bytes);
+  // Plain checks in the loop: `expect` per batch would make big reads slow to verify.
+  check(all.length === result.bytes, `ReadResult.bytes (${result.bytes}) must equal the total chunk length (${all.length})`);
   const batches: ReadBatch[] = [];
   let pos = 0;
   while (pos < all.length) {
     const size = batchSizeAt(all, pos);
-    expect(size, `whole batch at byte ${pos}`).toBeGreaterThanOrEqual(BATCH_HEADER_SIZE);
-    expect(pos + size, `batch at byte ${pos} runs past the end of the read`).toBeLessThanOrEqual(all.length);
+    check(size >= BATCH_HEADER_SIZE, `a whole batch must start at byte ${pos} of the read`);
+    check(pos + size <= all.length, `the batch at byte ${pos} runs past the end of the read`);
     const header = readBatchHeader(all, pos);
-    expect(computeBatchCrc(all, pos, size), `CRC of the batch at offset ${header.baseOffset}`).toBe(header.crc);
+    check(computeBatchCrc(all, pos, size) === header.crc, `CRC of the batch at offset ${header.baseOffset} must match`);
     batches.push({
       baseOffset: header.baseOffset,
       lastOffset: header.baseOffset + header.lastOffsetDelta,
@@ -200,6 +201,18 @@ export function parseReadResult(result: ReadResult): ReadBatch[] {
     pos += size;
   }
   return batches;
+}
+
+/** Fails the test with `message` unless `condition` holds (cheap enough for hot loops). */
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) expect.fail(message);
+}
+
+/** True when two byte arrays are equal (vitest's deep equality is slow on large arrays). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const BIG = 1 << 30;
@@ -266,7 +279,7 @@ async function expectRead(log: PartitionLog, model: Model, offset: number, maxBy
   const got = parseReadResult(result);
   const want = model.read(offset, maxBytes, minOne ?? true);
   expect(got.map((b) => b.baseOffset)).toEqual(want.map((b) => b.info.baseOffset));
-  for (let i = 0; i < want.length; i++) expect(got[i]!.bytes).toEqual(want[i]!.bytes);
+  for (let i = 0; i < want.length; i++) check(sameBytes(got[i]!.bytes, want[i]!.bytes), `bytes of the batch at ${want[i]!.info.baseOffset} must be as appended`);
   return got;
 }
 
@@ -282,7 +295,7 @@ function checkSegments(log: PartitionLog, model: Model): readonly SegmentInfo[] 
     if (i > 0) expect(s.baseOffset).toBeGreaterThanOrEqual(segs[i - 1]!.nextOffset);
     // Every batch lies wholly inside one segment.
     for (const b of model.batches) {
-      if (b.info.baseOffset >= s.baseOffset && b.info.baseOffset < s.nextOffset) expect(b.info.lastOffset).toBeLessThan(s.nextOffset);
+      if (b.info.baseOffset >= s.baseOffset && b.info.baseOffset < s.nextOffset) check(b.info.lastOffset < s.nextOffset, `batch ${b.info.baseOffset} must lie inside one segment`);
     }
   }
   if (model.batches.length > 0) {
@@ -503,7 +516,7 @@ export function storageConformance(name: string, harness: StorageHarness, option
         const b = makeTestBatch({ baseOffset: 0, count: 4 });
         await log.append(b.bytes, b.info);
         const first = parseReadResult(await log.read(0, BIG));
-        expect(first[0]!.bytes).toEqual(b.bytes);
+        expect(sameBytes(first[0]!.bytes, b.bytes)).toBe(true);
         // A subarray of a larger buffer (a network frame) must be stored as its own bytes.
         const frame = new Uint8Array(10_000);
         const c = makeTestBatch({ baseOffset: 4, count: 2 });
@@ -511,7 +524,7 @@ export function storageConformance(name: string, harness: StorageHarness, option
         await log.append(frame.subarray(1234, 1234 + c.bytes.length), c.info);
         const got = parseReadResult(await log.read(4, BIG));
         expect(got.map((x) => x.baseOffset)).toEqual([4]);
-        expect(got[0]!.bytes).toEqual(c.bytes);
+        expect(sameBytes(got[0]!.bytes, c.bytes)).toBe(true);
       });
     });
 
@@ -777,9 +790,8 @@ export function storageConformance(name: string, harness: StorageHarness, option
           const got = parseReadResult(r);
           for (let i = 0; i < got.length; i++) {
             const want = byBase.get(got[i]!.baseOffset);
-            expect(want, `batch at ${got[i]!.baseOffset} was appended`).toBeDefined();
-            expect(got[i]!.bytes).toEqual(want!.bytes);
-            if (i > 0) expect(got[i]!.baseOffset).toBe(got[i - 1]!.lastOffset + 1);
+            check(want !== undefined && sameBytes(got[i]!.bytes, want.bytes), `the batch at ${got[i]!.baseOffset} must be one appended, byte for byte`);
+            if (i > 0) check(got[i]!.baseOffset === got[i - 1]!.lastOffset + 1, `batch ${got[i]!.baseOffset} must follow ${got[i - 1]!.lastOffset}`);
           }
         }
         expect(log.endOffset()).toBe(600);
