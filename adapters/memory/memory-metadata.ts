@@ -1,0 +1,65 @@
+/**
+ * The metadata store of the memory adapter: a Map of copies. Values are copied on the
+ * way in and out so that neither side can change the other's bytes later (metadata is
+ * small; the copies cost nothing that matters).
+ */
+import type { MetadataOp, MetadataStore } from '../../core/contracts/storage.ts';
+import { TributaryError } from '../../core/errors.ts';
+
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string') throw new TributaryError('ERR_INVALID_ARGUMENT', `A metadata key must be a string, got ${typeof key}`);
+}
+
+function checkValue(value: unknown, key: string): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TributaryError('ERR_INVALID_ARGUMENT', `The metadata value of "${key}" must be a Uint8Array`);
+}
+
+/** Validates every operation of an atomic write before any is applied. */
+export function checkMetadataOps(ops: readonly MetadataOp[]): void {
+  if (!Array.isArray(ops)) throw new TributaryError('ERR_INVALID_ARGUMENT', 'A metadata write takes an array of operations');
+  for (const op of ops) {
+    if (!op || (op.type !== 'put' && op.type !== 'delete')) {
+      throw new TributaryError('ERR_INVALID_ARGUMENT', `Unknown metadata operation ${JSON.stringify((op as { type?: unknown } | null)?.type)}`);
+    }
+    checkKey(op.key);
+    if (op.type === 'put') checkValue(op.value, op.key);
+  }
+}
+
+/** A {@link MetadataStore} over a Map; `isOpen` guards use after the storage closed. */
+export function memoryMetadata(entries: Map<string, Uint8Array>, assertOpen: () => void): MetadataStore {
+  return {
+    async get(key) {
+      assertOpen();
+      checkKey(key);
+      return entries.get(key)?.slice();
+    },
+    async put(key, value) {
+      assertOpen();
+      checkKey(key);
+      checkValue(value, key);
+      entries.set(key, value.slice());
+    },
+    async delete(key) {
+      assertOpen();
+      checkKey(key);
+      entries.delete(key);
+    },
+    async list(prefix) {
+      assertOpen();
+      checkKey(prefix);
+      const out: Array<{ key: string; value: Uint8Array }> = [];
+      for (const [key, value] of entries) if (key.startsWith(prefix)) out.push({ key, value: value.slice() });
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+    async write(ops) {
+      assertOpen();
+      checkMetadataOps(ops);
+      // Validated above and applied synchronously: nothing can interleave, so all or none.
+      for (const op of ops) {
+        if (op.type === 'put') entries.set(op.key, op.value.slice());
+        else entries.delete(op.key);
+      }
+    },
+  };
+}
