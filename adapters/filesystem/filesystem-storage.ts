@@ -1,0 +1,161 @@
+/**
+ * `filesystemStorage`: the durable storage adapter, laid out the Kafka way — a
+ * directory per partition (`<dir>/<topic>-<partition>/`) of segment files with sparse
+ * offset and time indexes, and one atomically replaced metadata file. See README.md.
+ */
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PartitionLog, PartitionLogOptions, PartitionRef, Storage } from '../../core/contracts/storage.ts';
+import { silentLogger, type Logger } from '../../core/contracts/logger.ts';
+import { TributaryError, kafkaError } from '../../core/errors.ts';
+import { FilesystemPartitionLog } from './partition-log.ts';
+import { MetadataFile } from './metadata-file.ts';
+import { syncDirectory } from './file-io.ts';
+import { storageError } from './fs-errors.ts';
+
+/** Options of {@link filesystemStorage}. */
+export interface FilesystemStorageOptions {
+  /** Root directory (created when missing). */
+  readonly dir: string;
+  /** Where recovery and errors are reported (default: silent). */
+  readonly logger?: Logger;
+  /** Default segment size before rolling (Kafka's segment.bytes; default 1 GiB, at most 2 GiB - 1). */
+  readonly segmentBytes?: number;
+  /** Default segment age before rolling (Kafka's segment.ms; default 7 days). */
+  readonly segmentMs?: number;
+  /** Bytes of data between two sparse index entries (Kafka's index.interval.bytes; default 4096). */
+  readonly indexIntervalBytes?: number;
+}
+
+const GIB = 1024 * 1024 * 1024;
+const DEFAULT_SEGMENT_BYTES = GIB;
+const DEFAULT_SEGMENT_MS = 7 * 24 * 60 * 60 * 1000;
+const DEFAULT_INDEX_INTERVAL = 4096;
+/** Kafka's legal topic characters; anything else could escape the data directory. */
+const TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,249}$/;
+/** Name of the metadata file in the root directory (no `-<n>` suffix: never a partition). */
+export const METADATA_FILE = 'metadata.bin';
+
+/** Creates the filesystem storage adapter (name `filesystem`, durable, segmented). */
+export function filesystemStorage(options: FilesystemStorageOptions): Storage {
+  if (!options || typeof options.dir !== 'string' || options.dir === '') {
+    throw new TributaryError('ERR_INVALID_ARGUMENT', 'filesystemStorage needs a `dir`');
+  }
+  const dir = options.dir;
+  const logger = options.logger ?? silentLogger;
+  const defaults = {
+    segmentBytes: positive(options.segmentBytes, DEFAULT_SEGMENT_BYTES, 'segmentBytes'),
+    segmentMs: positive(options.segmentMs, DEFAULT_SEGMENT_MS, 'segmentMs'),
+    indexIntervalBytes: positive(options.indexIntervalBytes, DEFAULT_INDEX_INTERVAL, 'indexIntervalBytes'),
+  };
+  const metadata = new MetadataFile(join(dir, METADATA_FILE));
+  // Promises, so that two concurrent openPartition calls share one log and one recovery.
+  const logs = new Map<string, Promise<FilesystemPartitionLog>>();
+  let opened = false;
+
+  const checkOpen = () => {
+    if (!opened) throw new TributaryError('ERR_STORAGE_CLOSED', `filesystem storage at ${dir} is not open`);
+  };
+  const partitionDir = (topic: string, partition: number) => {
+    if (typeof topic !== 'string' || !TOPIC_PATTERN.test(topic) || topic === '.' || topic === '..') {
+      throw kafkaError(17, `topic name ${JSON.stringify(topic)} is not valid (letters, digits, '.', '_', '-'; at most 249)`);
+    }
+    if (!Number.isSafeInteger(partition) || partition < 0) throw new TributaryError('ERR_INVALID_ARGUMENT', `partition ${partition} is not a non-negative integer`);
+    return join(dir, `${topic}-${partition}`);
+  };
+
+  return {
+    name: 'filesystem',
+    supports: { durable: true, segmented: true },
+    metadata,
+
+    async open() {
+      if (opened) return;
+      try {
+        await mkdir(dir, { recursive: true });
+      } catch (error) {
+        throw storageError(error, 'create', dir);
+      }
+      await metadata.load();
+      opened = true;
+    },
+
+    async openPartition(topic: string, partition: number, partitionOptions?: PartitionLogOptions): Promise<PartitionLog> {
+      checkOpen();
+      const path = partitionDir(topic, partition);
+      const key = `${topic}-${partition}`;
+      let log = logs.get(key);
+      if (log === undefined) {
+        log = FilesystemPartitionLog.open({
+          dir: path,
+          topic,
+          partition,
+          segmentBytes: positive(partitionOptions?.segmentBytes, defaults.segmentBytes, 'segmentBytes'),
+          segmentMs: positive(partitionOptions?.segmentMs, defaults.segmentMs, 'segmentMs'),
+          indexIntervalBytes: defaults.indexIntervalBytes,
+          logger,
+          onClose: () => logs.delete(key),
+        });
+        logs.set(key, log);
+        log.catch(() => logs.delete(key));
+      }
+      return log;
+    },
+
+    async listPartitions(): Promise<PartitionRef[]> {
+      checkOpen();
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        throw storageError(error, 'list', dir);
+      }
+      const out: PartitionRef[] = [];
+      for (const entry of entries) {
+        const m = /^(.+)-(\d+)$/.exec(entry.name);
+        if (entry.isDirectory() && m && TOPIC_PATTERN.test(m[1]!)) out.push({ topic: m[1]!, partition: Number(m[2]) });
+      }
+      return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+    },
+
+    async deletePartition(topic: string, partition: number) {
+      checkOpen();
+      const path = partitionDir(topic, partition);
+      const key = `${topic}-${partition}`;
+      const log = logs.get(key);
+      logs.delete(key);
+      if (log) await (await log.catch(() => undefined))?.abandon();
+      try {
+        await rm(path, { recursive: true, force: true });
+        await syncDirectory(dir);
+      } catch (error) {
+        throw storageError(error, 'delete', path);
+      }
+    },
+
+    async close() {
+      if (!opened) return;
+      opened = false;
+      const open = [...logs.values()];
+      logs.clear();
+      let failure: unknown;
+      for (const log of open) {
+        try {
+          await (await log).close();
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+      await metadata.close();
+      if (failure !== undefined) throw failure;
+    },
+  };
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new TributaryError('ERR_INVALID_ARGUMENT', `${name} must be a positive number, got ${value}`);
+  }
+  return value;
+}

@@ -1,0 +1,2 @@
+/** The filesystem storage adapter. */
+export { filesystemStorage, type FilesystemStorageOptions } from './filesystem-storage.ts';
