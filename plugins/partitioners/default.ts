@@ -28,7 +28,8 @@ export function createKeyHashSticky(name: string, random: RandomSource | undefin
     name,
     partition({ topic, key, partitionCount }) {
       checkPartitionCount(name, partitionCount);
-      if (key !== null && !ignoreKeys) return partitionForKey(key, partitionCount);
+      // An absent key (undefined from untyped callers) is keyless, like null.
+      if (key !== null && key !== undefined && !ignoreKeys) return partitionForKey(key, partitionCount);
       return sticky.current(topic, partitionCount);
     },
     onBatchClosed(topic, partition, partitionCount) {

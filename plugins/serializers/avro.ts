@@ -11,7 +11,7 @@ import { describe, deserializationError, optionError, serializationError } from 
 export interface AvroSerializerOptions {
   /**
    * The Avro schema (a JSON object or JSON text), or an avsc `Type` already built —
-   * pass a Type to choose avsc options such as a bigint type for `long`.
+   * pass a Type to use other avsc options (logical types, a custom registry).
    */
   schema: avsc.Schema | avsc.Type;
   /**
