@@ -3,10 +3,10 @@
  * codec, keyed and keyless records with headers, consuming from the beginning and from an
  * offset, and Java-compatible murmur2 partitioning.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../plugins/partitioners/index.ts';
 import { type BrokerFixture, startBroker } from './broker-fixture.ts';
+import { kcat } from './kcat-runner.ts';
 
 let fx: BrokerFixture;
 beforeAll(async () => {
@@ -15,20 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.close();
 });
-
-/** Runs kcat with `args`, feeding `input`; resolves stdout, rejects on a non-zero exit. */
-export function kcat(args: string[], input = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${err}`))));
-    child.stdin.end(input);
-  });
-}
 
 interface KcatMessage {
   topic: string;

@@ -1,0 +1,16 @@
+/** Runs the kcat binary (librdkafka) for interop tests and benchmarks. */
+import { spawn } from 'node:child_process';
+
+/** Runs kcat with `args`, feeding `input`; resolves stdout, rejects on a non-zero exit. */
+export function kcat(args: string[], input: string | Uint8Array = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${err}`))));
+    child.stdin.end(input);
+  });
+}
