@@ -137,3 +137,18 @@ export function setBaseOffset(bytes: Uint8Array, baseOffset: number, pos = 0): v
 export function setPartitionLeaderEpoch(bytes: Uint8Array, epoch: number, pos = 0): void {
   view(bytes).setInt32(pos + BatchField.partitionLeaderEpoch, epoch);
 }
+
+/**
+ * Stamps log-append time on the batch at `pos` in place, as a broker does for a topic
+ * with `message.timestamp.type=LogAppendTime`: sets the timestamp-type attribute bit and
+ * the max timestamp, then re-computes the CRC (both fields lie inside it). Consumers
+ * then report `timestamp` for every record of the batch.
+ */
+export function setLogAppendTime(bytes: Uint8Array, timestamp: number, pos = 0): void {
+  const dv = view(bytes);
+  const size = dv.getInt32(pos + BatchField.batchLength) + BATCH_LOG_OVERHEAD;
+  dv.setInt16(pos + BatchField.attributes, dv.getInt16(pos + BatchField.attributes) | BatchAttributes.timestampTypeLogAppend);
+  dv.setInt32(pos + BatchField.maxTimestamp, Math.floor(timestamp / 4294967296));
+  dv.setUint32(pos + BatchField.maxTimestamp + 4, timestamp >>> 0);
+  dv.setUint32(pos + BatchField.crc, computeBatchCrc(bytes, pos, size));
+}

@@ -21,6 +21,10 @@ export class ByteReader {
   pos: number;
   /** One past the last readable byte. */
   end: number;
+  // The backing store and offset of `buf`, cached: views built from them with the
+  // Uint8Array constructor cost about half of what `subarray` does (measured).
+  readonly #store: ArrayBufferLike;
+  readonly #base: number;
 
   /** Reads `buf[pos, end)`. Throws `CORRUPT_MESSAGE` if the range lies outside `buf`. */
   constructor(buf: Uint8Array, pos = 0, end = buf.length) {
@@ -30,6 +34,8 @@ export class ByteReader {
     this.buf = buf;
     this.pos = pos;
     this.end = end;
+    this.#store = buf.buffer;
+    this.#base = buf.byteOffset;
   }
 
   /** Bytes left before `end`. */
@@ -162,7 +168,7 @@ export class ByteReader {
     const p = this.pos;
     if (n < 0 || n > this.end - p) throw truncated('bytes', p, n, this.end);
     this.pos = p + n;
-    return this.buf.subarray(p, p + n);
+    return new Uint8Array(this.#store, this.#base + p, n);
   }
 
   /** Decodes the next `n` bytes as UTF-8. */

@@ -9,6 +9,7 @@ export {
   computeBatchCrc,
   readBatchHeader,
   setBaseOffset,
+  setLogAppendTime,
   setPartitionLeaderEpoch,
   verifyBatchCrc,
   type BatchHeader,

@@ -101,12 +101,25 @@ interface Layout {
   readonly attributes: number;
 }
 
+function checkInt(value: number | undefined, field: string, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new TributaryError('ERR_INVALID_ARGUMENT', `Batch field ${field} must be an integer in ${min}..${max}, got ${value}`, { details: { field, value } });
+  }
+}
+
 function layoutOf(input: BatchInput, codec: number): Layout {
   const records = input.records;
   if (!Array.isArray(records)) throw new TributaryError('ERR_INVALID_RECORD', 'A batch needs a records array');
   if ((codec | 0) !== codec || codec < 0 || codec > BatchAttributes.compressionMask) {
     throw new TributaryError('ERR_UNKNOWN_CODEC', `Compression codec ${codec} is not a codec id`, { details: { codec } });
   }
+  checkInt(input.baseOffset, 'baseOffset', 0, Number.MAX_SAFE_INTEGER);
+  checkInt(input.partitionLeaderEpoch, 'partitionLeaderEpoch', -1, 0x7fffffff);
+  checkInt(input.producerId, 'producerId', -1, Number.MAX_SAFE_INTEGER);
+  checkInt(input.producerEpoch, 'producerEpoch', -1, 0x7fff);
+  checkInt(input.baseSequence, 'baseSequence', -1, 0x7fffffff);
+  checkInt(input.lastOffsetDelta, 'lastOffsetDelta', 0, 0x7fffffff);
   const now = input.now ?? Date.now();
   const n = records.length;
   let baseTimestamp = -1;

@@ -16,6 +16,7 @@ import {
   iterateBatches,
   readControlMarker,
   setBaseOffset,
+  setLogAppendTime,
   trailingPartialBytes,
   writeBatch,
   ByteWriter,
@@ -165,6 +166,14 @@ describe('RecordBatch v2', () => {
     expect(batch.records.map((r) => r.timestamp)).toEqual([999, 999]);
   });
 
+  it('stamps log-append time in place, keeping the batch valid', () => {
+    const encoded = encodeBatchSync({ records: [{ key: null, value: text('a'), timestamp: 1 }, { key: null, value: text('b'), timestamp: 2 }] });
+    setLogAppendTime(encoded, 1_800_000_000_123);
+    const batch = decodeBatchSync(encoded);
+    expect(batch).toMatchObject({ timestampType: 'log-append-time', maxTimestamp: 1_800_000_000_123, baseTimestamp: 1 });
+    expect(batch.records.map((r) => r.timestamp)).toEqual([1_800_000_000_123, 1_800_000_000_123]);
+  });
+
   it('wraps sequence numbers at 2^31 as Kafka does', () => {
     const batch = decodeBatchSync(encodeBatchSync({ records: [{ key: null, value: null }, { key: null, value: null }, { key: null, value: null }], producerId: 1, baseSequence: 2 ** 31 - 2 }));
     expect(batch.records.map((r) => r.sequence)).toEqual([2 ** 31 - 2, 2 ** 31 - 1, 0]);
@@ -193,6 +202,9 @@ describe('RecordBatch v2', () => {
     expectCode(() => encodeBatchSync({ records: [{ key: null, value: null, offsetDelta: 1 }, { key: null, value: null, offsetDelta: 1 }] }), 'ERR_INVALID_RECORD');
     expectCode(() => encodeBatchSync({ records: [], compression: 1 }), 'ERR_COMPRESSED_BATCH');
     expectCode(() => encodeBatchSync({ records: null as never }), 'ERR_INVALID_RECORD');
+    expectCode(() => encodeBatchSync({ records: [], producerEpoch: 40_000 }), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => encodeBatchSync({ records: [], baseOffset: -5 }), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => encodeBatchSync({ records: [], baseSequence: 2 ** 31 }), 'ERR_INVALID_ARGUMENT');
   });
 
   it('rejects corrupt batches with CORRUPT_MESSAGE: CRC, lengths, counts', () => {
