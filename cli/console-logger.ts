@@ -1,0 +1,19 @@
+/** A Logger for the command line: one line per event on stderr, filtered by level. */
+import type { LogLevel, Logger } from '../core/contracts/logger.ts';
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+function format(fields: Record<string, unknown> | undefined): string {
+  if (!fields) return '';
+  const parts = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`);
+  return parts.length ? ` ${parts.join(' ')}` : '';
+}
+
+/** A logger writing `time level message key=value…` lines at or above `level`. */
+export function consoleLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Logger {
+  const min = ORDER[level];
+  const at = (lvl: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
+    if (ORDER[lvl] >= min) write(`${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} ${message}${format(fields)}`);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
