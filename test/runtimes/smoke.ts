@@ -1,0 +1,89 @@
+/**
+ * The smoke suite that runs unchanged under Node, Deno and Bun (`npm run test:runtimes`):
+ * every compressor and serializer of the default registry round-trips through a real
+ * RecordBatch v2.
+ * Plain asserts, no test framework, so that each runtime runs it as it is.
+ */
+import { createDefaultRegistry } from '../../adapters/runtime/default-registry.ts';
+import { decodeBatch, encodeBatch } from '../../core/records/index.ts';
+import type { Serializer } from '../../core/contracts/serializer.ts';
+import protobufjs from 'protobufjs';
+
+const runtime = 'Deno' in globalThis ? 'deno' : 'Bun' in globalThis ? 'bun' : 'node';
+const registry = createDefaultRegistry();
+let passed = 0;
+let failed = 0;
+
+async function check(name: string, fn: () => Promise<void> | void): Promise<void> {
+  try {
+    await fn();
+    passed++;
+  } catch (error) {
+    failed++;
+    console.log(`FAIL ${name}: ${(error as Error).stack ?? error}`);
+  }
+}
+
+function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) === JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
+const text = new TextEncoder();
+const records = Array.from({ length: 200 }, (_, i) => ({
+  key: i % 10 === 0 ? null : text.encode(`key-${i % 7}`),
+  value: i % 13 === 0 ? null : text.encode(JSON.stringify({ i, truck: `T-${i % 17}`, lat: 52.1 + i / 1000, lon: 4.3 })),
+  headers: i % 3 === 0 ? [{ key: 'source', value: text.encode('smoke') }, { key: 'empty', value: null }] : [],
+  timestamp: 1_700_000_000_000 + i,
+}));
+
+for (const codec of [0, 1, 2, 3, 4]) {
+  const name = codec === 0 ? 'none' : registry.compressorForCodec(codec).name;
+  await check(`batch round trip with ${name}`, async () => {
+    const bytes = await encodeBatch({ records, compression: codec, baseOffset: 42 }, registry);
+    const batch = await decodeBatch(bytes, 0, { registry });
+    assert(batch.compression === codec, `codec ${batch.compression} != ${codec}`);
+    assert(batch.records.length === records.length, 'record count');
+    batch.records.forEach((r, i) => {
+      const want = records[i]!;
+      assert(r.offset === 42 + i, `offset ${r.offset}`);
+      assert(r.timestamp === want.timestamp, `timestamp ${r.timestamp}`);
+      assert(sameBytes(r.key, want.key) && sameBytes(r.value, want.value), `key/value of record ${i}`);
+      assert(r.headers.length === want.headers.length, `headers of record ${i}`);
+      r.headers.forEach((h, j) => assert(h.key === want.headers[j]!.key && sameBytes(h.value, want.headers[j]!.value), `header ${j} of record ${i}`));
+    });
+  });
+}
+
+const Truck = protobufjs.Type.fromJSON('Truck', { fields: { id: { type: 'string', id: 1 }, speed: { type: 'int32', id: 2 } } });
+const serializerCases: Array<[string, unknown, unknown]> = [
+  ['string', undefined, 'héllo wörld ✓'],
+  ['json', undefined, { id: 'T-1', at: [52.1, 4.3], ok: true }],
+  ['int32', undefined, -123456],
+  ['int64', undefined, 9007199254740993n],
+  ['float64', undefined, 3.141592653589793],
+  ['avro', { schema: { type: 'record', name: 'Truck', fields: [{ name: 'id', type: 'string' }, { name: 'speed', type: 'int' }] }, schemaId: 7 }, { id: 'T-1', speed: 88 }],
+  ['protobuf', { type: Truck, schemaId: 9 }, { id: 'T-2', speed: 77 }],
+];
+for (const [name, options, value] of serializerCases) {
+  await check(`serializer ${name}`, async () => {
+    const serde = registry.create('serializer', name, options) as Serializer<unknown>;
+    assert(serde.serialize(null) === null && serde.deserialize(null) === null, 'null stays null');
+    const bytes = serde.serialize(value);
+    const batch = await decodeBatch(await encodeBatch({ records: [{ key: null, value: bytes }], compression: 4 }, registry), 0, { registry });
+    const back = serde.deserialize(batch.records[0]!.value);
+    const plain = back && typeof back === 'object' && 'toJSON' in back ? (back as { toJSON(): unknown }).toJSON() : back;
+    assert(same(plain, value), `${name}: ${String(plain)} != ${String(value)}`);
+  });
+}
+
+console.log(`${runtime}: ${passed} passed, ${failed} failed`);
+if (failed > 0) (globalThis as { process?: { exitCode?: number } }).process!.exitCode = 1;
