@@ -1,0 +1,155 @@
+/**
+ * Broker throughput through the TCP server, measured with kcat (librdkafka, C — so the
+ * client is not the bottleneck): produce and consume of 100-byte values at acks=1, on
+ * memory and filesystem storage; Redis Streams in the same run as the peer (XADD pipelined
+ * with redis-benchmark, XRANGE read back with redis-cli); and broker start-up time to the
+ * first served request.
+ *
+ * Records per run scale with BENCH_TIME_MS (default 200k records at 1000 ms).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { filesystemStorage } from '../adapters/filesystem/index.ts';
+import { memoryStorage } from '../adapters/memory/index.ts';
+import { startServer, type TributaryServer } from '../adapters/server/index.ts';
+import { Broker } from '../core/broker/broker.ts';
+import type { Storage } from '../core/contracts/storage.ts';
+import { encodeRequest } from '../core/protocol/index.ts';
+import { type BenchRow, report } from './harness.ts';
+
+const VALUE_BYTES = 100;
+const scale = Number(process.env.BENCH_TIME_MS ?? 1000) / 1000;
+const RECORDS = Math.max(20_000, Math.round(200_000 * scale));
+const value = 'x'.repeat(VALUE_BYTES);
+const input = Buffer.from(`${value}\n`.repeat(RECORDS));
+
+function run(cmd: string, args: string[], stdin?: Uint8Array, discardOutput = false): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    // Readers write to /dev/null so that the pipe into this process is not what is measured.
+    const child = spawn(cmd, args, { stdio: ['pipe', discardOutput ? 'ignore' : 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let lines = 0;
+    child.stdout?.on('data', (d: Buffer) => {
+      // Consumers print one line per record; keep only a count and the tail to stay cheap.
+      for (let i = d.indexOf(10); i !== -1; i = d.indexOf(10, i + 1)) lines++;
+      stdout = (stdout + d.toString()).slice(-4096);
+    });
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - start;
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`));
+      else resolve({ ms, stdout: `${stdout}\nLINES=${lines}` });
+    });
+    child.stdin!.end(stdin ?? '');
+  });
+}
+
+function linesOf(stdout: string): number {
+  return Number(/LINES=(\d+)/.exec(stdout)?.[1] ?? 0);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Milliseconds from `new Broker` to the first ApiVersions response on a fresh connection. */
+async function startupMs(storage: () => Storage): Promise<{ ms: number; server: TributaryServer }> {
+  const start = performance.now();
+  const broker = new Broker({ storage: storage() });
+  const server = await startServer(broker, { port: 0 });
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect(server.port, '127.0.0.1', () => {
+      for (const c of encodeRequest({ apiKey: 18, apiVersion: 3, correlationId: 1, clientId: 'bench' }, { clientSoftwareName: 'bench', clientSoftwareVersion: '1' })) socket.write(c);
+    });
+    socket.once('data', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+  return { ms: performance.now() - start, server };
+}
+
+const rows: BenchRow[] = [];
+const mb = (records: number, ms: number) => (records * VALUE_BYTES) / 1e6 / (ms / 1000);
+const rps = (records: number, ms: number) => records / (ms / 1000);
+
+// --- Redis Streams, the peer -------------------------------------------------------------
+const redisPort = await freePort();
+const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+let redisProduce = 0;
+let redisConsume = 0;
+try {
+  for (let i = 0; i < 50; i++) {
+    try {
+      await run('redis-cli', ['-p', String(redisPort), 'PING']);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const produced = await run('redis-benchmark', ['-p', String(redisPort), '-P', '50', '-n', String(RECORDS), '--csv', 'XADD', 'bench', '*', 'v', value]);
+  const csv = produced.stdout.split('\n').find((l) => l.startsWith('"XADD'));
+  redisProduce = csv ? Number(csv.split(',')[1]!.replace(/"/g, '')) : rps(RECORDS, produced.ms);
+  const length = Number((await run('redis-cli', ['-p', String(redisPort), 'XLEN', 'bench'])).stdout.split('\n')[0]);
+  if (length !== RECORDS) throw new Error(`redis holds ${length} entries, expected ${RECORDS}`);
+  const consumed = await run('redis-cli', ['-p', String(redisPort), 'XRANGE', 'bench', '-', '+'], undefined, true);
+  redisConsume = rps(RECORDS, consumed.ms);
+  rows.push({ name: `redis XADD (redis-benchmark -P 50, ${RECORDS} × ${VALUE_BYTES} B)`, recordsPerSec: redisProduce, mbPerSec: (redisProduce * VALUE_BYTES) / 1e6 });
+  rows.push({ name: 'redis XRANGE all (redis-cli)', recordsPerSec: redisConsume, mbPerSec: (redisConsume * VALUE_BYTES) / 1e6 });
+} finally {
+  redis.kill('SIGTERM');
+}
+
+// --- Tributary through TCP with kcat ------------------------------------------------------
+const dirs: string[] = [];
+const storages: Array<[string, () => Storage]> = [
+  ['memory', () => memoryStorage()],
+  [
+    'filesystem',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
+      dirs.push(dir);
+      return filesystemStorage({ dir });
+    },
+  ],
+];
+try {
+  for (const [name, storage] of storages) {
+    const { ms: started, server } = await startupMs(storage);
+    try {
+      await server.broker.topics.create({ name: 'bench', numPartitions: 1, replicationFactor: 1 });
+      const bootstrap = server.address;
+      const produced = await run('kcat', ['-b', bootstrap, '-P', '-t', 'bench', '-p', '0', '-X', 'acks=1', '-X', 'linger.ms=5', '-X', 'queue.buffering.max.messages=1000000'], input);
+      const end = server.broker.topics.get('bench')!.partitions[0]!.highWatermark;
+      if (end !== RECORDS) throw new Error(`expected ${RECORDS} records stored, found ${end}`);
+      // -c stops after exactly RECORDS records and fails if fewer arrive before the end (-e).
+      const consumed = await run('kcat', ['-b', bootstrap, '-C', '-t', 'bench', '-p', '0', '-o', 'beginning', '-e', '-q', '-c', String(RECORDS), '-f', '%s\n'], undefined, true);
+      const check = await run('kcat', ['-b', bootstrap, '-C', '-t', 'bench', '-p', '0', '-o', String(RECORDS - 5), '-e', '-q', '-f', '%o\n']);
+      if (linesOf(check.stdout) !== 5) throw new Error('the last records are not readable');
+      const p = rps(RECORDS, produced.ms);
+      const c = rps(RECORDS, consumed.ms);
+      rows.push({ name: `tributary produce, ${name} (kcat acks=1, ${RECORDS} × ${VALUE_BYTES} B)`, recordsPerSec: p, mbPerSec: mb(RECORDS, produced.ms), ratio: { peer: 'redis XADD', value: p / redisProduce } });
+      rows.push({ name: `tributary consume, ${name} (kcat -C -o beginning -e -c N)`, recordsPerSec: c, mbPerSec: mb(RECORDS, consumed.ms), ratio: { peer: 'redis XRANGE', value: c / redisConsume } });
+      rows.push({ name: `tributary start-up to first served request, ${name}`, extra: { ms: Number(started.toFixed(2)) } });
+    } finally {
+      await server.close();
+    }
+  }
+} finally {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+}
+
+report('broker', rows);
