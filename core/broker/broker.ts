@@ -7,6 +7,7 @@ import type { Logger } from '../contracts/logger.ts';
 import { silentLogger } from '../contracts/logger.ts';
 import type { Storage } from '../contracts/storage.ts';
 import { TributaryError } from '../errors.ts';
+import { type FlushPolicy, FlushScheduler, validateFlushPolicy } from '../storage/flush-policy.ts';
 import { GROUP_API_VERSIONS, SUPPORTED_VERSIONS } from '../protocol/supported-versions.ts';
 import { DEFAULT_HANDLERS } from './handlers/index.ts';
 import { RetentionTask } from './retention-task.ts';
@@ -79,6 +80,11 @@ export interface BrokerOptions {
   readonly topicDefaults?: TopicConfigDefaults;
   /** How often retention runs (log.retention.check.interval.ms). Default 300000; 0 disables. */
   readonly retentionCheckIntervalMs?: number;
+  /**
+   * When appends become durable (Kafka's flush.messages / flush.ms, broker-wide). Default
+   * `{ mode: 'never' }` as in Kafka: the adapter and the OS decide; close() still syncs.
+   */
+  readonly flushPolicy?: FlushPolicy;
   /** Logger; default silent. */
   readonly logger?: Logger;
 }
@@ -123,6 +129,7 @@ export class Broker {
   #advertised: ApiRange[] | undefined;
   #shutdown = new AbortController();
   #retention: RetentionTask;
+  #flush: FlushScheduler;
   #state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
 
   constructor(options: BrokerOptions) {
@@ -143,6 +150,8 @@ export class Broker {
     this.#explicitPort = options.port;
     this.#host = options.host ?? 'localhost';
     this.#port = options.port ?? 9092;
+    const flushPolicy = validateFlushPolicy(options.flushPolicy ?? { mode: 'never' });
+    this.#flush = new FlushScheduler({ logger: this.logger });
     this.topics = new TopicRegistry({
       storage: options.storage,
       nodeId,
@@ -151,6 +160,7 @@ export class Broker {
       numPartitions,
       defaultReplicationFactor,
       liveBrokerIds: () => this.brokers().map((b) => b.nodeId),
+      wrapLog: (log) => (flushPolicy.mode === 'never' ? log : this.#flush.wrap(log, flushPolicy)),
     });
     this.topicDefaults = topicDefaults;
     this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options);
@@ -192,6 +202,7 @@ export class Broker {
     }
     await this.topics.load();
     this.#retention.start();
+    this.#flush.start();
     this.#state = 'running';
     this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.topics.all().length });
   }
@@ -288,7 +299,9 @@ export class Broker {
     if (this.#state === 'closed') return;
     this.beginShutdown();
     await this.#retention.stop();
+    this.#flush.stop();
     for (const topic of this.topics.all()) for (const partition of topic.partitions) await partition.settle();
+    await this.#flush.flushAll();
     this.topics.closeAll();
     this.#state = 'closed';
     await this.storage.close();

@@ -3,7 +3,7 @@
  * config changes, persisted in the storage metadata store and restored on start.
  */
 import type { Logger } from '../contracts/logger.ts';
-import type { Storage } from '../contracts/storage.ts';
+import type { PartitionLog, Storage } from '../contracts/storage.ts';
 import { kafkaError } from '../errors.ts';
 import { PartitionState } from './partition-state.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
@@ -36,6 +36,8 @@ export interface TopicRegistryContext {
   readonly defaultReplicationFactor: number;
   /** Node ids of the brokers alive now. */
   liveBrokerIds(): number[];
+  /** Applies the flush policy to a freshly opened log (returns the log to append through). */
+  wrapLog(log: PartitionLog): PartitionLog;
 }
 
 /** Topics by name and id. */
@@ -252,7 +254,7 @@ export class TopicRegistry {
       replicas.map(async (ids, i) => {
         const log = await storage.openPartition(topic.name, first + i, options);
         for (const event of log.recovery) this.#ctx.logger.warn('partition log recovered', { topic: topic.name, partition: first + i, ...event });
-        return new PartitionState(topic.name, first + i, log, nodeId, ids, epochs[i] ?? 0);
+        return new PartitionState(topic.name, first + i, this.#ctx.wrapLog(log), nodeId, ids, epochs[i] ?? 0);
       }),
     );
     topic.partitions.push(...states);
