@@ -44,8 +44,13 @@ function toAvsc(bytes: Uint8Array, start: number): Uint8Array {
   return avscBytes.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start);
 }
 
+/** First size of an avro serializer's encoding buffer; it doubles when a value needs more. */
+const INITIAL_SCRATCH_BYTES = 1024;
+
 const MIN_LONG = -(2n ** 63n);
 const MAX_LONG = 2n ** 63n - 1n;
+
+let longBytes: { bytes: Uint8Array; view: DataView } | undefined;
 
 /**
  * An avsc `long` type whose values are bigints. avsc hands the custom type each long as
@@ -53,11 +58,20 @@ const MAX_LONG = 2n ** 63n - 1n;
  */
 function bigintLongType(): avsc.Type {
   return avsc.types.LongType.__with({
-    fromBuffer: (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, 8).getBigInt64(0, true),
+    // Read byte by byte: a DataView would need `.buffer`, which is slow on avsc's small buffers.
+    fromBuffer: (b: Uint8Array) => {
+      const lo = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+      const hi = b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24);
+      return (BigInt(hi) << 32n) | BigInt(lo);
+    },
     toBuffer: (value: bigint) => {
-      const bytes = toAvsc(new Uint8Array(8), 0);
-      new DataView(bytes.buffer, bytes.byteOffset, 8).setBigInt64(0, value, true);
-      return bytes;
+      // avsc packs these bytes before it asks for the next long, so one buffer serves all.
+      if (longBytes === undefined) {
+        const bytes = toAvsc(new Uint8Array(8), 0);
+        longBytes = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, 8) };
+      }
+      longBytes.view.setBigInt64(0, value, true);
+      return longBytes.bytes;
     },
     fromJSON: (value: unknown) => BigInt(value as string),
     toJSON: (value: bigint) => Number(value),
@@ -91,21 +105,35 @@ export function avro<T = unknown>(options: AvroSerializerOptions): Serializer<T>
   const framed = options.schemaId !== undefined;
   const schemaId = framed ? checkSchemaId('avro', options.schemaId) : 0;
 
+  const offset = framed ? CONFLUENT_HEADER_BYTES : 0;
+  // Values are encoded into a scratch buffer of avsc's kind (the header written once at
+  // its start), then copied out with one slice. Viewing avsc's own output instead
+  // would be slower: for small outputs, reading `.buffer` makes V8 move the bytes.
+  let scratch: Uint8Array | undefined;
+  let scratchView = new Uint8Array(0);
+  const allocate = (size: number): void => {
+    scratchView = new Uint8Array(size);
+    if (framed) writeConfluentHeader(scratchView, schemaId);
+    scratch = toAvsc(scratchView, 0);
+  };
+
   return {
     name: 'avro',
     serialize(value) {
       if (value === null) return null;
-      let encoded: Uint8Array;
+      if (scratch === undefined) allocate(INITIAL_SCRATCH_BYTES);
+      let end: number;
       try {
-        encoded = type.toBuffer(value);
+        end = type.encode(value, scratch as never, offset);
+        // A negative result is how many bytes were missing; the retry always fits.
+        if (end < 0) {
+          allocate(Math.max(scratchView.length * 2, scratchView.length - end));
+          end = type.encode(value, scratch as never, offset);
+        }
       } catch (error) {
         throw serializationError('avro', `the value does not match the schema: ${describe(error)}`, error);
       }
-      if (!framed) return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.length);
-      const out = new Uint8Array(CONFLUENT_HEADER_BYTES + encoded.length);
-      writeConfluentHeader(out, schemaId);
-      out.set(encoded, CONFLUENT_HEADER_BYTES);
-      return out;
+      return scratchView.slice(0, end);
     },
     deserialize(bytes) {
       if (bytes === null) return null;

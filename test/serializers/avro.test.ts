@@ -61,6 +61,15 @@ describe('avro serializer', () => {
     expect(framed.subarray(5)).toEqual(plain);
   });
 
+  it('encodes values larger than its first buffer, framed or not', () => {
+    for (const s of [avro({ schema }), avro({ schema, schemaId: 77 })]) {
+      const small = s.serialize(samples[0])!.slice();
+      const big = { ...samples[1], customer: 'y'.repeat(5000), tags: Array.from({ length: 500 }, (_, i) => `tag-${i}`) };
+      expect(s.deserialize(s.serialize(big))).toEqual(big);
+      expect(s.serialize(samples[0])).toEqual(small);
+    }
+  });
+
   it('refuses a wrong magic byte and another schema id', () => {
     const framed = avro({ schema, schemaId: 7 }).serialize(samples[0])!;
     const wrongMagic = framed.slice();
