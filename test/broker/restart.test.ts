@@ -1,0 +1,46 @@
+/** Topics, configs and data survive a restart on filesystem storage; the cluster id stays. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { filesystemStorage } from '../../adapters/filesystem/index.ts';
+import { decodeBatchSync } from '../../core/records/record-batch.ts';
+import { batchOf, call, fetchBody, joined, produceBody, startedBroker } from './helpers.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+it('restores topics, configs, offsets and data from the filesystem', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-restart-'));
+  dirs.push(dir);
+  const first = await startedBroker({ storage: filesystemStorage({ dir }), flushPolicy: { mode: 'always' } });
+  await first.topics.create({ name: 'kept', numPartitions: 2, replicationFactor: 1, configs: [['message.timestamp.type', 'LogAppendTime']] });
+  for (let i = 0; i < 3; i++) await call(first, 0, 9, produceBody('kept', 1, batchOf([`v${i}`, `w${i}`])));
+  const clusterId = first.clusterId;
+  const id = first.topics.get('kept')!.id;
+  await first.close();
+
+  const second = await startedBroker({ storage: filesystemStorage({ dir }) });
+  try {
+    expect(second.clusterId).toBe(clusterId);
+    const topic = second.topics.get('kept')!;
+    expect(topic.id).toBe(id);
+    expect(topic.settings.timestampType).toBe('LogAppendTime');
+    expect(topic.partitions.map((p) => p.highWatermark)).toEqual([0, 6]);
+    const r = await call(second, 0, 9, produceBody('kept', 1, batchOf(['after'])));
+    expect(r.responses[0].partitionResponses[0].baseOffset).toBe(6);
+    const f = await call(second, 1, 11, fetchBody('kept', 1, 0));
+    const bytes = joined(f.responses[0].partitions[0].records);
+    const values: string[] = [];
+    for (let pos = 0; pos < bytes.length; ) {
+      const batch = decodeBatchSync(bytes, pos);
+      values.push(...batch.records.map((x) => new TextDecoder().decode(x.value!)));
+      pos += batch.sizeInBytes;
+    }
+    expect(values).toEqual(['v0', 'w0', 'v1', 'w1', 'v2', 'w2', 'after']);
+  } finally {
+    await second.close();
+  }
+});
