@@ -2,6 +2,7 @@
  * The `json` serializer: `JSON.stringify` as UTF-8, read back with `JSON.parse`.
  */
 import type { Serializer } from '../../core/contracts/serializer.ts';
+import { encodeUtf8 } from './utf8.ts';
 import { describe, deserializationError, serializationError } from './serde-errors.ts';
 
 /** Options of {@link json}. */
@@ -12,7 +13,6 @@ export interface JsonSerializerOptions {
   reviver?: (this: unknown, key: string, value: unknown) => unknown;
 }
 
-const encoder = new TextEncoder();
 // JSON text must be UTF-8 (RFC 8259); bytes that are not are corrupt, not text to guess at.
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -34,7 +34,7 @@ export function json<T = unknown>(options: JsonSerializerOptions = {}): Serializ
         throw serializationError('json', `the value cannot be written as JSON: ${describe(error)}`, error);
       }
       if (text === undefined) throw serializationError('json', `a ${typeof value} has no JSON form`);
-      return encoder.encode(text);
+      return encodeUtf8(text);
     },
     deserialize(bytes) {
       if (bytes === null) return null;

@@ -2,6 +2,7 @@
  * The `string` serializer: UTF-8 text, as Kafka's Java `StringSerializer` writes it.
  */
 import type { Serializer } from '../../core/contracts/serializer.ts';
+import { encodeUtf8 } from './utf8.ts';
 import { deserializationError, serializationError } from './serde-errors.ts';
 
 /** Options of {@link string}. */
@@ -13,7 +14,6 @@ export interface StringSerializerOptions {
   fatal?: boolean;
 }
 
-const encoder = new TextEncoder();
 
 /** Creates a UTF-8 string serializer. */
 export function string(options: StringSerializerOptions = {}): Serializer<string> {
@@ -25,7 +25,7 @@ export function string(options: StringSerializerOptions = {}): Serializer<string
     serialize(value) {
       if (value === null) return null;
       if (typeof value !== 'string') throw serializationError('string', `expected a string, got ${typeof value}`);
-      return encoder.encode(value);
+      return encodeUtf8(value);
     },
     deserialize(bytes) {
       if (bytes === null) return null;
