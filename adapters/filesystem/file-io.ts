@@ -2,7 +2,7 @@
  * Small helpers over node:fs/promises file handles: positional reads and writes that
  * loop until done, directory fsync, and whole-file reads that tolerate a missing file.
  */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { errnoOf } from './fs-errors.ts';
 
 /**
@@ -47,4 +47,21 @@ export async function readFileIfExists(path: string): Promise<Uint8Array | undef
     if (errnoOf(error) === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+/**
+ * Creates a directory (and missing parents); true when it did not exist. Tries the
+ * plain mkdir first because Node's recursive mkdir reports ENOENT instead of EROFS on
+ * a read-only filesystem, which would hide the real cause.
+ */
+export async function makeDirectory(path: string): Promise<boolean> {
+  try {
+    await mkdir(path);
+    return true;
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === 'EEXIST') return false;
+    if (errno !== 'ENOENT') throw error;
+  }
+  return (await mkdir(path, { recursive: true })) !== undefined;
 }

@@ -3,14 +3,14 @@
  * directory per partition (`<dir>/<topic>-<partition>/`) of segment files with sparse
  * offset and time indexes, and one atomically replaced metadata file. See README.md.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PartitionLog, PartitionLogOptions, PartitionRef, Storage } from '../../core/contracts/storage.ts';
 import { silentLogger, type Logger } from '../../core/contracts/logger.ts';
 import { TributaryError, kafkaError } from '../../core/errors.ts';
 import { FilesystemPartitionLog } from './partition-log.ts';
 import { MetadataFile } from './metadata-file.ts';
-import { syncDirectory } from './file-io.ts';
+import { makeDirectory, syncDirectory } from './file-io.ts';
 import { storageError } from './fs-errors.ts';
 
 /** Options of {@link filesystemStorage}. */
@@ -72,7 +72,7 @@ export function filesystemStorage(options: FilesystemStorageOptions): Storage {
     async open() {
       if (opened) return;
       try {
-        await mkdir(dir, { recursive: true });
+        await makeDirectory(dir);
       } catch (error) {
         throw storageError(error, 'create', dir);
       }

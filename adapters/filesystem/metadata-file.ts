@@ -7,13 +7,13 @@
  * Format (big-endian): "TRBMETA1", u32 entry count, then per entry u32 key length, key
  * (UTF-8), u32 value length, value; then u32 CRC32C of everything before it.
  */
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MetadataOp, MetadataStore } from '../../core/contracts/storage.ts';
 import { TributaryError } from '../../core/errors.ts';
 import { crc32c } from '../../core/records/crc32c.ts';
 import { readFileIfExists, syncDirectory, writeAt } from './file-io.ts';
-import { errnoOf, storageError } from './fs-errors.ts';
+import { storageError } from './fs-errors.ts';
 
 const MAGIC = new TextEncoder().encode('TRBMETA1');
 const encoder = new TextEncoder();
@@ -95,9 +95,8 @@ export class MetadataFile implements MetadataStore {
     let bytes: Uint8Array | undefined;
     try {
       bytes = await readFileIfExists(this.path);
-      await unlink(this.path + '.tmp').catch((error) => {
-        if (errnoOf(error) !== 'ENOENT') throw error;
-      });
+      // Only when present: on a read-only disk even unlinking a missing file fails.
+      if ((await stat(this.path + '.tmp').catch(() => undefined)) !== undefined) await unlink(this.path + '.tmp');
     } catch (error) {
       throw storageError(error, 'read metadata', this.path);
     }

@@ -4,7 +4,7 @@
  * through a promise chain; reads served from the files with one positional read of
  * whole batches; recovery on open. See README.md in this folder for the design.
  */
-import { mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
+import { readdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AppendOptions, BatchInfo, PartitionLog, ReadOptions, ReadResult, RecoveryEvent, SegmentInfo } from '../../core/contracts/storage.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
@@ -13,7 +13,7 @@ import { BATCH_HEADER_SIZE, BatchField, batchSizeAt } from '../../core/records/b
 import { Segment } from './segment.ts';
 import { parseSegmentName, segmentPaths } from './segment-files.ts';
 import { DamagedHeader, headerProblem, int32At, int64At, walkHeaders } from './header-walk.ts';
-import { readFileIfExists, syncDirectory } from './file-io.ts';
+import { makeDirectory, readFileIfExists, syncDirectory } from './file-io.ts';
 import { errnoOf, storageError } from './fs-errors.ts';
 
 /** Name of the marker a clean close leaves in the partition directory. */
@@ -77,7 +77,7 @@ export class FilesystemPartitionLog implements PartitionLog {
     const { dir, logger } = config;
     try {
       // A new partition directory must reach the disk with the first durable write.
-      if ((await mkdir(dir, { recursive: true })) !== undefined) log.parentDirty = true;
+      if (await makeDirectory(dir)) log.parentDirty = true;
       const marker = join(dir, CLEAN_SHUTDOWN_FILE);
       const clean = (await readFileIfExists(marker)) !== undefined;
       if (clean) {

@@ -1,0 +1,311 @@
+/**
+ * The filesystem adapter against the Storage conformance suite (with reopen), with the
+ * default layout and with tiny segments and a tiny index interval (every code path of
+ * the sparse index and segment rolling), plus what is particular to it: the files on
+ * disk, rolling by size and age, reopen after trim/truncate, bad input.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdir, readFile, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { filesystemStorage } from '../../adapters/filesystem/index.ts';
+import type { Storage } from '../../core/contracts/storage.ts';
+import { readBatchHeader } from '../../core/records/batch-header.ts';
+import { storageConformance } from '../conformance/storage.ts';
+import { concat, makeBatch, splitBatches, tempDir } from './filesystem-fixtures.ts';
+
+const dirs = new Map<Storage, string>();
+const cleanups: Array<() => Promise<void>> = [];
+
+function harness(options: { indexIntervalBytes?: number; segmentBytes?: number } = {}) {
+  return {
+    create: async () => {
+      const { dir, cleanup } = await tempDir();
+      cleanups.push(cleanup);
+      const storage = filesystemStorage({ dir, ...options });
+      dirs.set(storage, dir);
+      return storage;
+    },
+    reopen: (previous: Storage) => {
+      const dir = dirs.get(previous)!;
+      const storage = filesystemStorage({ dir, ...options });
+      dirs.set(storage, dir);
+      return storage;
+    },
+    cleanup: async () => {
+      for (const c of cleanups.splice(0)) await c();
+    },
+  };
+}
+
+storageConformance('filesystem', harness());
+storageConformance('filesystem (index entry every 64 bytes)', harness({ indexIntervalBytes: 64 }));
+storageConformance('filesystem (1 KiB segments)', harness({ segmentBytes: 1024, indexIntervalBytes: 100 }));
+
+const opened: Storage[] = [];
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close().catch(() => {});
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function freshStorage(options: { segmentBytes?: number; segmentMs?: number; indexIntervalBytes?: number } = {}) {
+  const { dir, cleanup } = await tempDir();
+  cleanups.push(cleanup);
+  const storage = filesystemStorage({ dir, ...options });
+  await storage.open();
+  opened.push(storage);
+  return { dir, storage };
+}
+
+async function codeOf(fn: () => unknown): Promise<string | undefined> {
+  try {
+    await fn();
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}
+
+const int32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset + at, 4).getInt32(0);
+
+describe('filesystem storage: layout on disk', () => {
+  it('keeps the batch bytes exactly as received in segment files named by base offset, with sparse indexes beside them', async () => {
+    const { dir, storage } = await freshStorage({ indexIntervalBytes: 500 });
+    const log = await storage.openPartition('orders', 3, { segmentBytes: 4000 });
+    const appended: Uint8Array[] = [];
+    let offset = 0;
+    for (let i = 0; i < 40; i++) {
+      const b = makeBatch({ baseOffset: offset, count: 1 + (i % 3), valueBytes: 50 + ((i * 71) % 250), timestamp: 5_000 + i * 10 });
+      await log.append(b.bytes, b.info);
+      appended.push(b.bytes);
+      offset = b.info.lastOffset + 1;
+    }
+    await log.sync();
+    const partDir = join(dir, 'orders-3');
+    const files = (await readdir(partDir)).filter((f) => !f.startsWith('.')).sort();
+    const segs = log.segments();
+    expect(segs.length).toBeGreaterThan(2);
+    const names = segs.map((s) => String(s.baseOffset).padStart(20, '0'));
+    expect(files).toEqual(names.flatMap((n) => [`${n}.index`, `${n}.log`, `${n}.timeindex`]).sort());
+    expect(names[0]).toBe('00000000000000000000');
+    // The .log files, end to end, are the appended bytes, unchanged.
+    const logs = await Promise.all(names.map((n) => readFile(join(partDir, `${n}.log`))));
+    expect(concat(logs)).toEqual(concat(appended));
+    for (let i = 0; i < segs.length; i++) {
+      const data = new Uint8Array(logs[i]!);
+      expect(data.length).toBeLessThanOrEqual(4000);
+      expect(readBatchHeader(data).baseOffset).toBe(segs[i]!.baseOffset);
+      // Offset index: (relative offset, position) of batch starts, at least the interval apart.
+      const index = new Uint8Array(await readFile(join(partDir, `${names[i]}.index`)));
+      expect(index.length % 8).toBe(0);
+      let previous = 0;
+      for (let at = 0; at < index.length; at += 8) {
+        const rel = int32(index, at);
+        const pos = int32(index, at + 4);
+        expect(readBatchHeader(data, pos).baseOffset).toBe(segs[i]!.baseOffset + rel);
+        expect(pos - previous).toBeGreaterThan(500);
+        previous = pos;
+      }
+      if (data.length > 1500) expect(index.length).toBeGreaterThan(0);
+      // Time index: 12-byte entries with rising timestamps.
+      const time = new Uint8Array(await readFile(join(partDir, `${names[i]}.timeindex`)));
+      expect(time.length % 12).toBe(0);
+      for (let at = 12; at < time.length; at += 12) expect(int32(time, at + 4)).toBeGreaterThan(int32(time, at - 8));
+    }
+  });
+
+  it('rolls by size (per partition) and by age, counted from the first batch timestamp as Kafka does', async () => {
+    const { storage } = await freshStorage({ segmentBytes: 100_000, segmentMs: 1000 });
+    const bySize = await storage.openPartition('size', 0, { segmentBytes: 700 });
+    const one = makeBatch({ baseOffset: 0, valueBytes: 150 });
+    expect(one.bytes.length).toBeLessThan(350);
+    for (let i = 0; i < 7; i++) {
+      const b = makeBatch({ baseOffset: i, valueBytes: 150 });
+      await bySize.append(b.bytes, b.info);
+    }
+    const perSegment = Math.floor(700 / one.bytes.length);
+    expect(bySize.segments().map((s) => s.baseOffset)).toEqual(Array.from({ length: Math.ceil(7 / perSegment) }, (_, i) => i * perSegment));
+
+    const byAge = await storage.openPartition('age', 0);
+    for (const [offset, ts] of [[0, 10_000], [1, 10_500], [2, 11_000], [3, 11_001], [4, 11_500], [5, 12_002], [6, 9_000]] as const) {
+      const b = makeBatch({ baseOffset: offset, timestamp: ts });
+      await byAge.append(b.bytes, b.info);
+    }
+    expect(byAge.segments().map((s) => s.baseOffset)).toEqual([0, 3, 5]);
+    const ageOverride = await storage.openPartition('age', 1, { segmentMs: 100 });
+    for (const [offset, ts] of [[0, 10_000], [1, 10_050], [2, 10_101]] as const) {
+      const b = makeBatch({ baseOffset: offset, timestamp: ts });
+      await ageOverride.append(b.bytes, b.info);
+    }
+    expect(ageOverride.segments().map((s) => s.baseOffset)).toEqual([0, 2]);
+  });
+
+  it('a clean reopen reports nothing and trusts the indexes; reads find every offset', async () => {
+    const { dir, storage } = await freshStorage({ indexIntervalBytes: 128, segmentBytes: 3000 });
+    const log = await storage.openPartition('t', 0);
+    const batches: Array<{ base: number; last: number }> = [];
+    let offset = 0;
+    for (let i = 0; i < 50; i++) {
+      const b = makeBatch({ baseOffset: offset, count: 1 + (i % 5), valueBytes: 30 + i * 3 });
+      await log.append(b.bytes, b.info);
+      batches.push({ base: b.info.baseOffset, last: b.info.lastOffset });
+      offset = b.info.lastOffset + 1 + (i % 7 === 0 ? 3 : 0); // some gaps
+    }
+    await storage.close();
+    opened.splice(opened.indexOf(storage), 1);
+    const again = filesystemStorage({ dir, indexIntervalBytes: 128, segmentBytes: 3000 });
+    await again.open();
+    opened.push(again);
+    const reopened = await again.openPartition('t', 0);
+    expect(reopened.recovery).toEqual([]);
+    for (const b of batches) {
+      for (const o of [b.base, b.last]) {
+        const r = await reopened.read(o, 1);
+        expect(readBatchHeader(concat(r.chunks)).baseOffset).toBe(b.base);
+      }
+    }
+    // Many small reads that each continue where the previous stopped (the consumer pattern).
+    const seen: number[] = [];
+    for (let o = 0; o < reopened.endOffset(); ) {
+      const parts = splitBatches(concat((await reopened.read(o, 400)).chunks));
+      for (const p of parts) seen.push(readBatchHeader(p).baseOffset);
+      const last = readBatchHeader(parts.at(-1)!);
+      o = last.baseOffset + last.lastOffsetDelta + 1;
+    }
+    expect(seen).toEqual(batches.map((b) => b.base));
+  });
+});
+
+describe('filesystem storage: bad input', () => {
+  it('rejects bytes that are not one whole batch matching the offsets with ERR_INVALID_BATCH, storing nothing', async () => {
+    const { storage } = await freshStorage();
+    const log = await storage.openPartition('t', 0);
+    const good = makeBatch({ baseOffset: 0, count: 3 });
+    const cases: Array<[Uint8Array, { baseOffset: number; lastOffset: number; maxTimestamp: number; recordCount: number }]> = [
+      [new Uint8Array(10), good.info],
+      [good.bytes.subarray(0, good.bytes.length - 1), good.info],
+      [concat([good.bytes, good.bytes]), good.info],
+      [good.bytes, { ...good.info, baseOffset: 1 }],
+      [good.bytes, { ...good.info, lastOffset: 5 }],
+      [good.bytes, { ...good.info, lastOffset: -1 }],
+    ];
+    for (const [bytes, info] of cases) expect(await codeOf(() => log.append(bytes, info))).toBe('ERR_INVALID_BATCH');
+    expect(log.endOffset()).toBe(0);
+    expect(log.sizeBytes()).toBe(0);
+    await log.append(good.bytes, good.info);
+    expect(log.endOffset()).toBe(3);
+  });
+
+  it('rejects topic names that could leave the data directory, and use after close', async () => {
+    const { storage } = await freshStorage();
+    for (const topic of ['../x', 'a/b', '', '.', '..', 'x\u0000y']) {
+      expect(await codeOf(() => storage.openPartition(topic, 0))).toBe('INVALID_TOPIC_EXCEPTION');
+    }
+    expect(await codeOf(() => storage.openPartition('t', -1))).toBe('ERR_INVALID_ARGUMENT');
+    const log = await storage.openPartition('t', 0);
+    await storage.close();
+    const b = makeBatch({ baseOffset: 0 });
+    expect(await codeOf(() => log.append(b.bytes, b.info))).toBe('ERR_STORAGE_CLOSED');
+    expect(await codeOf(() => log.read(0, 100))).toBe('ERR_STORAGE_CLOSED');
+    expect(await codeOf(() => storage.openPartition('t', 0))).toBe('ERR_STORAGE_CLOSED');
+  });
+});
+
+/** Mounts a tmpfs (as root); undefined when this machine does not allow it. */
+function tryMount(path: string, options: string): boolean {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', path], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const mounts: string[] = [];
+afterAll(async () => {
+  for (const m of mounts) {
+    try {
+      execFileSync('umount', [m], { stdio: 'ignore' });
+      await rmdir(m);
+    } catch {
+      // best effort
+    }
+  }
+});
+
+async function mountPoint(options: string, ctx: { skip: (note?: string) => void }): Promise<string | undefined> {
+  const { dir } = await tempDir('tributary-mnt-');
+  if (!tryMount(dir, options)) {
+    await rmdir(dir);
+    ctx.skip('mounting a tmpfs is not permitted here (needs root); a full or read-only disk cannot be simulated');
+    return undefined;
+  }
+  mounts.push(dir);
+  return dir;
+}
+
+describe('filesystem storage: full and read-only disks', () => {
+  it('a full disk gives ERR_STORAGE_FULL (Kafka 56), keeps what was stored, and recovers cleanly', async (ctx) => {
+    const root = await mountPoint('size=1m', ctx);
+    if (!root) return;
+    const dir = join(root, 'data');
+    const storage = filesystemStorage({ dir, segmentBytes: 256 * 1024 });
+    await storage.open();
+    await storage.metadata.put('k', new TextEncoder().encode('v1'));
+    const log = await storage.openPartition('t', 0);
+    let offset = 0;
+    let code: string | undefined;
+    let error: unknown;
+    for (let i = 0; i < 1000 && code === undefined; i++) {
+      const b = makeBatch({ baseOffset: offset, count: 10, valueBytes: 500 });
+      try {
+        await log.append(b.bytes, b.info, { sync: true });
+        offset += 10;
+      } catch (e) {
+        error = e;
+        code = (e as { code?: string }).code;
+      }
+    }
+    expect(code).toBe('ERR_STORAGE_FULL');
+    expect((error as { kafkaCode?: number }).kafkaCode).toBe(56);
+    expect((error as { cause?: { code?: string } }).cause?.code).toBe('ENOSPC');
+    expect(log.endOffset()).toBe(offset);
+    // Everything acknowledged is readable, nothing half-written is.
+    const all = splitBatches(concat((await log.read(0, 1 << 30)).chunks));
+    expect(all.length).toBe(offset / 10);
+    expect(await codeOf(() => storage.metadata.put('big', new Uint8Array(600_000)))).toBe('ERR_STORAGE_FULL');
+    expect(new TextDecoder().decode(await storage.metadata.get('k'))).toBe('v1');
+    await storage.close();
+    const again = filesystemStorage({ dir });
+    await again.open();
+    const reopened = await again.openPartition('t', 0);
+    expect(reopened.recovery).toEqual([]);
+    expect(reopened.endOffset()).toBe(offset);
+    expect(new TextDecoder().decode(await again.metadata.get('k'))).toBe('v1');
+    await again.close();
+  });
+
+  it('a read-only disk gives ERR_STORAGE_READ_ONLY, not a crash', async (ctx) => {
+    const root = await mountPoint('size=4m', ctx);
+    if (!root) return;
+    const dir = join(root, 'data');
+    const storage = filesystemStorage({ dir });
+    await storage.open();
+    const log = await storage.openPartition('t', 0);
+    const b = makeBatch({ baseOffset: 0 });
+    await log.append(b.bytes, b.info);
+    await storage.metadata.put('k', new TextEncoder().encode('v'));
+    await storage.close();
+    execFileSync('mount', ['-o', 'remount,ro', root]);
+    const ro = filesystemStorage({ dir });
+    await ro.open(); // reading the metadata works
+    expect(new TextDecoder().decode(await ro.metadata.get('k'))).toBe('v');
+    expect(await codeOf(() => ro.metadata.put('k', new Uint8Array(1)))).toBe('ERR_STORAGE_READ_ONLY');
+    expect(await codeOf(() => ro.openPartition('t', 0))).toBe('ERR_STORAGE_READ_ONLY');
+    expect(await codeOf(() => ro.openPartition('new', 0))).toBe('ERR_STORAGE_READ_ONLY');
+    await ro.close();
+    const fresh = filesystemStorage({ dir: join(root, 'elsewhere') });
+    expect(await codeOf(() => fresh.open())).toBe('ERR_STORAGE_READ_ONLY');
+  });
+});
+
