@@ -1,0 +1,256 @@
+/**
+ * The TCP transport: the Kafka wire protocol over node:net (Deno and Bun provide it too).
+ *
+ * One socket per broker; requests are pipelined with increasing correlation ids and
+ * matched to responses in order. On connect it negotiates versions with ApiVersions
+ * (v3, falling back to v0 when the broker answers UNSUPPORTED_VERSION). Every request
+ * has a deadline; a timeout breaks the connection (later responses on it could only be
+ * mismatched), and a broken connection rejects everything pending with a retriable
+ * `ERR_CONNECTION_CLOSED`. Memory stays bounded: writes wait for 'drain' once the socket
+ * buffer is full, and a response larger than `maxResponseSize` closes the connection.
+ */
+import { type Socket, connect } from 'node:net';
+import type { BrokerAddress, RequestOptions, Transport, TransportFactory, TransportOptions } from '../../core/client/transport.ts';
+import { TributaryError, kafkaError } from '../../core/errors.ts';
+import { ApiKey, apiName } from '../../core/protocol/api-keys.ts';
+import { decodeResponse, encodeRequest } from '../../core/protocol/messages.ts';
+import type { ApiVersionRange } from '../../core/protocol/supported-versions.ts';
+import { FrameDecoder } from '../server/frame-decoder.ts';
+
+/** Options of {@link tcpTransport}. */
+export interface TcpTransportOptions {
+  /** Largest response frame accepted (a Fetch answer is bounded by its maxBytes). Default 256 MiB. */
+  readonly maxResponseSize?: number;
+  /** TCP keep-alive initial delay in ms; 0 disables. Default 60 s. */
+  readonly keepAliveMs?: number;
+}
+
+interface Pending {
+  readonly apiKey: number;
+  readonly version: number;
+  readonly correlationId: number;
+  readonly deadline: number;
+  readonly resolve: (body: any) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const CLIENT_SOFTWARE_VERSION = '0.1.0';
+
+function closedError(address: BrokerAddress, reason: string, cause?: unknown): TributaryError {
+  return new TributaryError('ERR_CONNECTION_CLOSED', `Connection to ${address.host}:${address.port} closed: ${reason}`, {
+    retriable: true,
+    cause,
+    details: { host: address.host, port: address.port, nodeId: address.nodeId },
+  });
+}
+
+/** One TCP connection to a broker. */
+export class TcpConnection implements Transport {
+  apiVersions: readonly ApiVersionRange[] = [];
+  readonly #socket: Socket;
+  readonly #address: BrokerAddress;
+  readonly #options: TransportOptions;
+  readonly #decoder: FrameDecoder;
+  // Responses come in request order, so a FIFO matches them; an array with a head index avoids shift().
+  #pending: Pending[] = [];
+  #head = 0;
+  #nextCorrelationId = 1;
+  #connected = true;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  /** Set while the socket buffer is full: writes wait for it. */
+  #drain: Promise<void> | null = null;
+
+  constructor(socket: Socket, address: BrokerAddress, options: TransportOptions, maxResponseSize: number) {
+    this.#socket = socket;
+    this.#address = address;
+    this.#options = options;
+    this.#decoder = new FrameDecoder(maxResponseSize);
+    socket.on('data', (chunk: Uint8Array) => this.#onData(chunk));
+    socket.on('error', (error) => this.#fail(closedError(address, String(error), error)));
+    socket.on('close', () => this.#fail(closedError(address, 'socket closed')));
+    // A coarse sweep finds overdue requests without a timer per request.
+    const every = Math.max(10, Math.min(1000, Math.floor(options.requestTimeoutMs / 10)));
+    this.#sweeper = setInterval(() => this.#sweep(), every);
+    (this.#sweeper as { unref?: () => void }).unref?.();
+  }
+
+  /** False once the connection broke or was closed. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.#pending.length - this.#head;
+  }
+
+  request(apiKey: number, apiVersion: number, body: object, options?: RequestOptions): Promise<any> {
+    if (!this.#connected) return Promise.reject(closedError(this.#address, 'not connected'));
+    const correlationId = this.#nextCorrelationId;
+    this.#nextCorrelationId = correlationId === 0x7fffffff ? 1 : correlationId + 1;
+    let chunks: Uint8Array[];
+    try {
+      chunks = encodeRequest({ apiKey, apiVersion, correlationId, clientId: this.#options.clientId }, body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (options?.expectResponse === false) {
+      return this.#write(chunks).then(() => null);
+    }
+    return new Promise((resolve, reject) => {
+      const deadline = Date.now() + this.#options.requestTimeoutMs + (options?.extraTimeoutMs ?? 0);
+      this.#pending.push({ apiKey, version: apiVersion, correlationId, deadline, resolve, reject });
+      this.#write(chunks).catch((error) => this.#fail(closedError(this.#address, 'write failed', error)));
+    });
+  }
+
+  async #write(chunks: Uint8Array[]): Promise<void> {
+    while (this.#drain) await this.#drain;
+    if (!this.#connected) throw closedError(this.#address, 'not connected');
+    const socket = this.#socket;
+    let ok = true;
+    if (chunks.length === 1) ok = socket.write(chunks[0]!);
+    else {
+      // cork/uncork sends the header chunk and the batch chunks in one syscall.
+      socket.cork();
+      for (const c of chunks) ok = socket.write(c);
+      socket.uncork();
+    }
+    if (!ok && !this.#drain) {
+      this.#drain = new Promise<void>((resolve) => {
+        const done = () => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          this.#drain = null;
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    }
+  }
+
+  #onData(chunk: Uint8Array): void {
+    let frames: Uint8Array[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      this.#options.logger.warn('bad response frame; closing the connection', { host: this.#address.host, port: this.#address.port, error: String(error) });
+      this.#fail(closedError(this.#address, 'bad response frame', error));
+      return;
+    }
+    for (const frame of frames) {
+      const pending = this.#pending[this.#head];
+      if (!pending) {
+        this.#fail(closedError(this.#address, 'a response arrived with no request pending'));
+        return;
+      }
+      this.#pending[this.#head++] = undefined as never;
+      if (this.#head > 1024 && this.#head * 2 > this.#pending.length) {
+        this.#pending = this.#pending.slice(this.#head);
+        this.#head = 0;
+      }
+      let body: any;
+      try {
+        const decoded = decodeResponse(pending.apiKey, pending.version, frame);
+        if (decoded.correlationId !== pending.correlationId) {
+          throw new TributaryError('ERR_CORRELATION_MISMATCH', `Expected correlation id ${pending.correlationId}, got ${decoded.correlationId}`);
+        }
+        body = decoded.body;
+      } catch (error) {
+        pending.reject(error);
+        this.#fail(closedError(this.#address, `undecodable ${apiName(pending.apiKey)} response`, error));
+        return;
+      }
+      pending.resolve(body);
+    }
+  }
+
+  #sweep(): void {
+    const first = this.#pending[this.#head];
+    if (!first) return;
+    const now = Date.now();
+    for (let i = this.#head; i < this.#pending.length; i++) {
+      const p = this.#pending[i]!;
+      if (p.deadline <= now) {
+        const error = new TributaryError('ERR_REQUEST_TIMEOUT', `${apiName(p.apiKey)} to ${this.#address.host}:${this.#address.port} got no answer in time`, {
+          retriable: true,
+          details: { apiKey: p.apiKey, nodeId: this.#address.nodeId },
+        });
+        // Responses are ordered: once one is given up, the rest of the stream is unusable.
+        this.#fail(error);
+        return;
+      }
+    }
+  }
+
+  #fail(error: TributaryError): void {
+    if (!this.#connected && this.#head >= this.#pending.length) return;
+    this.#connected = false;
+    clearInterval(this.#sweeper);
+    const pending = this.#pending;
+    const head = this.#head;
+    this.#pending = [];
+    this.#head = 0;
+    for (let i = head; i < pending.length; i++) {
+      const p = pending[i]!;
+      // The timed-out request gets the timeout; those behind it the closed-connection error.
+      p.reject(error.code === 'ERR_REQUEST_TIMEOUT' && i !== head && p.deadline > Date.now() ? closedError(this.#address, 'an earlier request timed out') : error);
+    }
+    this.#socket.destroy();
+  }
+
+  close(): Promise<void> {
+    if (!this.#connected) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#socket.once('close', () => resolve());
+      this.#fail(closedError(this.#address, 'closed by the client'));
+    });
+  }
+
+  /** Sends ApiVersions (v3, then v0 if the broker refuses) and keeps the ranges. */
+  async negotiate(): Promise<void> {
+    let body = await this.request(ApiKey.ApiVersions, 3, { clientSoftwareName: 'tributary', clientSoftwareVersion: CLIENT_SOFTWARE_VERSION });
+    if (body.errorCode === 35) body = await this.request(ApiKey.ApiVersions, 0, {});
+    if (body.errorCode !== 0) throw kafkaError(body.errorCode, 'ApiVersions failed');
+    this.apiVersions = Object.freeze((body.apiKeys as ApiVersionRange[]).map((r) => Object.freeze({ apiKey: r.apiKey, minVersion: r.minVersion, maxVersion: r.maxVersion })));
+  }
+}
+
+/**
+ * The TCP transport factory: opens a socket, negotiates API versions, and resolves the
+ * connection. Connect failures are retriable `ERR_CONNECT_FAILED`.
+ */
+export function tcpTransport(transportOptions: TcpTransportOptions = {}): TransportFactory {
+  const maxResponseSize = transportOptions.maxResponseSize ?? 256 * 1024 * 1024;
+  const keepAliveMs = transportOptions.keepAliveMs ?? 60_000;
+  return async (address: BrokerAddress, options: TransportOptions): Promise<Transport> => {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect({ host: address.host, port: address.port, noDelay: true });
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new TributaryError('ERR_CONNECT_FAILED', `Connecting to ${address.host}:${address.port} timed out`, { retriable: true }));
+      }, options.connectTimeoutMs);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        s.off('error', onError);
+        resolve(s);
+      });
+      const onError = (error: Error) => {
+        clearTimeout(timer);
+        reject(new TributaryError('ERR_CONNECT_FAILED', `Cannot connect to ${address.host}:${address.port}: ${error.message}`, { retriable: true, cause: error }));
+      };
+      s.once('error', onError);
+    });
+    if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
+    const connection = new TcpConnection(socket, address, options, maxResponseSize);
+    try {
+      await connection.negotiate();
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+    options.logger.debug('connected', { host: address.host, port: address.port, nodeId: address.nodeId });
+    return connection;
+  };
+}

@@ -1,0 +1,299 @@
+/**
+ * The Admin: topics (create, delete, list, describe), partitions, configs and offsets.
+ * Names and shapes follow kafkajs's admin so its users feel at home; offsets are numbers.
+ *
+ * Extension point for consumer groups: the group helper adds `listGroups`,
+ * `describeGroups`, `fetchOffsets` (with lag from {@link Admin.fetchTopicOffsets}),
+ * `resetOffsets`/`setOffsets` and `deleteGroups` as methods here, routed through
+ * FindCoordinator with `this.cluster` and `this.retry` (both available to them).
+ */
+import type { Logger } from '../contracts/logger.ts';
+import { TributaryError, kafkaError } from '../errors.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import { commonVersion } from './client-versions.ts';
+import type { Cluster, PartitionMetadata } from './cluster.ts';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
+import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
+
+/** A topic to create. */
+export interface NewTopic {
+  readonly topic: string;
+  /** Default: the broker's num.partitions (-1). */
+  readonly numPartitions?: number;
+  /** Default: the broker's default.replication.factor (-1). */
+  readonly replicationFactor?: number;
+  /** Explicit replica placement: partition → broker ids. */
+  readonly replicaAssignment?: ReadonlyArray<{ readonly partition: number; readonly replicas: readonly number[] }>;
+  /** Topic configs as `[{ name, value }]` (kafkajs) … */
+  readonly configEntries?: ReadonlyArray<{ readonly name: string; readonly value: string | null }>;
+  /** … or as an object. */
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
+/** Kafka's config resource types. */
+export const ConfigResourceType = Object.freeze({ TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const);
+
+/** One config entry as describeConfigs reports it. */
+export interface ConfigEntry {
+  readonly configName: string;
+  readonly configValue: string | null;
+  readonly readOnly: boolean;
+  readonly isDefault: boolean;
+  /** Kafka's ConfigSource: 1 topic, 4 static broker, 5 default, … (-1 unknown). */
+  readonly configSource: number;
+  readonly isSensitive: boolean;
+  readonly configSynonyms: ReadonlyArray<{ readonly configName: string; readonly configValue: string | null; readonly configSource: number }>;
+}
+
+/** A partition as describeTopics reports it. */
+export interface PartitionDescription {
+  readonly partitionId: number;
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly offlineReplicas: readonly number[];
+  readonly partitionErrorCode: number;
+}
+
+/** Per-partition offsets: earliest (`low`), latest (`high`, the high watermark) and `offset` (= high, as kafkajs). */
+export interface TopicPartitionOffsets {
+  readonly partition: number;
+  readonly offset: number;
+  readonly high: number;
+  readonly low: number;
+}
+
+function describePartition(p: PartitionMetadata): PartitionDescription {
+  return {
+    partitionId: p.partition,
+    leader: p.leader,
+    leaderEpoch: p.leaderEpoch,
+    replicas: p.replicas,
+    isr: p.isr,
+    offlineReplicas: p.offlineReplicas,
+    partitionErrorCode: p.errorCode,
+  };
+}
+
+function checkTopics(topics: unknown, what: string): asserts topics is readonly unknown[] {
+  if (!Array.isArray(topics) || topics.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', `${what} needs a non-empty topics array`);
+}
+
+/** Admin operations over the client's cluster. */
+export class Admin {
+  /** The client's cluster (for extensions such as the group admin). */
+  readonly cluster: Cluster;
+  /** Retry policy of admin requests. */
+  readonly retry: RetryPolicy;
+  readonly logger: Logger;
+
+  constructor(context: { cluster: Cluster; logger: Logger; retry: RetryOptions | undefined }) {
+    this.cluster = context.cluster;
+    this.logger = context.logger;
+    this.retry = retryPolicy(context.retry);
+  }
+
+  /** Bootstraps the connection (optional: every call does it when needed). */
+  async connect(): Promise<void> {
+    await this.cluster.connect();
+  }
+
+  /**
+   * Creates topics. Resolves true when every topic was created, false when some existed
+   * already (as kafkajs); other errors reject with the Kafka code. With `validateOnly`
+   * the broker only checks the request.
+   */
+  async createTopics(options: { topics: readonly NewTopic[]; validateOnly?: boolean; timeout?: number; waitForLeaders?: boolean }): Promise<boolean> {
+    checkTopics(options?.topics, 'createTopics');
+    const topics = options.topics.map((t) => {
+      if (!t || typeof t.topic !== 'string') throw new TributaryError('ERR_INVALID_ARGUMENT', 'Each new topic needs a topic name');
+      const configs = [
+        ...(t.configEntries ?? []).map((c) => ({ name: c.name, value: c.value })),
+        ...Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+      ];
+      return {
+        name: t.topic,
+        numPartitions: t.replicaAssignment ? -1 : (t.numPartitions ?? -1),
+        replicationFactor: t.replicaAssignment ? -1 : (t.replicationFactor ?? -1),
+        assignments: (t.replicaAssignment ?? []).map((a) => ({ partitionIndex: a.partition, brokerIds: [...a.replicas] })),
+        configs,
+      };
+    });
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.CreateTopics, { topics, timeoutMs: options.timeout ?? 30_000, validateOnly: options.validateOnly ?? false }));
+    let allCreated = true;
+    for (const t of body.topics as any[]) {
+      if (t.errorCode === 36) {
+        allCreated = false;
+        continue;
+      }
+      if (t.errorCode !== 0) throw kafkaError(t.errorCode, t.errorMessage ?? `Creating topic ${t.name} failed`, { details: { topic: t.name } });
+    }
+    if (!options.validateOnly && options.waitForLeaders !== false) {
+      const names = topics.map((t) => t.name);
+      await withRetry(this.retry, async () => {
+        await this.cluster.refresh(names);
+        for (const meta of await this.cluster.topicMetadata(names)) {
+          if (meta.partitions.some((p) => p.leader < 0)) throw kafkaError(5, `Topic ${meta.name} has no leader yet`);
+        }
+      });
+    }
+    return allCreated;
+  }
+
+  /** Deletes topics; an unknown topic is `UNKNOWN_TOPIC_OR_PARTITION`. */
+  async deleteTopics(options: { topics: readonly string[]; timeout?: number }): Promise<void> {
+    checkTopics(options?.topics, 'deleteTopics');
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.DeleteTopics, {
+      topicNames: [...options.topics],
+      topics: options.topics.map((name) => ({ name })),
+      timeoutMs: options.timeout ?? 30_000,
+    }));
+    this.cluster.forget(options.topics);
+    for (const r of body.responses as any[]) {
+      if (r.errorCode !== 0) throw kafkaError(r.errorCode, r.errorMessage ?? `Deleting topic ${r.name} failed`, { details: { topic: r.name } });
+    }
+  }
+
+  /** Names of every topic. */
+  async listTopics(): Promise<string[]> {
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.Metadata, { topics: null, allowAutoTopicCreation: false }));
+    return (body.topics as any[]).filter((t) => t.errorCode === 0).map((t) => t.name as string).sort();
+  }
+
+  /** Partitions, leaders, replicas and in-sync replicas of `topics` (all topics when omitted). */
+  async fetchTopicMetadata(options: { topics?: readonly string[] } = {}): Promise<{ topics: Array<{ name: string; topicId: string; isInternal: boolean; partitions: PartitionDescription[] }> }> {
+    const names = options.topics ?? (await this.listTopics());
+    const metas = await withRetry(this.retry, async () => {
+      await this.cluster.refresh(names);
+      return this.cluster.topicMetadata(names);
+    });
+    return {
+      topics: metas.map((m) => ({
+        name: m.name,
+        topicId: m.topicId,
+        isInternal: m.isInternal,
+        partitions: m.partitions.filter((p) => p !== undefined).map(describePartition),
+      })),
+    };
+  }
+
+  /** Same as {@link fetchTopicMetadata}, for one list of topics (describe). */
+  async describeTopics(topics: readonly string[]): Promise<Array<{ name: string; topicId: string; isInternal: boolean; partitions: PartitionDescription[] }>> {
+    return (await this.fetchTopicMetadata({ topics })).topics;
+  }
+
+  /** Config entries of topics or brokers (`type` from {@link ConfigResourceType}). */
+  async describeConfigs(options: {
+    resources: ReadonlyArray<{ type: number; name: string; configNames?: readonly string[] }>;
+    includeSynonyms?: boolean;
+  }): Promise<{ resources: Array<{ errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string; configEntries: ConfigEntry[] }> }> {
+    if (!Array.isArray(options?.resources) || options.resources.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'describeConfigs needs resources');
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.DescribeConfigs, {
+      resources: options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.configNames ? [...r.configNames] : null })),
+      includeSynonyms: options.includeSynonyms ?? false,
+      includeDocumentation: false,
+    }));
+    return {
+      resources: (body.results as any[]).map((r) => {
+        if (r.errorCode !== 0) throw kafkaError(r.errorCode, r.errorMessage ?? `DescribeConfigs ${r.resourceName} failed`, { details: { resource: r.resourceName } });
+        return {
+          errorCode: r.errorCode,
+          errorMessage: r.errorMessage,
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+          configEntries: (r.configs as any[]).map((c) => ({
+            configName: c.name,
+            configValue: c.value,
+            readOnly: c.readOnly,
+            // v0 reports isDefault; later versions say it through the source (5 = default config).
+            isDefault: c.configSource === -1 ? !!c.isDefault : c.configSource === 5,
+            configSource: c.configSource,
+            isSensitive: c.isSensitive,
+            configSynonyms: ((c.synonyms ?? []) as any[]).map((s) => ({ configName: s.name, configValue: s.value, configSource: s.source })),
+          })),
+        };
+      }),
+    };
+  }
+
+  /**
+   * Replaces the configs of resources (AlterConfigs: entries not listed go back to their
+   * defaults). `ERR_UNSUPPORTED_API` when the broker does not advertise AlterConfigs.
+   */
+  async alterConfigs(options: {
+    resources: ReadonlyArray<{ type: number; name: string; configEntries: ReadonlyArray<{ name: string; value: string | null }> }>;
+    validateOnly?: boolean;
+  }): Promise<void> {
+    if (!Array.isArray(options?.resources) || options.resources.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'alterConfigs needs resources');
+    const transport = await this.cluster.anyConnection();
+    if (commonVersion(transport.apiVersions, ApiKey.AlterConfigs) === undefined) {
+      throw new TributaryError('ERR_UNSUPPORTED_API', 'The broker does not advertise AlterConfigs');
+    }
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.AlterConfigs, {
+      resources: options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: r.configEntries.map((c) => ({ name: c.name, value: c.value })) })),
+      validateOnly: options.validateOnly ?? false,
+    }));
+    for (const r of body.responses as any[]) {
+      if (r.errorCode !== 0) throw kafkaError(r.errorCode, r.errorMessage ?? `AlterConfigs ${r.resourceName} failed`, { details: { resource: r.resourceName } });
+    }
+  }
+
+  /** Grows topics to `count` partitions each. */
+  async createPartitions(options: {
+    topicPartitions: ReadonlyArray<{ topic: string; count: number; assignments?: ReadonlyArray<readonly number[]> }>;
+    validateOnly?: boolean;
+    timeout?: number;
+  }): Promise<void> {
+    if (!Array.isArray(options?.topicPartitions) || options.topicPartitions.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'createPartitions needs topicPartitions');
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.CreatePartitions, {
+      topics: options.topicPartitions.map((t) => ({ name: t.topic, count: t.count, assignments: t.assignments ? t.assignments.map((ids) => ({ brokerIds: [...ids] })) : null })),
+      timeoutMs: options.timeout ?? 30_000,
+      validateOnly: options.validateOnly ?? false,
+    }));
+    for (const r of body.results as any[]) {
+      if (r.errorCode !== 0) throw kafkaError(r.errorCode, r.errorMessage ?? `CreatePartitions ${r.name} failed`, { details: { topic: r.name } });
+    }
+    if (!options.validateOnly) await this.cluster.refresh(options.topicPartitions.map((t) => t.topic));
+  }
+
+  /** Earliest (`low`) and latest (`high` = `offset`, the high watermark) offset of every partition of `topic`. */
+  async fetchTopicOffsets(topic: string): Promise<TopicPartitionOffsets[]> {
+    const [meta] = await withRetry(this.retry, () => this.cluster.topicMetadata([topic]));
+    const partitions = meta!.partitions.filter((p) => p !== undefined).map((p) => p.partition);
+    const [lows, highs] = await Promise.all([
+      listOffsets(this.cluster, partitions.map((partition) => ({ topic, partition, timestamp: EARLIEST_TIMESTAMP })), this.retry),
+      listOffsets(this.cluster, partitions.map((partition) => ({ topic, partition, timestamp: LATEST_TIMESTAMP })), this.retry),
+    ]);
+    return partitions.map((partition) => {
+      const low = lows.find((o) => o.partition === partition)!.offset;
+      const high = highs.find((o) => o.partition === partition)!.offset;
+      return { partition, offset: high, high, low };
+    });
+  }
+
+  /**
+   * The first offset at or after `timestamp` in every partition of `topic`; where no
+   * record is that recent, the latest offset (as kafkajs does).
+   */
+  async fetchTopicOffsetsByTimestamp(topic: string, timestamp: number): Promise<Array<{ partition: number; offset: number }>> {
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new TributaryError('ERR_INVALID_ARGUMENT', `Invalid timestamp ${String(timestamp)}`);
+    const [meta] = await withRetry(this.retry, () => this.cluster.topicMetadata([topic]));
+    const partitions = meta!.partitions.filter((p) => p !== undefined).map((p) => p.partition);
+    const found = await listOffsets(this.cluster, partitions.map((partition) => ({ topic, partition, timestamp })), this.retry);
+    const missing = found.filter((o) => o.offset < 0);
+    const latest = missing.length === 0 ? [] : await listOffsets(this.cluster, missing.map((o) => ({ topic, partition: o.partition, timestamp: LATEST_TIMESTAMP })), this.retry);
+    return partitions.map((partition) => {
+      const o = found.find((x) => x.partition === partition)!;
+      return { partition, offset: o.offset >= 0 ? o.offset : latest.find((x) => x.partition === partition)!.offset };
+    });
+  }
+
+  /** Nothing to release of its own (connections belong to the client). */
+  async close(): Promise<void> {}
+
+  /** Same as {@link close} (kafkajs's name). */
+  disconnect(): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * createClient: the entry point of the client — a cluster view shared by the producers,
+ * consumers and admins it creates, over a Transport (TCP or in-process).
+ */
+import type { Logger } from '../contracts/logger.ts';
+import { silentLogger } from '../contracts/logger.ts';
+import { TributaryError } from '../errors.ts';
+import type { Registry } from '../registry.ts';
+import { Admin } from './admin.ts';
+import { Cluster } from './cluster.ts';
+import { Consumer, type ConsumerOptions } from './consumer.ts';
+import { Producer, type ProducerOptions } from './producer.ts';
+import type { RetryOptions } from './retry.ts';
+import type { SerializerChoices, TopicSettings } from './serde.ts';
+import type { TransportFactory } from './transport.ts';
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** Bootstrap brokers, `host:port`; any one that answers is enough. */
+  readonly brokers: readonly string[];
+  /** Sent in request headers (logs, quotas). Default `tributary`. */
+  readonly clientId?: string;
+  /** How connections are made: TCP, or in-process for an embedded broker. */
+  readonly transport: TransportFactory;
+  /** Where serializers, compressors and partitioners are found by name. */
+  readonly registry: Registry;
+  readonly logger?: Logger;
+  /** A request without an answer after this long fails (retriable). Default 30000. */
+  readonly requestTimeoutMs?: number;
+  /** Connecting gives up after this long. Default 10000. */
+  readonly connectTimeoutMs?: number;
+  /** Retries for retriable errors; producers and consumers may override. */
+  readonly retry?: RetryOptions;
+  /** Metadata older than this is refreshed. Default 300000. */
+  readonly metadataMaxAgeMs?: number;
+  /** Let the broker create topics on first use. Default true. */
+  readonly allowAutoTopicCreation?: boolean;
+  /** Default key and value serializers (default: raw bytes, strings as UTF-8). */
+  readonly serializers?: SerializerChoices;
+  /** Per-topic serializers, compression and partitioner. */
+  readonly topics?: Readonly<Record<string, TopicSettings>>;
+}
+
+/** A client: creates producers, consumers and admins that share its connections. */
+export class Client {
+  /** The cluster view (metadata and connections). */
+  readonly cluster: Cluster;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly #options: ClientOptions;
+  readonly #children = new Set<{ close(): Promise<void> }>();
+  #closed = false;
+
+  constructor(options: ClientOptions) {
+    if (!options || typeof options !== 'object') throw new TributaryError('ERR_INVALID_ARGUMENT', 'createClient needs options');
+    if (!options.registry || typeof options.registry.create !== 'function') throw new TributaryError('ERR_INVALID_ARGUMENT', 'createClient needs a registry');
+    this.#options = options;
+    this.registry = options.registry;
+    this.logger = options.logger ?? silentLogger;
+    this.cluster = new Cluster({
+      brokers: options.brokers,
+      transport: options.transport,
+      clientId: options.clientId ?? 'tributary',
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      logger: this.logger,
+      metadataMaxAgeMs: options.metadataMaxAgeMs,
+      allowAutoTopicCreation: options.allowAutoTopicCreation,
+    });
+  }
+
+  #context() {
+    if (this.#closed) throw new TributaryError('ERR_CLIENT_CLOSED', 'The client is closed');
+    return {
+      cluster: this.cluster,
+      registry: this.registry,
+      logger: this.logger,
+      retry: this.#options.retry,
+      serializers: this.#options.serializers,
+      topics: this.#options.topics,
+    };
+  }
+
+  #track<T extends { close(): Promise<void> }>(child: T): T {
+    this.#children.add(child);
+    return child;
+  }
+
+  /** A new producer (connects on first send, or explicitly with `connect()`). */
+  producer(options?: ProducerOptions): Producer {
+    return this.#track(new Producer(this.#context(), options));
+  }
+
+  /** A new consumer (assign partitions, then `run`). */
+  consumer(options?: ConsumerOptions): Consumer {
+    return this.#track(new Consumer(this.#context(), options));
+  }
+
+  /** An admin for topics, partitions, configs and offsets. */
+  admin(): Admin {
+    return this.#track(new Admin(this.#context()));
+  }
+
+  /** Closes every producer (delivering what they hold), consumer and admin, then the connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#children].map((c) => c.close()));
+    await this.cluster.close();
+  }
+}
+
+/** Creates a client (kafkajs-like: `createClient({ brokers, transport, registry })`). */
+export function createClient(options: ClientOptions): Client {
+  return new Client(options);
+}

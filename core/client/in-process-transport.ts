@@ -1,0 +1,85 @@
+/**
+ * The in-process transport: the client calls an embedded broker's handlers directly —
+ * no socket and no request/response envelope. Produce hands its record batch bytes to
+ * the broker as they are (the broker stamps offsets into them and stores them), and a
+ * Fetch answer's stored chunks reach the consumer by reference, decoded in place.
+ *
+ * Other APIs (metadata, admin) pass their bodies through the protocol codec once, so
+ * the client sees exactly the defaults and version cuts it would see over TCP; they are
+ * rare and small, while Produce and Fetch — the hot path — skip it.
+ */
+import type { Broker } from '../broker/broker.ts';
+import { TributaryError } from '../errors.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import { compilePlan, readStruct, writeStruct } from '../protocol/codec.ts';
+import { Reader } from '../protocol/reader.ts';
+import { SCHEMAS } from '../protocol/schemas/index.ts';
+import type { ApiVersionRange } from '../protocol/supported-versions.ts';
+import { Writer, concat } from '../protocol/writer.ts';
+import type { BrokerAddress, RequestOptions, Transport, TransportFactory, TransportOptions } from './transport.ts';
+
+/** Passes a body through the codec for one version and side (fills defaults, drops fields the version lacks). */
+function roundTrip(apiKey: number, version: number, side: 'request' | 'response', body: object): any {
+  const schema = SCHEMAS.get(apiKey);
+  if (!schema) throw new TributaryError('ERR_UNKNOWN_API', `No schema for API key ${apiKey}`);
+  const flexible = schema.flexibleFrom !== null && version >= schema.flexibleFrom;
+  const plan = compilePlan(schema[side], version, flexible);
+  const w = new Writer(256);
+  writeStruct(w, plan, body as Record<string, unknown>);
+  return readStruct(new Reader(concat(w.finish())), plan);
+}
+
+function closed(): TributaryError {
+  return new TributaryError('ERR_CONNECTION_CLOSED', 'The in-process connection is closed', { retriable: true });
+}
+
+/** One "connection" to an embedded broker. */
+class InProcessConnection implements Transport {
+  readonly apiVersions: readonly ApiVersionRange[];
+  readonly #broker: Broker;
+  readonly #clientId: string;
+  #connected = true;
+  #correlationId = 0;
+
+  constructor(broker: Broker, clientId: string) {
+    this.#broker = broker;
+    this.#clientId = clientId;
+    this.apiVersions = broker.apiVersions();
+  }
+
+  get connected(): boolean {
+    return this.#connected && this.#broker.running;
+  }
+
+  async request(apiKey: number, apiVersion: number, body: object, options?: RequestOptions): Promise<any> {
+    if (!this.connected) throw closed();
+    const hot = apiKey === ApiKey.Produce || apiKey === ApiKey.Fetch;
+    const header = { apiKey, apiVersion, correlationId: ++this.#correlationId, clientId: this.#clientId };
+    const request = hot ? body : roundTrip(apiKey, apiVersion, 'request', body);
+    let response;
+    try {
+      response = await this.#broker.handle(header, request);
+    } catch (error) {
+      // Over TCP a handler failure closes the connection; here the caller gets it, retriable as a closed connection.
+      if (error instanceof TributaryError && error.kafkaCode !== undefined) throw error;
+      throw new TributaryError('ERR_CONNECTION_CLOSED', 'The broker failed the request', { retriable: true, cause: error });
+    }
+    if (options?.expectResponse === false || response === null) return null;
+    return hot ? response : roundTrip(apiKey, apiVersion, 'response', response);
+  }
+
+  async close(): Promise<void> {
+    this.#connected = false;
+  }
+}
+
+/**
+ * A transport factory that reaches `broker` in this process, whatever address the
+ * client asks for (the broker is a cluster of one).
+ */
+export function inProcessTransport(broker: Broker): TransportFactory {
+  return async (_address: BrokerAddress, options: TransportOptions): Promise<Transport> => {
+    if (!broker.running) throw new TributaryError('ERR_CONNECT_FAILED', 'The embedded broker is not running', { retriable: true });
+    return new InProcessConnection(broker, options.clientId);
+  };
+}

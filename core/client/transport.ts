@@ -1,0 +1,65 @@
+/**
+ * The Transport extension point of the client: one connection to one broker that sends
+ * a request (API key, version, body) and resolves the decoded response body.
+ *
+ * Two implementations exist: TCP (adapters/transport, the Kafka wire protocol over
+ * node:net) and in-process (in-process-transport.ts, the broker's handlers called
+ * directly). The client above never knows which one it talks to.
+ */
+import type { Logger } from '../contracts/logger.ts';
+import type { ApiVersionRange } from '../protocol/supported-versions.ts';
+
+/** Where a transport connects: a broker's advertised address and, once known, its id. */
+export interface BrokerAddress {
+  readonly host: string;
+  readonly port: number;
+  /** Node id from Metadata; undefined for a bootstrap address. */
+  readonly nodeId?: number;
+}
+
+/** Settings a transport factory receives from the client. */
+export interface TransportOptions {
+  /** Sent in every request header. */
+  readonly clientId: string;
+  /** A request that gets no answer within this long fails with `ERR_REQUEST_TIMEOUT`. */
+  readonly requestTimeoutMs: number;
+  /** Connecting fails with `ERR_CONNECT_FAILED` after this long. */
+  readonly connectTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+/** Per-request settings. */
+export interface RequestOptions {
+  /**
+   * False for requests the broker never answers (Produce with acks=0): the promise
+   * resolves with null once the request is handed to the connection.
+   */
+  readonly expectResponse?: boolean;
+  /**
+   * Extra time allowed on top of the request timeout (a long-poll Fetch waits up to its
+   * maxWaitMs on the broker before it answers).
+   */
+  readonly extraTimeoutMs?: number;
+}
+
+/**
+ * A connection to one broker. Requests may be pipelined: call `request` again before
+ * the previous one settled; responses come back in request order. When the connection
+ * dies, every pending request is rejected with a retriable `ERR_CONNECTION_CLOSED`.
+ */
+export interface Transport {
+  /** The version ranges the broker advertised (ApiVersions), known once connected. */
+  readonly apiVersions: readonly ApiVersionRange[];
+  /** False once the connection is closed or broken; the client then opens a new one. */
+  readonly connected: boolean;
+  /**
+   * Sends one request and resolves its decoded response body (Kafka's JSON field names,
+   * first letter lowercased), or null when `expectResponse` is false.
+   */
+  request(apiKey: number, apiVersion: number, body: object, options?: RequestOptions): Promise<any>;
+  /** Closes the connection; pending requests are rejected with `ERR_CONNECTION_CLOSED`. */
+  close(): Promise<void>;
+}
+
+/** Opens a connection to a broker (and negotiates API versions before resolving). */
+export type TransportFactory = (address: BrokerAddress, options: TransportOptions) => Promise<Transport>;
