@@ -1,0 +1,46 @@
+/** JoinGroup: a member joins a classic group; the answer waits for the rebalance to complete. */
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+
+interface JoinGroupRequest {
+  groupId: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs?: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+  protocolType: string;
+  protocols: Array<{ name: string; metadata: Uint8Array }>;
+  reason?: string | null;
+}
+
+async function handleJoinGroup(broker: Broker, header: BrokerRequestHeader, body: JoinGroupRequest): Promise<Record<string, unknown>> {
+  const v = header.apiVersion;
+  const result = await broker.groups.join({
+    groupId: body.groupId,
+    memberId: body.memberId ?? '',
+    groupInstanceId: v >= 5 ? (body.groupInstanceId ?? null) : null,
+    sessionTimeoutMs: body.sessionTimeoutMs,
+    // v0 has no rebalance timeout: Kafka uses the session timeout.
+    rebalanceTimeoutMs: v >= 1 && (body.rebalanceTimeoutMs ?? -1) >= 0 ? body.rebalanceTimeoutMs! : body.sessionTimeoutMs,
+    protocolType: body.protocolType,
+    protocols: body.protocols,
+    clientId: header.clientId ?? '',
+    clientHost: '',
+    requireKnownMemberId: v >= 4,
+    supportsSkipAssignment: v >= 9,
+  });
+  return {
+    throttleTimeMs: 0,
+    errorCode: result.errorCode,
+    generationId: result.generationId,
+    protocolType: result.protocolType,
+    // Nullable only from v7.
+    protocolName: v >= 7 ? result.protocolName : (result.protocolName ?? ''),
+    leader: result.leader,
+    skipAssignment: result.skipAssignment,
+    memberId: result.memberId,
+    members: result.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata })),
+  };
+}
+
+/** JoinGroup v0–9. */
+export const joinGroupHandler: HandlerEntry = { minVersion: 0, maxVersion: 9, handle: handleJoinGroup };

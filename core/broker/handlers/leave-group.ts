@@ -1,0 +1,26 @@
+/**
+ * LeaveGroup: members leave (v0–2: one member id; v3+: a batch, by member id or, for
+ * administrative removal, by group.instance.id alone).
+ */
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+
+interface LeaveGroupRequest {
+  groupId: string;
+  memberId?: string;
+  members?: Array<{ memberId: string; groupInstanceId: string | null; reason?: string | null }>;
+}
+
+function handleLeaveGroup(broker: Broker, header: BrokerRequestHeader, body: LeaveGroupRequest): Record<string, unknown> {
+  if (header.apiVersion < 3) {
+    const result = broker.groups.leave(body.groupId, [{ memberId: body.memberId ?? '', groupInstanceId: null }]);
+    // Before v3 the single member's error is the response's error.
+    const errorCode = result.errorCode !== 0 ? result.errorCode : (result.members[0]?.errorCode ?? 0);
+    return { throttleTimeMs: 0, errorCode, members: [] };
+  }
+  const leaving = (body.members ?? []).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null }));
+  const result = broker.groups.leave(body.groupId, leaving);
+  return { throttleTimeMs: 0, errorCode: result.errorCode, members: result.members };
+}
+
+/** LeaveGroup v0–5. */
+export const leaveGroupHandler: HandlerEntry = { minVersion: 0, maxVersion: 5, handle: handleLeaveGroup };

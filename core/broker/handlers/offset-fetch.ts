@@ -1,0 +1,32 @@
+/**
+ * OffsetFetch: a group's committed offsets (v0–7: one group, null topics from v2 meaning
+ * all; v8+: several groups). requireStable (v7+) is accepted: without transactions no
+ * offset is ever pending, so every answer is stable.
+ */
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+
+type TopicsRequest = Array<{ name: string; partitionIndexes: number[] }> | null;
+
+interface OffsetFetchRequest {
+  groupId?: string;
+  topics?: TopicsRequest;
+  groups?: Array<{ groupId: string; memberId?: string | null; memberEpoch?: number; topics: TopicsRequest }>;
+  requireStable?: boolean;
+}
+
+function handleOffsetFetch(broker: Broker, header: BrokerRequestHeader, body: OffsetFetchRequest): Record<string, unknown> {
+  const v = header.apiVersion;
+  if (v >= 8) {
+    const groups = (body.groups ?? []).map((g) => {
+      const r = broker.groups.fetchOffsets(g.groupId, g.topics ?? null);
+      return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
+    });
+    return { throttleTimeMs: 0, groups };
+  }
+  // v0 and v1 have no null topics (v1 through Kafka's offsets topic always named them).
+  const r = broker.groups.fetchOffsets(body.groupId ?? '', v >= 2 ? (body.topics ?? null) : (body.topics ?? []));
+  return { throttleTimeMs: 0, topics: r.topics, errorCode: r.errorCode };
+}
+
+/** OffsetFetch v0–9. */
+export const offsetFetchHandler: HandlerEntry = { minVersion: 0, maxVersion: 9, handle: handleOffsetFetch };

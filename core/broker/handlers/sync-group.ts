@@ -1,0 +1,29 @@
+/** SyncGroup: the leader hands in the assignment; every member receives its own part. */
+import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+
+interface SyncGroupRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+  protocolType?: string | null;
+  protocolName?: string | null;
+  assignments: Array<{ memberId: string; assignment: Uint8Array }>;
+}
+
+async function handleSyncGroup(broker: Broker, header: BrokerRequestHeader, body: SyncGroupRequest): Promise<Record<string, unknown>> {
+  const v = header.apiVersion;
+  const result = await broker.groups.sync({
+    groupId: body.groupId,
+    generationId: body.generationId,
+    memberId: body.memberId,
+    groupInstanceId: v >= 3 ? (body.groupInstanceId ?? null) : null,
+    protocolType: v >= 5 ? (body.protocolType ?? null) : null,
+    protocolName: v >= 5 ? (body.protocolName ?? null) : null,
+    assignments: body.assignments ?? [],
+  });
+  return { throttleTimeMs: 0, errorCode: result.errorCode, protocolType: result.protocolType, protocolName: result.protocolName, assignment: result.assignment };
+}
+
+/** SyncGroup v0–5. */
+export const syncGroupHandler: HandlerEntry = { minVersion: 0, maxVersion: 5, handle: handleSyncGroup };
