@@ -9,7 +9,10 @@ import type { Storage } from '../contracts/storage.ts';
 import { TributaryError } from '../errors.ts';
 import { type FlushPolicy, FlushScheduler, validateFlushPolicy } from '../storage/flush-policy.ts';
 import { GROUP_API_VERSIONS, SUPPORTED_VERSIONS } from '../protocol/supported-versions.ts';
+import { GroupCoordinator } from './groups/coordinator.ts';
+import type { GroupCoordinatorOptions } from './groups/options.ts';
 import { DEFAULT_HANDLERS } from './handlers/index.ts';
+import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
 import { RetentionTask } from './retention-task.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
 import { TopicRegistry } from './topic-registry.ts';
@@ -87,6 +90,8 @@ export interface BrokerOptions {
   readonly flushPolicy?: FlushPolicy;
   /** Logger; default silent. */
   readonly logger?: Logger;
+  /** Group coordinator settings (session timeout bounds, initial rebalance delay, offset retention, timers). */
+  readonly groups?: GroupCoordinatorOptions;
 }
 
 const encoder = new TextEncoder();
@@ -118,6 +123,10 @@ export class Broker {
   readonly topicDefaults: TopicConfigDefaults;
   /** Broker-level settings as DescribeConfigs shows them (name → value, source). */
   readonly brokerConfigs: ReadonlyMap<string, { value: string; explicit: boolean; type: number; doc: string }>;
+  /** The coordinator of every consumer group (this node coordinates all of them). */
+  readonly groups: GroupCoordinator;
+  /** Producer ids and idempotent-producer sequences per partition. */
+  readonly producerState: ProducerStateManager;
 
   #clusterId: string | undefined;
   #host: string;
@@ -166,6 +175,11 @@ export class Broker {
     this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options);
     this.#retention = new RetentionTask(this, options.retentionCheckIntervalMs ?? 300_000);
     for (const [apiKey, entry] of DEFAULT_HANDLERS) this.#handlers.set(apiKey, entry);
+    this.groups = new GroupCoordinator(
+      { store: options.storage.metadata, logger: this.logger, partitionExists: (t, p) => this.topics.get(t)?.partitions[p] !== undefined },
+      options.groups,
+    );
+    this.producerState = new ProducerStateManager(options.storage.metadata, this.logger);
   }
 
   /** The cluster id (known after {@link start}). */
@@ -201,6 +215,8 @@ export class Broker {
       await this.storage.metadata.put('cluster/id', encoder.encode(this.#clusterId));
     }
     await this.topics.load();
+    await this.producerState.load(this.topics.all());
+    await this.groups.load();
     this.#retention.start();
     this.#flush.start();
     this.#state = 'running';
