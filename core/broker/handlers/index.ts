@@ -9,6 +9,7 @@ import { describeClusterHandler } from './describe-cluster.ts';
 import { describeConfigsHandler } from './describe-configs.ts';
 import { fetchHandler } from './fetch.ts';
 import { findCoordinatorHandler } from './find-coordinator.ts';
+import { GROUP_HANDLERS } from './group-handlers.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
 import { metadataHandler } from './metadata.ts';
 import { produceHandler } from './produce.ts';
@@ -27,4 +28,5 @@ export const DEFAULT_HANDLERS: ReadonlyMap<number, HandlerEntry> = new Map([
   [33, alterConfigsHandler],
   [37, createPartitionsHandler],
   [60, describeClusterHandler],
+  ...GROUP_HANDLERS,
 ]);
