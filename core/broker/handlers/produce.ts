@@ -41,11 +41,18 @@ function failed(index: number, error: unknown): PartitionResult {
 function producePartition(broker: Broker, topic: Topic, partition: PartitionState, records: Uint8Array | null, apiVersion: number): Promise<PartitionResult> {
   const settings = topic.settings;
   let batches: IncomingBatch[];
+  let duplicate: { baseOffset: number } | null;
   try {
     batches = checkBatches(records, { maxMessageBytes: settings.maxMessageBytes, segmentBytes: settings.segmentBytes, apiVersion });
+    duplicate = broker.producerState.admit(partition, batches);
   } catch (error) {
     broker.logger.debug('produce rejected', { topic: topic.name, partition: partition.partition, error: String(error) });
     return Promise.resolve(failed(partition.partition, error));
+  }
+  if (duplicate) {
+    // An idempotent producer's retry: answer with the first append's offset (once it is done), append nothing.
+    const baseOffset = duplicate.baseOffset;
+    return partition.settle().then(() => ({ index: partition.partition, errorCode: 0, baseOffset, logAppendTimeMs: -1, logStartOffset: partition.logStartOffset, recordErrors: [], errorMessage: null }));
   }
   const logAppendTime = settings.timestampType === 'LogAppendTime' ? Date.now() : undefined;
   const bytes = records!;
@@ -54,6 +61,7 @@ function producePartition(broker: Broker, topic: Topic, partition: PartitionStat
   for (const batch of batches) {
     const baseOffset = partition.reserveOffsets(batch.header.recordCount);
     if (firstOffset < 0) firstOffset = baseOffset;
+    broker.producerState.record(partition, batch.header, baseOffset);
     const info = stampBatch(bytes, batch, { baseOffset, leaderEpoch: partition.leaderEpoch, logAppendTime });
     const own = batches.length === 1 ? bytes : bytes.subarray(batch.pos, batch.pos + batch.size);
     appends.push(partition.append(own, info));
@@ -70,6 +78,7 @@ function producePartition(broker: Broker, topic: Topic, partition: PartitionStat
     }),
     (error: unknown) => {
       broker.logger.error('append failed', { topic: topic.name, partition: partition.partition, error: String(error) });
+      broker.producerState.forget(partition, batches, firstOffset);
       return failed(partition.partition, error instanceof TributaryError && error.kafkaCode !== undefined ? error : kafkaError(56, String(error)));
     },
   );
