@@ -51,6 +51,13 @@ describe('produce and fetch', () => {
     expect(b.topics.get('t')!.partitions[0]!.highWatermark).toBe(1);
   });
 
+  it('a failed acks=0 produce throws so that the server closes the connection (as Kafka does)', async () => {
+    const b = await broker();
+    const batch = batchOf(['a']);
+    batch[batch.length - 1]! ^= 0xff;
+    await expect(call(b, 0, 9, produceBody('t', 0, batch, 0))).rejects.toMatchObject({ code: 'ERR_ACKS0_FAILED' });
+  });
+
   it('rejects a corrupt batch with CORRUPT_MESSAGE and stores nothing of it', async () => {
     const b = await broker();
     const batch = batchOf(['a', 'b']);
@@ -235,12 +242,12 @@ describe('topics', () => {
     expect(byName['log.retention.ms']).toMatchObject({ value: '604800000', configSource: 5 });
   });
 
-  it('advertises only handled APIs within the codec ranges', async () => {
-    const b = await broker();
-    const r = await call(b, 18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
-    const keys = r.apiKeys.map((k: any) => k.apiKey);
-    expect(keys).toEqual(expect.arrayContaining([0, 1, 2, 3, 10, 18, 19, 20, 32, 33, 37, 60]));
-    expect(keys).not.toContain(11); // JoinGroup: no handler yet
+  it('advertises only handled APIs, each cut to the codec range', async () => {
+    const b = await broker({ protocolVersions: [{ apiKey: 0, minVersion: 0, maxVersion: 20 }, { apiKey: 1, minVersion: 5, maxVersion: 8 }, { apiKey: 9999, minVersion: 0, maxVersion: 1 }] });
+    expect(b.apiVersions()).toEqual([{ apiKey: 0, minVersion: 3, maxVersion: 11 }, { apiKey: 1, minVersion: 5, maxVersion: 8 }]);
+    const standard = await broker();
+    const r = await call(standard, 18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
+    expect(r.apiKeys.map((k: any) => k.apiKey)).toEqual(expect.arrayContaining([0, 1, 2, 3, 10, 18, 19, 20, 32, 33, 37, 60]));
   });
 });
 
