@@ -61,6 +61,15 @@ export function protobuf<T extends object = Record<string, unknown>>(options: Pr
   const prefix = CONFLUENT_HEADER_BYTES + indexBytes.length;
   const objectOptions = options.objectOptions ?? DEFAULT_OBJECT_OPTIONS;
 
+  /** The payload after a message-index path written in another (longer) form, if it is ours. */
+  const readIndexes = (bytes: Uint8Array, start: number): Uint8Array => {
+    const read = decodeMessageIndexes('protobuf', bytes, start);
+    if (read.indexes.length !== indexes.length || read.indexes.some((v, i) => v !== indexes[i])) {
+      throw deserializationError('protobuf', `the payload is message [${read.indexes}] of its schema, this serializer reads [${indexes}]`);
+    }
+    return bytes.subarray(read.pos);
+  };
+
   return {
     name: 'protobuf',
     serialize(value) {
@@ -84,11 +93,10 @@ export function protobuf<T extends object = Record<string, unknown>>(options: Pr
       if (bytes === null) return null;
       let payload = bytes;
       if (framed) {
-        const read = decodeMessageIndexes('protobuf', bytes, readConfluentHeader('protobuf', bytes, schemaId));
-        if (read.indexes.length !== indexes.length || read.indexes.some((v, i) => v !== indexes[i])) {
-          throw deserializationError('protobuf', `the payload is message [${read.indexes}] of its schema, this serializer reads [${indexes}]`);
-        }
-        payload = bytes.subarray(read.pos);
+        const start = readConfluentHeader('protobuf', bytes, schemaId);
+        // Fast path: the index bytes are exactly the ones this serializer writes.
+        if (startsWith(bytes, start, indexBytes)) payload = bytes.subarray(prefix);
+        else payload = readIndexes(bytes, start);
       }
       try {
         return type.toObject(type.decode(payload), objectOptions) as T;
@@ -97,6 +105,12 @@ export function protobuf<T extends object = Record<string, unknown>>(options: Pr
       }
     },
   };
+}
+
+function startsWith(bytes: Uint8Array, at: number, prefix: Uint8Array): boolean {
+  if (bytes.length < at + prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
+  return true;
 }
 
 function resolveType(options: ProtobufSerializerOptions): Type {

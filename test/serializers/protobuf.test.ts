@@ -80,6 +80,8 @@ describe('protobuf serializer', () => {
     expectCoded(() => protobuf({ type: Order, schemaId: 3 }).deserialize(framed), 'ERR_DESERIALIZATION');
     expectCoded(() => protobuf({ type: Order, schemaId: 4, messageIndexes: [1] }).deserialize(framed), 'ERR_DESERIALIZATION');
     expect(protobuf({ type: Order, schemaId: 3, messageIndexes: [1] }).deserialize(framed)).toEqual({ id: '1' });
+    // The path [0] in its long form (count 1, index 0), as some writers send it.
+    expect(protobuf({ type: Order, schemaId: 3 }).deserialize(new Uint8Array([0, 0, 0, 0, 3, 2, 0, 0x08, 0x01]))).toEqual({ id: '1' });
   });
 
   it('accepts message instances and honours objectOptions', () => {
