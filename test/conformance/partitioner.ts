@@ -72,10 +72,11 @@ export function partitionerConformance(name: string, factory: () => Partitioner,
           const key = keys[(n * 7 + i) % keys.length]!;
           const keyed = p.partition({ topic: 'range', key, partitionCount: n });
           expectInRange(keyed, n, `key of ${key.length} bytes, n=${n}`);
-          const keyless = p.partition({ topic: i % 2 ? 'range' : 'other', key: null, value: key, partitionCount: n });
+          const topic = i % 2 ? 'range' : 'other';
+          const keyless = p.partition({ topic, key: null, value: key, partitionCount: n });
           expectInRange(keyless, n, `keyless, n=${n}`);
           // Close batches now and then, as a producer would.
-          if ((n + i) % 3 === 0) p.onBatchClosed?.('range', keyless, n);
+          if ((n + i) % 3 === 0) p.onBatchClosed?.(topic, keyless, n);
         }
       }
     });
