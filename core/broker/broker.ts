@@ -315,8 +315,10 @@ export class Broker {
     if (this.#state === 'closed') return;
     this.beginShutdown();
     await this.#retention.stop();
+    await this.groups.close();
     this.#flush.stop();
     for (const topic of this.topics.all()) for (const partition of topic.partitions) await partition.settle();
+    await this.producerState.snapshot(this.topics.all()).catch((error: unknown) => this.logger.error('producer state snapshot failed', { error: String(error) }));
     await this.#flush.flushAll();
     this.topics.closeAll();
     this.#state = 'closed';
