@@ -3,11 +3,12 @@
  * particular to it: the key layout on disk, recovery of a damaged tail, a database
  * handed in by the caller, and open errors (locked, unusable location).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { levelStorage } from '../../adapters/level/index.ts';
 import { KeyKind, decodeIndexEntry, encodeIndexEntry, offsetKey, partitionPrefix } from '../../adapters/level/keys.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
@@ -247,5 +248,97 @@ describe('level storage: particulars', () => {
     expect(fresh.endOffset()).toBe(0);
     expect(fresh.sizeBytes()).toBe(0);
     expect((await fresh.read(0, 1 << 20)).bytes).toBe(0);
+  });
+});
+
+// A full or read-only disk needs a small tmpfs; mounting one needs root (skipped otherwise).
+const mounts: string[] = [];
+afterAll(() => {
+  for (const m of mounts.splice(0)) {
+    try {
+      execFileSync('umount', [m], { stdio: 'ignore' });
+      rmdirSync(m);
+    } catch {
+      // best effort
+    }
+  }
+});
+
+function mountTmpfs(size: string, ctx: { skip: (note?: string) => void }): string | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-level-mnt-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+  } catch {
+    rmdirSync(dir);
+    ctx.skip('mounting a tmpfs is not permitted here; a full or read-only disk cannot be simulated');
+    return undefined;
+  }
+  mounts.push(dir);
+  return dir;
+}
+
+describe('level storage: full and read-only disks', () => {
+  it('a full disk gives ERR_STORAGE_FULL (Kafka 56), keeps what was acknowledged, and reopens once there is room', async (ctx) => {
+    const root = mountTmpfs('1m', ctx);
+    if (!root) return;
+    const location = join(root, 'db');
+    const storage = levelStorage({ location });
+    await storage.open();
+    await storage.metadata.put('k', new TextEncoder().encode('v1'));
+    const log = await storage.openPartition('t', 0);
+    const appended = [];
+    let error: unknown;
+    for (let i = 0; i < 2000 && error === undefined; i++) {
+      const b = makeTestBatch({ baseOffset: i * 10, count: 10, valueSize: 500 });
+      try {
+        await log.append(b.bytes, b.info, { sync: true });
+        appended.push(b);
+      } catch (e) {
+        error = e;
+      }
+    }
+    expect((error as { code?: string }).code).toBe('ERR_STORAGE_FULL');
+    expect((error as { kafkaCode?: number }).kafkaCode).toBe(56);
+    expect((error as { cause?: unknown }).cause).toBeDefined();
+    expect(appended.length).toBeGreaterThan(0);
+    expect(log.endOffset()).toBe(appended.length * 10);
+    // Reads need no space: everything acknowledged is there, nothing else.
+    const got = parseReadResult(await log.read(0, 1 << 30));
+    expect(got.map((b) => b.baseOffset)).toEqual(appended.map((b) => b.info.baseOffset));
+    expect(await codeOf(() => storage.metadata.put('k', new Uint8Array(10)))).toBe('ERR_STORAGE_FULL');
+    expect(await codeOf(() => storage.close())).toBe('ERR_STORAGE_FULL'); // the final sync fails, the database closes
+    // LevelDB must write a table to open a database whose log it replays: still full.
+    expect(await codeOf(() => levelStorage({ location }).open())).toBe('ERR_STORAGE_FULL');
+    execFileSync('mount', ['-o', 'remount,size=16m', root]);
+    const again = levelStorage({ location });
+    await again.open();
+    try {
+      const reopened = await again.openPartition('t', 0);
+      expect(reopened.recovery).toEqual([]);
+      expect(reopened.endOffset()).toBe(appended.length * 10);
+      const all = parseReadResult(await reopened.read(0, 1 << 30));
+      expect(all.length).toBe(appended.length);
+      for (let i = 0; i < all.length; i++) expect(sameBytes(all[i]!.bytes, appended[i]!.bytes)).toBe(true);
+      expect(new TextDecoder().decode(await again.metadata.get('k'))).toBe('v1');
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a read-only disk gives ERR_STORAGE_READ_ONLY on open, not a crash', async (ctx) => {
+    const root = mountTmpfs('8m', ctx);
+    if (!root) return;
+    const location = join(root, 'db');
+    const storage = levelStorage({ location });
+    await storage.open();
+    const log = await storage.openPartition('t', 0);
+    const b = makeTestBatch({ baseOffset: 0 });
+    await log.append(b.bytes, b.info);
+    await storage.close();
+    execFileSync('mount', ['-o', 'remount,ro', root]);
+    // LevelDB takes its lock file with write access, so even reading needs a writable disk.
+    expect(await codeOf(() => levelStorage({ location }).open())).toBe('ERR_STORAGE_READ_ONLY');
+    const code = await codeOf(() => levelStorage({ location: join(root, 'elsewhere') }).open());
+    expect(['ERR_STORAGE_READ_ONLY', 'ERR_STORAGE_OPEN']).toContain(code);
   });
 });
