@@ -68,22 +68,13 @@ export class OffsetIndex {
     return n;
   }
 
-  /** The on-disk form of entry `i`. */
-  encodeEntry(i: number): Uint8Array {
-    const out = new Uint8Array(OFFSET_INDEX_ENTRY_SIZE);
+  /** The on-disk form of the entries from `from` on (all by default). */
+  encode(from = 0): Uint8Array {
+    const out = new Uint8Array((this.count - from) * OFFSET_INDEX_ENTRY_SIZE);
     const dv = new DataView(out.buffer);
-    dv.setInt32(0, this.rel[i]!);
-    dv.setInt32(4, this.pos[i]!);
-    return out;
-  }
-
-  /** The whole on-disk form. */
-  encode(): Uint8Array {
-    const out = new Uint8Array(this.count * OFFSET_INDEX_ENTRY_SIZE);
-    const dv = new DataView(out.buffer);
-    for (let i = 0; i < this.count; i++) {
-      dv.setInt32(i * 8, this.rel[i]!);
-      dv.setInt32(i * 8 + 4, this.pos[i]!);
+    for (let i = from; i < this.count; i++) {
+      dv.setInt32((i - from) * 8, this.rel[i]!);
+      dv.setInt32((i - from) * 8 + 4, this.pos[i]!);
     }
     return out;
   }

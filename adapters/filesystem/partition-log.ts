@@ -289,35 +289,67 @@ export class FilesystemPartitionLog implements PartitionLog {
    * Appends to `chunks` one view of the whole batches of `segment` from the one that
    * holds `target`, within `budget` bytes. Returns true when the segment was read to its
    * end with budget left (the caller may continue with the next segment).
+   *
+   * Usually one positional read: from the sparse index entry (or from where the previous
+   * read stopped) it reads the budget plus a window, finds the target batch among the
+   * headers, and returns a view of the whole batches that fit. When that read does not
+   * cover the answer (a far target, a first batch over the budget) it falls back to a
+   * header walk and a second read.
    */
   private async readSegment(segment: Segment, segEnd: number, target: number, firstMayExceed: boolean, budget: number, chunks: Uint8Array[]): Promise<boolean> {
-    const found = await walkHeaders(segment, segment.lookupPosition(target), segEnd, this.windowBytes, (b) => b.lastOffset >= target);
+    const cached = segment.lastRead !== undefined && segment.lastRead.offset === target;
+    const start = segment.lookupPosition(target);
+    const span = Math.min(segEnd - start, Math.max(0, budget) + (cached ? 0 : this.windowBytes));
+    const data = span > 0 ? await segment.read(start, span) : new Uint8Array(0);
+    let p = 0;
+    let previousLast = -1;
+    while (p + BATCH_HEADER_SIZE <= data.length) {
+      const problem = headerProblem(data, p, start, segEnd, previousLast);
+      if (problem !== undefined) throw new DamagedHeader(start + p, problem);
+      const last = int64At(data, p) + int32At(data, p + BatchField.lastOffsetDelta);
+      if (last >= target) break;
+      previousLast = last;
+      p += batchSizeAt(data, p);
+    }
+    if (p >= segEnd - start) return true; // only batches below the target (offset in a trailing gap)
+    const coversBudget = start + data.length === segEnd || data.length - p >= budget;
+    if (p + BATCH_HEADER_SIZE <= data.length && coversBudget && batchSizeAt(data, p) <= data.length - p) {
+      return this.takeBatches(segment, segEnd, data, p, start, budget, firstMayExceed, chunks);
+    }
+    const found = await walkHeaders(segment, start + p, segEnd, this.windowBytes, (b) => b.lastOffset >= target);
     if (found === undefined) return true;
     let want = Math.min(budget, segEnd - found.position);
     if (found.size > want) {
       if (!firstMayExceed) return false;
       want = found.size;
     }
-    const data = await segment.read(found.position, want);
-    // Keep only whole batches, checking each header on the way (a damaged length would
-    // otherwise make us return garbage).
-    let p = 0;
-    let lastOffset = found.baseOffset - 1;
-    while (p + BATCH_HEADER_SIZE <= data.length) {
-      const problem = headerProblem(data, p, found.position, segEnd, lastOffset);
+    return this.takeBatches(segment, segEnd, await segment.read(found.position, want), 0, found.position, budget, firstMayExceed, chunks);
+  }
+
+  /**
+   * Pushes a view of the whole batches in `data` from `p` (the batch holding the target)
+   * that fit in `budget` (the first one regardless when `firstMayExceed`), checking each
+   * header on the way: a damaged length would otherwise make us return garbage.
+   */
+  private takeBatches(segment: Segment, segEnd: number, data: Uint8Array, p: number, dataStart: number, budget: number, firstMayExceed: boolean, chunks: Uint8Array[]): boolean {
+    let q = p;
+    let lastOffset = -1;
+    while (q + BATCH_HEADER_SIZE <= data.length) {
+      const problem = headerProblem(data, q, dataStart, segEnd, lastOffset);
       if (problem !== undefined) {
-        if (p === 0) throw new DamagedHeader(found.position, problem);
+        if (q === p) throw new DamagedHeader(dataStart + q, problem);
         break;
       }
-      const size = batchSizeAt(data, p);
-      if (p + size > data.length) break;
-      lastOffset = int64At(data, p) + int32At(data, p + BatchField.lastOffsetDelta);
-      p += size;
+      const size = batchSizeAt(data, q);
+      if (q + size > data.length) break;
+      if (q - p + size > budget && !(q === p && firstMayExceed)) break;
+      lastOffset = int64At(data, q) + int32At(data, q + BatchField.lastOffsetDelta);
+      q += size;
     }
-    if (p === 0) return false;
-    chunks.push(data.subarray(0, p));
-    segment.lastRead = { offset: lastOffset + 1, position: found.position + p };
-    return found.position + p === segEnd && p < budget;
+    if (q === p) return false;
+    chunks.push(data.subarray(p, q));
+    segment.lastRead = { offset: lastOffset + 1, position: dataStart + q };
+    return dataStart + q === segEnd && q - p < budget;
   }
 
   private corrupt(offset: number, damage: DamagedHeader): TributaryError {
@@ -424,17 +456,29 @@ export class FilesystemPartitionLog implements PartitionLog {
     return this.enqueue(async () => {
       if (this.closed) return;
       this.closed = true;
+      let failure: unknown;
+      let indexesSynced = false;
       try {
-        await this.active.flushAll();
+        await this.active.flushData();
         await this.syncDirectoryIfDirty();
-        for (const s of this.segs) await s.close();
-        // Written only once everything is fsynced: the next open may trust the files.
-        await writeFile(join(this.config.dir, CLEAN_SHUTDOWN_FILE), '');
+        // The data is durable now; the indexes can be rebuilt, so failing to write them
+        // (a full disk) only costs the next open a full recovery scan.
+        await this.active.flushAll().then(
+          () => (indexesSynced = true),
+          (error) => this.config.logger.warn(`could not write the indexes of ${this.topic}-${this.partition} on close; the next open will rebuild them`, { error: String(error) }),
+        );
       } catch (error) {
-        throw storageError(error, 'close partition log in', this.config.dir);
-      } finally {
-        this.config.onClose?.();
+        failure = error;
       }
+      for (const s of this.segs) await s.close().catch((error) => (failure ??= error));
+      try {
+        // Written only once everything is fsynced: the next open may trust the files.
+        if (failure === undefined && indexesSynced) await writeFile(join(this.config.dir, CLEAN_SHUTDOWN_FILE), '');
+      } catch (error) {
+        failure = error;
+      }
+      this.config.onClose?.();
+      if (failure !== undefined) throw storageError(failure, 'close partition log in', this.config.dir);
     });
   }
 

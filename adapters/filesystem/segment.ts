@@ -15,6 +15,9 @@ import { readAt, readFileIfExists, writeAt } from './file-io.ts';
 import { scanBatches, type ScannedBatch } from './batch-scan.ts';
 import { errnoOf, storageError } from './fs-errors.ts';
 
+/** Index entries held in memory before they are written out (4 KiB of `.index`). */
+const INDEX_WRITE_GROUP = 512;
+
 /** How much to trust a segment when loading it. */
 export type LoadMode =
   /** An older segment after a clean shutdown or a roll (fsynced): check headers only. */
@@ -56,6 +59,9 @@ export class Segment {
 
   private readonly indexIntervalBytes: number;
   private bytesSinceLastIndexEntry = 0;
+  /** Entries of each index already in its file; the rest wait in memory. */
+  private indexWritten = 0;
+  private timeWritten = 0;
   private logHandle: FileHandle | undefined;
   private logHandleOpening: Promise<FileHandle> | undefined;
   private indexHandle: FileHandle | undefined;
@@ -163,9 +169,17 @@ export class Segment {
       segment.indexHandle = await open(paths.index, indexBytes === undefined ? 'w+' : 'r+');
       segment.timeHandle = await open(paths.timeIndex, timeBytes === undefined ? 'w+' : 'r+');
       const newIndex = segment.offsetIndex.encode();
-      if (indexBytes === undefined || !sameBytes(newIndex, indexBytes)) await replaceContents(segment.indexHandle, newIndex);
       const newTime = segment.timeIndex.encode();
-      if (timeBytes === undefined || !sameBytes(newTime, timeBytes)) await replaceContents(segment.timeHandle, newTime);
+      try {
+        if (indexBytes === undefined || !sameBytes(newIndex, indexBytes)) await replaceContents(segment.indexHandle, newIndex);
+        segment.indexWritten = segment.offsetIndex.count;
+        if (timeBytes === undefined || !sameBytes(newTime, timeBytes)) await replaceContents(segment.timeHandle, newTime);
+        segment.timeWritten = segment.timeIndex.count;
+      } catch (error) {
+        // The in-memory indexes are right; the files are retried at the next sync. A full
+        // disk must not stop a log from opening (and being read).
+        logger.warn(`storage recovery: could not rewrite the indexes of ${paths.log}: ${(error as Error).message}`, { file: paths.index });
+      }
       return segment;
     } catch (error) {
       await log.close().catch(() => {});
@@ -196,23 +210,32 @@ export class Segment {
     const maxSoFar = Math.max(this.maxTimestamp, info.maxTimestamp);
     if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
       const rel = info.baseOffset - this.baseOffset;
-      const offsetEntries = this.offsetIndex.count;
-      try {
-        this.offsetIndex.append(rel, position);
-        await writeAt(this.indexHandle!, this.offsetIndex.encodeEntry(offsetEntries), offsetEntries * OFFSET_INDEX_ENTRY_SIZE);
-        if (maxSoFar >= 0 && this.timeIndex.maybeAppend(maxSoFar, rel)) {
-          await writeAt(this.timeHandle!, this.timeIndex.encodeEntry(this.timeIndex.count - 1), (this.timeIndex.count - 1) * TIME_INDEX_ENTRY_SIZE);
-        }
-      } catch (error) {
-        // Undo the whole append so that the caller's error means "not stored".
-        this.offsetIndex.truncate(offsetEntries);
-        this.timeIndex.truncateToOffset(rel);
-        await handle.truncate(position).catch(() => {});
-        throw storageError(error, 'write index of', this.paths.log);
-      }
+      this.offsetIndex.append(rel, position);
+      if (maxSoFar >= 0) this.timeIndex.maybeAppend(maxSoFar, rel);
       this.bytesSinceLastIndexEntry = 0;
     }
     this.commit(batch.length, info, maxSoFar);
+    // Index entries reach their files in groups (Kafka mmaps them; we save the syscalls):
+    // they are rebuilt from the log when missing, so only sync() and rolling wait for them.
+    if (this.offsetIndex.count - this.indexWritten >= INDEX_WRITE_GROUP) await this.writeIndexes().catch(() => {});
+  }
+
+  /** Writes the index entries not yet in the files. */
+  async writeIndexes(): Promise<void> {
+    try {
+      if (this.offsetIndex.count > this.indexWritten && this.indexHandle) {
+        const count = this.offsetIndex.count;
+        await writeAt(this.indexHandle, this.offsetIndex.encode(this.indexWritten), this.indexWritten * OFFSET_INDEX_ENTRY_SIZE);
+        this.indexWritten = count;
+      }
+      if (this.timeIndex.count > this.timeWritten && this.timeHandle) {
+        const count = this.timeIndex.count;
+        await writeAt(this.timeHandle, this.timeIndex.encode(this.timeWritten), this.timeWritten * TIME_INDEX_ENTRY_SIZE);
+        this.timeWritten = count;
+      }
+    } catch (error) {
+      throw storageError(error, 'write the indexes of', this.paths.log);
+    }
   }
 
   private commit(size: number, info: BatchInfo, maxSoFar: number): void {
@@ -322,6 +345,8 @@ export class Segment {
       await scanBatches(handle, { from, fileSize: position, baseOffset: this.baseOffset, previousLastOffset: previous, verifyCrc: false }, (b) => this.track(b));
       await replaceContents(this.timeHandle, this.timeIndex.encode());
       await replaceContents(this.indexHandle, this.offsetIndex.encode());
+      this.indexWritten = this.offsetIndex.count;
+      this.timeWritten = this.timeIndex.count;
       this.lastRead = undefined;
     } catch (error) {
       throw storageError(error, 'truncate', this.paths.log);
@@ -340,6 +365,7 @@ export class Segment {
   /** fsyncs the data and both indexes. */
   async flushAll(): Promise<void> {
     await this.flushData();
+    await this.writeIndexes();
     try {
       await this.indexHandle?.datasync();
       await this.timeHandle?.datasync();
@@ -350,6 +376,7 @@ export class Segment {
 
   /** Closes the index handles of a segment that stops being active (reads keep the log open). */
   async deactivate(): Promise<void> {
+    await this.writeIndexes();
     const index = this.indexHandle;
     const time = this.timeHandle;
     this.indexHandle = undefined;
@@ -391,6 +418,7 @@ export class Segment {
   }
 
   private async closeHandles(): Promise<void> {
+    await this.writeIndexes().catch(() => {});
     const handles = [this.logHandle, this.indexHandle, this.timeHandle];
     this.logHandle = this.indexHandle = this.timeHandle = undefined;
     for (const h of handles) await h?.close();

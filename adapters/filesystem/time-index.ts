@@ -68,22 +68,13 @@ export class TimeIndex {
     while (this.count > 0 && this.rel[this.count - 1]! >= relativeOffset) this.count--;
   }
 
-  /** The on-disk form of entry `i`. */
-  encodeEntry(i: number): Uint8Array {
-    const out = new Uint8Array(TIME_INDEX_ENTRY_SIZE);
+  /** The on-disk form of the entries from `from` on (all by default). */
+  encode(from = 0): Uint8Array {
+    const out = new Uint8Array((this.count - from) * TIME_INDEX_ENTRY_SIZE);
     const dv = new DataView(out.buffer);
-    writeInt64(dv, 0, this.ts[i]!);
-    dv.setInt32(8, this.rel[i]!);
-    return out;
-  }
-
-  /** The whole on-disk form. */
-  encode(): Uint8Array {
-    const out = new Uint8Array(this.count * TIME_INDEX_ENTRY_SIZE);
-    const dv = new DataView(out.buffer);
-    for (let i = 0; i < this.count; i++) {
-      writeInt64(dv, i * 12, this.ts[i]!);
-      dv.setInt32(i * 12 + 8, this.rel[i]!);
+    for (let i = from; i < this.count; i++) {
+      writeInt64(dv, (i - from) * 12, this.ts[i]!);
+      dv.setInt32((i - from) * 12 + 8, this.rel[i]!);
     }
     return out;
   }
