@@ -118,6 +118,8 @@ export interface EachBatchPayload<K = any, V = any> {
   /** Pauses this partition after this batch. */
   pause(): void;
   heartbeat(): Promise<void>;
+  /** Group consumers: commits the resolved positions when the auto-commit interval has passed (a no-op in assign mode). */
+  commitOffsetsIfNecessary(): Promise<void>;
 }
 
 /** Argument of {@link Consumer.run}. */
@@ -130,6 +132,10 @@ export interface RunOptions {
 export interface AssignmentSource {
   start(target: AssignmentTarget): Promise<void>;
   stop(): Promise<void>;
+  /** What handlers' `heartbeat()` calls (group membership: heartbeat now if one is due). */
+  heartbeat?(): Promise<void>;
+  /** What eachBatch's `commitOffsetsIfNecessary()` calls. */
+  commitOffsetsIfNecessary?(): Promise<void>;
 }
 
 /** What an assignment source may do to the consumer. */
@@ -140,6 +146,8 @@ export interface AssignmentTarget {
   revoke(partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]>;
   /** Processed positions (the next offset to process) of the assigned partitions. */
   positions(): TopicPartitionOffset[];
+  /** Stops the consumer with `error` (done() rejects with it): a fatal group error. */
+  fail(error: unknown): void;
 }
 
 /** What the consumer needs from its client. */
@@ -300,6 +308,7 @@ export class Consumer {
       assign: (partitions) => this.#assign(partitions),
       revoke: (partitions) => this.#revoke(partitions.map((p) => this.#states.get(`${p.topic}\u0000${p.partition}`)).filter((s): s is PartitionState => s !== undefined)),
       positions: () => this.positions(),
+      fail: (error) => this.#crash(error),
     };
   }
 
@@ -745,7 +754,7 @@ export class Consumer {
       pause: () => {
         pauseAfter = true;
       },
-      heartbeat: async () => {},
+      heartbeat: () => this.#source?.heartbeat?.() ?? Promise.resolve(),
     };
     for (let i = 0; i < records.length; i++) {
       if (!this.#running || s.epoch !== epoch || s.paused) return this.#requeueRest(s, epoch, batch, i);
@@ -801,13 +810,16 @@ export class Consumer {
       },
       resolveOffset: (offset: number) => {
         if (offset > resolved) resolved = offset;
+        // Visible at once, so that a commit during the batch covers what is resolved.
+        if (s.epoch === epoch && offset + 1 > (s.position ?? -1)) s.position = offset + 1;
       },
       isRunning: () => this.#running,
       isStale: () => s.epoch !== epoch,
       pause: () => {
         pauseAfter = true;
       },
-      heartbeat: async () => {},
+      heartbeat: () => this.#source?.heartbeat?.() ?? Promise.resolve(),
+      commitOffsetsIfNecessary: () => this.#source?.commitOffsetsIfNecessary?.() ?? Promise.resolve(),
     });
     if (s.epoch !== epoch) return;
     s.position = resolved >= 0 ? resolved + 1 : batch.nextOffset;
