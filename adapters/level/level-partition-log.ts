@@ -191,13 +191,16 @@ export class LevelPartitionLog implements PartitionLog {
       if (offset >= this.endOffset()) return;
       const keep = this.#index.findFrom(offset); // batches holding offsets ≥ `offset` go
       const start = Math.min(this.#start, offset);
+      const bounds = { startOffset: start, endFloor: offset };
+      if (this.#index.length === keep) {
+        await this.#writeBounds(bounds); // only the end moves (it was past the last batch)
+      }
       // Newest first, so that a crash between two writes leaves a shorter log, never a hole.
       while (this.#index.length > keep) {
         const from = Math.max(keep, this.#index.length - DELETE_CHUNK);
-        await this.#deleteBatches(from, this.#index.length, { startOffset: start, endFloor: offset });
+        await this.#deleteBatches(from, this.#index.length, bounds);
         this.#index.dropTail(this.#index.length - from);
       }
-      await this.#writeBounds({ startOffset: start, endFloor: offset });
       this.#start = start;
       this.#endFloor = offset;
       this.#segments = undefined;

@@ -216,6 +216,26 @@ describe('level storage: particulars', () => {
     expect(await codeOf(() => storage.metadata.get('k'))).toBe('ERR_STORAGE_CLOSED');
   });
 
+  it('trims and truncates thousands of batches in several atomic writes, and the bounds survive reopen', async () => {
+    const location = freshDir();
+    let storage = await openAt(location);
+    let log = await storage.openPartition('t', 0);
+    const batches = Array.from({ length: 2600 }, (_, i) => makeTestBatch({ baseOffset: i * 2, count: 2, valueSize: 8, timestamp: i }));
+    await Promise.all(batches.map((b) => log.append(b.bytes, b.info)));
+    expect(await log.trimBefore(2 * 1500 + 1)).toBe(3000); // 1,500 batches go; the one holding 3001 stays
+    await log.truncateTo(2 * 2400); // 200 batches go from the end
+    expect([log.startOffset(), log.endOffset()]).toEqual([3000, 4800]);
+    expect(await log.offsetForTimestamp(0)).toBe(3000);
+    await storage.close();
+    open.length = 0;
+    storage = await openAt(location);
+    log = await storage.openPartition('t', 0);
+    expect([log.startOffset(), log.endOffset(), log.sizeBytes()]).toEqual([3000, 4800, batches.slice(1500, 2400).reduce((n, b) => n + b.bytes.length, 0)]);
+    const got = parseReadResult(await log.read(3000, 1 << 30));
+    expect(got.map((b) => b.baseOffset)).toEqual(batches.slice(1500, 2400).map((b) => b.info.baseOffset));
+    expect(await log.offsetForTimestamp(2000)).toBe(3998); // batch 1999 holds timestamps 1999..2000
+  });
+
   it('segment.ms groups batches by timestamp span; segments cover the log without overlap', async () => {
     const storage = await openAt(freshDir());
     const log = await storage.openPartition('t', 0, { segmentBytes: 1 << 20, segmentMs: 1000 });
