@@ -397,8 +397,8 @@ export class GroupCoordinator {
     group.staticMembers.set(req.groupInstanceId!, newId);
     if (wasLeader) group.leaderId = newId;
     this.#deps.logger.info('static member replaced', { groupId: group.groupId, groupInstanceId: req.groupInstanceId, oldId, newId });
-    if (group.state === 'Stable' && group.selectProtocol() === group.protocolName) {
-      // KIP-345: the same instance coming back with compatible metadata keeps its assignment, no rebalance.
+    if (group.state === 'Stable' && old.matches(req.protocols) && group.selectProtocol() === group.protocolName) {
+      // KIP-345: the same instance coming back with the same metadata keeps its assignment, no rebalance.
       this.#armSession(group, member);
       const isLeader = group.leaderId === newId;
       const skip = isLeader && req.supportsSkipAssignment;
