@@ -86,12 +86,24 @@ async function plainWriteBench(syncEvery: number): Promise<number> {
   return m.opsPerSec;
 }
 
-const interval = await appendBench({ mode: 'interval', messages: INTERVAL_BATCHES * RECORDS });
-const intervalPeer = await plainWriteBench(INTERVAL_BATCHES);
+/**
+ * The disk is shared and noisy (writeback of one run spills into the next), so each
+ * side runs twice, alternating with its peer, and the better run of each counts.
+ */
+async function bestOfAlternating(a: () => Promise<number>, b: () => Promise<number>): Promise<[number, number]> {
+  let bestA = 0;
+  let bestB = 0;
+  for (let i = 0; i < 2; i++) {
+    bestA = Math.max(bestA, await a());
+    bestB = Math.max(bestB, await b());
+  }
+  return [bestA, bestB];
+}
+
+const [interval, intervalPeer] = await bestOfAlternating(() => appendBench({ mode: 'interval', messages: INTERVAL_BATCHES * RECORDS }), () => plainWriteBench(INTERVAL_BATCHES));
 rows.push({ name: `append ${RECORDS} × 100 B, flush interval (every ${INTERVAL_BATCHES} batches)`, ...perSec(interval), ratio: { peer: 'fs write + fsync/100', value: interval / intervalPeer }, extra: { batchBytes } });
 rows.push({ name: `  peer: node:fs sequential write, fsync every ${INTERVAL_BATCHES}`, ...perSec(intervalPeer) });
-const always = await appendBench({ mode: 'always' });
-const alwaysPeer = await plainWriteBench(1);
+const [always, alwaysPeer] = await bestOfAlternating(() => appendBench({ mode: 'always' }), () => plainWriteBench(1));
 rows.push({ name: `append ${RECORDS} × 100 B, flush always (fsync per append)`, ...perSec(always), ratio: { peer: 'fs write + fsync each', value: always / alwaysPeer } });
 rows.push({ name: '  peer: node:fs sequential write, fsync each', ...perSec(alwaysPeer) });
 
@@ -107,24 +119,29 @@ const end = readLog.endOffset();
 let position = 0;
 let bytesRead = 0;
 let fetches = 0;
-const seq = await measure(async () => {
-  const r = await readLog.read(position, FETCH_BYTES);
-  bytesRead += r.bytes;
-  fetches++;
-  position = batchInfoOf(r.chunks[r.chunks.length - 1]!).lastOffset + 1;
-  if (position >= end) position = 0;
-});
-const bytesPerFetch = bytesRead / fetches;
+const readOnce = () =>
+  measure(async () => {
+    const r = await readLog.read(position, FETCH_BYTES);
+    bytesRead += r.bytes;
+    fetches++;
+    position = batchInfoOf(r.chunks[r.chunks.length - 1]!).lastOffset + 1;
+    if (position >= end) position = 0;
+  }).then((m) => m.opsPerSec);
 const segmentFile = join(scratch, `s${dirs - 1}`, 'bench-0', '00000000000000000000.log');
 const fileHandle = await open(segmentFile, 'r');
 const fileSize = (await fileHandle.stat()).size;
 let filePosition = 0;
-const readPeer = await measure(async () => {
-  const buffer = Buffer.allocUnsafeSlow(FETCH_BYTES);
-  const { bytesRead: got } = await fileHandle.read(buffer, 0, FETCH_BYTES, filePosition);
-  filePosition += got;
-  if (filePosition >= fileSize) filePosition = 0;
-});
+const plainReadOnce = () =>
+  measure(async () => {
+    const buffer = Buffer.allocUnsafeSlow(FETCH_BYTES);
+    const { bytesRead: got } = await fileHandle.read(buffer, 0, FETCH_BYTES, filePosition);
+    filePosition += got;
+    if (filePosition >= fileSize) filePosition = 0;
+  }).then((m) => m.opsPerSec);
+const [seqOps, peerOps] = await bestOfAlternating(readOnce, plainReadOnce);
+const seq = { opsPerSec: seqOps };
+const readPeer = { opsPerSec: peerOps };
+const bytesPerFetch = bytesRead / fetches;
 await fileHandle.close();
 rows.push({
   name: 'read 1 MiB fetches, sequential',

@@ -240,7 +240,10 @@ export class FilesystemPartitionLog implements PartitionLog {
       this.checkOpen();
       const generation = this.generation;
       try {
-        return await this.readOnce(offset, maxBytes, options?.minOneBatch ?? true);
+        const result = await this.readOnce(offset, maxBytes, options?.minOneBatch ?? true);
+        // A truncation during the read may have let a new append reuse the bytes it read.
+        if (this.generation !== generation) continue;
+        return result;
       } catch (error) {
         // A truncation or deletion ran beside this read: the files moved under it. Retry.
         if (this.generation !== generation && !this.closed) continue;
