@@ -13,7 +13,7 @@ import { GroupCoordinator } from './groups/coordinator.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
 import { DEFAULT_HANDLERS } from './handlers/index.ts';
 import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
-import { RetentionTask } from './retention-task.ts';
+import { RetentionManager } from '../storage/retention-manager.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
 import { TopicRegistry } from './topic-registry.ts';
 
@@ -137,7 +137,8 @@ export class Broker {
   #codecVersions: readonly ApiRange[];
   #advertised: ApiRange[] | undefined;
   #shutdown = new AbortController();
-  #retention: RetentionTask;
+  #retention: RetentionManager;
+  #retentionIntervalMs: number;
   #flush: FlushScheduler;
   #state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
 
@@ -173,7 +174,19 @@ export class Broker {
     });
     this.topicDefaults = topicDefaults;
     this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options);
-    this.#retention = new RetentionTask(this, options.retentionCheckIntervalMs ?? 300_000);
+    this.#retentionIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
+    // The policy (core/storage) decides; partitions report their log and high watermark.
+    this.#retention = new RetentionManager({
+      intervalMs: this.#retentionIntervalMs > 0 ? this.#retentionIntervalMs : 300_000,
+      logger: this.logger,
+      targets: () =>
+        this.topics.all().flatMap((topic) =>
+          topic.partitions.filter((p) => p.open).map((p) => ({ log: p.log, config: topic.settings, highWatermark: p.highWatermark })),
+        ),
+      onRun: (outcomes) => {
+        for (const o of outcomes) this.topics.get(o.topic)?.partitions[o.partition]?.resync();
+      },
+    });
     for (const [apiKey, entry] of DEFAULT_HANDLERS) this.#handlers.set(apiKey, entry);
     this.groups = new GroupCoordinator(
       { store: options.storage.metadata, logger: this.logger, partitionExists: (t, p) => this.topics.get(t)?.partitions[p] !== undefined },
@@ -217,7 +230,7 @@ export class Broker {
     await this.topics.load();
     await this.producerState.load(this.topics.all());
     await this.groups.load();
-    this.#retention.start();
+    if (this.#retentionIntervalMs > 0) this.#retention.start();
     this.#flush.start();
     this.#state = 'running';
     this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.topics.all().length });
@@ -300,8 +313,8 @@ export class Broker {
   }
 
   /** Runs retention once over every partition (also runs on its timer). */
-  runRetention(): Promise<void> {
-    return this.#retention.runOnce();
+  async runRetention(): Promise<void> {
+    await this.#retention.run();
   }
 
   /** Begins shutdown: waiting fetches answer now; new long polls do not wait. */
@@ -314,7 +327,8 @@ export class Broker {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.beginShutdown();
-    await this.#retention.stop();
+    this.#retention.stop();
+    await this.#retention.idle();
     await this.groups.close();
     this.#flush.stop();
     for (const topic of this.topics.all()) for (const partition of topic.partitions) await partition.settle();

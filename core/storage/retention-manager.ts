@@ -130,6 +130,11 @@ export class RetentionManager {
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
+  /** Resolves when no run is in progress or queued (for a clean shutdown). */
+  async idle(): Promise<void> {
+    await this.#queue;
+  }
+
   /** Stops the periodic run; a run in progress finishes. */
   stop(): void {
     if (this.#timer === undefined) return;
