@@ -1,0 +1,219 @@
+/**
+ * Shared consumer-group scenarios for real clients: each client family provides members
+ * (a consumer in a group that reports its assignment and what it consumed); the scenarios
+ * check Kafka's group behaviour against a broker started here.
+ */
+import { expect } from 'vitest';
+import { memoryStorage } from '../../adapters/memory/index.ts';
+import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
+import { Broker } from '../../core/broker/broker.ts';
+import { encodeBatchSync } from '../../core/records/record-batch.ts';
+import { recordingLogger } from './broker-fixture.ts';
+
+/** One consumed record. */
+export interface Consumed {
+  partition: number;
+  offset: number;
+  value: string;
+}
+
+/** A group member driven by some client. */
+export interface Member {
+  /** Partitions of the last assignment the client reported (empty when idle). */
+  readonly assigned: () => ReadonlySet<number>;
+  /** Whether the client has reported any assignment yet. */
+  readonly reported: () => boolean;
+  /** Everything this member consumed, in order. */
+  readonly consumed: Consumed[];
+  /** Leaves the group cleanly (LeaveGroup, final commit). */
+  stop(): Promise<void>;
+  /** Dies without leaving (child processes only). */
+  kill?(): Promise<void>;
+}
+
+/** What a client family provides. */
+export interface MemberFactory {
+  (options: { group: string; topic: string; bootstrap: string; sessionTimeoutMs: number }): Promise<Member>;
+}
+
+/** A broker for group interop: memory storage, 127.0.0.1 on an ephemeral port, short group timers. */
+export interface GroupBroker {
+  broker: Broker;
+  server: TributaryServer;
+  bootstrap: string;
+  close(): Promise<void>;
+}
+
+/** Group settings small enough for fast tests. */
+export const FAST_GROUPS = { initialRebalanceDelayMs: 300, minSessionTimeoutMs: 500, offsetsRetentionCheckIntervalMs: 0 } as const;
+
+/** Starts a broker for a group interop file. */
+export async function startGroupBroker(): Promise<GroupBroker> {
+  const logger = recordingLogger();
+  const broker = new Broker({ storage: memoryStorage(), logger, retentionCheckIntervalMs: 0, groups: FAST_GROUPS });
+  const server = await startServer(broker, { host: '127.0.0.1', port: 0 });
+  return { broker, server, bootstrap: server.address, close: () => server.close() };
+}
+
+const enc = new TextEncoder();
+
+/** Appends `perPartition` records to every partition of `topic` (values `p<partition>-<tag>-<i>`). */
+export async function produceEach(broker: Broker, topic: string, partitions: readonly number[], perPartition: number, tag: string): Promise<void> {
+  for (const p of partitions) {
+    const batch = encodeBatchSync({ records: Array.from({ length: perPartition }, (_, i) => ({ key: null, value: enc.encode(`p${p}-${tag}-${i}`) })) });
+    const r = await broker.handle({ apiKey: 0, apiVersion: 9, correlationId: 0, clientId: 'feeder' }, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [{ name: topic, partitionData: [{ index: p, records: batch }] }],
+    }) as any;
+    expect(r.responses[0].partitionResponses[0].errorCode).toBe(0);
+  }
+}
+
+/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const ALL = [0, 1, 2, 3, 4, 5];
+
+/**
+ * True when the broker's group is Stable with `size` members and the members' reported
+ * assignments split the partitions: disjoint, covering all of them.
+ */
+function settled(broker: Broker, group: string, members: readonly Member[], partitions = ALL): boolean {
+  const g = broker.groups.group(group);
+  if (!g || g.state !== 'Stable' || g.members.size !== members.length) return false;
+  if (!members.every((m) => m.reported())) return false;
+  const seen = new Set<number>();
+  for (const m of members) {
+    for (const p of m.assigned()) {
+      if (seen.has(p)) return false;
+      seen.add(p);
+    }
+  }
+  return seen.size === partitions.length && partitions.every((p) => seen.has(p));
+}
+
+/** Waits until the group settles over all six partitions. */
+export function settle(broker: Broker, group: string, members: readonly Member[]): Promise<void> {
+  return until(`group ${group} to settle with ${members.length} members`, () => settled(broker, group, members));
+}
+
+function key(c: Consumed): string {
+  return `${c.partition}:${c.offset}`;
+}
+
+/** Waits until the members consumed records matching `values` between them. */
+async function consumedAll(members: readonly Member[], expected: number, filter: (c: Consumed) => boolean): Promise<Consumed[]> {
+  await until(`${expected} records consumed`, () => new Set(members.flatMap((m) => m.consumed.filter(filter).map(key))).size >= expected);
+  return members.flatMap((m) => m.consumed.filter(filter));
+}
+
+/** Waits until the group's committed offsets reach the log end of every partition. */
+export function committedToEnd(broker: Broker, group: string, topic: string): Promise<void> {
+  return until(`group ${group} to commit everything`, () => {
+    const t = broker.topics.get(topic)!;
+    const r = broker.groups.fetchOffsets(group, [{ name: topic, partitionIndexes: ALL }]);
+    return r.topics[0]!.partitions.every((p) => p.committedOffset === t.partitions[p.partitionIndex]!.logEndOffset);
+  });
+}
+
+let topicSeq = 0;
+
+/** A fresh six-partition topic and group name for one scenario. */
+export async function freshTopic(broker: Broker, family: string): Promise<{ topic: string; group: string }> {
+  const n = ++topicSeq;
+  const topic = `${family}-t${n}`;
+  await broker.topics.create({ name: topic, numPartitions: 6, replicationFactor: 1 });
+  return { topic, group: `${family}-g${n}` };
+}
+
+/** Three members over six partitions consume every record exactly once between them. */
+export async function scenarioExactlyOnce(fx: GroupBroker, family: string, start: MemberFactory, sessionTimeoutMs: number): Promise<Member[]> {
+  const { topic, group } = await freshTopic(fx.broker, family);
+  const members = await Promise.all([0, 1, 2].map(() => start({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs })));
+  await settle(fx.broker, group, members);
+  for (const m of members) expect(m.assigned().size).toBe(2);
+  await produceEach(fx.broker, topic, ALL, 10, 'a');
+  const all = await consumedAll(members, 60, () => true);
+  expect(all).toHaveLength(60); // no record twice
+  for (const m of members) for (const c of m.consumed) expect(m.assigned().has(c.partition)).toBe(true);
+  await Promise.all(members.map((m) => m.stop()));
+  return members;
+}
+
+/** A member leaves: its partitions move to the others, which consume what arrives there. */
+export async function scenarioLeave(fx: GroupBroker, family: string, start: MemberFactory, sessionTimeoutMs: number): Promise<void> {
+  const { topic, group } = await freshTopic(fx.broker, family);
+  const members = await Promise.all([0, 1, 2].map(() => start({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs })));
+  await settle(fx.broker, group, members);
+  const leaver = members[2]!;
+  const moved = [...leaver.assigned()];
+  await leaver.stop();
+  const rest = members.slice(0, 2);
+  await settle(fx.broker, group, rest);
+  for (const p of moved) expect(rest.some((m) => m.assigned().has(p))).toBe(true);
+  await produceEach(fx.broker, topic, moved, 5, 'moved');
+  const got = await consumedAll(rest, 10, (c) => c.value.includes('-moved-'));
+  expect(got).toHaveLength(10);
+  await Promise.all(rest.map((m) => m.stop()));
+}
+
+/** A member dies without leaving: after its session timeout its partitions move. */
+export async function scenarioKill(fx: GroupBroker, family: string, start: MemberFactory, sessionTimeoutMs: number): Promise<void> {
+  const { topic, group } = await freshTopic(fx.broker, family);
+  const members = await Promise.all([0, 1, 2].map(() => start({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs })));
+  await settle(fx.broker, group, members);
+  const victim = members[0]!;
+  const moved = [...victim.assigned()];
+  const killedAt = Date.now();
+  await victim.kill!();
+  const rest = members.slice(1);
+  await settle(fx.broker, group, rest);
+  // Not before the session timeout: the coordinator only learns from silence.
+  expect(Date.now() - killedAt).toBeGreaterThanOrEqual(sessionTimeoutMs - 100);
+  for (const p of moved) expect(rest.some((m) => m.assigned().has(p))).toBe(true);
+  await produceEach(fx.broker, topic, moved, 5, 'moved');
+  const got = await consumedAll(rest, 10, (c) => c.value.includes('-moved-'));
+  expect(got).toHaveLength(10);
+  await Promise.all(rest.map((m) => m.stop()));
+}
+
+/** A group that stopped resumes from its committed offsets: old records are not consumed again. */
+export async function scenarioResume(fx: GroupBroker, family: string, start: MemberFactory, sessionTimeoutMs: number): Promise<void> {
+  const { topic, group } = await freshTopic(fx.broker, family);
+  const first = await Promise.all([0, 1, 2].map(() => start({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs })));
+  await settle(fx.broker, group, first);
+  await produceEach(fx.broker, topic, ALL, 4, 'old');
+  await consumedAll(first, 24, () => true);
+  await committedToEnd(fx.broker, group, topic);
+  await Promise.all(first.map((m) => m.stop()));
+  await until('the group to empty', () => fx.broker.groups.group(group)?.state === 'Empty');
+  await produceEach(fx.broker, topic, ALL, 3, 'new');
+  const second = await Promise.all([0, 1, 2].map(() => start({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs })));
+  const got = await consumedAll(second, 18, () => true);
+  await settle(fx.broker, group, second);
+  expect(got.map((c) => c.value).filter((v) => v.includes('-old-'))).toEqual([]);
+  expect(got).toHaveLength(18);
+  await Promise.all(second.map((m) => m.stop()));
+}
+
+/** Eight members on six partitions: two stay idle with no partitions. */
+export async function scenarioIdle(fx: GroupBroker, family: string, start: MemberFactory, sessionTimeoutMs: number): Promise<void> {
+  const { topic, group } = await freshTopic(fx.broker, family);
+  const members = await Promise.all(Array.from({ length: 8 }, () => start({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs })));
+  await settle(fx.broker, group, members);
+  expect(members.filter((m) => m.assigned().size === 0)).toHaveLength(2);
+  expect(members.filter((m) => m.assigned().size === 1)).toHaveLength(6);
+  await produceEach(fx.broker, topic, ALL, 2, 'x');
+  const got = await consumedAll(members, 12, () => true);
+  expect(got).toHaveLength(12);
+  for (const m of members) if (m.assigned().size === 0) expect(m.consumed).toEqual([]);
+  await Promise.all(members.map((m) => m.stop()));
+}
