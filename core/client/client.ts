@@ -9,6 +9,7 @@ import type { Registry } from '../registry.ts';
 import { Admin } from './admin.ts';
 import { Cluster } from './cluster.ts';
 import { Consumer, type ConsumerOptions } from './consumer.ts';
+import { GroupConsumer, type GroupConsumerOptions } from './group/group-consumer.ts';
 import { Producer, type ProducerOptions } from './producer.ts';
 import type { RetryOptions } from './retry.ts';
 import type { SerializerChoices, TopicSettings } from './serde.ts';
@@ -91,8 +92,11 @@ export class Client {
     return this.#track(new Producer(this.#context(), options));
   }
 
-  /** A new consumer (assign partitions, then `run`). */
-  consumer(options?: ConsumerOptions): Consumer {
+  /** A new consumer: with a `groupId`, a group member (subscribe, then `run`); without, assign partitions, then `run`. */
+  consumer(options: GroupConsumerOptions): GroupConsumer;
+  consumer(options?: ConsumerOptions): Consumer;
+  consumer(options?: ConsumerOptions | GroupConsumerOptions): Consumer {
+    if (options && 'groupId' in options && options.groupId !== undefined) return this.#track(new GroupConsumer(this.#context(), options));
     return this.#track(new Consumer(this.#context(), options));
   }
 
