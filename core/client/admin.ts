@@ -12,6 +12,7 @@ import { TributaryError, kafkaError } from '../errors.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
 import { commonVersion } from './client-versions.ts';
 import type { Cluster, PartitionMetadata } from './cluster.ts';
+import * as groups from './group/admin-groups.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
 import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
 
@@ -287,6 +288,36 @@ export class Admin {
       const o = found.find((x) => x.partition === partition)!;
       return { partition, offset: o.offset >= 0 ? o.offset : latest.find((x) => x.partition === partition)!.offset };
     });
+  }
+
+  /** Consumer groups of the cluster, with their states (see group/admin-groups.ts for the group operations). */
+  listGroups(options?: { states?: readonly string[] }): Promise<{ groups: groups.GroupOverview[] }> {
+    return groups.listGroups(this, options);
+  }
+
+  /** Groups' states, protocols and members, with subscriptions and assignments decoded. */
+  describeGroups(groupIds: readonly string[]): Promise<{ groups: groups.GroupDescription[] }> {
+    return groups.describeGroups(this, groupIds);
+  }
+
+  /** A group's committed offsets per topic with high watermark and lag. */
+  fetchOffsets(options: { groupId: string; topics?: readonly string[] }): Promise<Array<{ topic: string; partitions: groups.GroupPartitionOffset[] }>> {
+    return groups.fetchOffsets(this, options);
+  }
+
+  /** Moves an empty group's offsets of a topic to earliest, latest or a timestamp. */
+  resetOffsets(options: groups.ResetOffsetsOptions): Promise<Array<{ partition: number; offset: number }>> {
+    return groups.resetOffsets(this, options);
+  }
+
+  /** Sets explicit offsets of an empty group. */
+  setOffsets(options: { groupId: string; topic: string; partitions: ReadonlyArray<{ partition: number; offset: number | string }> }): Promise<void> {
+    return groups.setOffsets(this, options);
+  }
+
+  /** Deletes empty groups with their offsets. */
+  deleteGroups(groupIds: readonly string[]): Promise<Array<{ groupId: string; errorCode: number }>> {
+    return groups.deleteGroups(this, groupIds);
   }
 
   /** Nothing to release of its own (connections belong to the client). */
