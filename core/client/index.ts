@@ -25,6 +25,8 @@ export {
   type TopicPartition,
   type TopicPartitionOffset,
 } from './consumer.ts';
+export * from './group/index.ts';
+export * from './assignors/index.ts';
 export { Admin, ConfigResourceType, type ConfigEntry, type NewTopic, type PartitionDescription, type TopicPartitionOffsets } from './admin.ts';
 export { Cluster, type BrokerInfo, type ClusterOptions, type PartitionMetadata, type TopicMetadata } from './cluster.ts';
 export { inProcessTransport } from './in-process-transport.ts';
