@@ -1,0 +1,104 @@
+/**
+ * Requests to a group's coordinator: FindCoordinator (cached until an error says the
+ * coordinator moved), then each group API in the highest version both sides speak.
+ *
+ * The group APIs carry their own version ranges here rather than in CLIENT_VERSIONS: the
+ * bodies built in this folder hold the fields of every version in the range (the codec
+ * writes those the chosen version has), and the answers are read for each shape.
+ */
+import type { Logger } from '../../contracts/logger.ts';
+import { TributaryError, kafkaError } from '../../errors.ts';
+import { ApiKey, apiName } from '../../protocol/api-keys.ts';
+import type { ApiVersionRange } from '../../protocol/supported-versions.ts';
+import { commonVersion } from '../client-versions.ts';
+import type { Cluster } from '../cluster.ts';
+import type { RequestOptions, Transport } from '../transport.ts';
+
+/**
+ * Group API versions this client builds and reads. Ceilings: OffsetFetch 8 and
+ * OffsetCommit 9 move to batched groups and member epochs (KIP-848), FindCoordinator 5+
+ * only adds transaction errors.
+ */
+export const GROUP_CLIENT_VERSIONS: readonly ApiVersionRange[] = Object.freeze([
+  { apiKey: ApiKey.FindCoordinator, minVersion: 0, maxVersion: 4 },
+  { apiKey: ApiKey.JoinGroup, minVersion: 0, maxVersion: 9 },
+  { apiKey: ApiKey.SyncGroup, minVersion: 0, maxVersion: 5 },
+  { apiKey: ApiKey.Heartbeat, minVersion: 0, maxVersion: 4 },
+  { apiKey: ApiKey.LeaveGroup, minVersion: 0, maxVersion: 5 },
+  { apiKey: ApiKey.OffsetCommit, minVersion: 0, maxVersion: 8 },
+  { apiKey: ApiKey.OffsetFetch, minVersion: 1, maxVersion: 7 },
+  { apiKey: ApiKey.DescribeGroups, minVersion: 0, maxVersion: 5 },
+  { apiKey: ApiKey.ListGroups, minVersion: 0, maxVersion: 4 },
+  { apiKey: ApiKey.DeleteGroups, minVersion: 0, maxVersion: 2 },
+].map((r) => Object.freeze(r)));
+
+/** Coordinator errors after which the coordinator must be looked up again. */
+const MOVED = new Set([15, 16]); // COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+
+/** True when `error` (or a Kafka error code) means: find the coordinator again. */
+export function coordinatorMoved(error: unknown): boolean {
+  if (typeof error === 'number') return MOVED.has(error);
+  if (!(error instanceof TributaryError)) return false;
+  if (error.kafkaCode !== undefined) return MOVED.has(error.kafkaCode);
+  return error.code === 'ERR_CONNECTION_CLOSED' || error.code === 'ERR_CONNECT_FAILED' || error.code === 'ERR_REQUEST_TIMEOUT' || error.code === 'ERR_NO_BROKERS';
+}
+
+/** Sends `apiKey` on `transport` in the highest common group API version; resolves the body and version. */
+export async function sendGroupApi(transport: Transport, apiKey: number, body: object, options?: RequestOptions): Promise<{ body: any; version: number }> {
+  const version = commonVersion(transport.apiVersions, apiKey, GROUP_CLIENT_VERSIONS);
+  if (version === undefined) throw kafkaError(35, `The broker and this client share no version of ${apiName(apiKey)}`, { details: { apiKey } });
+  return { body: await transport.request(apiKey, version, body, options), version };
+}
+
+/** Looks up the coordinator of `groupId` (FindCoordinator, key type 0); resolves its node id. */
+export async function findCoordinator(cluster: Cluster, groupId: string): Promise<number> {
+  const { body, version } = await sendGroupApi(await cluster.anyConnection(), ApiKey.FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
+  const answer = version >= 4 ? (body.coordinators as any[]).find((c) => c.key === groupId) : body;
+  if (!answer) throw kafkaError(15, `FindCoordinator gave no answer for group ${groupId}`);
+  if (answer.errorCode !== 0) throw kafkaError(answer.errorCode, answer.errorMessage ?? `FindCoordinator for group ${groupId} failed`, { details: { groupId } });
+  // The coordinator may be a broker the metadata cache has not seen yet.
+  if (!cluster.brokers().some((b) => b.nodeId === answer.nodeId)) await cluster.refresh();
+  return answer.nodeId as number;
+}
+
+/** The channel to one group's coordinator. */
+export class CoordinatorChannel {
+  readonly groupId: string;
+  readonly #cluster: Cluster;
+  readonly #logger: Logger;
+  #node: number | null = null;
+
+  constructor(cluster: Cluster, groupId: string, logger: Logger) {
+    this.#cluster = cluster;
+    this.groupId = groupId;
+    this.#logger = logger;
+  }
+
+  /** The coordinator's node id, looked up when unknown. */
+  async node(): Promise<number> {
+    if (this.#node === null) {
+      this.#node = await findCoordinator(this.#cluster, this.groupId);
+      this.#logger.debug('group coordinator found', { groupId: this.groupId, nodeId: this.#node });
+    }
+    return this.#node;
+  }
+
+  /** Forgets the coordinator (it moved, or its connection failed). */
+  invalidate(): void {
+    this.#node = null;
+  }
+
+  /**
+   * Sends a group request to the coordinator. A transport failure forgets the coordinator
+   * before it propagates, so that the caller's retry looks it up again.
+   */
+  async send(apiKey: number, body: object, options?: RequestOptions): Promise<{ body: any; version: number }> {
+    const node = await this.node();
+    try {
+      return await sendGroupApi(await this.#cluster.connection(node), apiKey, body, options);
+    } catch (error) {
+      if (coordinatorMoved(error)) this.invalidate();
+      throw error;
+    }
+  }
+}

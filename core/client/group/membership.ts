@@ -1,0 +1,741 @@
+/**
+ * Group membership for the consumer (Kafka's classic protocol), as an AssignmentSource:
+ *
+ * FindCoordinator → JoinGroup (MEMBER_ID_REQUIRED answered by joining again with the given
+ * id, KIP-394) → the leader runs the assignor over every member's subscription and sends
+ * the assignments in SyncGroup → the partitions start at their committed offsets
+ * (OffsetFetch), or per `fromBeginning` when none. A heartbeat loop runs beside it and
+ * turns the coordinator's answers into actions: REBALANCE_IN_PROGRESS → rejoin;
+ * UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION → the partitions are lost, join afresh;
+ * NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE → look the coordinator up again.
+ *
+ * Two rebalance protocols, chosen as Kafka does (cooperative only when every configured
+ * assignor supports it):
+ * - eager: before joining, the member gives back every partition (committing what was
+ *   processed when auto-commit is on) and starts from scratch with the new assignment;
+ * - cooperative (KIP-429): the member keeps consuming while the group rebalances and
+ *   reports what it owns in its subscription; the leader holds back every partition that
+ *   changes owner; a member that loses partitions revokes (and commits) only those, then
+ *   rejoins at once, and the second round hands them to their new owners.
+ *
+ * Offsets: auto-commit on an interval, on revoke and on stop (positions are "last
+ * processed + 1", so delivery is at least once); `commit()` for manual commits. On stop a
+ * dynamic member leaves the group (LeaveGroup); a static member (group.instance.id) does
+ * not, so that its restart within the session timeout causes no rebalance (KIP-345).
+ */
+import type { Logger } from '../../contracts/logger.ts';
+import { TributaryError, kafkaError } from '../../errors.ts';
+import { ApiKey } from '../../protocol/api-keys.ts';
+import { decodeConsumerAssignment, decodeConsumerSubscription, encodeConsumerAssignment, encodeConsumerSubscription } from '../../protocol/consumer-protocol.ts';
+import { type AssignorMember, type MemberAssignments, type PartitionAssignor, currentOwners } from '../assignors/index.ts';
+import type { Cluster } from '../cluster.ts';
+import type { AssignmentSource, AssignmentTarget, TopicPartition, TopicPartitionOffset } from '../consumer.ts';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../list-offsets.ts';
+import { type RetryPolicy, backoff, isRetriable, withRetry } from '../retry.ts';
+import { CoordinatorChannel, coordinatorMoved } from './coordinator-channel.ts';
+import { type OffsetToCommit, commitOffsets, fetchCommittedOffsets } from './offsets.ts';
+import type { Subscription } from './subscription.ts';
+
+/** Settings of a membership (the group consumer fills the defaults). */
+export interface MembershipSettings {
+  readonly groupId: string;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly groupInstanceId: string | null;
+  readonly assignors: readonly PartitionAssignor[];
+  readonly autoCommit: boolean;
+  readonly autoCommitIntervalMs: number;
+  /** How often the subscription (patterns) and, on the leader, partition counts are re-checked. */
+  readonly metadataMaxAgeMs: number;
+  readonly rackId: string | null;
+  /** The consumer's isolation level (for ListOffsets when subscribe() sets fromBeginning). */
+  readonly isolationLevel: number;
+}
+
+/** What the membership needs from its client. */
+export interface MembershipDeps {
+  readonly cluster: Cluster;
+  readonly logger: Logger;
+  readonly retry: RetryPolicy;
+}
+
+/** Events a group consumer emits (`consumer.on(event, listener)`). */
+export type GroupEventName = 'group.join' | 'rebalancing' | 'partitions.assigned' | 'partitions.revoked' | 'partitions.lost' | 'commit' | 'heartbeat';
+
+/** Where the member stands. */
+export interface GroupState {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly generationId: number;
+  readonly leaderId: string;
+  readonly isLeader: boolean;
+  /** The selected assignor's protocol name (null before the first join). */
+  readonly protocol: string | null;
+  /** 'eager' or 'cooperative', from the configured assignors. */
+  readonly rebalanceProtocol: 'eager' | 'cooperative';
+  /** Partitions this member owns. */
+  readonly assignment: TopicPartition[];
+}
+
+const NONE = 0;
+const COORDINATOR_LOAD_IN_PROGRESS = 14;
+const ILLEGAL_GENERATION = 22;
+const UNKNOWN_MEMBER_ID = 25;
+const REBALANCE_IN_PROGRESS = 27;
+const MEMBER_ID_REQUIRED = 79;
+
+/** Errors after which the member cannot go on (configuration, fencing, authorization). */
+const FATAL = new Set([
+  23, // INCONSISTENT_GROUP_PROTOCOL
+  24, // INVALID_GROUP_ID
+  26, // INVALID_SESSION_TIMEOUT
+  30, // GROUP_AUTHORIZATION_FAILED
+  35, // UNSUPPORTED_VERSION
+  81, // GROUP_MAX_SIZE_REACHED
+  82, // FENCED_INSTANCE_ID
+]);
+
+function isFatal(error: unknown): boolean {
+  if (!(error instanceof TributaryError)) return true;
+  if (error.kafkaCode !== undefined && FATAL.has(error.kafkaCode)) return true;
+  return !error.retriable && !coordinatorMoved(error);
+}
+
+function key(tp: TopicPartition): string {
+  return `${tp.topic}\u0000${tp.partition}`;
+}
+
+function groupByTopic(partitions: Iterable<TopicPartition>): Array<{ topic: string; partitions: number[] }> {
+  const map = new Map<string, number[]>();
+  for (const p of partitions) {
+    let list = map.get(p.topic);
+    if (!list) map.set(p.topic, (list = []));
+    list.push(p.partition);
+  }
+  return [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([topic, ps]) => ({ topic, partitions: ps.sort((x, y) => x - y) }));
+}
+
+function sameCounts(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [t, n] of a) if (b.get(t) !== n) return false;
+  return true;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+  settled: boolean;
+}
+
+function deferred(): Deferred {
+  const d = { settled: false } as Deferred;
+  d.promise = new Promise<void>((resolve, reject) => {
+    d.resolve = () => {
+      d.settled = true;
+      resolve();
+    };
+    d.reject = (error) => {
+      d.settled = true;
+      reject(error);
+    };
+  });
+  d.promise.catch(() => {});
+  return d;
+}
+
+/** One consumer's membership of a group: real lifecycle state (loops, timers, the generation). */
+export class GroupMembership implements AssignmentSource {
+  readonly settings: MembershipSettings;
+  /** 'cooperative' when every configured assignor supports it (Kafka's rule). */
+  readonly rebalanceProtocol: 'eager' | 'cooperative';
+  readonly #cluster: Cluster;
+  readonly #logger: Logger;
+  readonly #retry: RetryPolicy;
+  readonly #channel: CoordinatorChannel;
+  readonly #subscription: Subscription;
+  readonly #listeners = new Map<GroupEventName, Set<(payload: any) => void>>();
+  #target: AssignmentTarget | null = null;
+  #running = false;
+  /** Bumped by start and stop: work of an older session sees it and gives up. */
+  #session = 0;
+  #memberId = '';
+  #generationId = -1;
+  #leaderId = '';
+  #protocol: string | null = null;
+  /** Partitions handed to the consumer. */
+  readonly #owned = new Map<string, TopicPartition>();
+  /** Last committed (or started from) offset per owned partition: unchanged positions are not committed again. */
+  readonly #committed = new Map<string, number>();
+  #rejoinNeeded = true;
+  /** True while a JoinGroup/SyncGroup round runs (heartbeats pause: the join keeps the session). */
+  #joining = false;
+  #lastHeartbeat = 0;
+  #nextCommitAt = 0;
+  #nextMetadataCheck = 0;
+  /** Topics of this member's current subscription. */
+  #topics: string[] = [];
+  /** Leader only: the group's topics and the partition counts its last assignment was computed from. */
+  #assignedCounts: Map<string, number> | null = null;
+  #groupTopics: string[] = [];
+  #wakeMain: (() => void) | null = null;
+  #wakeHeartbeat: (() => void) | null = null;
+  #loops: Promise<unknown> = Promise.resolve();
+  #firstJoin: Deferred = deferred();
+
+  constructor(deps: MembershipDeps, settings: MembershipSettings, subscription: Subscription) {
+    this.#cluster = deps.cluster;
+    this.#logger = deps.logger;
+    this.#retry = deps.retry;
+    this.settings = settings;
+    this.#subscription = subscription;
+    this.#channel = new CoordinatorChannel(deps.cluster, settings.groupId, deps.logger);
+    this.rebalanceProtocol = settings.assignors.every((a) => a.rebalanceProtocol === 'cooperative') ? 'cooperative' : 'eager';
+  }
+
+  /** The coordinator channel (commits, offset fetches). */
+  get channel(): CoordinatorChannel {
+    return this.#channel;
+  }
+
+  /** Where the member stands now. */
+  state(): GroupState {
+    return {
+      groupId: this.settings.groupId,
+      memberId: this.#memberId,
+      generationId: this.#generationId,
+      leaderId: this.#leaderId,
+      isLeader: this.#memberId !== '' && this.#leaderId === this.#memberId,
+      protocol: this.#protocol,
+      rebalanceProtocol: this.rebalanceProtocol,
+      assignment: [...this.#owned.values()],
+    };
+  }
+
+  /** Adds an event listener; returns a function that removes it. */
+  on(event: GroupEventName, listener: (payload: any) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  #emit(event: GroupEventName, payload: object): void {
+    const set = this.#listeners.get(event);
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.#logger.warn('group event listener failed', { event, error: String(error) });
+      }
+    }
+  }
+
+  #alive(session: number): boolean {
+    return this.#running && this.#session === session;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Joins the group; resolves once the first assignment is in place (rejects on a fatal error). */
+  async start(target: AssignmentTarget): Promise<void> {
+    if (this.#running) return;
+    this.#target = target;
+    this.#running = true;
+    const session = ++this.#session;
+    this.#memberId = '';
+    this.#generationId = -1;
+    this.#leaderId = '';
+    this.#rejoinNeeded = true;
+    const now = Date.now();
+    this.#nextCommitAt = now + this.settings.autoCommitIntervalMs;
+    this.#nextMetadataCheck = now + this.settings.metadataMaxAgeMs;
+    this.#firstJoin = deferred();
+    const main = this.#mainLoop(session);
+    const heartbeat = this.#heartbeatLoop(session);
+    this.#loops = Promise.allSettled([main, heartbeat]);
+    await this.#firstJoin.promise;
+  }
+
+  /**
+   * Leaves the group: called by the consumer once processing has ended. Commits the
+   * processed positions (auto-commit), gives the partitions back and sends LeaveGroup
+   * (not for static members).
+   */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#session++;
+    this.#wake();
+    if (!this.#firstJoin.settled) this.#firstJoin.resolve();
+    const owned = [...this.#owned.values()];
+    let positions: TopicPartitionOffset[] = [];
+    if (owned.length > 0 && this.#target) positions = await this.#target.revoke(owned);
+    if (this.settings.autoCommit && this.#generationId >= 0) {
+      await this.#commit(positions).catch((error) => this.#logger.warn('final commit failed', { groupId: this.settings.groupId, error: String(error) }));
+    }
+    this.#owned.clear();
+    this.#committed.clear();
+    if (owned.length > 0) this.#emit('partitions.revoked', { partitions: owned });
+    if (this.#memberId !== '' && this.settings.groupInstanceId === null) await this.#leave();
+    this.#memberId = '';
+    this.#generationId = -1;
+    this.#leaderId = '';
+    // A static member's pending JoinGroup may wait on the broker; its answer is ignored.
+    await Promise.race([this.#loops, new Promise((r) => setTimeout(r, 20))]);
+  }
+
+  async #leave(): Promise<void> {
+    try {
+      const { body } = await this.#channel.send(ApiKey.LeaveGroup, {
+        groupId: this.settings.groupId,
+        memberId: this.#memberId,
+        members: [{ memberId: this.#memberId, groupInstanceId: null, reason: 'the consumer is stopping' }],
+      });
+      const code = body.errorCode || (body.members as any[] | undefined)?.find((m) => m.errorCode !== 0)?.errorCode || 0;
+      if (code !== 0) this.#logger.debug('LeaveGroup answered an error', { groupId: this.settings.groupId, errorCode: code });
+      else this.#logger.info('left the group', { groupId: this.settings.groupId, memberId: this.#memberId });
+    } catch (error) {
+      this.#logger.warn('LeaveGroup failed', { groupId: this.settings.groupId, error: String(error) });
+    }
+  }
+
+  #wake(): void {
+    const m = this.#wakeMain;
+    this.#wakeMain = null;
+    m?.();
+    const h = this.#wakeHeartbeat;
+    this.#wakeHeartbeat = null;
+    h?.();
+  }
+
+  #requestRejoin(reason: string): void {
+    if (!this.#rejoinNeeded) this.#logger.debug('rejoining the group', { groupId: this.settings.groupId, reason });
+    this.#rejoinNeeded = true;
+    const m = this.#wakeMain;
+    this.#wakeMain = null;
+    m?.();
+  }
+
+  /** Waits `ms` or until woken. */
+  #sleep(ms: number, which: 'main' | 'heartbeat'): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      if (which === 'main') this.#wakeMain = done;
+      else this.#wakeHeartbeat = done;
+    });
+  }
+
+  #fatal(session: number, error: unknown): void {
+    if (!this.#alive(session)) return;
+    this.#logger.error('group membership failed', { groupId: this.settings.groupId, error: String(error) });
+    this.#running = false;
+    this.#session++;
+    this.#wake();
+    if (!this.#firstJoin.settled) this.#firstJoin.reject(error);
+    else this.#target?.fail(error);
+  }
+
+  // ------------------------------------------------------------------ loops
+
+  async #mainLoop(session: number): Promise<void> {
+    let failures = 0;
+    let fruitless = 0;
+    while (this.#alive(session)) {
+      try {
+        if (this.#rejoinNeeded) {
+          if (await this.#joinAndSync(session)) {
+            failures = 0;
+            fruitless = 0;
+            if (!this.#firstJoin.settled) this.#firstJoin.resolve();
+          } else if (++fruitless > 2) {
+            // A round answered with an error that only asks to join again: do not spin.
+            await this.#sleep(backoff(this.#retry, Math.min(fruitless - 2, 10)), 'main');
+          }
+          continue;
+        }
+        const now = Date.now();
+        const due = Math.min(this.settings.autoCommit ? this.#nextCommitAt : Infinity, this.#nextMetadataCheck);
+        if (now < due) {
+          await this.#sleep(due - now, 'main');
+          continue;
+        }
+        if (this.settings.autoCommit && now >= this.#nextCommitAt) await this.#autoCommit();
+        if (now >= this.#nextMetadataCheck) await this.#checkMetadata(session);
+        failures = 0;
+      } catch (error) {
+        if (!this.#alive(session)) break;
+        if (isFatal(error)) {
+          this.#fatal(session, error);
+          break;
+        }
+        failures++;
+        this.#logger.debug('group request failed; retrying', { groupId: this.settings.groupId, attempt: failures, error: String(error) });
+        await this.#sleep(backoff(this.#retry, Math.min(failures, 10)), 'main');
+      }
+    }
+  }
+
+  async #heartbeatLoop(session: number): Promise<void> {
+    let failures = 0;
+    while (this.#alive(session)) {
+      const wait = this.#lastHeartbeat + this.settings.heartbeatIntervalMs - Date.now();
+      if (this.#joining || this.#rejoinNeeded || this.#generationId < 0 || wait > 0) {
+        await this.#sleep(wait > 0 ? wait : this.settings.heartbeatIntervalMs, 'heartbeat');
+        continue;
+      }
+      try {
+        await this.#heartbeat(session);
+        failures = 0;
+      } catch (error) {
+        if (!this.#alive(session)) break;
+        failures++;
+        this.#logger.debug('heartbeat failed', { groupId: this.settings.groupId, attempt: failures, error: String(error) });
+        // Retrying faster than the interval keeps the session alive across a coordinator move.
+        await this.#sleep(Math.min(backoff(this.#retry, Math.min(failures, 10)), this.settings.heartbeatIntervalMs), 'heartbeat');
+      }
+    }
+  }
+
+  async #heartbeat(session: number): Promise<void> {
+    const generation = this.#generationId;
+    this.#lastHeartbeat = Date.now();
+    const { body } = await this.#channel.send(ApiKey.Heartbeat, {
+      groupId: this.settings.groupId,
+      generationId: generation,
+      memberId: this.#memberId,
+      groupInstanceId: this.settings.groupInstanceId,
+    });
+    // An answer for a generation we already left behind says nothing about the current one.
+    if (!this.#alive(session) || generation !== this.#generationId || this.#joining) return;
+    if (body.errorCode === NONE) {
+      this.#emit('heartbeat', { groupId: this.settings.groupId, memberId: this.#memberId, generationId: generation });
+      return;
+    }
+    this.#onGroupError(body.errorCode, 'Heartbeat');
+  }
+
+  /**
+   * Acts on a coordinator error: a rejoin for rebalances and lost membership, a new
+   * coordinator lookup for moves (then throws, retriable), and throws for the rest.
+   */
+  #onGroupError(code: number, api: string): void {
+    switch (code) {
+      case REBALANCE_IN_PROGRESS:
+        this.#requestRejoin(`${api}: REBALANCE_IN_PROGRESS`);
+        return;
+      case UNKNOWN_MEMBER_ID:
+        this.#memberId = '';
+        this.#memberLost(`${api}: UNKNOWN_MEMBER_ID`);
+        return;
+      case ILLEGAL_GENERATION:
+        this.#memberLost(`${api}: ILLEGAL_GENERATION`);
+        return;
+      default:
+        if (coordinatorMoved(code)) this.#channel.invalidate();
+        throw kafkaError(code, `${api} for group ${this.settings.groupId} failed`, { details: { groupId: this.settings.groupId } });
+    }
+  }
+
+  /** The generation is gone: the owned partitions may belong to others already (not committed). */
+  #memberLost(reason: string): void {
+    this.#generationId = -1;
+    this.#requestRejoin(reason);
+  }
+
+  // ------------------------------------------------------------------ join and sync
+
+  #protocols(): Array<{ name: string; metadata: Uint8Array }> {
+    // Cooperative members report what they keep consuming through the rebalance.
+    const owned = this.rebalanceProtocol === 'cooperative' ? groupByTopic(this.#owned.values()) : [];
+    const out: Array<{ name: string; metadata: Uint8Array }> = [];
+    for (const a of this.settings.assignors) {
+      const metadata = encodeConsumerSubscription({
+        version: 3,
+        topics: this.#topics,
+        userData: a.userData?.() ?? null,
+        ownedPartitions: owned,
+        generationId: this.#generationId,
+        rackId: this.settings.rackId,
+      });
+      for (const name of [a.name, ...(a.aliases ?? [])]) out.push({ name, metadata });
+    }
+    return out;
+  }
+
+  /** One JoinGroup + SyncGroup round; true when an assignment was received and applied. */
+  async #joinAndSync(session: number): Promise<boolean> {
+    this.#joining = true;
+    try {
+      if (this.#owned.size > 0 && (this.rebalanceProtocol === 'eager' || this.#generationId < 0)) {
+        // Eager: give everything back before joining. Lost membership: the partitions are
+        // no longer ours, and a commit would be refused.
+        const lost = this.#generationId < 0;
+        await this.#revoke([...this.#owned.values()], !lost);
+        if (!this.#alive(session)) return false;
+      }
+      this.#emit('rebalancing', { groupId: this.settings.groupId, memberId: this.#memberId });
+      this.#topics = await this.#subscription.current(this.#cluster);
+      this.#nextMetadataCheck = Date.now() + this.settings.metadataMaxAgeMs;
+      const { body: join } = await this.#channel.send(
+        ApiKey.JoinGroup,
+        {
+          groupId: this.settings.groupId,
+          sessionTimeoutMs: this.settings.sessionTimeoutMs,
+          rebalanceTimeoutMs: this.settings.rebalanceTimeoutMs,
+          memberId: this.#memberId,
+          groupInstanceId: this.settings.groupInstanceId,
+          protocolType: 'consumer',
+          protocols: this.#protocols(),
+          reason: null,
+        },
+        { extraTimeoutMs: this.settings.rebalanceTimeoutMs },
+      );
+      if (!this.#alive(session)) return false;
+      if (join.errorCode === MEMBER_ID_REQUIRED) {
+        this.#memberId = join.memberId;
+        return false;
+      }
+      if (join.errorCode !== NONE) {
+        if (join.errorCode === COORDINATOR_LOAD_IN_PROGRESS) throw kafkaError(join.errorCode, 'The coordinator is loading');
+        this.#onGroupError(join.errorCode, 'JoinGroup');
+        return false;
+      }
+      this.#memberId = join.memberId;
+      this.#generationId = join.generationId;
+      this.#leaderId = join.leader;
+      this.#protocol = join.protocolName;
+      this.#rejoinNeeded = false;
+      const isLeader = join.leader === join.memberId;
+      const assignments = isLeader && !join.skipAssignment ? await this.#leaderAssign(join.members, join.protocolName) : [];
+      if (!this.#alive(session)) return false;
+      const { body: sync } = await this.#channel.send(
+        ApiKey.SyncGroup,
+        {
+          groupId: this.settings.groupId,
+          generationId: this.#generationId,
+          memberId: this.#memberId,
+          groupInstanceId: this.settings.groupInstanceId,
+          protocolType: 'consumer',
+          protocolName: this.#protocol,
+          assignments,
+        },
+        { extraTimeoutMs: this.settings.rebalanceTimeoutMs },
+      );
+      if (!this.#alive(session)) return false;
+      if (sync.errorCode !== NONE) {
+        this.#rejoinNeeded = true;
+        this.#onGroupError(sync.errorCode, 'SyncGroup');
+        return false;
+      }
+      this.#lastHeartbeat = Date.now();
+      this.#joining = false;
+      const assigned = decodeConsumerAssignment(sync.assignment).assignedPartitions.flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
+      await this.#apply(session, assigned);
+      if (!this.#alive(session)) return false;
+      this.#logger.info('joined the group', { groupId: this.settings.groupId, memberId: this.#memberId, generationId: this.#generationId, leader: isLeader, protocol: this.#protocol, partitions: assigned.length });
+      this.#emit('group.join', this.state());
+      return true;
+    } catch (error) {
+      this.#rejoinNeeded = true;
+      throw error;
+    } finally {
+      this.#joining = false;
+    }
+  }
+
+  /** Leader: decodes the subscriptions, runs the selected assignor, encodes the assignments. */
+  async #leaderAssign(joined: ReadonlyArray<{ memberId: string; groupInstanceId?: string | null; metadata: Uint8Array }>, protocol: string): Promise<Array<{ memberId: string; assignment: Uint8Array }>> {
+    const assignor = this.settings.assignors.find((a) => a.name === protocol || (a.aliases ?? []).includes(protocol));
+    if (!assignor) throw kafkaError(23, `The group chose protocol ${protocol}, which this member does not have`);
+    const members: AssignorMember[] = joined.map((m) => {
+      try {
+        const s = decodeConsumerSubscription(m.metadata);
+        const ownedPartitions = (s.ownedPartitions ?? []).flatMap((o) => o.partitions.map((partition) => ({ topic: o.topic, partition })));
+        return { memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, topics: s.topics, ownedPartitions, generationId: s.generationId ?? -1, userData: s.userData, rackId: s.rackId ?? null };
+      } catch (error) {
+        // One unreadable member gets nothing rather than stopping the whole group.
+        this.#logger.warn('unreadable member subscription', { groupId: this.settings.groupId, memberId: m.memberId, error: String(error) });
+        return { memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, topics: [], ownedPartitions: [], generationId: -1, userData: null, rackId: null };
+      }
+    });
+    const topics = [...new Set(members.flatMap((m) => m.topics))].sort();
+    const partitionCounts = await this.#partitionCounts(topics);
+    this.#assignedCounts = partitionCounts;
+    this.#groupTopics = topics;
+    const input = { members, partitionCounts };
+    const result: MemberAssignments = await assignor.assign(input);
+    if (assignor.rebalanceProtocol === 'cooperative') {
+      // KIP-429: a partition changing owner is given to nobody this round; its owner
+      // revokes it on seeing its new assignment and rejoins, and the next round hands it over.
+      const owners = currentOwners(input);
+      let held = 0;
+      for (const [memberId, list] of result) {
+        const kept = list.filter((tp) => {
+          const owner = owners.get(key(tp));
+          return owner === undefined || owner === memberId;
+        });
+        held += list.length - kept.length;
+        result.set(memberId, kept);
+      }
+      if (held > 0) this.#logger.debug('partitions held back until their owners revoke them', { groupId: this.settings.groupId, partitions: held });
+    }
+    const known = new Set(members.map((m) => m.memberId));
+    for (const id of result.keys()) if (!known.has(id)) throw new TributaryError('ERR_INVALID_ASSIGNMENT', `Assignor ${assignor.name} assigned partitions to unknown member ${id}`);
+    return members.map((m) => ({
+      memberId: m.memberId,
+      assignment: encodeConsumerAssignment({ version: 0, assignedPartitions: groupByTopic(result.get(m.memberId) ?? []), userData: null }),
+    }));
+  }
+
+  /** Partition counts of `topics` that exist (fresh metadata). */
+  async #partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (topics.length === 0) return counts;
+    await this.#cluster.refresh(topics);
+    for (const t of topics) {
+      const meta = this.#cluster.cachedTopic(t);
+      if (meta) counts.set(t, meta.partitions.filter((p) => p !== undefined).length);
+    }
+    return counts;
+  }
+
+  /** Applies a new assignment: revokes what is no longer ours, starts what is new. */
+  async #apply(session: number, assigned: readonly TopicPartition[]): Promise<void> {
+    const target = this.#target!;
+    const assignedKeys = new Set(assigned.map(key));
+    const revoked = [...this.#owned.values()].filter((tp) => !assignedKeys.has(key(tp)));
+    const added = assigned.filter((tp) => !this.#owned.has(key(tp)));
+    if (revoked.length > 0) {
+      await this.#revoke(revoked, true);
+      if (!this.#alive(session)) return;
+    }
+    if (added.length > 0) {
+      let starts: Array<TopicPartitionOffset & { committed: boolean }>;
+      try {
+        starts = await withRetry(this.#retry, () => this.#startOffsets(added), (error) => {
+          if (coordinatorMoved(error)) this.#channel.invalidate();
+        });
+      } catch (error) {
+        this.#requestRejoin('could not read committed offsets');
+        throw error;
+      }
+      if (!this.#alive(session)) return;
+      for (const s of starts) {
+        this.#owned.set(key(s), { topic: s.topic, partition: s.partition });
+        if (s.committed) this.#committed.set(key(s), s.offset!);
+      }
+      await target.assign(starts.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.offset })));
+      this.#emit('partitions.assigned', { partitions: added });
+    }
+    // Cooperative: what this member gave up goes to its new owner in a second round.
+    if (revoked.length > 0 && this.rebalanceProtocol === 'cooperative') this.#requestRejoin('partitions were revoked');
+  }
+
+  /** Committed offsets of `partitions`; where none, fromBeginning of subscribe() (when set) or the consumer's own default. */
+  async #startOffsets(partitions: readonly TopicPartition[]): Promise<Array<TopicPartitionOffset & { committed: boolean }>> {
+    const committed = await fetchCommittedOffsets(this.#channel, partitions);
+    const found = new Map(committed.map((c) => [key(c), c.offset]));
+    const out = partitions.map((tp) => {
+      const offset = found.get(key(tp));
+      return offset !== undefined && offset >= 0 ? { topic: tp.topic, partition: tp.partition, offset, committed: true } : { topic: tp.topic, partition: tp.partition, offset: undefined as number | undefined, committed: false };
+    });
+    const fromBeginning = this.#subscription.fromBeginning;
+    const missing = out.filter((o) => o.offset === undefined);
+    if (fromBeginning === undefined || missing.length === 0) return out;
+    const timestamp = fromBeginning ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
+    const looked = await listOffsets(this.#cluster, missing.map((m) => ({ topic: m.topic, partition: m.partition, timestamp })), this.#retry, this.settings.isolationLevel);
+    const resolved = new Map(looked.map((l) => [key(l), l.offset]));
+    // The looked-up start is not a commit: it is committed once processing moves past it.
+    return out.map((o) => (o.offset !== undefined ? o : { ...o, offset: resolved.get(key(o)) }));
+  }
+
+  /** Takes partitions away from the consumer; commits their processed positions when asked and auto-commit is on. */
+  async #revoke(partitions: readonly TopicPartition[], commit: boolean): Promise<void> {
+    const positions = await this.#target!.revoke(partitions);
+    if (commit && this.settings.autoCommit && this.#generationId >= 0) {
+      await this.#commit(positions).catch((error) => this.#logger.warn('commit on revoke failed', { groupId: this.settings.groupId, error: String(error) }));
+    }
+    for (const tp of partitions) {
+      this.#owned.delete(key(tp));
+      this.#committed.delete(key(tp));
+    }
+    this.#emit(commit ? 'partitions.revoked' : 'partitions.lost', { partitions });
+  }
+
+  // ------------------------------------------------------------------ commits and metadata
+
+  /** Commits offsets that differ from what was last committed, as this member. */
+  async #commit(offsets: ReadonlyArray<OffsetToCommit | TopicPartitionOffset>): Promise<void> {
+    const changed = offsets.filter((o): o is OffsetToCommit => o.offset !== undefined && this.#committed.get(key(o)) !== o.offset);
+    if (changed.length === 0) return;
+    try {
+      await commitOffsets(this.#channel, { generationId: this.#generationId, memberId: this.#memberId, groupInstanceId: this.settings.groupInstanceId }, changed);
+    } catch (error) {
+      if (error instanceof TributaryError && error.kafkaCode !== undefined) {
+        if (error.kafkaCode === UNKNOWN_MEMBER_ID || error.kafkaCode === ILLEGAL_GENERATION) this.#memberLost(`OffsetCommit: ${error.code}`);
+        else if (coordinatorMoved(error)) this.#channel.invalidate();
+      }
+      throw error;
+    }
+    for (const o of changed) this.#committed.set(key(o), o.offset);
+    this.#emit('commit', { groupId: this.settings.groupId, offsets: changed });
+  }
+
+  async #autoCommit(): Promise<void> {
+    this.#nextCommitAt = Date.now() + this.settings.autoCommitIntervalMs;
+    const positions = this.#target!.positions().filter((p) => this.#owned.has(key(p)));
+    await this.#commit(positions).catch((error) => {
+      // REBALANCE_IN_PROGRESS and friends: the rejoin commits on revoke instead.
+      this.#logger.debug('auto-commit failed', { groupId: this.settings.groupId, error: String(error) });
+    });
+  }
+
+  /** Manual commit (`consumer.commitOffsets`): offsets are the next ones to consume. */
+  async commit(offsets: readonly OffsetToCommit[]): Promise<void> {
+    await withRetry(this.#retry, () => this.#commit(offsets), (error) => {
+      if (coordinatorMoved(error)) this.#channel.invalidate();
+    });
+  }
+
+  /** Handlers' heartbeat(): wakes the heartbeat loop when a heartbeat is due. */
+  async heartbeat(): Promise<void> {
+    if (this.#running && Date.now() >= this.#lastHeartbeat + this.settings.heartbeatIntervalMs) {
+      const h = this.#wakeHeartbeat;
+      this.#wakeHeartbeat = null;
+      h?.();
+    }
+  }
+
+  /** eachBatch's commitOffsetsIfNecessary(): commits when auto-commit is on and its interval has passed. */
+  async commitOffsetsIfNecessary(): Promise<void> {
+    if (this.#running && this.settings.autoCommit && !this.#joining && Date.now() >= this.#nextCommitAt) await this.#autoCommit();
+  }
+
+  /** Re-reads the subscription (patterns) and, on the leader, the partition counts; rejoins on a change. */
+  async #checkMetadata(session: number): Promise<void> {
+    this.#nextMetadataCheck = Date.now() + this.settings.metadataMaxAgeMs;
+    const topics = await this.#subscription.current(this.#cluster);
+    if (!this.#alive(session)) return;
+    if (topics.join('\u0000') !== this.#topics.join('\u0000')) {
+      this.#logger.info('subscription changed', { groupId: this.settings.groupId, topics });
+      this.#requestRejoin('subscription changed');
+      return;
+    }
+    if (this.#assignedCounts && this.#leaderId === this.#memberId) {
+      const counts = await this.#partitionCounts(this.#groupTopics);
+      if (this.#alive(session) && !sameCounts(counts, this.#assignedCounts)) this.#requestRejoin('partition counts changed');
+    }
+  }
+}
+
+/** True when `error` is worth retrying in the group protocol (retriable, or the coordinator moved). */
+export function isRetriableGroupError(error: unknown): boolean {
+  return isRetriable(error) || coordinatorMoved(error);
+}
