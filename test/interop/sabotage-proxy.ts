@@ -8,7 +8,7 @@ import { type Server, type Socket, connect, createServer } from 'node:net';
 
 /** Accumulates a byte stream and hands out whole size-prefixed frames (prefix included). */
 function framer(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
-  let buffer = Buffer.alloc(0);
+  let buffer: Buffer = Buffer.alloc(0);
   return (chunk) => {
     buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
     while (buffer.length >= 4) {
