@@ -220,6 +220,8 @@ export class Consumer {
   readonly #states = new Map<string, PartitionState>();
   readonly #fetchers = new Map<number, Promise<void>>();
   #source: AssignmentSource | null = null;
+  /** Bumped by stop(): fetch loops of an earlier run end. */
+  #generation = 0;
   #running = false;
   #handlers: RunOptions | null = null;
   #processing: Promise<void> | null = null;
@@ -427,10 +429,13 @@ export class Consumer {
     this.#running = false;
     this.#wake();
     await this.#processing;
-    await Promise.allSettled([...this.#fetchers.values()]);
+    // A fetch still long-polling is not waited for: its answer is dropped by the epoch check.
+    this.#generation++;
+    this.#fetchers.clear();
     if (this.#source) await this.#source.stop();
     for (const s of this.#states.values()) {
       s.epoch++;
+      s.fetching = false;
       s.queue.length = 0;
       s.queuedBytes = 0;
       s.fetchPosition = s.position;
@@ -536,7 +541,8 @@ export class Consumer {
   }
 
   async #fetchLoop(node: number): Promise<void> {
-    while (this.#running) {
+    const generation = this.#generation;
+    while (this.#running && this.#generation === generation) {
       const now = Date.now();
       const mine: PartitionState[] = [];
       const unresolved: PartitionState[] = [];
@@ -562,11 +568,11 @@ export class Consumer {
         await this.#waitForWork(waitMs);
         continue;
       }
-      await this.#fetch(node, mine);
+      await this.#fetch(node, mine, generation);
     }
   }
 
-  async #fetch(node: number, states: PartitionState[]): Promise<void> {
+  async #fetch(node: number, states: PartitionState[], generation: number): Promise<void> {
     const topics = new Map<string, Array<Record<string, number>>>();
     const epochs = new Map<PartitionState, number>();
     for (const s of states) {
@@ -593,10 +599,12 @@ export class Consumer {
       response = await this.#cluster.sendTo(node, ApiKey.Fetch, body, { extraTimeoutMs: this.#maxWaitMs });
       if (response.errorCode) throw kafkaError(response.errorCode, 'Fetch failed');
     } catch (error) {
+      if (generation !== this.#generation) return;
       for (const s of states) s.fetching = false;
       this.#fetchFailed(states, error);
       return;
     }
+    if (generation !== this.#generation) return;
     const byKey = new Map<string, PartitionState>();
     for (const s of states) byKey.set(s.key, s);
     try {

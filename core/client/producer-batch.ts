@@ -134,8 +134,6 @@ export class PartitionQueue {
   /** Closed batches waiting to be sent, ordered by id (retries go back in their place). */
   readonly ready: ProducerBatch[] = [];
   readonly inFlight = new Set<ProducerBatch>();
-  /** Next idempotent sequence number. */
-  nextSequence = 0;
 
   constructor(topic: string, partition: number) {
     this.topic = topic;

@@ -213,6 +213,10 @@ export class Producer {
   readonly #memory: BufferMemory;
   readonly #queues = new Map<string, PartitionQueue>();
   readonly #nodeInFlight = new Map<number, number>();
+  /** Next idempotent sequence per partition; outlives the partition's (idle, dropped) queue. */
+  readonly #sequences = new Map<string, number>();
+  /** Sends whose records are not all in the accumulator yet. */
+  readonly #accepting = new Set<Promise<unknown>>();
   #idempotent: boolean;
   readonly #idempotenceExplicit: boolean;
   #producerId = -1;
@@ -306,7 +310,7 @@ export class Producer {
     if (!record || typeof record.topic !== 'string' || !Array.isArray(record.messages)) {
       return Promise.reject(new TributaryError('ERR_INVALID_ARGUMENT', 'send needs { topic, messages: [...] }'));
     }
-    return this.#send([record], record.acks, record.compression);
+    return this.#track(this.#send([record], record.acks, record.compression));
   }
 
   /** Sends messages to several topics in one call. */
@@ -314,10 +318,19 @@ export class Producer {
     if (!batch || !Array.isArray(batch.topicMessages)) {
       return Promise.reject(new TributaryError('ERR_INVALID_ARGUMENT', 'sendBatch needs { topicMessages: [...] }'));
     }
-    return this.#send(batch.topicMessages, batch.acks, batch.compression);
+    return this.#track(this.#send(batch.topicMessages, batch.acks, batch.compression));
   }
 
-  async #send(groups: readonly TopicMessages[], acksChoice: Acks | undefined, compressionChoice: CompressionChoice | undefined): Promise<RecordMetadata[]> {
+  /** Remembers a send until its records are in the accumulator (flush waits for that). */
+  #track(accepting: Promise<{ delivered: Promise<RecordMetadata[]> }>): Promise<RecordMetadata[]> {
+    this.#accepting.add(accepting);
+    const forget = () => this.#accepting.delete(accepting);
+    accepting.then(forget, forget);
+    return accepting.then((accepted) => accepted.delivered);
+  }
+
+  /** Validates, serializes and appends; resolves (with the delivery promise) once every record is in a batch. */
+  async #send(groups: readonly TopicMessages[], acksChoice: Acks | undefined, compressionChoice: CompressionChoice | undefined): Promise<{ delivered: Promise<RecordMetadata[]> }> {
     if (this.#state !== 'open') throw new TributaryError('ERR_PRODUCER_CLOSED', 'The producer is closed');
     if (!this.#isReady) await this.connect();
     const acks = toAcks(acksChoice, this.#acks);
@@ -336,7 +349,13 @@ export class Producer {
     }
     // Topics must be known (and so created when auto-creation is on) before partitioning.
     for (const group of groups) if (!this.#cluster.cachedTopic(group.topic)) await this.#topicMetadata(group.topic);
-    if (this.#state !== 'open') throw new TributaryError('ERR_PRODUCER_CLOSED', 'The producer is closed');
+    // An explicit partition beyond the cached count may be new (createPartitions): refresh once.
+    const stale = new Set<string>();
+    for (const p of prepared) {
+      if (p.partition !== undefined && p.partition >= (this.#cluster.cachedTopic(p.topic)?.partitions.length ?? 0)) stale.add(p.topic);
+    }
+    if (stale.size > 0) await this.#cluster.refresh([...stale]);
+    if ((this.#state as string) === 'closed') throw new TributaryError('ERR_PRODUCER_CLOSED', 'The producer is closed');
     // Phase 2: partition, reserve memory, append.
     const delivery = new Delivery();
     let i = 0;
@@ -351,14 +370,19 @@ export class Producer {
             throw new TributaryError('ERR_PRODUCER_CLOSED', 'The producer is closed');
           }
         }
-        this.#append(p, acks, sendCompression, delivery, now);
+        try {
+          this.#append(p, acks, sendCompression, delivery, now);
+        } catch (error) {
+          this.#memory.release(p.size);
+          throw error;
+        }
       }
     } catch (error) {
       delivery.fail(error);
-      return delivery.promise;
+      return { delivered: delivery.promise };
     }
     delivery.release();
-    return delivery.promise;
+    return { delivered: delivery.promise };
   }
 
   #prepare(topic: string, m: ProducerMessage, keySerde: Serializer<any>, valueSerde: Serializer<any>, keyContext: SerdeContext, valueContext: SerdeContext, now: number): Prepared {
@@ -443,8 +467,10 @@ export class Producer {
     batch.recordCount = records.length;
     const idempotent = this.idempotent;
     if (idempotent) {
-      batch.baseSequence = q.nextSequence;
-      q.nextSequence = (q.nextSequence + records.length) % (MAX_SEQUENCE + 1);
+      const key = `${q.topic}\u0000${q.partition}`;
+      const sequence = this.#sequences.get(key) ?? 0;
+      batch.baseSequence = sequence;
+      this.#sequences.set(key, (sequence + records.length) % (MAX_SEQUENCE + 1));
     }
     const input = {
       records,
@@ -687,6 +713,7 @@ export class Producer {
   async flush(): Promise<void> {
     this.#flushing++;
     try {
+      await Promise.allSettled([...this.#accepting]);
       const batches = this.#allBatches();
       this.#drain();
       await Promise.all(batches.map((b) => b.finished()));
@@ -703,6 +730,7 @@ export class Producer {
     if (this.#state === 'closed') return;
     this.#state = 'closing';
     this.#memory.rejectAll(new TributaryError('ERR_PRODUCER_CLOSED', 'The producer closed while send() waited for memory'));
+    await Promise.allSettled([...this.#accepting]);
     while (this.#queues.size > 0) {
       const batches = this.#allBatches();
       if (batches.length === 0) break;
