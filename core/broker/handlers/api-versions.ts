@@ -1,10 +1,25 @@
 /** ApiVersions: the ranges this broker serves (each handler's range cut to the codec's). */
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import type { ApiRange, Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+
+const PRODUCE = 0;
+
+/**
+ * The ranges as written into the ApiVersions answer. One deliberate difference from what
+ * is served: Produce is listed from v0 although only v3+ is accepted (v0–2 requests are
+ * refused like any unsupported version). librdkafka (kcat, confluent-kafka-python, …)
+ * enables gzip and snappy only when the broker's Produce range includes v0 and lz4 only
+ * when it includes v0–1; without them it silently sends those batches uncompressed.
+ * Apache Kafka 4.0 answers the same way for the same reason (KAFKA-18659). Every client
+ * picks its highest common Produce version, so none of them sends v0–2.
+ */
+export function advertisedRanges(served: readonly ApiRange[]): ApiRange[] {
+  return served.map((r) => (r.apiKey === PRODUCE && r.minVersion <= 3 ? { ...r, minVersion: 0 } : r));
+}
 
 function handleApiVersions(broker: Broker, _header: BrokerRequestHeader): Record<string, unknown> {
   return {
     errorCode: 0,
-    apiKeys: broker.apiVersions(),
+    apiKeys: advertisedRanges(broker.apiVersions()),
     throttleTimeMs: 0,
     supportedFeatures: [],
     finalizedFeaturesEpoch: -1,
