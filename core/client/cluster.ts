@@ -89,6 +89,8 @@ export class Cluster {
   /** Topics whose metadata the client keeps fresh (the ones it has used). */
   #wanted = new Set<string>();
   #connections = new Map<number, Promise<Transport>>();
+  /** Connections opened with {@link openConnection}, closed with the cluster. */
+  readonly #dedicated = new Set<Transport>();
   #bootstrapConnection: Transport | undefined;
   #bootstrapAddress: BrokerAddress | undefined;
   #refreshing: Promise<void> | undefined;
@@ -209,6 +211,26 @@ export class Cluster {
     return transport;
   }
 
+  /**
+   * Opens a connection to broker `nodeId` that is not shared: for requests that may wait
+   * long on the broker (a group's JoinGroup), which on a shared connection would hold back
+   * every answer queued behind them (answers come in request order). The caller closes it;
+   * the cluster closes what is left when it closes.
+   */
+  async openConnection(nodeId: number): Promise<Transport> {
+    this.#checkOpen();
+    const broker = this.#brokers.get(nodeId);
+    if (!broker) throw kafkaError(8, `Broker ${nodeId} is not in the metadata`, { details: { nodeId } });
+    const transport = await this.#options.transport({ host: broker.host, port: broker.port, nodeId }, this.#transportOptions);
+    if (this.#closed) {
+      await transport.close();
+      this.#checkOpen();
+    }
+    for (const t of this.#dedicated) if (!t.connected) this.#dedicated.delete(t);
+    this.#dedicated.add(transport);
+    return transport;
+  }
+
   /** A connection to any broker: an open one if there is one, else the controller's, else a bootstrap one. */
   async anyConnection(): Promise<Transport> {
     this.#checkOpen();
@@ -252,6 +274,7 @@ export class Cluster {
     this.#connections.clear();
     const closing = all.map((p) => p.then((t) => t.close(), () => undefined));
     if (this.#bootstrapConnection) closing.push(this.#bootstrapConnection.close());
+    for (const t of [...this.#dedicated]) closing.push(t.close());
     await Promise.all(closing);
   }
 
