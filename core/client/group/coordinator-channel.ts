@@ -61,17 +61,26 @@ export async function findCoordinator(cluster: Cluster, groupId: string): Promis
   return answer.nodeId as number;
 }
 
-/** The channel to one group's coordinator. */
+/**
+ * The channel to one group's coordinator. A member's channel is `dedicated`: it owns its
+ * connection, as Kafka's clients do, because a JoinGroup waits on the broker until the
+ * whole group has joined and answers on one connection come in request order — on a
+ * shared connection it would hold back the fetches and heartbeats of every other
+ * consumer of the client (and their rejoin, a deadlock until the rebalance timeout).
+ */
 export class CoordinatorChannel {
   readonly groupId: string;
   readonly #cluster: Cluster;
   readonly #logger: Logger;
+  readonly #dedicated: boolean;
   #node: number | null = null;
+  #transport: Promise<Transport> | null = null;
 
-  constructor(cluster: Cluster, groupId: string, logger: Logger) {
+  constructor(cluster: Cluster, groupId: string, logger: Logger, options: { dedicated?: boolean } = {}) {
     this.#cluster = cluster;
     this.groupId = groupId;
     this.#logger = logger;
+    this.#dedicated = options.dedicated ?? false;
   }
 
   /** The coordinator's node id, looked up when unknown. */
@@ -86,6 +95,33 @@ export class CoordinatorChannel {
   /** Forgets the coordinator (it moved, or its connection failed). */
   invalidate(): void {
     this.#node = null;
+    this.#dropConnection();
+  }
+
+  /** Closes the dedicated connection (a later request opens a new one). */
+  close(): Promise<void> {
+    const t = this.#transport;
+    this.#transport = null;
+    return t ? t.then((c) => c.close(), () => undefined) : Promise.resolve();
+  }
+
+  #dropConnection(): void {
+    void this.close();
+  }
+
+  async #connection(node: number): Promise<Transport> {
+    if (!this.#dedicated) return this.#cluster.connection(node);
+    if (this.#transport) {
+      const t = await this.#transport.catch(() => null);
+      if (t?.connected) return t;
+      this.#transport = null;
+    }
+    const opening = this.#cluster.openConnection(node);
+    this.#transport = opening;
+    opening.catch(() => {
+      if (this.#transport === opening) this.#transport = null;
+    });
+    return opening;
   }
 
   /**
@@ -95,7 +131,7 @@ export class CoordinatorChannel {
   async send(apiKey: number, body: object, options?: RequestOptions): Promise<{ body: any; version: number }> {
     const node = await this.node();
     try {
-      return await sendGroupApi(await this.#cluster.connection(node), apiKey, body, options);
+      return await sendGroupApi(await this.#connection(node), apiKey, body, options);
     } catch (error) {
       if (coordinatorMoved(error)) this.invalidate();
       throw error;

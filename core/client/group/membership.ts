@@ -190,7 +190,7 @@ export class GroupMembership implements AssignmentSource {
     this.#retry = deps.retry;
     this.settings = settings;
     this.#subscription = subscription;
-    this.#channel = new CoordinatorChannel(deps.cluster, settings.groupId, deps.logger);
+    this.#channel = new CoordinatorChannel(deps.cluster, settings.groupId, deps.logger, { dedicated: true });
     this.rebalanceProtocol = settings.assignors.every((a) => a.rebalanceProtocol === 'cooperative') ? 'cooperative' : 'eager';
   }
 
@@ -285,6 +285,7 @@ export class GroupMembership implements AssignmentSource {
     this.#leaderId = '';
     // A static member's pending JoinGroup may wait on the broker; its answer is ignored.
     await Promise.race([this.#loops, new Promise((r) => setTimeout(r, 20))]);
+    await this.#channel.close();
   }
 
   async #leave(): Promise<void> {
