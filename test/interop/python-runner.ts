@@ -13,6 +13,8 @@ import { type BatchHeader, batchSizeAt, readBatchHeader } from '../../core/recor
 export const PYTHON = '/usr/bin/python3';
 
 const SCRIPTS = fileURLToPath(new URL('./python/', import.meta.url));
+/** No __pycache__ left in the work tree by the shared helper module. */
+const ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
 
 /** One JSON line a script printed. */
 export type PyEvent = Record<string, any> & { event: string };
@@ -36,7 +38,7 @@ function parseLines(text: string): PyEvent[] {
  */
 export function runPython(script: string, args: unknown, timeoutMs = 45_000): Promise<PyEvent[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SCRIPTS + script], { stdio: ['pipe', 'pipe', 'pipe'], cwd: SCRIPTS });
+    const child = spawn(PYTHON, [SCRIPTS + script], { stdio: ['pipe', 'pipe', 'pipe'], cwd: SCRIPTS, env: ENV });
     let out = '';
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -72,7 +74,7 @@ export interface PythonProcess {
 
 /** Starts `script` with `args` and keeps it running until `stop()`. */
 export function startPython(script: string, args: unknown): PythonProcess {
-  const child = spawn(PYTHON, [SCRIPTS + script], { stdio: ['pipe', 'pipe', 'pipe'], cwd: SCRIPTS });
+  const child = spawn(PYTHON, [SCRIPTS + script], { stdio: ['pipe', 'pipe', 'pipe'], cwd: SCRIPTS, env: ENV });
   const events: PyEvent[] = [];
   let partial = '';
   let err = '';
