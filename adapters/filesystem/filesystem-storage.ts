@@ -12,6 +12,7 @@ import { FilesystemPartitionLog } from './partition-log.ts';
 import { MetadataFile } from './metadata-file.ts';
 import { makeDirectory, syncDirectory } from './file-io.ts';
 import { storageError } from './fs-errors.ts';
+import { lockDirectory, type DirectoryLock } from './dir-lock.ts';
 
 /** Options of {@link filesystemStorage}. */
 export interface FilesystemStorageOptions {
@@ -52,6 +53,8 @@ export function filesystemStorage(options: FilesystemStorageOptions): Storage {
   // Promises, so that two concurrent openPartition calls share one log and one recovery.
   const logs = new Map<string, Promise<FilesystemPartitionLog>>();
   let opened = false;
+  let lock: DirectoryLock | undefined;
+  let opening: Promise<void> | undefined;
 
   const checkOpen = () => {
     if (!opened) throw new TributaryError('ERR_STORAGE_CLOSED', `filesystem storage at ${dir} is not open`);
@@ -69,15 +72,28 @@ export function filesystemStorage(options: FilesystemStorageOptions): Storage {
     supports: { durable: true, segmented: true },
     metadata,
 
-    async open() {
-      if (opened) return;
-      try {
-        await makeDirectory(dir);
-      } catch (error) {
-        throw storageError(error, 'create', dir);
-      }
-      await metadata.load();
-      opened = true;
+    open() {
+      // Shared, so that two concurrent open() calls do not race each other for the lock.
+      opening ??= (async () => {
+        try {
+          await makeDirectory(dir);
+        } catch (error) {
+          throw storageError(error, 'create', dir);
+        }
+        const held = await lockDirectory(dir);
+        try {
+          await metadata.load();
+        } catch (error) {
+          await held.release().catch(() => undefined);
+          throw error;
+        }
+        lock = held;
+        opened = true;
+      })().catch((error: unknown) => {
+        opening = undefined;
+        throw error;
+      });
+      return opening;
     },
 
     async openPartition(topic: string, partition: number, partitionOptions?: PartitionLogOptions): Promise<PartitionLog> {
@@ -134,8 +150,10 @@ export function filesystemStorage(options: FilesystemStorageOptions): Storage {
     },
 
     async close() {
+      if (opening) await opening.catch(() => undefined);
       if (!opened) return;
       opened = false;
+      opening = undefined;
       const open = [...logs.values()];
       logs.clear();
       let failure: unknown;
@@ -146,7 +164,17 @@ export function filesystemStorage(options: FilesystemStorageOptions): Storage {
           failure ??= error;
         }
       }
-      await metadata.close();
+      try {
+        await metadata.close();
+      } catch (error) {
+        failure ??= error;
+      }
+      // Released last, and even after a failure: the logs are closed either way, and a
+      // lock left behind would only make the next open report a stale lock.
+      await lock?.release().catch((error: unknown) => {
+        failure ??= error;
+      });
+      lock = undefined;
       if (failure !== undefined) throw failure;
     },
   };

@@ -46,8 +46,11 @@ async function fixture(shutdown: 'clean' | 'crash'): Promise<Fixture> {
   if (shutdown === 'clean') await storage.close();
   else {
     // A crash: data is in the page cache, the process is gone, no clean-shutdown marker.
+    // The storage is closed (a dead process holds no handles and no directory lock) and
+    // the marker its close wrote is removed again.
     await log.sync();
-    opened.push(storage);
+    await storage.close();
+    await unlink(join(dir, 't-0', '.clean-shutdown'));
   }
   return { dir, partDir: join(dir, 't-0'), batches };
 }

@@ -4,8 +4,8 @@
  * the sparse index and segment rolling), plus what is particular to it: the files on
  * disk, rolling by size and age, reopen after trim/truncate, bad input.
  */
-import { execFileSync } from 'node:child_process';
-import { readdir, readFile, rmdir } from 'node:fs/promises';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { filesystemStorage } from '../../adapters/filesystem/index.ts';
@@ -243,6 +243,64 @@ async function mountPoint(options: string, ctx: { skip: (note?: string) => void 
   mounts.push(dir);
   return dir;
 }
+
+describe('filesystem storage: one owner per data directory', () => {
+  const lockOwner = async (dir: string) => (await readFile(join(dir, '.lock'), 'utf8')).trim();
+
+  it('a second storage on an open directory gets ERR_STORAGE_LOCKED; the first keeps working; after its close the second opens', async () => {
+    const { dir, storage } = await freshStorage();
+    const log = await storage.openPartition('t', 0);
+    expect(await lockOwner(dir)).toBe(String(process.pid));
+    const second = filesystemStorage({ dir });
+    expect(await codeOf(() => second.open())).toBe('ERR_STORAGE_LOCKED');
+    const b = makeBatch({ baseOffset: 0 });
+    await log.append(b.bytes, b.info);
+    expect(await lockOwner(dir)).toBe(String(process.pid)); // the failed open left the lock alone
+    await storage.close();
+    expect(await codeOf(() => readFile(join(dir, '.lock')))).toBe('ENOENT');
+    await second.open();
+    opened.push(second);
+    expect((await second.openPartition('t', 0)).endOffset()).toBe(1);
+  });
+
+  it('concurrent open() calls on one storage share one lock', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const storage = filesystemStorage({ dir });
+    opened.push(storage);
+    await Promise.all([storage.open(), storage.open()]);
+    await storage.close();
+    await storage.open(); // closed and opened again: the lock was released and is taken anew
+    expect(await lockOwner(dir)).toBe(String(process.pid));
+  });
+
+  it('a lock held by a running process keeps the directory closed and is left in place', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      await writeFile(join(dir, '.lock'), `${holder.pid}\n`);
+      expect(await codeOf(() => filesystemStorage({ dir }).open())).toBe('ERR_STORAGE_LOCKED');
+      expect(await lockOwner(dir)).toBe(String(holder.pid));
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('a stale lock (its process is gone, or our own pid from an earlier life, or unreadable) is taken over', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    for (const stale of [`${gone}\n`, `${process.pid}\n`, 'garbage']) {
+      await writeFile(join(dir, '.lock'), stale);
+      const storage = filesystemStorage({ dir });
+      await storage.open();
+      expect(await lockOwner(dir)).toBe(String(process.pid));
+      await storage.close();
+    }
+    expect((await readdir(dir)).filter((f) => f.startsWith('.lock'))).toEqual([]); // no temp files left
+  });
+});
 
 describe('filesystem storage: full and read-only disks', () => {
   it('a full disk gives ERR_STORAGE_FULL (Kafka 56), keeps what was stored, and recovers cleanly', async (ctx) => {
