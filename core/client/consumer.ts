@@ -177,7 +177,10 @@ class PartitionState {
   epoch = 0;
   revoked = false;
   fetching = false;
+  /** Consecutive failed fetches. */
   failures = 0;
+  /** Consecutive handler failures (reset when a handler succeeds). */
+  handlerFailures = 0;
   retryAt = 0;
 
   constructor(topic: string, partition: number, offset: number | undefined, resetTo: number) {
@@ -263,6 +266,13 @@ export class Consumer {
     });
     done.catch(() => {});
     return done;
+  }
+
+  /** Bytes fetched and waiting for the handler, over all partitions (bounded by maxPrefetchBytes plus one fetch each). */
+  get prefetchedBytes(): number {
+    let n = 0;
+    for (const s of this.#states.values()) n += s.queuedBytes;
+    return n;
   }
 
   /** True between run() and stop(). */
@@ -710,7 +720,7 @@ export class Consumer {
       this.#currentDone = run.then(() => undefined, () => undefined);
       try {
         await run;
-        s.failures = 0;
+        s.handlerFailures = 0;
       } catch (error) {
         await this.#handlerFailed(s, error);
       } finally {
@@ -721,9 +731,9 @@ export class Consumer {
   }
 
   async #handlerFailed(s: PartitionState, error: unknown): Promise<void> {
-    s.failures++;
-    this.#logger.warn('handler failed', { topic: s.topic, partition: s.partition, offset: s.position, attempt: s.failures, error: String(error) });
-    if (s.failures > this.#retry.retries) {
+    s.handlerFailures++;
+    this.#logger.warn('handler failed', { topic: s.topic, partition: s.partition, offset: s.position, attempt: s.handlerFailures, error: String(error) });
+    if (s.handlerFailures > this.#retry.retries) {
       this.#crash(error);
       return;
     }
