@@ -5,7 +5,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AssignorChoice } from '../../core/client/assignors/index.ts';
-import type { GroupConsumer } from '../../core/client/group/group-consumer.ts';
 import { type Harness, type Mode, until } from './helpers.ts';
 import { type Seen, distinctValues, duplicates, groupHarness, groupMembers, produce, untilBalanced } from './group-helpers.ts';
 

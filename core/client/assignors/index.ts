@@ -18,7 +18,7 @@ export {
 } from './types.ts';
 
 /** A built-in assignor by name, or an assignor object. */
-export type AssignorChoice = 'cooperative-sticky' | 'range' | 'roundrobin' | PartitionAssignor;
+export type AssignorChoice = 'cooperative-sticky' | 'range' | 'roundrobin' | 'RoundRobinAssigner' | PartitionAssignor;
 
 const BUILT_IN: Readonly<Record<string, () => PartitionAssignor>> = {
   'cooperative-sticky': cooperativeStickyAssignor,
