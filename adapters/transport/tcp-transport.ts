@@ -152,7 +152,9 @@ export class TcpConnection implements Transport {
       }
       let body: any;
       try {
-        const decoded = decodeResponse(pending.apiKey, pending.version, frame);
+        // A broker that does not speak the ApiVersions version asked answers UNSUPPORTED_VERSION in a v0 body.
+        const version = pending.apiKey === ApiKey.ApiVersions && frame.length >= 6 && ((frame[4]! << 8) | frame[5]!) === 35 ? 0 : pending.version;
+        const decoded = decodeResponse(pending.apiKey, version, frame);
         if (decoded.correlationId !== pending.correlationId) {
           throw new TributaryError('ERR_CORRELATION_MISMATCH', `Expected correlation id ${pending.correlationId}, got ${decoded.correlationId}`);
         }
