@@ -74,11 +74,15 @@ export function batchSizeAt(bytes: Uint8Array, pos = 0): number {
 
 /**
  * Reads the header of the batch at `pos`. Throws `CORRUPT_MESSAGE` when the bytes are
- * too short for a header, when the length field is smaller than a header or runs past
- * the end of `bytes`, or when the magic byte is not 2.
+ * too short for a header or the length field is smaller than a header or runs past the
+ * end of `bytes`; `UNSUPPORTED_FOR_MESSAGE_FORMAT` when the magic byte is not 2;
+ * `ERR_INVALID_ARGUMENT` when `bytes` is not a Uint8Array or `pos` not an index.
  */
 export function readBatchHeader(bytes: Uint8Array, pos = 0): BatchHeader {
-  if (pos < 0 || bytes.length - pos < BATCH_HEADER_SIZE) {
+  if (!(bytes instanceof Uint8Array) || !Number.isSafeInteger(pos) || pos < 0) {
+    throw new TributaryError('ERR_INVALID_ARGUMENT', `A RecordBatch is read from a Uint8Array at a non-negative integer position (got ${pos})`);
+  }
+  if (bytes.length - pos < BATCH_HEADER_SIZE) {
     throw kafkaError(2, `RecordBatch header needs ${BATCH_HEADER_SIZE} bytes, ${Math.max(0, bytes.length - pos)} remain`);
   }
   const dv = view(bytes);

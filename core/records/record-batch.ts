@@ -109,7 +109,7 @@ function checkInt(value: number | undefined, field: string, min: number, max: nu
 }
 
 function layoutOf(input: BatchInput, codec: number): Layout {
-  const records = input.records;
+  const records = input?.records;
   if (!Array.isArray(records)) throw new TributaryError('ERR_INVALID_RECORD', 'A batch needs a records array');
   if ((codec | 0) !== codec || codec < 0 || codec > BatchAttributes.compressionMask) {
     throw new TributaryError('ERR_UNKNOWN_CODEC', `Compression codec ${codec} is not a codec id`, { details: { codec } });
@@ -120,17 +120,28 @@ function layoutOf(input: BatchInput, codec: number): Layout {
   checkInt(input.producerEpoch, 'producerEpoch', -1, 0x7fff);
   checkInt(input.baseSequence, 'baseSequence', -1, 0x7fffffff);
   checkInt(input.lastOffsetDelta, 'lastOffsetDelta', 0, 0x7fffffff);
+  // Timestamps are int64 on the wire but JS numbers here: past 2^53 they would be
+  // written rounded, and a fraction would be cut silently.
+  checkInt(input.baseTimestamp, 'baseTimestamp', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  checkInt(input.maxTimestamp, 'maxTimestamp', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  checkInt(input.now, 'now', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const now = input.now ?? Date.now();
   const n = records.length;
   let baseTimestamp = -1;
   let maxTimestamp = -1;
   if (n > 0) {
-    baseTimestamp = records[0]!.timestamp ?? now;
     let max = -Infinity;
     for (let i = 0; i < n; i++) {
-      const t = records[i]!.timestamp ?? now;
+      const r = records[i];
+      // The one pass over the records before measuring: it also rejects holes and non-objects.
+      if (typeof r !== 'object' || r === null) throw new TributaryError('ERR_INVALID_RECORD', `Record ${i} is not an object`, { details: { index: i } });
+      const t = r.timestamp ?? now;
+      if (!Number.isSafeInteger(t)) {
+        throw new TributaryError('ERR_INVALID_ARGUMENT', `Record ${i}: timestamp must be a safe integer, got ${t}`, { details: { index: i } });
+      }
       if (t > max) max = t;
     }
+    baseTimestamp = records[0]!.timestamp ?? now;
     maxTimestamp = max;
   }
   baseTimestamp = input.baseTimestamp ?? baseTimestamp;
@@ -166,7 +177,7 @@ function finishBatch(out: Uint8Array, pos: number, size: number, input: BatchInp
 }
 
 function uncompressedLayout(input: BatchInput): Layout {
-  const codec = input.compression ?? 0;
+  const codec = input?.compression ?? 0;
   if (codec !== 0) {
     throw new TributaryError('ERR_COMPRESSED_BATCH', `Codec ${codec} compresses asynchronously: use encodeBatch`, { details: { codec } });
   }
@@ -213,7 +224,7 @@ export function writeBatch(writer: ByteWriter, input: BatchInput): number {
  * `input.compression` when that is not 0. Uncompressed batches take the sync path.
  */
 export async function encodeBatch(input: BatchInput, registry?: CodecSource): Promise<Uint8Array> {
-  const codec = input.compression ?? 0;
+  const codec = input?.compression ?? 0;
   if (codec === 0) return encodeBatchSync(input);
   const layout = layoutOf(input, codec);
   const compressor = compressorFor(registry, codec);

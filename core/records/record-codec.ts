@@ -68,6 +68,8 @@ export function measureRecords(records: readonly RecordInput[], baseTimestamp: n
     const headers = r.headers;
     if (headers == null || headers.length === 0) {
       size += 1;
+    } else if (!Array.isArray(headers)) {
+      throw invalid(`Record ${i}: headers must be an array`, i);
     } else {
       const hn = headers.length;
       size += sizeOfVarint(hn);
@@ -77,8 +79,10 @@ export function measureRecords(records: readonly RecordInput[], baseTimestamp: n
         headerKeySizes = grown;
       }
       for (let h = 0; h < hn; h++) {
-        const header = headers[h]!;
-        if (typeof header.key !== 'string') throw invalid(`Record ${i}: header ${h} key must be a string`, i);
+        const header = headers[h];
+        if (typeof header !== 'object' || header === null || typeof header.key !== 'string') {
+          throw invalid(`Record ${i}: header ${h} must be an object with a string key`, i);
+        }
         const kn = utf8Length(header.key);
         headerKeySizes[hk++] = kn;
         size += sizeOfVarint(kn) + kn + sizeOfNullableBytes(header.value, 'header value', i);

@@ -205,6 +205,18 @@ describe('RecordBatch v2', () => {
     expectCode(() => encodeBatchSync({ records: [], producerEpoch: 40_000 }), 'ERR_INVALID_ARGUMENT');
     expectCode(() => encodeBatchSync({ records: [], baseOffset: -5 }), 'ERR_INVALID_ARGUMENT');
     expectCode(() => encodeBatchSync({ records: [], baseSequence: 2 ** 31 }), 'ERR_INVALID_ARGUMENT');
+    // Timestamps past 2^53 or with a fraction would be written rounded: refused instead.
+    expectCode(() => encodeBatchSync({ records: [{ key: null, value: null, timestamp: 2 ** 60 }] }), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => encodeBatchSync({ records: [{ key: null, value: null, timestamp: 1.5 }] }), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => encodeBatchSync({ records: [], baseTimestamp: 2 ** 60 }), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => encodeBatchSync({ records: [{ key: null, value: null }], now: 0.5 }), 'ERR_INVALID_ARGUMENT');
+    // Malformed shapes are coded errors, never a TypeError.
+    expectCode(() => encodeBatchSync(undefined as never), 'ERR_INVALID_RECORD');
+    expectCode(() => encodeBatchSync({ records: [null as never] }), 'ERR_INVALID_RECORD');
+    expectCode(() => encodeBatchSync({ records: [{ key: null, value: null, headers: 5 as never }] }), 'ERR_INVALID_RECORD');
+    expectCode(() => encodeBatchSync({ records: [{ key: null, value: null, headers: [null as never] }] }), 'ERR_INVALID_RECORD');
+    expectCode(() => decodeBatchSync('batch' as never), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => decodeBatchSync(encodeBatchSync({ records: [] }), 1.5), 'ERR_INVALID_ARGUMENT');
   });
 
   it('rejects corrupt batches with CORRUPT_MESSAGE: CRC, lengths, counts', () => {
