@@ -1,6 +1,7 @@
 /**
  * Topic name rules, as Kafka applies them: 1..249 characters from [a-zA-Z0-9._-],
  * and neither "." nor "..". (249 leaves room for the partition suffix in a directory name.)
+ * Two names that differ only by '.' versus '_' collide (see {@link collisionKey}).
  */
 import { kafkaError } from '../errors.ts';
 
@@ -22,4 +23,13 @@ export function topicNameProblem(name: unknown): string | null {
 export function validateTopicName(name: unknown): asserts name is string {
   const problem = topicNameProblem(name);
   if (problem !== null) throw kafkaError(17, problem);
+}
+
+/**
+ * The name with every '.' read as '_'. Kafka refuses a topic whose key equals that of an
+ * existing topic of another name (INVALID_TOPIC_EXCEPTION), because metric names replace
+ * '.' by '_' and the two topics' metrics would be indistinguishable.
+ */
+export function collisionKey(name: string): string {
+  return name.replaceAll('.', '_');
 }

@@ -7,7 +7,7 @@ import type { PartitionLog, Storage } from '../contracts/storage.ts';
 import { kafkaError } from '../errors.ts';
 import { PartitionState } from './partition-state.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
-import { validateTopicName } from './topic-name.ts';
+import { collisionKey, validateTopicName } from './topic-name.ts';
 import { Topic, type TopicRecord } from './topic.ts';
 
 const TOPIC_PREFIX = 'topic/';
@@ -93,10 +93,13 @@ export class TopicRegistry {
    * Validates a creation and, unless `validateOnly`, creates the topic. Errors are coded:
    * INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
    * INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_REQUEST, INVALID_CONFIG.
+   * A name that differs from an existing one only by '.' versus '_' is INVALID_TOPIC_EXCEPTION.
    */
   async create(spec: CreateTopicSpec, validateOnly = false): Promise<Topic> {
     validateTopicName(spec.name);
     if (this.#byName.has(spec.name) || this.#creating.has(spec.name)) throw kafkaError(36, `Topic "${spec.name}" already exists`);
+    const rival = this.#collidesWith(spec.name);
+    if (rival !== undefined) throw kafkaError(17, `Topic "${spec.name}" collides with existing topic "${rival}" ('.' and '_' are the same in metric names)`);
     const record = this.#plan(spec);
     const topic = new Topic(record, this.#ctx.topicDefaults);
     if (validateOnly) return topic;
@@ -181,6 +184,15 @@ export class TopicRegistry {
   /** Marks every partition closed (wakes waiting fetches). */
   closeAll(): void {
     for (const topic of this.#byName.values()) for (const partition of topic.partitions) partition.close();
+  }
+
+  #collidesWith(name: string): string | undefined {
+    if (!name.includes('.') && !name.includes('_')) return undefined;
+    const key = collisionKey(name);
+    for (const other of [...this.#byName.keys(), ...this.#creating.keys()]) {
+      if (other !== name && collisionKey(other) === key) return other;
+    }
+    return undefined;
   }
 
   #plan(spec: CreateTopicSpec): TopicRecord {

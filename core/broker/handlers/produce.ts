@@ -84,30 +84,46 @@ function producePartition(broker: Broker, topic: Topic, partition: PartitionStat
   );
 }
 
+/**
+ * Auto-creates the request's missing topics (when the broker allows it) before any batch
+ * is appended: the appends then all start synchronously, in request order, so a request
+ * that creates a topic does not interleave its other appends with later requests'.
+ * Returns the creation error per topic name that could not be created.
+ */
+async function createMissingTopics(broker: Broker, body: ProduceRequest): Promise<Map<string, unknown>> {
+  const failures = new Map<string, unknown>();
+  if (!broker.autoCreateTopics) return failures;
+  const missing = new Set(body.topicData.map((t) => t.name).filter((name) => !broker.topics.get(name) && topicNameProblem(name) === null));
+  await Promise.all([...missing].map((name) => broker.topics.getOrCreate(name).catch((error: unknown) => failures.set(name, error))));
+  return failures;
+}
+
 async function handleProduce(broker: Broker, header: BrokerRequestHeader, body: ProduceRequest): Promise<Record<string, unknown> | null> {
   const acks = body.acks;
+  const transactional = body.transactionalId !== null && body.transactionalId !== undefined;
+  const badAcks = acks !== 0 && acks !== 1 && acks !== -1;
+  const creationErrors = badAcks || transactional ? new Map<string, unknown>() : await createMissingTopics(broker, body);
   const responses: Array<{ name: string; partitionResponses: Promise<PartitionResult[]> }> = [];
   for (const data of body.topicData) {
-    if (acks !== 0 && acks !== 1 && acks !== -1) {
+    if (badAcks) {
       const error = kafkaError(21, `acks must be 0, 1 or -1, not ${acks}`);
       responses.push({ name: data.name, partitionResponses: Promise.resolve(data.partitionData.map((p) => failed(p.index, error))) });
       continue;
     }
-    if (body.transactionalId !== null && body.transactionalId !== undefined) {
+    if (transactional) {
       const error = kafkaError(53, 'Transactions are not supported yet');
       responses.push({ name: data.name, partitionResponses: Promise.resolve(data.partitionData.map((p) => failed(p.index, error))) });
       continue;
     }
-    let topic = broker.topics.get(data.name);
-    if (!topic && broker.autoCreateTopics && topicNameProblem(data.name) === null) {
-      // Only a missing topic awaits here, so appends to existing topics keep request order.
-      topic = await broker.topics.getOrCreate(data.name).catch(() => undefined);
-    }
+    const topic = broker.topics.get(data.name);
     const partitions = data.partitionData.map((p) => {
       const partition = topic?.partitions[p.index];
       if (!topic || !partition || !partition.open) {
-        const code = topicNameProblem(data.name) === null ? 3 : 17;
-        return Promise.resolve(failed(p.index, kafkaError(code, `Unknown topic or partition ${data.name}-${p.index}`)));
+        const problem = topicNameProblem(data.name);
+        const error = problem !== null
+          ? kafkaError(17, problem)
+          : creationErrors.get(data.name) ?? kafkaError(3, `Unknown topic or partition ${data.name}-${p.index}`);
+        return Promise.resolve(failed(p.index, error));
       }
       return producePartition(broker, topic, partition, p.records, header.apiVersion);
     });
