@@ -3,20 +3,21 @@
  * leader, leader epoch, replicas and in-sync replicas. Unknown topics are auto-created
  * when the broker allows it and the request does (v4+ allowAutoTopicCreation).
  */
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, authorizedOperations } from '../authorized-operations.ts';
+import { ZERO_UUID } from '../../protocol/codec.ts';
 import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
 import { topicNameProblem } from '../topic-name.ts';
 import type { Topic } from '../topic.ts';
 import { toErrorPair } from './errors.ts';
 
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
-const NO_OPERATIONS = -2147483648;
-
 interface MetadataRequest {
   topics: Array<{ topicId?: string; name: string | null }> | null;
   allowAutoTopicCreation?: boolean;
+  includeClusterAuthorizedOperations?: boolean;
+  includeTopicAuthorizedOperations?: boolean;
 }
 
-function describeTopic(topic: Topic): Record<string, unknown> {
+function describeTopic(topic: Topic, operations: number): Record<string, unknown> {
   return {
     errorCode: 0,
     name: topic.name,
@@ -29,14 +30,15 @@ function describeTopic(topic: Topic): Record<string, unknown> {
       leaderEpoch: p.leaderEpoch,
       replicaNodes: p.replicas,
       isrNodes: p.isr,
+      // Replicas on brokers that are down; a cluster of one never lists its own node here.
       offlineReplicas: [],
     })),
-    topicAuthorizedOperations: NO_OPERATIONS,
+    topicAuthorizedOperations: operations,
   };
 }
 
 function missing(name: string | null, topicId: string, errorCode: number): Record<string, unknown> {
-  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPERATIONS };
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED };
 }
 
 async function handleMetadata(broker: Broker, header: BrokerRequestHeader, body: MetadataRequest): Promise<Record<string, unknown>> {
@@ -44,15 +46,18 @@ async function handleMetadata(broker: Broker, header: BrokerRequestHeader, body:
   // v0 asks for every topic with an empty list; v1+ with null.
   const all = body.topics === null || (v === 0 && body.topics.length === 0);
   const allowAuto = broker.autoCreateTopics && (v < 4 || body.allowAutoTopicCreation !== false);
+  // The codec drops these fields outside v8+ (topic) and v8–10 (cluster).
+  const topicOperations = authorizedOperations(body.includeTopicAuthorizedOperations, TOPIC_OPERATIONS);
+  const describe = (topic: Topic) => describeTopic(topic, topicOperations);
   let topics: Record<string, unknown>[];
   if (all) {
-    topics = broker.topics.all().map(describeTopic);
+    topics = broker.topics.all().map(describe);
   } else {
     topics = await Promise.all(
       (body.topics ?? []).map(async (request) => {
         if (request.name === null || request.name === undefined) {
           const byId = request.topicId ? broker.topics.byId(request.topicId) : undefined;
-          return byId ? describeTopic(byId) : missing(null, request.topicId ?? ZERO_UUID, 100);
+          return byId ? describe(byId) : missing(null, request.topicId ?? ZERO_UUID, 100);
         }
         const name = request.name;
         if (topicNameProblem(name) !== null) return missing(name, ZERO_UUID, 17);
@@ -64,7 +69,7 @@ async function handleMetadata(broker: Broker, header: BrokerRequestHeader, body:
             return missing(name, ZERO_UUID, toErrorPair(error).errorCode);
           }
         }
-        return topic ? describeTopic(topic) : missing(name, ZERO_UUID, 3);
+        return topic ? describe(topic) : missing(name, ZERO_UUID, 3);
       }),
     );
   }
@@ -74,7 +79,7 @@ async function handleMetadata(broker: Broker, header: BrokerRequestHeader, body:
     clusterId: broker.clusterId,
     controllerId: broker.controllerId,
     topics,
-    clusterAuthorizedOperations: NO_OPERATIONS,
+    clusterAuthorizedOperations: authorizedOperations(body.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS),
   };
 }
 
