@@ -1,5 +1,6 @@
 /** CreateTopics: per-topic validation and creation, validateOnly, and (v5+) the resulting configs. */
 import { kafkaError } from '../../errors.ts';
+import { ZERO_UUID } from '../../protocol/codec.ts';
 import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
 import type { Topic } from '../topic.ts';
 import { describeTopicConfigs } from './describe-configs.ts';
@@ -16,8 +17,6 @@ interface CreateTopicsRequest {
   timeoutMs: number;
   validateOnly?: boolean;
 }
-
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 function created(broker: Broker, topic: Topic): Record<string, unknown> {
   return {

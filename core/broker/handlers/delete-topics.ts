@@ -1,4 +1,5 @@
 /** DeleteTopics: by name (v0–5) or by name or id (v6). */
+import { ZERO_UUID } from '../../protocol/codec.ts';
 import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
 import { NO_ERROR, toErrorPair } from './errors.ts';
 import { kafkaError } from '../../errors.ts';
@@ -9,17 +10,23 @@ interface DeleteTopicsRequest {
   timeoutMs: number;
 }
 
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
-
 async function handleDeleteTopics(broker: Broker, header: BrokerRequestHeader, body: DeleteTopicsRequest): Promise<Record<string, unknown>> {
   const wanted =
     header.apiVersion >= 6
       ? (body.topics ?? []).map((t) => ({ name: t.name, topicId: t.topicId ?? ZERO_UUID }))
       : (body.topicNames ?? []).map((name) => ({ name: name as string | null, topicId: ZERO_UUID }));
+  // As Kafka: a topic named twice (by name or by id) is INVALID_REQUEST and is not deleted.
+  const seen = new Map<string, number>();
+  for (const w of wanted) {
+    const key = w.name !== null ? `n:${w.name}` : `i:${w.topicId}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
   const responses = await Promise.all(
     wanted.map(async ({ name, topicId }) => {
-      const topic = name !== null ? broker.topics.get(name) : broker.topics.byId(topicId);
       try {
+        if (name !== null && topicId !== ZERO_UUID) throw kafkaError(42, 'Give a topic name or a topic id, not both');
+        if ((seen.get(name !== null ? `n:${name}` : `i:${topicId}`) ?? 0) > 1) throw kafkaError(42, `Topic ${name ?? topicId} appears more than once in the request`);
+        const topic = name !== null ? broker.topics.get(name) : broker.topics.byId(topicId);
         if (!topic) throw name !== null ? kafkaError(3, `Topic "${name}" does not exist`) : kafkaError(100, `No topic has id ${topicId}`);
         await broker.topics.delete(topic.name);
         return { ...NO_ERROR, name: topic.name, topicId: topic.id };
