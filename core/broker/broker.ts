@@ -6,6 +6,7 @@
 import type { Logger } from '../contracts/logger.ts';
 import { silentLogger } from '../contracts/logger.ts';
 import type { Storage } from '../contracts/storage.ts';
+import type { CodecSource } from '../records/record-batch.ts';
 import { TributaryError } from '../errors.ts';
 import { type FlushPolicy, FlushScheduler, validateFlushPolicy } from '../storage/flush-policy.ts';
 import { GROUP_API_VERSIONS, SUPPORTED_VERSIONS } from '../protocol/supported-versions.ts';
@@ -90,6 +91,13 @@ export interface BrokerOptions {
   readonly flushPolicy?: FlushPolicy;
   /** Logger; default silent. */
   readonly logger?: Logger;
+  /**
+   * Finds a decompressor by Kafka codec id (a Registry is one). The broker never
+   * decompresses produced or fetched data; only ListOffsets by timestamp looks inside a
+   * compressed CreateTime batch to answer the exact record, as Kafka does. Without it such
+   * a lookup answers the batch's first offset (never after the record sought).
+   */
+  readonly codecs?: CodecSource;
   /** Group coordinator settings (session timeout bounds, initial rebalance delay, offset retention, timers). */
   readonly groups?: GroupCoordinatorOptions;
 }
@@ -127,6 +135,8 @@ export class Broker {
   readonly groups: GroupCoordinator;
   /** Producer ids and idempotent-producer sequences per partition. */
   readonly producerState: ProducerStateManager;
+  /** Decompressors for ListOffsets by timestamp, when given. */
+  readonly codecs: CodecSource | undefined;
 
   #clusterId: string | undefined;
   #host: string;
@@ -155,6 +165,7 @@ export class Broker {
     this.autoCreateTopics = options.autoCreateTopics ?? true;
     this.storage = options.storage;
     this.logger = options.logger ?? silentLogger;
+    this.codecs = options.codecs;
     this.#clusterId = options.clusterId;
     this.#explicitHost = options.host;
     this.#explicitPort = options.port;

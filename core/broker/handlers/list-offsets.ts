@@ -2,12 +2,15 @@
  * ListOffsets: earliest (-2), latest (-1), max timestamp (-3, v7+), earliest local (-4,
  * v8+: the same as earliest without tiered storage) and by timestamp.
  *
- * Timestamp lookups work at batch granularity: the answer is the first batch whose max
- * timestamp reaches the target (its base offset), which never skips a matching record
- * but may start a few records early inside that batch.
+ * A timestamp lookup answers, as Kafka does, the first record whose timestamp reaches the
+ * target and that record's timestamp: the log finds the first batch whose max timestamp
+ * does, and that one batch is decoded (decompressed through the broker's codecs). When a
+ * compressed batch cannot be opened (no codecs given) the answer is the batch's first
+ * offset, which never skips a matching record.
  */
 import { kafkaError } from '../../errors.ts';
-import { readBatchHeader } from '../../records/batch-header.ts';
+import { BatchAttributes, readBatchHeader } from '../../records/batch-header.ts';
+import { type CodecSource, decodeBatch } from '../../records/record-batch.ts';
 import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
 import type { PartitionState } from '../partition-state.ts';
 import { toErrorPair } from './errors.ts';
@@ -34,11 +37,30 @@ function concat(chunks: readonly Uint8Array[], bytes: number): Uint8Array {
   return out;
 }
 
-/** The max timestamp of the batch containing `offset`, or -1. */
-async function batchTimestamp(state: PartitionState, offset: number): Promise<number> {
-  const result = await state.log.read(offset, 1, { minOneBatch: true });
-  if (result.bytes === 0) return -1;
-  return readBatchHeader(concat(result.chunks, result.bytes)).maxTimestamp;
+const NOT_FOUND = Object.freeze({ offset: -1, timestamp: -1 });
+
+/**
+ * The first record at or after `from` (inside the batch holding `from`) whose timestamp is
+ * at least `target`: its offset and timestamp.
+ */
+async function firstRecordAt(state: PartitionState, from: number, target: number, codecs: CodecSource | undefined): Promise<{ offset: number; timestamp: number }> {
+  const result = await state.log.read(from, 1, { minOneBatch: true });
+  if (result.bytes === 0) return NOT_FOUND;
+  const bytes = concat(result.chunks, result.bytes);
+  const header = readBatchHeader(bytes);
+  const fallback = { offset: Math.max(from, header.baseOffset), timestamp: header.maxTimestamp };
+  // Under LogAppendTime every record carries the batch's timestamp: the first one is the answer.
+  if (header.attributes & BatchAttributes.timestampTypeLogAppend) return fallback;
+  const compressed = (header.attributes & BatchAttributes.compressionMask) !== 0;
+  if (compressed && !codecs) return fallback;
+  try {
+    const batch = await decodeBatch(bytes, 0, { registry: codecs, verifyCrc: false });
+    const record = batch.records.find((r) => r.offset >= from && r.timestamp >= target);
+    return record ? { offset: record.offset, timestamp: record.timestamp } : fallback;
+  } catch {
+    // A batch the broker cannot open (a codec it lacks) still bounds the answer.
+    return fallback;
+  }
 }
 
 /** Offset and timestamp of the batch with the largest timestamp below the high watermark. */
@@ -61,7 +83,7 @@ async function maxTimestampOffset(state: PartitionState): Promise<{ offset: numb
   return best;
 }
 
-async function lookup(state: PartitionState, timestamp: number, v: number): Promise<{ offset: number; timestamp: number }> {
+async function lookup(state: PartitionState, timestamp: number, v: number, codecs: CodecSource | undefined): Promise<{ offset: number; timestamp: number }> {
   switch (timestamp) {
     case LATEST:
       return { offset: state.highWatermark, timestamp: -1 };
@@ -76,9 +98,8 @@ async function lookup(state: PartitionState, timestamp: number, v: number): Prom
   }
   if (timestamp < 0) throw kafkaError(42, `Unsupported special timestamp ${timestamp} for ListOffsets v${v}`);
   const offset = await state.log.offsetForTimestamp(timestamp);
-  if (offset === null || offset >= state.highWatermark) return { offset: -1, timestamp: -1 };
-  const found = Math.max(offset, state.logStartOffset);
-  return { offset: found, timestamp: await batchTimestamp(state, found) };
+  if (offset === null || offset >= state.highWatermark) return NOT_FOUND;
+  return firstRecordAt(state, Math.max(offset, state.logStartOffset), timestamp, codecs);
 }
 
 async function handleListOffsets(broker: Broker, header: BrokerRequestHeader, body: ListOffsetsRequest): Promise<Record<string, unknown>> {
@@ -95,12 +116,14 @@ async function handleListOffsets(broker: Broker, header: BrokerRequestHeader, bo
             return { ...answer, errorCode: p.currentLeaderEpoch < state.leaderEpoch ? 74 : 75 };
           }
           try {
-            const found = await lookup(state, p.timestamp, v);
+            const found = await lookup(state, p.timestamp, v, broker.codecs);
             if (v === 0) {
               const max = p.maxNumOffsets ?? 1;
               return { ...answer, oldStyleOffsets: found.offset >= 0 && max > 0 ? [found.offset] : [] };
             }
-            return { ...answer, offset: found.offset, timestamp: found.timestamp, leaderEpoch: state.leaderEpoch };
+            // Kafka answers no epoch with no offset (a timestamp after every record).
+            const leaderEpoch = found.offset >= 0 ? state.leaderEpoch : -1;
+            return { ...answer, offset: found.offset, timestamp: found.timestamp, leaderEpoch };
           } catch (error) {
             return { ...answer, errorCode: toErrorPair(error).errorCode };
           }
