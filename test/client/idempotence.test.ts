@@ -1,0 +1,71 @@
+/**
+ * Idempotent retries: a Produce whose answer is lost (the client times out while the
+ * broker still appends) is retried with the same producer id and sequence, and the
+ * broker keeps one copy. The same scenario without idempotence stores two, which shows
+ * the test can tell the difference. Skipped while the broker lacks InitProducerId.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { produceHandler } from '../../core/broker/handlers/produce.ts';
+import type { ConsumerMessage } from '../../core/client/consumer.ts';
+import type { Logger } from '../../core/contracts/logger.ts';
+import { type Harness, collector, dec, harness, until } from './helpers.ts';
+
+const open: Harness[] = [];
+afterEach(async () => {
+  for (const h of open.splice(0)) await h.close();
+});
+
+async function lostAnswer(idempotent: boolean): Promise<{ values: string[]; producerId: number }> {
+  const h = await harness('tcp');
+  open.push(h);
+  let held = true;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  h.broker.registerHandler(0, {
+    ...produceHandler,
+    handle: async (broker, header, body) => {
+      if (held && body.topicData[0]?.name === 'dedup') {
+        held = false;
+        await gate;
+      }
+      return produceHandler.handle(broker, header, body);
+    },
+  });
+  const retries: string[] = [];
+  const logger: Logger = { debug: (m) => void (m === 'retrying batch' && retries.push(m)), info() {}, warn() {}, error() {} };
+  const client = h.client({ logger, requestTimeoutMs: 300, retry: { retries: 5, initialRetryTime: 150, maxRetryTime: 300 } });
+  await client.admin().createTopics({ topics: [{ topic: 'dedup', numPartitions: 1 }] });
+  const producer = client.producer({ idempotent, acks: idempotent ? 'all' : 1, timeoutMs: 100, lingerMs: 0 });
+  const sent = producer.send({ topic: 'dedup', messages: [{ value: 'once' }] });
+  await until(() => retries.length > 0);
+  // The held request now appends, after the client gave up on it and before its retry lands.
+  release();
+  const [meta] = await sent;
+  expect(meta!.errorCode).toBe(0);
+  await producer.send({ topic: 'dedup', messages: [{ value: 'next' }] });
+  const consumer = h.client().consumer({ fromBeginning: true, maxWaitMs: 20 });
+  const got = collector<ConsumerMessage>();
+  await consumer.assign([{ topic: 'dedup', partition: 0 }]);
+  await consumer.run({ eachMessage: got.eachMessage });
+  await until(() => got.messages.some((m) => dec.decode(m.value) === 'next'));
+  await consumer.stop();
+  return { values: got.messages.map((m) => dec.decode(m.value)), producerId: producer.producerId };
+}
+
+const probe = await harness('in-process');
+const brokerIsIdempotent = probe.broker.handles(22);
+await probe.close();
+
+describe('idempotent producer', () => {
+  it.skipIf(!brokerIsIdempotent)('keeps one copy of a batch whose answer was lost and which was retried', async () => {
+    const { values, producerId } = await lostAnswer(true);
+    expect(producerId).toBeGreaterThanOrEqual(0);
+    expect(values).toEqual(['once', 'next']);
+  });
+
+  it('stores the retried batch twice without idempotence (what idempotence prevents)', async () => {
+    const { values, producerId } = await lostAnswer(false);
+    expect(producerId).toBe(-1);
+    expect(values).toEqual(['once', 'once', 'next']);
+  });
+});
