@@ -3,7 +3,14 @@
  * cli/bin.js), Deno (`deno run -A cli/main.ts`) and Bun (`bun cli/main.ts`).
  */
 import { TributaryError } from '../core/errors.ts';
+import { currentBrokers, GLOBAL_HELP } from './args.ts';
 import { brokerHelp, runBroker } from './commands/broker.ts';
+import { consumeCommand } from './commands/consume.ts';
+import { groupsCommand } from './commands/groups.ts';
+import { perfCommand } from './commands/perf.ts';
+import { produceCommand } from './commands/produce.ts';
+import { topicsCommand } from './commands/topics.ts';
+import { describeError, EXIT, EXIT_CODES_HELP, exitCodeOf } from './exit-codes.ts';
 
 interface Command {
   summary: string;
@@ -13,37 +20,64 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   broker: { summary: 'start a broker (Kafka wire protocol)', run: runBroker, help: brokerHelp },
+  topics: topicsCommand,
+  produce: produceCommand,
+  consume: consumeCommand,
+  groups: groupsCommand,
+  perf: perfCommand,
 };
 
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return ['Usage: tributary <command> [options]', '', 'Commands:', ...rows, '', 'Run `tributary <command> --help` for a command\'s options.'].join('\n');
+  return [
+    'Usage: tributary <command> [options]',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    GLOBAL_HELP,
+    '',
+    EXIT_CODES_HELP,
+    '',
+    'Run `tributary <command> --help` for a command\'s options.',
+  ].join('\n');
 }
 
 /** Runs the command line; resolves with the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
-    return name === undefined ? 2 : 0;
+    if (name === undefined) console.error(usage());
+    else console.log(usage());
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
   }
   const command = COMMANDS[name];
   if (!command) {
     console.error(`tributary: unknown command "${name}"\n\n${usage()}`);
-    return 2;
+    return EXIT.USAGE;
   }
   try {
     return await command.run(rest);
   } catch (error) {
-    // Bad flags come from node:util parseArgs as TypeErrors with ERR_PARSE_ARGS_* codes.
-    const code = (error as { code?: string }).code ?? '';
-    if (error instanceof TributaryError || code.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`tributary ${name}: ${(error as Error).message}${error instanceof TributaryError ? ` [${error.code}]` : ''}`);
-      return 2;
+    const exit = exitCodeOf(error);
+    // Errors we know (coded) get one line; anything else is a bug worth its stack.
+    const known = error instanceof TributaryError || typeof (error as { code?: unknown })?.code === 'string';
+    if (known || process.env.TRIBUTARY_DEBUG === undefined) {
+      console.error(`tributary ${name}: ${describeError(error, currentBrokers())}`);
+      if (exit === EXIT.USAGE) console.error(`Run \`tributary ${name} --help\` for usage.`);
+    } else {
+      console.error(`tributary ${name}: ${(error as Error).stack ?? String(error)}`);
     }
-    console.error(`tributary ${name}: ${(error as Error).stack ?? String(error)}`);
-    return 1;
+    return exit;
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Commands other than the broker end here: exit at once rather than wait for a stray
+// timer or socket (a client library's keep-alive) to let the event loop drain.
+if (process.argv[2] !== 'broker') {
+  // Flush what is queued for stdout/stderr first (pipes may be asynchronous under Bun).
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((done) => s.write('', () => done()))));
+  process.exit(code);
+}

@@ -1,0 +1,120 @@
+/**
+ * Flag parsing shared by the commands: node:util parseArgs (Node, Deno and Bun all
+ * provide it) plus the global flags every command takes, and value checkers whose
+ * failures are usage errors (exit 2).
+ */
+import { parseArgs } from 'node:util';
+import { usageError } from './exit-codes.ts';
+
+/** A parseArgs option spec. */
+export type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
+
+/** The flags every command and subcommand accepts. */
+export const GLOBAL_OPTIONS = {
+  brokers: { type: 'string', short: 'b' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Help lines for the global flags. */
+export const GLOBAL_HELP = [
+  'Global options:',
+  '  -b, --brokers <host:port,…>  brokers to bootstrap from (default 127.0.0.1:9092, env TRIBUTARY_BROKERS)',
+  '  -h, --help                   show this help',
+].join('\n');
+
+/** Parsed flags: strings, booleans, and string arrays for repeatable flags. */
+export type Flags = Record<string, string | boolean | string[] | undefined>;
+
+/** Parses `argv` with the command's options plus the global ones. Bad flags throw (exit 2). */
+export function parseFlags(argv: readonly string[], options: Record<string, OptionSpec>): { flags: Flags; positionals: string[] } {
+  const { values, positionals } = parseArgs({ args: [...argv], options: { ...options, ...GLOBAL_OPTIONS }, strict: true, allowPositionals: true });
+  return { flags: values as Flags, positionals };
+}
+
+let lastBrokers: readonly string[] = [];
+
+/** The brokers the running command was pointed at (for error messages). */
+export function currentBrokers(): readonly string[] {
+  return lastBrokers;
+}
+
+/** The broker list from --brokers, TRIBUTARY_BROKERS or the default. */
+export function brokersFrom(flags: Flags, env: Record<string, string | undefined> = process.env): string[] {
+  const raw = (flags.brokers as string | undefined) ?? env.TRIBUTARY_BROKERS ?? '127.0.0.1:9092';
+  const list = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (list.length === 0) throw usageError('--brokers: expected host:port[,host:port…]');
+  for (const b of list) {
+    if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(b)) throw usageError(`--brokers: expected host:port, got "${b}"`);
+  }
+  lastBrokers = list;
+  return list;
+}
+
+/** A string flag's value, or undefined. */
+export function str(flags: Flags, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A repeatable flag's values ([] when absent). */
+export function list(flags: Flags, name: string): string[] {
+  const v = flags[name];
+  if (v === undefined || typeof v === 'boolean') return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** An integer flag within [min, max], or `fallback` when absent. */
+export function int(flags: Flags, name: string, fallback: number, min?: number, max?: number): number;
+export function int(flags: Flags, name: string, fallback: undefined, min?: number, max?: number): number | undefined;
+export function int(flags: Flags, name: string, fallback: number | undefined, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const raw = str(flags, name);
+  if (raw === undefined) return fallback;
+  return parseInteger(raw, `--${name}`, min, max);
+}
+
+/** Parses an integer in [min, max]; a usage error otherwise. */
+export function parseInteger(raw: string, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw usageError(`${what}: expected an integer${max === Number.MAX_SAFE_INTEGER ? ` ≥ ${min}` : ` from ${min} to ${max}`}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** A flag that must be one of `choices`, or `fallback`. */
+export function choice<T extends string>(flags: Flags, name: string, choices: readonly T[], fallback: T): T {
+  const raw = str(flags, name);
+  if (raw === undefined) return fallback;
+  if (!choices.includes(raw as T)) throw usageError(`--${name}: expected one of ${choices.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+/** `k=v` pairs of a repeatable flag, in order (a value may contain `=`). */
+export function pairs(flags: Flags, name: string): Array<[string, string]> {
+  return list(flags, name).map((item) => {
+    const i = item.indexOf('=');
+    if (i <= 0) throw usageError(`--${name}: expected key=value, got "${item}"`);
+    return [item.slice(0, i), item.slice(i + 1)];
+  });
+}
+
+/** Rejects extra positionals beyond `max`. */
+export function noExtraPositionals(positionals: readonly string[], max: number, usage: string): void {
+  if (positionals.length > max) throw usageError(`unexpected argument "${positionals[max]}" (${usage})`);
+}
+
+/**
+ * The topic named by `--topic`/`-t` or the first positional. Exactly one is needed when
+ * `required`.
+ */
+export function topicFrom(flags: Flags, positionals: string[], required: true): string;
+export function topicFrom(flags: Flags, positionals: string[], required: false): string | undefined;
+export function topicFrom(flags: Flags, positionals: string[], required: boolean): string | undefined {
+  const flag = str(flags, 'topic');
+  if (flag !== undefined && positionals.length > 0 && positionals[0] !== flag) {
+    throw usageError(`two topics given ("${flag}" and "${positionals[0]}"); give one`);
+  }
+  const topic = flag ?? positionals[0];
+  if (required && (topic === undefined || topic === '')) throw usageError('a topic is required (--topic <name> or as the first argument)');
+  return topic;
+}

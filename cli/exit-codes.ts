@@ -1,0 +1,86 @@
+/**
+ * Exit codes of the `tributary` command and the mapping from errors to them. Scripts
+ * branch on these, so they stay stable: documented in `tributary --help`.
+ */
+import { TributaryError } from '../core/errors.ts';
+
+/** The exit codes every command uses. */
+export const EXIT = Object.freeze({
+  /** Done as asked. */
+  OK: 0,
+  /** Runtime failure: broker unreachable, a request refused, I/O error. */
+  FAILURE: 1,
+  /** Usage error: unknown command or flag, bad flag value, missing argument. */
+  USAGE: 2,
+  /** Not found: unknown topic, group or input file. */
+  NOT_FOUND: 3,
+  /** Already exists: `topics create` of an existing topic (without --if-not-exists). */
+  EXISTS: 4,
+} as const);
+
+/** The exit-code table as `tributary --help` prints it. */
+export const EXIT_CODES_HELP = [
+  'Exit codes:',
+  '  0  ok',
+  '  1  runtime failure (broker unreachable, request refused, I/O error)',
+  '  2  usage error (unknown command or flag, bad value, missing argument)',
+  '  3  not found (unknown topic, group or file)',
+  '  4  already exists (topics create without --if-not-exists)',
+  '  130 interrupted before finishing (SIGINT during produce)',
+].join('\n');
+
+/** Error codes that mean "the command line was wrong". */
+const USAGE_CODES = new Set(['ERR_USAGE', 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_CONFIG_FILE', 'ERR_UNKNOWN_CODEC', 'ERR_UNKNOWN_PLUGIN', 'ERR_INVALID_OPTIONS', 'INVALID_TOPIC_EXCEPTION', 'INVALID_PARTITIONS', 'INVALID_REPLICATION_FACTOR', 'INVALID_CONFIG', 'INVALID_REQUEST']);
+/** Error codes that mean "what you named does not exist". */
+const NOT_FOUND_CODES = new Set(['ERR_NOT_FOUND', 'UNKNOWN_TOPIC_OR_PARTITION', 'UNKNOWN_TOPIC_ID', 'GROUP_ID_NOT_FOUND', 'ERR_GROUP_NOT_FOUND', 'ENOENT']);
+/** Error codes that mean "the broker could not be reached". */
+const UNREACHABLE_CODES = new Set(['ERR_NO_BROKERS', 'ERR_CONNECT_FAILED', 'ERR_CONNECTION_CLOSED']);
+
+/** A usage error (exit 2): a bad flag value or a missing argument. */
+export function usageError(message: string): TributaryError {
+  return new TributaryError('ERR_USAGE', message);
+}
+
+/** A not-found error (exit 3). */
+export function notFoundError(message: string, details?: Record<string, unknown>): TributaryError {
+  return new TributaryError('ERR_NOT_FOUND', message, details ? { details } : {});
+}
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeOf(error: unknown): number {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string') return EXIT.FAILURE;
+  if (code.startsWith('ERR_PARSE_ARGS') || USAGE_CODES.has(code)) return EXIT.USAGE;
+  if (NOT_FOUND_CODES.has(code)) return EXIT.NOT_FOUND;
+  if (code === 'TOPIC_ALREADY_EXISTS') return EXIT.EXISTS;
+  return EXIT.FAILURE;
+}
+
+/** True when `error` says no broker could be reached. */
+export function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && UNREACHABLE_CODES.has(code);
+}
+
+/**
+ * One line describing `error` for a person: the message, its code in brackets when it
+ * has one, and for unreachable brokers what to do about it.
+ */
+export function describeError(error: unknown, brokers: readonly string[] | undefined): string {
+  if (isUnreachable(error)) {
+    const where = brokers && brokers.length > 0 ? brokers.join(', ') : 'the broker';
+    return `cannot reach a broker at ${where} — is one running? Start one with \`npm start\` (or \`tributary broker\`), or point --brokers/TRIBUTARY_BROKERS at yours [${(error as TributaryError).code}]`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown })?.code;
+  // parseArgs messages already read well; their codes add nothing for a person.
+  if (typeof code === 'string' && !code.startsWith('ERR_PARSE_ARGS') && code !== 'ERR_USAGE' && code !== 'ERR_NOT_FOUND') {
+    return `${firstLine(message)} [${code}]`;
+  }
+  return firstLine(message);
+}
+
+function firstLine(text: string): string {
+  const i = text.indexOf('\n');
+  return i < 0 ? text : text.slice(0, i);
+}
