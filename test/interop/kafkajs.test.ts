@@ -5,7 +5,7 @@
  */
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerFixture, startBroker } from './broker-fixture.ts';
+import { type BrokerFixture, startBroker, storedCodecs } from './broker-fixture.ts';
 import { registerKafkajsCodecs } from './kafkajs-codecs.ts';
 
 const { Kafka, CompressionTypes, logLevel } = kafkajs;
@@ -114,6 +114,7 @@ describe('kafkajs 2.2.4', () => {
       } finally {
         await producer.disconnect();
       }
+      expect(await storedCodecs(fx.broker, topic, 0)).toEqual([codec, codec]);
       const fetched = await fetchAll(topic, 0, 0);
       expect(fetched).toHaveLength(30);
       fetched.forEach((m, i) => {
@@ -124,8 +125,10 @@ describe('kafkajs 2.2.4', () => {
         expect(m.headers.trace!.toString()).toBe(`t-${i}`);
         expect([...m.headers.second!]).toEqual([i, 0, 255]);
       });
+      // From an offset inside a batch: every field as read from the beginning.
       const fromOffset = await fetchAll(topic, 0, 22);
       expect(fromOffset.map((m) => Number(m.offset))).toEqual([22, 23, 24, 25, 26, 27, 28, 29]);
+      expect(fromOffset).toEqual(fetched.slice(22));
     });
   }
 
