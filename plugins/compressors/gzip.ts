@@ -21,6 +21,9 @@ export interface GzipOptions extends DecompressionLimits {
 // before a small "zip bomb" can expand into a huge buffer (deflate expands ≤ 1032×).
 const FEED = 16 * 1024;
 
+/** Deflate's largest possible expansion (a long run coded as length-258 matches). */
+const MAX_DEFLATE_RATIO = 1032;
+
 type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 
 /**
@@ -34,7 +37,9 @@ function gunzipSingleMember(data: Uint8Array, max: number): Uint8Array | undefin
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const size = view.getUint32(n - 4, true);
   const crc = view.getUint32(n - 8, true);
-  if (size > max) return undefined;
+  // Deflate expands at most 1032:1; a larger ISIZE is a lie, and trusting it would let a
+  // few hostile bytes allocate up to `max` here.
+  if (size > max || size > n * MAX_DEFLATE_RATIO) return undefined;
   // A second member would start right after a trailer; if the first member's trailer
   // equals the last one (identical members), that pattern appears inside the input.
   for (let i = 8; i + 3 <= n - 8; i++) {

@@ -174,8 +174,12 @@ export function lz4DecompressFrames(data: Uint8Array, max: number): Uint8Array {
     if (magic !== MAGIC) throw decompressionError('lz4', `bad frame magic 0x${magic.toString(16)}`);
     const { frame, next } = parseFrame(data, ip, max);
     frames.push(frame);
-    if (frame.contentSize !== undefined) bound += frame.contentSize;
-    else for (const b of frame.blocks) bound += b.compressed ? Math.min(frame.blockMax, (b.end - b.start) * 255) : b.end - b.start;
+    // What the blocks can produce at most (LZ4 expands at most 255:1); a declared content
+    // size above it is a lie, and trusting it would let a tiny frame allocate `max`.
+    let blocksBound = 0;
+    for (const b of frame.blocks) blocksBound += b.compressed ? Math.min(frame.blockMax, (b.end - b.start) * 255) : b.end - b.start;
+    if (frame.contentSize !== undefined && frame.contentSize > blocksBound) throw decompressionError('lz4', 'content size does not match the data');
+    bound += frame.contentSize ?? blocksBound;
     ip = next;
   }
   const capacity = Math.min(bound, max);

@@ -91,6 +91,9 @@ export function scanZstdFrames(data: Uint8Array, max: number): ZstdFrameInfo[] {
       if (data.length - ip < 4) throw decompressionError('zstd', 'truncated content checksum');
       ip += 4;
     }
+    // A declared content size beyond what the blocks can produce is a lie; trusting it
+    // would let a few hostile bytes size the output buffer up to `max`.
+    if (contentSize !== undefined && contentSize > bound) throw decompressionError('zstd', `content size ${contentSize} exceeds what the frame's blocks can hold`);
     frames.push({ start, end: ip, contentSize, bound: contentSize ?? bound });
   }
   return frames;

@@ -10,7 +10,7 @@ import { lz4 } from '../../plugins/compressors/lz4.ts';
 import { snappy } from '../../plugins/compressors/snappy.ts';
 import { snappyCompressBlock } from '../../plugins/compressors/snappy-block.ts';
 import { xxhash32 } from '../../plugins/compressors/xxhash32.ts';
-import { zstd } from '../../plugins/compressors/zstd.ts';
+import { wasmZstdBackend, zstd } from '../../plugins/compressors/zstd.ts';
 import { crc32 } from '../../plugins/compressors/crc32.ts';
 
 async function code(run: () => Promise<unknown>): Promise<string> {
@@ -164,5 +164,42 @@ describe('gzip refuses malformed input', () => {
   it('bad options are coded errors', () => {
     expect(() => gzip({ level: 11 })).toThrow(TributaryError);
     expect(() => gzip({ maxDecompressedBytes: -1 })).toThrow(TributaryError);
+  });
+});
+
+describe('a declared size that the data cannot produce allocates nothing large', () => {
+  // 200 MB is under the default 256 MiB limit, so only the plausibility check can refuse
+  // it before a buffer of that size is made.
+  const CLAIM = 200_000_000;
+  it('lz4: a content size of 200 MB over one tiny block', async () => {
+    const h = Uint8Array.from([0x04, 0x22, 0x4d, 0x18, 0x68, 0x40, ...new Uint8Array(8), 0]);
+    new DataView(h.buffer).setUint32(6, CLAIM, true);
+    h[h.length - 1] = (xxhash32(h, 4, h.length - 1) >>> 8) & 0xff;
+    const frame = Uint8Array.from([...h, 1, 0, 0, 0x80, 0x61, 0, 0, 0, 0]); // one stored byte 'a'
+    const before = process.memoryUsage().arrayBuffers;
+    expect(await code(() => lz4().decompress(frame))).toBe('ERR_DECOMPRESSION');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(CLAIM / 4);
+  });
+  it('zstd: a frame content size of 200 MB over one raw byte never sizes the backend output by it', async () => {
+    // FHD 0xa0: single segment, 4-byte content size; one raw last block of 1 byte.
+    const frame = Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0, 0, 0, 0, 0x09, 0, 0, 0x61);
+    new DataView(frame.buffer).setUint32(5, CLAIM, true);
+    // The real WebAssembly backend, wrapped to see the capacity it is asked to provide
+    // (its heap is not visible in external memory).
+    const capacities: number[] = [];
+    const backend = async () => {
+      const real = await wasmZstdBackend();
+      return { ...real, decompressFrame: (f: Uint8Array, capacity: number) => (capacities.push(capacity), real.decompressFrame(f, capacity)) };
+    };
+    expect(await code(() => zstd({ backend }).decompress(frame))).toBe('ERR_DECOMPRESSION');
+    expect(capacities.every((c) => c < CLAIM)).toBe(true);
+  });
+  // gzip: the ISIZE trailer is checked against deflate's 1032:1 limit before the
+  // one-shot path sizes its buffer by it (gzip.ts); V8 may collect that buffer before a
+  // test could see it, so only the outcome is checked here.
+  it('gzip: an ISIZE trailer of 200 MB on a short member', async () => {
+    const z = await gzip().compress(new TextEncoder().encode('short'));
+    new DataView(z.buffer, z.byteOffset).setUint32(z.length - 4, CLAIM, true);
+    expect(await code(() => gzip().decompress(z))).toBe('ERR_DECOMPRESSION');
   });
 });
