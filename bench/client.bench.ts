@@ -4,7 +4,7 @@
  * 127.0.0.1) in the same run, plus our in-process transport against our TCP one.
  *
  * Producer rounds: 10,000 keyless records of 100-byte values, sent as 10 concurrent
- * sends of 1,000 (acks=1, no compression). Consumer rounds: read 50,000 such records from
+ * sends of 1,000 (acks=1, no compression). Consumer rounds: read 200,000 such records from
  * offset 0. kafkajs's and platformatic's consumers need consumer groups (not served
  * yet), so their side uses their group-free fetch paths (kafkajs's Broker.fetch,
  * platformatic's Consumer.fetch) in a loop — less work than a full consumer does.
@@ -28,7 +28,7 @@ const { Kafka, logLevel } = require('kafkajs');
 const ROUND = 10_000;
 const SENDS = 10;
 const VALUE = 100;
-const CONSUME = 50_000;
+const CONSUME = 200_000;
 const time = Number(process.env.BENCH_TIME_MS ?? 1000) * 2;
 
 function registry(): Registry {

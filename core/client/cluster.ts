@@ -172,6 +172,15 @@ export class Cluster {
     });
   }
 
+  /**
+   * Starts a background refresh when the metadata is older than `metadataMaxAgeMs`
+   * (a cheap check for hot paths that read the cache directly).
+   */
+  refreshIfStale(): void {
+    if (this.#closed || this.#refreshing || Date.now() - this.#refreshedAt <= this.#maxAgeMs) return;
+    this.refresh().catch((error) => this.logger.debug('background metadata refresh failed', { error: String(error) }));
+  }
+
   /** Stops keeping `topics` fresh and forgets them (after they are deleted). */
   forget(topics: readonly string[]): void {
     for (const t of topics) {

@@ -583,6 +583,7 @@ export class Consumer {
   }
 
   async #fetch(node: number, states: PartitionState[], generation: number): Promise<void> {
+    this.#cluster.refreshIfStale();
     const topics = new Map<string, Array<Record<string, number>>>();
     const epochs = new Map<PartitionState, number>();
     for (const s of states) {

@@ -333,6 +333,7 @@ export class Producer {
   async #send(groups: readonly TopicMessages[], acksChoice: Acks | undefined, compressionChoice: CompressionChoice | undefined): Promise<{ delivered: Promise<RecordMetadata[]> }> {
     if (this.#state !== 'open') throw new TributaryError('ERR_PRODUCER_CLOSED', 'The producer is closed');
     if (!this.#isReady) await this.connect();
+    this.#cluster.refreshIfStale();
     const acks = toAcks(acksChoice, this.#acks);
     const sendCompression = compressionChoice === undefined ? undefined : resolveCompression(this.#registry, compressionChoice);
     const now = Date.now();

@@ -115,6 +115,19 @@ for (const mode of ['tcp', 'in-process'] as const) {
       expect(got.map((m) => [m.partition, dec.decode(m.value)]).sort()).toEqual([[0, 'p0'], [2, 'p2']]);
     });
 
+    it('refreshes metadata older than metadataMaxAgeMs while sending', async () => {
+      const h = await start(mode);
+      const producerClient = h.client({ metadataMaxAgeMs: 20 });
+      await producerClient.admin().createTopics({ topics: [{ topic: 'aging', numPartitions: 1 }] });
+      const producer = producerClient.producer({ lingerMs: 0 });
+      await producer.send({ topic: 'aging', messages: [{ value: 'x' }] });
+      await h.client().admin().createPartitions({ topicPartitions: [{ topic: 'aging', count: 4 }] });
+      await until(async () => {
+        await producer.send({ topic: 'aging', messages: [{ value: 'y' }] });
+        return producerClient.cluster.cachedTopic('aging')!.partitions.length === 4;
+      });
+    });
+
     it('refuses bad input with coded errors and queues nothing', async () => {
       const h = await start(mode);
       const producer = h.client().producer();
