@@ -49,8 +49,8 @@ export function simulateFleet(trucks: number, options: { seed?: number; start?: 
       now += intervalMs;
       return state.map((t) => {
         // Speed drifts, now and then someone puts their foot down; the heading wanders.
-        t.speedKmh = Math.min(140, Math.max(0, t.speedKmh + (random() - 0.5) * 20 + (random() < 0.03 ? 45 : 0) - (t.speedKmh > 100 ? 25 : 0)));
-        t.heading += (random() - 0.5) * 0.6;
+        t.speedKmh = Math.min(140, Math.max(0, t.speedKmh + (random() - 0.5) * 10 + (random() < 0.01 ? 50 : 0) - (t.speedKmh > 95 ? 20 : 0)));
+        t.heading += (random() - 0.5) * 1.6;
         const km = (t.speedKmh * intervalMs) / 3_600_000;
         t.lat += (km / 111) * Math.cos(t.heading);
         t.lon += (km / (111 * Math.cos((t.lat * Math.PI) / 180))) * Math.sin(t.heading);
