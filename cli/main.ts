@@ -64,7 +64,10 @@ export async function main(argv: string[]): Promise<number> {
     const known = error instanceof TributaryError || typeof (error as { code?: unknown })?.code === 'string';
     if (known || process.env.TRIBUTARY_DEBUG === undefined) {
       console.error(`tributary ${name}: ${describeError(error, currentBrokers())}`);
-      if (exit === EXIT.USAGE) console.error(`Run \`tributary ${name} --help\` for usage.`);
+      if (exit === EXIT.USAGE) {
+        const sub = rest[0] !== undefined && /^[a-z][a-z-]*$/.test(rest[0]) && name !== 'produce' && name !== 'consume' ? ` ${rest[0]}` : '';
+        console.error(`Run \`tributary ${name}${sub} --help\` for usage.`);
+      }
     } else {
       console.error(`tributary ${name}: ${(error as Error).stack ?? String(error)}`);
     }

@@ -134,7 +134,7 @@ const describe: Subcommand = {
           continue;
         }
         const rf = partitions[0]?.replicas.length ?? 0;
-        out.push(`Topic: ${meta.name}  TopicId: ${meta.topicId}  PartitionCount: ${partitions.length}  ReplicationFactor: ${rf}  Messages: ${partitions.reduce((n, p) => n + (p.latest - p.earliest), 0)}`);
+        out.push(`Topic: ${meta.name}${/^[0-]*$/.test(meta.topicId) ? '' : `  TopicId: ${meta.topicId}`}  PartitionCount: ${partitions.length}  ReplicationFactor: ${rf}  Messages: ${partitions.reduce((n, p) => n + (p.latest - p.earliest), 0)}`);
         out.push(indent(table(
           ['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'EARLIEST', 'LATEST', 'MESSAGES'],
           partitions.map((p) => [p.partition, p.leader, p.replicas.join(',') || '-', p.isr.join(',') || '-', p.earliest, p.latest, p.latest - p.earliest]),
