@@ -43,6 +43,9 @@ export interface ProduceCheck {
 /**
  * Splits `records` into batches and checks each: magic 2, a length that fits, the CRC,
  * at least one record with a consistent offset delta, a known codec, and the size limits.
+ * Kafka also requires exactly one batch per partition from Produce v3; several
+ * consecutive batches are accepted here (each is checked and stored whole), a superset
+ * no client relies on either way.
  * Throws a coded Kafka error for the first problem; the whole partition is then rejected
  * (as Kafka does), so nothing of a bad request is stored.
  */
@@ -57,6 +60,9 @@ export function checkBatches(records: Uint8Array | null, check: ProduceCheck): I
     if (records.length - pos < BATCH_HEADER_SIZE) {
       throw kafkaError(2, `Trailing ${records.length - pos} bytes are too short for a record batch`);
     }
+    // Kafka refuses older message formats in Produce v3+ as INVALID_RECORD, before any other check.
+    const magic = records[pos + BatchField.magic];
+    if (magic !== 2) throw kafkaError(87, `Produce v3+ carries record batches of magic 2 only, found magic ${magic}`);
     const header = readBatchHeader(records, pos);
     const size = header.batchLength + BATCH_LOG_OVERHEAD;
     if (size > check.maxMessageBytes) {

@@ -103,3 +103,16 @@ describe('ListOffsets by timestamp', () => {
     expect(await lookup(without, 'lz', 2500)).toMatchObject({ offset: 0, timestamp: 4000 });
   });
 });
+
+describe('Produce', () => {
+  it('refuses an older message format (magic 0 or 1) as INVALID_RECORD and stores nothing', async () => {
+    const b = await broker();
+    for (const magic of [0, 1]) {
+      const batch = encodeBatchSync({ records: [{ key: null, value: new Uint8Array([1]) }] });
+      batch[16] = magic;
+      const answer = await call(b, 0, 9, produceBody('old', 0, batch));
+      expect(answer.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 87, baseOffset: -1 });
+    }
+    expect(b.topics.get('old')!.partitions[0]!.logEndOffset).toBe(0);
+  });
+});
