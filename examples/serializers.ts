@@ -16,14 +16,14 @@
  * Run: npm run example -- serializers
  */
 import protobufjs from 'protobufjs';
-import { avro, createBroker, float64, int32, int64, json, protobuf, string, type Serializer } from '../mod.ts';
+import { avro, type AvroSerializerOptions, createBroker, float64, int32, int64, json, protobuf, string, type Serializer } from '../mod.ts';
 import { isMain } from './shared/is-main.ts';
 import type { Log } from './shared/log.ts';
 import { readTopic } from './shared/read-topic.ts';
 import type { TruckPosition } from './shared/trucks.ts';
 
 /** The Avro schema of a position. Field names and types are in the schema, so the payload is just the values. */
-export const positionAvroSchema = {
+export const positionAvroSchema: AvroSerializerOptions['schema'] = {
   type: 'record',
   name: 'TruckPosition',
   namespace: 'fleet',
@@ -34,7 +34,7 @@ export const positionAvroSchema = {
     { name: 'speedKmh', type: 'double' },
     { name: 'at', type: 'long' },
   ],
-} as const;
+};
 
 /** The same message in Protobuf: fields are numbered, and the numbers are what goes on the wire. */
 export const positionProto = `

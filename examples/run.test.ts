@@ -1,0 +1,58 @@
+/**
+ * The runner and the README: every example in the catalog exists, exports main() (or is
+ * a test file), is listed in the README with its one command, and `npm run example` runs
+ * one to completion.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { expect, it } from 'vitest';
+import { examples } from './catalog.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function runner(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'run.ts'), ...args], { cwd: join(here, '..') });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+it('every example in the catalog exists, has a test, and is in the README with its command', async () => {
+  const readme = readFileSync(join(here, 'README.md'), 'utf8');
+  expect(examples).toHaveLength(10);
+  for (const e of examples) {
+    expect(existsSync(join(here, e.path)), e.path).toBe(true);
+    expect(readme).toContain(`\`npm run example -- ${e.name}\``);
+    if (e.isTest) continue;
+    const module = (await import(pathToFileURL(join(here, e.path)).href)) as { main?: unknown };
+    expect(typeof module.main, e.name).toBe('function');
+    // A test of its own, next to it (a folder's test lives in the folder).
+    const tests = e.path.includes('/')
+      ? readdirSync(dirname(join(here, e.path))).filter((f) => f.endsWith('.test.ts'))
+      : [e.path.replace(/\.ts$/, '.test.ts')].filter((f) => existsSync(join(here, f)));
+    expect(tests, `${e.name} has a test`).not.toHaveLength(0);
+  }
+});
+
+it('npm run example -- <name> runs an example to completion', async () => {
+  const { code, stdout } = await runner(['partitions-and-ordering']);
+  expect(stdout).toContain('Order within every key kept: true');
+  expect(code).toBe(0);
+});
+
+it('lists the examples without a name, and fails clearly on an unknown one', async () => {
+  const list = await runner([]);
+  expect(list.code).toBe(0);
+  for (const e of examples) expect(list.stdout).toContain(e.name);
+  const unknown = await runner(['no-such-example']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain('No example named "no-such-example"');
+});
