@@ -6,8 +6,8 @@
  */
 import * as zlib from 'node:zlib';
 import type { Compressor } from '../../core/contracts/compressor.ts';
-import { compressionError, decompressionError, maxOutput } from '../../plugins/compressors/codec-errors.ts';
-import type { GzipOptions } from '../../plugins/compressors/gzip.ts';
+import { compressionError, decompressionError } from '../../plugins/compressors/codec-errors.ts';
+import { gzipSettings, type GzipOptions } from '../../plugins/compressors/gzip.ts';
 
 function view(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -15,9 +15,7 @@ function view(b: Uint8Array): Uint8Array {
 
 /** Creates a gzip compressor backed by node:zlib. */
 export function nativeGzip(options: GzipOptions = {}): Compressor {
-  const level = options.level ?? 6;
-  if (!Number.isInteger(level) || level < 0 || level > 9) throw compressionError('gzip', `level must be 0..9, got ${level}`);
-  const max = maxOutput('gzip', options);
+  const { level, max } = gzipSettings(options);
   return {
     name: 'gzip',
     codec: 1,

@@ -97,16 +97,24 @@ export function gunzipMembers(data: Uint8Array, max: number): Uint8Array {
   return out;
 }
 
-/** Creates the gzip compressor. */
-export function gzip(options: GzipOptions = {}): Compressor {
+/**
+ * Validates gzip options: the deflate level (default 6) and the decompression limit.
+ * Shared with the native-zlib gzip so that both refuse the same options the same way.
+ */
+export function gzipSettings(options: GzipOptions): { level: Level; max: number } {
   const level = options.level ?? 6;
   if (!Number.isInteger(level) || level < 0 || level > 9) throw compressionError('gzip', `level must be 0..9, got ${level}`);
-  const max = maxOutput('gzip', options);
+  return { level: level as Level, max: maxOutput('gzip', options) };
+}
+
+/** Creates the gzip compressor. */
+export function gzip(options: GzipOptions = {}): Compressor {
+  const { level, max } = gzipSettings(options);
   return {
     name: 'gzip',
     codec: 1,
     async compress(data) {
-      const out = gzipSync(data, { level: level as Level });
+      const out = gzipSync(data, { level });
       out[4] = out[5] = out[6] = out[7] = 0;
       return out;
     },

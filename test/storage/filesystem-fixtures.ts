@@ -82,18 +82,8 @@ export async function tempDir(prefix = 'tributary-fs-'): Promise<{ dir: string; 
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Concatenates the chunks of a read. */
-export function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const c of chunks) size += c.length;
-  const out = new Uint8Array(size);
-  let pos = 0;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
-  return out;
-}
+/** Concatenates the chunks of a read (the protocol writer's helper, not a copy of it). */
+export { concat } from '../../core/protocol/writer.ts';
 
 /** Splits concatenated batch bytes into batches (by their length fields). */
 export function splitBatches(bytes: Uint8Array): Uint8Array[] {
