@@ -82,4 +82,51 @@ describe('every advertised version', () => {
       }
     }
   });
+
+  it('fills each version\'s own fields as Kafka does', async () => {
+    const range = (key: number) => server.broker.apiVersions().find((r) => r.apiKey === key)!;
+    const versions = (key: number) => Array.from({ length: range(key).maxVersion - range(key).minVersion + 1 }, (_, i) => range(key).minVersion + i);
+    for (const v of versions(3)) {
+      const body = await roundTrip(3, v, { topics: v === 0 ? [] : [{ name: 'vt', topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: v >= 8, includeTopicAuthorizedOperations: v >= 8 });
+      const topic = body.topics.find((t: { name: string }) => t.name === 'vt');
+      const partition = topic.partitions[0];
+      if (v >= 1) expect(body.controllerId, `Metadata v${v}`).toBe(1);
+      if (v >= 2) expect(typeof body.clusterId).toBe('string');
+      if (v >= 7) expect(partition.leaderEpoch).toBe(0);
+      expect(partition).toMatchObject({ leaderId: 1, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] });
+      if (v >= 8) expect([topic.topicAuthorizedOperations, body.clusterAuthorizedOperations]).toEqual([3576, 8096]);
+    }
+    for (const v of versions(0)) {
+      const p = (await roundTrip(0, v, bodies[0]!(v))).responses[0].partitionResponses[0];
+      expect(p, `Produce v${v}`).toMatchObject({ errorCode: 0, logAppendTimeMs: -1, logStartOffset: v >= 5 ? 0 : -1 });
+      if (v >= 8) expect(p).toMatchObject({ recordErrors: [], errorMessage: null });
+    }
+    for (const v of versions(1)) {
+      for (const isolationLevel of [0, 1]) {
+        const p = (await roundTrip(1, v, { ...bodies[1]!(v), isolationLevel })).responses[0].partitions[0];
+        // READ_UNCOMMITTED has no aborted-transaction list (null); READ_COMMITTED an empty one.
+        expect(p.abortedTransactions, `Fetch v${v} isolation ${isolationLevel}`).toEqual(isolationLevel === 1 ? [] : null);
+        expect(p).toMatchObject({ lastStableOffset: p.highWatermark, logStartOffset: v >= 5 ? 0 : -1, preferredReadReplica: -1 });
+        if (v >= 12) expect(p.divergingEpoch).toEqual({ epoch: -1, endOffset: -1 });
+      }
+    }
+    for (const v of versions(2)) {
+      const p = (await roundTrip(2, v, bodies[2]!(v))).topics[0].partitions[0];
+      expect(p, `ListOffsets v${v}`).toMatchObject({ errorCode: 0, offset: 0, timestamp: -1, leaderEpoch: v >= 4 ? 0 : -1 });
+    }
+    for (const v of versions(19)) {
+      const t = (await roundTrip(19, v, { ...bodies[19]!(v), topics: [{ name: `fields-${v}`, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }] })).topics[0];
+      expect(t.errorCode, `CreateTopics v${v}`).toBe(0);
+      if (v >= 5) expect(t).toMatchObject({ numPartitions: 1, replicationFactor: 1 });
+      if (v >= 5) expect(t.configs.find((c: { name: string }) => c.name === 'retention.ms')).toMatchObject({ value: '604800000', configSource: 5 });
+      if (v >= 7) expect(t.topicId).toBe(server.broker.topics.get(`fields-${v}`)!.id);
+    }
+    for (const v of versions(32)) {
+      const r = (await roundTrip(32, v, bodies[32]!(v))).results[0];
+      const entry = r.configs.find((c: { name: string }) => c.name === 'retention.ms');
+      if (v === 0) expect(entry.isDefault).toBe(true);
+      if (v >= 1) expect(entry.synonyms.length, `DescribeConfigs v${v}`).toBeGreaterThan(0);
+      if (v >= 3) expect(entry).toMatchObject({ configType: 5, documentation: expect.any(String) });
+    }
+  });
 });
