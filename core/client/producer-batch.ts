@@ -88,7 +88,10 @@ export class ProducerBatch {
   /** Encoded batch once closed (null while compressing). */
   bytes: Uint8Array | null = null;
   recordCount = 0;
+  /** The idempotent sequence this batch must carry (moves down when an earlier batch is rejected). */
   baseSequence = -1;
+  /** The sequence written in `bytes` (restamped before sending when it differs from baseSequence). */
+  stampedSequence = -1;
   attempts = 0;
   retryAt = 0;
   /** Sent to the broker at least once (an in-process broker may keep the bytes it got). */

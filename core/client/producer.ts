@@ -17,9 +17,10 @@ import type { Partitioner } from '../contracts/partitioner.ts';
 import type { SerdeContext, Serializer } from '../contracts/serializer.ts';
 import { TributaryError, kafkaError } from '../errors.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
-import { BATCH_HEADER_SIZE } from '../records/batch-header.ts';
+import { BATCH_HEADER_SIZE, BatchField, computeBatchCrc } from '../records/batch-header.ts';
 import { NO_HEADERS, type RecordHeader, type RecordInput } from '../records/record.ts';
 import { encodeBatch, encodeBatchSync } from '../records/record-batch.ts';
+import { writeInt32BE } from '../records/varint.ts';
 import type { Registry } from '../registry.ts';
 import { commonVersion } from './client-versions.ts';
 import { type Cluster, needsRefresh } from './cluster.ts';
@@ -471,6 +472,7 @@ export class Producer {
       const key = `${q.topic}\u0000${q.partition}`;
       const sequence = this.#sequences.get(key) ?? 0;
       batch.baseSequence = sequence;
+      batch.stampedSequence = sequence;
       this.#sequences.set(key, (sequence + records.length) % (MAX_SEQUENCE + 1));
     }
     const input = {
@@ -601,8 +603,14 @@ export class Producer {
     const byTopic = new Map<string, Array<{ index: number; records: Uint8Array }>>();
     for (const b of r.batches) {
       // An in-process broker keeps the bytes it was handed (and stamps offsets into them): a retry sends a copy.
-      if (b.handedOver) b.bytes = b.bytes!.slice();
+      if (b.handedOver || b.stampedSequence !== b.baseSequence) b.bytes = b.bytes!.slice();
       b.handedOver = true;
+      if (b.stampedSequence !== b.baseSequence) {
+        // An earlier batch was rejected: the broker expects this one's records lower down.
+        writeInt32BE(b.bytes!, BatchField.baseSequence, b.baseSequence);
+        writeInt32BE(b.bytes!, BatchField.crc, computeBatchCrc(b.bytes!, 0, b.bytes!.length));
+        b.stampedSequence = b.baseSequence;
+      }
       let list = byTopic.get(b.queue.topic);
       if (!list) byTopic.set(b.queue.topic, (list = []));
       list.push({ index: b.queue.partition, records: b.bytes! });
@@ -656,7 +664,7 @@ export class Producer {
     q.inFlight.delete(batch);
     let retriable = error instanceof TributaryError && error.retriable;
     // Out of order behind an earlier batch being retried: this one is retried after it.
-    if (error instanceof TributaryError && error.kafkaCode === 45 && (q.ready.length > 0 || q.inFlight.size > 0)) retriable = true;
+    if (error instanceof TributaryError && error.kafkaCode === 45 && (q.ready.length > 0 || q.inFlight.size > 0 || batch.stampedSequence !== batch.baseSequence)) retriable = true;
     if (retriable && batch.attempts < this.#retry.retries && this.#state !== 'closed') {
       batch.attempts++;
       batch.retryAt = Date.now() + backoff(this.#retry, batch.attempts);
@@ -685,8 +693,33 @@ export class Producer {
     const at = q.ready.indexOf(batch);
     if (at >= 0) q.ready.splice(at, 1);
     if (q.open === batch) q.open = null;
+    // Closed when the broker certainly did not write the batch: it said so, or never got it.
+    const notWritten = !batch.handedOver || (error instanceof TributaryError && error.kafkaCode !== undefined && error.kafkaCode !== 45);
+    if (batch.baseSequence >= 0 && notWritten) {
+      this.#closeSequenceGap(batch);
+    }
     this.#finish(batch);
     for (const d of batch.deliveries) d.fail(error);
+  }
+
+  /**
+   * The broker answered that `batch` was not written, so it still expects the batch's
+   * first sequence next: later batches of the partition move down by its record count
+   * (restamped before they are sent again), and so does the next sequence to assign.
+   * Without this, every later batch would fail with OUT_OF_ORDER_SEQUENCE_NUMBER.
+   */
+  #closeSequenceGap(batch: ProducerBatch): void {
+    const q = batch.queue;
+    const shift = batch.recordCount;
+    const from = batch.baseSequence;
+    const moveDown = (b: ProducerBatch) => {
+      if (b !== batch && b.baseSequence > from) b.baseSequence -= shift;
+    };
+    for (const b of q.ready) moveDown(b);
+    for (const b of q.inFlight) moveDown(b);
+    const key = `${q.topic}\u0000${q.partition}`;
+    const next = this.#sequences.get(key);
+    if (next !== undefined && next >= from + shift) this.#sequences.set(key, next - shift);
   }
 
   #finish(batch: ProducerBatch): void {

@@ -63,6 +63,35 @@ describe('idempotent producer', () => {
     expect(values).toEqual(['once', 'next']);
   });
 
+  it.skipIf(!brokerIsIdempotent)('keeps producing after the broker rejects a batch (later sequences move down)', async () => {
+    const h = await harness('tcp');
+    open.push(h);
+    let gapRequests = 0;
+    h.broker.registerHandler(0, {
+      ...produceHandler,
+      handle: async (broker, header, body) => {
+        // The second Produce to 'gap' is refused, after the broker knows the producer's sequences.
+        if (body.topicData[0]?.name === 'gap' && ++gapRequests === 2) {
+          const t = body.topicData[0];
+          // INVALID_RECORD (87, not retriable): the broker wrote nothing.
+          return { responses: [{ name: t.name, partitionResponses: t.partitionData.map((p: { index: number }) => ({ index: p.index, errorCode: 87, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: 'rejected by the test' })) }], throttleTimeMs: 0 };
+        }
+        return produceHandler.handle(broker, header, body);
+      },
+    });
+    const client = h.client();
+    await client.admin().createTopics({ topics: [{ topic: 'gap', numPartitions: 1 }] });
+    const producer = client.producer({ lingerMs: 0 });
+    await producer.connect();
+    expect(producer.idempotent).toBe(true);
+    expect((await producer.send({ topic: 'gap', messages: [{ value: 'first' }] }))[0]!.baseOffset).toBe(0);
+    await expect(producer.send({ topic: 'gap', messages: [{ value: 'r1' }, { value: 'r2' }, { value: 'r3' }] })).rejects.toMatchObject({ code: 'INVALID_RECORD' });
+    const [meta] = await producer.send({ topic: 'gap', messages: [{ value: 'ok' }] });
+    expect(meta).toMatchObject({ errorCode: 0, baseOffset: 1 });
+    const more = await Promise.all(Array.from({ length: 5 }, (_, i) => producer.send({ topic: 'gap', messages: [{ value: `m${i}` }] })));
+    expect(more.map((r) => r[0]!.baseOffset)).toEqual([2, 3, 4, 5, 6]);
+  });
+
   it('stores the retried batch twice without idempotence (what idempotence prevents)', async () => {
     const { values, producerId } = await lostAnswer(false);
     expect(producerId).toBe(-1);

@@ -94,6 +94,7 @@ export class GroupConsumer extends Consumer {
     const topics = [...(options.topics ?? []), ...(options.topic !== undefined ? [options.topic] : [])];
     if (topics.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'subscribe needs at least one topic or pattern');
     this.#subscription.add(topics, options.fromBeginning);
+    if (this.running) this.#membership.subscriptionChanged();
   }
 
   /** Joins the group and starts consuming; resolves once the first assignment is in place. */

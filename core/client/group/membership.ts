@@ -26,14 +26,16 @@
 import type { Logger } from '../../contracts/logger.ts';
 import { TributaryError, kafkaError } from '../../errors.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
-import { decodeConsumerAssignment, decodeConsumerSubscription, encodeConsumerAssignment, encodeConsumerSubscription } from '../../protocol/consumer-protocol.ts';
-import { type AssignorMember, type MemberAssignments, type PartitionAssignor, currentOwners } from '../assignors/index.ts';
+import { decodeConsumerAssignment, encodeConsumerSubscription } from '../../protocol/consumer-protocol.ts';
+import type { PartitionAssignor } from '../assignors/index.ts';
 import type { Cluster } from '../cluster.ts';
 import type { AssignmentSource, AssignmentTarget, TopicPartition, TopicPartitionOffset } from '../consumer.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../list-offsets.ts';
 import { type RetryPolicy, backoff, isRetriable, withRetry } from '../retry.ts';
 import { CoordinatorChannel, coordinatorMoved } from './coordinator-channel.ts';
-import { type OffsetToCommit, commitOffsets, fetchCommittedOffsets } from './offsets.ts';
+import { type JoinedMember, computeAssignments, decodeMembers, encodeAssignments, groupByTopic } from './leader-assignment.ts';
+import { OffsetCommitter } from './offset-committer.ts';
+import { type OffsetToCommit, fetchCommittedOffsets } from './offsets.ts';
 import type { Subscription } from './subscription.ts';
 
 /** Settings of a membership (the group consumer fills the defaults). */
@@ -106,16 +108,6 @@ function key(tp: TopicPartition): string {
   return `${tp.topic}\u0000${tp.partition}`;
 }
 
-function groupByTopic(partitions: Iterable<TopicPartition>): Array<{ topic: string; partitions: number[] }> {
-  const map = new Map<string, number[]>();
-  for (const p of partitions) {
-    let list = map.get(p.topic);
-    if (!list) map.set(p.topic, (list = []));
-    list.push(p.partition);
-  }
-  return [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([topic, ps]) => ({ topic, partitions: ps.sort((x, y) => x - y) }));
-}
-
 function sameCounts(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
   if (a.size !== b.size) return false;
   for (const [t, n] of a) if (b.get(t) !== n) return false;
@@ -166,8 +158,7 @@ export class GroupMembership implements AssignmentSource {
   #protocol: string | null = null;
   /** Partitions handed to the consumer. */
   readonly #owned = new Map<string, TopicPartition>();
-  /** Last committed (or started from) offset per owned partition: unchanged positions are not committed again. */
-  readonly #committed = new Map<string, number>();
+  readonly #committer: OffsetCommitter;
   #rejoinNeeded = true;
   /** True while a JoinGroup/SyncGroup round runs (heartbeats pause: the join keeps the session). */
   #joining = false;
@@ -191,6 +182,12 @@ export class GroupMembership implements AssignmentSource {
     this.settings = settings;
     this.#subscription = subscription;
     this.#channel = new CoordinatorChannel(deps.cluster, settings.groupId, deps.logger, { dedicated: true });
+    this.#committer = new OffsetCommitter(
+      this.#channel,
+      () => ({ generationId: this.#generationId, memberId: this.#memberId, groupInstanceId: settings.groupInstanceId }),
+      (reason) => this.#memberLost(reason),
+      (offsets) => this.#emit('commit', { groupId: settings.groupId, offsets }),
+    );
     this.rebalanceProtocol = settings.assignors.every((a) => a.rebalanceProtocol === 'cooperative') ? 'cooperative' : 'eager';
   }
 
@@ -265,7 +262,11 @@ export class GroupMembership implements AssignmentSource {
    * (not for static members).
    */
   async stop(): Promise<void> {
-    if (!this.#running) return;
+    if (!this.#running) {
+      // Stopped by a fatal error already: only the connection is left to release.
+      await this.#channel.close();
+      return;
+    }
     this.#running = false;
     this.#session++;
     this.#wake();
@@ -274,10 +275,10 @@ export class GroupMembership implements AssignmentSource {
     let positions: TopicPartitionOffset[] = [];
     if (owned.length > 0 && this.#target) positions = await this.#target.revoke(owned);
     if (this.settings.autoCommit && this.#generationId >= 0) {
-      await this.#commit(positions).catch((error) => this.#logger.warn('final commit failed', { groupId: this.settings.groupId, error: String(error) }));
+      await this.#committer.commit(positions).catch((error) => this.#logger.warn('final commit failed', { groupId: this.settings.groupId, error: String(error) }));
     }
     this.#owned.clear();
-    this.#committed.clear();
+    this.#committer.clear();
     if (owned.length > 0) this.#emit('partitions.revoked', { partitions: owned });
     if (this.#memberId !== '' && this.settings.groupInstanceId === null) await this.#leave();
     this.#memberId = '';
@@ -474,16 +475,24 @@ export class GroupMembership implements AssignmentSource {
   async #joinAndSync(session: number): Promise<boolean> {
     this.#joining = true;
     try {
+      this.#topics = await this.#subscription.current(this.#cluster);
+      this.#nextMetadataCheck = Date.now() + this.settings.metadataMaxAgeMs;
+      if (!this.#alive(session)) return false;
       if (this.#owned.size > 0 && (this.rebalanceProtocol === 'eager' || this.#generationId < 0)) {
         // Eager: give everything back before joining. Lost membership: the partitions are
         // no longer ours, and a commit would be refused.
         const lost = this.#generationId < 0;
         await this.#revoke([...this.#owned.values()], !lost);
         if (!this.#alive(session)) return false;
+      } else if (this.#owned.size > 0) {
+        // Cooperative: partitions of topics no longer subscribed are not claimed in the
+        // subscription, so the leader may hand them out at once: give them back first.
+        const subscribed = new Set(this.#topics);
+        const dropped = [...this.#owned.values()].filter((tp) => !subscribed.has(tp.topic));
+        if (dropped.length > 0) await this.#revoke(dropped, true);
+        if (!this.#alive(session)) return false;
       }
       this.#emit('rebalancing', { groupId: this.settings.groupId, memberId: this.#memberId });
-      this.#topics = await this.#subscription.current(this.#cluster);
-      this.#nextMetadataCheck = Date.now() + this.settings.metadataMaxAgeMs;
       const { body: join } = await this.#channel.send(
         ApiKey.JoinGroup,
         {
@@ -552,47 +561,19 @@ export class GroupMembership implements AssignmentSource {
   }
 
   /** Leader: decodes the subscriptions, runs the selected assignor, encodes the assignments. */
-  async #leaderAssign(joined: ReadonlyArray<{ memberId: string; groupInstanceId?: string | null; metadata: Uint8Array }>, protocol: string): Promise<Array<{ memberId: string; assignment: Uint8Array }>> {
+  async #leaderAssign(joined: readonly JoinedMember[], protocol: string): Promise<Array<{ memberId: string; assignment: Uint8Array }>> {
     const assignor = this.settings.assignors.find((a) => a.name === protocol || (a.aliases ?? []).includes(protocol));
     if (!assignor) throw kafkaError(23, `The group chose protocol ${protocol}, which this member does not have`);
-    const members: AssignorMember[] = joined.map((m) => {
-      try {
-        const s = decodeConsumerSubscription(m.metadata);
-        const ownedPartitions = (s.ownedPartitions ?? []).flatMap((o) => o.partitions.map((partition) => ({ topic: o.topic, partition })));
-        return { memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, topics: s.topics, ownedPartitions, generationId: s.generationId ?? -1, userData: s.userData, rackId: s.rackId ?? null };
-      } catch (error) {
-        // One unreadable member gets nothing rather than stopping the whole group.
-        this.#logger.warn('unreadable member subscription', { groupId: this.settings.groupId, memberId: m.memberId, error: String(error) });
-        return { memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, topics: [], ownedPartitions: [], generationId: -1, userData: null, rackId: null };
-      }
+    const members = decodeMembers(joined, (memberId, error) => {
+      this.#logger.warn('unreadable member subscription', { groupId: this.settings.groupId, memberId, error: String(error) });
     });
     const topics = [...new Set(members.flatMap((m) => m.topics))].sort();
     const partitionCounts = await this.#partitionCounts(topics);
     this.#assignedCounts = partitionCounts;
     this.#groupTopics = topics;
-    const input = { members, partitionCounts };
-    const result: MemberAssignments = await assignor.assign(input);
-    if (assignor.rebalanceProtocol === 'cooperative') {
-      // KIP-429: a partition changing owner is given to nobody this round; its owner
-      // revokes it on seeing its new assignment and rejoins, and the next round hands it over.
-      const owners = currentOwners(input);
-      let held = 0;
-      for (const [memberId, list] of result) {
-        const kept = list.filter((tp) => {
-          const owner = owners.get(key(tp));
-          return owner === undefined || owner === memberId;
-        });
-        held += list.length - kept.length;
-        result.set(memberId, kept);
-      }
-      if (held > 0) this.#logger.debug('partitions held back until their owners revoke them', { groupId: this.settings.groupId, partitions: held });
-    }
-    const known = new Set(members.map((m) => m.memberId));
-    for (const id of result.keys()) if (!known.has(id)) throw new TributaryError('ERR_INVALID_ASSIGNMENT', `Assignor ${assignor.name} assigned partitions to unknown member ${id}`);
-    return members.map((m) => ({
-      memberId: m.memberId,
-      assignment: encodeConsumerAssignment({ version: 0, assignedPartitions: groupByTopic(result.get(m.memberId) ?? []), userData: null }),
-    }));
+    const { assignments, heldBack } = await computeAssignments(assignor, { members, partitionCounts });
+    if (heldBack > 0) this.#logger.debug('partitions held back until their owners revoke them', { groupId: this.settings.groupId, partitions: heldBack });
+    return encodeAssignments(members, assignments);
   }
 
   /** Partition counts of `topics` that exist (fresh metadata). */
@@ -630,7 +611,7 @@ export class GroupMembership implements AssignmentSource {
       if (!this.#alive(session)) return;
       for (const s of starts) {
         this.#owned.set(key(s), { topic: s.topic, partition: s.partition });
-        if (s.committed) this.#committed.set(key(s), s.offset!);
+        if (s.committed) this.#committer.started(s, s.offset!);
       }
       await target.assign(starts.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.offset })));
       this.#emit('partitions.assigned', { partitions: added });
@@ -661,38 +642,19 @@ export class GroupMembership implements AssignmentSource {
   async #revoke(partitions: readonly TopicPartition[], commit: boolean): Promise<void> {
     const positions = await this.#target!.revoke(partitions);
     if (commit && this.settings.autoCommit && this.#generationId >= 0) {
-      await this.#commit(positions).catch((error) => this.#logger.warn('commit on revoke failed', { groupId: this.settings.groupId, error: String(error) }));
+      await this.#committer.commit(positions).catch((error) => this.#logger.warn('commit on revoke failed', { groupId: this.settings.groupId, error: String(error) }));
     }
-    for (const tp of partitions) {
-      this.#owned.delete(key(tp));
-      this.#committed.delete(key(tp));
-    }
+    for (const tp of partitions) this.#owned.delete(key(tp));
+    this.#committer.forget(partitions);
     this.#emit(commit ? 'partitions.revoked' : 'partitions.lost', { partitions });
   }
 
   // ------------------------------------------------------------------ commits and metadata
 
-  /** Commits offsets that differ from what was last committed, as this member. */
-  async #commit(offsets: ReadonlyArray<OffsetToCommit | TopicPartitionOffset>): Promise<void> {
-    const changed = offsets.filter((o): o is OffsetToCommit => o.offset !== undefined && this.#committed.get(key(o)) !== o.offset);
-    if (changed.length === 0) return;
-    try {
-      await commitOffsets(this.#channel, { generationId: this.#generationId, memberId: this.#memberId, groupInstanceId: this.settings.groupInstanceId }, changed);
-    } catch (error) {
-      if (error instanceof TributaryError && error.kafkaCode !== undefined) {
-        if (error.kafkaCode === UNKNOWN_MEMBER_ID || error.kafkaCode === ILLEGAL_GENERATION) this.#memberLost(`OffsetCommit: ${error.code}`);
-        else if (coordinatorMoved(error)) this.#channel.invalidate();
-      }
-      throw error;
-    }
-    for (const o of changed) this.#committed.set(key(o), o.offset);
-    this.#emit('commit', { groupId: this.settings.groupId, offsets: changed });
-  }
-
   async #autoCommit(): Promise<void> {
     this.#nextCommitAt = Date.now() + this.settings.autoCommitIntervalMs;
     const positions = this.#target!.positions().filter((p) => this.#owned.has(key(p)));
-    await this.#commit(positions).catch((error) => {
+    await this.#committer.commit(positions).catch((error) => {
       // REBALANCE_IN_PROGRESS and friends: the rejoin commits on revoke instead.
       this.#logger.debug('auto-commit failed', { groupId: this.settings.groupId, error: String(error) });
     });
@@ -700,7 +662,7 @@ export class GroupMembership implements AssignmentSource {
 
   /** Manual commit (`consumer.commitOffsets`): offsets are the next ones to consume. */
   async commit(offsets: readonly OffsetToCommit[]): Promise<void> {
-    await withRetry(this.#retry, () => this.#commit(offsets), (error) => {
+    await withRetry(this.#retry, () => this.#committer.commit(offsets), (error) => {
       if (coordinatorMoved(error)) this.#channel.invalidate();
     });
   }
@@ -717,6 +679,14 @@ export class GroupMembership implements AssignmentSource {
   /** eachBatch's commitOffsetsIfNecessary(): commits when auto-commit is on and its interval has passed. */
   async commitOffsetsIfNecessary(): Promise<void> {
     if (this.#running && this.settings.autoCommit && !this.#joining && Date.now() >= this.#nextCommitAt) await this.#autoCommit();
+  }
+
+  /** The subscription changed (subscribe() while running): re-check it now. */
+  subscriptionChanged(): void {
+    this.#nextMetadataCheck = 0;
+    const m = this.#wakeMain;
+    this.#wakeMain = null;
+    m?.();
   }
 
   /** Re-reads the subscription (patterns) and, on the leader, the partition counts; rejoins on a change. */
