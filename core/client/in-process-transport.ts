@@ -38,12 +38,14 @@ class InProcessConnection implements Transport {
   readonly apiVersions: readonly ApiVersionRange[];
   readonly #broker: Broker;
   readonly #clientId: string;
+  readonly #timeoutMs: number;
   #connected = true;
   #correlationId = 0;
 
-  constructor(broker: Broker, clientId: string) {
+  constructor(broker: Broker, clientId: string, timeoutMs: number) {
     this.#broker = broker;
     this.#clientId = clientId;
+    this.#timeoutMs = timeoutMs;
     this.apiVersions = broker.apiVersions();
   }
 
@@ -57,12 +59,21 @@ class InProcessConnection implements Transport {
     const header = { apiKey, apiVersion, correlationId: ++this.#correlationId, clientId: this.#clientId };
     const request = hot ? body : roundTrip(apiKey, apiVersion, 'request', body);
     let response;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      response = await this.#broker.handle(header, request);
+      const handled = this.#broker.handle(header, request);
+      // Same contract as over TCP: a handler that does not answer in time fails the request (retriable).
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TributaryError('ERR_REQUEST_TIMEOUT', `API ${apiKey} got no answer in time`, { retriable: true, details: { apiKey } })), this.#timeoutMs + (options?.extraTimeoutMs ?? 0));
+      });
+      response = await Promise.race([handled, timeout]);
     } catch (error) {
+      if (error instanceof TributaryError && error.code === 'ERR_REQUEST_TIMEOUT') throw error;
       // Over TCP a handler failure closes the connection; here the caller gets it, retriable as a closed connection.
       if (error instanceof TributaryError && error.kafkaCode !== undefined) throw error;
       throw new TributaryError('ERR_CONNECTION_CLOSED', 'The broker failed the request', { retriable: true, cause: error });
+    } finally {
+      clearTimeout(timer);
     }
     if (options?.expectResponse === false || response === null) return null;
     return hot ? response : roundTrip(apiKey, apiVersion, 'response', response);
@@ -80,6 +91,6 @@ class InProcessConnection implements Transport {
 export function inProcessTransport(broker: Broker): TransportFactory {
   return async (_address: BrokerAddress, options: TransportOptions): Promise<Transport> => {
     if (!broker.running) throw new TributaryError('ERR_CONNECT_FAILED', 'The embedded broker is not running', { retriable: true });
-    return new InProcessConnection(broker, options.clientId);
+    return new InProcessConnection(broker, options.clientId, options.requestTimeoutMs);
   };
 }

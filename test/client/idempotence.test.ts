@@ -15,8 +15,8 @@ afterEach(async () => {
   for (const h of open.splice(0)) await h.close();
 });
 
-async function lostAnswer(idempotent: boolean): Promise<{ values: string[]; producerId: number }> {
-  const h = await harness('tcp');
+async function lostAnswer(idempotent: boolean, mode: 'tcp' | 'in-process' = 'tcp'): Promise<{ values: string[]; producerId: number }> {
+  const h = await harness(mode);
   open.push(h);
   let held = true;
   let release!: () => void;
@@ -57,11 +57,13 @@ const brokerIsIdempotent = probe.broker.handles(22);
 await probe.close();
 
 describe('idempotent producer', () => {
-  it.skipIf(!brokerIsIdempotent)('keeps one copy of a batch whose answer was lost and which was retried', async () => {
-    const { values, producerId } = await lostAnswer(true);
-    expect(producerId).toBeGreaterThanOrEqual(0);
-    expect(values).toEqual(['once', 'next']);
-  });
+  for (const mode of ['tcp', 'in-process'] as const) {
+    it.skipIf(!brokerIsIdempotent)(`keeps one copy of a batch whose answer was lost and which was retried (${mode})`, async () => {
+      const { values, producerId } = await lostAnswer(true, mode);
+      expect(producerId).toBeGreaterThanOrEqual(0);
+      expect(values).toEqual(['once', 'next']);
+    });
+  }
 
   it.skipIf(!brokerIsIdempotent)('keeps producing after the broker rejects a batch (later sequences move down)', async () => {
     const h = await harness('tcp');
