@@ -43,9 +43,19 @@ export function writeUtf8(buf: Uint8Array, pos: number, s: string, byteLength: n
   return pos + byteLength;
 }
 
-/** Encodes `s` as UTF-8 into a new array. */
+/** Strings up to this many UTF-16 units go through the scratch buffer (3 bytes per unit at most). */
+const SHORT_STRING = 1024;
+const scratch = new Uint8Array(SHORT_STRING * 3);
+
+/**
+ * Encodes `s` as UTF-8 into a new array. `TextEncoder.encode` allocates an off-heap
+ * buffer per call, which dominates for short strings (keys, small values); encoding
+ * into a shared scratch buffer and copying the result out is faster there.
+ */
 export function encodeUtf8(s: string): Uint8Array {
-  return encoder.encode(s);
+  if (s.length > SHORT_STRING) return encoder.encode(s);
+  const { written } = encoder.encodeInto(s, scratch);
+  return scratch.slice(0, written);
 }
 
 /** Decodes `buf[start, end)` as UTF-8. The caller has checked the bounds. */

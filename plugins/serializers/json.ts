@@ -2,7 +2,7 @@
  * The `json` serializer: `JSON.stringify` as UTF-8, read back with `JSON.parse`.
  */
 import type { Serializer } from '../../core/contracts/serializer.ts';
-import { encodeUtf8 } from './utf8.ts';
+import { encodeUtf8 } from '../../core/records/utf8.ts';
 import { describe, deserializationError, serializationError } from './serde-errors.ts';
 
 /** Options of {@link json}. */

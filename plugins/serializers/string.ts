@@ -2,7 +2,7 @@
  * The `string` serializer: UTF-8 text, as Kafka's Java `StringSerializer` writes it.
  */
 import type { Serializer } from '../../core/contracts/serializer.ts';
-import { encodeUtf8 } from './utf8.ts';
+import { encodeUtf8 } from '../../core/records/utf8.ts';
 import { deserializationError, serializationError } from './serde-errors.ts';
 
 /** Options of {@link string}. */
