@@ -74,7 +74,15 @@ export async function createBroker(options: EmbeddedBrokerOptions = {}): Promise
   if (storageOption === undefined) storage = registry.create('storage', 'memory');
   else if ('openPartition' in storageOption) storage = storageOption;
   else storage = registry.create('storage', storageOption.name, storageOption.options);
-  const broker = new Broker({ retentionCheckIntervalMs: 300_000, ...brokerOptions, storage });
+  // An embedded broker serves tests and single apps: a new group forms at once instead of
+  // waiting Kafka's 3 s group.initial.rebalance.delay.ms for more members (override via groups).
+  const broker = new Broker({
+    retentionCheckIntervalMs: 300_000,
+    codecs: registry,
+    ...brokerOptions,
+    groups: { initialRebalanceDelayMs: 0, ...brokerOptions.groups },
+    storage,
+  });
   await broker.start();
   const embedded = new EmbeddedBroker(broker, registry);
   if (listen) await embedded.listen(listen === true ? {} : listen);
