@@ -3,8 +3,11 @@
  * registry, checked up front so that an unreachable broker fails at once with one clear
  * line instead of after the client's retries.
  */
-import type { Client, ClientOptions } from '../core/client/client.ts';
-import { createClient, type CreateClientOptions } from '../mod.ts';
+import { Client, type ClientOptions } from '../core/client/client.ts';
+import { tcpTransport } from '../adapters/transport/index.ts';
+import { cliRegistry } from './cli-registry.ts';
+
+type CreateClientOptions = Omit<ClientOptions, 'transport' | 'registry'>;
 
 /** Settings of {@link openClient}. */
 export interface OpenClientOptions extends Partial<Omit<CreateClientOptions, 'brokers'>> {
@@ -17,7 +20,9 @@ export interface OpenClientOptions extends Partial<Omit<CreateClientOptions, 'br
  * short timeout; on failure the client is closed and the error (ERR_NO_BROKERS) thrown.
  */
 export async function openClient(brokers: readonly string[], options: OpenClientOptions = {}): Promise<Client> {
-  const client = createClient({
+  const client = new Client({
+    transport: tcpTransport(),
+    registry: cliRegistry(),
     clientId: 'tributary-cli',
     connectTimeoutMs: 5_000,
     requestTimeoutMs: 30_000,
@@ -25,7 +30,7 @@ export async function openClient(brokers: readonly string[], options: OpenClient
     ...options,
     allowAutoTopicCreation: options.allowAutoTopicCreation ?? false,
     brokers: [...brokers],
-  } as CreateClientOptions & Pick<ClientOptions, 'brokers'>);
+  });
   try {
     await client.cluster.connect();
   } catch (error) {

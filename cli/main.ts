@@ -4,12 +4,6 @@
  */
 import { TributaryError } from '../core/errors.ts';
 import { currentBrokers, GLOBAL_HELP } from './args.ts';
-import { brokerHelp, runBroker } from './commands/broker.ts';
-import { consumeCommand } from './commands/consume.ts';
-import { groupsCommand } from './commands/groups.ts';
-import { perfCommand } from './commands/perf.ts';
-import { produceCommand } from './commands/produce.ts';
-import { topicsCommand } from './commands/topics.ts';
 import { describeError, EXIT, EXIT_CODES_HELP, exitCodeOf } from './exit-codes.ts';
 
 interface Command {
@@ -18,13 +12,21 @@ interface Command {
   help(): string;
 }
 
-const COMMANDS: Record<string, Command> = {
-  broker: { summary: 'start a broker (Kafka wire protocol)', run: runBroker, help: brokerHelp },
-  topics: topicsCommand,
-  produce: produceCommand,
-  consume: consumeCommand,
-  groups: groupsCommand,
-  perf: perfCommand,
+/**
+ * The command table. Each command's module loads only when it runs, so that a command
+ * pays the start-up cost of its own dependencies only (the broker's storage adapters,
+ * a schema library).
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  broker: { summary: 'start a broker (Kafka wire protocol)', load: async () => {
+    const m = await import('./commands/broker.ts');
+    return { summary: '', run: m.runBroker, help: m.brokerHelp };
+  } },
+  topics: { summary: 'create, list, describe, alter and delete topics', load: async () => (await import('./commands/topics.ts')).topicsCommand },
+  produce: { summary: 'send lines of stdin or a file as messages (kcat -P)', load: async () => (await import('./commands/produce.ts')).produceCommand },
+  consume: { summary: 'print messages of topics (kcat -C)', load: async () => (await import('./commands/consume.ts')).consumeCommand },
+  groups: { summary: 'list, describe, reset offsets of and delete consumer groups', load: async () => (await import('./commands/groups.ts')).groupsCommand },
+  perf: { summary: 'producer, consumer and end-to-end load tests', load: async () => (await import('./commands/perf.ts')).perfCommand },
 };
 
 function usage(): string {
@@ -51,12 +53,13 @@ export async function main(argv: string[]): Promise<number> {
     else console.log(usage());
     return name === undefined ? EXIT.USAGE : EXIT.OK;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     console.error(`tributary: unknown command "${name}"\n\n${usage()}`);
     return EXIT.USAGE;
   }
   try {
+    const command = await entry.load();
     return await command.run(rest);
   } catch (error) {
     const exit = exitCodeOf(error);

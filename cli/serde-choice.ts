@@ -5,9 +5,10 @@
  * the serializer takes; consume prints what the deserializer returns.
  */
 import { readFileSync } from 'node:fs';
-import protobufjs from 'protobufjs';
+import type protobufjs from 'protobufjs';
 import type { Serializer } from '../core/contracts/serializer.ts';
-import { avro, json, protobuf, string } from '../plugins/serializers/index.ts';
+import { json } from '../plugins/serializers/json.ts';
+import { string } from '../plugins/serializers/string.ts';
 import { notFoundError, usageError } from './exit-codes.ts';
 
 /** Serializer names the CLI offers. */
@@ -51,16 +52,19 @@ function parseJsonText(text: string): unknown {
 }
 
 /** Every message type in a protobufjs namespace, by full name (without the leading dot). */
-function messageTypes(ns: protobufjs.NamespaceBase, out: string[] = []): string[] {
+function messageTypes(pb: typeof protobufjs, ns: protobufjs.NamespaceBase, out: string[] = []): string[] {
   for (const nested of ns.nestedArray) {
-    if (nested instanceof protobufjs.Type) out.push(nested.fullName.replace(/^\./, ''));
-    if (nested instanceof protobufjs.Namespace || nested instanceof protobufjs.Type) messageTypes(nested as protobufjs.NamespaceBase, out);
+    if (nested instanceof pb.Type) out.push(nested.fullName.replace(/^\./, ''));
+    if (nested instanceof pb.Namespace || nested instanceof pb.Type) messageTypes(pb, nested as protobufjs.NamespaceBase, out);
   }
   return out;
 }
 
-/** Builds the serializer for `name` with its schema options. */
-export function cliSerde(name: SerdeName, options: { schema?: string; type?: string; schemaId?: number }): CliSerde {
+/**
+ * Builds the serializer for `name` with its schema options. The schema libraries (avsc,
+ * protobufjs) load only when asked for.
+ */
+export async function cliSerde(name: SerdeName, options: { schema?: string; type?: string; schemaId?: number }): Promise<CliSerde> {
   const framing = options.schemaId !== undefined ? { schemaId: options.schemaId } : {};
   switch (name) {
     case 'string':
@@ -79,18 +83,21 @@ export function cliSerde(name: SerdeName, options: { schema?: string; type?: str
         if ((error as { code?: string }).code) throw error;
         throw usageError(`--schema: ${options.schema} is not valid JSON: ${(error as Error).message}`);
       }
+      const { avro } = await import('../plugins/serializers/avro.ts');
       return { name, serializer: avro({ schema: schema as never, ...framing }), fromText: parseJsonText };
     }
     case 'protobuf': {
       if (!options.schema) throw usageError('--serializer protobuf needs --schema <file.proto> (and --type <Message>)');
+      const pb = (await import('protobufjs')).default;
+      const { protobuf } = await import('../plugins/serializers/protobuf.ts');
       let root: protobufjs.Root;
       try {
-        root = protobufjs.parse(readText(options.schema, '--schema'), { keepCase: true }).root;
+        root = pb.parse(readText(options.schema, '--schema'), { keepCase: true }).root;
       } catch (error) {
         if ((error as { code?: string }).code) throw error;
         throw usageError(`--schema: cannot parse ${options.schema}: ${(error as Error).message}`);
       }
-      const types = messageTypes(root);
+      const types = messageTypes(pb, root);
       let typeName = options.type;
       if (typeName === undefined) {
         if (types.length !== 1) throw usageError(`--type is needed: ${options.schema} defines ${types.length === 0 ? 'no message' : `several messages (${types.join(', ')})`}`);

@@ -33,8 +33,7 @@ export function brokerHelp(): string {
 }
 
 /** Builds the storage adapter the settings ask for. */
-export function storageFor(settings: BrokerSettings, logger: Logger): Storage {
-  const registry = createDefaultRegistry();
+export function storageFor(settings: BrokerSettings, logger: Logger, registry = createDefaultRegistry()): Storage {
   const dir = resolve(settings.dataDir);
   switch (settings.storage) {
     case 'memory':
@@ -64,8 +63,11 @@ export async function runBroker(argv: string[]): Promise<number> {
   const settings = resolveBrokerSettings(values as Record<string, string | boolean | undefined>, process.env);
   const logger = consoleLogger(settings.logLevel);
   const started = performance.now();
+  const registry = createDefaultRegistry();
   const broker = new Broker({
-    storage: storageFor(settings, logger),
+    storage: storageFor(settings, logger, registry),
+    // Codecs let ListOffsets by timestamp look inside compressed batches.
+    codecs: registry,
     nodeId: settings.nodeId,
     autoCreateTopics: settings.autoCreateTopics,
     numPartitions: settings.numPartitions,

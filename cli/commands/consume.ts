@@ -120,8 +120,8 @@ async function run(argv: string[]): Promise<number> {
   if (formats.length > 1) throw usageError(`give one of --format, --key-separator and --json (got ${formats.map((f) => `--${f}`).join(' and ')})`);
   const sep = str(flags, 'key-separator');
   const print: (m: PrintableMessage) => string = flags.json ? jsonLine : compileFormat(str(flags, 'format') ?? (sep !== undefined ? `%k${sep.replaceAll('%', '%%')}%v\\n` : '%v\\n'));
-  const value = cliSerde(choice(flags, 'deserializer', SERDE_NAMES, 'string'), { schema: str(flags, 'schema'), type: str(flags, 'type'), schemaId: int(flags, 'schema-id', undefined, 0, 2_147_483_647) });
-  const key = cliSerde(choice(flags, 'key-deserializer', ['string', 'json', 'bytes'] as const, 'string'), {});
+  const value = await cliSerde(choice(flags, 'deserializer', SERDE_NAMES, 'string'), { schema: str(flags, 'schema'), type: str(flags, 'type'), schemaId: int(flags, 'schema-id', undefined, 0, 2_147_483_647) });
+  const key = await cliSerde(choice(flags, 'key-deserializer', ['string', 'json', 'bytes'] as const, 'string'), {});
 
   return withClient(brokersFrom(flags), {}, async (client) => {
     const admin = client.admin();

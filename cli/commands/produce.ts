@@ -80,8 +80,8 @@ async function run(argv: string[]): Promise<number> {
   if (separator === '') throw usageError('--key-separator must not be empty');
   const headers = pairs(flags, 'header');
   const partition = int(flags, 'partition', undefined, 0, 2_147_483_647);
-  const value = cliSerde(choice(flags, 'serializer', SERDE_NAMES, 'string'), { schema: str(flags, 'schema'), type: str(flags, 'type'), schemaId: int(flags, 'schema-id', undefined, 0, 2_147_483_647) });
-  const key = cliSerde(choice(flags, 'key-serializer', ['string', 'json'] as const, 'string'), {});
+  const value = await cliSerde(choice(flags, 'serializer', SERDE_NAMES, 'string'), { schema: str(flags, 'schema'), type: str(flags, 'type'), schemaId: int(flags, 'schema-id', undefined, 0, 2_147_483_647) });
+  const key = await cliSerde(choice(flags, 'key-serializer', ['string', 'json'] as const, 'string'), {});
   const compression = choice(flags, 'compression', COMPRESSIONS, 'none');
   const acks = acksFrom(str(flags, 'acks'), 'all');
   const lingerMs = int(flags, 'linger-ms', 5, 0, 600_000);

@@ -1,0 +1,113 @@
+/** `tributary topics …`, `--help` and the error exits, through the real CLI against a real broker. */
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCliBroker, type CliBroker } from './cli-helpers.ts';
+
+let broker: CliBroker;
+let b: string[];
+
+beforeAll(async () => {
+  broker = await startCliBroker();
+  b = ['-b', broker.address];
+});
+afterAll(() => broker?.close());
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('tributary topics', () => {
+  it('creates, lists, describes, alters and deletes a topic', async () => {
+    const created = await runCli(['topics', 'create', 'orders', '--partitions', '3', '--config', 'retention.ms=3600000', ...b]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('Created topic "orders" with 3 partition(s)');
+    expect(broker.broker.topics.get('orders')?.partitions.length).toBe(3);
+
+    const again = await runCli(['topics', 'create', 'orders', ...b]);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toContain('TOPIC_ALREADY_EXISTS');
+    expect((await runCli(['topics', 'create', 'orders', '--if-not-exists', ...b])).code).toBe(0);
+
+    const listed = await runCli(['topics', 'list', ...b]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')).toContain('orders');
+
+    const described = await runCli(['topics', 'describe', 'orders', '--json', ...b]);
+    expect(described.code, described.stderr).toBe(0);
+    const d = JSON.parse(described.stdout);
+    expect(d.topic).toBe('orders');
+    expect(d.partitions.map((p: { partition: number }) => p.partition)).toEqual([0, 1, 2]);
+    const node = broker.broker.nodeId;
+    expect(d.partitions[0]).toMatchObject({ leader: node, replicas: [node], isr: [node], earliest: 0, latest: 0 });
+    expect(d.configs).toEqual({ 'retention.ms': '3600000' });
+
+    const text = await runCli(['topics', 'describe', 'orders', ...b]);
+    expect(text.stdout).toMatch(/PartitionCount: 3\s+ReplicationFactor: 1/);
+    expect(text.stdout).toMatch(/retention\.ms\s+3600000\s+topic/);
+
+    // Alter changes only what it names: retention.ms stays while max.message.bytes is added.
+    const altered = await runCli(['topics', 'alter', 'orders', '--config', 'max.message.bytes=2000000', ...b]);
+    expect(altered.code, altered.stderr).toBe(0);
+    let configs = JSON.parse((await runCli(['topics', 'describe', 'orders', '--json', ...b])).stdout).configs;
+    expect(configs).toEqual({ 'retention.ms': '3600000', 'max.message.bytes': '2000000' });
+    expect((await runCli(['topics', 'alter', 'orders', '--delete-config', 'retention.ms', ...b])).code).toBe(0);
+    configs = JSON.parse((await runCli(['topics', 'describe', 'orders', '--json', ...b])).stdout).configs;
+    expect(configs).toEqual({ 'max.message.bytes': '2000000' });
+
+    const deleted = await runCli(['topics', 'delete', 'orders', ...b]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(broker.broker.topics.get('orders')).toBeUndefined();
+    const gone = await runCli(['topics', 'describe', 'orders', ...b]);
+    expect(gone.code).toBe(3);
+    expect(gone.stderr.trim()).toBe('tributary topics: unknown topic "orders"');
+  });
+});
+
+describe('help and errors', () => {
+  it('documents commands, global flags and exit codes in --help', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const word of ['broker', 'topics', 'produce', 'consume', 'groups', 'perf', '--brokers', 'TRIBUTARY_BROKERS', 'Exit codes:']) expect(r.stdout).toContain(word);
+    const sub = await runCli(['topics', 'create', '--help']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toContain('--replication-factor');
+    expect(sub.stdout).toContain('--brokers');
+    expect((await runCli([])).code).toBe(2);
+  });
+
+  it('exits 1 with one clear line when no broker answers', async () => {
+    const port = await closedPort();
+    const r = await runCli(['topics', 'list', '--brokers', `127.0.0.1:${port}`]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`127.0.0.1:${port}`);
+    expect(lines[0]).toContain('npm start');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reads the brokers from TRIBUTARY_BROKERS', async () => {
+    const r = await runCli(['topics', 'list'], { env: { TRIBUTARY_BROKERS: broker.address } });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('exits 2 on bad flags and bad values, 3 on unknown topics', async () => {
+    const badFlag = await runCli(['topics', 'list', '--bogus', ...b]);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain('--bogus');
+    expect((await runCli(['topics', 'create', 'x', '--partitions', 'many', ...b])).code).toBe(2);
+    expect((await runCli(['topics', 'frobnicate', ...b])).code).toBe(2);
+    expect((await runCli(['nonsense'])).code).toBe(2);
+    expect((await runCli(['topics', 'list', '--brokers', 'no-port'])).code).toBe(2);
+    const unknown = await runCli(['consume', 'no-such-topic', '--exit', ...b]);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain('unknown topic "no-such-topic"');
+    expect((await runCli(['topics', 'delete', 'no-such-topic', ...b])).code).toBe(3);
+    expect((await runCli(['topics', 'delete', 'no-such-topic', '--if-exists', ...b])).code).toBe(0);
+  });
+});
