@@ -73,6 +73,23 @@ describe.each(['in-process', 'tcp'] as Mode[])('%s', (mode) => {
   });
 });
 
+describe('subscribing while running', () => {
+  it('a topic added by subscribe() after run() joins the assignment', async () => {
+    const client = await setup('in-process', { first: 1, second: 2 });
+    const seen: Seen[] = [];
+    const g = groupMembers(client, seen);
+    const c = g.make({ groupId: 'gsub' });
+    await c.subscribe({ topics: ['first'], fromBeginning: true });
+    await c.run({ eachMessage: g.handler(0) });
+    expect(c.group().assignment).toEqual([{ topic: 'first', partition: 0 }]);
+    await c.subscribe({ topics: ['second'] });
+    await until(() => c.group().assignment.length === 3);
+    await produce(client, 'second', 2, 10);
+    await until(() => seen.length >= 10);
+    expect(seen.every((s) => s.topic === 'second')).toBe(true);
+  });
+});
+
 describe('cooperative rebalancing', () => {
   it('revokes only the partitions that move, in a second round, while records keep flowing without loss', async () => {
     const client = await setup('in-process', { co: 6 });
