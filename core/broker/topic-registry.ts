@@ -11,6 +11,17 @@ import { collisionKey, validateTopicName } from './topic-name.ts';
 import { Topic, type TopicRecord } from './topic.ts';
 
 const TOPIC_PREFIX = 'topic/';
+
+/**
+ * Most partitions one request may create (Kafka's MAX_PARTITIONS_PER_BATCH): beyond it a
+ * creation is POLICY_VIOLATION instead of a broker that allocates without bound.
+ */
+export const MAX_NEW_PARTITIONS_PER_REQUEST = 10_000;
+
+/** POLICY_VIOLATION for a request that would create `count` partitions. */
+export function tooManyPartitions(count: number): Error {
+  return kafkaError(44, `Excessively large number of partitions per request: ${count} (at most ${MAX_NEW_PARTITIONS_PER_REQUEST})`);
+}
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -72,6 +83,11 @@ export class TopicRegistry {
         await this.#ctx.storage.deletePartition(ref.topic, ref.partition);
       }
     }
+  }
+
+  /** Partitions of a topic created with numPartitions -1 (num.partitions). */
+  get defaultNumPartitions(): number {
+    return this.#ctx.numPartitions;
   }
 
   /** The topic named `name`, if it exists. */
@@ -152,6 +168,7 @@ export class TopicRegistry {
     const current = topic.partitions.length;
     if (count <= current) throw kafkaError(37, `Topic "${name}" has ${current} partitions; the new count ${count} must be larger`);
     const added = count - current;
+    if (added > MAX_NEW_PARTITIONS_PER_REQUEST) throw tooManyPartitions(added);
     let replicas: number[][];
     if (assignments) {
       if (assignments.length !== added) {
@@ -214,6 +231,7 @@ export class TopicRegistry {
       const numPartitions = spec.numPartitions === -1 ? this.#ctx.numPartitions : spec.numPartitions;
       replicationFactor = spec.replicationFactor === -1 ? this.#ctx.defaultReplicationFactor : spec.replicationFactor;
       if (!Number.isInteger(numPartitions) || numPartitions < 1) throw kafkaError(37, `Number of partitions ${numPartitions} is below 1`);
+      if (numPartitions > MAX_NEW_PARTITIONS_PER_REQUEST) throw tooManyPartitions(numPartitions);
       const live = this.#ctx.liveBrokerIds().length;
       if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
         throw kafkaError(38, `Replication factor ${replicationFactor} is below 1`);

@@ -116,3 +116,24 @@ describe('Produce', () => {
     expect(b.topics.get('old')!.partitions[0]!.logEndOffset).toBe(0);
   });
 });
+
+describe('partition counts a request may create', () => {
+  it('over 10,000 in one CreateTopics or CreatePartitions request is POLICY_VIOLATION for the whole request', async () => {
+    const b = await broker();
+    const huge = await call(b, 19, 7, { topics: [{ name: 'huge', numPartitions: 2147483647, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000 });
+    expect(huge.topics[0].errorCode).toBe(44);
+    const split = await call(b, 19, 7, {
+      topics: [
+        { name: 'half-a', numPartitions: 6000, replicationFactor: 1, assignments: [], configs: [] },
+        { name: 'half-b', numPartitions: 6000, replicationFactor: 1, assignments: [], configs: [] },
+      ],
+      timeoutMs: 1000,
+    });
+    expect(split.topics.map((t: { errorCode: number }) => t.errorCode)).toEqual([44, 44]);
+    expect(b.topics.get('half-a')).toBeUndefined();
+    await call(b, 19, 7, createBody('grow'));
+    const grow = await call(b, 37, 3, { topics: [{ name: 'grow', count: 2147483647, assignments: null }], timeoutMs: 1000, validateOnly: false });
+    expect(grow.results[0].errorCode).toBe(44);
+    expect(b.topics.get('grow')!.partitions).toHaveLength(1);
+  });
+});

@@ -2,6 +2,7 @@
 import { kafkaError } from '../../errors.ts';
 import { ZERO_UUID } from '../../protocol/codec.ts';
 import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../topic-registry.ts';
 import type { Topic } from '../topic.ts';
 import { describeTopicConfigs } from './describe-configs.ts';
 import { NO_ERROR, toErrorPair } from './errors.ts';
@@ -40,6 +41,10 @@ async function handleCreateTopics(broker: Broker, header: BrokerRequestHeader, b
   const counts = new Map<string, number>();
   for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   const validateOnly = header.apiVersion >= 1 && body.validateOnly === true;
+  // As Kafka: the whole request fails when it would create too many partitions at once.
+  let total = 0;
+  for (const t of body.topics) total += t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? broker.topics.defaultNumPartitions : Math.max(0, t.numPartitions);
+  const requestError = total > MAX_NEW_PARTITIONS_PER_REQUEST ? tooManyPartitions(total) : null;
   const topics = await Promise.all(
     body.topics.map(async (t) => {
       const fail = (error: unknown) => ({
@@ -51,6 +56,7 @@ async function handleCreateTopics(broker: Broker, header: BrokerRequestHeader, b
         replicationFactor: -1,
         configs: null,
       });
+      if (requestError) return fail(requestError);
       if ((counts.get(t.name) ?? 0) > 1) return fail(kafkaError(42, `Topic "${t.name}" appears more than once in the request`));
       try {
         const topic = await broker.topics.create(
