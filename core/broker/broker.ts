@@ -181,7 +181,9 @@ export class Broker {
       numPartitions,
       defaultReplicationFactor,
       liveBrokerIds: () => this.brokers().map((b) => b.nodeId),
-      wrapLog: (log) => (flushPolicy.mode === 'never' ? log : this.#flush.wrap(log, flushPolicy)),
+      // Capabilities, not instanceof: a storage that is not durable has nothing to flush,
+      // so its logs skip the flush book-keeping and timer entirely.
+      wrapLog: (log) => (flushPolicy.mode === 'never' || !options.storage.supports.durable ? log : this.#flush.wrap(log, flushPolicy)),
     });
     this.topicDefaults = topicDefaults;
     this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options);

@@ -1,13 +1,17 @@
 /**
- * Flush policies (core/storage/flush-policy.ts) on the memory adapter. The memory log's
+ * Flush policies (core/storage/flush-policy.ts) on the memory adapter, and the broker's
+ * choice to apply them only to durable storage. The memory log's
  * sync does nothing observable, so a recording wrapper notes each sync and each append's
  * options and then calls the real log.
  */
 import { describe, expect, it } from 'vitest';
+import { filesystemStorage } from '../../adapters/filesystem/index.ts';
 import { memoryStorage } from '../../adapters/memory/index.ts';
+import { Broker } from '../../core/broker/broker.ts';
 import type { AppendOptions, PartitionLog } from '../../core/contracts/storage.ts';
 import { FlushScheduler, flushPolicyFromTopicConfig, validateFlushPolicy, type FlushPolicy } from '../../core/storage/flush-policy.ts';
 import { makeTestBatch } from '../conformance/storage.ts';
+import { tempDir } from './filesystem-fixtures.ts';
 
 interface Recorded {
   log: PartitionLog;
@@ -210,5 +214,26 @@ describe('FlushScheduler', () => {
     while (rec.syncs === 0) await new Promise((r) => setTimeout(r, 2));
     scheduler.stop();
     expect(rec.syncs).toBe(1);
+  });
+});
+
+describe('the broker branches on the storage capability, not on the policy alone', () => {
+  it('a non-durable storage keeps its own logs under `always`; a durable one gets them wrapped', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      for (const storage of [memoryStorage(), filesystemStorage({ dir })]) {
+        const broker = new Broker({ storage, retentionCheckIntervalMs: 0, flushPolicy: { mode: 'always' } });
+        await broker.start();
+        try {
+          const topic = await broker.topics.getOrCreate('flushed');
+          const own = await storage.openPartition('flushed', 0); // the same object while open
+          expect(topic.partitions[0]!.log === own, storage.name).toBe(!storage.supports.durable);
+        } finally {
+          await broker.close();
+        }
+      }
+    } finally {
+      await cleanup();
+    }
   });
 });
