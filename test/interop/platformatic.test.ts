@@ -42,7 +42,9 @@ describe('@platformatic/kafka 1.35', () => {
       const created = await admin.createTopics({ topics: ['pk-admin'], partitions: 3, replicas: 1, configs: [{ name: 'retention.ms', value: '60000' }] });
       expect(created[0]).toMatchObject({ name: 'pk-admin', partitions: 3, replicas: 1 });
       expect(await admin.listTopics()).toContain('pk-admin');
-      await expect(admin.createTopics({ topics: ['pk-rf'], partitions: 1, replicas: 2 })).rejects.toThrow();
+      await expect(admin.createTopics({ topics: ['pk-rf'], partitions: 1, replicas: 2 })).rejects.toMatchObject({
+        errors: [expect.objectContaining({ apiCode: 38, apiId: 'INVALID_REPLICATION_FACTOR' })],
+      });
       await admin.deleteTopics({ topics: ['pk-admin'] });
       expect(await admin.listTopics()).not.toContain('pk-admin');
     } finally {
