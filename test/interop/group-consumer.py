@@ -1,6 +1,6 @@
 """A confluent-kafka (librdkafka) group member for the interop tests.
 
-Usage: group-consumer.py BOOTSTRAP GROUP TOPIC SESSION_TIMEOUT_MS
+Usage: group-consumer.py BOOTSTRAP GROUP TOPIC SESSION_TIMEOUT_MS [GROUP_INSTANCE_ID]
 Prints JSON lines: {"assigned": [partitions]} on every assignment, {"p", "o", "v"} per
 record. SIGTERM closes the consumer cleanly (final commit, LeaveGroup); SIGKILL does not.
 """
@@ -11,6 +11,7 @@ import sys
 from confluent_kafka import Consumer
 
 bootstrap, group, topic, session = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+instance = sys.argv[5] if len(sys.argv) > 5 else None
 running = True
 
 
@@ -35,7 +36,7 @@ def on_revoke(_consumer, _partitions):
     emit({"assigned": []})
 
 
-consumer = Consumer({
+config = {
     "bootstrap.servers": bootstrap,
     "group.id": group,
     "session.timeout.ms": int(session),
@@ -45,7 +46,10 @@ consumer = Consumer({
     "auto.commit.interval.ms": 100,
     "fetch.wait.max.ms": 100,
     "broker.address.family": "v4",
-})
+}
+if instance:
+    config["group.instance.id"] = instance
+consumer = Consumer(config)
 consumer.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke)
 while running:
     msg = consumer.poll(0.05)

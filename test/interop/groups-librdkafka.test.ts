@@ -5,8 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type Consumed, type GroupBroker, type Member, type MemberFactory, scenarioExactlyOnce, scenarioIdle, scenarioKill, scenarioLeave, scenarioResume, startGroupBroker } from './group-harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Consumed, type GroupBroker, type Member, type MemberFactory, freshTopic, produceEach, scenarioExactlyOnce, scenarioIdle, scenarioKill, scenarioLeave, scenarioResume, settle, startGroupBroker, until } from './group-harness.ts';
 
 const SESSION = 2000;
 const SCRIPT = fileURLToPath(new URL('./group-consumer.py', import.meta.url));
@@ -79,8 +79,9 @@ const startKcat: MemberFactory = async ({ group, topic, bootstrap, sessionTimeou
   return member;
 };
 
-const startPython: MemberFactory = async ({ group, topic, bootstrap, sessionTimeoutMs }) => {
-  const child = spawn('/usr/bin/python3', [SCRIPT, bootstrap, group, topic, String(sessionTimeoutMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const startPython = async ({ group, topic, bootstrap, sessionTimeoutMs, instance }: Parameters<MemberFactory>[0] & { instance?: string }): Promise<Member> => {
+  const args = [SCRIPT, bootstrap, group, topic, String(sessionTimeoutMs), ...(instance ? [instance] : [])];
+  const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const member = childMember(child, 'SIGTERM');
   onLines(child.stdout!, (line) => {
     const msg = JSON.parse(line) as { assigned?: number[]; p?: number; o?: number; v?: string };
@@ -103,4 +104,25 @@ describe('python3-confluent-kafka (librdkafka) consumers', () => {
   it('a member that leaves hands its partitions to the others', () => scenarioLeave(fx, 'py', startPython, SESSION));
   it('a member killed with SIGKILL loses its partitions after the session timeout', () => scenarioKill(fx, 'py', startPython, SESSION));
   it('a restarted group resumes from its committed offsets', () => scenarioResume(fx, 'py', startPython, SESSION));
+
+  it('a static member (group.instance.id) that restarts within its session keeps its partitions without a rebalance', async () => {
+    const { topic, group } = await freshTopic(fx.broker, 'pystatic');
+    const start = (instance: string) => startPython({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs: 6000, instance });
+    const members = await Promise.all(['a', 'b', 'c'].map(start));
+    await settle(fx.broker, group, members);
+    const generation = fx.broker.groups.group(group)!.generationId;
+    const before = [...members[2]!.assigned()];
+    const oldId = fx.broker.groups.group(group)!.staticMembers.get('c');
+    await members[2]!.kill!();
+    const back = await start('c');
+    const now = [members[0]!, members[1]!, back];
+    await settle(fx.broker, group, now);
+    const g = fx.broker.groups.group(group)!;
+    expect(g.generationId).toBe(generation);
+    expect(g.staticMembers.get('c')).not.toBe(oldId);
+    expect([...back.assigned()]).toEqual(before);
+    await produceEach(fx.broker, topic, before, 3, 'static');
+    await until('the restarted static member to consume', () => back.consumed.filter((c) => c.value.includes('-static-')).length === 6);
+    await Promise.all(now.map((m) => m.stop()));
+  });
 });
