@@ -15,6 +15,9 @@ export interface PrintableMessage {
   readonly key: unknown;
   readonly value: unknown;
   readonly headers: readonly RecordHeader[];
+  /** Sizes of the key and value as stored (-1 for null), for %K and %S. */
+  readonly keySize?: number;
+  readonly valueSize?: number;
 }
 
 type Part = string | ((m: PrintableMessage) => string);
@@ -46,10 +49,10 @@ const FIELDS: Record<string, (m: PrintableMessage) => string> = {
   p: (m) => String(m.partition),
   o: (m) => String(m.offset),
   k: (m) => textOf(m.key),
-  K: (m) => String(byteLength(m.key)),
+  K: (m) => String(m.keySize ?? byteLength(m.key)),
   v: (m) => textOf(m.value),
   s: (m) => textOf(m.value),
-  S: (m) => String(byteLength(m.value)),
+  S: (m) => String(m.valueSize ?? byteLength(m.value)),
   h: (m) => headersText(m.headers),
   T: (m) => String(m.timestamp),
 };

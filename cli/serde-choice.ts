@@ -108,7 +108,8 @@ export async function cliSerde(name: SerdeName, options: { schema?: string; type
         if (byShort.length !== 1) throw usageError(`--type: no message "${typeName}" in ${options.schema} (it has: ${types.join(', ') || 'none'})`);
         typeName = byShort[0]!;
       }
-      return { name, serializer: protobuf({ root, typeName, ...framing }), fromText: parseJsonText };
+      // Printed messages show every field, proto3 defaults included (as protoc's JSON printer can).
+      return { name, serializer: protobuf({ root, typeName, ...framing, objectOptions: { longs: String, enums: String, defaults: true } }), fromText: parseJsonText };
     }
   }
 }

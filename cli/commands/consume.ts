@@ -5,7 +5,7 @@
  * partitions (kcat -e), `--max-messages` after N.
  */
 import type { Admin } from '../../core/client/admin.ts';
-import type { Consumer, EachBatchPayload, TopicPartition, TopicPartitionOffset } from '../../core/client/consumer.ts';
+import type { Consumer, ConsumerMessage, EachBatchPayload, TopicPartition, TopicPartitionOffset } from '../../core/client/consumer.ts';
 import { brokersFrom, choice, GLOBAL_HELP, int, list, parseFlags, parseInteger, str, type Flags } from '../args.ts';
 import { withClient } from '../connect.ts';
 import { EXIT, notFoundError, usageError } from '../exit-codes.ts';
@@ -33,6 +33,9 @@ const HELP = [
   '                               key, value, headers',
   '  -e, --exit                   exit once every partition is read to its end (kcat -e)',
   '  -c, --max-messages <n>       exit after n messages',
+  '',
+  'A message the deserializer cannot read is reported on stderr and skipped; the exit',
+  'code is then 1.',
   serdeHelp('deserializer'),
   '      --key-deserializer <n>   string (default) | json | bytes',
   '',
@@ -132,7 +135,29 @@ async function run(argv: string[]): Promise<number> {
       const count = metas[0]!.partitions.length;
       if (p >= count) throw notFoundError(`topic "${topics[0]}" has no partition ${p} (it has ${count})`, { topic: topics[0], partition: p });
     }
-    const serializers = { key: key.serializer, value: value.serializer };
+    // The consumer hands over bytes; deserializing here lets one bad record be reported
+    // and skipped instead of stopping the consumer.
+    const serializers = { key: 'raw', value: 'raw' };
+    let skipped = 0;
+    const decode = (m: ConsumerMessage): PrintableMessage | null => {
+      try {
+        return {
+          topic: m.topic,
+          partition: m.partition,
+          offset: m.offset,
+          timestamp: m.timestamp,
+          headers: m.headers,
+          keySize: m.key === null ? -1 : (m.key as Uint8Array).length,
+          valueSize: m.value === null ? -1 : (m.value as Uint8Array).length,
+          key: key.serializer.deserialize(m.key, { topic: m.topic, isKey: true }),
+          value: value.serializer.deserialize(m.value, { topic: m.topic, isKey: false }),
+        };
+      } catch (error) {
+        skipped++;
+        console.error(`% skipped ${m.topic} [${m.partition}] at offset ${m.offset}: ${(error as Error).message}`);
+        return null;
+      }
+    };
     const fromBeginning = (start?.kind ?? 'beginning') === 'beginning';
     const groupMember = group === undefined ? undefined : client.consumer({ groupId: group, serializers, fromBeginning });
     const consumer: Consumer = groupMember ?? client.consumer({ serializers, fromBeginning });
@@ -172,8 +197,10 @@ async function run(argv: string[]): Promise<number> {
       let out = '';
       let last = -1;
       for (const m of batch.messages) {
-        out += print(m);
         last = m.offset;
+        const printable = decode(m);
+        if (printable === null) continue;
+        out += print(printable);
         count++;
         if (maxMessages !== undefined && count >= maxMessages) {
           stopping = true;
@@ -227,6 +254,10 @@ async function run(argv: string[]): Promise<number> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await consumer.close().catch(() => {});
+    }
+    if (skipped > 0) {
+      console.error(`% ${skipped} message(s) could not be deserialized and were skipped`);
+      return EXIT.FAILURE;
     }
     return EXIT.OK;
   });
