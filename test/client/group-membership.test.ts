@@ -90,6 +90,42 @@ describe('subscribing while running', () => {
   });
 });
 
+describe('metadata changes and restarts', () => {
+  it('the leader notices new partitions of a subscribed topic and rebalances them in', async () => {
+    const client = await setup('in-process', { grow: 2 });
+    const seen: Seen[] = [];
+    const g = groupMembers(client, seen);
+    const members = [0, 1].map(() => g.make({ groupId: 'ggrow', metadataMaxAgeMs: 100 }));
+    for (const m of members) await m.subscribe({ topics: ['grow'], fromBeginning: true });
+    await Promise.all(members.map((m, i) => m.run({ eachMessage: g.handler(i) })));
+    await untilBalanced(members, 2);
+    await client.admin().createPartitions({ topicPartitions: [{ topic: 'grow', count: 6 }] });
+    await untilBalanced(members, 6);
+    await produce(client, 'grow', 6, 60);
+    await until(() => seen.length >= 60);
+    expect(new Set(seen.map((s) => s.partition))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+  });
+
+  it('the same consumer object can stop and run again, resuming from its commits', async () => {
+    const client = await setup('tcp', { again: 2 });
+    await produce(client, 'again', 2, 20, 'a');
+    const seen: Seen[] = [];
+    const g = groupMembers(client, seen);
+    const c = g.make({ groupId: 'gagain' });
+    await c.subscribe({ topics: ['again'], fromBeginning: true });
+    await c.run({ eachMessage: g.handler(0) });
+    await until(() => seen.length >= 20);
+    await c.stop();
+    expect(c.group().assignment).toEqual([]);
+    await produce(client, 'again', 2, 10, 'b');
+    await c.run({ eachMessage: g.handler(1) });
+    await until(() => seen.length >= 30);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen.filter((s) => s.member === 1).map((s) => s.value.slice(0, 2)).every((v) => v === 'b-')).toBe(true);
+    expect(seen).toHaveLength(30);
+  });
+});
+
 describe('cooperative rebalancing', () => {
   it('revokes only the partitions that move, in a second round, while records keep flowing without loss', async () => {
     const client = await setup('in-process', { co: 6 });

@@ -31,7 +31,7 @@ import type { PartitionAssignor } from '../assignors/index.ts';
 import type { Cluster } from '../cluster.ts';
 import type { AssignmentSource, AssignmentTarget, TopicPartition, TopicPartitionOffset } from '../consumer.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../list-offsets.ts';
-import { type RetryPolicy, backoff, isRetriable, withRetry } from '../retry.ts';
+import { type RetryPolicy, backoff, withRetry } from '../retry.ts';
 import { CoordinatorChannel, coordinatorMoved } from './coordinator-channel.ts';
 import { type JoinedMember, computeAssignments, decodeMembers, encodeAssignments, groupByTopic } from './leader-assignment.ts';
 import { OffsetCommitter } from './offset-committer.ts';
@@ -704,9 +704,4 @@ export class GroupMembership implements AssignmentSource {
       if (this.#alive(session) && !sameCounts(counts, this.#assignedCounts)) this.#requestRejoin('partition counts changed');
     }
   }
-}
-
-/** True when `error` is worth retrying in the group protocol (retriable, or the coordinator moved). */
-export function isRetriableGroupError(error: unknown): boolean {
-  return isRetriable(error) || coordinatorMoved(error);
 }
