@@ -1,7 +1,9 @@
 /**
  * Splits a byte stream into Kafka frames (a 4-byte big-endian size, then that many bytes).
- * A frame inside one received chunk is returned as a view of it (no copy); only frames
- * that straddle chunks are assembled into a fresh buffer.
+ * A frame inside one received chunk is returned as a view of it (no copy); a frame that
+ * straddles chunks is kept as the list of received pieces and joined once, when its last
+ * byte arrives. Memory therefore grows with the bytes a peer really sent, never with the
+ * size it claims: a client announcing 100 MiB and sending ten bytes holds ten bytes.
  */
 import { TributaryError } from '../../core/errors.ts';
 
@@ -10,8 +12,10 @@ export class FrameDecoder {
   readonly #maxFrameSize: number;
   #sizeBytes = new Uint8Array(4);
   #sizeFilled = 0;
-  #frame: Uint8Array | null = null;
-  #frameFilled = 0;
+  /** Size of the frame being assembled, or -1 between frames. */
+  #frameSize = -1;
+  #pieces: Uint8Array[] = [];
+  #piecesBytes = 0;
 
   constructor(maxFrameSize: number) {
     this.#maxFrameSize = maxFrameSize;
@@ -19,19 +23,20 @@ export class FrameDecoder {
 
   /** Bytes received but not yet part of a returned frame. */
   get buffered(): number {
-    return this.#sizeFilled + this.#frameFilled;
+    return this.#sizeFilled + this.#piecesBytes;
   }
 
   /**
    * Feeds one chunk; returns the frames it completes, in order. Throws
    * `ERR_FRAME_TOO_LARGE` for a size above the maximum and `ERR_NEGATIVE_FRAME_SIZE` for a
-   * negative one; the stream is unusable afterwards (the connection must close).
+   * negative one; the stream is unusable afterwards (the connection must close). The
+   * returned frames may be views of `chunk`, which the caller must not reuse.
    */
   push(chunk: Uint8Array): Uint8Array[] {
     const frames: Uint8Array[] = [];
     let pos = 0;
     while (pos < chunk.length) {
-      if (this.#frame === null) {
+      if (this.#frameSize < 0) {
         // Fast path: a whole size prefix is in this chunk and nothing is half-read.
         let size: number;
         if (this.#sizeFilled === 0 && chunk.length - pos >= 4) {
@@ -50,20 +55,28 @@ export class FrameDecoder {
           pos += size;
           continue;
         }
-        this.#frame = new Uint8Array(size);
-        this.#frameFilled = 0;
+        this.#frameSize = size;
       }
-      const take = Math.min(this.#frame.length - this.#frameFilled, chunk.length - pos);
-      this.#frame.set(chunk.subarray(pos, pos + take), this.#frameFilled);
-      this.#frameFilled += take;
+      const take = Math.min(this.#frameSize - this.#piecesBytes, chunk.length - pos);
+      this.#pieces.push(chunk.subarray(pos, pos + take));
+      this.#piecesBytes += take;
       pos += take;
-      if (this.#frameFilled === this.#frame.length) {
-        frames.push(this.#frame);
-        this.#frame = null;
-        this.#frameFilled = 0;
-      }
+      if (this.#piecesBytes === this.#frameSize) frames.push(this.#join());
     }
     return frames;
+  }
+
+  #join(): Uint8Array {
+    const frame = new Uint8Array(this.#frameSize);
+    let at = 0;
+    for (const piece of this.#pieces) {
+      frame.set(piece, at);
+      at += piece.length;
+    }
+    this.#pieces = [];
+    this.#piecesBytes = 0;
+    this.#frameSize = -1;
+    return frame;
   }
 
   #check(size: number): void {
