@@ -243,6 +243,8 @@ describe('recovery and errors', () => {
     const range = client.consumer({ ...FAST, groupId: 'gi', partitionAssigners: ['range'] });
     await range.subscribe({ topics: ['e'] });
     await range.run({ eachMessage: async () => {} });
+    await expect(range.run({ eachMessage: async () => {} })).rejects.toMatchObject({ code: 'ERR_CONSUMER_RUNNING' });
+    expect(range.running).toBe(true);
     const rr = client.consumer({ ...FAST, groupId: 'gi', partitionAssigners: ['roundrobin'] });
     await rr.subscribe({ topics: ['e'] });
     await expect(rr.run({ eachMessage: async () => {} })).rejects.toMatchObject({ code: 'INCONSISTENT_GROUP_PROTOCOL' });

@@ -100,10 +100,12 @@ export class GroupConsumer extends Consumer {
   /** Joins the group and starts consuming; resolves once the first assignment is in place. */
   override async run(handlers: RunOptions): Promise<void> {
     if (this.#subscription.empty) throw new TributaryError('ERR_NO_SUBSCRIPTION', 'Subscribe to topics before run()');
+    if (this.running) return super.run(handlers); // ERR_CONSUMER_RUNNING, and this run goes on
     try {
       await super.run(handlers);
     } catch (error) {
-      await this.stop().catch(() => undefined);
+      // Joining failed for good (a refused session timeout, an incompatible assignor, …).
+      if (this.running) await this.stop().catch(() => undefined);
       throw error;
     }
   }
