@@ -1,10 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { filesystemStorage } from '../../adapters/filesystem/index.ts';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { decodeResponse, encodeRequest } from '../../core/protocol/index.ts';
-import { batchOf, fetchBody, produceBody } from './helpers.ts';
+import { batchOf, call, fetchBody, produceBody, startedBroker } from './helpers.ts';
 import { RawClient, sizePrefix } from './raw-client.ts';
 
 const servers: TributaryServer[] = [];
@@ -134,5 +138,32 @@ describe('tcp server', () => {
     expect(frames.map(RawClient.correlationId)).toEqual([1]);
     await c.waitClosed();
     expect(broker.running).toBe(false);
+  });
+
+  it('answers every produce it read before shutdown and closes the storage with all of them in it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-drain-'));
+    try {
+      const broker = new Broker({ storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 });
+      const s = await startServer(broker, { port: 0 });
+      await broker.topics.create({ name: 'd', numPartitions: 1, replicationFactor: 1 });
+      const c = await client(s.port);
+      for (let i = 0; i < 200; i++) c.write(...request(0, 9, i, produceBody('d', 0, batchOf([`v${i}`]))));
+      await c.waitFrames(1);
+      await s.close();
+      await c.waitClosed();
+      // Every answer is a success in request order; whatever was not read before the drain got none.
+      const answers = c.frames.map((f) => decodeResponse(0, 9, f).body.responses[0].partitionResponses[0]);
+      expect(c.frames.map(RawClient.correlationId)).toEqual(answers.map((_, i) => i));
+      expect(answers.map((a) => [a.errorCode, a.baseOffset])).toEqual(answers.map((_, i) => [0, i]));
+      const reopened = await startedBroker({ storage: filesystemStorage({ dir }) });
+      try {
+        const fetched = await call(reopened, 1, 11, fetchBody('d', 0, 0));
+        expect(fetched.responses[0].partitions[0].highWatermark).toBeGreaterThanOrEqual(answers.length);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
