@@ -4,7 +4,9 @@
  * revoked), manual commits, eachBatch, recovery from a lost membership, fatal errors.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { tcpTransport } from '../../adapters/transport/index.ts';
 import type { EachBatchPayload } from '../../core/client/consumer.ts';
+import type { Transport, TransportFactory } from '../../core/client/transport.ts';
 import { type Harness, type Mode, until } from './helpers.ts';
 import { FAST, type Seen, distinctValues, duplicates, groupHarness, groupMembers, produce, untilBalanced } from './group-helpers.ts';
 
@@ -212,6 +214,34 @@ describe('commits', () => {
 });
 
 describe('recovery and errors', () => {
+  it('connections cut under a running group (coordinator and fetch alike): members reconnect, find the coordinator again, lose nothing', async () => {
+    h = await groupHarness('tcp');
+    const admin = h.client();
+    await admin.admin().createTopics({ topics: [{ topic: 'cut', numPartitions: 4 }] });
+    const opened: Transport[] = [];
+    const tracking: TransportFactory = async (address, options) => {
+      const t = await tcpTransport()(address, options);
+      opened.push(t);
+      return t;
+    };
+    const seen: Seen[] = [];
+    const members = [0, 1].map((i) => {
+      const g = groupMembers(h!.client({ transport: tracking }), seen);
+      return { c: g.make({ groupId: 'gcut' }), handler: g.handler(i) };
+    });
+    for (const m of members) await m.c.subscribe({ topics: ['cut'], fromBeginning: true });
+    await Promise.all(members.map((m) => m.c.run({ eachMessage: m.handler })));
+    await untilBalanced(members.map((m) => m.c), 4);
+    for (let round = 0; round < 3; round++) {
+      await produce(admin, 'cut', 4, 100, `r${round}`);
+      await until(() => distinctValues(seen).size >= 100 * round + 50);
+      for (const t of opened.splice(0)) await t.close();
+    }
+    await until(() => distinctValues(seen).size >= 300);
+    await untilBalanced(members.map((m) => m.c), 4);
+    expect(opened.length).toBeGreaterThan(0);
+  });
+
   it('a member the coordinator forgot (UNKNOWN_MEMBER_ID) rejoins with a new id and consumes on', async () => {
     const client = await setup('in-process', { rk: 2 });
     const seen: Seen[] = [];
