@@ -102,5 +102,19 @@ export async function runBroker(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // Under `npm start` the broker runs below `sh -c`, which dies of a SIGTERM sent to npm
+    // without passing it on; npm then exits and the broker would live on, orphaned,
+    // holding the port and the data directory. npm is the supervisor here, so its going
+    // away is a stop signal. (Run directly, e.g. under nohup, a parent's exit means nothing.)
+    if (process.env.npm_lifecycle_event !== undefined) {
+      const parent = process.ppid;
+      const watch = setInterval(() => {
+        if (process.ppid !== parent) {
+          clearInterval(watch);
+          stop('parent exited');
+        }
+      }, 500);
+      watch.unref();
+    }
   });
 }
