@@ -69,6 +69,14 @@ export function stickyAssign(input: AssignmentInput): MemberAssignments {
 
   for (let moved = true; moved; ) {
     moved = false;
+    // No member two above another: nothing can move (the usual end, checked cheaply).
+    let min = Infinity;
+    let max = -Infinity;
+    for (const m of members) {
+      min = Math.min(min, load(m.memberId));
+      max = Math.max(max, load(m.memberId));
+    }
+    if (max - min <= 1) break;
     const donors = members.map((m) => m.memberId).sort((a, b) => load(b) - load(a) || order.get(a)! - order.get(b)!);
     for (const donor of donors) {
       const slots = [...held.get(donor)!.values()].reverse();
