@@ -261,6 +261,20 @@ describe('recovery and errors', () => {
     expect(distinctValues(seen).size).toBe(20);
   });
 
+  it('a static member replaced by another instance with its id is fenced: its consumer stops with FENCED_INSTANCE_ID', async () => {
+    const client = await setup('in-process', { f: 2 });
+    const first = client.consumer({ ...FAST, groupId: 'gf', groupInstanceId: 'same' });
+    await first.subscribe({ topics: ['f'] });
+    await first.run({ eachMessage: async () => {} });
+    const second = client.consumer({ ...FAST, groupId: 'gf', groupInstanceId: 'same' });
+    await second.subscribe({ topics: ['f'] });
+    await second.run({ eachMessage: async () => {} });
+    await expect(first.done()).rejects.toMatchObject({ code: 'FENCED_INSTANCE_ID' });
+    expect(first.running).toBe(false);
+    expect(second.running).toBe(true);
+    expect(second.group().assignment).toHaveLength(2);
+  });
+
   it('fails clearly: no subscription, a session timeout the broker refuses, assign() on a group consumer, incompatible assignors', async () => {
     const client = await setup('in-process', { e: 1 });
     const c = client.consumer({ ...FAST, groupId: 'ge' });

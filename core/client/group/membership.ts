@@ -397,6 +397,11 @@ export class GroupMembership implements AssignmentSource {
         failures = 0;
       } catch (error) {
         if (!this.#alive(session)) break;
+        if (isFatal(error)) {
+          // FENCED_INSTANCE_ID: another instance took this static member's place.
+          this.#fatal(session, error);
+          break;
+        }
         failures++;
         this.#logger.debug('heartbeat failed', { groupId: this.settings.groupId, attempt: failures, error: String(error) });
         // Retrying faster than the interval keeps the session alive across a coordinator move.
