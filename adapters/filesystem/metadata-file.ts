@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import type { MetadataOp, MetadataStore } from '../../core/contracts/storage.ts';
 import { TributaryError } from '../../core/errors.ts';
 import { crc32c } from '../../core/records/crc32c.ts';
+import { checkMetadataKey, checkMetadataOps } from '../../core/storage/arguments.ts';
 import { readFileIfExists, syncDirectory, writeAt } from './file-io.ts';
 import { storageError } from './fs-errors.ts';
 
@@ -115,6 +116,7 @@ export class MetadataFile implements MetadataStore {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     this.checkLoaded();
+    checkMetadataKey(key);
     return this.entries.get(key)?.slice();
   }
 
@@ -128,6 +130,7 @@ export class MetadataFile implements MetadataStore {
 
   async list(prefix: string): Promise<Array<{ key: string; value: Uint8Array }>> {
     this.checkLoaded();
+    checkMetadataKey(prefix);
     const out: Array<{ key: string; value: Uint8Array }> = [];
     for (const [key, value] of this.entries) if (key.startsWith(prefix)) out.push({ key, value: value.slice() });
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -136,14 +139,11 @@ export class MetadataFile implements MetadataStore {
   write(ops: readonly MetadataOp[]): Promise<void> {
     const run = this.chain.then(async () => {
       this.checkLoaded();
+      checkMetadataOps(ops);
       const next = new Map(this.entries);
       for (const op of ops) {
-        if (typeof op.key !== 'string') throw new TributaryError('ERR_INVALID_ARGUMENT', 'metadata keys are strings');
-        if (op.type === 'put') {
-          if (!(op.value instanceof Uint8Array)) throw new TributaryError('ERR_INVALID_ARGUMENT', `metadata value for ${op.key} is not a Uint8Array`);
-          next.set(op.key, op.value.slice());
-        } else if (op.type === 'delete') next.delete(op.key);
-        else throw new TributaryError('ERR_INVALID_ARGUMENT', `unknown metadata operation ${(op as { type: unknown }).type}`);
+        if (op.type === 'put') next.set(op.key, op.value.slice());
+        else next.delete(op.key);
       }
       await this.persist(next);
       this.entries = next;

@@ -8,6 +8,7 @@ import { readdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AppendOptions, BatchInfo, PartitionLog, ReadOptions, ReadResult, RecoveryEvent, SegmentInfo } from '../../core/contracts/storage.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
+import { checkAppendArguments, checkMaxBytes, checkOffsetArgument, checkTimestampArgument } from '../../core/storage/arguments.ts';
 import { TributaryError, kafkaError } from '../../core/errors.ts';
 import { BATCH_HEADER_SIZE, BatchField, batchSizeAt } from '../../core/records/batch-header.ts';
 import { Segment } from './segment.ts';
@@ -160,6 +161,7 @@ export class FilesystemPartitionLog implements PartitionLog {
 
   append(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void> {
     return this.enqueue(async () => {
+      checkAppendArguments(batch, info);
       this.checkBatch(batch, info);
       if (info.baseOffset < this.endOffset()) {
         throw new TributaryError('ERR_OFFSET_ORDER', `batch at offset ${info.baseOffset} is below the log end offset ${this.endOffset()} of ${this.topic}-${this.partition}`, {
@@ -236,6 +238,7 @@ export class FilesystemPartitionLog implements PartitionLog {
   }
 
   async read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
+    checkMaxBytes(maxBytes);
     for (;;) {
       this.checkOpen();
       const generation = this.generation;
@@ -366,6 +369,7 @@ export class FilesystemPartitionLog implements PartitionLog {
   }
 
   async offsetForTimestamp(timestamp: number): Promise<number | null> {
+    checkTimestampArgument(timestamp);
     for (;;) {
       this.checkOpen();
       const generation = this.generation;
@@ -391,6 +395,8 @@ export class FilesystemPartitionLog implements PartitionLog {
 
   truncateTo(offset: number): Promise<void> {
     return this.enqueue(async () => {
+      // NaN would pass every comparison below as false and cut at a meaningless place.
+      checkOffsetArgument('truncateTo', offset);
       if (offset >= this.endOffset()) return;
       this.generation++;
       if (offset <= this.startOffset()) {
@@ -425,7 +431,8 @@ export class FilesystemPartitionLog implements PartitionLog {
 
   trimBefore(offset: number): Promise<number> {
     return this.enqueue(async () => {
-      if (!Number.isSafeInteger(offset) || offset > this.endOffset()) {
+      checkOffsetArgument('trimBefore', offset);
+      if (offset > this.endOffset()) {
         throw kafkaError(1, `cannot trim ${this.topic}-${this.partition} before ${offset}: the log ends at ${this.endOffset()}`, { details: { offset, endOffset: this.endOffset() } });
       }
       if (offset <= this.startOffset()) return this.startOffset();

@@ -2,19 +2,11 @@
  * The metadata store of the LevelDB adapter: keys under the `m` prefix of the same
  * database as the logs, `write(ops)` as one atomic `db.batch`.
  */
+import { checkMetadataKey as checkKey, checkMetadataOps, checkMetadataValue } from '../../core/storage/arguments.ts';
 import type { MetadataOp, MetadataStore } from '../../core/contracts/storage.ts';
-import { TributaryError } from '../../core/errors.ts';
 import { KeyKind, decodeMetadataKey, metadataKey, prefixEnd } from './keys.ts';
 import { VIEW, plain, type LevelDatabase } from './level-db.ts';
 import { ioError } from './level-errors.ts';
-
-function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string') throw new TributaryError('ERR_INVALID_ARGUMENT', `metadata key must be a string, got ${typeof key}`);
-}
-
-function checkValue(value: unknown): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TributaryError('ERR_INVALID_ARGUMENT', 'metadata value must be a Uint8Array');
-}
 
 /**
  * Builds the metadata store over `db()` (a getter, because the database opens later).
@@ -35,7 +27,7 @@ export function levelMetadata(db: () => LevelDatabase, sync: boolean): MetadataS
     },
     async put(key, value) {
       checkKey(key);
-      checkValue(value);
+      checkMetadataValue(value, key);
       try {
         await db().put(metadataKey(key), value, writeOptions);
       } catch (error) {
@@ -63,15 +55,10 @@ export function levelMetadata(db: () => LevelDatabase, sync: boolean): MetadataS
       }
     },
     async write(ops: readonly MetadataOp[]) {
-      const batch = ops.map((op) => {
-        checkKey(op.key);
-        if (op.type === 'put') {
-          checkValue(op.value);
-          return { type: 'put' as const, key: metadataKey(op.key), value: op.value };
-        }
-        if (op.type === 'delete') return { type: 'del' as const, key: metadataKey(op.key) };
-        throw new TributaryError('ERR_INVALID_ARGUMENT', `unknown metadata operation ${(op as { type: unknown }).type}`);
-      });
+      checkMetadataOps(ops);
+      const batch = ops.map((op) =>
+        op.type === 'put' ? { type: 'put' as const, key: metadataKey(op.key), value: op.value } : { type: 'del' as const, key: metadataKey(op.key) },
+      );
       if (batch.length === 0) return;
       try {
         await db().batch(batch, writeOptions);

@@ -17,6 +17,7 @@ import type {
   SegmentInfo,
 } from '../../core/contracts/storage.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
+import { checkAppendArguments, checkMaxBytes, checkPartitionLogOptions, checkTimestampArgument } from '../../core/storage/arguments.ts';
 import { TributaryError, kafkaError } from '../../core/errors.ts';
 import { BATCH_LOG_OVERHEAD, readBatchHeader, verifyBatchCrc } from '../../core/records/batch-header.ts';
 import { BatchIndex, type SegmentGrouping } from './batch-index.ts';
@@ -78,6 +79,7 @@ export class LevelPartitionLog implements PartitionLog {
    * recording each repair in `recovery`.
    */
   static async open(ctx: LevelLogContext, topic: string, partition: number, options: PartitionLogOptions = {}): Promise<LevelPartitionLog> {
+    checkPartitionLogOptions(options);
     const log = new LevelPartitionLog(ctx, topic, partition, options);
     try {
       await log.#load();
@@ -135,6 +137,7 @@ export class LevelPartitionLog implements PartitionLog {
 
   async read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
     this.#assertOpen();
+    checkMaxBytes(maxBytes);
     const start = this.#start;
     const end = this.endOffset();
     if (!Number.isSafeInteger(offset) || offset < start || offset > end) {
@@ -247,6 +250,7 @@ export class LevelPartitionLog implements PartitionLog {
 
   async offsetForTimestamp(timestamp: number): Promise<number | null> {
     this.#assertOpen();
+    checkTimestampArgument(timestamp);
     const i = this.#index.findTimestamp(timestamp);
     if (i >= this.#index.length) return null;
     return Math.max(this.#index.baseAt(i), this.#start);
@@ -410,11 +414,8 @@ function invalid(message: string): TributaryError {
 }
 
 function checkAppend(batch: Uint8Array, info: BatchInfo): void {
-  if (!(batch instanceof Uint8Array) || batch.length === 0) throw invalid('append needs the batch bytes as a non-empty Uint8Array');
+  checkAppendArguments(batch, info);
   if (batch.length > 0xffffffff) throw invalid(`batch of ${batch.length} bytes is too large`);
-  if (!Number.isSafeInteger(info.baseOffset) || info.baseOffset < 0 || !Number.isSafeInteger(info.lastOffset) || info.lastOffset < info.baseOffset) {
-    throw new TributaryError('ERR_OFFSET_ORDER', `batch offsets ${info.baseOffset}..${info.lastOffset} are not a valid range`, { details: { baseOffset: info.baseOffset, lastOffset: info.lastOffset } });
-  }
 }
 
 /** Why a stored batch is unusable, or undefined when it is sound. */

@@ -3,28 +3,8 @@
  * way in and out so that neither side can change the other's bytes later (metadata is
  * small; the copies cost nothing that matters).
  */
-import type { MetadataOp, MetadataStore } from '../../core/contracts/storage.ts';
-import { TributaryError } from '../../core/errors.ts';
-
-function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string') throw new TributaryError('ERR_INVALID_ARGUMENT', `A metadata key must be a string, got ${typeof key}`);
-}
-
-function checkValue(value: unknown, key: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TributaryError('ERR_INVALID_ARGUMENT', `The metadata value of "${key}" must be a Uint8Array`);
-}
-
-/** Validates every operation of an atomic write before any is applied. */
-export function checkMetadataOps(ops: readonly MetadataOp[]): void {
-  if (!Array.isArray(ops)) throw new TributaryError('ERR_INVALID_ARGUMENT', 'A metadata write takes an array of operations');
-  for (const op of ops) {
-    if (!op || (op.type !== 'put' && op.type !== 'delete')) {
-      throw new TributaryError('ERR_INVALID_ARGUMENT', `Unknown metadata operation ${JSON.stringify((op as { type?: unknown } | null)?.type)}`);
-    }
-    checkKey(op.key);
-    if (op.type === 'put') checkValue(op.value, op.key);
-  }
-}
+import type { MetadataStore } from '../../core/contracts/storage.ts';
+import { checkMetadataKey as checkKey, checkMetadataOps, checkMetadataValue as checkValue } from '../../core/storage/arguments.ts';
 
 /** A {@link MetadataStore} over a Map; `isOpen` guards use after the storage closed. */
 export function memoryMetadata(entries: Map<string, Uint8Array>, assertOpen: () => void): MetadataStore {

@@ -11,6 +11,7 @@
  * settles, so appends are applied in call order and a read never sees half a batch.
  */
 import type { AppendOptions, BatchInfo, PartitionLog, ReadOptions, ReadResult, RecoveryEvent, SegmentInfo } from '../../core/contracts/storage.ts';
+import { checkAppendArguments, checkMaxBytes, checkOffsetArgument, checkTimestampArgument } from '../../core/storage/arguments.ts';
 import { TributaryError, kafkaError } from '../../core/errors.ts';
 
 /** When to copy an appended batch instead of keeping the caller's array. */
@@ -38,10 +39,6 @@ interface Segment {
 }
 
 const EMPTY: ReadResult = Object.freeze({ chunks: [], bytes: 0 }) as ReadResult;
-
-function isOffset(n: unknown): n is number {
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-}
 
 /** Index of the first element of `sorted` that is ≥ `value` (sorted.length when none). */
 function lowerBound(sorted: readonly number[], value: number, from = 0): number {
@@ -113,12 +110,7 @@ export class MemoryPartitionLog implements PartitionLog {
 
   async append(batch: Uint8Array, info: BatchInfo, _options?: AppendOptions): Promise<void> {
     this.#check();
-    if (!(batch instanceof Uint8Array) || batch.byteLength === 0) {
-      throw new TributaryError('ERR_INVALID_ARGUMENT', 'append needs the batch bytes as a non-empty Uint8Array');
-    }
-    if (!info || !isOffset(info.baseOffset) || !isOffset(info.lastOffset) || info.lastOffset < info.baseOffset || typeof info.maxTimestamp !== 'number') {
-      throw new TributaryError('ERR_INVALID_ARGUMENT', 'append needs BatchInfo with integer offsets, lastOffset ≥ baseOffset', { details: { info } });
-    }
+    checkAppendArguments(batch, info);
     const s = this.#state;
     if (info.baseOffset < s.end) {
       throw new TributaryError('ERR_OFFSET_ORDER', `Batch at offset ${info.baseOffset} is below the log end offset ${s.end} of ${this.topic}-${this.partition}`, {
@@ -144,6 +136,7 @@ export class MemoryPartitionLog implements PartitionLog {
 
   async read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
     this.#check();
+    checkMaxBytes(maxBytes);
     const s = this.#state;
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < s.start || offset > s.end) {
       throw kafkaError(1, `Offset ${offset} is outside [${s.start}, ${s.end}] of ${this.topic}-${this.partition}`, {
@@ -179,7 +172,7 @@ export class MemoryPartitionLog implements PartitionLog {
 
   async truncateTo(offset: number): Promise<void> {
     this.#check();
-    this.#offsetArg(offset, 'truncateTo');
+    checkOffsetArgument('truncateTo', offset);
     const s = this.#state;
     if (offset >= s.end) return;
     const segs = s.segments;
@@ -210,7 +203,7 @@ export class MemoryPartitionLog implements PartitionLog {
 
   async trimBefore(offset: number): Promise<number> {
     this.#check();
-    this.#offsetArg(offset, 'trimBefore');
+    checkOffsetArgument('trimBefore', offset);
     const s = this.#state;
     if (offset > s.end) {
       throw kafkaError(1, `Cannot trim ${this.topic}-${this.partition} before ${offset}: the log ends at ${s.end}`, {
@@ -236,6 +229,7 @@ export class MemoryPartitionLog implements PartitionLog {
 
   async offsetForTimestamp(timestamp: number): Promise<number | null> {
     this.#check();
+    checkTimestampArgument(timestamp);
     for (const seg of this.#state.segments) {
       if (seg.maxTimestamp < timestamp) continue;
       const i = seg.maxTimestamps.findIndex((t) => t >= timestamp);
@@ -267,7 +261,4 @@ export class MemoryPartitionLog implements PartitionLog {
     }
   }
 
-  #offsetArg(offset: number, op: string): void {
-    if (!isOffset(offset)) throw new TributaryError('ERR_INVALID_ARGUMENT', `${op} needs a non-negative integer offset, got ${offset}`);
-  }
 }

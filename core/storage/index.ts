@@ -1,4 +1,14 @@
-/** Storage policies that belong to the core: batch facts, flushing, retention. */
+/** Storage policies that belong to the core: batch facts, argument checks, flushing, retention. */
+export {
+  checkAppendArguments,
+  checkMaxBytes,
+  checkMetadataKey,
+  checkMetadataOps,
+  checkMetadataValue,
+  checkOffsetArgument,
+  checkPartitionLogOptions,
+  checkTimestampArgument,
+} from './arguments.ts';
 export { batchInfoOf } from './batch-info.ts';
 export { FlushScheduler, flushPolicyFromTopicConfig, validateFlushPolicy, type FlushPolicy, type FlushSchedulerOptions } from './flush-policy.ts';
 export {

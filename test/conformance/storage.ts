@@ -510,6 +510,51 @@ export function storageConformance(name: string, harness: StorageHarness, option
         await expectRead(log, model, 0);
       });
 
+      it('answers malformed arguments with ERR_INVALID_ARGUMENT and changes nothing', async () => {
+        const storage = await fresh();
+        const log = await storage.openPartition('t', 0);
+        const model = new Model();
+        const end = await appendMany(log, model, 0, 3);
+        const ok = makeTestBatch({ baseOffset: end, count: 1 });
+        const calls: Array<[string, () => unknown]> = [
+          ['append(null)', () => log.append(null as never, ok.info)],
+          ['append(empty)', () => log.append(new Uint8Array(0), ok.info)],
+          ['append(bytes, null)', () => log.append(ok.bytes, null as never)],
+          ['append(bytes, last < base)', () => log.append(ok.bytes, { ...ok.info, lastOffset: ok.info.baseOffset - 1 })],
+          ['append(bytes, NaN offset)', () => log.append(ok.bytes, { ...ok.info, baseOffset: Number.NaN })],
+          ['read(0, NaN)', () => log.read(0, Number.NaN)],
+          ['read(0, -1)', () => log.read(0, -1)],
+          ['offsetForTimestamp(NaN)', () => log.offsetForTimestamp(Number.NaN)],
+          ['offsetForTimestamp("1")', () => log.offsetForTimestamp('1' as never)],
+          ['truncateTo(NaN)', () => log.truncateTo(Number.NaN)],
+          ['truncateTo(-1)', () => log.truncateTo(-1)],
+          ['trimBefore(NaN)', () => log.trimBefore(Number.NaN)],
+          ['trimBefore(-1)', () => log.trimBefore(-1)],
+          ['openPartition(t, -1)', () => storage.openPartition('t', -1)],
+          ['openPartition(u, 0, segmentBytes -5)', () => storage.openPartition('u', 0, { segmentBytes: -5 })],
+          ['metadata.get(5)', () => storage.metadata.get(5 as never)],
+          ['metadata.list(5)', () => storage.metadata.list(5 as never)],
+          ['metadata.put(k, "v")', () => storage.metadata.put('k', 'v' as never)],
+          ['metadata.write(null)', () => storage.metadata.write(null as never)],
+          ['metadata.write([{ type: "zap" }])', () => storage.metadata.write([{ type: 'zap', key: 'k' } as never])],
+        ];
+        for (const [what, call] of calls) {
+          let code: string | undefined = 'no error';
+          try {
+            await call();
+          } catch (error) {
+            code = (error as { code?: string }).code;
+          }
+          expect(code, what).toBe('ERR_INVALID_ARGUMENT');
+        }
+        expect(log.startOffset()).toBe(0);
+        expect(log.endOffset()).toBe(end);
+        await expectRead(log, model, 0);
+        expect(await storage.metadata.list('')).toEqual([]);
+        await log.append(ok.bytes, ok.info);
+        expect(log.endOffset()).toBe(end + 1);
+      });
+
       it('does not let later changes to a caller buffer or a read result alter what is stored', async () => {
         const storage = await fresh();
         const log = await storage.openPartition('t', 0);

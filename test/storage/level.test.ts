@@ -205,7 +205,7 @@ describe('level storage: particulars', () => {
     const log = await storage.openPartition('t', 0);
     const b = makeTestBatch({ baseOffset: 0 });
     expect(await codeOf(() => log.append(new Uint8Array(0), b.info))).toBe('ERR_INVALID_ARGUMENT');
-    expect(await codeOf(() => log.append(b.bytes, { ...b.info, lastOffset: -1 }))).toBe('ERR_OFFSET_ORDER');
+    expect(await codeOf(() => log.append(b.bytes, { ...b.info, lastOffset: -1 }))).toBe('ERR_INVALID_ARGUMENT');
     await log.close();
     expect(await codeOf(() => log.append(b.bytes, b.info))).toBe('ERR_STORAGE_CLOSED');
     expect(await codeOf(() => log.read(0, 100))).toBe('ERR_STORAGE_CLOSED');
