@@ -137,3 +137,21 @@ describe('partition counts a request may create', () => {
     expect(b.topics.get('grow')!.partitions).toHaveLength(1);
   });
 });
+
+describe('topic configs', () => {
+  it('refuses out-of-range, unknown-choice and null values with INVALID_CONFIG, and accepts the edges', async () => {
+    const b = await broker();
+    const create = async (name: string, value: string | null) =>
+      (await call(b, 19, 7, { topics: [{ name: `c-${name.replaceAll('.', '-')}-${b.topics.all().length}`, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name, value }] }], timeoutMs: 1000 })).topics[0].errorCode;
+    const refused: Array<[string, string | null]> = [
+      ['segment.bytes', '13'], ['retention.ms', '-2'], ['retention.ms', '1.5'], ['retention.bytes', 'abc'], ['max.message.bytes', '-1'],
+      ['message.timestamp.type', 'Foo'], ['compression.type', 'gzip'], ['cleanup.policy', 'compact'], ['retention.ms', null],
+    ];
+    for (const [name, value] of refused) expect(await create(name, value), `${name}=${value}`).toBe(40);
+    const accepted: Array<[string, string]> = [
+      ['segment.bytes', '14'], ['retention.ms', '-1'], ['retention.bytes', '-1'], ['max.message.bytes', '0'],
+      ['message.timestamp.type', 'LogAppendTime'], ['compression.type', 'producer'], ['cleanup.policy', 'delete'],
+    ];
+    for (const [name, value] of accepted) expect(await create(name, value), `${name}=${value}`).toBe(0);
+  });
+});
