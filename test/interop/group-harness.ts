@@ -3,7 +3,13 @@
  * (a consumer in a group that reports its assignment and what it consumed); the scenarios
  * check Kafka's group behaviour against a broker started here.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { filesystemStorage } from '../../adapters/filesystem/index.ts';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
@@ -47,10 +53,11 @@ export interface GroupBroker {
 /** Group settings small enough for fast tests. */
 export const FAST_GROUPS = { initialRebalanceDelayMs: 300, minSessionTimeoutMs: 500, offsetsRetentionCheckIntervalMs: 0 } as const;
 
-/** Starts a broker for a group interop file. */
-export async function startGroupBroker(): Promise<GroupBroker> {
+/** Starts a broker for a group interop file: memory storage, or filesystem storage in `dir` (to restart on). */
+export async function startGroupBroker(options: { dir?: string } = {}): Promise<GroupBroker> {
   const logger = recordingLogger();
-  const broker = new Broker({ storage: memoryStorage(), logger, retentionCheckIntervalMs: 0, groups: FAST_GROUPS });
+  const storage = options.dir === undefined ? memoryStorage() : filesystemStorage({ dir: options.dir });
+  const broker = new Broker({ storage, logger, retentionCheckIntervalMs: 0, groups: FAST_GROUPS });
   const server = await startServer(broker, { host: '127.0.0.1', port: 0 });
   return { broker, server, bootstrap: server.address, close: () => server.close() };
 }
@@ -185,23 +192,37 @@ export async function scenarioKill(fx: GroupBroker, family: string, start: Membe
   await Promise.all(rest.map((m) => m.stop()));
 }
 
-/** A group that stopped resumes from its committed offsets: old records are not consumed again. */
-export async function scenarioResume(fx: GroupBroker, family: string, start: MemberFactory, sessionTimeoutMs: number): Promise<void> {
-  const { topic, group } = await freshTopic(fx.broker, family);
-  const first = await Promise.all([0, 1, 2].map(() => start({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs })));
-  await settle(fx.broker, group, first);
-  await produceEach(fx.broker, topic, ALL, 4, 'old');
-  await consumedAll(first, 24, () => true);
-  await committedToEnd(fx.broker, group, topic);
-  await Promise.all(first.map((m) => m.stop()));
-  await until('the group to empty', () => fx.broker.groups.group(group)?.state === 'Empty');
-  await produceEach(fx.broker, topic, ALL, 3, 'new');
-  const second = await Promise.all([0, 1, 2].map(() => start({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs })));
-  const got = await consumedAll(second, 18, () => true);
-  await settle(fx.broker, group, second);
-  expect(got.map((c) => c.value).filter((v) => v.includes('-old-'))).toEqual([]);
-  expect(got).toHaveLength(18);
-  await Promise.all(second.map((m) => m.stop()));
+/**
+ * A group that stopped resumes from its committed offsets across a broker restart on
+ * filesystem storage: old records are not consumed again, new ones are, once each.
+ */
+export async function scenarioResume(family: string, start: MemberFactory, sessionTimeoutMs: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `tributary-resume-${family}-`));
+  let fx = await startGroupBroker({ dir });
+  try {
+    const { topic, group } = await freshTopic(fx.broker, family);
+    const first = await Promise.all([0, 1, 2].map(() => start({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs })));
+    await settle(fx.broker, group, first);
+    await produceEach(fx.broker, topic, ALL, 4, 'old');
+    await consumedAll(first, 24, () => true);
+    await committedToEnd(fx.broker, group, topic);
+    await Promise.all(first.map((m) => m.stop()));
+    await until('the group to empty', () => fx.broker.groups.group(group)?.state === 'Empty');
+    await produceEach(fx.broker, topic, ALL, 3, 'new');
+    await fx.close();
+    fx = await startGroupBroker({ dir });
+    // The offsets came back from storage, not from a broker that kept them in memory.
+    expect(fx.broker.groups.group(group)?.state).toBe('Empty');
+    const second = await Promise.all([0, 1, 2].map(() => start({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs })));
+    const got = await consumedAll(second, 18, () => true);
+    await settle(fx.broker, group, second);
+    expect(got.map((c) => c.value).filter((v) => v.includes('-old-'))).toEqual([]);
+    expect(got).toHaveLength(18);
+    await Promise.all(second.map((m) => m.stop()));
+  } finally {
+    await fx.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Eight members on six partitions: two stay idle with no partitions. */
@@ -216,4 +237,73 @@ export async function scenarioIdle(fx: GroupBroker, family: string, start: Membe
   expect(got).toHaveLength(12);
   for (const m of members) if (m.assigned().size === 0) expect(m.consumed).toEqual([]);
   await Promise.all(members.map((m) => m.stop()));
+}
+
+// ------------------------------------------------------------ members in child processes
+
+const children = new Set<ChildProcess>();
+
+/** SIGKILLs every member process still running (for afterAll). */
+export function killChildren(): void {
+  for (const c of children) c.kill('SIGKILL');
+}
+
+/** Splits a stream into lines. */
+export function onLines(stream: NodeJS.ReadableStream, handle: (line: string) => void): void {
+  let rest = '';
+  stream.on('data', (chunk: Buffer) => {
+    rest += chunk.toString();
+    const lines = rest.split('\n');
+    rest = lines.pop()!;
+    for (const l of lines) handle(l);
+  });
+}
+
+/** Wraps a child process as a member (the caller parses its output into assignments and records). */
+export function childMember(child: ChildProcess, stopSignal: NodeJS.Signals): Member & { setAssigned(p: number[]): void } {
+  children.add(child);
+  let assigned: ReadonlySet<number> = new Set();
+  let reported = false;
+  const consumed: Consumed[] = [];
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  exited.then(() => children.delete(child));
+  return {
+    assigned: () => assigned,
+    reported: () => reported,
+    consumed,
+    setAssigned(p: number[]) {
+      assigned = new Set(p);
+      reported = true;
+    },
+    async stop() {
+      child.kill(stopSignal);
+      await exited;
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Reads the JSON lines of group-consumer.py and groups-node-member.ts into a member. */
+export function jsonLinesMember(child: ChildProcess): Member {
+  const member = childMember(child, 'SIGTERM');
+  onLines(child.stdout!, (line) => {
+    const msg = JSON.parse(line) as { assigned?: number[]; p?: number; o?: number; v?: string };
+    if (msg.assigned) member.setAssigned(msg.assigned);
+    else member.consumed.push({ partition: msg.p!, offset: msg.o!, value: msg.v! });
+  });
+  return member;
+}
+
+const NODE_MEMBER = fileURLToPath(new URL('./groups-node-member.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Members of a Node client family (kafkajs or platformatic), each in its own process so it can be killed. */
+export function nodeChildMembers(family: 'kafkajs' | 'platformatic'): MemberFactory {
+  return async ({ group, topic, bootstrap, sessionTimeoutMs }) => {
+    const args = ['--import', 'tsx', NODE_MEMBER, family, bootstrap, group, topic, String(sessionTimeoutMs)];
+    return jsonLinesMember(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
+  };
 }

@@ -1,7 +1,7 @@
 /** kafkajs 2.2.4 consumer groups (unmodified client) against the broker's group coordinator. */
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type Consumed, type GroupBroker, type Member, type MemberFactory, scenarioExactlyOnce, scenarioIdle, scenarioLeave, scenarioResume, startGroupBroker } from './group-harness.ts';
+import { type Consumed, type GroupBroker, type Member, type MemberFactory, killChildren, nodeChildMembers, scenarioExactlyOnce, scenarioIdle, scenarioKill, scenarioLeave, scenarioResume, startGroupBroker } from './group-harness.ts';
 
 const { Kafka, logLevel } = kafkajs;
 const SESSION = 3000;
@@ -11,6 +11,7 @@ beforeAll(async () => {
   fx = await startGroupBroker();
 });
 afterAll(async () => {
+  killChildren();
   await fx?.close();
 });
 
@@ -44,6 +45,8 @@ const startKafkajs: MemberFactory = async ({ group, topic, bootstrap, sessionTim
 describe('kafkajs consumer groups', () => {
   it('3 members over 6 partitions consume every record exactly once between them', () => scenarioExactlyOnce(fx, 'kjs', startKafkajs, SESSION));
   it('a member that leaves hands its partitions to the others', () => scenarioLeave(fx, 'kjs', startKafkajs, SESSION));
-  it('a restarted group resumes from its committed offsets', () => scenarioResume(fx, 'kjs', startKafkajs, SESSION));
+  it('a restarted group resumes from its committed offsets', () => scenarioResume('kjs', startKafkajs, SESSION));
   it('8 members on 6 partitions leave 2 idle', () => scenarioIdle(fx, 'kjs', startKafkajs, SESSION));
+  // Killing needs a process of its own: the members of this scenario run in child processes.
+  it('a member killed with SIGKILL loses its partitions after the session timeout', () => scenarioKill(fx, 'kjs-kill', nodeChildMembers('kafkajs'), SESSION));
 });

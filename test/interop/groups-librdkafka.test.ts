@@ -3,61 +3,22 @@
  * consumer mode (`-G`) and python3-confluent-kafka (Debian), each member a child process,
  * so a member can also die without leaving (SIGKILL).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Consumed, type GroupBroker, type Member, type MemberFactory, freshTopic, produceEach, scenarioExactlyOnce, scenarioIdle, scenarioKill, scenarioLeave, scenarioResume, settle, startGroupBroker, until } from './group-harness.ts';
+import { type GroupBroker, type Member, type MemberFactory, childMember, freshTopic, jsonLinesMember, killChildren, onLines, produceEach, scenarioExactlyOnce, scenarioIdle, scenarioKill, scenarioLeave, scenarioResume, settle, startGroupBroker, until } from './group-harness.ts';
 
 const SESSION = 2000;
 const SCRIPT = fileURLToPath(new URL('./group-consumer.py', import.meta.url));
-const children = new Set<ChildProcess>();
 
 let fx: GroupBroker;
 beforeAll(async () => {
   fx = await startGroupBroker();
 });
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  killChildren();
   await fx?.close();
 });
-
-/** Splits a stream into lines. */
-function onLines(stream: NodeJS.ReadableStream, handle: (line: string) => void): void {
-  let rest = '';
-  stream.on('data', (chunk: Buffer) => {
-    rest += chunk.toString();
-    const lines = rest.split('\n');
-    rest = lines.pop()!;
-    for (const l of lines) handle(l);
-  });
-}
-
-/** Wraps a child process as a member (the caller parses its output into assignments and records). */
-function childMember(child: ChildProcess, stopSignal: NodeJS.Signals): Member & { setAssigned(p: number[]): void } {
-  children.add(child);
-  let assigned: ReadonlySet<number> = new Set();
-  let reported = false;
-  const consumed: Consumed[] = [];
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  exited.then(() => children.delete(child));
-  return {
-    assigned: () => assigned,
-    reported: () => reported,
-    consumed,
-    setAssigned(p: number[]) {
-      assigned = new Set(p);
-      reported = true;
-    },
-    async stop() {
-      child.kill(stopSignal);
-      await exited;
-    },
-    async kill() {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
 
 const startKcat: MemberFactory = async ({ group, topic, bootstrap, sessionTimeoutMs }) => {
   const child = spawn('kcat', [
@@ -81,21 +42,14 @@ const startKcat: MemberFactory = async ({ group, topic, bootstrap, sessionTimeou
 
 const startPython = async ({ group, topic, bootstrap, sessionTimeoutMs, instance }: Parameters<MemberFactory>[0] & { instance?: string }): Promise<Member> => {
   const args = [SCRIPT, bootstrap, group, topic, String(sessionTimeoutMs), ...(instance ? [instance] : [])];
-  const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const member = childMember(child, 'SIGTERM');
-  onLines(child.stdout!, (line) => {
-    const msg = JSON.parse(line) as { assigned?: number[]; p?: number; o?: number; v?: string };
-    if (msg.assigned) member.setAssigned(msg.assigned);
-    else member.consumed.push({ partition: msg.p!, offset: msg.o!, value: msg.v! });
-  });
-  return member;
+  return jsonLinesMember(spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'] }));
 };
 
 describe('kcat (librdkafka) balanced consumers', () => {
   it('3 members over 6 partitions consume every record exactly once between them', () => scenarioExactlyOnce(fx, 'kcat', startKcat, SESSION));
   it('a member killed with SIGKILL loses its partitions after the session timeout', () => scenarioKill(fx, 'kcat', startKcat, SESSION));
   it('a member that leaves hands its partitions to the others', () => scenarioLeave(fx, 'kcat', startKcat, SESSION));
-  it('a restarted group resumes from its committed offsets', () => scenarioResume(fx, 'kcat', startKcat, SESSION));
+  it('a restarted group resumes from its committed offsets', () => scenarioResume('kcat', startKcat, SESSION));
   it('8 members on 6 partitions leave 2 idle', () => scenarioIdle(fx, 'kcat', startKcat, SESSION));
 });
 
@@ -103,7 +57,8 @@ describe('python3-confluent-kafka (librdkafka) consumers', () => {
   it('3 members over 6 partitions consume every record exactly once between them', () => scenarioExactlyOnce(fx, 'py', startPython, SESSION));
   it('a member that leaves hands its partitions to the others', () => scenarioLeave(fx, 'py', startPython, SESSION));
   it('a member killed with SIGKILL loses its partitions after the session timeout', () => scenarioKill(fx, 'py', startPython, SESSION));
-  it('a restarted group resumes from its committed offsets', () => scenarioResume(fx, 'py', startPython, SESSION));
+  it('a restarted group resumes from its committed offsets', () => scenarioResume('py', startPython, SESSION));
+  it('8 members on 6 partitions leave 2 idle', () => scenarioIdle(fx, 'py', startPython, SESSION));
 
   it('a static member (group.instance.id) that restarts within its session keeps its partitions without a rebalance', async () => {
     const { topic, group } = await freshTopic(fx.broker, 'pystatic');

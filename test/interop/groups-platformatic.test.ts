@@ -1,7 +1,7 @@
 /** @platformatic/kafka 1.35 consumer groups (unmodified client, Node 20) against the broker's group coordinator. */
 import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type Consumed, type GroupBroker, type Member, type MemberFactory, scenarioExactlyOnce, scenarioIdle, scenarioLeave, scenarioResume, startGroupBroker } from './group-harness.ts';
+import { type Consumed, type GroupBroker, type Member, type MemberFactory, killChildren, nodeChildMembers, scenarioExactlyOnce, scenarioIdle, scenarioKill, scenarioLeave, scenarioResume, startGroupBroker } from './group-harness.ts';
 
 const SESSION = 3000;
 
@@ -10,6 +10,7 @@ beforeAll(async () => {
   fx = await startGroupBroker();
 });
 afterAll(async () => {
+  killChildren();
   await fx?.close();
 });
 
@@ -53,6 +54,8 @@ const startPlatformatic: MemberFactory = async ({ group, topic, bootstrap, sessi
 describe('@platformatic/kafka consumer groups', () => {
   it('3 members over 6 partitions consume every record exactly once between them', () => scenarioExactlyOnce(fx, 'pk', startPlatformatic, SESSION));
   it('a member that leaves hands its partitions to the others', () => scenarioLeave(fx, 'pk', startPlatformatic, SESSION));
-  it('a restarted group resumes from its committed offsets', () => scenarioResume(fx, 'pk', startPlatformatic, SESSION));
+  it('a restarted group resumes from its committed offsets', () => scenarioResume('pk', startPlatformatic, SESSION));
   it('8 members on 6 partitions leave 2 idle', () => scenarioIdle(fx, 'pk', startPlatformatic, SESSION));
+  // Killing needs a process of its own: the members of this scenario run in child processes.
+  it('a member killed with SIGKILL loses its partitions after the session timeout', () => scenarioKill(fx, 'pk-kill', nodeChildMembers('platformatic'), SESSION));
 });
