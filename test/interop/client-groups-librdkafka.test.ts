@@ -21,11 +21,11 @@ import {
   produceEach,
   scenarioExactlyOnce,
   scenarioLeave,
-  scenarioResume,
   settle,
   startGroupBroker,
   until,
 } from './group-harness.ts';
+import { resumeScenario } from './client-groups-helpers.ts';
 
 const SESSION = 3000;
 const SCRIPT = fileURLToPath(new URL('./client-groups-member.py', import.meta.url));
@@ -129,7 +129,7 @@ function mixed(strategy: 'cooperative-sticky' | 'range'): MemberFactory {
 describe('mixed groups with librdkafka 2.0 (python3-confluent-kafka)', () => {
   it('cooperative-sticky: 3 members consume every record exactly once', () => scenarioExactlyOnce(fx, 'rdk-coop', mixed('cooperative-sticky'), SESSION));
   it('cooperative-sticky: a member that leaves hands its partitions to the others', () => scenarioLeave(fx, 'rdk-coop', mixed('cooperative-sticky'), SESSION));
-  it('cooperative-sticky: a restarted group resumes from its committed offsets', () => scenarioResume(fx, 'rdk-coop', mixed('cooperative-sticky'), SESSION));
+  it('cooperative-sticky: a restarted group resumes from its committed offsets', () => resumeScenario(fx, 'rdk-coop', mixed('cooperative-sticky'), SESSION));
   it('range: 3 members consume every record exactly once', () => scenarioExactlyOnce(fx, 'rdk-range', mixed('range'), SESSION));
 
   for (const leader of ['librdkafka', 'ours'] as const) {

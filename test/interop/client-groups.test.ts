@@ -20,11 +20,11 @@ import {
   scenarioExactlyOnce,
   scenarioIdle,
   scenarioLeave,
-  scenarioResume,
   settle,
   startGroupBroker,
   until,
 } from './group-harness.ts';
+import { resumeScenario } from './client-groups-helpers.ts';
 
 const { Kafka, logLevel } = kafkajs;
 const SESSION = 3000;
@@ -101,7 +101,7 @@ function mixed(): MemberFactory {
 describe('our group consumer in the shared scenarios', () => {
   it('3 members over 6 partitions consume every record exactly once', () => scenarioExactlyOnce(fx, 'ours', ours(), SESSION));
   it('a member that leaves hands its partitions to the others', () => scenarioLeave(fx, 'ours', ours(['range']), SESSION));
-  it('a restarted group resumes from its committed offsets', () => scenarioResume(fx, 'ours', ours(), SESSION));
+  it('a restarted group resumes from its committed offsets', () => resumeScenario(fx, 'ours', ours(), SESSION));
   it('8 members on 6 partitions leave 2 idle', () => scenarioIdle(fx, 'ours', ours(['roundrobin']), SESSION));
 });
 
@@ -144,7 +144,7 @@ describe('mixed groups: kafkajs and our members', () => {
     expect(members).toHaveLength(3);
   });
   it('a member that leaves hands its partitions to the others', () => scenarioLeave(fx, 'mixed', mixed(), SESSION));
-  it('a restarted mixed group resumes from its committed offsets', () => scenarioResume(fx, 'mixed', mixed(), SESSION));
+  it('a restarted mixed group resumes from its committed offsets', () => resumeScenario(fx, 'mixed', mixed(), SESSION));
 
   for (const leader of ['kafkajs', 'ours'] as const) {
     it(`works with the ${leader} member as the leader`, async () => {
