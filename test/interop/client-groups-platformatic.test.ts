@@ -1,0 +1,106 @@
+/**
+ * Mixed groups of our consumers and @platformatic/kafka 1.35 consumers on 'roundrobin'
+ * (its default assignor and the name of ours), with either side as the leader.
+ */
+import { Consumer, stringDeserializers } from '@platformatic/kafka';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tcpTransport } from '../../adapters/transport/index.ts';
+import { type Client, createClient } from '../../core/client/client.ts';
+import { fullRegistry } from '../client/helpers.ts';
+import { type Consumed, type GroupBroker, type Member, type MemberFactory, freshTopic, produceEach, scenarioExactlyOnce, scenarioLeave, settle, startGroupBroker, until } from './group-harness.ts';
+
+const SESSION = 3000;
+const dec = new TextDecoder();
+const clients: Client[] = [];
+
+let fx: GroupBroker;
+beforeAll(async () => {
+  fx = await startGroupBroker();
+});
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.close()));
+  await fx?.close();
+});
+
+const platformatic: MemberFactory = async ({ group, topic, bootstrap, sessionTimeoutMs }) => {
+  const consumer = new Consumer({
+    clientId: 'pk-mixed',
+    groupId: group,
+    bootstrapBrokers: [bootstrap],
+    sessionTimeout: sessionTimeoutMs,
+    rebalanceTimeout: 10_000,
+    heartbeatInterval: 200,
+    maxWaitTime: 100,
+    deserializers: stringDeserializers,
+    retries: 10,
+    retryDelay: 100,
+  });
+  let assigned: ReadonlySet<number> = new Set();
+  let reported = false;
+  const consumed: Consumed[] = [];
+  consumer.on('consumer:group:join', (payload) => {
+    assigned = new Set((payload.assignments ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions));
+    reported = true;
+  });
+  const stream = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 50 });
+  stream.on('data', (m) => consumed.push({ partition: m.partition, offset: Number(m.offset), value: String(m.value) }));
+  stream.on('error', () => undefined);
+  return {
+    assigned: () => assigned,
+    reported: () => reported,
+    consumed,
+    stop: async () => {
+      await stream.close();
+      await consumer.close();
+    },
+  };
+};
+
+const ours: MemberFactory = async ({ group, topic, bootstrap, sessionTimeoutMs }) => {
+  const client = createClient({ brokers: [bootstrap], transport: tcpTransport(), registry: fullRegistry(), retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
+  clients.push(client);
+  const consumer = client.consumer({ groupId: group, sessionTimeoutMs, rebalanceTimeoutMs: 10_000, heartbeatIntervalMs: 200, autoCommitIntervalMs: 100, maxWaitMs: 100, partitionAssigners: ['roundrobin'] });
+  let reported = false;
+  consumer.on('group.join', () => (reported = true));
+  const consumed: Consumed[] = [];
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      consumed.push({ partition, offset: message.offset, value: dec.decode(message.value as Uint8Array) });
+    },
+  });
+  return {
+    assigned: () => new Set(consumer.group().assignment.filter((p) => p.topic === topic).map((p) => p.partition)),
+    reported: () => reported,
+    consumed,
+    stop: () => consumer.stop(),
+  } satisfies Member;
+};
+
+function mixed(): MemberFactory {
+  let n = 0;
+  return (o) => (n++ % 2 === 0 ? platformatic(o) : ours(o));
+}
+
+describe('mixed groups with @platformatic/kafka 1.35 (roundrobin)', () => {
+  it('3 members consume every record exactly once', () => scenarioExactlyOnce(fx, 'pk-mixed', mixed(), SESSION));
+  it('a member that leaves hands its partitions to the others', () => scenarioLeave(fx, 'pk-mixed', mixed(), SESSION));
+
+  for (const leader of ['platformatic', 'ours'] as const) {
+    it(`works with the ${leader} member as the leader`, async () => {
+      const { topic, group } = await freshTopic(fx.broker, `pk-lead-${leader}`);
+      const [first, second] = leader === 'platformatic' ? [platformatic, ours] : [ours, platformatic];
+      const a = await first({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs: SESSION });
+      await until('the first member to hold all six partitions', () => a.assigned().size === 6);
+      const b = await second({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs: SESSION });
+      await until('both to hold three', () => a.assigned().size === 3 && b.assigned().size === 3);
+      await settle(fx.broker, group, [a, b]);
+      expect(fx.broker.groups.group(group)!.protocolName).toBe('roundrobin');
+      expect(fx.broker.groups.group(group)!.leaderId!.startsWith(leader === 'ours' ? 'tributary' : 'pk-mixed')).toBe(true);
+      await produceEach(fx.broker, topic, [0, 1, 2, 3, 4, 5], 5, 'm');
+      await until('both to consume', () => a.consumed.length + b.consumed.length >= 30);
+      expect(new Set([...a.consumed, ...b.consumed].map((c) => c.value)).size).toBe(30);
+      await Promise.all([a.stop(), b.stop()]);
+    });
+  }
+});
