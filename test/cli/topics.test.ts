@@ -33,11 +33,14 @@ describe('tributary topics', () => {
     expect(again.stderr).toContain('TOPIC_ALREADY_EXISTS');
     expect((await runCli(['topics', 'create', 'orders', '--if-not-exists', ...b])).code).toBe(0);
 
-    const listed = await runCli(['topics', 'list', ...b]);
+    const [listed, described, text] = await Promise.all([
+      runCli(['topics', 'list', ...b]),
+      runCli(['topics', 'describe', 'orders', '--json', ...b]),
+      runCli(['topics', 'describe', 'orders', ...b]),
+    ]);
     expect(listed.code).toBe(0);
     expect(listed.stdout.split('\n')).toContain('orders');
 
-    const described = await runCli(['topics', 'describe', 'orders', '--json', ...b]);
     expect(described.code, described.stderr).toBe(0);
     const d = JSON.parse(described.stdout);
     expect(d.topic).toBe('orders');
@@ -46,7 +49,6 @@ describe('tributary topics', () => {
     expect(d.partitions[0]).toMatchObject({ leader: node, replicas: [node], isr: [node], earliest: 0, latest: 0 });
     expect(d.configs).toEqual({ 'retention.ms': '3600000' });
 
-    const text = await runCli(['topics', 'describe', 'orders', ...b]);
     expect(text.stdout).toMatch(/PartitionCount: 3\s+ReplicationFactor: 1/);
     expect(text.stdout).toMatch(/retention\.ms\s+3600000\s+topic/);
 
@@ -70,14 +72,13 @@ describe('tributary topics', () => {
 
 describe('help and errors', () => {
   it('documents commands, global flags and exit codes in --help', async () => {
-    const r = await runCli(['--help']);
+    const [r, sub, none] = await Promise.all([runCli(['--help']), runCli(['topics', 'create', '--help']), runCli([])]);
     expect(r.code).toBe(0);
     for (const word of ['broker', 'topics', 'produce', 'consume', 'groups', 'perf', '--brokers', 'TRIBUTARY_BROKERS', 'Exit codes:']) expect(r.stdout).toContain(word);
-    const sub = await runCli(['topics', 'create', '--help']);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toContain('--replication-factor');
     expect(sub.stdout).toContain('--brokers');
-    expect((await runCli([])).code).toBe(2);
+    expect(none.code).toBe(2);
   });
 
   it('exits 1 with one clear line when no broker answers', async () => {
@@ -97,17 +98,26 @@ describe('help and errors', () => {
   });
 
   it('exits 2 on bad flags and bad values, 3 on unknown topics', async () => {
-    const badFlag = await runCli(['topics', 'list', '--bogus', ...b]);
+    const [badFlag, badValue, badSub, badCommand, badBrokers, unknown, deleteUnknown, deleteIfExists] = await Promise.all([
+      runCli(['topics', 'list', '--bogus', ...b]),
+      runCli(['topics', 'create', 'x', '--partitions', 'many', ...b]),
+      runCli(['topics', 'frobnicate', ...b]),
+      runCli(['nonsense']),
+      runCli(['topics', 'list', '--brokers', 'no-port']),
+      runCli(['consume', 'no-such-topic', '--exit', ...b]),
+      runCli(['topics', 'delete', 'no-such-topic', ...b]),
+      runCli(['topics', 'delete', 'no-such-topic', '--if-exists', ...b]),
+    ]);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain('--bogus');
-    expect((await runCli(['topics', 'create', 'x', '--partitions', 'many', ...b])).code).toBe(2);
-    expect((await runCli(['topics', 'frobnicate', ...b])).code).toBe(2);
-    expect((await runCli(['nonsense'])).code).toBe(2);
-    expect((await runCli(['topics', 'list', '--brokers', 'no-port'])).code).toBe(2);
-    const unknown = await runCli(['consume', 'no-such-topic', '--exit', ...b]);
+    expect(badValue.code).toBe(2);
+    expect(badValue.stderr).toContain('--partitions');
+    expect(badSub.code).toBe(2);
+    expect(badCommand.code).toBe(2);
+    expect(badBrokers.code).toBe(2);
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('unknown topic "no-such-topic"');
-    expect((await runCli(['topics', 'delete', 'no-such-topic', ...b])).code).toBe(3);
-    expect((await runCli(['topics', 'delete', 'no-such-topic', '--if-exists', ...b])).code).toBe(0);
+    expect(deleteUnknown.code).toBe(3);
+    expect(deleteIfExists.code).toBe(0);
   });
 });
