@@ -6,7 +6,7 @@
  */
 import * as zlib from 'node:zlib';
 import type { Compressor } from '../../core/contracts/compressor.ts';
-import { compressionError, decompressionError } from '../../plugins/compressors/codec-errors.ts';
+import { compressionError, decompressionError, requireBytes } from '../../plugins/compressors/codec-errors.ts';
 import { gzipSettings, type GzipOptions } from '../../plugins/compressors/gzip.ts';
 
 function view(b: Uint8Array): Uint8Array {
@@ -20,6 +20,7 @@ export function nativeGzip(options: GzipOptions = {}): Compressor {
     name: 'gzip',
     codec: 1,
     async compress(data) {
+      requireBytes('gzip', data, 'compress');
       try {
         return view(zlib.gzipSync(data, { level }));
       } catch (error) {
@@ -27,6 +28,7 @@ export function nativeGzip(options: GzipOptions = {}): Compressor {
       }
     },
     async decompress(data) {
+      requireBytes('gzip', data, 'decompress');
       // node:zlib accepts a bare empty input; a gzip stream is never empty.
       if (data.length < 18 || data[0] !== 0x1f || data[1] !== 0x8b) throw decompressionError('gzip', 'not a gzip stream (bad magic)');
       try {

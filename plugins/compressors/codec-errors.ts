@@ -47,3 +47,14 @@ export function concatChunks(chunks: readonly Uint8Array[], total?: number): Uin
   }
   return out;
 }
+
+/**
+ * Throws `ERR_COMPRESSION` / `ERR_DECOMPRESSION` unless `data` is a Uint8Array, so that
+ * a wrong argument is a coded error rather than a TypeError deep in a codec (or, for
+ * some codecs, a string quietly compressed as if it were bytes).
+ */
+export function requireBytes(codec: string, data: unknown, operation: 'compress' | 'decompress'): asserts data is Uint8Array {
+  if (data instanceof Uint8Array) return;
+  const message = `${operation} takes a Uint8Array, got ${data === null ? 'null' : typeof data}`;
+  throw operation === 'compress' ? compressionError(codec, message) : decompressionError(codec, message);
+}

@@ -8,7 +8,7 @@
  */
 import { Gunzip, gunzipSync, gzipSync } from 'fflate';
 import type { Compressor } from '../../core/contracts/compressor.ts';
-import { compressionError, concatChunks, decompressionError, maxOutput, type DecompressionLimits } from './codec-errors.ts';
+import { compressionError, concatChunks, decompressionError, type DecompressionLimits, maxOutput, requireBytes } from './codec-errors.ts';
 import { crc32 } from './crc32.ts';
 
 /** Options of {@link gzip}. */
@@ -114,11 +114,13 @@ export function gzip(options: GzipOptions = {}): Compressor {
     name: 'gzip',
     codec: 1,
     async compress(data) {
+      requireBytes('gzip', data, 'compress');
       const out = gzipSync(data, { level });
       out[4] = out[5] = out[6] = out[7] = 0;
       return out;
     },
     async decompress(data) {
+      requireBytes('gzip', data, 'decompress');
       return gunzipMembers(data, max);
     },
   };

@@ -15,7 +15,7 @@
  * corrupt data with a coded error. The benchmark compares the two.
  */
 import type { Compressor } from '../../core/contracts/compressor.ts';
-import { compressionError, decompressionError, maxOutput, type DecompressionLimits } from './codec-errors.ts';
+import { compressionError, decompressionError, type DecompressionLimits, maxOutput, requireBytes } from './codec-errors.ts';
 import { lz4BlockBound, lz4CompressBlock, lz4DecompressBlock, lz4HashTable } from './lz4-block.ts';
 import { xxhash32 } from './xxhash32.ts';
 
@@ -214,6 +214,7 @@ export function lz4(options: Lz4Options = {}): Compressor {
     name: 'lz4',
     codec: 3,
     async compress(data) {
+      requireBytes('lz4', data, 'compress');
       try {
         return lz4CompressFrame(data, writeOptions);
       } catch (error) {
@@ -221,6 +222,7 @@ export function lz4(options: Lz4Options = {}): Compressor {
       }
     },
     async decompress(data) {
+      requireBytes('lz4', data, 'decompress');
       return lz4DecompressFrames(data, max);
     },
   };

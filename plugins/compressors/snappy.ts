@@ -8,7 +8,7 @@
  * raw block, so `decompress` accepts both and tells them apart by the magic header.
  */
 import type { Compressor } from '../../core/contracts/compressor.ts';
-import { compressionError, decompressionError, maxOutput, type DecompressionLimits } from './codec-errors.ts';
+import { compressionError, decompressionError, type DecompressionLimits, maxOutput, requireBytes } from './codec-errors.ts';
 import { snappyCompressInto, snappyDecompressBlock, snappyDecompressInto, snappyMaxCompressedLength, snappyUncompressedLength } from './snappy-block.ts';
 
 /** Options of {@link snappy}. */
@@ -97,6 +97,7 @@ export function snappy(options: SnappyOptions = {}): Compressor {
     name: 'snappy',
     codec: 2,
     async compress(data) {
+      requireBytes('snappy', data, 'compress');
       if (framing === 'raw') {
         const out = new Uint8Array(snappyMaxCompressedLength(data.length));
         return out.slice(0, snappyCompressInto(data, out, 0));
@@ -104,6 +105,7 @@ export function snappy(options: SnappyOptions = {}): Compressor {
       return snappyXerialCompress(data, chunkSize);
     },
     async decompress(data) {
+      requireBytes('snappy', data, 'decompress');
       if (hasXerialMagic(data)) return snappyXerialDecompress(data, max);
       return snappyDecompressBlock(data, max);
     },

@@ -13,7 +13,7 @@
  * streaming ZstdOutputStream writes).
  */
 import type { Compressor } from '../../core/contracts/compressor.ts';
-import { compressionError, concatChunks, decompressionError, maxOutput, type DecompressionLimits } from './codec-errors.ts';
+import { compressionError, concatChunks, decompressionError, type DecompressionLimits, maxOutput, requireBytes } from './codec-errors.ts';
 import { scanZstdFrames } from './zstd-frame.ts';
 
 /** The primitive operations a zstd implementation provides to {@link zstd}. */
@@ -83,6 +83,7 @@ export function zstd(options: ZstdOptions = {}): Compressor {
     name: 'zstd',
     codec: 4,
     async compress(data) {
+      requireBytes('zstd', data, 'compress');
       let impl: ZstdBackend;
       try {
         impl = await load();
@@ -96,6 +97,7 @@ export function zstd(options: ZstdOptions = {}): Compressor {
       }
     },
     async decompress(data) {
+      requireBytes('zstd', data, 'decompress');
       const frames = scanZstdFrames(data, max);
       let impl: ZstdBackend;
       try {

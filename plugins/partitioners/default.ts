@@ -5,7 +5,7 @@
  */
 import type { Partitioner } from '../../core/contracts/partitioner.ts';
 import { partitionForKey } from './murmur2-hash.ts';
-import { checkPartitionCount, checkRandomOption } from './partition-count.ts';
+import { checkKey, checkPartitionCount, checkRandomOption } from './partition-count.ts';
 import { createStickyChoice, type RandomSource } from './sticky-choice.ts';
 
 /** Options of the murmur2-and-sticky partitioners (`default`, `murmur2`, `sticky`). */
@@ -28,6 +28,7 @@ export function createKeyHashSticky(name: string, random: RandomSource | undefin
     name,
     partition({ topic, key, partitionCount }) {
       checkPartitionCount(name, partitionCount);
+      checkKey(name, key);
       // An absent key (undefined from untyped callers) is keyless, like null.
       if (key !== null && key !== undefined && !ignoreKeys) return partitionForKey(key, partitionCount);
       return sticky.current(topic, partitionCount);

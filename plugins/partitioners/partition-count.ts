@@ -19,3 +19,13 @@ export function checkRandomOption(partitioner: string, random: unknown): void {
     throw new TributaryError('ERR_INVALID_OPTION', `${partitioner}: the random option must be a function returning [0, 1)`, { details: { partitioner } });
   }
 }
+
+/**
+ * Throws `ERR_INVALID_ARGUMENT` unless `key` is bytes, null or undefined. A string key
+ * would otherwise be hashed by its character codes read as bytes (undefined beyond the
+ * first), landing on a partition no Kafka client would choose.
+ */
+export function checkKey(partitioner: string, key: unknown): void {
+  if (key === null || key === undefined || key instanceof Uint8Array) return;
+  throw new TributaryError('ERR_INVALID_ARGUMENT', `${partitioner}: a key must be a Uint8Array or null, got ${typeof key}`, { details: { partitioner } });
+}

@@ -40,6 +40,7 @@ export function writeConfluentHeader(out: Uint8Array, schemaId: number): void {
  * decode into garbage). Returns the offset just after the header.
  */
 export function readConfluentHeader(serializer: string, bytes: Uint8Array, expectedSchemaId: number): number {
+  if (!(bytes instanceof Uint8Array)) throw deserializationError(serializer, `expected a Uint8Array, got ${typeof bytes}`);
   if (bytes.length < CONFLUENT_HEADER_BYTES) {
     throw deserializationError(serializer, `a Confluent-framed payload needs at least ${CONFLUENT_HEADER_BYTES} bytes, got ${bytes.length}`);
   }

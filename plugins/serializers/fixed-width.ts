@@ -7,6 +7,7 @@ import { deserializationError } from './serde-errors.ts';
  * must honour `byteOffset`.
  */
 export function readView(serializer: string, bytes: Uint8Array, width: number): DataView {
+  if (!(bytes instanceof Uint8Array)) throw deserializationError(serializer, `expected a Uint8Array, got ${typeof bytes}`);
   if (bytes.length !== width) {
     // Kafka's Java deserializers refuse any other size too ("Size of data received … is not 4").
     throw deserializationError(serializer, `expected ${width} bytes, got ${bytes.length}`);

@@ -29,6 +29,8 @@ export function string(options: StringSerializerOptions = {}): Serializer<string
     },
     deserialize(bytes) {
       if (bytes === null) return null;
+      // TextDecoder reads undefined as "" and throws a TypeError on other non-bytes.
+      if (!(bytes instanceof Uint8Array)) throw deserializationError('string', `expected a Uint8Array, got ${typeof bytes}`);
       try {
         return decoder.decode(bytes);
       } catch (error) {

@@ -168,6 +168,22 @@ export function compressorConformance(name: string, factory: () => Compressor, o
       }
     });
 
+    it('refuses input that is not bytes with ERR_COMPRESSION / ERR_DECOMPRESSION', async () => {
+      const c = factory();
+      for (const [operation, code] of [['compress', 'ERR_COMPRESSION'], ['decompress', 'ERR_DECOMPRESSION']] as const) {
+        for (const bad of [null, undefined, 'text', [1, 2, 3]]) {
+          let caught: unknown;
+          try {
+            await c[operation](bad as never);
+          } catch (error) {
+            caught = error;
+          }
+          expect(caught, `${operation}(${JSON.stringify(bad)})`).toBeInstanceOf(TributaryError);
+          expect((caught as TributaryError).code, `${operation}(${JSON.stringify(bad)})`).toBe(code);
+        }
+      }
+    });
+
     it('refuses truncated output with a coded error', async () => {
       const c = factory();
       const compressed = await c.compress(jsonRecords(100_000, 11));

@@ -101,6 +101,26 @@ export function partitionerConformance(name: string, factory: () => Partitioner,
       }
     });
 
+    it('refuses a partition count below 1 or a key that is not bytes with ERR_INVALID_ARGUMENT', () => {
+      const p = factory();
+      const calls: Array<[string, () => unknown]> = [
+        ['partitionCount 0', () => p.partition({ topic: 'bad', key: keys[0]!, partitionCount: 0 })],
+        ['partitionCount NaN', () => p.partition({ topic: 'bad', key: null, partitionCount: Number.NaN })],
+        ['partitionCount 2.5', () => p.partition({ topic: 'bad', key: null, partitionCount: 2.5 })],
+        ['string key', () => p.partition({ topic: 'bad', key: 'abc' as never, partitionCount: 3 })],
+        ['number key', () => p.partition({ topic: 'bad', key: 7 as never, partitionCount: 3 })],
+      ];
+      for (const [what, call] of calls) {
+        let code: string | undefined = 'no error';
+        try {
+          call();
+        } catch (error) {
+          code = (error as { code?: string }).code;
+        }
+        expect(code, what).toBe('ERR_INVALID_ARGUMENT');
+      }
+    });
+
     it('does not modify the key', () => {
       const p = factory();
       for (const key of keys) {

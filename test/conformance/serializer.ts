@@ -119,6 +119,13 @@ export function serializerConformance<T>(
       outputs.forEach((bytes, i) => expect(bytes).toEqual(copies[i]));
     });
 
+    it('refuses input that is not bytes (ERR_DESERIALIZATION); undefined is not null', () => {
+      const s = factory();
+      for (const bad of [undefined, 'text', 42, [1, 2, 3]]) {
+        expectCoded(() => s.deserialize(bad as never), 'ERR_DESERIALIZATION', `deserialize(${JSON.stringify(bad)})`);
+      }
+    });
+
     if (options.detectsTruncation !== false) {
       it('refuses a payload with its last byte cut off (ERR_DESERIALIZATION)', () => {
         const s = factory();
