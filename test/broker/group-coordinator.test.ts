@@ -277,6 +277,58 @@ describe('timeouts', () => {
   });
 });
 
+describe('pending SyncGroup (rebalance timeout after the join phase)', () => {
+  it('removes a leader that heartbeats but never sends the assignment, and the rest rebalance', async () => {
+    const { b, timers } = await setup();
+    const ids = [await memberIdFor(b, 'g'), await memberIdFor(b, 'g')];
+    const joins = await Promise.all(ids.map((id) => call(b, JOIN, 9, joinBody('g', id, { rebalance: 2000 }))));
+    const generation = joins[0].generationId;
+    const leader = joins[0].leader;
+    const follower = ids.find((id) => id !== leader)!;
+    const waiting = call(b, SYNC, 5, syncBody('g', generation, follower));
+    for (let i = 0; i < 4; i++) {
+      await timers.advance(400);
+      expect((await call(b, HEARTBEAT, 4, heartbeatBody('g', generation, leader))).errorCode).toBe(0);
+    }
+    expect(b.groups.group('g')!.state).toBe('CompletingRebalance');
+    await timers.advance(400);
+    expect((await waiting).errorCode).toBe(27);
+    expect([...b.groups.group('g')!.members.keys()]).toEqual([follower]);
+    expect((await call(b, HEARTBEAT, 4, heartbeatBody('g', generation, leader))).errorCode).toBe(25);
+    const again = await call(b, JOIN, 9, joinBody('g', follower));
+    expect(again).toMatchObject({ errorCode: 0, generationId: generation + 1, leader: follower });
+  });
+
+  it('removes a follower that never fetches its assignment from a stable group', async () => {
+    const { b, timers } = await setup();
+    const ids = [await memberIdFor(b, 'g'), await memberIdFor(b, 'g')];
+    const joins = await Promise.all(ids.map((id) => call(b, JOIN, 9, joinBody('g', id, { rebalance: 2000 }))));
+    const generation = joins[0].generationId;
+    const leader = joins[0].leader;
+    const silent = ids.find((id) => id !== leader)!;
+    expect((await call(b, SYNC, 5, syncBody('g', generation, leader, ids.map((m, k) => ({ memberId: m, assignment: assignment('t', [k]) }))))).errorCode).toBe(0);
+    expect(b.groups.group('g')!.state).toBe('Stable');
+    for (let i = 0; i < 5; i++) {
+      await timers.advance(400);
+      expect((await call(b, HEARTBEAT, 4, heartbeatBody('g', generation, leader))).errorCode).toBe(i < 4 ? 0 : 27);
+      expect((await call(b, HEARTBEAT, 4, heartbeatBody('g', generation, silent))).errorCode).toBe(i < 4 ? 0 : 25);
+    }
+    expect(b.groups.group('g')!.state).toBe('PreparingRebalance');
+    expect([...b.groups.group('g')!.members.keys()]).toEqual([leader]);
+  });
+
+  it('stops waiting once every member has synced', async () => {
+    const { b, timers } = await setup();
+    const { ids, generation } = await stableGroup(b, 'g', 3);
+    for (let i = 0; i < 10; i++) {
+      await timers.advance(400);
+      for (const id of ids) expect((await call(b, HEARTBEAT, 4, heartbeatBody('g', generation, id))).errorCode).toBe(0);
+    }
+    expect(b.groups.group('g')!.state).toBe('Stable');
+    expect(b.groups.group('g')!.syncTimer).toBeUndefined();
+  });
+});
+
 describe('leaving', () => {
   it('removes a member (v0 and v3+ batches) and reports unknown ones', async () => {
     const { b } = await setup();
@@ -398,10 +450,15 @@ describe('offsets', () => {
     expect(await code(commitBody('g', -1, '', [['t', 0, 5, null]]))).toBe(25);
     expect(await code(commitBody('g', generation, ids[0]!, [['t', 0, 5, 'far too long']]))).toBe(12);
     expect(await code(commitBody('nogroup', 3, 'x', [['t', 0, 5, null]]))).toBe(22);
+    // A member id without a generation is not a simple commit: it must be a member.
+    expect(await code(commitBody('g', -1, 'stranger', [['t', 0, 5, null]]))).toBe(25);
     // During CompletingRebalance a commit is REBALANCE_IN_PROGRESS.
     const newcomer = await memberIdFor(b, 'g');
     const joins = await Promise.all([newcomer, ...ids].map((id) => call(b, JOIN, 9, joinBody('g', id))));
     expect(await code(commitBody('g', joins[0].generationId, ids[0]!, [['t', 0, 6, null]]))).toBe(27);
+    // Membership and generation are checked first, as Kafka does.
+    expect(await code(commitBody('g', generation, ids[0]!, [['t', 0, 6, null]]))).toBe(22);
+    expect(await code(commitBody('g', joins[0].generationId, 'stranger', [['t', 0, 6, null]]))).toBe(25);
     const f = await call(b, FETCH, 8, { groups: [{ groupId: 'g', topics: [{ name: 't', partitionIndexes: [0] }] }], requireStable: false });
     expect(f.groups[0].topics[0].partitions[0]).toMatchObject({ committedOffset: 5, metadata: 'ok' });
   });
@@ -441,6 +498,21 @@ describe('offsets', () => {
     expect(await b.groups.expireOffsets()).toBe(0);
   });
 });
+  it('expires a stable consumer group\'s offsets of topics no member subscribes to, counted from the commit', async () => {
+    const { b, timers } = await setup({ offsetsRetentionMs: 1000 });
+    await b.topics.create({ name: 'old', numPartitions: 1, replicationFactor: 1 });
+    const { ids, generation } = await stableGroup(b, 'g', 1);
+    await call(b, COMMIT, 8, commitBody('g', generation, ids[0]!, [['t', 0, 7, null], ['old', 0, 3, null]]));
+    await timers.advance(500);
+    await call(b, HEARTBEAT, 4, heartbeatBody('g', generation, ids[0]!));
+    expect(await b.groups.expireOffsets()).toBe(0);
+    await timers.advance(500);
+    await call(b, HEARTBEAT, 4, heartbeatBody('g', generation, ids[0]!));
+    expect(await b.groups.expireOffsets()).toBe(1);
+    expect([...b.groups.group('g')!.offsets.keys()]).toEqual(['t']);
+    expect((await b.storage.metadata.list('group-offsets/')).map((e) => e.key)).toEqual(['group-offsets/g/t/0']);
+  });
+
 
 describe('listing and deleting', () => {
   it('lists groups with state and type filters', async () => {

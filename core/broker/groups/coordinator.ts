@@ -13,6 +13,7 @@
  */
 import type { Logger } from '../../contracts/logger.ts';
 import type { MetadataStore } from '../../contracts/storage.ts';
+import { decodeConsumerSubscription } from '../../protocol/consumer-protocol.ts';
 import { type CommittedOffset, ConsumerGroup, type GroupState } from './group.ts';
 import { GroupMember, type JoinResult, type MemberProtocol, type SyncResult } from './member.ts';
 import { type GroupCoordinatorOptions, type GroupSettings, groupSettings } from './options.ts';
@@ -37,6 +38,8 @@ const GROUP_MAX_SIZE_REACHED = 81;
 const FENCED_INSTANCE_ID = 82;
 
 const EMPTY = new Uint8Array(0);
+/** The protocol type of consumers: their subscriptions can be read (for offset expiry). */
+const CONSUMER_PROTOCOL_TYPE = 'consumer';
 
 /** A JoinGroup request, version-independent. */
 export interface JoinRequest {
@@ -207,6 +210,7 @@ export class GroupCoordinator {
     for (const group of this.#groups.values()) {
       timers.clearTimeout(group.joinTimer);
       group.joinTimer = undefined;
+      this.#clearPendingSync(group);
       for (const t of group.pendingMembers.values()) timers.clearTimeout(t);
       group.pendingMembers.clear();
       for (const m of group.members.values()) {
@@ -394,6 +398,8 @@ export class GroupCoordinator {
     const wasLeader = group.leaderId === oldId;
     group.members.delete(oldId);
     group.members.set(newId, member);
+    // The new id owes the SyncGroup the old one owed.
+    if (group.pendingSync.delete(oldId)) group.pendingSync.add(newId);
     group.staticMembers.set(req.groupInstanceId!, newId);
     if (wasLeader) group.leaderId = newId;
     this.#deps.logger.info('static member replaced', { groupId: group.groupId, groupInstanceId: req.groupInstanceId, oldId, newId });
@@ -433,12 +439,16 @@ export class GroupCoordinator {
       // Assignments of the generation being formed are void: waiting members must rejoin.
       for (const m of group.members.values()) {
         m.assignment = EMPTY;
+        if (m.syncWaiter === null) continue;
         m.answerSync(syncError(REBALANCE_IN_PROGRESS));
+        // Its session was held open while it waited on us: give it a full one to rejoin in.
+        this.#armSession(group, m);
       }
     }
     const wasEmpty = group.state === 'Empty';
     group.transition('PreparingRebalance', this.#now());
     timers.clearTimeout(group.joinTimer);
+    this.#clearPendingSync(group);
     this.#deps.logger.debug('preparing rebalance', { groupId: group.groupId, generationId: group.generationId, reason });
     const rebalanceTimeout = group.maxRebalanceTimeoutMs();
     const initialDelay = this.settings.initialRebalanceDelayMs;
@@ -502,6 +512,7 @@ export class GroupCoordinator {
     group.transition('CompletingRebalance', this.#now());
     this.#deps.logger.info('rebalance complete', { groupId: group.groupId, generationId: group.generationId, members: group.members.size, protocol: group.protocolName });
     const subscriptions = this.#memberSubscriptions(group);
+    this.#armPendingSync(group);
     for (const m of group.members.values()) {
       const isLeader = m.memberId === group.leaderId;
       m.answerJoin({
@@ -516,6 +527,50 @@ export class GroupCoordinator {
       });
       this.#armSession(group, m);
     }
+  }
+
+  /**
+   * Every member of a new generation must send SyncGroup within the rebalance timeout, as
+   * in Kafka 3.x: a leader that heartbeats but never hands in the assignment would
+   * otherwise hold the group in CompletingRebalance for good, and a follower that never
+   * fetches its assignment would keep partitions nobody consumes.
+   */
+  #armPendingSync(group: ConsumerGroup): void {
+    this.#clearPendingSync(group);
+    for (const id of group.members.keys()) group.pendingSync.add(id);
+    const generation = group.generationId;
+    group.syncTimer = this.settings.timers.setTimeout(() => this.#expirePendingSync(group, generation), group.maxRebalanceTimeoutMs());
+  }
+
+  #clearPendingSync(group: ConsumerGroup): void {
+    this.settings.timers.clearTimeout(group.syncTimer);
+    group.syncTimer = undefined;
+    group.pendingSync.clear();
+  }
+
+  #synced(group: ConsumerGroup, memberId: string): void {
+    group.pendingSync.delete(memberId);
+    if (group.pendingSync.size === 0) this.#clearPendingSync(group);
+  }
+
+  #expirePendingSync(group: ConsumerGroup, generation: number): void {
+    group.syncTimer = undefined;
+    if (this.#state === 'closed' || group.generationId !== generation) return;
+    if (group.state !== 'CompletingRebalance' && group.state !== 'Stable') return;
+    const late = [...group.pendingSync];
+    group.pendingSync.clear();
+    if (late.length === 0) return;
+    this.#deps.logger.info('removing members that did not sync in time', { groupId: group.groupId, generationId: generation, members: late });
+    for (const id of late) {
+      const member = group.members.get(id);
+      if (!member) continue;
+      this.settings.timers.clearTimeout(member.sessionTimer);
+      member.sessionTimer = undefined;
+      group.remove(id);
+      member.answerJoin(joinError(UNKNOWN_MEMBER_ID, id));
+      member.answerSync(syncError(UNKNOWN_MEMBER_ID));
+    }
+    this.#prepareRebalance(group, `${late.length} member(s) did not sync in time`);
   }
 
   #expirePending(group: ConsumerGroup, memberId: string): void {
@@ -570,6 +625,7 @@ export class GroupCoordinator {
     if ((req.protocolType !== null && req.protocolType !== group.protocolType) || (req.protocolName !== null && req.protocolName !== group.protocolName)) {
       return Promise.resolve(syncError(INCONSISTENT_GROUP_PROTOCOL));
     }
+    if (group.state === 'CompletingRebalance' || group.state === 'Stable') this.#synced(group, req.memberId);
     switch (group.state) {
       case 'PreparingRebalance':
         return Promise.resolve(syncError(REBALANCE_IN_PROGRESS));
@@ -681,19 +737,9 @@ export class GroupCoordinator {
       if (req.generationId >= 0) return all(ILLEGAL_GENERATION);
       group = new ConsumerGroup(req.groupId, this.#now());
       this.#groups.set(req.groupId, group);
-    } else if (group.state === 'Dead') {
-      return all(COORDINATOR_NOT_AVAILABLE);
-    } else if (group.isStaticMemberFenced(req.memberId, req.groupInstanceId)) {
-      return all(FENCED_INSTANCE_ID);
-    } else if (req.generationId < 0 && group.state === 'Empty') {
-      // a simple commit: allowed while nobody is a member
-    } else if (group.state === 'CompletingRebalance') {
-      return all(REBALANCE_IN_PROGRESS);
     } else {
-      const member = group.members.get(req.memberId);
-      if (!member) return all(UNKNOWN_MEMBER_ID);
-      if (req.generationId !== group.generationId) return all(ILLEGAL_GENERATION);
-      this.#armSession(group, member);
+      const refused = this.#commitRefusal(group, req);
+      if (refused !== NONE) return all(refused);
     }
     const now = this.#now();
     const changes: OffsetChange[] = [];
@@ -729,6 +775,25 @@ export class GroupCoordinator {
     if (group.state === 'Dead') return all(COORDINATOR_NOT_AVAILABLE); // deleted while writing
     for (const c of changes) this.#offsetsOf(group, c.topic).set(c.partition, c.value!);
     return result;
+  }
+
+  /**
+   * Why a commit to an existing group is refused (NONE when it is not), in the order Kafka
+   * checks: a commit naming no generation, member or instance is a simple commit, allowed
+   * only while the group is empty; any other must come from the current generation's
+   * member, and not while the assignment is being handed out.
+   */
+  #commitRefusal(group: ConsumerGroup, req: CommitRequest): number {
+    if (group.state === 'Dead') return COORDINATOR_NOT_AVAILABLE;
+    if (req.generationId < 0 && req.memberId === '' && req.groupInstanceId === null) return group.state === 'Empty' ? NONE : UNKNOWN_MEMBER_ID;
+    if (group.isStaticMemberFenced(req.memberId, req.groupInstanceId)) return FENCED_INSTANCE_ID;
+    const member = group.members.get(req.memberId);
+    if (!member) return UNKNOWN_MEMBER_ID;
+    if (req.generationId !== group.generationId) return ILLEGAL_GENERATION;
+    // The member has its JoinGroup answer but not yet its assignment: it must not commit yet.
+    if (group.state === 'CompletingRebalance') return REBALANCE_IN_PROGRESS;
+    this.#armSession(group, member);
+    return NONE;
   }
 
   /** Handles OffsetFetch for one group: `topics` null means every committed partition. */
@@ -822,6 +887,7 @@ export class GroupCoordinator {
     const offsets: Array<{ topic: string; partition: number }> = [];
     for (const [topic, parts] of group.offsets) for (const partition of parts.keys()) offsets.push({ topic, partition });
     group.transition('Dead', this.#now());
+    this.#clearPendingSync(group);
     for (const t of group.pendingMembers.values()) this.settings.timers.clearTimeout(t);
     group.pendingMembers.clear();
     if (this.#groups.get(group.groupId) === group) this.#groups.delete(group.groupId);
@@ -856,10 +922,13 @@ export class GroupCoordinator {
   }
 
   /**
-   * Removes expired offsets, as Kafka does since KIP-211: only while a group is empty;
-   * for a consumer group the clock starts when it became empty, for a group that only
-   * stores offsets at each commit; an explicit v2–4 retention time wins. A group left
-   * empty without offsets is deleted. Returns how many offsets were removed.
+   * Removes expired offsets, as Kafka does since KIP-211 (an explicit v2–4 retention time
+   * wins over the policy):
+   * - an empty consumer group's offsets, `offsetsRetentionMs` after it became empty;
+   * - a group that only stores offsets (no protocol type), each offset that long after its commit;
+   * - a stable consumer group's offsets of topics no member subscribes to any more, that
+   *   long after their commit (when every member's subscription can be read).
+   * An empty group left without offsets is deleted. Returns how many offsets were removed.
    */
   async expireOffsets(): Promise<number> {
     if (this.#state !== 'running') return 0;
@@ -867,31 +936,54 @@ export class GroupCoordinator {
     const retention = this.settings.offsetsRetentionMs;
     let removed = 0;
     for (const group of [...this.#groups.values()]) {
-      if (group.state !== 'Empty') continue;
+      let subscribed: Set<string> | null = null;
+      if (group.state === 'Stable' && group.protocolType === CONSUMER_PROTOCOL_TYPE) {
+        subscribed = this.#subscribedTopics(group);
+        if (subscribed === null) continue;
+      } else if (group.state !== 'Empty') {
+        continue;
+      }
       const changes: OffsetChange[] = [];
       for (const [topic, parts] of group.offsets) {
+        if (subscribed?.has(topic)) continue;
         for (const [partition, o] of parts) {
-          const base = group.protocolType !== null ? group.stateTimestamp : o.commitTimestamp;
+          const base = group.state === 'Empty' && group.protocolType !== null ? group.stateTimestamp : o.commitTimestamp;
           const expired = o.expireTimestamp !== null ? now >= o.expireTimestamp : now - base >= retention;
           if (expired) changes.push({ topic, partition, value: null });
         }
       }
-      if (changes.length === group.offsetCount() && group.isEmpty && group.pendingMembers.size === 0) {
+      if (group.state === 'Empty' && changes.length === group.offsetCount() && group.isEmpty && group.pendingMembers.size === 0) {
         this.#deps.logger.info('deleting an expired empty group', { groupId: group.groupId, offsets: changes.length });
         removed += changes.length;
         await this.#removeGroup(group);
         continue;
       }
       if (changes.length === 0) continue;
-      await this.#store.writeOffsets(group.groupId, changes);
+      // Forgotten before the write: a commit landing while it runs is written after it and kept.
       for (const c of changes) {
         const parts = group.offsets.get(c.topic);
         parts?.delete(c.partition);
         if (parts?.size === 0) group.offsets.delete(c.topic);
       }
+      this.#deps.logger.debug('expired committed offsets', { groupId: group.groupId, offsets: changes.length });
+      await this.#store.writeOffsets(group.groupId, changes);
       removed += changes.length;
     }
     return removed;
+  }
+
+  /** The topics the members of a consumer group subscribe to, or null when a subscription cannot be read. */
+  #subscribedTopics(group: ConsumerGroup): Set<string> | null {
+    const topics = new Set<string>();
+    const protocol = group.protocolName ?? '';
+    for (const m of group.members.values()) {
+      try {
+        for (const t of decodeConsumerSubscription(m.metadataFor(protocol)).topics) topics.add(t);
+      } catch {
+        return null;
+      }
+    }
+    return topics;
   }
 }
 

@@ -44,6 +44,10 @@ export class ConsumerGroup {
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   /** The rebalance timer (initial delay or rebalance timeout), if armed. */
   joinTimer: unknown = undefined;
+  /** Members of this generation that have not sent SyncGroup yet. */
+  readonly pendingSync = new Set<string>();
+  /** Removes the members still in {@link pendingSync} when the rebalance timeout passes, if armed. */
+  syncTimer: unknown = undefined;
   /** True while the initial rebalance delay of a formerly empty group runs. */
   initialDelayActive = false;
   /** A member joined during the initial delay (which then extends). */
@@ -78,6 +82,7 @@ export class ConsumerGroup {
     const member = this.members.get(memberId);
     if (!member) return undefined;
     this.members.delete(memberId);
+    this.pendingSync.delete(memberId);
     if (member.groupInstanceId !== null && this.staticMembers.get(member.groupInstanceId) === memberId) {
       this.staticMembers.delete(member.groupInstanceId);
     }
