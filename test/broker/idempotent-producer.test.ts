@@ -3,9 +3,11 @@
  * epoch bumps), per-partition sequence checks with Kafka's errors, duplicates answered with
  * the original offset, and dedup state that survives a restart (snapshot or log rebuild).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { filesystemStorage } from '../../adapters/filesystem/index.ts';
 import { memoryStorage } from '../../adapters/memory/index.ts';
@@ -208,6 +210,54 @@ describe('after a restart', () => {
       });
     }
   }
+
+  it('keeps dedup after a crash (SIGKILL, no snapshot of what came after the last clean close)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-idem-crash-'));
+    dirs.push(dir);
+    const first = await broker(filesystemStorage({ dir }) as unknown as ReturnType<typeof memoryStorage>);
+    const { producerId: pid } = await initPid(first);
+    expect((await produce(first, seqBatch(pid, 0, 0))).baseOffset).toBe(0);
+    await first.close(); // a clean close: snapshot covers offsets 0–1
+    open.splice(0);
+    // A second broker process appends sequences 2–7 (offsets 2–7) and is killed.
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./idempotent-crash-child.ts', import.meta.url)), dir, String(pid), '2', '8'], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', () => out.includes('appended') && resolve());
+      child.once('exit', (code) => reject(new Error(`child exited ${code} before appending`)));
+    });
+    child.kill('SIGKILL');
+    await exited;
+    const again = await broker(filesystemStorage({ dir }) as unknown as ReturnType<typeof memoryStorage>);
+    expect(again.topics.get('t')!.partitions[0]!.logEndOffset).toBe(8);
+    expect(await produce(again, seqBatch(pid, 0, 6))).toMatchObject({ errorCode: 0, baseOffset: 6 });
+    expect(await produce(again, seqBatch(pid, 0, 2))).toMatchObject({ errorCode: 0, baseOffset: 2 });
+    expect((await produce(again, seqBatch(pid, 0, 10))).errorCode).toBe(45);
+    expect(await produce(again, seqBatch(pid, 0, 8))).toMatchObject({ errorCode: 0, baseOffset: 8 });
+    expect(again.topics.get('t')!.partitions[0]!.logEndOffset).toBe(10);
+  });
+
+  it('removes a snapshot that covers more than the log holds, so it cannot come back after the log regrows', async () => {
+    const storage = memoryStorage();
+    const b = await broker(storage);
+    await produce(b, seqBatch(5, 0, 0));
+    await produce(b, seqBatch(5, 0, 2));
+    await b.close();
+    open.splice(0);
+    // As if the close wrote its snapshot but the log lost its tail: the snapshot claims offset 10.
+    await storage.open();
+    const snap = JSON.parse(new TextDecoder().decode((await storage.metadata.get('producer-state/t/0'))!));
+    await storage.metadata.put('producer-state/t/0', enc.encode(JSON.stringify({ ...snap, endOffset: 10 })));
+    await storage.close();
+    const again = await broker(storage);
+    expect(await again.storage.metadata.get('producer-state/t/0')).toBeUndefined();
+    expect(await produce(again, seqBatch(5, 0, 2))).toMatchObject({ errorCode: 0, baseOffset: 2 });
+  });
 
   it('ignores the snapshot of a deleted topic when one of the same name comes back', async () => {
     const storage = memoryStorage();

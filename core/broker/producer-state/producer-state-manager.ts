@@ -114,16 +114,21 @@ export class ProducerStateManager {
     let from = log.startOffset();
     const stored = await this.#store.get(snapshotKey(topic.name, partition.partition));
     if (stored) {
+      let usable = false;
       try {
         const snap = JSON.parse(decoder.decode(stored)) as Snapshot;
         // A snapshot of another incarnation of the topic, or of data the log no longer has, is void.
         if (snap.topicId === topic.id && Number.isSafeInteger(snap.endOffset) && snap.endOffset <= log.endOffset() && Array.isArray(snap.producers)) {
           table.restore(snap.producers);
           from = Math.max(from, snap.endOffset);
+          usable = true;
         }
       } catch {
         this.#logger.warn('ignoring an unreadable producer state snapshot', { topic: topic.name, partition: partition.partition });
       }
+      // A void snapshot is removed at once: once the log grows past its end offset again it
+      // would look usable to the next start after a crash, and restore sequences the log lost.
+      if (!usable) await this.#store.delete(snapshotKey(topic.name, partition.partition));
     }
     const end = log.endOffset();
     let scanned = 0;
