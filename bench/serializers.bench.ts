@@ -111,7 +111,7 @@ for (const c of cases) {
 const json_ = results.get('json')!;
 const rows: BenchRow[] = [];
 for (const [name, r] of results) {
-  const vsJson = (ours: number, jsonOps: number) => (name === 'json' || name === 'string' ? {} : { vsJson: `${(ours / jsonOps).toFixed(2)}×` });
+  const vsJson = (ours: number, jsonOps: number): Record<string, string> => (name === 'json' || name === 'string' ? {} : { vsJson: `${(ours / jsonOps).toFixed(2)}×` });
   rows.push({ name: `${name} serialize`, recordsPerSec: r.ser, ratio: { peer: r.peer, value: r.ser / r.peerSer }, extra: { bytes: r.size, ...vsJson(r.ser, json_.ser) } });
   rows.push({ name: `  peer: ${r.peer} serialize`, recordsPerSec: r.peerSer });
   rows.push({ name: `${name} deserialize`, recordsPerSec: r.de, ratio: { peer: r.peer, value: r.de / r.peerDe }, extra: { bytes: r.size, ...vsJson(r.de, json_.de) } });
