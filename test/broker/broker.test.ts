@@ -1,22 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../adapters/memory/index.ts';
-import type { Broker } from '../../core/broker/broker.ts';
 import { ALL_SCHEMAS } from '../../core/protocol/index.ts';
 import { decodeBatchSync } from '../../core/records/record-batch.ts';
-import { batchOf, call, fetchBody, joined, produceBody, startedBroker } from './helpers.ts';
+import { batchOf, brokerPool, call, fetchBody, joined, produceBody, startedBroker } from './helpers.ts';
 
 // Every version each schema describes, to test handler versions beyond today's advertised ranges.
 const WIDE = ALL_SCHEMAS.map((s) => ({ apiKey: s.apiKey, minVersion: s.minVersion, maxVersion: s.maxVersion }));
 
-const brokers: Broker[] = [];
-async function broker(options: Parameters<typeof startedBroker>[0] = {}): Promise<Broker> {
-  const b = await startedBroker(options);
-  brokers.push(b);
-  return b;
-}
-afterEach(async () => {
-  for (const b of brokers.splice(0)) await b.close();
-});
+const pool = brokerPool();
+const broker = pool.start;
+afterEach(() => pool.closeAll());
 
 function decodeAll(bytes: Uint8Array) {
   const out = [];

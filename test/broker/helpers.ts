@@ -11,6 +11,24 @@ export async function startedBroker(options: Partial<BrokerOptions> = {}): Promi
   return broker;
 }
 
+/**
+ * Brokers for one test file: `start` starts one, `closeAll` (for afterEach) closes every
+ * one started since the last call.
+ */
+export function brokerPool(): { start(options?: Partial<BrokerOptions>): Promise<Broker>; closeAll(): Promise<void> } {
+  const open: Broker[] = [];
+  return {
+    async start(options = {}) {
+      const b = await startedBroker(options);
+      open.push(b);
+      return b;
+    },
+    async closeAll() {
+      for (const b of open.splice(0)) await b.close();
+    },
+  };
+}
+
 /** Calls a handler the way the server does. */
 export function call(broker: Broker, apiKey: number, apiVersion: number, body: unknown): Promise<any> {
   return broker.handle({ apiKey, apiVersion, correlationId: 1, clientId: 'test' }, body);

@@ -1,25 +1,19 @@
 /**
  * Rules Apache Kafka applies that a client can observe, checked one by one on the
  * broker's handlers: colliding topic names, authorized-operation fields, DeleteTopics
- * request checks, ListOffsets by timestamp down to the record, and auto-creation errors
- * kept through Produce.
+ * request checks, ListOffsets by timestamp down to the record, auto-creation errors kept
+ * through Produce, old message formats, partition counts per request, topic configs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Broker } from '../../core/broker/broker.ts';
 import { encodeBatch, encodeBatchSync } from '../../core/records/record-batch.ts';
 import { Registry } from '../../core/registry.ts';
 import { gzip } from '../../plugins/compressors/gzip.ts';
-import { call, produceBody, startedBroker } from './helpers.ts';
+import { brokerPool, call, produceBody } from './helpers.ts';
 
-const brokers: Broker[] = [];
-async function broker(options: Parameters<typeof startedBroker>[0] = {}): Promise<Broker> {
-  const b = await startedBroker(options);
-  brokers.push(b);
-  return b;
-}
-afterEach(async () => {
-  for (const b of brokers.splice(0)) await b.close();
-});
+const pool = brokerPool();
+const broker = pool.start;
+afterEach(() => pool.closeAll());
 
 const INT32_MIN = -2147483648;
 

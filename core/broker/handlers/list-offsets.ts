@@ -11,6 +11,7 @@
 import { kafkaError } from '../../errors.ts';
 import { BatchAttributes, readBatchHeader } from '../../records/batch-header.ts';
 import { type CodecSource, decodeBatch } from '../../records/record-batch.ts';
+import { concat } from '../../protocol/writer.ts';
 import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
 import type { PartitionState } from '../partition-state.ts';
 import { toErrorPair } from './errors.ts';
@@ -26,15 +27,9 @@ const LATEST = -1;
 const MAX_TIMESTAMP = -3;
 const EARLIEST_LOCAL = -4;
 
-function concat(chunks: readonly Uint8Array[], bytes: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(bytes);
-  let pos = 0;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
-  return out;
+/** A read's chunks as one array (the chunk itself when there is one: no copy). */
+function oneBuffer(chunks: readonly Uint8Array[]): Uint8Array {
+  return chunks.length === 1 ? chunks[0]! : concat(chunks);
 }
 
 const NOT_FOUND = Object.freeze({ offset: -1, timestamp: -1 });
@@ -46,7 +41,7 @@ const NOT_FOUND = Object.freeze({ offset: -1, timestamp: -1 });
 async function firstRecordAt(state: PartitionState, from: number, target: number, codecs: CodecSource | undefined): Promise<{ offset: number; timestamp: number }> {
   const result = await state.log.read(from, 1, { minOneBatch: true });
   if (result.bytes === 0) return NOT_FOUND;
-  const bytes = concat(result.chunks, result.bytes);
+  const bytes = oneBuffer(result.chunks);
   const header = readBatchHeader(bytes);
   const fallback = { offset: Math.max(from, header.baseOffset), timestamp: header.maxTimestamp };
   // Under LogAppendTime every record carries the batch's timestamp: the first one is the answer.
@@ -74,7 +69,7 @@ async function maxTimestampOffset(state: PartitionState): Promise<{ offset: numb
   if (!segment) return best;
   const from = Math.max(segment.baseOffset, state.logStartOffset);
   const result = await state.read(from, segment.sizeBytes, true);
-  const bytes = concat(result.chunks, result.bytes);
+  const bytes = oneBuffer(result.chunks);
   for (let pos = 0; pos < bytes.length; ) {
     const header = readBatchHeader(bytes, pos);
     if (header.maxTimestamp > best.timestamp) best = { offset: header.baseOffset + header.lastOffsetDelta, timestamp: header.maxTimestamp };
