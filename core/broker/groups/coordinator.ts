@@ -341,9 +341,8 @@ export class GroupCoordinator {
     return [...group.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadataFor(protocol) }));
   }
 
-  #addMemberAndRebalance(group: ConsumerGroup, memberId: string, req: JoinRequest): Promise<JoinResult> {
-    if (group.members.size >= this.settings.maxGroupSize) return Promise.resolve(joinError(GROUP_MAX_SIZE_REACHED, memberId));
-    const member = new GroupMember({
+  #newMember(memberId: string, req: JoinRequest): GroupMember {
+    return new GroupMember({
       memberId,
       groupInstanceId: req.groupInstanceId,
       clientId: req.clientId,
@@ -353,6 +352,11 @@ export class GroupCoordinator {
       protocolType: req.protocolType,
       protocols: [...req.protocols],
     });
+  }
+
+  #addMemberAndRebalance(group: ConsumerGroup, memberId: string, req: JoinRequest): Promise<JoinResult> {
+    if (group.members.size >= this.settings.maxGroupSize) return Promise.resolve(joinError(GROUP_MAX_SIZE_REACHED, memberId));
+    const member = this.#newMember(memberId, req);
     const answer = new Promise<JoinResult>((resolve) => (member.joinWaiter = resolve));
     const wasEmpty = group.isEmpty;
     group.add(member);
@@ -384,16 +388,7 @@ export class GroupCoordinator {
     // Whoever still waits under the old id has been replaced.
     old.answerJoin(joinError(FENCED_INSTANCE_ID, oldId));
     old.answerSync(syncError(FENCED_INSTANCE_ID));
-    const member = new GroupMember({
-      memberId: newId,
-      groupInstanceId: req.groupInstanceId,
-      clientId: req.clientId,
-      clientHost: req.clientHost,
-      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-      sessionTimeoutMs: req.sessionTimeoutMs,
-      protocolType: req.protocolType,
-      protocols: [...req.protocols],
-    });
+    const member = this.#newMember(newId, req);
     member.assignment = old.assignment;
     const wasLeader = group.leaderId === oldId;
     group.members.delete(oldId);
