@@ -84,25 +84,28 @@ function producePartition(broker: Broker, topic: Topic, partition: PartitionStat
   );
 }
 
+const NO_FAILURES: ReadonlyMap<string, unknown> = new Map();
+
 /**
  * Auto-creates the request's missing topics (when the broker allows it) before any batch
- * is appended: the appends then all start synchronously, in request order, so a request
- * that creates a topic does not interleave its other appends with later requests'.
- * Returns the creation error per topic name that could not be created.
+ * is appended, and returns the creation error per topic that could not be created. With
+ * nothing to create it returns synchronously, so the appends of pipelined requests start
+ * in request order; a request that creates a topic starts all its appends after that.
  */
-async function createMissingTopics(broker: Broker, body: ProduceRequest): Promise<Map<string, unknown>> {
-  const failures = new Map<string, unknown>();
-  if (!broker.autoCreateTopics) return failures;
+function createMissingTopics(broker: Broker, body: ProduceRequest): ReadonlyMap<string, unknown> | Promise<ReadonlyMap<string, unknown>> {
+  if (!broker.autoCreateTopics) return NO_FAILURES;
   const missing = new Set(body.topicData.map((t) => t.name).filter((name) => !broker.topics.get(name) && topicNameProblem(name) === null));
-  await Promise.all([...missing].map((name) => broker.topics.getOrCreate(name).catch((error: unknown) => failures.set(name, error))));
-  return failures;
+  if (missing.size === 0) return NO_FAILURES;
+  const failures = new Map<string, unknown>();
+  return Promise.all([...missing].map((name) => broker.topics.getOrCreate(name).catch((error: unknown) => failures.set(name, error)))).then(() => failures);
 }
 
 async function handleProduce(broker: Broker, header: BrokerRequestHeader, body: ProduceRequest): Promise<Record<string, unknown> | null> {
   const acks = body.acks;
   const transactional = body.transactionalId !== null && body.transactionalId !== undefined;
   const badAcks = acks !== 0 && acks !== 1 && acks !== -1;
-  const creationErrors = badAcks || transactional ? new Map<string, unknown>() : await createMissingTopics(broker, body);
+  let creationErrors = badAcks || transactional ? NO_FAILURES : createMissingTopics(broker, body);
+  if (creationErrors instanceof Promise) creationErrors = await creationErrors;
   const responses: Array<{ name: string; partitionResponses: Promise<PartitionResult[]> }> = [];
   for (const data of body.topicData) {
     if (badAcks) {
