@@ -108,7 +108,9 @@ async function readAll(slots: Slot[], v: number, maxBytes: number, readCommitted
       highWatermark: ok ? state.highWatermark : -1,
       lastStableOffset: ok ? state.lastStableOffset : -1,
       logStartOffset: ok ? state.logStartOffset : -1,
-      abortedTransactions: readCommitted ? [] : null,
+      // As Kafka: none (null) for READ_UNCOMMITTED reads, a list (empty: no transactions yet)
+      // for READ_COMMITTED ones and for error answers, which keep the field's default.
+      abortedTransactions: readCommitted || !ok ? [] : null,
       preferredReadReplica: -1,
       records,
     });
