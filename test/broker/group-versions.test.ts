@@ -228,17 +228,16 @@ describe('group APIs over the wire, every advertised version', () => {
     }
   });
 
-  it('InitProducerId: a new id per call; v3+ bumps the epoch of a known id', async () => {
+  it('InitProducerId: a fresh id at epoch 0 per call, also when v3+ names an id and epoch', async () => {
     const ids = new Set<number>();
     for (const v of versions(INIT_PID)) {
       const r = await rt(INIT_PID, v, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
       expect(r, `v${v}`).toMatchObject({ errorCode: 0, producerEpoch: 0 });
       ids.add(r.producerId);
-      if (v >= 3) {
-        const bumped = await rt(INIT_PID, v, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: r.producerId, producerEpoch: 0 });
-        expect(bumped).toMatchObject({ errorCode: 0, producerId: r.producerId, producerEpoch: 1 });
-      }
+      const again = await rt(INIT_PID, v, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: r.producerId, producerEpoch: 0 });
+      expect(again).toMatchObject({ errorCode: 0, producerEpoch: 0 });
+      ids.add(again.producerId);
     }
-    expect(ids.size).toBe(versions(INIT_PID).length);
+    expect(ids.size).toBe(versions(INIT_PID).length * 2);
   });
 });

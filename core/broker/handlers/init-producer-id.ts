@@ -1,7 +1,8 @@
 /**
- * InitProducerId: a producer id and epoch for an idempotent producer (v3+: passing the
- * current id and epoch bumps the epoch, KIP-360). Transactional ids are refused until
- * transactions exist, as Produce refuses transactional batches.
+ * InitProducerId: a fresh producer id at epoch 0 for an idempotent producer, in every
+ * version (the id and epoch v3+ may name are not needed without a transactional id, as in
+ * Kafka). Transactional ids are refused until transactions exist, as Produce refuses
+ * transactional batches.
  */
 import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
 
@@ -12,12 +13,11 @@ interface InitProducerIdRequest {
   producerEpoch?: number;
 }
 
-async function handleInitProducerId(broker: Broker, header: BrokerRequestHeader, body: InitProducerIdRequest): Promise<Record<string, unknown>> {
+async function handleInitProducerId(broker: Broker, _header: BrokerRequestHeader, body: InitProducerIdRequest): Promise<Record<string, unknown>> {
   if (body.transactionalId !== null && body.transactionalId !== undefined) {
     return { throttleTimeMs: 0, errorCode: 53, producerId: -1, producerEpoch: -1 };
   }
-  const v = header.apiVersion;
-  const result = await broker.producerState.ids.initProducerId(v >= 3 ? (body.producerId ?? -1) : -1, v >= 3 ? (body.producerEpoch ?? -1) : -1, v);
+  const result = await broker.producerState.ids.initProducerId();
   return { throttleTimeMs: 0, ...result };
 }
 
