@@ -225,7 +225,7 @@ export async function scenarioResume(family: string, start: MemberFactory, sessi
   }
 }
 
-/** Eight members on six partitions: two stay idle with no partitions. */
+/** Eight members on six partitions: two stay idle with no partitions until a member with a partition leaves. */
 export async function scenarioIdle(fx: GroupBroker, family: string, start: MemberFactory, sessionTimeoutMs: number): Promise<void> {
   const { topic, group } = await freshTopic(fx.broker, family);
   const members = await Promise.all(Array.from({ length: 8 }, () => start({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs })));
@@ -235,8 +235,19 @@ export async function scenarioIdle(fx: GroupBroker, family: string, start: Membe
   await produceEach(fx.broker, topic, ALL, 2, 'x');
   const got = await consumedAll(members, 12, () => true);
   expect(got).toHaveLength(12);
-  for (const m of members) if (m.assigned().size === 0) expect(m.consumed).toEqual([]);
-  await Promise.all(members.map((m) => m.stop()));
+  const idle = members.filter((m) => m.assigned().size === 0);
+  for (const m of idle) expect(m.consumed).toEqual([]);
+  // A member with a partition leaves: an idle one takes the partition over.
+  const leaver = members.find((m) => m.assigned().size === 1)!;
+  const moved = [...leaver.assigned()];
+  await leaver.stop();
+  const rest = members.filter((m) => m !== leaver);
+  await settle(fx.broker, group, rest);
+  expect(rest.filter((m) => m.assigned().size === 0)).toHaveLength(1);
+  expect(idle.filter((m) => m.assigned().size === 1).length).toBeGreaterThanOrEqual(1);
+  await produceEach(fx.broker, topic, moved, 2, 'after');
+  expect(await consumedAll(rest, 2, (c) => c.value.includes('-after-'))).toHaveLength(2);
+  await Promise.all(rest.map((m) => m.stop()));
 }
 
 // ------------------------------------------------------------ members in child processes
