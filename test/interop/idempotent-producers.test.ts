@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeResponse, encodeRequest } from '../../core/protocol/messages.ts';
+import { batchSizeAt, readBatchHeader } from '../../core/records/batch-header.ts';
+import { decodeRequest, decodeResponse, encodeRequest } from '../../core/protocol/messages.ts';
 import { decodeBatchSync, encodeBatchSync } from '../../core/records/record-batch.ts';
 import { RawClient } from '../broker/raw-client.ts';
 import { type GroupBroker, startGroupBroker } from './group-harness.ts';
@@ -41,6 +42,32 @@ async function values(topic: string, partition: number): Promise<string[]> {
     pos += batch.sizeInBytes;
   }
   return out;
+}
+
+/**
+ * The (producer id, epoch, base sequence) of every idempotent batch in the Produce
+ * requests the proxy forwarded from `from` on, one entry per time it was sent.
+ */
+function sentBatches(from: number): string[] {
+  const out: string[] = [];
+  for (const frame of proxy.produceFrames.slice(from)) {
+    const { body } = decodeRequest(frame);
+    for (const t of body.topicData) {
+      for (const p of t.partitionData) {
+        const records: Uint8Array = p.records;
+        for (let pos = 0; pos < records.length; pos += batchSizeAt(records, pos)) {
+          const h = readBatchHeader(records, pos);
+          if (h.producerId >= 0) out.push(`${h.producerId}/${h.producerEpoch}/${h.baseSequence}`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** True when some batch was sent more than once (the client really retried it). */
+function someBatchRetried(sent: string[]): boolean {
+  return new Set(sent).size < sent.length;
 }
 
 describe('a raw client', () => {
@@ -77,12 +104,14 @@ describe('kafkajs idempotent producer', () => {
     await producer.connect();
     try {
       const before = proxy.produceRequests;
+      const framesBefore = proxy.produceFrames.length;
       await producer.send({ topic: 'kjs-idem', messages: [{ value: 'a0' }, { value: 'a1' }] });
       proxy.arm(1);
       const sent = await producer.send({ topic: 'kjs-idem', messages: [{ value: 'b0' }, { value: 'b1' }, { value: 'b2' }] });
       await producer.send({ topic: 'kjs-idem', messages: [{ value: 'c0' }] });
       expect(proxy.cut).toBeGreaterThanOrEqual(1);
       expect(proxy.produceRequests - before).toBe(4); // one request was sent twice
+      expect(someBatchRetried(sentBatches(framesBefore))).toBe(true);
       expect(sent[0]!.baseOffset).toBe('2');
       expect(await values('kjs-idem', 0)).toEqual(['a0', 'a1', 'b0', 'b1', 'b2', 'c0']);
     } finally {
@@ -96,6 +125,7 @@ describe('librdkafka (kcat) idempotent producer', () => {
     await fx.broker.topics.create({ name: 'kcat-idem', numPartitions: 1, replicationFactor: 1 });
     const cutBefore = proxy.cut;
     const before = proxy.produceRequests;
+    const framesBefore = proxy.produceFrames.length;
     proxy.arm(1);
     const lines = Array.from({ length: 50 }, (_, i) => `m${i}`);
     await new Promise<void>((resolve, reject) => {
@@ -110,6 +140,8 @@ describe('librdkafka (kcat) idempotent producer', () => {
     });
     expect(proxy.cut - cutBefore).toBe(1);
     expect(proxy.produceRequests - before).toBeGreaterThan(1);
+    // The batch whose answer was cut went out again with the same sequence.
+    expect(someBatchRetried(sentBatches(framesBefore))).toBe(true);
     expect(await values('kcat-idem', 0)).toEqual(lines);
   });
 });

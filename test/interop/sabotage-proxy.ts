@@ -25,6 +25,8 @@ export class SabotageProxy {
   readonly server: Server;
   /** Produce requests forwarded to the broker. */
   produceRequests = 0;
+  /** Every Produce request forwarded, as a frame without its size prefix (to find retried batches). */
+  readonly produceFrames: Uint8Array[] = [];
   /** Produce responses swallowed (connections cut). */
   cut = 0;
   #armed = 0;
@@ -72,6 +74,7 @@ export class SabotageProxy {
       const apiKey = frame.readInt16BE(4);
       if (apiKey === 0) {
         this.produceRequests++;
+        this.produceFrames.push(Uint8Array.from(frame.subarray(4)));
         if (this.#armed > 0) {
           this.#armed--;
           doomed.add(frame.readInt32BE(8));
