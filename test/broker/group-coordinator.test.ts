@@ -216,6 +216,22 @@ describe('errors', () => {
     expect((await call(b, HEARTBEAT, 4, heartbeatBody('g', 0, 'x'))).errorCode).toBe(15);
   });
 
+  it('leaves no timer behind at close, whatever state its groups are in', async () => {
+    const { b, timers } = await setup({ offsetsRetentionCheckIntervalMs: 60_000 });
+    await stableGroup(b, 'stable', 2);
+    const ids = [await memberIdFor(b, 'completing'), await memberIdFor(b, 'completing')];
+    await Promise.all(ids.map((id) => call(b, JOIN, 9, joinBody('completing', id))));
+    expect(b.groups.group('completing')!.state).toBe('CompletingRebalance');
+    await memberIdFor(b, 'pending');
+    const waiting = call(b, SYNC, 5, syncBody('completing', 1, ids.find((id) => id !== b.groups.group('completing')!.leaderId)!));
+    await flush();
+    expect(timers.pending).toBeGreaterThan(0);
+    await b.close();
+    open.splice(open.indexOf(b), 1);
+    expect(timers.pending).toBe(0);
+    expect((await waiting).errorCode).toBe(15);
+  });
+
   it('caps the group size', async () => {
     const { b } = await setup({ maxGroupSize: 1 });
     await stableGroup(b, 'g', 1);
