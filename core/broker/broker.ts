@@ -24,6 +24,11 @@ export interface BrokerRequestHeader {
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly clientId: string | null;
+  /**
+   * Where the request came from, as Kafka shows it (`/127.0.0.1`): DescribeGroups reports
+   * it per member. Absent for in-process callers.
+   */
+  readonly clientHost?: string;
 }
 
 /** A decoded response body, or null when the request gets no response (acks=0). */
