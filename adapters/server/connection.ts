@@ -31,6 +31,8 @@ interface Slot {
 export class Connection {
   readonly socket: Socket;
   readonly remote: string;
+  /** The client's address as Kafka reports a member's host (DescribeGroups). */
+  readonly #clientHost: string;
   #broker: Broker;
   #options: ConnectionOptions;
   #decoder: FrameDecoder;
@@ -42,6 +44,7 @@ export class Connection {
   constructor(socket: Socket, broker: Broker, options: ConnectionOptions) {
     this.socket = socket;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.#clientHost = `/${socket.remoteAddress ?? ''}`;
     this.#broker = broker;
     this.#options = options;
     this.#decoder = new FrameDecoder(options.maxRequestSize);
@@ -121,7 +124,8 @@ export class Connection {
       this.#close(`cannot serve request: ${(error as Error).message}`, 'warn', error);
       return;
     }
-    const { header, body } = request;
+    const header = { ...request.header, clientHost: this.#clientHost };
+    const { body } = request;
     const slot: Slot = { done: false, chunks: null };
     this.#slots.push(slot);
     let pending: Promise<unknown>;
