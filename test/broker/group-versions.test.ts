@@ -175,7 +175,7 @@ describe('group APIs over the wire, every advertised version', () => {
       const [g, missing] = r.groups;
       expect(g, `v${v}`).toMatchObject({ errorCode: 0, groupId: 'described', groupState: 'Stable', protocolType: 'consumer', protocolData: 'range' });
       expect(g.members).toHaveLength(1);
-      expect(g.members[0]).toMatchObject({ memberId, clientId: 'versions' });
+      expect(g.members[0]).toMatchObject({ memberId, clientId: 'versions', clientHost: '/127.0.0.1' });
       expect(g.members[0].memberMetadata).toEqual(SUBSCRIPTION);
       expect(g.members[0].memberAssignment).toEqual(ASSIGNMENT);
       expect(missing).toMatchObject({ errorCode: 0, groupState: 'Dead', members: [] });

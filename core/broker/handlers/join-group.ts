@@ -24,7 +24,7 @@ async function handleJoinGroup(broker: Broker, header: BrokerRequestHeader, body
     protocolType: body.protocolType,
     protocols: body.protocols,
     clientId: header.clientId ?? '',
-    clientHost: '',
+    clientHost: header.clientHost ?? '',
     requireKnownMemberId: v >= 4,
     supportsSkipAssignment: v >= 9,
   });
