@@ -11,6 +11,9 @@ export function kcat(args: string[], input: string | Uint8Array = ''): Promise<s
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${err}`))));
+    // kcat exiting before it read its input (bad arguments, broker gone) fails the write with
+    // EPIPE; the exit code rejects with kcat's own message instead of an unhandled error.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }
