@@ -94,4 +94,28 @@ describe.each(kinds)('on %s storage', (_name, make) => {
       await second.close();
     }
   });
+
+  it('drops the committed offsets of a deleted topic, also those a crash left behind', async () => {
+    const storage = make();
+    const groups = { initialRebalanceDelayMs: 0, offsetsRetentionCheckIntervalMs: 0 };
+    const first = await startedBroker({ storage: storage(), groups });
+    await first.topics.create({ name: 't', numPartitions: 1, replicationFactor: 1 });
+    await first.topics.create({ name: 'u', numPartitions: 1, replicationFactor: 1 });
+    await call(first, 8, 8, commitBody('simple', -1, '', [['t', 0, 4, null], ['u', 0, 9, 'old']]));
+    expect((await call(first, 20, 6, { topics: [{ name: 'u', topicId: '00000000-0000-0000-0000-000000000000' }], timeoutMs: 1000 })).responses[0].errorCode).toBe(0);
+    await first.topics.create({ name: 'u', numPartitions: 1, replicationFactor: 1 });
+    const fetched = () => first.groups.fetchOffsets('simple', [{ name: 't', partitionIndexes: [0] }, { name: 'u', partitionIndexes: [0] }]).topics.map((t) => t.partitions[0]!.committedOffset);
+    expect(fetched()).toEqual([4, -1]);
+    expect((await first.storage.metadata.list('group-offsets/')).map((e) => e.key)).toEqual(['group-offsets/simple/t/0']);
+    // As if the broker died between deleting a topic and its offsets.
+    await first.storage.metadata.put('group-offsets/simple/gone/0', new TextEncoder().encode(JSON.stringify({ offset: 3, commitTimestamp: 1 })));
+    await first.close();
+    const second = await startedBroker({ storage: storage(), groups });
+    try {
+      expect(second.groups.group('simple')!.offsets.has('gone')).toBe(false);
+      expect((await second.storage.metadata.list('group-offsets/')).map((e) => e.key)).toEqual(['group-offsets/simple/t/0']);
+    } finally {
+      await second.close();
+    }
+  });
 });

@@ -186,14 +186,22 @@ export class GroupCoordinator {
     this.#state = 'loading';
     const now = this.#now();
     const stored = await this.#store.load((key) => this.#deps.logger.warn('skipping an unreadable group entry', { key }));
+    const orphans: Array<{ groupId: string; changes: OffsetChange[] }> = [];
     for (const s of stored) {
       const group = new ConsumerGroup(s.groupId, now);
       group.protocolType = s.meta?.protocolType ?? null;
       // Members do not survive a restart: the group is empty, since it was (or since now).
       group.stateTimestamp = s.meta?.emptySince ?? now;
-      for (const o of s.offsets) this.#offsetsOf(group, o.topic).set(o.partition, o.value);
+      const gone: OffsetChange[] = [];
+      for (const o of s.offsets) {
+        // A topic deleted while its offsets were being removed (a crash in between) leaves them behind.
+        if (this.#deps.partitionExists(o.topic, o.partition)) this.#offsetsOf(group, o.topic).set(o.partition, o.value);
+        else gone.push({ topic: o.topic, partition: o.partition, value: null });
+      }
+      if (gone.length > 0) orphans.push({ groupId: s.groupId, changes: gone });
       this.#groups.set(s.groupId, group);
     }
+    for (const o of orphans) await this.#store.writeOffsets(o.groupId, o.changes);
     if (this.#state !== 'loading') return; // closed while loading
     this.#state = 'running';
     this.#scheduleExpiry();
@@ -789,6 +797,24 @@ export class GroupCoordinator {
     if (group.state === 'CompletingRebalance') return REBALANCE_IN_PROGRESS;
     this.#armSession(group, member);
     return NONE;
+  }
+
+  /**
+   * Forgets every group's committed offsets of a deleted topic, as Kafka does, so that a
+   * topic created again under the same name does not inherit positions in the old data.
+   * Returns how many offsets were removed.
+   */
+  async removeTopicOffsets(topic: string): Promise<number> {
+    let removed = 0;
+    for (const group of this.#groups.values()) {
+      const parts = group.offsets.get(topic);
+      if (!parts) continue;
+      group.offsets.delete(topic);
+      removed += parts.size;
+      await this.#store.writeOffsets(group.groupId, [...parts.keys()].map((partition) => ({ topic, partition, value: null })));
+    }
+    if (removed > 0) this.#deps.logger.info('removed the committed offsets of a deleted topic', { topic, offsets: removed });
+    return removed;
   }
 
   /** Handles OffsetFetch for one group: `topics` null means every committed partition. */
