@@ -49,6 +49,8 @@ export interface TopicRegistryContext {
   liveBrokerIds(): number[];
   /** Applies the flush policy to a freshly opened log (returns the log to append through). */
   wrapLog(log: PartitionLog): PartitionLog;
+  /** Called once a topic's data is gone (the group coordinator drops its committed offsets). */
+  onDeleted?(name: string): Promise<unknown>;
 }
 
 /** Topics by name and id. */
@@ -155,6 +157,7 @@ export class TopicRegistry {
         await partition.settle();
         await this.#ctx.storage.deletePartition(name, partition.partition);
       }
+      await this.#ctx.onDeleted?.(name);
     });
   }
 
