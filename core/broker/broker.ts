@@ -189,6 +189,8 @@ export class Broker {
       // Capabilities, not instanceof: a storage that is not durable has nothing to flush,
       // so its logs skip the flush book-keeping and timer entirely.
       wrapLog: (log) => (flushPolicy.mode === 'never' || !options.storage.supports.durable ? log : this.#flush.wrap(log, flushPolicy)),
+      // A topic created again under the name must not inherit the old topic's committed offsets.
+      onDeleted: (name) => this.groups.removeTopicOffsets(name),
     });
     this.topicDefaults = topicDefaults;
     this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options);
