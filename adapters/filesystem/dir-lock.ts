@@ -3,10 +3,12 @@
  * process) never write the same segments: each would truncate the other's "torn" tail
  * on open and both would append at the same positions. Kafka takes an OS lock on a
  * `.lock` file; Node has no flock, so the lock is a `.lock` file created exclusively
- * and holding the owner's pid. A lock whose pid no longer runs is stale (the owner was
- * killed) and is taken over.
+ * and holding the owner's pid and host name. A lock of this host whose pid no longer
+ * runs is stale (the owner was killed) and is taken over. A lock of another host (a
+ * second container on a shared volume, say) cannot be checked and counts as held.
  */
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { TributaryError } from '../../core/errors.ts';
@@ -14,6 +16,9 @@ import { errnoOf, storageError } from './fs-errors.ts';
 
 /** Name of the lock file in the data directory. */
 export const LOCK_FILE = '.lock';
+
+/** Written into the lock beside the pid: a pid means nothing on another host. */
+const HOST = hostname();
 
 /** Lock paths held by this process: a pid check cannot tell two instances of one process apart. */
 const heldHere = new Set<string>();
@@ -64,7 +69,7 @@ async function acquire(path: string): Promise<void> {
   // reads an empty lock file and mistakes it for a stale one.
   const mine = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(mine, `${process.pid}\n`);
+    await writeFile(mine, `${process.pid} ${HOST}\n`);
   } catch (error) {
     throw storageError(error, 'create the lock file', mine);
   }
@@ -78,9 +83,10 @@ async function acquire(path: string): Promise<void> {
       }
       const owner = await readOwner(path);
       if (owner === undefined) continue; // removed meanwhile: try again
+      if (owner.host !== undefined && owner.host !== HOST) throw lockedError(path, owner);
       // Our own pid, but no instance here holds it: left by an earlier process that had
       // the same pid (a container's pid 1 after a restart).
-      if (owner !== process.pid && isRunning(owner)) throw lockedError(path, owner);
+      if (owner.pid !== process.pid && isRunning(owner.pid)) throw lockedError(path, owner);
       await breakStaleLock(path, owner);
     }
     throw lockedError(path, await readOwner(path));
@@ -93,7 +99,7 @@ async function acquire(path: string): Promise<void> {
  * Removes a stale lock, but only if it is still the one we judged stale: it is moved
  * aside first (atomic), and put back when another process took it over meanwhile.
  */
-async function breakStaleLock(path: string, stalePid: number): Promise<void> {
+async function breakStaleLock(path: string, stale: LockOwner): Promise<void> {
   const aside = `${path}.${process.pid}.stale`;
   try {
     await rename(path, aside);
@@ -102,7 +108,7 @@ async function breakStaleLock(path: string, stalePid: number): Promise<void> {
     throw storageError(error, 'remove a stale lock file', path);
   }
   const moved = await readOwner(aside);
-  if (!Object.is(moved, stalePid)) {
+  if (moved?.text !== stale.text) {
     await link(aside, path).catch(() => undefined);
     await unlink(aside).catch(() => undefined);
     throw lockedError(path, moved);
@@ -110,8 +116,15 @@ async function breakStaleLock(path: string, stalePid: number): Promise<void> {
   await unlink(aside).catch(() => undefined);
 }
 
-/** The pid in a lock file; NaN when unreadable (a lock file damaged by hand is stale); undefined when gone. */
-async function readOwner(path: string): Promise<number | undefined> {
+/** What a lock file says: pid (NaN when unreadable: a damaged lock is stale) and host (absent in old files). */
+interface LockOwner {
+  readonly pid: number;
+  readonly host: string | undefined;
+  readonly text: string;
+}
+
+/** The owner named in a lock file; undefined when the file is gone. */
+async function readOwner(path: string): Promise<LockOwner | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -119,8 +132,8 @@ async function readOwner(path: string): Promise<number | undefined> {
     if (errnoOf(error) === 'ENOENT') return undefined;
     throw storageError(error, 'read the lock file', path);
   }
-  const pid = /^\s*(\d+)\s*$/.exec(text);
-  return pid ? Number(pid[1]) : Number.NaN;
+  const m = /^\s*(\d+)(?:[ \t]+(\S+))?\s*$/.exec(text);
+  return { pid: m ? Number(m[1]) : Number.NaN, host: m?.[2], text };
 }
 
 /** Signal 0 checks that a process exists without touching it; EPERM means it exists under another user. */
@@ -134,11 +147,13 @@ function isRunning(pid: number): boolean {
   }
 }
 
-function lockedError(path: string, owner: number | undefined): TributaryError {
-  const who = owner === process.pid ? 'another storage in this process' : `process ${owner ?? 'unknown'}`;
+function lockedError(path: string, owner: LockOwner | number | undefined): TributaryError {
+  const pid = typeof owner === 'number' ? owner : owner?.pid;
+  const host = typeof owner === 'object' && owner.host !== undefined && owner.host !== HOST ? ` on host ${owner.host}` : '';
+  const who = pid === process.pid && host === '' ? 'another storage in this process' : `process ${pid ?? 'unknown'}${host}`;
   return new TributaryError(
     'ERR_STORAGE_LOCKED',
     `Data directory is locked by ${who} (${path}); close it first, or remove the file if no such broker runs`,
-    { details: { path, pid: owner } },
+    { details: { path, pid, host: typeof owner === 'object' ? owner.host : HOST } },
   );
 }

@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { filesystemStorage } from '../../adapters/filesystem/index.ts';
@@ -246,7 +247,8 @@ async function mountPoint(options: string, ctx: { skip: (note?: string) => void 
 }
 
 describe('filesystem storage: one owner per data directory', () => {
-  const lockOwner = async (dir: string) => (await readFile(join(dir, '.lock'), 'utf8')).trim();
+  /** The pid a lock file names (it also names the host). */
+  const lockOwner = async (dir: string) => (await readFile(join(dir, '.lock'), 'utf8')).trim().split(/\s+/)[0];
 
   it('a second storage on an open directory gets ERR_STORAGE_LOCKED; the first keeps working; after its close the second opens', async () => {
     const { dir, storage } = await freshStorage();
@@ -288,11 +290,21 @@ describe('filesystem storage: one owner per data directory', () => {
     }
   });
 
+  it('a lock of another host cannot be checked and keeps the directory closed', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    // A pid that does not run here: only the host name keeps the lock from looking stale.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    await writeFile(join(dir, '.lock'), `${gone} some-other-host.example\n`);
+    expect(await codeOf(() => filesystemStorage({ dir }).open())).toBe('ERR_STORAGE_LOCKED');
+    expect(await readFile(join(dir, '.lock'), 'utf8')).toBe(`${gone} some-other-host.example\n`);
+  });
+
   it('a stale lock (its process is gone, or our own pid from an earlier life, or unreadable) is taken over', async () => {
     const { dir, cleanup } = await tempDir();
     cleanups.push(cleanup);
     const gone = spawnSync(process.execPath, ['-e', '']).pid;
-    for (const stale of [`${gone}\n`, `${process.pid}\n`, 'garbage']) {
+    for (const stale of [`${gone}\n`, `${gone} ${hostname()}\n`, `${process.pid} ${hostname()}\n`, `${process.pid}\n`, 'garbage']) {
       await writeFile(join(dir, '.lock'), stale);
       const storage = filesystemStorage({ dir });
       await storage.open();
