@@ -149,3 +149,16 @@ describe('topic configs', () => {
     for (const [name, value] of accepted) expect(await create(name, value), `${name}=${value}`).toBe(0);
   });
 });
+
+describe('DescribeConfigs', () => {
+  it('reads no keys, null or an empty list, as every config (kafkajs sends an empty list)', async () => {
+    const b = await broker();
+    await call(b, 19, 7, createBody('described'));
+    for (const configurationKeys of [null, []]) {
+      const r = await call(b, 32, 4, { resources: [{ resourceType: 2, resourceName: 'described', configurationKeys }], includeSynonyms: false, includeDocumentation: false });
+      expect(r.results[0].configs.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['cleanup.policy', 'retention.ms', 'segment.bytes']));
+    }
+    const one = await call(b, 32, 4, { resources: [{ resourceType: 2, resourceName: 'described', configurationKeys: ['retention.ms', 'no.such'] }], includeSynonyms: false, includeDocumentation: false });
+    expect(one.results[0].configs.map((c: { name: string }) => c.name)).toEqual(['retention.ms']);
+  });
+});

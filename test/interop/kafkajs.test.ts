@@ -83,6 +83,9 @@ describe('kafkajs 2.2.4', () => {
       const entries = Object.fromEntries(configs.resources[0]!.configEntries.map((e) => [e.configName, e]));
       expect(entries['retention.ms']).toMatchObject({ configValue: '3600000', isDefault: false });
       expect(entries['cleanup.policy']).toMatchObject({ configValue: 'delete', isDefault: true });
+      // Without configNames kafkajs sends an empty list, which Kafka reads as "every config".
+      const every = await admin.describeConfigs({ resources: [{ type: 2, name: 'kjs-admin' }], includeSynonyms: false });
+      expect(every.resources[0]!.configEntries.map((e) => e.configName)).toEqual(expect.arrayContaining(['retention.ms', 'cleanup.policy', 'max.message.bytes', 'segment.bytes']));
       await admin.createPartitions({ topicPartitions: [{ topic: 'kjs-admin', count: 4 }] });
       expect((await admin.fetchTopicOffsets('kjs-admin')).length).toBe(4);
       await admin.deleteTopics({ topics: ['kjs-admin'] });

@@ -76,16 +76,18 @@ function handleDescribeConfigs(broker: Broker, header: BrokerRequestHeader, body
   const documentation = v >= 3 && body.includeDocumentation === true;
   const results = body.resources.map((r) => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    // As Kafka: no keys, null or empty, means every config (kafkajs sends [] by default).
+    const keys = r.configurationKeys !== null && r.configurationKeys.length > 0 ? r.configurationKeys : null;
     let entries: ConfigEntry[];
     if (r.resourceType === ResourceType.topic) {
       const topic = broker.topics.get(r.resourceName);
       if (!topic) return { ...base, errorCode: 3, errorMessage: `Topic "${r.resourceName}" does not exist`, configs: [] };
-      entries = describeTopicConfigs(broker, topic, r.configurationKeys);
+      entries = describeTopicConfigs(broker, topic, keys);
     } else if (r.resourceType === ResourceType.broker) {
       if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
         return { ...base, errorCode: 42, errorMessage: `This is broker ${broker.nodeId}, not ${r.resourceName}`, configs: [] };
       }
-      entries = describeBrokerConfigs(broker, r.configurationKeys);
+      entries = describeBrokerConfigs(broker, keys);
     } else {
       return { ...base, errorCode: 42, errorMessage: `Resource type ${r.resourceType} is not supported`, configs: [] };
     }
