@@ -151,7 +151,7 @@ describe('topic configs', () => {
 });
 
 describe('DescribeConfigs', () => {
-  it('reads no keys, null or an empty list, as every config (kafkajs sends an empty list)', async () => {
+  it('reads no keys, null or an empty list, as every config (as Kafka)', async () => {
     const b = await broker();
     await call(b, 19, 7, createBody('described'));
     for (const configurationKeys of [null, []]) {

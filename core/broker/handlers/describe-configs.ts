@@ -76,7 +76,7 @@ function handleDescribeConfigs(broker: Broker, header: BrokerRequestHeader, body
   const documentation = v >= 3 && body.includeDocumentation === true;
   const results = body.resources.map((r) => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-    // As Kafka: no keys, null or empty, means every config (kafkajs sends [] by default).
+    // As Kafka: no keys, null or an empty list, means every config.
     const keys = r.configurationKeys !== null && r.configurationKeys.length > 0 ? r.configurationKeys : null;
     let entries: ConfigEntry[];
     if (r.resourceType === ResourceType.topic) {
