@@ -2,7 +2,8 @@
  * The group coordinator for classic consumer groups, following Kafka's GroupCoordinator:
  * Empty → PreparingRebalance → CompletingRebalance → Stable (→ Dead), the member-id-required
  * join (KIP-394), static membership (KIP-345), delayed joins with the initial rebalance
- * delay, session and rebalance timeouts, and committed offsets kept in the metadata store.
+ * delay, session timeouts, the rebalance timeout on both the join and the sync phase (as
+ * Kafka 3.x), and committed offsets kept in the metadata store with Kafka's retention.
  *
  * Assignment stays on the client side: the leader receives every member's subscription in
  * its JoinGroup answer and sends the assignment in SyncGroup; the coordinator hands each
