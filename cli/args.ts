@@ -17,7 +17,7 @@ export const GLOBAL_OPTIONS = {
 
 /** Help lines for the global flags. */
 export const GLOBAL_HELP = [
-  'Global options:',
+  'Global options (every command but broker):',
   '  -b, --brokers <host:port,…>  brokers to bootstrap from (default 127.0.0.1:9092, env TRIBUTARY_BROKERS)',
   '  -h, --help                   show this help',
 ].join('\n');

@@ -21,12 +21,12 @@ export const EXIT = Object.freeze({
 /** The exit-code table as `tributary --help` prints it. */
 export const EXIT_CODES_HELP = [
   'Exit codes:',
-  '  0  ok',
-  '  1  runtime failure (broker unreachable, request refused, I/O error)',
-  '  2  usage error (unknown command or flag, bad value, missing argument)',
-  '  3  not found (unknown topic, group or file)',
-  '  4  already exists (topics create without --if-not-exists)',
-  '  130 interrupted before finishing (SIGINT during produce)',
+  '    0  ok',
+  '    1  runtime failure (broker unreachable, request refused, unreadable record, I/O error)',
+  '    2  usage error (unknown command or flag, bad value, missing argument)',
+  '    3  not found (unknown topic, group or file)',
+  '    4  already exists (topics create without --if-not-exists)',
+  '  130  produce interrupted (Ctrl-C) before its input ended; what was read was still sent',
 ].join('\n');
 
 /** Error codes that mean "the command line was wrong". */

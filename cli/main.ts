@@ -41,6 +41,14 @@ function usage(): string {
     '',
     EXIT_CODES_HELP,
     '',
+    'Examples:',
+    '  npm start                                        # a broker on 127.0.0.1:9092, data in ./data',
+    '  tributary topics create trucks --partitions 10',
+    '  echo \'truck-1:{"lat":52.5}\' | tributary produce trucks -K :',
+    '  tributary consume trucks --from beginning --exit --format \'%k %v\\n\'',
+    '  tributary groups describe dashboard',
+    '  tributary perf produce --records 100000 --record-size 100',
+    '',
     'Run `tributary <command> --help` for a command\'s options.',
   ].join('\n');
 }

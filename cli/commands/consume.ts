@@ -18,7 +18,8 @@ const HELP = [
   'Prints messages, by default each value on its own line, like `kcat -C`.',
   '',
   '  -t, --topic <name>           a topic (repeatable; or give topics as arguments)',
-  '  -o, --from <where>           beginning | end | <offset> | -<n> (n before the end) | @<timestamp-ms>',
+  '  -o, --from <where>           beginning | end | <offset> | -<n> (n before the end; write',
+  '                               --from=-5) | @<timestamp-ms>',
   '                               (default: beginning; with --group: where the group has no',
   '                               committed offset, and only beginning or end)',
   '      --offset <n>             same as --from <n>',
@@ -208,14 +209,26 @@ async function run(argv: string[]): Promise<number> {
         }
       }
       if (last >= 0) resolveOffset(last);
-      if (out.length > 0 && !stdout.write(out)) {
-        await new Promise<void>((resolve) => stdout.once('drain', resolve));
-      }
+      if (out.length > 0 && !stdout.write(out)) await drained();
       if (stopping || atEnd()) {
         stopping = true;
         finish();
       }
     };
+
+    // Waits for stdout to take more, or for the end: a reader that went away never drains.
+    const drained = () => new Promise<void>((resolve) => {
+      const done = () => {
+        stdout.off('drain', done);
+        stdout.off('error', done);
+        stdout.off('close', done);
+        resolve();
+      };
+      stdout.once('drain', done);
+      stdout.once('error', done);
+      stdout.once('close', done);
+      finished.then(done, done);
+    });
 
     const onSignal = () => {
       stopping = true;
