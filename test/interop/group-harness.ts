@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesystemStorage } from '../../adapters/filesystem/index.ts';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
@@ -317,4 +317,36 @@ export function nodeChildMembers(family: 'kafkajs' | 'platformatic'): MemberFact
     const args = ['--import', 'tsx', NODE_MEMBER, family, bootstrap, group, topic, String(sessionTimeoutMs)];
     return jsonLinesMember(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
   };
+}
+
+/**
+ * Registers the scenarios the issue asks of every client family under one describe with
+ * its own broker: exactly once, leave, resume after a broker restart, 8 on 6, and kill
+ * (with `killable` members when `start`'s cannot be killed). `more` adds family-specific
+ * tests on the same broker.
+ */
+export function groupScenarios(
+  title: string,
+  family: string,
+  start: MemberFactory,
+  options: { sessionTimeoutMs: number; killable?: MemberFactory },
+  more?: (fx: () => GroupBroker) => void,
+): void {
+  describe(title, () => {
+    let fx: GroupBroker;
+    beforeAll(async () => {
+      fx = await startGroupBroker();
+    });
+    afterAll(async () => {
+      killChildren();
+      await fx?.close();
+    });
+    const session = options.sessionTimeoutMs;
+    it('3 members over 6 partitions consume every record exactly once between them', () => scenarioExactlyOnce(fx, family, start, session));
+    it('a member that leaves hands its partitions to the others', () => scenarioLeave(fx, family, start, session));
+    it('a member killed with SIGKILL loses its partitions after the session timeout', () => scenarioKill(fx, `${family}-kill`, options.killable ?? start, session));
+    it('a restarted group resumes from its committed offsets (broker restarted too)', () => scenarioResume(family, start, session));
+    it('8 members on 6 partitions leave 2 idle until a member with a partition leaves', () => scenarioIdle(fx, family, start, session));
+    more?.(() => fx);
+  });
 }

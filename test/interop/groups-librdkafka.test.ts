@@ -5,20 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GroupBroker, type Member, type MemberFactory, childMember, freshTopic, jsonLinesMember, killChildren, onLines, produceEach, scenarioExactlyOnce, scenarioIdle, scenarioKill, scenarioLeave, scenarioResume, settle, startGroupBroker, until } from './group-harness.ts';
+import { expect, it } from 'vitest';
+import { type Member, type MemberFactory, childMember, freshTopic, groupScenarios, jsonLinesMember, onLines, produceEach, settle, until } from './group-harness.ts';
 
 const SESSION = 2000;
 const SCRIPT = fileURLToPath(new URL('./group-consumer.py', import.meta.url));
-
-let fx: GroupBroker;
-beforeAll(async () => {
-  fx = await startGroupBroker();
-});
-afterAll(async () => {
-  killChildren();
-  await fx?.close();
-});
 
 const startKcat: MemberFactory = async ({ group, topic, bootstrap, sessionTimeoutMs }) => {
   const child = spawn('kcat', [
@@ -45,38 +36,26 @@ const startPython = async ({ group, topic, bootstrap, sessionTimeoutMs, instance
   return jsonLinesMember(spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'] }));
 };
 
-describe('kcat (librdkafka) balanced consumers', () => {
-  it('3 members over 6 partitions consume every record exactly once between them', () => scenarioExactlyOnce(fx, 'kcat', startKcat, SESSION));
-  it('a member killed with SIGKILL loses its partitions after the session timeout', () => scenarioKill(fx, 'kcat', startKcat, SESSION));
-  it('a member that leaves hands its partitions to the others', () => scenarioLeave(fx, 'kcat', startKcat, SESSION));
-  it('a restarted group resumes from its committed offsets', () => scenarioResume('kcat', startKcat, SESSION));
-  it('8 members on 6 partitions leave 2 idle until a member with a partition leaves', () => scenarioIdle(fx, 'kcat', startKcat, SESSION));
-});
+groupScenarios('kcat (librdkafka) balanced consumers', 'kcat', startKcat, { sessionTimeoutMs: SESSION });
 
-describe('python3-confluent-kafka (librdkafka) consumers', () => {
-  it('3 members over 6 partitions consume every record exactly once between them', () => scenarioExactlyOnce(fx, 'py', startPython, SESSION));
-  it('a member that leaves hands its partitions to the others', () => scenarioLeave(fx, 'py', startPython, SESSION));
-  it('a member killed with SIGKILL loses its partitions after the session timeout', () => scenarioKill(fx, 'py', startPython, SESSION));
-  it('a restarted group resumes from its committed offsets', () => scenarioResume('py', startPython, SESSION));
-  it('8 members on 6 partitions leave 2 idle until a member with a partition leaves', () => scenarioIdle(fx, 'py', startPython, SESSION));
-
+groupScenarios('python3-confluent-kafka (librdkafka) consumers', 'py', startPython, { sessionTimeoutMs: SESSION }, (fx) => {
   it('a static member (group.instance.id) that restarts within its session keeps its partitions without a rebalance', async () => {
-    const { topic, group } = await freshTopic(fx.broker, 'pystatic');
-    const start = (instance: string) => startPython({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs: 6000, instance });
+    const { topic, group } = await freshTopic(fx().broker, 'pystatic');
+    const start = (instance: string) => startPython({ group, topic, bootstrap: fx().bootstrap, sessionTimeoutMs: 6000, instance });
     const members = await Promise.all(['a', 'b', 'c'].map(start));
-    await settle(fx.broker, group, members);
-    const generation = fx.broker.groups.group(group)!.generationId;
+    await settle(fx().broker, group, members);
+    const generation = fx().broker.groups.group(group)!.generationId;
     const before = [...members[2]!.assigned()];
-    const oldId = fx.broker.groups.group(group)!.staticMembers.get('c');
+    const oldId = fx().broker.groups.group(group)!.staticMembers.get('c');
     await members[2]!.kill!();
     const back = await start('c');
     const now = [members[0]!, members[1]!, back];
-    await settle(fx.broker, group, now);
-    const g = fx.broker.groups.group(group)!;
+    await settle(fx().broker, group, now);
+    const g = fx().broker.groups.group(group)!;
     expect(g.generationId).toBe(generation);
     expect(g.staticMembers.get('c')).not.toBe(oldId);
     expect([...back.assigned()]).toEqual(before);
-    await produceEach(fx.broker, topic, before, 3, 'static');
+    await produceEach(fx().broker, topic, before, 3, 'static');
     await until('the restarted static member to consume', () => back.consumed.filter((c) => c.value.includes('-static-')).length === 6);
     await Promise.all(now.map((m) => m.stop()));
   });
