@@ -24,7 +24,7 @@ export const EXIT_CODES_HELP = [
   '    0  ok',
   '    1  runtime failure (broker unreachable, request refused, unreadable record, I/O error)',
   '    2  usage error (unknown command or flag, bad value, missing argument)',
-  '    3  not found (unknown topic, group or file)',
+  '    3  not found (unknown topic, partition, group or file)',
   '    4  already exists (topics create without --if-not-exists)',
   '  130  produce interrupted (Ctrl-C) before its input ended; what was read was still sent',
 ].join('\n');

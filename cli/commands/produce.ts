@@ -8,7 +8,7 @@ import type { Acks, ProducerMessage } from '../../core/client/producer.ts';
 import { TributaryError } from '../../core/errors.ts';
 import { brokersFrom, choice, GLOBAL_HELP, int, noExtraPositionals, pairs, parseFlags, str, topicFrom } from '../args.ts';
 import { withClient } from '../connect.ts';
-import { EXIT, usageError } from '../exit-codes.ts';
+import { EXIT, notFoundError, usageError } from '../exit-codes.ts';
 import { openLines } from '../line-input.ts';
 import { formatBytes, formatCount, startProgress } from '../progress.ts';
 import { cliSerde, SERDE_NAMES, serdeHelp } from '../serde-choice.ts';
@@ -95,7 +95,7 @@ async function run(argv: string[]): Promise<number> {
     // Resolve the topic first: unknown topics (auto-creation off) fail before any input is read.
     const [meta] = await client.cluster.topicMetadata([topic]);
     const partitions = meta!.partitions.filter((p) => p !== undefined).length;
-    if (partition !== undefined && partition >= partitions) throw usageError(`--partition ${partition}: topic "${topic}" has ${partitions} partition(s)`);
+    if (partition !== undefined && partition >= partitions) throw notFoundError(`topic "${topic}" has no partition ${partition} (it has ${partitions})`, { topic, partition });
 
     const showProgress = !quiet && (flags.progress === true || process.stderr.isTTY === true);
     const progress = showProgress ? startProgress({ stream: process.stderr, totalBytes: input.totalBytes, delayMs: flags.progress ? 0 : 500 }) : undefined;

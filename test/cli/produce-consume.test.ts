@@ -89,7 +89,7 @@ describe('produce then consume', () => {
     expect(offsets).toEqual([0, 0, 5000]);
     const tail = await runCli(['consume', 'bulk', '-p', '2', '--from=-2', '-e', ...b]);
     expect(lines(tail.stdout)).toEqual(['line 4998', 'line 4999']);
-    expect((await runCli(['produce', 'bulk', '--partition', '7', ...b], { input: 'x\n' })).code).toBe(2);
+    expect((await runCli(['produce', 'bulk', '--partition', '7', ...b], { input: 'x\n' })).code).toBe(3);
     expect((await runCli(['produce', 'bulk', '--file', join(dir, 'missing.txt'), ...b])).code).toBe(3);
   });
 
