@@ -9,6 +9,7 @@ import { inProcessTransport } from '../../core/client/in-process-transport.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
 import type { Registry } from '../../core/registry.ts';
 import { startServer, type ServerOptions, type TributaryServer } from '../server/index.ts';
+import { nodeAsyncScope } from './async-scope.ts';
 import { createDefaultRegistry } from './default-registry.ts';
 
 /** Options of {@link createBroker}. */
@@ -53,7 +54,7 @@ export class EmbeddedBroker {
 
   /** A client that calls this broker's handlers directly (no socket, no framing). */
   client(options: EmbeddedClientOptions = {}): Client {
-    return new Client({ brokers: ['embedded:0'], registry: this.registry, ...options, transport: inProcessTransport(this.broker) });
+    return new Client({ brokers: ['embedded:0'], registry: this.registry, asyncScope: nodeAsyncScope(), ...options, transport: inProcessTransport(this.broker) });
   }
 
   /** Shuts down: the listener drains, then the broker closes its storage. */

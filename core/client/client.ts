@@ -6,6 +6,7 @@ import type { Logger } from '../contracts/logger.ts';
 import { silentLogger } from '../contracts/logger.ts';
 import { TributaryError } from '../errors.ts';
 import type { Registry } from '../registry.ts';
+import type { AsyncScope } from './async-scope.ts';
 import { Admin } from './admin.ts';
 import { Cluster } from './cluster.ts';
 import { Consumer, type ConsumerOptions } from './consumer.ts';
@@ -40,6 +41,12 @@ export interface ClientOptions {
   readonly serializers?: SerializerChoices;
   /** Per-topic serializers, compression and partitioner. */
   readonly topics?: Readonly<Record<string, TopicSettings>>;
+  /**
+   * How consumers recognise `stop()`/`close()` awaited from inside their own handler
+   * (see async-scope.ts): `nodeAsyncScope()` from the runtime adapters. Without it only a
+   * stop in the synchronous part of a handler is recognised; one after an await deadlocks.
+   */
+  readonly asyncScope?: AsyncScope;
 }
 
 /** A client: creates producers, consumers and admins that share its connections. */
@@ -50,7 +57,7 @@ export class Client {
   readonly logger: Logger;
   readonly #options: ClientOptions;
   readonly #children = new Set<{ close(): Promise<void> }>();
-  #closed = false;
+  #closed: Promise<void> | null = null;
 
   constructor(options: ClientOptions) {
     if (!options || typeof options !== 'object') throw new TributaryError('ERR_INVALID_ARGUMENT', 'createClient needs options');
@@ -79,6 +86,7 @@ export class Client {
       retry: this.#options.retry,
       serializers: this.#options.serializers,
       topics: this.#options.topics,
+      asyncScope: this.#options.asyncScope,
     };
   }
 
@@ -105,12 +113,17 @@ export class Client {
     return this.#track(new Admin(this.#context()));
   }
 
-  /** Closes every producer (delivering what they hold), consumer and admin, then the connections. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await Promise.allSettled([...this.#children].map((c) => c.close()));
-    await this.cluster.close();
+  /**
+   * Closes every producer (delivering what they hold), consumer and admin, then the
+   * connections. Calling it again returns the same promise. From inside a consumer's
+   * handler it does not wait for that handler (which waits for it).
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await Promise.allSettled([...this.#children].map((c) => c.close()));
+      await this.cluster.close();
+    })();
+    return this.#closed;
   }
 }
 

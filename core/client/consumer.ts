@@ -19,6 +19,7 @@ import { TributaryError, kafkaError } from '../errors.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
 import type { RecordHeader } from '../records/record.ts';
 import type { Registry } from '../registry.ts';
+import type { AsyncScope } from './async-scope.ts';
 import { type Cluster, needsRefresh } from './cluster.ts';
 import { type FetchedBatch, decodeFetched, recordBuffers } from './fetched-batch.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
@@ -158,6 +159,8 @@ export interface ConsumerContext {
   readonly retry: RetryOptions | undefined;
   readonly serializers: SerializerChoices | undefined;
   readonly topics: Readonly<Record<string, TopicSettings>> | undefined;
+  /** Recognises calls made from inside this consumer's handlers (see async-scope.ts). */
+  readonly asyncScope?: AsyncScope | undefined;
 }
 
 class PartitionState {
@@ -237,6 +240,11 @@ export class Consumer {
   #resolveDone!: () => void;
   #rejectDone!: (error: unknown) => void;
   #crashed: unknown = undefined;
+  /** The latest stop() in progress or done (a second stop() waits for it too). */
+  #stopped: Promise<void> = Promise.resolve();
+  readonly #scope: AsyncScope | undefined;
+  /** True during the synchronous part of a handler call (the fallback without a scope). */
+  #inHandlerCall = false;
 
   constructor(context: ConsumerContext, options: ConsumerOptions = {}) {
     this.#cluster = context.cluster;
@@ -256,7 +264,23 @@ export class Consumer {
     this.#maxBytesPerPartition = options.maxBytesPerPartition ?? 1024 * 1024;
     this.#maxPrefetchBytes = options.maxPrefetchBytes ?? 1024 * 1024;
     this.#isolationLevel = options.isolationLevel ?? 0;
+    this.#scope = context.asyncScope;
     this.#done = this.#newDone();
+  }
+
+  /** True when the caller runs inside one of this consumer's handlers (it must not wait for the handler). */
+  #insideHandler(): boolean {
+    return this.#inHandlerCall || (this.#scope !== undefined && this.#scope.get() === this);
+  }
+
+  /** Calls a handler so that {@link #insideHandler} recognises calls it makes. */
+  #callHandler<P>(handler: (payload: P) => Promise<void> | void, payload: P): Promise<void> | void {
+    this.#inHandlerCall = true;
+    try {
+      return this.#scope ? this.#scope.run(this, () => handler(payload)) : handler(payload);
+    } finally {
+      this.#inHandlerCall = false;
+    }
   }
 
   #newDone(): Promise<void> {
@@ -358,8 +382,9 @@ export class Consumer {
       this.#states.delete(s.key);
       if (s.position !== null) out.push({ topic: s.topic, partition: s.partition, offset: s.position });
     }
-    // A handler still running for a revoked partition finishes before the caller commits.
-    if (this.#current && this.#current.revoked && this.#currentDone) await this.#currentDone;
+    // A handler still running for a revoked partition finishes before the caller commits,
+    // unless the caller is that handler (stop() from inside it): its message stays uncommitted.
+    if (this.#current && this.#current.revoked && this.#currentDone && !this.#insideHandler()) await this.#currentDone;
     return out;
   }
 
@@ -433,14 +458,24 @@ export class Consumer {
     return this.#done;
   }
 
-  /** Stops fetching and processing (waits for the running handler); the assignment stays. */
-  async stop(): Promise<void> {
-    if (!this.#running) return;
+  /**
+   * Stops fetching and processing; the assignment stays. Waits for the running handler —
+   * except when called from inside that handler (directly or through `client.close()`):
+   * then the loop ends once the handler returns, and stop() resolves when everything else
+   * is stopped; the handler's own message counts as not processed (at least once).
+   */
+  stop(): Promise<void> {
+    if (!this.#running) return this.#stopped;
     this.#running = false;
-    this.#wake();
-    await this.#processing;
-    // A fetch still long-polling is not waited for: its answer is dropped by the epoch check.
+    // Fetch loops and a fetch still long-polling end on the generation; their answers are dropped.
     this.#generation++;
+    this.#wake();
+    this.#stopped = this.#finishStop(this.#insideHandler());
+    return this.#stopped;
+  }
+
+  async #finishStop(insideHandler: boolean): Promise<void> {
+    if (!insideHandler) await this.#processing;
     this.#fetchers.clear();
     if (this.#source) await this.#source.stop();
     for (const s of this.#states.values()) {
@@ -702,7 +737,10 @@ export class Consumer {
   }
 
   async #processLoop(): Promise<void> {
-    while (this.#running) {
+    // A stop from inside a handler does not wait for this loop: a run() right after it
+    // starts a new loop, and this one must end rather than process beside it.
+    const generation = this.#generation;
+    while (this.#running && this.#generation === generation) {
       const s = this.#nextReady();
       if (!s) {
         await new Promise<void>((resolve) => (this.#wakeProcessor = resolve));
@@ -780,7 +818,7 @@ export class Consumer {
       const r = records[i]!;
       if (s.position !== null && r.offset < s.position) continue;
       payload.message = this.#message(s, r, serde.key, serde.value, kc, vc);
-      await handler(payload);
+      await this.#callHandler(handler, payload);
       if (s.epoch !== epoch) return;
       s.position = r.offset + 1;
       if (pauseAfter) {
@@ -817,7 +855,7 @@ export class Consumer {
     let resolved = -1;
     let pauseAfter = false;
     const last = batch.nextOffset - 1;
-    await handler({
+    await this.#callHandler(handler, {
       batch: {
         topic: s.topic,
         partition: s.partition,

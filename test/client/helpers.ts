@@ -1,6 +1,7 @@
 /** Shared helpers of the client tests: a full registry, brokers over TCP or in-process, clients. */
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
+import { nodeAsyncScope } from '../../adapters/runtime/async-scope.ts';
 import { tcpTransport } from '../../adapters/transport/index.ts';
 import { Broker, type BrokerOptions } from '../../core/broker/broker.ts';
 import { type Client, type ClientOptions, createClient } from '../../core/client/client.ts';
@@ -48,6 +49,7 @@ export async function harness(mode: Mode, options: Partial<BrokerOptions> = {}):
         transport: server ? tcpTransport() : inProcessTransport(broker),
         registry: fullRegistry(),
         retry: { retries: 5, initialRetryTime: 20, maxRetryTime: 200 },
+        asyncScope: nodeAsyncScope(),
         ...clientOptions,
       });
       clients.push(client);
