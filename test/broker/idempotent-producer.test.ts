@@ -248,6 +248,32 @@ describe('after a restart', () => {
     expect(await produce(again, seqBatch(5, 0, 2))).toMatchObject({ errorCode: 0, baseOffset: 2 });
   });
 
+  it('forgets producers idle longer than the expiration, in memory and in the next snapshot', async () => {
+    const storage = memoryStorage();
+    const b = await broker(storage);
+    await produce(b, seqBatch(7, 0, 0));
+    await produce(b, seqBatch(8, 0, 0));
+    const table = b.producerState.table(b.topics.get('t')!.partitions[0]!);
+    const now = Date.now();
+    expect(b.producerState.expire(b.topics.all(), now, 60_000)).toBe(0);
+    table.entry(7)!.lastTimestamp = now - 60_001;
+    expect(b.producerState.expire(b.topics.all(), now, 60_000)).toBe(1);
+    expect(table.entry(7)).toBeUndefined();
+    // Forgotten: producer 7 may start anywhere, and its old batch is no longer a duplicate.
+    expect(await produce(b, seqBatch(7, 0, 0))).toMatchObject({ errorCode: 0, baseOffset: 4 });
+    expect(await produce(b, seqBatch(8, 0, 0))).toMatchObject({ errorCode: 0, baseOffset: 2 });
+    // The retention run applies the default expiration (one day).
+    table.entry(8)!.lastTimestamp = now - 86_400_001;
+    await b.runRetention();
+    expect(table.entry(8)).toBeUndefined();
+    await b.close();
+    open.splice(0);
+    await storage.open();
+    const snap = JSON.parse(new TextDecoder().decode((await storage.metadata.get('producer-state/t/0'))!));
+    await storage.close();
+    expect(snap.producers.map((p: { producerId: number; lastTimestamp: number }) => [p.producerId, p.lastTimestamp >= now])).toEqual([[7, true]]);
+  });
+
   it('ignores the snapshot of a deleted topic when one of the same name comes back', async () => {
     const storage = memoryStorage();
     const b = await broker(storage);

@@ -24,6 +24,8 @@ export interface ProducerEntry {
   epoch: number;
   /** Oldest first; never empty. */
   batches: ProducerBatch[];
+  /** When the broker last appended for it (ms; the expiry clock). */
+  lastTimestamp: number;
 }
 
 /** The facts of a batch header the checks need. */
@@ -84,8 +86,8 @@ export class PartitionProducers {
     return null;
   }
 
-  /** Records an appended (or recovered) batch. */
-  record(header: SequencedHeader, baseOffset: number): void {
+  /** Records an appended (or recovered) batch; `now` restarts the producer's expiry clock. */
+  record(header: SequencedHeader, baseOffset: number, now = 0): void {
     if (header.producerId < 0 || header.baseSequence < 0) return;
     const batch: ProducerBatch = {
       firstSeq: header.baseSequence,
@@ -95,10 +97,11 @@ export class PartitionProducers {
     };
     const entry = this.#entries.get(header.producerId);
     if (!entry || header.producerEpoch > entry.epoch) {
-      this.#entries.set(header.producerId, { producerId: header.producerId, epoch: header.producerEpoch, batches: [batch] });
+      this.#entries.set(header.producerId, { producerId: header.producerId, epoch: header.producerEpoch, batches: [batch], lastTimestamp: now });
       return;
     }
     if (header.producerEpoch < entry.epoch) return; // a stale batch met during recovery
+    entry.lastTimestamp = Math.max(entry.lastTimestamp, now);
     entry.batches.push(batch);
     if (entry.batches.length > RETAINED_BATCHES) entry.batches.shift();
   }
@@ -112,13 +115,33 @@ export class PartitionProducers {
     if (entry.batches.length === 0) this.#entries.delete(producerId);
   }
 
-  /** A JSON-able copy of every entry. */
-  toJSON(): ProducerEntry[] {
-    return [...this.#entries.values()].map((e) => ({ producerId: e.producerId, epoch: e.epoch, batches: e.batches.map((b) => ({ ...b })) }));
+  /**
+   * Forgets producers that have not appended since `cutoff` (Kafka's producer id
+   * expiration): without it every producer that ever wrote stays in memory and in the
+   * snapshot. A forgotten producer that comes back may start at any sequence.
+   * Returns how many were forgotten.
+   */
+  expire(cutoff: number): number {
+    let n = 0;
+    for (const [id, e] of this.#entries) {
+      if (e.lastTimestamp < cutoff) {
+        this.#entries.delete(id);
+        n++;
+      }
+    }
+    return n;
   }
 
-  /** Replaces the table with entries from {@link toJSON} (malformed ones are skipped). */
-  restore(entries: readonly ProducerEntry[]): void {
+  /** A JSON-able copy of every entry. */
+  toJSON(): ProducerEntry[] {
+    return [...this.#entries.values()].map((e) => ({ producerId: e.producerId, epoch: e.epoch, batches: e.batches.map((b) => ({ ...b })), lastTimestamp: e.lastTimestamp }));
+  }
+
+  /**
+   * Replaces the table with entries from {@link toJSON} (malformed ones are skipped; an
+   * entry without a time gets `now`, so that it is kept a full expiration period).
+   */
+  restore(entries: readonly ProducerEntry[], now = 0): void {
     this.#entries.clear();
     for (const e of entries) {
       if (!Number.isSafeInteger(e?.producerId) || !Number.isInteger(e.epoch) || !Array.isArray(e.batches) || e.batches.length === 0) continue;
@@ -126,7 +149,8 @@ export class PartitionProducers {
         .filter((b) => [b.firstSeq, b.lastSeq, b.baseOffset, b.lastOffset].every(Number.isSafeInteger))
         .slice(-RETAINED_BATCHES)
         .map((b) => ({ firstSeq: b.firstSeq, lastSeq: b.lastSeq, baseOffset: b.baseOffset, lastOffset: b.lastOffset }));
-      if (batches.length > 0) this.#entries.set(e.producerId, { producerId: e.producerId, epoch: e.epoch, batches });
+      const lastTimestamp = Number.isSafeInteger(e.lastTimestamp) ? e.lastTimestamp : now;
+      if (batches.length > 0) this.#entries.set(e.producerId, { producerId: e.producerId, epoch: e.epoch, batches, lastTimestamp });
     }
   }
 }

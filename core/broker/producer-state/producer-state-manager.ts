@@ -21,6 +21,8 @@ import { PartitionProducers, type ProducerBatch, type ProducerEntry } from './pa
 import { ProducerIdManager } from './producer-ids.ts';
 
 const SNAPSHOT_PREFIX = 'producer-state/';
+/** How long a producer may stay idle before its state is forgotten (Kafka's producer.id.expiration.ms). */
+export const PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 const SCAN_CHUNK_BYTES = 1 << 20;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -85,7 +87,20 @@ export class ProducerStateManager {
 
   /** Notes a batch whose offsets were just assigned. */
   record(partition: PartitionState, header: BatchHeader, baseOffset: number): void {
-    if (header.producerId >= 0) this.table(partition).record(header, baseOffset);
+    if (header.producerId >= 0) this.table(partition).record(header, baseOffset, Date.now());
+  }
+
+  /**
+   * Forgets, in every partition, producers idle for `maxAgeMs` (Kafka's
+   * producer.id.expiration.ms, default one day). Returns how many entries went.
+   */
+  expire(topics: readonly Topic[], now: number, maxAgeMs = PRODUCER_ID_EXPIRATION_MS): number {
+    let removed = 0;
+    for (const topic of topics) {
+      for (const partition of topic.partitions) removed += this.#tables.get(partition)?.expire(now - maxAgeMs) ?? 0;
+    }
+    if (removed > 0) this.#logger.debug('expired idle producers', { removed });
+    return removed;
   }
 
   /** Takes back batches whose append failed, so a retry is appended rather than called a duplicate. */
@@ -119,7 +134,7 @@ export class ProducerStateManager {
         const snap = JSON.parse(decoder.decode(stored)) as Snapshot;
         // A snapshot of another incarnation of the topic, or of data the log no longer has, is void.
         if (snap.topicId === topic.id && Number.isSafeInteger(snap.endOffset) && snap.endOffset <= log.endOffset() && Array.isArray(snap.producers)) {
-          table.restore(snap.producers);
+          table.restore(snap.producers, Date.now());
           from = Math.max(from, snap.endOffset);
           usable = true;
         }
@@ -131,6 +146,7 @@ export class ProducerStateManager {
       if (!usable) await this.#store.delete(snapshotKey(topic.name, partition.partition));
     }
     const end = log.endOffset();
+    const now = Date.now();
     let scanned = 0;
     while (from < end) {
       const read = await log.read(from, SCAN_CHUNK_BYTES, { minOneBatch: true });
@@ -144,7 +160,8 @@ export class ProducerStateManager {
           pos += size;
           const last = h.baseOffset + h.lastOffsetDelta;
           if (last < from) continue;
-          if (h.producerId >= 0 && (h.attributes & BatchAttributes.control) === 0) table.record(h, h.baseOffset);
+          // Rebuilt producers start their expiry clock now: the log does not say when they last wrote.
+          if (h.producerId >= 0 && (h.attributes & BatchAttributes.control) === 0) table.record(h, h.baseOffset, now);
           next = Math.max(next, last + 1);
           scanned++;
         }
