@@ -205,6 +205,8 @@ export class Broker {
         ),
       onRun: (outcomes) => {
         for (const o of outcomes) this.topics.get(o.topic)?.partitions[o.partition]?.resync();
+        // Idle producers' dedup state goes on the same clock (Kafka's producer.id.expiration.ms).
+        this.producerState.expire(this.topics.all(), Date.now());
       },
     });
     for (const [apiKey, entry] of DEFAULT_HANDLERS) this.#handlers.set(apiKey, entry);
