@@ -92,6 +92,12 @@ export class ProducerBatch {
   baseSequence = -1;
   /** The sequence written in `bytes` (restamped before sending when it differs from baseSequence). */
   stampedSequence = -1;
+  /** Producer id and epoch this batch must carry (change when the producer bumps its epoch). */
+  producerId = -1;
+  producerEpoch = -1;
+  /** Producer id and epoch written in `bytes`. */
+  stampedProducerId = -1;
+  stampedProducerEpoch = -1;
   attempts = 0;
   retryAt = 0;
   /** Sent to the broker at least once (an in-process broker may keep the bytes it got). */

@@ -11,6 +11,14 @@
  * partition's records, keeps at most 5 batches per partition in flight and retries a
  * batch with its original sequence, in order. A broker that does not advertise
  * InitProducerId gets a non-idempotent producer (logged at debug).
+ *
+ * When a batch fails without the producer knowing whether the broker wrote it (retries
+ * spent on a timeout or a dropped connection, or OUT_OF_ORDER_SEQUENCE_NUMBER /
+ * UNKNOWN_PRODUCER_ID / INVALID_PRODUCER_EPOCH for good), the broker's next expected
+ * sequence is unknown and every later batch could be refused forever. As the Java client
+ * does (KIP-360), the producer then holds its batches until none is in flight, asks
+ * InitProducerId (v3+ carries the current id and epoch) for a new epoch or id, restarts
+ * every partition's sequence at 0 and restamps the waiting batches.
  */
 import type { Logger } from '../contracts/logger.ts';
 import type { Partitioner } from '../contracts/partitioner.ts';
@@ -20,7 +28,7 @@ import { ApiKey } from '../protocol/api-keys.ts';
 import { BATCH_HEADER_SIZE, BatchField, computeBatchCrc } from '../records/batch-header.ts';
 import { NO_HEADERS, type RecordHeader, type RecordInput } from '../records/record.ts';
 import { encodeBatch, encodeBatchSync } from '../records/record-batch.ts';
-import { writeInt32BE } from '../records/varint.ts';
+import { writeInt16BE, writeInt32BE, writeInt64BE } from '../records/varint.ts';
 import type { Registry } from '../registry.ts';
 import { commonVersion } from './client-versions.ts';
 import { type Cluster, needsRefresh } from './cluster.ts';
@@ -231,6 +239,9 @@ export class Producer {
   #flushing = 0;
   #state: 'open' | 'closing' | 'closed' = 'open';
   #refreshing = false;
+  /** An idempotent batch failed with an unknown outcome: sending waits for a new epoch (KIP-360). */
+  #epochBumpNeeded = false;
+  #bumpingEpoch = false;
 
   constructor(context: ProducerContext, options: ProducerOptions = {}) {
     this.#cluster = context.cluster;
@@ -267,6 +278,11 @@ export class Producer {
     return this.#producerId;
   }
 
+  /** The producer epoch (-1 when not idempotent); grows (or comes with a new id) after a batch with an unknown outcome. */
+  get producerEpoch(): number {
+    return this.#producerEpoch;
+  }
+
   /** Bytes of records accepted and not yet acknowledged. */
   get bufferedBytes(): number {
     return this.#memory.used;
@@ -293,17 +309,22 @@ export class Producer {
         }
         this.#idempotent = false;
       } else {
-        const body = await withRetry(this.#retry, async () => {
-          const res = await this.#cluster.send(transport, ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
-          if (res.errorCode !== 0) throw kafkaError(res.errorCode, 'InitProducerId failed');
-          return res;
-        });
+        const body = await this.#initProducerId(-1, -1);
         this.#producerId = body.producerId;
         this.#producerEpoch = body.producerEpoch;
         this.#logger.debug('idempotent producer', { producerId: this.#producerId, producerEpoch: this.#producerEpoch });
       }
     }
     this.#isReady = true;
+  }
+
+  /** InitProducerId (with retries): a new producer id, or — given the current id and epoch — a bumped epoch. */
+  #initProducerId(producerId: number, producerEpoch: number): Promise<{ producerId: number; producerEpoch: number }> {
+    return withRetry(this.#retry, async () => {
+      const res = await this.#cluster.send(await this.#cluster.anyConnection(), ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId, producerEpoch });
+      if (res.errorCode !== 0) throw kafkaError(res.errorCode, 'InitProducerId failed');
+      return res;
+    });
   }
 
   /** Sends messages to one topic; resolves per partition once acknowledged (see {@link RecordMetadata}). */
@@ -473,13 +494,15 @@ export class Producer {
       const sequence = this.#sequences.get(key) ?? 0;
       batch.baseSequence = sequence;
       batch.stampedSequence = sequence;
+      batch.producerId = batch.stampedProducerId = this.#producerId;
+      batch.producerEpoch = batch.stampedProducerEpoch = this.#producerEpoch;
       this.#sequences.set(key, (sequence + records.length) % (MAX_SEQUENCE + 1));
     }
     const input = {
       records,
       compression: batch.compression.codec,
-      producerId: idempotent ? this.#producerId : -1,
-      producerEpoch: idempotent ? this.#producerEpoch : -1,
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
       baseSequence: batch.baseSequence,
     };
     q.ready.push(batch);
@@ -538,12 +561,14 @@ export class Producer {
     let missingLeader = false;
     const rounds = new Map<string, SendRound>();
     const planned = new Map<number, number>();
+    const hold = this.#epochBumpNeeded;
     for (const q of this.#queues.values()) {
       const open = q.open;
       if (open) {
         if (force || now - open.createdAt >= this.#lingerMs) this.#close(q, 0);
         else wake = Math.min(wake, open.createdAt + this.#lingerMs);
       }
+      if (hold) continue;
       let round = 0;
       while (q.ready.length > 0 && q.inFlight.size < perPartition) {
         const batch = q.ready[0]!;
@@ -577,8 +602,53 @@ export class Producer {
       }
     }
     for (const r of rounds.values()) void this.#sendRound(r);
+    if (hold) this.#bumpEpochWhenIdle();
     if (missingLeader) this.#refreshSoon();
     if (wake !== Infinity) this.#wakeAt(wake);
+  }
+
+  /**
+   * KIP-360: once no batch is in flight (their answers may still move sequences), gets a
+   * new epoch (or id) and restarts every partition's sequences at 0 for the waiting batches.
+   */
+  #bumpEpochWhenIdle(): void {
+    if (this.#bumpingEpoch) return;
+    let waiting = false;
+    for (const q of this.#queues.values()) {
+      if (q.inFlight.size > 0) return;
+      if (q.ready.length > 0) waiting = true;
+    }
+    // Nothing to send: the bump waits for the next batch (the broker may be down now).
+    if (!waiting) return;
+    this.#bumpingEpoch = true;
+    const [oldId, oldEpoch] = [this.#producerId, this.#producerEpoch];
+    this.#initProducerId(oldId, oldEpoch).then(
+      (body) => {
+        this.#producerId = body.producerId;
+        this.#producerEpoch = body.producerEpoch;
+        this.#epochBumpNeeded = false;
+        this.#sequences.clear();
+        for (const q of this.#queues.values()) {
+          let sequence = 0;
+          for (const b of q.ready) {
+            b.baseSequence = sequence;
+            b.producerId = body.producerId;
+            b.producerEpoch = body.producerEpoch;
+            sequence = (sequence + b.recordCount) % (MAX_SEQUENCE + 1);
+          }
+          if (q.ready.length > 0) this.#sequences.set(`${q.topic}\u0000${q.partition}`, sequence);
+        }
+        this.#logger.info('idempotent producer: new epoch after a batch with an unknown outcome', { producerId: body.producerId, producerEpoch: body.producerEpoch, previousId: oldId, previousEpoch: oldEpoch });
+      },
+      (error) => {
+        // Without a usable epoch, nothing waiting can be sent in order: it fails; the next send tries again.
+        this.#logger.warn('idempotent producer: could not get a new epoch', { error: String(error) });
+        for (const q of [...this.#queues.values()]) for (const b of [...q.ready]) this.#fail(b, error);
+      },
+    ).finally(() => {
+      this.#bumpingEpoch = false;
+      this.#scheduleDrain();
+    });
   }
 
   #refreshSoon(): void {
@@ -603,13 +673,19 @@ export class Producer {
     const byTopic = new Map<string, Array<{ index: number; records: Uint8Array }>>();
     for (const b of r.batches) {
       // An in-process broker keeps the bytes it was handed (and stamps offsets into them): a retry sends a copy.
-      if (b.handedOver || b.stampedSequence !== b.baseSequence) b.bytes = b.bytes!.slice();
+      const restamp = b.stampedSequence !== b.baseSequence || b.stampedProducerEpoch !== b.producerEpoch || b.stampedProducerId !== b.producerId;
+      if (b.handedOver || restamp) b.bytes = b.bytes!.slice();
       b.handedOver = true;
-      if (b.stampedSequence !== b.baseSequence) {
-        // An earlier batch was rejected: the broker expects this one's records lower down.
+      if (restamp) {
+        // An earlier batch was rejected (the broker expects this one's records lower down),
+        // or the producer took a new epoch: the header changes, and so does the CRC it covers.
+        writeInt64BE(b.bytes!, BatchField.producerId, b.producerId);
+        writeInt16BE(b.bytes!, BatchField.producerEpoch, b.producerEpoch);
         writeInt32BE(b.bytes!, BatchField.baseSequence, b.baseSequence);
         writeInt32BE(b.bytes!, BatchField.crc, computeBatchCrc(b.bytes!, 0, b.bytes!.length));
         b.stampedSequence = b.baseSequence;
+        b.stampedProducerId = b.producerId;
+        b.stampedProducerEpoch = b.producerEpoch;
       }
       let list = byTopic.get(b.queue.topic);
       if (!list) byTopic.set(b.queue.topic, (list = []));
@@ -664,7 +740,8 @@ export class Producer {
     q.inFlight.delete(batch);
     let retriable = error instanceof TributaryError && error.retriable;
     // Out of order behind an earlier batch being retried: this one is retried after it.
-    if (error instanceof TributaryError && error.kafkaCode === 45 && (q.ready.length > 0 || q.inFlight.size > 0 || batch.stampedSequence !== batch.baseSequence)) retriable = true;
+    // So is one refused while a new epoch is pending: it is restamped before it goes again.
+    if (error instanceof TributaryError && error.kafkaCode === 45 && (this.#epochBumpNeeded || q.ready.length > 0 || q.inFlight.size > 0 || batch.stampedSequence !== batch.baseSequence)) retriable = true;
     if (retriable && batch.attempts < this.#retry.retries && this.#state !== 'closed') {
       batch.attempts++;
       batch.retryAt = Date.now() + backoff(this.#retry, batch.attempts);
@@ -697,6 +774,12 @@ export class Producer {
     const notWritten = !batch.handedOver || (error instanceof TributaryError && error.kafkaCode !== undefined && error.kafkaCode !== 45);
     if (batch.baseSequence >= 0 && notWritten) {
       this.#closeSequenceGap(batch);
+    }
+    // Written or not, nobody knows (a timeout, a cut connection), or the broker lost track of
+    // our sequences or epoch: only a new epoch makes the partition's next sequence certain.
+    const code = error instanceof TributaryError ? error.kafkaCode : undefined;
+    if (batch.baseSequence >= 0 && batch.handedOver && (code === undefined || code === 45 || code === 47 || code === 59) && this.#state !== 'closed') {
+      this.#epochBumpNeeded = true;
     }
     this.#finish(batch);
     for (const d of batch.deliveries) d.fail(error);

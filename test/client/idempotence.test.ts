@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { produceHandler } from '../../core/broker/handlers/produce.ts';
 import type { ConsumerMessage } from '../../core/client/consumer.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
-import { type Harness, collector, dec, harness, until } from './helpers.ts';
+import { startCutProxy } from './cut-proxy.ts';
+import { type Harness, type Mode, collector, dec, harness, until } from './helpers.ts';
 
 const open: Harness[] = [];
 afterEach(async () => {
@@ -99,4 +100,58 @@ describe('idempotent producer', () => {
     expect(producerId).toBe(-1);
     expect(values).toEqual(['once', 'once', 'next']);
   });
+
+  for (const mode of ['tcp', 'in-process'] as const) {
+    it.skipIf(!brokerIsIdempotent)(`KIP-360: after a batch lost with its retries (${mode === 'tcp' ? 'cut connection' : 'failed request'}), a new epoch lets later batches through, in order`, async () => {
+      const { h, client, arm, lost } = await losingBroker(mode);
+      await client.admin().createTopics({ topics: [{ topic: 'kip360', numPartitions: 1 }] });
+      const producer = client.producer({ lingerMs: 0, retry: { retries: 1, initialRetryTime: 10, maxRetryTime: 20 } });
+      expect((await producer.send({ topic: 'kip360', messages: [{ value: 'first' }] }))[0]!.baseOffset).toBe(0);
+      const before = { id: producer.producerId, epoch: producer.producerEpoch };
+      // The attempt and its one retry never reach the log; the producer cannot know that.
+      arm(2);
+      await expect(producer.send({ topic: 'kip360', messages: [{ value: 'lost-1' }, { value: 'lost-2' }] })).rejects.toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });
+      expect(lost()).toBe(2);
+      // Without the new epoch the broker still expects sequence 1 and refuses these forever (OUT_OF_ORDER_SEQUENCE_NUMBER).
+      const sends = ['a', 'b', 'c', 'd'].map((value) => producer.send({ topic: 'kip360', messages: [{ value }] }));
+      const offsets = (await Promise.all(sends)).map((r) => r[0]!.baseOffset);
+      expect(offsets).toEqual([1, 2, 3, 4]);
+      expect({ id: producer.producerId, epoch: producer.producerEpoch }).not.toEqual(before);
+      const consumer = h.client().consumer({ fromBeginning: true, maxWaitMs: 20 });
+      const got = collector<ConsumerMessage>();
+      await consumer.assign([{ topic: 'kip360', partition: 0 }]);
+      await consumer.run({ eachMessage: got.eachMessage });
+      await got.until(5);
+      await consumer.stop();
+      expect(got.messages.map((m) => dec.decode(m.value))).toEqual(['first', 'a', 'b', 'c', 'd']);
+    });
+  }
 });
+
+/** A broker whose Produce requests can be lost on arm(n): cut by a proxy over TCP, failed by the handler in-process. */
+async function losingBroker(mode: Mode): Promise<{ h: Harness; client: ReturnType<Harness['client']>; arm(n: number): void; lost(): number }> {
+  const h = await harness(mode);
+  open.push(h);
+  if (mode === 'tcp') {
+    const proxy = await startCutProxy(Number(h.server!.address.split(':')[1]));
+    // Every connection the client opens, bootstrap or leader, goes through the proxy.
+    h.broker.advertise('127.0.0.1', Number(proxy.address.split(':')[1]));
+    open.push({ close: () => proxy.close() } as Harness);
+    return { h, client: h.client({ brokers: [proxy.address] }), arm: (n) => proxy.arm(n), lost: () => proxy.dropped };
+  }
+  let armed = 0;
+  let dropped = 0;
+  h.broker.registerHandler(0, {
+    ...produceHandler,
+    handle: async (broker, header, body) => {
+      if (armed > 0) {
+        armed--;
+        dropped++;
+        // A handler failure reaches the in-process client as a closed connection: nothing was written.
+        throw new Error('lost on the way');
+      }
+      return produceHandler.handle(broker, header, body);
+    },
+  });
+  return { h, client: h.client(), arm: (n) => void (armed += n), lost: () => dropped };
+}
