@@ -29,7 +29,7 @@ export async function startCutProxy(targetPort: number): Promise<CutProxy> {
       client.destroy();
       upstream.destroy();
     };
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     client.on('data', (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
