@@ -20,6 +20,8 @@ export interface BrokerSettings {
   numPartitions: number;
   autoCreateTopics: boolean;
   retentionMs: number;
+  flushMs: number;
+  groupInitialRebalanceDelayMs: number;
   logLevel: LogLevel;
 }
 
@@ -69,6 +71,8 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'numPartitions', flag: 'num-partitions', help: 'partitions of an auto-created topic', parse: int(1, 100000), default: 1 },
   { key: 'autoCreateTopics', flag: 'auto-create-topics', help: 'create unknown topics on Metadata/Produce', parse: bool, default: true },
   { key: 'retentionMs', flag: 'retention-ms', help: 'default retention of a topic in ms (-1: forever)', parse: int(-1, Number.MAX_SAFE_INTEGER), default: 604_800_000 },
+  { key: 'flushMs', flag: 'flush-ms', help: 'fsync appended data: -1 never (the OS decides, as Kafka), 0 before every acknowledgement, N every N ms', parse: int(-1, 86_400_000), default: -1 },
+  { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', help: 'how long a new consumer group waits for more members before its first assignment', parse: int(0, 300_000), default: 3000 },
   { key: 'logLevel', flag: 'log-level', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 

@@ -72,6 +72,8 @@ export async function runBroker(argv: string[]): Promise<number> {
     autoCreateTopics: settings.autoCreateTopics,
     numPartitions: settings.numPartitions,
     topicDefaults: { 'retention.ms': String(settings.retentionMs) },
+    flushPolicy: settings.flushMs < 0 ? { mode: 'never' } : settings.flushMs === 0 ? { mode: 'always' } : { mode: 'interval', ms: settings.flushMs },
+    groups: { initialRebalanceDelayMs: settings.groupInitialRebalanceDelayMs },
     logger,
     ...(settings.advertisedHost ? { host: settings.advertisedHost } : {}),
   });
