@@ -13,7 +13,7 @@ import { Consumer, type ConsumerOptions } from './consumer.ts';
 import { GroupConsumer, type GroupConsumerOptions } from './group/group-consumer.ts';
 import { Producer, type ProducerOptions } from './producer.ts';
 import type { RetryOptions } from './retry.ts';
-import type { SerializerChoices, TopicSettings } from './serde.ts';
+import type { CompressionChoice, PartitionerChoice, SerializerChoices, TopicSettings } from './serde.ts';
 import type { TransportFactory } from './transport.ts';
 
 /** Options of {@link createClient}. */
@@ -39,7 +39,11 @@ export interface ClientOptions {
   readonly allowAutoTopicCreation?: boolean;
   /** Default key and value serializers (default: raw bytes, strings as UTF-8). */
   readonly serializers?: SerializerChoices;
-  /** Per-topic serializers, compression and partitioner. */
+  /** Default compression of this client's producers, by name or as a Compressor. Default none. */
+  readonly compression?: CompressionChoice;
+  /** Default partitioner of this client's producers, by name or as a Partitioner. Default `default`. */
+  readonly partitioner?: PartitionerChoice;
+  /** Per-topic serializers, compression and partitioner (a producer's or consumer's own settings win field by field). */
   readonly topics?: Readonly<Record<string, TopicSettings>>;
   /**
    * How consumers recognise `stop()`/`close()` awaited from inside their own handler
@@ -86,6 +90,8 @@ export class Client {
       retry: this.#options.retry,
       serializers: this.#options.serializers,
       topics: this.#options.topics,
+      compression: this.#options.compression,
+      partitioner: this.#options.partitioner,
       asyncScope: this.#options.asyncScope,
     };
   }

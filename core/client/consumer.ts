@@ -24,7 +24,7 @@ import { type Cluster, needsRefresh } from './cluster.ts';
 import { type FetchedBatch, decodeFetched, recordBuffers } from './fetched-batch.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
 import { type RetryOptions, type RetryPolicy, backoff, retryPolicy, sleep } from './retry.ts';
-import { SerdeTable, type SerializerChoices, type TopicSettings } from './serde.ts';
+import { SerdeTable, type SerializerChoices, type TopicSettings, mergeTopicSettings } from './serde.ts';
 
 /** A partition of a topic. */
 export interface TopicPartition {
@@ -250,7 +250,7 @@ export class Consumer {
     this.#cluster = context.cluster;
     this.#registry = context.registry;
     this.#logger = context.logger;
-    this.#serdes = new SerdeTable(context.registry, { ...context.serializers, ...options.serializers }, { ...context.topics, ...options.topics });
+    this.#serdes = new SerdeTable(context.registry, { ...context.serializers, ...options.serializers }, mergeTopicSettings(context.topics, options.topics));
     this.#retry = retryPolicy(options.retry ?? context.retry);
     this.#fromBeginning = options.fromBeginning ?? false;
     const reset = options.autoOffsetReset ?? (this.#fromBeginning ? 'earliest' : 'latest');

@@ -42,6 +42,7 @@ import {
   type SerializerChoices,
   SerdeTable,
   type TopicSettings,
+  mergeTopicSettings,
   resolveCompression,
   resolvePartitioner,
 } from './serde.ts';
@@ -91,9 +92,9 @@ export interface ProducerBatchRecord {
 export interface ProducerOptions {
   /** Default acks. Default -1 (all), which idempotence requires. */
   readonly acks?: Acks;
-  /** Compression of every batch unless a topic or send says otherwise. Default none. */
+  /** Compression of every batch unless a topic or send says otherwise. Default: the client's, else none. */
   readonly compression?: CompressionChoice;
-  /** Partitioner. Default `default` (murmur2 for keys, sticky for keyless). */
+  /** Partitioner. Default: the client's, else `default` (murmur2 for keys, sticky for keyless). */
   readonly partitioner?: PartitionerChoice;
   /** Key and value serializers (override the client's). */
   readonly serializers?: SerializerChoices;
@@ -131,6 +132,9 @@ export interface ProducerContext {
   readonly retry: RetryOptions | undefined;
   readonly serializers: SerializerChoices | undefined;
   readonly topics: Readonly<Record<string, TopicSettings>> | undefined;
+  /** The client's default compression and partitioner (a producer's own options win). */
+  readonly compression?: CompressionChoice | undefined;
+  readonly partitioner?: PartitionerChoice | undefined;
 }
 
 interface Prepared {
@@ -247,10 +251,10 @@ export class Producer {
     this.#cluster = context.cluster;
     this.#registry = context.registry;
     this.#logger = context.logger;
-    this.#topicSettings = options.topics ?? context.topics ?? {};
-    this.#serdes = new SerdeTable(context.registry, { ...context.serializers, ...options.serializers }, { ...context.topics, ...options.topics });
-    this.#partitioner = resolvePartitioner(context.registry, options.partitioner);
-    this.#compression = resolveCompression(context.registry, options.compression);
+    this.#topicSettings = mergeTopicSettings(context.topics, options.topics);
+    this.#serdes = new SerdeTable(context.registry, { ...context.serializers, ...options.serializers }, this.#topicSettings);
+    this.#partitioner = resolvePartitioner(context.registry, options.partitioner ?? context.partitioner);
+    this.#compression = resolveCompression(context.registry, options.compression ?? context.compression);
     this.#acks = toAcks(options.acks, -1);
     this.#lingerMs = positiveInt('lingerMs', options.lingerMs, 5, 0);
     this.#batchSize = positiveInt('batchSize', options.batchSize, 16384);

@@ -91,6 +91,22 @@ export function resolveCompression(registry: Registry, choice: CompressionChoice
   throw new TributaryError('ERR_INVALID_ARGUMENT', 'compression must be a codec name or a Compressor');
 }
 
+/**
+ * Per-topic settings of a client merged with a producer's or consumer's: the narrower
+ * one wins field by field (a producer's `{ t: { compression } }` keeps the client's
+ * serializers for `t`).
+ */
+export function mergeTopicSettings(
+  wide: Readonly<Record<string, TopicSettings>> | undefined,
+  narrow: Readonly<Record<string, TopicSettings>> | undefined,
+): Readonly<Record<string, TopicSettings>> {
+  if (!narrow) return wide ?? {};
+  if (!wide) return narrow;
+  const out: Record<string, TopicSettings> = { ...wide };
+  for (const topic of Object.keys(narrow)) out[topic] = { ...(Object.hasOwn(wide, topic) ? wide[topic] : undefined), ...narrow[topic] };
+  return out;
+}
+
 /** Per-topic serializers, resolved once per topic and cached. */
 export class SerdeTable {
   readonly #registry: Registry;
