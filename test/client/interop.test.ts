@@ -1,20 +1,22 @@
 /**
  * Our client against real peers, so someone else's decoder checks our encoding and ours
- * checks theirs: our producer → kcat (librdkafka) consumer with CRC checks, kcat producer
- * → our consumer, kafkajs producer → our consumer, with every codec.
+ * checks theirs: our producer → kcat (librdkafka) consumer with CRC checks, our producer →
+ * kafkajs consumer, kcat producer → our consumer, kafkajs producer → our consumer, with
+ * every codec.
  */
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsumerMessage } from '../../core/client/consumer.ts';
 import { kcat } from '../interop/kcat-runner.ts';
 import { registerKafkajsCodecs } from '../interop/kafkajs-codecs.ts';
-import { type Harness, collector, dec, harness } from './helpers.ts';
+import { type Harness, collector, dec, harness, until } from './helpers.ts';
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await harness('tcp');
+  // kafkajs consumers join groups: no waiting for more members before the first rebalance.
+  h = await harness('tcp', { groups: { initialRebalanceDelayMs: 0 } });
 });
 afterAll(async () => {
   await h?.close();
@@ -133,6 +135,57 @@ describe('kafkajs producer → our consumer', () => {
         expect(dec.decode(m.key)).toBe(`k${i}`);
         expect(m.timestamp).toBe(1_700_000_000_000 + i);
         expect(m.headers.map((x) => [x.key, dec.decode(x.value!)])).toEqual([['idx', String(i)]]);
+      });
+    });
+  }
+});
+
+describe('our producer → kafkajs consumer', () => {
+  beforeAll(() => registerKafkajsCodecs());
+
+  for (const codec of CODECS) {
+    it(`kafkajs reads what we write (${codec}, idempotent): keys, values, headers, timestamps, partitions`, async () => {
+      const topic = `ours-to-kafkajs-${codec}`;
+      const client = h.client();
+      await client.admin().createTopics({ topics: [{ topic, numPartitions: 2 }] });
+      const producer = client.producer({ compression: codec, lingerMs: 5 });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 20 }, (_, i) => ({
+          key: i % 5 === 0 ? null : `k${i}`,
+          value: i % 7 === 6 ? null : `v${i}`,
+          partition: i % 2,
+          headers: [{ key: 'idx', value: String(i) }, { key: 'idx', value: 'again' }],
+          timestamp: 1_700_000_000_000 + i,
+        })),
+      });
+      await producer.close();
+      expect(producer.idempotent).toBe(true);
+      const kafka = new Kafka({ clientId: 'interop', brokers: [h.server!.address], logLevel: logLevel.NOTHING });
+      const consumer = kafka.consumer({ groupId: `kjs-${codec}`, maxWaitTimeInMs: 50 });
+      const got: Array<{ partition: number; offset: string; key: string | null; value: string | null; ts: string; headers: unknown }> = [];
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({
+          eachMessage: async ({ partition, message }) => {
+            got.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, ts: message.timestamp, headers: message.headers });
+          },
+        });
+        await until(() => got.length >= 20);
+      } finally {
+        await consumer.disconnect();
+      }
+      const byIndex = [...got].sort((a, b) => Number(a.ts) - Number(b.ts));
+      expect(byIndex).toHaveLength(20);
+      byIndex.forEach((m, i) => {
+        expect(m.partition).toBe(i % 2);
+        expect(m.offset).toBe(String(Math.floor(i / 2)));
+        expect(m.key).toBe(i % 5 === 0 ? null : `k${i}`);
+        expect(m.value).toBe(i % 7 === 6 ? null : `v${i}`);
+        expect(m.ts).toBe(String(1_700_000_000_000 + i));
+        // kafkajs folds repeated header keys into an array.
+        expect((m.headers as Record<string, Buffer[]>).idx!.map(String)).toEqual([String(i), 'again']);
       });
     });
   }
