@@ -29,6 +29,8 @@ export interface BrokerSettings {
 interface SettingSpec<K extends keyof BrokerSettings> {
   key: K;
   flag: string;
+  /** The value placeholder `--help` shows after the flag. */
+  arg: string;
   help: string;
   parse: (raw: string, source: string) => BrokerSettings[K];
   default: BrokerSettings[K];
@@ -62,18 +64,18 @@ const text = (raw: string, source: string): string => {
 
 /** The settings, in the order `--help` lists them. */
 export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> = [
-  { key: 'host', flag: 'host', help: 'address to listen on', parse: text, default: '127.0.0.1' },
-  { key: 'port', flag: 'port', help: 'port to listen on', parse: int(0, 65535), default: 9092 },
-  { key: 'advertisedHost', flag: 'advertised-host', help: 'host name clients are told to connect to (default: --host)', parse: text, default: undefined },
-  { key: 'nodeId', flag: 'node-id', help: 'this broker\'s id', parse: int(0, 2147483647), default: 0 },
-  { key: 'storage', flag: 'storage', help: 'memory | filesystem | level', parse: oneOf(['memory', 'filesystem', 'level'] as const), default: 'filesystem' },
-  { key: 'dataDir', flag: 'data-dir', help: 'where filesystem or level storage keeps its data', parse: text, default: './data' },
-  { key: 'numPartitions', flag: 'num-partitions', help: 'partitions of an auto-created topic', parse: int(1, 100000), default: 1 },
-  { key: 'autoCreateTopics', flag: 'auto-create-topics', help: 'create unknown topics on Metadata/Produce', parse: bool, default: true },
-  { key: 'retentionMs', flag: 'retention-ms', help: 'default retention of a topic in ms (-1: forever)', parse: int(-1, Number.MAX_SAFE_INTEGER), default: 604_800_000 },
-  { key: 'flushMs', flag: 'flush-ms', help: 'fsync appended data: -1 never (the OS decides, as Kafka), 0 before every acknowledgement, N every N ms', parse: int(-1, 86_400_000), default: -1 },
-  { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', help: 'how long a new consumer group waits for more members before its first assignment', parse: int(0, 300_000), default: 3000 },
-  { key: 'logLevel', flag: 'log-level', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
+  { key: 'host', flag: 'host', arg: '<addr>', help: 'address to listen on', parse: text, default: '127.0.0.1' },
+  { key: 'port', flag: 'port', arg: '<n>', help: 'port to listen on', parse: int(0, 65535), default: 9092 },
+  { key: 'advertisedHost', flag: 'advertised-host', arg: '<host>', help: 'host name clients are told to connect to (default: --host)', parse: text, default: undefined },
+  { key: 'nodeId', flag: 'node-id', arg: '<n>', help: 'this broker\'s id', parse: int(0, 2147483647), default: 0 },
+  { key: 'storage', flag: 'storage', arg: '<kind>', help: 'memory | filesystem | level', parse: oneOf(['memory', 'filesystem', 'level'] as const), default: 'filesystem' },
+  { key: 'dataDir', flag: 'data-dir', arg: '<dir>', help: 'where filesystem or level storage keeps its data', parse: text, default: './data' },
+  { key: 'numPartitions', flag: 'num-partitions', arg: '<n>', help: 'partitions of an auto-created topic', parse: int(1, 100000), default: 1 },
+  { key: 'autoCreateTopics', flag: 'auto-create-topics', arg: '<true|false>', help: 'create unknown topics on Metadata/Produce', parse: bool, default: true },
+  { key: 'retentionMs', flag: 'retention-ms', arg: '<ms>', help: 'default retention of a topic in ms (-1: forever)', parse: int(-1, Number.MAX_SAFE_INTEGER), default: 604_800_000 },
+  { key: 'flushMs', flag: 'flush-ms', arg: '<ms>', help: 'fsync appended data: -1 never (the OS decides, as Kafka), 0 before every acknowledgement, N every N ms', parse: int(-1, 86_400_000), default: -1 },
+  { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', arg: '<ms>', help: 'how long a new consumer group waits for more members before its first assignment', parse: int(0, 300_000), default: 3000 },
+  { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 
 /** The environment variable for a flag: `--data-dir` → `TRIBUTARY_DATA_DIR`. */

@@ -71,8 +71,8 @@ export function describeError(error: unknown, brokers: readonly string[] | undef
     const where = brokers && brokers.length > 0 ? brokers.join(', ') : 'the broker';
     return `cannot reach a broker at ${where} — is one running? Start one with \`npm start\` (or \`tributary broker\`), or point --brokers/TRIBUTARY_BROKERS at yours [${(error as TributaryError).code}]`;
   }
-  const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown })?.code;
+  const message = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOption(error) : error instanceof Error ? error.message : String(error);
   // parseArgs messages already read well; their codes add nothing for a person.
   if (typeof code === 'string' && !code.startsWith('ERR_PARSE_ARGS') && code !== 'ERR_USAGE' && code !== 'ERR_NOT_FOUND') {
     return `${firstLine(message)} [${code}]`;
@@ -83,4 +83,14 @@ export function describeError(error: unknown, brokers: readonly string[] | undef
 function firstLine(text: string): string {
   const i = text.indexOf('\n');
   return i < 0 ? text : text.slice(0, i);
+}
+
+/**
+ * parseArgs words an unknown flag as advice about positionals that start with '-', which
+ * hides the point; say which flag is unknown (the --help hint follows on its own line).
+ */
+function unknownOption(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const flag = /option '([^']+)'/i.exec(message)?.[1];
+  return flag === undefined ? message : `unknown option ${flag}`;
 }

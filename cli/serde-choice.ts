@@ -27,7 +27,7 @@ export interface CliSerde {
 /** Help lines for the serializer flags (`verb` is "serializer" or "deserializer"). */
 export function serdeHelp(flag: string): string {
   return [
-    `  -s, --${flag} <name>  string (default) | json | avro | protobuf | bytes`,
+    `${`  -s, --${flag} <name>`.padEnd(31)}string (default) | json | avro | protobuf | bytes`,
     '      --schema <file>          avro: the .avsc schema (JSON); protobuf: the .proto file',
     '      --type <name>            protobuf: the message type (default: the file\'s only message)',
     '      --schema-id <n>          avro/protobuf: Confluent wire format with this schema id',

@@ -15,20 +15,30 @@ import { consoleLogger } from '../console-logger.ts';
 
 /** The help text of `tributary broker`. */
 export function brokerHelp(): string {
-  const rows = BROKER_SETTINGS.map((s) => {
-    const def = s.default === undefined ? '' : ` (default: ${s.default})`;
-    return `  --${s.flag.padEnd(20)} ${s.help}${def}\n  ${''.padEnd(22)} env ${envName(s.flag)}`;
-  });
+  const entries: Array<[string, string, string | undefined]> = [
+    ...BROKER_SETTINGS.map((s): [string, string, string | undefined] => [
+      `--${s.flag} ${s.arg}`,
+      `${s.help}${s.default === undefined ? '' : ` (default: ${s.default})`}`,
+      envName(s.flag),
+    ]),
+    ['--config <file>', 'JSON file with any of the settings above (keys as flag names)', 'TRIBUTARY_CONFIG'],
+    ['-h, --help', 'show this help', undefined],
+  ];
+  // One column wide enough for the longest flag, so that the descriptions line up.
+  const width = Math.max(...entries.map(([flag]) => flag.length)) + 2;
+  const rows = entries.map(([flag, help, env]) => `  ${flag.padEnd(width)}${help}${env ? `\n  ${''.padEnd(width)}env ${env}` : ''}`);
   return [
     'Usage: tributary broker [options]',
+    '       npm start -- [options]',
     '',
     'Starts a Kafka-compatible broker. Settings come from flags, TRIBUTARY_* environment',
     'variables and a JSON config file (--config), flags winning.',
     '',
     'Options:',
     ...rows,
-    `  --${'config'.padEnd(20)} JSON file with any of the settings above (keys as flag names)`,
-    `  --${'help'.padEnd(20)} show this help`,
+    '',
+    'Stop it with Ctrl-C (SIGINT) or SIGTERM: in-flight requests are answered and storage',
+    'is synced and closed before it exits (exit 0; a second signal exits at once, 130).',
   ].join('\n');
 }
 

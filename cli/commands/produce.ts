@@ -195,7 +195,7 @@ async function run(argv: string[]): Promise<number> {
     const seconds = (performance.now() - started) / 1000;
     if (!quiet) {
       console.error(
-        `Produced ${formatCount(acked)} records (${formatBytes(bytes)}) to "${topic}" in ${seconds.toFixed(2)} s` +
+        `Produced ${formatCount(acked)} record${acked === 1 ? '' : 's'} (${formatBytes(bytes)}) to "${topic}" in ${seconds.toFixed(2)} s` +
           ` — ${formatCount(acked / Math.max(seconds, 1e-6))} records/s, ${(bytes / 1024 / 1024 / Math.max(seconds, 1e-6)).toFixed(2)} MB/s` +
           (acks === 0 ? ' (acks=0: sent, not confirmed)' : ''),
       );

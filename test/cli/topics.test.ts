@@ -1,6 +1,7 @@
 /** `tributary topics …`, `--help` and the error exits, through the real CLI against a real broker. */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROKER_SETTINGS, envName } from '../../cli/broker-config.ts';
 import { runCli, startCliBroker, type CliBroker } from './cli-helpers.ts';
 
 let broker: CliBroker;
@@ -81,6 +82,27 @@ describe('help and errors', () => {
     expect(none.code).toBe(2);
   });
 
+  it('answers --help on every command and subcommand, without a broker', async () => {
+    const commands = [
+      ['broker'], ['topics'], ['produce'], ['consume'], ['groups'], ['perf'],
+      ...['create', 'list', 'describe', 'alter', 'delete'].map((s) => ['topics', s]),
+      ...['list', 'describe', 'reset', 'delete'].map((s) => ['groups', s]),
+      ...['produce', 'consume', 'e2e'].map((s) => ['perf', s]),
+    ];
+    const results = await Promise.all(commands.map((c) => runCli([...c, '--help'])));
+    results.forEach((r, i) => {
+      expect(r.code, `${commands[i]!.join(' ')} --help: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: tributary /);
+    });
+    // The broker's help names every setting with its environment variable.
+    const broker = results[0]!.stdout;
+    for (const s of BROKER_SETTINGS) {
+      expect(broker).toContain(`--${s.flag} ${s.arg}`);
+      expect(broker).toContain(envName(s.flag));
+    }
+    expect(broker).toContain('TRIBUTARY_CONFIG');
+  });
+
   it('exits 1 with one clear line when no broker answers', async () => {
     const port = await closedPort();
     const r = await runCli(['topics', 'list', '--brokers', `127.0.0.1:${port}`]);
@@ -110,6 +132,8 @@ describe('help and errors', () => {
     ]);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain('--bogus');
+    // One line naming the flag, not parseArgs' advice about positionals starting with '-'.
+    expect(badFlag.stderr).not.toContain('positional');
     expect(badValue.code).toBe(2);
     expect(badValue.stderr).toContain('--partitions');
     expect(badSub.code).toBe(2);
