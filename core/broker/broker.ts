@@ -14,6 +14,7 @@ import { GroupCoordinator } from './groups/coordinator.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
 import { DEFAULT_HANDLERS } from './handlers/index.ts';
 import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
+import type { ShutdownWatch } from './fetch-waiter.ts';
 import { RetentionManager } from '../storage/retention-manager.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
 import { TopicRegistry } from './topic-registry.ts';
@@ -151,7 +152,10 @@ export class Broker {
   #handlers = new Map<number, HandlerEntry>();
   #codecVersions: readonly ApiRange[];
   #advertised: ApiRange[] | undefined;
-  #shutdown = new AbortController();
+  // Shutdown listeners in a Set rather than on an AbortSignal: every waiting fetch adds
+  // one, and an EventTarget warns past ten listeners though nothing leaks.
+  #shutdownListeners = new Set<() => void>();
+  #shuttingDown = false;
   #retention: RetentionManager;
   #retentionIntervalMs: number;
   #flush: FlushScheduler;
@@ -223,10 +227,18 @@ export class Broker {
     return this.#clusterId;
   }
 
-  /** Aborted when shutdown begins: long polls end and answer with what they have. */
-  get shutdownSignal(): AbortSignal {
-    return this.#shutdown.signal;
+  /** Tells when shutdown begins: long polls end and answer with what they have. */
+  get shutdown(): ShutdownWatch {
+    return this.#shutdownWatch;
   }
+
+  readonly #shutdownWatch: ShutdownWatch = {
+    aborted: () => this.#shuttingDown,
+    onAbort: (listener) => {
+      this.#shutdownListeners.add(listener);
+      return () => this.#shutdownListeners.delete(listener);
+    },
+  };
 
   /** True between a successful start and the beginning of shutdown. */
   get running(): boolean {
@@ -342,7 +354,11 @@ export class Broker {
   /** Begins shutdown: waiting fetches answer now; new long polls do not wait. */
   beginShutdown(): void {
     if (this.#state === 'running' || this.#state === 'starting') this.#state = 'closing';
-    this.#shutdown.abort();
+    if (!this.#shuttingDown) {
+      this.#shuttingDown = true;
+      for (const listener of [...this.#shutdownListeners]) listener();
+      this.#shutdownListeners.clear();
+    }
   }
 
   /** Shuts down: stops retention, wakes waiters, lets appends finish, closes storage. */

@@ -4,30 +4,38 @@
  */
 import type { PartitionState } from './partition-state.ts';
 
+/** Tells whether the broker is shutting down, and whom to call when it starts to. */
+export interface ShutdownWatch {
+  /** True once shutdown has begun. */
+  aborted(): boolean;
+  /** Calls `listener` once when shutdown begins; returns the unsubscribe function. */
+  onAbort(listener: () => void): () => void;
+}
+
 /** Why a wait ended. */
 export type WakeReason = 'data' | 'timeout' | 'shutdown';
 
 /**
- * Waits up to `timeoutMs` for data on any of `partitions`. `signal` aborts the wait (broker
- * shutdown). Every listener and timer is removed before the promise settles.
+ * Waits up to `timeoutMs` for data on any of `partitions`; the broker's shutdown ends the
+ * wait. Every listener and timer is removed before the promise settles.
  */
-export function waitForData(partitions: readonly PartitionState[], timeoutMs: number, signal?: AbortSignal): Promise<WakeReason> {
-  if (signal?.aborted) return Promise.resolve('shutdown');
+export function waitForData(partitions: readonly PartitionState[], timeoutMs: number, shutdown?: ShutdownWatch): Promise<WakeReason> {
+  if (shutdown?.aborted()) return Promise.resolve('shutdown');
   if (timeoutMs <= 0) return Promise.resolve('timeout');
   return new Promise<WakeReason>((resolve) => {
     const unsubscribers: Array<() => void> = [];
+    let unsubscribeShutdown: (() => void) | undefined;
     let done = false;
     const finish = (reason: WakeReason) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       for (const unsubscribe of unsubscribers) unsubscribe();
-      signal?.removeEventListener('abort', onAbort);
+      unsubscribeShutdown?.();
       resolve(reason);
     };
-    const onAbort = () => finish('shutdown');
     const timer = setTimeout(() => finish('timeout'), timeoutMs);
     for (const partition of partitions) unsubscribers.push(partition.onData(() => finish('data')));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    unsubscribeShutdown = shutdown?.onAbort(() => finish('shutdown'));
   });
 }

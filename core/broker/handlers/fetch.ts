@@ -135,10 +135,10 @@ async function handleFetch(broker: Broker, header: BrokerRequestHeader, body: Fe
   let outcome = await readAll(slots, v, maxBytes, readCommitted);
   while (!outcome.errors && outcome.bytes < body.minBytes && watched.length > 0) {
     const left = deadline - Date.now();
-    if (left <= 0 || broker.shutdownSignal.aborted) break;
+    if (left <= 0 || broker.shutdown.aborted()) break;
     // Data that landed while we were reading would not wake us: look before sleeping.
     const moved = watched.some((s, i) => s.highWatermark !== marks[i] || !s.open);
-    const reason = moved ? 'data' : await waitForData(watched, left, broker.shutdownSignal);
+    const reason = moved ? 'data' : await waitForData(watched, left, broker.shutdown);
     marks = watched.map((s) => s.highWatermark);
     outcome = await readAll(slots, v, maxBytes, readCommitted);
     if (reason !== 'data') break;
