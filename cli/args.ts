@@ -27,8 +27,39 @@ export type Flags = Record<string, string | boolean | string[] | undefined>;
 
 /** Parses `argv` with the command's options plus the global ones. Bad flags throw (exit 2). */
 export function parseFlags(argv: readonly string[], options: Record<string, OptionSpec>): { flags: Flags; positionals: string[] } {
-  const { values, positionals } = parseArgs({ args: [...argv], options: { ...options, ...GLOBAL_OPTIONS }, strict: true, allowPositionals: true });
+  const all = { ...options, ...GLOBAL_OPTIONS };
+  const { values, positionals } = parseArgs({ args: attachNegativeValues(argv, all), options: all, strict: true, allowPositionals: true });
   return { flags: values as Flags, positionals };
+}
+
+/**
+ * Joins a negative number to the flag before it (`--shift-by -5` → `--shift-by=-5`,
+ * `-o -5` → `-o-5`). parseArgs refuses a value that starts with '-' as ambiguous, yet
+ * `--retention-ms -1`, `--from -10` and `--shift-by -1` are what people type.
+ */
+export function attachNegativeValues(argv: readonly string[], options: Record<string, OptionSpec>): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, spec] of Object.entries(options)) {
+    if (spec.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (spec.short) takesValue.add(`-${spec.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (takesValue.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      out.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 let lastBrokers: readonly string[] = [];

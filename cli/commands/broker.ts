@@ -10,6 +10,7 @@ import type { Storage } from '../../core/contracts/storage.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { startServer } from '../../adapters/server/index.ts';
 import { createDefaultRegistry } from '../../adapters/runtime/default-registry.ts';
+import { attachNegativeValues } from '../args.ts';
 import { BROKER_SETTINGS, envName, resolveBrokerSettings, type BrokerSettings } from '../broker-config.ts';
 import { consoleLogger } from '../console-logger.ts';
 
@@ -57,15 +58,13 @@ export function storageFor(settings: BrokerSettings, logger: Logger, registry = 
 
 /** Runs the broker until a signal stops it. Resolves with the exit code. */
 export async function runBroker(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      ...Object.fromEntries(BROKER_SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
-      config: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const options = {
+    ...Object.fromEntries(BROKER_SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
+    config: { type: 'string' as const },
+    help: { type: 'boolean' as const, short: 'h' },
+  };
+  // `--retention-ms -1` and `--flush-ms -1` are documented values.
+  const { values } = parseArgs({ args: attachNegativeValues(argv, options), strict: true, options });
   if (values.help) {
     console.log(brokerHelp());
     return 0;

@@ -81,6 +81,12 @@ const describe: Subcommand = {
           if (!rows.some((r) => r.topic === tp.topic && r.partition === tp.partition)) rows.push({ topic: tp.topic, partition: tp.partition, offset: -1, metadata: null, high: -1, lag: null });
         }
       }
+      // Those rows still get their log end offset (lag stays unknown until a commit), as
+      // kafka-consumer-groups.sh shows it.
+      for (const topic of new Set(rows.filter((r) => r.high < 0).map((r) => r.topic))) {
+        const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.high]));
+        for (const r of rows) if (r.topic === topic && r.high < 0) r.high = ends.get(r.partition) ?? -1;
+      }
       rows.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
       if (flags.json) {
         console.log(JSON.stringify({

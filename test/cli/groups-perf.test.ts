@@ -1,5 +1,6 @@
 /** `tributary consume --group`, `tributary groups …` and `tributary perf …` through the real CLI. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../mod.ts';
 import { runCli, startCliBroker, type CliBroker } from './cli-helpers.ts';
 
 let broker: CliBroker;
@@ -59,9 +60,36 @@ describe('tributary groups', () => {
     expect(toOffset.code, toOffset.stderr).toBe(0);
     expect(totalLag(JSON.parse((await runCli(['groups', 'describe', 'billing', '--json', ...b])).stdout))).toBe(8);
 
+    // A negative value may follow its flag with a space (parseArgs alone refuses it).
+    const shifted = await runCli(['groups', 'reset', 'billing', '--topic', 'events', '--shift-by', '-1', '--execute', ...b]);
+    expect(shifted.code, shifted.stderr).toBe(0);
+    expect(totalLag(JSON.parse((await runCli(['groups', 'describe', 'billing', '--json', ...b])).stdout))).toBe(10);
+
     const deleted = await runCli(['groups', 'delete', 'billing', ...b]);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(lines((await runCli(['groups', 'list', ...b])).stdout)).not.toContain('billing');
+  });
+
+  it('shows the log end offset of a partition assigned to a member that has not committed yet', async () => {
+    expect((await runCli(['topics', 'create', 'fresh', '-p', '2', ...b])).code).toBe(0);
+    expect((await runCli(['produce', 'fresh', '-p', '1', '-q', ...b], { input: 'a\nb\nc\n' })).code).toBe(0);
+    const client = createClient({ brokers: [broker.address], clientId: 'watcher' });
+    // From the end: nothing to read, so nothing is ever committed.
+    const consumer = client.consumer({ groupId: 'watchers', fromBeginning: false });
+    try {
+      await consumer.subscribe({ topics: ['fresh'] });
+      await consumer.run({ eachMessage: async () => {} });
+      let offsets: Array<{ partition: number; committed: number; logEnd: number; memberId: string | null }> = [];
+      // Poll until the member holds both partitions (the group forms asynchronously).
+      while (offsets.length < 2 || offsets.some((o) => o.memberId === null)) {
+        const r = await runCli(['groups', 'describe', 'watchers', '--json', ...b]);
+        if (r.code === 0) offsets = JSON.parse(r.stdout).offsets;
+      }
+      expect(offsets.map((o) => [o.partition, o.committed, o.logEnd])).toEqual([[0, -1, 0], [1, -1, 3]]);
+    } finally {
+      await consumer.stop();
+      await client.close();
+    }
   });
 });
 

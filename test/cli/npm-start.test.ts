@@ -37,10 +37,10 @@ function brokerPid(npmPid: number): number {
   throw new Error(`no broker process below npm (pid ${npmPid})`);
 }
 
-/** Starts `npm start -- --port 0 --data-dir <dir>` and resolves with the address from its startup line. */
+/** Starts `npm start -- --port 0 --data-dir <dir> … --retention-ms -1` (a negative value after its flag) and resolves with the address from its startup line. */
 async function npmStart(): Promise<{ child: ChildProcess; address: string; output: () => string; exited: Promise<number | null> }> {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const child = spawn(npm, ['start', '--silent', '--', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(npm, ['start', '--silent', '--', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--retention-ms', '-1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
