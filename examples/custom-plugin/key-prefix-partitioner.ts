@@ -39,6 +39,10 @@ export function keyPrefixPartitioner(options: KeyPrefixPartitionerOptions = {}):
         next.set(topic, (n + 1) % partitionCount);
         return n % partitionCount;
       }
+      // A string here would be hashed as garbage: the producer serializes keys first.
+      if (!(key instanceof Uint8Array)) {
+        throw new TributaryError('ERR_INVALID_ARGUMENT', `key must be bytes (a Uint8Array), got ${typeof key}`);
+      }
       // The key bytes are the serialized key; for string keys, UTF-8. subarray: no copy.
       const end = key.indexOf(sepByte);
       return partitionForKey(end < 0 ? key : key.subarray(0, end), partitionCount);
