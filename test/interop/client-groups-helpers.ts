@@ -1,9 +1,59 @@
 /**
- * Helpers of our group interop tests on top of group-harness.ts: a resume scenario on the
- * running broker (restart of the group, not of the broker).
+ * Helpers of our group interop tests on top of group-harness.ts: our group consumer as a
+ * scenario member, and a resume scenario on the running broker (restart of the group, not
+ * of the broker).
  */
 import { expect } from 'vitest';
-import { type GroupBroker, type Member, type MemberFactory, committedToEnd, freshTopic, produceEach, settle, until } from './group-harness.ts';
+import { tcpTransport } from '../../adapters/transport/index.ts';
+import type { AssignorChoice } from '../../core/client/assignors/index.ts';
+import { type Client, createClient } from '../../core/client/client.ts';
+import { fullRegistry } from '../client/helpers.ts';
+import { type Consumed, type GroupBroker, type Member, type MemberFactory, committedToEnd, freshTopic, produceEach, settle, until } from './group-harness.ts';
+
+/** A member that also reports what it was told to give back. */
+export interface TrackedMember extends Member {
+  /** Every partition the member was ever told to give back. */
+  readonly revoked: number[];
+  /** How often it lost its partitions without giving them back. */
+  readonly lost: () => number;
+}
+
+const dec = new TextDecoder();
+
+/** A client of ours over TCP with patient retries; pushed onto `clients` so the test closes it. */
+export function ourClient(bootstrap: string, clients: Client[]): Client {
+  const client = createClient({ brokers: [bootstrap], transport: tcpTransport(), registry: fullRegistry(), retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
+  clients.push(client);
+  return client;
+}
+
+/** Our group consumer as a scenario member, on its own client (as another process would be). */
+export function ourMember(clients: Client[], assignors: readonly AssignorChoice[]): (o: Parameters<MemberFactory>[0]) => Promise<TrackedMember> {
+  return async ({ group, topic, bootstrap, sessionTimeoutMs }) => {
+    const consumer = ourClient(bootstrap, clients).consumer({ groupId: group, sessionTimeoutMs, rebalanceTimeoutMs: 10_000, heartbeatIntervalMs: 200, autoCommitIntervalMs: 100, maxWaitMs: 100, partitionAssigners: assignors });
+    let reported = false;
+    let lost = 0;
+    const revoked: number[] = [];
+    consumer.on('group.join', () => (reported = true));
+    consumer.on('partitions.revoked', ({ partitions }) => revoked.push(...partitions.map((p: { partition: number }) => p.partition)));
+    consumer.on('partitions.lost', () => lost++);
+    const consumed: Consumed[] = [];
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        consumed.push({ partition, offset: message.offset, value: dec.decode(message.value as Uint8Array) });
+      },
+    });
+    return {
+      assigned: () => new Set(consumer.group().assignment.filter((p) => p.topic === topic).map((p) => p.partition)),
+      reported: () => reported,
+      consumed,
+      revoked,
+      lost: () => lost,
+      stop: () => consumer.stop(),
+    };
+  };
+}
 
 const ALL = [0, 1, 2, 3, 4, 5];
 

@@ -8,14 +8,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tcpTransport } from '../../adapters/transport/index.ts';
 import type { AssignorChoice } from '../../core/client/assignors/index.ts';
-import { type Client, createClient } from '../../core/client/client.ts';
-import { fullRegistry } from '../client/helpers.ts';
+import type { Client } from '../../core/client/client.ts';
 import {
   type Consumed,
   type GroupBroker,
-  type Member,
+
   type MemberFactory,
   freshTopic,
   produceEach,
@@ -25,11 +23,10 @@ import {
   startGroupBroker,
   until,
 } from './group-harness.ts';
-import { resumeScenario } from './client-groups-helpers.ts';
+import { type TrackedMember, ourMember, resumeScenario } from './client-groups-helpers.ts';
 
 const SESSION = 3000;
 const SCRIPT = fileURLToPath(new URL('./client-groups-member.py', import.meta.url));
-const dec = new TextDecoder();
 const children = new Set<ChildProcess>();
 const clients: Client[] = [];
 
@@ -43,11 +40,7 @@ afterAll(async () => {
   await fx?.close();
 });
 
-interface Tracked extends Member {
-  /** Every partition the member was ever told to give back. */
-  readonly revoked: number[];
-  readonly lost: () => number;
-}
+type Tracked = TrackedMember;
 
 function librdkafka(strategy: string): (o: Parameters<MemberFactory>[0]) => Promise<Tracked> {
   return async ({ group, topic, bootstrap, sessionTimeoutMs }) => {
@@ -90,32 +83,7 @@ function librdkafka(strategy: string): (o: Parameters<MemberFactory>[0]) => Prom
 }
 
 function ours(assignors: AssignorChoice[]): (o: Parameters<MemberFactory>[0]) => Promise<Tracked> {
-  return async ({ group, topic, bootstrap, sessionTimeoutMs }) => {
-    const client = createClient({ brokers: [bootstrap], transport: tcpTransport(), registry: fullRegistry(), retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
-    clients.push(client);
-    const consumer = client.consumer({ groupId: group, sessionTimeoutMs, rebalanceTimeoutMs: 10_000, heartbeatIntervalMs: 200, autoCommitIntervalMs: 100, maxWaitMs: 100, partitionAssigners: assignors });
-    let reported = false;
-    let lost = 0;
-    const revoked: number[] = [];
-    consumer.on('group.join', () => (reported = true));
-    consumer.on('partitions.revoked', ({ partitions }) => revoked.push(...partitions.map((p: { partition: number }) => p.partition)));
-    consumer.on('partitions.lost', () => lost++);
-    const consumed: Consumed[] = [];
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        consumed.push({ partition, offset: message.offset, value: dec.decode(message.value as Uint8Array) });
-      },
-    });
-    return {
-      assigned: () => new Set(consumer.group().assignment.filter((p) => p.topic === topic).map((p) => p.partition)),
-      reported: () => reported,
-      consumed,
-      revoked,
-      lost: () => lost,
-      stop: () => consumer.stop(),
-    };
-  };
+  return ourMember(clients, assignors);
 }
 
 /** Alternates librdkafka and our members on one strategy. */

@@ -4,13 +4,11 @@
  */
 import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tcpTransport } from '../../adapters/transport/index.ts';
-import { type Client, createClient } from '../../core/client/client.ts';
-import { fullRegistry } from '../client/helpers.ts';
-import { type Consumed, type GroupBroker, type Member, type MemberFactory, freshTopic, produceEach, scenarioExactlyOnce, scenarioLeave, settle, startGroupBroker, until } from './group-harness.ts';
+import type { Client } from '../../core/client/client.ts';
+import { ourMember } from './client-groups-helpers.ts';
+import { type Consumed, type GroupBroker, type MemberFactory, freshTopic, produceEach, scenarioExactlyOnce, scenarioLeave, settle, startGroupBroker, until } from './group-harness.ts';
 
 const SESSION = 3000;
-const dec = new TextDecoder();
 const clients: Client[] = [];
 
 let fx: GroupBroker;
@@ -56,26 +54,7 @@ const platformatic: MemberFactory = async ({ group, topic, bootstrap, sessionTim
   };
 };
 
-const ours: MemberFactory = async ({ group, topic, bootstrap, sessionTimeoutMs }) => {
-  const client = createClient({ brokers: [bootstrap], transport: tcpTransport(), registry: fullRegistry(), retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
-  clients.push(client);
-  const consumer = client.consumer({ groupId: group, sessionTimeoutMs, rebalanceTimeoutMs: 10_000, heartbeatIntervalMs: 200, autoCommitIntervalMs: 100, maxWaitMs: 100, partitionAssigners: ['roundrobin'] });
-  let reported = false;
-  consumer.on('group.join', () => (reported = true));
-  const consumed: Consumed[] = [];
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      consumed.push({ partition, offset: message.offset, value: dec.decode(message.value as Uint8Array) });
-    },
-  });
-  return {
-    assigned: () => new Set(consumer.group().assignment.filter((p) => p.topic === topic).map((p) => p.partition)),
-    reported: () => reported,
-    consumed,
-    stop: () => consumer.stop(),
-  } satisfies Member;
-};
+const ours: MemberFactory = ourMember(clients, ['roundrobin']);
 
 function mixed(): MemberFactory {
   let n = 0;

@@ -6,14 +6,12 @@
  */
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tcpTransport } from '../../adapters/transport/index.ts';
 import type { AssignorChoice } from '../../core/client/assignors/index.ts';
-import { type Client, createClient } from '../../core/client/client.ts';
-import { fullRegistry } from '../client/helpers.ts';
+import type { Client } from '../../core/client/client.ts';
 import {
   type Consumed,
   type GroupBroker,
-  type Member,
+
   type MemberFactory,
   freshTopic,
   produceEach,
@@ -24,11 +22,10 @@ import {
   startGroupBroker,
   until,
 } from './group-harness.ts';
-import { resumeScenario } from './client-groups-helpers.ts';
+import { ourClient, ourMember, resumeScenario } from './client-groups-helpers.ts';
 
 const { Kafka, logLevel } = kafkajs;
 const SESSION = 3000;
-const dec = new TextDecoder();
 
 let fx: GroupBroker;
 const clients: Client[] = [];
@@ -40,33 +37,9 @@ afterAll(async () => {
   await fx?.close();
 });
 
-function ourClient(bootstrap: string): Client {
-  const client = createClient({ brokers: [bootstrap], transport: tcpTransport(), registry: fullRegistry(), retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
-  clients.push(client);
-  return client;
-}
-
 /** Our group consumer as a scenario member (its own client, as another process would be). */
 function ours(assignors: AssignorChoice[] = ['cooperative-sticky']): MemberFactory {
-  return async ({ group, topic, bootstrap, sessionTimeoutMs }) => {
-    const client = ourClient(bootstrap);
-    const consumer = client.consumer({ groupId: group, sessionTimeoutMs, rebalanceTimeoutMs: 10_000, heartbeatIntervalMs: 200, autoCommitIntervalMs: 100, maxWaitMs: 100, partitionAssigners: assignors });
-    let reported = false;
-    consumer.on('group.join', () => (reported = true));
-    const consumed: Consumed[] = [];
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        consumed.push({ partition, offset: message.offset, value: dec.decode(message.value as Uint8Array) });
-      },
-    });
-    return {
-      assigned: () => new Set(consumer.group().assignment.filter((p) => p.topic === topic).map((p) => p.partition)),
-      reported: () => reported,
-      consumed,
-      stop: () => consumer.stop(),
-    } satisfies Member;
-  };
+  return ourMember(clients, assignors);
 }
 
 /** A kafkajs consumer as a scenario member (its default assigner: RoundRobinAssigner). */
@@ -110,7 +83,7 @@ describe('with kafkajs 2.2.4', () => {
     const { topic, group } = await freshTopic(fx.broker, 'to-kjs');
     const members = await Promise.all([0, 1].map(() => kafkajsMember({ group, topic, bootstrap: fx.bootstrap, sessionTimeoutMs: SESSION })));
     await settle(fx.broker, group, members);
-    const producer = ourClient(fx.bootstrap).producer();
+    const producer = ourClient(fx.bootstrap, clients).producer();
     await producer.send({ topic, messages: Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, value: `ours-${i}` })) });
     await producer.close();
     await until('kafkajs to consume everything', () => members.reduce((n, m) => n + m.consumed.length, 0) >= 120);
