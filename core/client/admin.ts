@@ -87,6 +87,7 @@ export class Admin {
   readonly cluster: Cluster;
   /** Retry policy of admin requests. */
   readonly retry: RetryPolicy;
+  /** The client's logger. */
   readonly logger: Logger;
 
   constructor(context: { cluster: Cluster; logger: Logger; retry: RetryOptions | undefined }) {

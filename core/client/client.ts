@@ -26,6 +26,7 @@ export interface ClientOptions {
   readonly transport: TransportFactory;
   /** Where serializers, compressors and partitioners are found by name. */
   readonly registry: Registry;
+  /** Where the client logs (connections, retries, rebalances). Default: silent. */
   readonly logger?: Logger;
   /** A request without an answer after this long fails (retriable). Default 30000. */
   readonly requestTimeoutMs?: number;
@@ -57,7 +58,9 @@ export interface ClientOptions {
 export class Client {
   /** The cluster view (metadata and connections). */
   readonly cluster: Cluster;
+  /** Where plugins are found by name. */
   readonly registry: Registry;
+  /** The client's logger (its producers, consumers and admins log here too). */
   readonly logger: Logger;
   readonly #options: ClientOptions;
   readonly #children = new Set<{ close(): Promise<void> }>();

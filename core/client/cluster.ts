@@ -79,6 +79,7 @@ export function parseAddress(address: string): BrokerAddress {
 
 /** Cluster state with a lifecycle: connections are opened lazily and closed by {@link close}. */
 export class Cluster {
+  /** The client's logger. */
   readonly logger: Logger;
   readonly #options: ClusterOptions;
   readonly #transportOptions: TransportOptions;
