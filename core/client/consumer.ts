@@ -23,7 +23,7 @@ import type { AsyncScope } from './async-scope.ts';
 import { type Cluster, needsRefresh } from './cluster.ts';
 import { type FetchedBatch, decodeFetched, recordBuffers } from './fetched-batch.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
-import { type RetryOptions, type RetryPolicy, backoff, retryPolicy, sleep } from './retry.ts';
+import { type RetryOptions, type RetryPolicy, backoff, retryPolicy, sleep, withRetry } from './retry.ts';
 import { SerdeTable, type SerializerChoices, type TopicSettings, mergeTopicSettings } from './serde.ts';
 
 /** A partition of a topic. */
@@ -441,7 +441,7 @@ export class Consumer {
     if (!handlers || (typeof handlers.eachMessage !== 'function') === (typeof handlers.eachBatch !== 'function')) {
       throw new TributaryError('ERR_INVALID_ARGUMENT', 'run needs exactly one of eachMessage or eachBatch');
     }
-    await this.#cluster.connect();
+    await withRetry(this.#retry, () => this.#cluster.connect());
     this.#handlers = handlers;
     this.#running = true;
     this.#crashed = undefined;

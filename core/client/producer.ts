@@ -302,9 +302,10 @@ export class Producer {
   }
 
   async #init(): Promise<void> {
-    await this.#cluster.connect();
+    // A broker restarting as the application starts is retried like any retriable failure.
+    await withRetry(this.#retry, () => this.#cluster.connect());
     if (this.#idempotent) {
-      const transport = await this.#cluster.anyConnection();
+      const transport = await withRetry(this.#retry, () => this.#cluster.anyConnection());
       if (commonVersion(transport.apiVersions, ApiKey.InitProducerId) === undefined) {
         if (this.#idempotenceExplicit) {
           this.#logger.warn('the broker does not advertise InitProducerId: producing without idempotence');

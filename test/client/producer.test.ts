@@ -236,4 +236,32 @@ describe('producer retries', () => {
     expect(producer.bufferedBytes).toBe(0);
     await client.close();
   });
+
+  it('a producer and a consumer started before their broker wait for it (retries) instead of failing at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-late-'));
+    dirs.push(dir);
+    // A free port: listen, note it, close.
+    const probe = await startServer(new Broker({ storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port: 0 });
+    const port = probe.port;
+    await probe.close();
+    const unreachable: string[] = [];
+    const logger: Logger = { debug: (m) => void (m === 'bootstrap broker unreachable' && unreachable.push(m)), info() {}, warn() {}, error() {} };
+    const client = createClient({ brokers: [`127.0.0.1:${port}`], transport: tcpTransport(), registry: fullRegistry(), logger, retry: { retries: 50, initialRetryTime: 20, maxRetryTime: 50 } });
+    const sent = client.producer({ lingerMs: 0 }).send({ topic: 'late', messages: [{ value: 'hello' }] });
+    const consumer = client.consumer({ fromBeginning: true, maxWaitMs: 20 });
+    await consumer.assign([{ topic: 'late', partition: 0 }]);
+    const got = collector<ConsumerMessage>();
+    const running = consumer.run({ eachMessage: got.eachMessage });
+    await until(() => unreachable.length >= 4);
+    const server = await startServer(new Broker({ storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port });
+    try {
+      expect((await sent)[0]!.baseOffset).toBe(0);
+      await running;
+      await got.until(1);
+      expect(dec.decode(got.messages[0]!.value)).toBe('hello');
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
 });
