@@ -126,6 +126,40 @@ describe('idempotent producer', () => {
       expect(got.messages.map((m) => dec.decode(m.value))).toEqual(['first', 'a', 'b', 'c', 'd']);
     });
   }
+  for (const mode of ['tcp', 'in-process'] as const) {
+    it.skipIf(!brokerIsIdempotent)(`keeps the send order of one partition across a retried request with 5 in flight (${mode})`, async () => {
+      const h = await harness(mode);
+      open.push(h);
+      let requests = 0;
+      h.broker.registerHandler(0, {
+        ...produceHandler,
+        handle: async (broker, header, body) => {
+          // The third Produce is refused unwritten (retriable) while later ones are already on their way.
+          if (body.topicData[0]?.name === 'order' && ++requests === 3) {
+            const t = body.topicData[0];
+            return { responses: [{ name: t.name, partitionResponses: t.partitionData.map((p: { index: number }) => ({ index: p.index, errorCode: 6, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null })) }], throttleTimeMs: 0 };
+          }
+          return produceHandler.handle(broker, header, body);
+        },
+      });
+      const client = h.client();
+      await client.admin().createTopics({ topics: [{ topic: 'order', numPartitions: 1 }] });
+      // batchSize 1: one record per batch, so the 40 sends make 40 requests, 5 at a time.
+      const producer = client.producer({ lingerMs: 0, batchSize: 1, maxInFlightRequests: 5 });
+      await producer.connect();
+      const sends = Array.from({ length: 40 }, (_, i) => producer.send({ topic: 'order', messages: [{ value: `m${i}` }] }));
+      const offsets = (await Promise.all(sends)).map((r) => r[0]!.baseOffset);
+      expect(requests).toBeGreaterThan(3);
+      expect(offsets).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      const consumer = h.client().consumer({ fromBeginning: true, maxWaitMs: 20 });
+      const got = collector<ConsumerMessage>();
+      await consumer.assign([{ topic: 'order', partition: 0 }]);
+      await consumer.run({ eachMessage: got.eachMessage });
+      await got.until(40);
+      await consumer.stop();
+      expect(got.messages.map((m) => dec.decode(m.value))).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`));
+    });
+  }
 });
 
 /** A broker whose Produce requests can be lost on arm(n): cut by a proxy over TCP, failed by the handler in-process. */
