@@ -5,9 +5,10 @@
  *
  * Producer rounds: 10,000 keyless records of 100-byte values, sent as 10 concurrent
  * sends of 1,000 (acks=1, no compression). Consumer rounds: read 200,000 such records from
- * offset 0. kafkajs's and platformatic's consumers need consumer groups (not served
- * yet), so their side uses their group-free fetch paths (kafkajs's Broker.fetch,
- * platformatic's Consumer.fetch) in a loop — less work than a full consumer does.
+ * offset 0. Neither kafkajs nor platformatic has a group-free consumer, so their side
+ * uses their bare fetch paths (kafkajs's Broker.fetch, platformatic's Consumer.fetch) in
+ * a loop — less work than our full consumer does (handler calls, positions, prefetch).
+ * Full group consumers side by side are in client-group.bench.ts.
  */
 import { createRequire } from 'node:module';
 import { memoryStorage } from '../adapters/memory/index.ts';
