@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '../../core/client/client.ts';
 import type { ConsumerMessage } from '../../core/client/consumer.ts';
+import { fetchHandler } from '../../core/broker/handlers/fetch.ts';
+import { metadataHandler } from '../../core/broker/handlers/metadata.ts';
 import { type Harness, type Mode, collector, dec, harness, until } from './helpers.ts';
 
 const open: Harness[] = [];
@@ -229,6 +231,34 @@ for (const mode of ['tcp', 'in-process'] as const) {
       await consumer.stop();
       expect(() => consumer.assign([{ topic: '', partition: 0 }])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
       await expect(consumer.run({} as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    });
+
+    it('a fetch answered NOT_LEADER_OR_FOLLOWER refreshes metadata and goes on without loss', async () => {
+      const { h, client } = await setup(mode, 'moved', 3);
+      let metadataRequests = 0;
+      let metadataAtRefusal = -1;
+      let refused = 0;
+      h.broker.registerHandler(3, { ...metadataHandler, handle: (broker, header, body) => (metadataRequests++, metadataHandler.handle(broker, header, body)) });
+      h.broker.registerHandler(1, {
+        ...fetchHandler,
+        handle: async (broker, header, body) => {
+          if (refused < 2 && body.topics[0]?.topic === 'moved') {
+            refused++;
+            metadataAtRefusal = metadataRequests;
+            return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: body.topics.map((t: { topic: string; partitions: Array<{ partition: number }> }) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: 6, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, preferredReadReplica: -1, records: null })) })) };
+          }
+          return fetchHandler.handle(broker, header, body);
+        },
+      });
+      const got = collector<ConsumerMessage>();
+      const consumer = client.consumer({ fromBeginning: true, maxWaitMs: 20 });
+      await consumer.assign([{ topic: 'moved', partition: 0 }]);
+      await consumer.run({ eachMessage: got.eachMessage });
+      await got.until(3);
+      await consumer.stop();
+      expect(refused).toBe(2);
+      expect(metadataRequests).toBeGreaterThan(metadataAtRefusal);
+      expect(values(got.messages)).toEqual(['m0', 'm1', 'm2']);
     });
   });
 }

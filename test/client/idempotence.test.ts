@@ -5,6 +5,7 @@
  * the test can tell the difference. Skipped while the broker lacks InitProducerId.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { metadataHandler } from '../../core/broker/handlers/metadata.ts';
 import { produceHandler } from '../../core/broker/handlers/produce.ts';
 import type { ConsumerMessage } from '../../core/client/consumer.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
@@ -127,15 +128,19 @@ describe('idempotent producer', () => {
     });
   }
   for (const mode of ['tcp', 'in-process'] as const) {
-    it.skipIf(!brokerIsIdempotent)(`keeps the send order of one partition across a retried request with 5 in flight (${mode})`, async () => {
+    it.skipIf(!brokerIsIdempotent)(`keeps the send order of one partition across a retried request with 5 in flight; NOT_LEADER refreshes metadata (${mode})`, async () => {
       const h = await harness(mode);
       open.push(h);
       let requests = 0;
+      let metadataRequests = 0;
+      let metadataAtRefusal = -1;
+      h.broker.registerHandler(3, { ...metadataHandler, handle: (broker, header, body) => (metadataRequests++, metadataHandler.handle(broker, header, body)) });
       h.broker.registerHandler(0, {
         ...produceHandler,
         handle: async (broker, header, body) => {
           // The third Produce is refused unwritten (retriable) while later ones are already on their way.
           if (body.topicData[0]?.name === 'order' && ++requests === 3) {
+            metadataAtRefusal = metadataRequests;
             const t = body.topicData[0];
             return { responses: [{ name: t.name, partitionResponses: t.partitionData.map((p: { index: number }) => ({ index: p.index, errorCode: 6, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null })) }], throttleTimeMs: 0 };
           }
@@ -150,6 +155,8 @@ describe('idempotent producer', () => {
       const sends = Array.from({ length: 40 }, (_, i) => producer.send({ topic: 'order', messages: [{ value: `m${i}` }] }));
       const offsets = (await Promise.all(sends)).map((r) => r[0]!.baseOffset);
       expect(requests).toBeGreaterThan(3);
+      // NOT_LEADER_OR_FOLLOWER sent the producer to the metadata before its retry.
+      expect(metadataRequests).toBeGreaterThan(metadataAtRefusal);
       expect(offsets).toEqual(Array.from({ length: 40 }, (_, i) => i));
       const consumer = h.client().consumer({ fromBeginning: true, maxWaitMs: 20 });
       const got = collector<ConsumerMessage>();
