@@ -144,6 +144,17 @@ interface Prepared {
   readonly size: number;
 }
 
+/** What appending a record needs about its topic, looked up once per topic per send rather than per record. */
+interface TopicRoute {
+  readonly topic: string;
+  readonly partitioner: Partitioner;
+  readonly compression: ResolvedCompression;
+  /** The topic's partition queues by partition (the same objects as in the producer's queue map). */
+  readonly queues: Array<PartitionQueue | undefined>;
+  /** Partition count from the metadata cache when the send began appending. */
+  count: number;
+}
+
 interface SendRound {
   readonly node: number;
   readonly acks: number;
@@ -225,6 +236,7 @@ export class Producer {
   readonly #retry: RetryPolicy;
   readonly #memory: BufferMemory;
   readonly #queues = new Map<string, PartitionQueue>();
+  readonly #routes = new Map<string, TopicRoute>();
   readonly #nodeInFlight = new Map<number, number>();
   /** Next idempotent sequence per partition; outlives the partition's (idle, dropped) queue. */
   readonly #sequences = new Map<string, number>();
@@ -387,9 +399,11 @@ export class Producer {
     // Phase 2: partition, reserve memory, append.
     const delivery = new Delivery();
     let i = 0;
+    let route: TopicRoute | undefined;
     try {
       for (; i < prepared.length; i++) {
         const p = prepared[i]!;
+        if (route?.topic !== p.topic) route = this.#route(p.topic);
         if (!this.#memory.tryReserve(p.size)) {
           this.#scheduleDrain();
           await this.#memory.reserve(p.size, this.#maxBlockMs);
@@ -399,7 +413,7 @@ export class Producer {
           }
         }
         try {
-          this.#append(p, acks, sendCompression, delivery, now);
+          this.#append(p, route, acks, sendCompression, delivery, now);
         } catch (error) {
           this.#memory.release(p.size);
           throw error;
@@ -440,20 +454,29 @@ export class Producer {
     await withRetry(this.#retry, () => this.#cluster.topicMetadata([topic]));
   }
 
-  #append(p: Prepared, acks: number, sendCompression: ResolvedCompression | undefined, delivery: Delivery, now: number): void {
+  /** The route of `topic`, with its partition count refreshed from the metadata cache. */
+  #route(topic: string): TopicRoute {
+    let route = this.#routes.get(topic);
+    if (!route) this.#routes.set(topic, (route = { topic, partitioner: this.#partitionerFor(topic), compression: this.#compressionFor(topic), queues: [], count: 0 }));
+    route.count = this.#cluster.cachedTopic(topic)?.partitions.length ?? 0;
+    return route;
+  }
+
+  #append(p: Prepared, route: TopicRoute, acks: number, sendCompression: ResolvedCompression | undefined, delivery: Delivery, now: number): void {
     const topic = p.topic;
-    const meta = this.#cluster.cachedTopic(topic);
-    const count = meta ? meta.partitions.length : 0;
+    const count = route.count;
     let partition = p.partition;
     if (partition === undefined) {
-      partition = this.#partitionerFor(topic).partition({ topic, key: p.record.key, value: p.record.value, partitionCount: count });
+      partition = route.partitioner.partition({ topic, key: p.record.key, value: p.record.value, partitionCount: count });
     } else if (partition >= count) {
       throw kafkaError(3, `Topic ${topic} has no partition ${partition} (it has ${count})`, { details: { topic, partition } });
     }
-    const qkey = `${topic}\u0000${partition}`;
-    let q = this.#queues.get(qkey);
-    if (!q) this.#queues.set(qkey, (q = new PartitionQueue(topic, partition)));
-    const compression = sendCompression ?? this.#compressionFor(topic);
+    let q = route.queues[partition];
+    if (!q) {
+      q = route.queues[partition] = new PartitionQueue(topic, partition);
+      this.#queues.set(`${topic}\u0000${partition}`, q);
+    }
+    const compression = sendCompression ?? route.compression;
     let batch = q.open;
     if (batch && (batch.acks !== acks || batch.compression.codec !== compression.codec || batch.compression.source !== compression.source || batch.estimate + p.size > this.#batchSize)) {
       this.#close(q, count);
@@ -819,7 +842,11 @@ export class Producer {
     batch.waiters = null;
     if (waiters) for (const w of waiters) w();
     const q = batch.queue;
-    if (q.idle) this.#queues.delete(`${q.topic}\u0000${q.partition}`);
+    if (q.idle) {
+      this.#queues.delete(`${q.topic}\u0000${q.partition}`);
+      const route = this.#routes.get(q.topic);
+      if (route && route.queues[q.partition] === q) route.queues[q.partition] = undefined;
+    }
   }
 
   #allBatches(): ProducerBatch[] {
