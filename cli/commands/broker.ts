@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Broker } from '../../core/broker/broker.ts';
+import { TributaryError } from '../../core/errors.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { startServer } from '../../adapters/server/index.ts';
@@ -86,7 +87,19 @@ export async function runBroker(argv: string[]): Promise<number> {
     logger,
     ...(settings.advertisedHost ? { host: settings.advertisedHost } : {}),
   });
-  const server = await startServer(broker, { host: settings.host, port: settings.port, ...(settings.advertisedHost ? { advertisedHost: settings.advertisedHost } : {}) });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(broker, { host: settings.host, port: settings.port, ...(settings.advertisedHost ? { advertisedHost: settings.advertisedHost } : {}) });
+  } catch (error) {
+    // startServer started the broker before listening: close it (timers, storage lock),
+    // or the process would print the error and then hang.
+    await broker.close().catch(() => {});
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EADDRINUSE') {
+      throw new TributaryError('ERR_ADDRESS_IN_USE', `${settings.host}:${settings.port} is in use — is a broker already running there? Stop it, or choose another --port`, { cause: error });
+    }
+    throw error;
+  }
   const where = settings.storage === 'memory' ? 'memory (nothing is kept after exit)' : `${settings.storage} storage in ${resolve(settings.dataDir)}`;
   console.log(`Tributary broker ${settings.nodeId} listening on ${server.address} — ${where} — started in ${(performance.now() - started).toFixed(0)} ms`);
 

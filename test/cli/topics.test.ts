@@ -114,6 +114,20 @@ describe('help and errors', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('broker: a port in use is one line and exit 1, not a process left hanging', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (busy.address() as { port: number }).port;
+      const r = await runCli(['broker', '--port', String(port), '--storage', 'memory', '--log-level', 'error']);
+      expect(r.signal, 'the broker hung after the listen failure').toBeNull();
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('ERR_ADDRESS_IN_USE');
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  });
+
   it('reads the brokers from TRIBUTARY_BROKERS', async () => {
     const r = await runCli(['topics', 'list'], { env: { TRIBUTARY_BROKERS: broker.address } });
     expect(r.code, r.stderr).toBe(0);
