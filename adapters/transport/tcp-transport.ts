@@ -57,8 +57,12 @@ export class TcpConnection implements Transport {
   #nextCorrelationId = 1;
   #connected = true;
   #sweeper: ReturnType<typeof setInterval> | undefined;
-  /** Set while the socket buffer is full: writes wait for it. */
-  #drain: Promise<void> | null = null;
+  /**
+   * Requests written while the socket buffer is full wait here, in call order, until
+   * 'drain': the bytes must leave in the order the requests entered #pending.
+   */
+  #backlog: Array<{ readonly chunks: Uint8Array[]; readonly done: (error?: unknown) => void }> = [];
+  #blocked = false;
 
   constructor(socket: Socket, address: BrokerAddress, options: TransportOptions, maxResponseSize: number) {
     this.#socket = socket;
@@ -104,9 +108,16 @@ export class TcpConnection implements Transport {
     });
   }
 
-  async #write(chunks: Uint8Array[]): Promise<void> {
-    while (this.#drain) await this.#drain;
-    if (!this.#connected) throw closedError(this.#address, 'not connected');
+  #write(chunks: Uint8Array[]): Promise<void> {
+    if (!this.#connected) return Promise.reject(closedError(this.#address, 'not connected'));
+    // Waiting with an await here (as this once did) let a request made between the 'drain'
+    // and the waiters' wake-up write first: bytes out of order, answers mismatched.
+    if (this.#blocked) return new Promise((resolve, reject) => this.#backlog.push({ chunks, done: (error) => (error ? reject(error) : resolve()) }));
+    this.#send(chunks);
+    return Promise.resolve();
+  }
+
+  #send(chunks: Uint8Array[]): void {
     const socket = this.#socket;
     let ok = true;
     if (chunks.length === 1) ok = socket.write(chunks[0]!);
@@ -116,17 +127,22 @@ export class TcpConnection implements Transport {
       for (const c of chunks) ok = socket.write(c);
       socket.uncork();
     }
-    if (!ok && !this.#drain) {
-      this.#drain = new Promise<void>((resolve) => {
-        const done = () => {
-          socket.off('drain', done);
-          socket.off('close', done);
-          this.#drain = null;
-          resolve();
-        };
-        socket.on('drain', done);
-        socket.on('close', done);
-      });
+    if (!ok) {
+      this.#blocked = true;
+      socket.once('drain', () => this.#flushBacklog());
+    }
+  }
+
+  #flushBacklog(): void {
+    this.#blocked = false;
+    while (this.#backlog.length > 0 && !this.#blocked) {
+      const next = this.#backlog.shift()!;
+      if (!this.#connected) {
+        next.done(closedError(this.#address, 'not connected'));
+        continue;
+      }
+      this.#send(next.chunks);
+      next.done();
     }
   }
 
@@ -194,6 +210,9 @@ export class TcpConnection implements Transport {
     const head = this.#head;
     this.#pending = [];
     this.#head = 0;
+    const backlog = this.#backlog;
+    this.#backlog = [];
+    for (const b of backlog) b.done(error);
     for (let i = head; i < pending.length; i++) {
       const p = pending[i]!;
       // The timed-out request gets the timeout; those behind it the closed-connection error.

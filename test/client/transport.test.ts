@@ -3,7 +3,7 @@
  * codec (to make a broker stall, refuse ApiVersions v3 or drop the connection), and the
  * in-process transport against a broker.
  */
-import { type Server, type Socket, createServer } from 'node:net';
+import { type Server, type Socket, connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../adapters/server/index.ts';
 import { tcpTransport } from '../../adapters/transport/index.ts';
@@ -12,6 +12,7 @@ import { inProcessTransport } from '../../core/client/in-process-transport.ts';
 import type { TransportOptions } from '../../core/client/transport.ts';
 import { silentLogger } from '../../core/contracts/logger.ts';
 import { decodeRequestHeader, encodeApiVersionsFallback, encodeResponse } from '../../core/protocol/index.ts';
+import { encodeBatchSync } from '../../core/records/record-batch.ts';
 import { type Harness, harness } from './helpers.ts';
 
 const options: TransportOptions = { clientId: 'test', requestTimeoutMs: 5000, connectTimeoutMs: 5000, logger: silentLogger };
@@ -132,6 +133,63 @@ describe('tcp transport', () => {
     const { port, server } = await scripted(() => {});
     await new Promise<void>((r) => server.close(() => r()));
     await expect(tcpTransport()({ host: '127.0.0.1', port }, options)).rejects.toMatchObject({ code: 'ERR_CONNECT_FAILED', retriable: true });
+  });
+});
+
+describe('tcp transport under backpressure', () => {
+  it('keeps requests in order while the socket buffer is full (big Produce requests and small ones in between)', async () => {
+    const h = await started('tcp');
+    await h.broker.topics.create({ name: 'bp', numPartitions: 1, replicationFactor: 1 });
+    // A proxy that stops reading from the client until released, so the client's socket buffer fills.
+    let stalled = false;
+    const clients = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(h.server!.port, '127.0.0.1');
+      clients.add(client);
+      if (stalled) client.pause();
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => {
+      for (const c of clients) c.destroy();
+      proxy.close(() => r());
+    }));
+    const t = await tcpTransport()({ host: '127.0.0.1', port: (proxy.address() as { port: number }).port }, { ...options, requestTimeoutMs: 30_000 });
+    cleanups.push(() => t.close());
+    stalled = true;
+    for (const c of clients) c.pause();
+    const value = new Uint8Array(256 * 1024).fill(7);
+    const produce = (i: number) => t.request(0, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: 'bp', partitionData: [{ index: 0, records: encodeBatchSync({ records: [{ key: null, value, headers: [], timestamp: 1_700_000_000_000 + i }] }) }] }] });
+    const metadata = () => t.request(3, 9, { topics: [{ name: 'bp' }], allowAutoTopicCreation: false });
+    const answers: Array<Promise<any>> = [];
+    // 10 MiB of requests: far more than the socket buffers hold, so later writes wait.
+    for (let i = 0; i < 40; i++) {
+      answers.push(produce(i));
+      answers.push(metadata());
+      if (i % 5 === 0) await Promise.resolve();
+    }
+    stalled = false;
+    for (const c of clients) c.resume();
+    // More requests while the backlog drains, from timers and microtasks alike.
+    for (let i = 40; i < 50; i++) {
+      answers.push(produce(i));
+      await new Promise((r) => setImmediate(r));
+      answers.push(metadata());
+    }
+    const results = await Promise.all(answers);
+    let offset = 0;
+    for (const r of results) {
+      if (r.responses) {
+        expect(r.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: offset });
+        offset++;
+      } else {
+        expect(r.topics[0].name).toBe('bp');
+      }
+    }
+    expect(offset).toBe(50);
   });
 });
 
