@@ -516,7 +516,9 @@ export class Producer {
     q.open = null;
     const records = batch.records;
     batch.recordCount = records.length;
-    const idempotent = this.idempotent;
+    // A send that overrides acks below all gets a plain batch: without every replica's
+    // answer its sequence could not be trusted, and a lost one would block later batches.
+    const idempotent = this.idempotent && batch.acks === -1;
     if (idempotent) {
       const key = `${q.topic}\u0000${q.partition}`;
       const sequence = this.#sequences.get(key) ?? 0;

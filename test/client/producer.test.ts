@@ -54,6 +54,18 @@ for (const mode of ['tcp', 'in-process'] as const) {
       expect(got.map((m) => dec.decode(m.value))).toEqual(['a1', 'a-1', 'a0']);
     });
 
+    it('an idempotent producer sends acks 0 and 1 overrides as plain batches, and its sequences go on undisturbed', async () => {
+      const h = await start(mode);
+      const producer = h.client().producer({ lingerMs: 0 });
+      await producer.connect();
+      expect(producer.idempotent).toBe(true);
+      const results: number[] = [];
+      for (const acks of [-1, 0, 1, -1, 0, -1] as const) results.push((await producer.send({ topic: 'mixed-acks', messages: [{ value: `acks${acks}` }], acks }))[0]!.baseOffset);
+      expect(results).toEqual([0, -1, 2, 3, -1, 5]);
+      const got = await readAll(h, 'mixed-acks', [0], 6);
+      expect(got.map((m) => dec.decode(m.value))).toEqual(['acks-1', 'acks0', 'acks1', 'acks-1', 'acks0', 'acks-1']);
+    });
+
     it('puts equal keys on one partition (murmur2) and keeps per-partition order', async () => {
       const h = await start(mode);
       const client = h.client();
