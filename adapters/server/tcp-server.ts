@@ -6,6 +6,7 @@
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import type { Broker } from '../../core/broker/broker.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
+import { TributaryError } from '../../core/errors.ts';
 import { Connection } from './connection.ts';
 
 /** Options of {@link startServer}. */
@@ -57,7 +58,8 @@ export async function startServer(broker: Broker, options: ServerOptions = {}): 
     maxInFlight: options.maxInFlight ?? 1000,
     logger,
   };
-  if (!broker.running) await broker.start();
+  const startedHere = !broker.running;
+  if (startedHere) await broker.start();
   const connections = new Set<Connection>();
   const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
     if (!broker.running) {
@@ -68,13 +70,24 @@ export async function startServer(broker: Broker, options: ServerOptions = {}): 
     connections.add(connection);
     socket.once('close', () => connections.delete(connection));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // A port in use must not leave behind a broker this call started, holding its storage
+    // (and the data directory's lock) with nobody to close it.
+    if (startedHere) await broker.close().catch(() => undefined);
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE') {
+      throw new TributaryError('ERR_ADDRESS_IN_USE', `${host}:${options.port} is already in use (another broker running?)`, { cause: error });
+    }
+    throw new TributaryError('ERR_LISTEN', `cannot listen on ${host}:${options.port ?? 0}: ${(error as Error).message}`, { cause: error });
+  }
   server.on('error', (error) => logger.error('server error', { error: String(error) }));
   const port = (server.address() as AddressInfo).port;
   const wildcard = host === '0.0.0.0' || host === '::';

@@ -91,11 +91,10 @@ export async function runBroker(argv: string[]): Promise<number> {
   try {
     server = await startServer(broker, { host: settings.host, port: settings.port, ...(settings.advertisedHost ? { advertisedHost: settings.advertisedHost } : {}) });
   } catch (error) {
-    // startServer started the broker before listening: close it (timers, storage lock),
-    // or the process would print the error and then hang.
+    // startServer closes a broker it started when listening fails; this is for one it did not.
     await broker.close().catch(() => {});
     const code = (error as { code?: unknown }).code;
-    if (code === 'EADDRINUSE') {
+    if (code === 'ERR_ADDRESS_IN_USE') {
       throw new TributaryError('ERR_ADDRESS_IN_USE', `${settings.host}:${settings.port} is in use — is a broker already running there? Stop it, or choose another --port`, { cause: error });
     }
     throw error;

@@ -167,3 +167,12 @@ describe('tcp server', () => {
     }
   });
 });
+
+describe('listening fails', () => {
+  it('a port in use is ERR_ADDRESS_IN_USE and the broker startServer started is closed again', async () => {
+    const first = await server();
+    const broker = new Broker({ storage: memoryStorage(), logger: recordingLogger(), retentionCheckIntervalMs: 0 });
+    await expect(startServer(broker, { port: first.server.port })).rejects.toMatchObject({ code: 'ERR_ADDRESS_IN_USE' });
+    expect(broker.running).toBe(false);
+  });
+});
