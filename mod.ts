@@ -9,6 +9,7 @@ import { Client, type ClientOptions } from './core/client/client.ts';
 import type { Registry } from './core/registry.ts';
 import { createDefaultRegistry } from './adapters/runtime/default-registry.ts';
 import { tcpTransport } from './adapters/transport/index.ts';
+import { nodeAsyncScope } from './adapters/runtime/async-scope.ts';
 
 export * from './core/errors.ts';
 export * from './core/contracts/index.ts';
@@ -39,10 +40,13 @@ export const defaultRegistry: Registry = createDefaultRegistry();
 /** Options of {@link createClient}: transport and registry are optional here. */
 export type CreateClientOptions = Omit<ClientOptions, 'transport' | 'registry'> & Partial<Pick<ClientOptions, 'transport' | 'registry'>>;
 
+// The async scope lets a consumer tell a stop() called from inside its own handler from
+// one called elsewhere, so that closing from a handler does not wait on itself.
+
 /**
  * A client for any Kafka-compatible broker (`createClient({ brokers: ['127.0.0.1:9092'] })`),
  * over TCP with the built-in plugins unless told otherwise.
  */
 export function createClient(options: CreateClientOptions): Client {
-  return new Client({ transport: tcpTransport(), registry: defaultRegistry, ...options });
+  return new Client({ transport: tcpTransport(), registry: defaultRegistry, asyncScope: nodeAsyncScope(), ...options });
 }
