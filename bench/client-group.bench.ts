@@ -20,7 +20,7 @@ import { type Client, createClient } from '../core/client/client.ts';
 import type { GroupConsumer } from '../core/client/group/group-consumer.ts';
 import { Registry } from '../core/registry.ts';
 import { encodeBatchSync } from '../core/records/record-batch.ts';
-import { builtinCompressors } from '../plugins/compressors/index.ts';
+import { registerBuiltInCompressors } from '../plugins/compressors/index.ts';
 import { registerBuiltInPartitioners } from '../plugins/partitioners/index.ts';
 import { registerBuiltInSerializers } from '../plugins/serializers/index.ts';
 import { type BenchRow, report } from './harness.ts';
@@ -41,7 +41,7 @@ function registry(): Registry {
   const r = new Registry();
   registerBuiltInSerializers(r);
   registerBuiltInPartitioners(r);
-  for (const c of builtinCompressors) r.register('compressor', c.name, c.factory);
+  registerBuiltInCompressors(r);
   return r;
 }
 

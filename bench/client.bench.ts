@@ -18,7 +18,7 @@ import { Broker } from '../core/broker/broker.ts';
 import { createClient, type Client } from '../core/client/client.ts';
 import { inProcessTransport } from '../core/client/in-process-transport.ts';
 import { Registry } from '../core/registry.ts';
-import { builtinCompressors } from '../plugins/compressors/index.ts';
+import { registerBuiltInCompressors } from '../plugins/compressors/index.ts';
 import { registerBuiltInPartitioners } from '../plugins/partitioners/index.ts';
 import { registerBuiltInSerializers } from '../plugins/serializers/index.ts';
 import { measure, report, type BenchRow } from './harness.ts';
@@ -36,7 +36,7 @@ function registry(): Registry {
   const r = new Registry();
   registerBuiltInSerializers(r);
   registerBuiltInPartitioners(r);
-  for (const c of builtinCompressors) r.register('compressor', c.name, c.factory);
+  registerBuiltInCompressors(r);
   return r;
 }
 

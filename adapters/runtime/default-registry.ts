@@ -4,34 +4,21 @@
  * runtime offers (node:zlib gzip and zstd exist under Node, Deno and Bun; on Node 20
  * zstd comes from @mongodb-js/zstd), falling back to the portable plugins.
  */
-import type { CompressorFactory } from '../../core/contracts/compressor.ts';
 import type { StorageFactory } from '../../core/contracts/storage.ts';
 import { Registry } from '../../core/registry.ts';
-import { builtinCompressors } from '../../plugins/compressors/index.ts';
 import { registerBuiltInPartitioners } from '../../plugins/partitioners/index.ts';
 import { registerBuiltInSerializers } from '../../plugins/serializers/index.ts';
 import { filesystemStorage } from '../filesystem/index.ts';
 import { levelStorage } from '../level/index.ts';
 import { memoryStorage } from '../memory/index.ts';
-import { bestGzip } from './gzip-native.ts';
-import { bestZstd } from './zstd-native.ts';
+import { registerRuntimeCompressors } from './runtime-compressors.ts';
 
 /** Creates a new registry holding every built-in plugin and adapter. */
 export function createDefaultRegistry(): Registry {
   const registry = new Registry();
   registerBuiltInSerializers(registry);
   registerBuiltInPartitioners(registry);
-  // The runtime-native gzip and zstd are byte-compatible with the portable plugins and
-  // several times faster; the portable ones stay reachable as `<name>-portable`.
-  const native = new Map<string, CompressorFactory>([
-    ['gzip', bestGzip],
-    ['zstd', bestZstd],
-  ]);
-  for (const { name, factory } of builtinCompressors) {
-    const best = native.get(name);
-    registry.register('compressor', name, best ?? factory);
-    if (best !== undefined) registry.register('compressor', `${name}-portable`, factory);
-  }
+  registerRuntimeCompressors(registry, { keepPortable: true });
   registry.register('storage', 'memory', memoryStorage as StorageFactory);
   registry.register('storage', 'filesystem', filesystemStorage as StorageFactory);
   registry.register('storage', 'level', levelStorage as StorageFactory);

@@ -5,6 +5,7 @@
  * offers `bestZstd()` with a native backend where the runtime has one.
  */
 import type { CompressorFactory } from '../../core/contracts/compressor.ts';
+import type { Registry } from '../../core/registry.ts';
 import { gzip } from './gzip.ts';
 import { lz4 } from './lz4.ts';
 import { snappy } from './snappy.ts';
@@ -17,16 +18,22 @@ export { zstd, wasmZstdBackend, type ZstdBackend, type ZstdOptions } from './zst
 export { DEFAULT_MAX_DECOMPRESSED_BYTES, type DecompressionLimits } from './codec-errors.ts';
 
 /** One built-in compressor: its registry name, Kafka codec id and factory. */
-export interface BuiltinCompressor {
+export interface BuiltInCompressor {
   readonly name: 'gzip' | 'snappy' | 'lz4' | 'zstd';
   readonly codec: 1 | 2 | 3 | 4;
   readonly factory: CompressorFactory;
 }
 
 /** Every built-in compressor, in codec order, for wiring a default registry. */
-export const builtinCompressors: readonly BuiltinCompressor[] = Object.freeze([
+export const builtInCompressors: readonly BuiltInCompressor[] = Object.freeze([
   { name: 'gzip', codec: 1, factory: gzip },
   { name: 'snappy', codec: 2, factory: snappy },
   { name: 'lz4', codec: 3, factory: lz4 },
   { name: 'zstd', codec: 4, factory: zstd },
 ]);
+
+/** Registers the four portable codecs under their Kafka names. */
+export function registerBuiltInCompressors(registry: Registry): Registry {
+  for (const { name, factory } of builtInCompressors) registry.register('compressor', name, factory);
+  return registry;
+}

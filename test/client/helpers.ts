@@ -7,7 +7,7 @@ import { Broker, type BrokerOptions } from '../../core/broker/broker.ts';
 import { type Client, type ClientOptions, createClient } from '../../core/client/client.ts';
 import { inProcessTransport } from '../../core/client/in-process-transport.ts';
 import { Registry } from '../../core/registry.ts';
-import { builtinCompressors } from '../../plugins/compressors/index.ts';
+import { registerBuiltInCompressors } from '../../plugins/compressors/index.ts';
 import { registerBuiltInPartitioners } from '../../plugins/partitioners/index.ts';
 import { registerBuiltInSerializers } from '../../plugins/serializers/index.ts';
 
@@ -16,7 +16,7 @@ export function fullRegistry(): Registry {
   const registry = new Registry();
   registerBuiltInSerializers(registry);
   registerBuiltInPartitioners(registry);
-  for (const c of builtinCompressors) registry.register('compressor', c.name, c.factory);
+  registerBuiltInCompressors(registry);
   return registry;
 }
 
