@@ -18,6 +18,7 @@ import { setBaseOffset } from '../core/records/batch-header.ts';
 import { encodeBatchSync, type RecordInput } from '../core/records/index.ts';
 import { batchInfoOf } from '../core/storage/batch-info.ts';
 import { FlushScheduler, type FlushPolicy } from '../core/storage/flush-policy.ts';
+import { randomReadRow } from './storage-reads.ts';
 import { measure, report, type BenchRow } from './harness.ts';
 
 const RECORDS = 1000;
@@ -152,17 +153,7 @@ rows.push({
 });
 rows.push({ name: '  peer: node:fs positional read 1 MiB', mbPerSec: (readPeer.opsPerSec * FETCH_BYTES) / 1e6, recordsPerSec: (readPeer.opsPerSec * FETCH_BYTES * RECORDS) / batchBytes });
 
-let seed = 1;
-let randomBytes = 0;
-let randomFetches = 0;
-const random = await measure(async () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  const r = await readLog.read(seed % end, FETCH_BYTES);
-  randomBytes += r.bytes;
-  randomFetches++;
-});
-const randomPerFetch = randomBytes / randomFetches;
-rows.push({ name: 'read 1 MiB fetches, random offsets', recordsPerSec: (random.opsPerSec * randomPerFetch * RECORDS) / batchBytes, mbPerSec: (random.opsPerSec * randomPerFetch) / 1e6, extra: { fetchesPerSec: random.opsPerSec } });
+rows.push(await randomReadRow(readLog, end, FETCH_BYTES, RECORDS, batchBytes));
 
 await readStorage.close();
 await rm(scratch, { recursive: true, force: true });

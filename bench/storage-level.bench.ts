@@ -21,6 +21,7 @@ import type { PartitionLog, Storage } from '../core/contracts/storage.ts';
 import { setBaseOffset } from '../core/records/batch-header.ts';
 import { encodeBatchSync, type RecordInput } from '../core/records/index.ts';
 import { batchInfoOf } from '../core/storage/batch-info.ts';
+import { randomReadRow } from './storage-reads.ts';
 import { measure, report, type BenchRow } from './harness.ts';
 
 const RECORDS = 1000;
@@ -201,18 +202,7 @@ rows.push({
 });
 rows.push({ name: '  peer: bare level values iterator, same batches', mbPerSec: peerMbPerSec, recordsPerSec: (peerMbPerSec * 1e6 * RECORDS) / batchBytes });
 
-let seed = 1;
-let randomBytes = 0;
-let randomFetches = 0;
-const random = await measure(async () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  const r = await readLog.read(seed % end, FETCH_BYTES);
-  randomBytes += r.bytes;
-  randomFetches++;
-});
-// Bytes and fetches both include the warm-up; `random.iterations` does not.
-const randomPerFetch = randomBytes / randomFetches;
-rows.push({ name: 'read 1 MiB fetches, random offsets', recordsPerSec: (random.opsPerSec * randomPerFetch * RECORDS) / batchBytes, mbPerSec: (random.opsPerSec * randomPerFetch) / 1e6, extra: { fetchesPerSec: random.opsPerSec } });
+rows.push(await randomReadRow(readLog, end, FETCH_BYTES, RECORDS, batchBytes));
 await readStorage.close();
 await readDb.close();
 
