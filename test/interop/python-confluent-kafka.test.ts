@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../plugins/partitioners/index.ts';
 import { type BrokerFixture, startBroker } from './broker-fixture.ts';
-import { CODEC_IDS, type PyEvent, type PyRecord, pythonCan, runPython, sampleRecords, storedBatches } from './python-runner.ts';
+import { CODEC_IDS, eventsNamed, onlyEvent, type PyEvent, type PyRecord, pythonCan, runPython, sampleRecords, storedBatches } from './python-runner.ts';
 
 const HAS_CONFLUENT = pythonCan('import confluent_kafka');
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
@@ -22,12 +22,8 @@ afterAll(async () => {
   await fx?.close();
 });
 
-const of = (events: PyEvent[], name: string) => events.filter((e) => e.event === name);
-const one = (events: PyEvent[], name: string) => {
-  const hits = of(events, name);
-  expect(hits, `exactly one "${name}" event`).toHaveLength(1);
-  return hits[0]!;
-};
+const of = eventsNamed;
+const one = onlyEvent;
 
 /** librdkafka's timestamp type for CreateTime (TIMESTAMP_CREATE_TIME). */
 const CREATE_TIME = 1;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../plugins/partitioners/index.ts';
 import { type BrokerFixture, startBroker } from './broker-fixture.ts';
-import { CODEC_IDS, type PyEvent, type PyRecord, type PythonProcess, pythonCan, runPython, sampleRecords, startPython, storedBatches } from './python-runner.ts';
+import { CODEC_IDS, eventsNamed, onlyEvent, type PyEvent, type PyRecord, type PythonProcess, pythonCan, runPython, sampleRecords, startPython, storedBatches } from './python-runner.ts';
 
 const HAS_KAFKA_PYTHON = pythonCan('import kafka');
 /** kafka-python finds its optional codec libraries at import time; lz4 needs python3-lz4. */
@@ -27,12 +27,8 @@ afterAll(async () => {
   await fx?.close();
 });
 
-const of = (events: PyEvent[], name: string) => events.filter((e) => e.event === name);
-const one = (events: PyEvent[], name: string) => {
-  const hits = of(events, name);
-  expect(hits, `exactly one "${name}" event`).toHaveLength(1);
-  return hits[0]!;
-};
+const of = eventsNamed;
+const one = onlyEvent;
 
 /** Where each record should be: the client's murmur2 choice for keyed ones, else the fixed partition. */
 function expectedPartition(r: PyRecord, partitions: number): number {

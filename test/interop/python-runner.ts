@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import type { Broker } from '../../core/broker/broker.ts';
 import { type BatchHeader, batchSizeAt, readBatchHeader } from '../../core/records/batch-header.ts';
 
@@ -186,3 +187,15 @@ export async function storedBatches(broker: Broker, topic: string, partition: nu
 
 /** Kafka's compression ids (the low 3 bits of a batch's attributes). */
 export const CODEC_IDS: Readonly<Record<string, number>> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
+
+/** The events a script printed under one name. */
+export function eventsNamed(events: PyEvent[], name: string): PyEvent[] {
+  return events.filter((e) => e.event === name);
+}
+
+/** The single event a script printed under `name` (the test fails when there are more or none). */
+export function onlyEvent(events: PyEvent[], name: string): PyEvent {
+  const hits = eventsNamed(events, name);
+  expect(hits, `exactly one "${name}" event`).toHaveLength(1);
+  return hits[0]!;
+}
