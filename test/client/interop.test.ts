@@ -7,7 +7,7 @@
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsumerMessage } from '../../core/client/consumer.ts';
-import { kcat } from '../interop/kcat-runner.ts';
+import { kcat, type KcatMessage } from '../interop/kcat-runner.ts';
 import { registerKafkajsCodecs } from '../interop/kafkajs-codecs.ts';
 import { type Harness, collector, dec, harness, until } from './helpers.ts';
 
@@ -21,17 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-interface KcatMessage {
-  topic: string;
-  partition: number;
-  offset: number;
-  tstype: string;
-  ts: number;
-  headers: string[] | null;
-  key: string | null;
-  payload: string | null;
-}
 
 async function consumeOurs(topic: string, partitions: number[], count: number): Promise<ConsumerMessage[]> {
   const consumer = h.client().consumer({ fromBeginning: true, maxWaitMs: 20 });

@@ -17,3 +17,15 @@ export function kcat(args: string[], input: string | Uint8Array = ''): Promise<s
     child.stdin.end(input);
   });
 }
+
+/** One message as `kcat -C -J` prints it. */
+export interface KcatMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  tstype: string;
+  ts: number;
+  headers: string[] | null;
+  key: string | null;
+  payload: string | null;
+}

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../plugins/partitioners/index.ts';
 import { type BrokerFixture, startBroker, storedCodecs } from './broker-fixture.ts';
-import { kcat } from './kcat-runner.ts';
+import { kcat, type KcatMessage } from './kcat-runner.ts';
 
 let fx: BrokerFixture;
 beforeAll(async () => {
@@ -15,17 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.close();
 });
-
-interface KcatMessage {
-  topic: string;
-  partition: number;
-  offset: number;
-  tstype: string;
-  ts: number;
-  headers: string[] | null;
-  key: string | null;
-  payload: string | null;
-}
 
 function consume(topic: string, from: string | number, extra: string[] = []): Promise<KcatMessage[]> {
   return kcat(['-b', fx.bootstrap, '-C', '-t', topic, '-o', String(from), '-e', '-q', '-J', ...extra]).then((out) =>
