@@ -72,3 +72,8 @@ export function runCommand(command: string, args: readonly string[], options: { 
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** The non-empty lines of a command's output. */
+export function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l.length > 0);
+}

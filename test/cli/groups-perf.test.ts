@@ -1,7 +1,7 @@
 /** `tributary consume --group`, `tributary groups …` and `tributary perf …` through the real CLI. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../mod.ts';
-import { runCli, startCliBroker, type CliBroker } from './cli-helpers.ts';
+import { lines, runCli, startCliBroker, type CliBroker } from './cli-helpers.ts';
 
 let broker: CliBroker;
 let b: string[];
@@ -11,8 +11,6 @@ beforeAll(async () => {
   b = ['-b', broker.address];
 });
 afterAll(() => broker?.close());
-
-const lines = (text: string) => text.split('\n').filter((l) => l.length > 0);
 
 describe('tributary groups', () => {
   it('consumes as a group, describes its lag, resets offsets (dry run, then --execute) and deletes it', async () => {

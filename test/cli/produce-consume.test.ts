@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCliBroker, type CliBroker } from './cli-helpers.ts';
+import { lines, runCli, startCliBroker, type CliBroker } from './cli-helpers.ts';
 
 let broker: CliBroker;
 let b: string[];
@@ -13,8 +13,6 @@ beforeAll(async () => {
   b = ['-b', broker.address];
 });
 afterAll(() => broker?.close());
-
-const lines = (text: string) => text.split('\n').filter((l) => l.length > 0);
 
 describe('produce then consume', () => {
   it('sends stdin lines with keys and headers; consume prints them with --format and --json and exits at the end', async () => {
