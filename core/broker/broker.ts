@@ -10,60 +10,28 @@ import type { CodecSource } from '../records/record-batch.ts';
 import { TributaryError } from '../errors.ts';
 import { type FlushPolicy, FlushScheduler, validateFlushPolicy } from '../storage/flush-policy.ts';
 import { GROUP_API_VERSIONS, SUPPORTED_VERSIONS } from '../protocol/supported-versions.ts';
+import type { ApiRange, BrokerConfigValue, BrokerContext, BrokerEndpoint } from './api/context.ts';
+import type { BrokerRequestHeader, HandlerEntry, ResponseBody } from './api/handler.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
-import { DEFAULT_HANDLERS } from './handlers/index.ts';
 import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
 import type { ShutdownWatch } from './fetch-waiter.ts';
 import { RetentionManager } from '../storage/retention-manager.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
 import { TopicRegistry } from './topic-registry.ts';
 
-/** The request header fields handlers see (structurally the protocol's RequestHeader). */
-export interface BrokerRequestHeader {
-  readonly apiKey: number;
-  readonly apiVersion: number;
-  readonly correlationId: number;
-  readonly clientId: string | null;
-  /**
-   * Where the request came from, as Kafka shows it (`/127.0.0.1`): DescribeGroups reports
-   * it per member. Absent for in-process callers.
-   */
-  readonly clientHost?: string;
-}
-
-/** A decoded response body, or null when the request gets no response (acks=0). */
-export type ResponseBody = Record<string, unknown> | null;
-
-/** Answers one API over decoded request bodies. */
-export type RequestHandler = (broker: Broker, header: BrokerRequestHeader, body: any) => Promise<ResponseBody> | ResponseBody;
-
-/** A handler with the version range it fully implements. */
-export interface HandlerEntry {
-  readonly minVersion: number;
-  readonly maxVersion: number;
-  readonly handle: RequestHandler;
-}
-
-/** One version range per API key, as ApiVersions advertises it. */
-export interface ApiRange {
-  readonly apiKey: number;
-  readonly minVersion: number;
-  readonly maxVersion: number;
-}
-
-/** A broker's address as Metadata and DescribeCluster list it. */
-export interface BrokerEndpoint {
-  readonly nodeId: number;
-  readonly host: string;
-  readonly port: number;
-  readonly rack: string | null;
-}
+export type { BrokerRequestHeader, HandlerEntry, RequestHandler, ResponseBody } from './api/handler.ts';
+export type { ApiRange, BrokerEndpoint } from './api/context.ts';
 
 /** Options of {@link createBroker}. */
 export interface BrokerOptions {
   /** Where logs and metadata live (opened by {@link Broker.start}, closed by {@link Broker.close}). */
   readonly storage: Storage;
+  /**
+   * The APIs this broker answers (`DEFAULT_HANDLERS` from api/preset.ts is what
+   * `createBroker` passes). Later entries for the same API key replace earlier ones.
+   */
+  readonly handlers: readonly HandlerEntry[];
   /**
    * The codec's ranges; advertised ranges are each handler's range cut to these. Default:
    * the protocol's SUPPORTED_VERSIONS plus GROUP_API_VERSIONS (only APIs with a handler
@@ -120,7 +88,7 @@ function newClusterId(): string {
 }
 
 /** A broker instance: state with a lifecycle (start, serve, shut down, close). */
-export class Broker {
+export class Broker implements BrokerContext {
   /** Node id. */
   readonly nodeId: number;
   /** Rack, or null. */
@@ -136,7 +104,7 @@ export class Broker {
   /** Broker-wide topic config defaults, by topic config name. */
   readonly topicDefaults: TopicConfigDefaults;
   /** Broker-level settings as DescribeConfigs shows them (name → value, source). */
-  readonly brokerConfigs: ReadonlyMap<string, { value: string; explicit: boolean; type: number; doc: string }>;
+  readonly brokerConfigs: ReadonlyMap<string, BrokerConfigValue>;
   /** The coordinator of every consumer group (this node coordinates all of them). */
   readonly groups: GroupCoordinator;
   /** Producer ids and idempotent-producer sequences per partition. */
@@ -205,7 +173,7 @@ export class Broker {
       logger: this.logger,
       targets: () =>
         this.topics.all().flatMap((topic) =>
-          topic.partitions.filter((p) => p.open).map((p) => ({ log: p.log, config: topic.settings, highWatermark: p.highWatermark })),
+          topic.partitions.filter((p) => p.open).map((p) => ({ log: p.log, config: topic.logConfig, highWatermark: p.highWatermark })),
         ),
       onRun: (outcomes) => {
         for (const o of outcomes) this.topics.get(o.topic)?.partitions[o.partition]?.resync();
@@ -213,7 +181,7 @@ export class Broker {
         this.producerState.expire(this.topics.all(), Date.now());
       },
     });
-    for (const [apiKey, entry] of DEFAULT_HANDLERS) this.#handlers.set(apiKey, entry);
+    for (const entry of options.handlers) this.#handlers.set(entry.apiKey, entry);
     this.groups = new GroupCoordinator(
       { store: options.storage.metadata, logger: this.logger, partitionExists: (t, p) => this.topics.get(t)?.partitions[p] !== undefined },
       options.groups,
@@ -299,8 +267,8 @@ export class Broker {
    * Adds or replaces the handler of an API (the group coordinator and later features
    * register theirs here). It is advertised within the codec's range.
    */
-  registerHandler(apiKey: number, entry: HandlerEntry): void {
-    this.#handlers.set(apiKey, entry);
+  registerHandler(entry: HandlerEntry): void {
+    this.#handlers.set(entry.apiKey, entry);
     this.#advertised = undefined;
   }
 
@@ -314,8 +282,8 @@ export class Broker {
     for (const codec of this.#codecVersions) {
       const handler = this.#handlers.get(codec.apiKey);
       if (!handler) continue;
-      const minVersion = Math.max(codec.minVersion, handler.minVersion);
-      const maxVersion = Math.min(codec.maxVersion, handler.maxVersion);
+      const minVersion = Math.max(codec.minVersion, handler.versions.min);
+      const maxVersion = Math.min(codec.maxVersion, handler.versions.max);
       if (minVersion <= maxVersion) out.push({ apiKey: codec.apiKey, minVersion, maxVersion });
     }
     this.#advertised = out.sort((a, b) => a.apiKey - b.apiKey);
@@ -388,8 +356,8 @@ function brokerConfigTable(
   numPartitions: number,
   replicationFactor: number,
   options: BrokerOptions,
-): Map<string, { value: string; explicit: boolean; type: number; doc: string }> {
-  const table = new Map<string, { value: string; explicit: boolean; type: number; doc: string }>();
+): Map<string, BrokerConfigValue> {
+  const table = new Map<string, BrokerConfigValue>();
   table.set('node.id', { value: String(broker.nodeId), explicit: options.nodeId !== undefined, type: 3, doc: 'This broker\'s id.' });
   table.set('broker.id', { value: String(broker.nodeId), explicit: options.nodeId !== undefined, type: 3, doc: 'This broker\'s id.' });
   table.set('num.partitions', { value: String(numPartitions), explicit: options.numPartitions !== undefined, type: 3, doc: 'Partitions of auto-created topics.' });

@@ -282,7 +282,7 @@ export class TopicRegistry {
 
   async #openPartitions(topic: Topic, replicas: number[][], epochs: number[], first = 0): Promise<void> {
     const { storage, nodeId } = this.#ctx;
-    const options = { segmentBytes: topic.settings.segmentBytes, segmentMs: topic.settings.segmentMs };
+    const options = { segmentBytes: topic.logConfig.segmentBytes, segmentMs: topic.logConfig.segmentMs };
     const states = await Promise.all(
       replicas.map(async (ids, i) => {
         const log = await storage.openPartition(topic.name, first + i, options);

@@ -1,5 +1,5 @@
 /** A topic as the broker holds it: identity, configuration and partition states. */
-import { type TopicConfigDefaults, type TopicSettings, topicSettings } from './topic-config.ts';
+import { type TopicConfigDefaults, type LogConfig, logConfig } from './topic-config.ts';
 import type { PartitionState } from './partition-state.ts';
 
 /** What the metadata store keeps for one topic (JSON under `topic/<name>`). */
@@ -29,7 +29,7 @@ export class Topic {
   /** Partition states, by index. */
   readonly partitions: PartitionState[] = [];
   #configs: Map<string, string>;
-  #settings: TopicSettings;
+  #logConfig: LogConfig;
   #defaults: TopicConfigDefaults;
 
   constructor(record: TopicRecord, defaults: TopicConfigDefaults) {
@@ -40,7 +40,7 @@ export class Topic {
     this.initialReplicas = record.replicas;
     this.#defaults = defaults;
     this.#configs = new Map(Object.entries(record.configs));
-    this.#settings = topicSettings(this.#configs, defaults);
+    this.#logConfig = logConfig(this.#configs, defaults);
   }
 
   /** Topic-level overrides (what AlterConfigs / CreateTopics set). */
@@ -48,15 +48,15 @@ export class Topic {
     return this.#configs;
   }
 
-  /** The effective typed settings. */
-  get settings(): TopicSettings {
-    return this.#settings;
+  /** The effective typed log config. */
+  get logConfig(): LogConfig {
+    return this.#logConfig;
   }
 
   /** Replaces the overrides (already validated). */
   setConfigs(configs: ReadonlyMap<string, string>): void {
     this.#configs = new Map(configs);
-    this.#settings = topicSettings(this.#configs, this.#defaults);
+    this.#logConfig = logConfig(this.#configs, this.#defaults);
   }
 
   /** The persistent form. */

@@ -3,7 +3,9 @@
  * the given set, so configs left out return to their defaults. Broker settings are
  * static here (set at start-up), so altering a broker resource is INVALID_REQUEST.
  */
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { ResourceType } from './describe-configs.ts';
 import { NO_ERROR, toErrorPair } from './errors.ts';
 
@@ -12,7 +14,7 @@ interface AlterConfigsRequest {
   validateOnly: boolean;
 }
 
-async function handleAlterConfigs(broker: Broker, _header: BrokerRequestHeader, body: AlterConfigsRequest): Promise<Record<string, unknown>> {
+async function handleAlterConfigs(ctx: BrokerContext, _header: BrokerRequestHeader, body: AlterConfigsRequest): Promise<Record<string, unknown>> {
   const responses = await Promise.all(
     body.resources.map(async (r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
@@ -20,7 +22,7 @@ async function handleAlterConfigs(broker: Broker, _header: BrokerRequestHeader, 
         return { ...base, errorCode: 42, errorMessage: 'Only topic configs can be altered; broker settings are static' };
       }
       try {
-        await broker.topics.setConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly);
+        await ctx.topics.setConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly);
         return { ...base, ...NO_ERROR };
       } catch (error) {
         return { ...base, ...toErrorPair(error) };
@@ -31,4 +33,8 @@ async function handleAlterConfigs(broker: Broker, _header: BrokerRequestHeader, 
 }
 
 /** AlterConfigs v0–2. */
-export const alterConfigsHandler: HandlerEntry = { minVersion: 0, maxVersion: 2, handle: handleAlterConfigs };
+export const alterConfigsHandler: HandlerEntry = {
+  apiKey: ApiKey.AlterConfigs,
+  versions: { min: 0, max: 2 },
+  handle: handleAlterConfigs,
+};

@@ -1,8 +1,10 @@
 /** DeleteTopics: by name (v0–5) or by name or id (v6). */
-import { ZERO_UUID } from '../../protocol/codec.ts';
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import { ZERO_UUID } from '../../../protocol/codec.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { NO_ERROR, toErrorPair } from './errors.ts';
-import { kafkaError } from '../../errors.ts';
+import { kafkaError } from '../../../errors.ts';
 
 interface DeleteTopicsRequest {
   topics?: Array<{ name: string | null; topicId: string }>;
@@ -10,7 +12,7 @@ interface DeleteTopicsRequest {
   timeoutMs: number;
 }
 
-async function handleDeleteTopics(broker: Broker, header: BrokerRequestHeader, body: DeleteTopicsRequest): Promise<Record<string, unknown>> {
+async function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: DeleteTopicsRequest): Promise<Record<string, unknown>> {
   const wanted =
     header.apiVersion >= 6
       ? (body.topics ?? []).map((t) => ({ name: t.name, topicId: t.topicId ?? ZERO_UUID }))
@@ -26,9 +28,9 @@ async function handleDeleteTopics(broker: Broker, header: BrokerRequestHeader, b
       try {
         if (name !== null && topicId !== ZERO_UUID) throw kafkaError(42, 'Give a topic name or a topic id, not both');
         if ((seen.get(name !== null ? `n:${name}` : `i:${topicId}`) ?? 0) > 1) throw kafkaError(42, `Topic ${name ?? topicId} appears more than once in the request`);
-        const topic = name !== null ? broker.topics.get(name) : broker.topics.byId(topicId);
+        const topic = name !== null ? ctx.topics.get(name) : ctx.topics.byId(topicId);
         if (!topic) throw name !== null ? kafkaError(3, `Topic "${name}" does not exist`) : kafkaError(100, `No topic has id ${topicId}`);
-        await broker.topics.delete(topic.name);
+        await ctx.topics.delete(topic.name);
         return { ...NO_ERROR, name: topic.name, topicId: topic.id };
       } catch (error) {
         return { ...toErrorPair(error), name, topicId };
@@ -39,4 +41,8 @@ async function handleDeleteTopics(broker: Broker, header: BrokerRequestHeader, b
 }
 
 /** DeleteTopics v0–6. */
-export const deleteTopicsHandler: HandlerEntry = { minVersion: 0, maxVersion: 6, handle: handleDeleteTopics };
+export const deleteTopicsHandler: HandlerEntry = {
+  apiKey: ApiKey.DeleteTopics,
+  versions: { min: 0, max: 6 },
+  handle: handleDeleteTopics,
+};

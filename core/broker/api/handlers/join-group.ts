@@ -1,5 +1,7 @@
 /** JoinGroup: a member joins a classic group; the answer waits for the rebalance to complete. */
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
 interface JoinGroupRequest {
   groupId: string;
@@ -12,9 +14,9 @@ interface JoinGroupRequest {
   reason?: string | null;
 }
 
-async function handleJoinGroup(broker: Broker, header: BrokerRequestHeader, body: JoinGroupRequest): Promise<Record<string, unknown>> {
+async function handleJoinGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: JoinGroupRequest): Promise<Record<string, unknown>> {
   const v = header.apiVersion;
-  const result = await broker.groups.join({
+  const result = await ctx.groups.join({
     groupId: body.groupId,
     memberId: body.memberId ?? '',
     groupInstanceId: v >= 5 ? (body.groupInstanceId ?? null) : null,
@@ -43,4 +45,8 @@ async function handleJoinGroup(broker: Broker, header: BrokerRequestHeader, body
 }
 
 /** JoinGroup v0–9. */
-export const joinGroupHandler: HandlerEntry = { minVersion: 0, maxVersion: 9, handle: handleJoinGroup };
+export const joinGroupHandler: HandlerEntry = {
+  apiKey: ApiKey.JoinGroup,
+  versions: { min: 0, max: 9 },
+  handle: handleJoinGroup,
+};

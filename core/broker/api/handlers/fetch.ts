@@ -4,11 +4,13 @@
  * waits until data arrives on any of its partitions, maxWaitMs passes or the broker shuts
  * down, then answers with what there is.
  */
-import { TributaryError, kafkaError } from '../../errors.ts';
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
-import { waitForData } from '../fetch-waiter.ts';
-import type { PartitionState } from '../partition-state.ts';
-import type { Topic } from '../topic.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import { TributaryError, kafkaError } from '../../../errors.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { waitForData } from '../../fetch-waiter.ts';
+import type { PartitionState } from '../../partition-state.ts';
+import type { Topic } from '../../topic.ts';
 import { toErrorPair } from './errors.ts';
 
 interface FetchPartitionRequest {
@@ -49,11 +51,11 @@ interface Slot {
 
 const MAX_INT32 = 2147483647;
 
-function resolveSlots(broker: Broker, v: number, body: FetchRequest): Slot[] {
+function resolveSlots(ctx: BrokerContext, v: number, body: FetchRequest): Slot[] {
   const slots: Slot[] = [];
   for (const t of body.topics) {
     const byId = v >= 13;
-    const topic = byId ? broker.topics.byId(t.topicId ?? '') : broker.topics.get(t.topic ?? '');
+    const topic = byId ? ctx.topics.byId(t.topicId ?? '') : ctx.topics.get(t.topic ?? '');
     for (const request of t.partitions) {
       const state = topic?.partitions[request.partition];
       let error = 0;
@@ -118,7 +120,7 @@ async function readAll(slots: Slot[], v: number, maxBytes: number, readCommitted
   return { answers, bytes, errors };
 }
 
-async function handleFetch(broker: Broker, header: BrokerRequestHeader, body: FetchRequest): Promise<Record<string, unknown>> {
+async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body: FetchRequest): Promise<Record<string, unknown>> {
   const v = header.apiVersion;
   const base = { throttleTimeMs: 0, sessionId: 0, nodeEndpoints: [] };
   // Incremental fetch sessions (KIP-227) are not kept: sessionId 0 tells the client to send full fetches.
@@ -126,7 +128,7 @@ async function handleFetch(broker: Broker, header: BrokerRequestHeader, body: Fe
     return { ...base, errorCode: 70, responses: [] };
   }
   if (!Number.isInteger(body.maxWaitMs) || body.minBytes < 0) throw kafkaError(42, 'Invalid maxWaitMs or minBytes');
-  const slots = resolveSlots(broker, v, body);
+  const slots = resolveSlots(ctx, v, body);
   const maxBytes = v >= 3 ? (body.maxBytes ?? MAX_INT32) : MAX_INT32;
   const readCommitted = (body.isolationLevel ?? 0) === 1;
   const deadline = Date.now() + Math.max(0, body.maxWaitMs);
@@ -135,10 +137,10 @@ async function handleFetch(broker: Broker, header: BrokerRequestHeader, body: Fe
   let outcome = await readAll(slots, v, maxBytes, readCommitted);
   while (!outcome.errors && outcome.bytes < body.minBytes && watched.length > 0) {
     const left = deadline - Date.now();
-    if (left <= 0 || broker.shutdown.aborted()) break;
+    if (left <= 0 || ctx.shutdown.aborted()) break;
     // Data that landed while we were reading would not wake us: look before sleeping.
     const moved = watched.some((s, i) => s.highWatermark !== marks[i] || !s.open);
-    const reason = moved ? 'data' : await waitForData(watched, left, broker.shutdown);
+    const reason = moved ? 'data' : await waitForData(watched, left, ctx.shutdown);
     marks = watched.map((s) => s.highWatermark);
     outcome = await readAll(slots, v, maxBytes, readCommitted);
     if (reason !== 'data') break;
@@ -155,10 +157,10 @@ async function handleFetch(broker: Broker, header: BrokerRequestHeader, body: Fe
 
 /** Fetch v4–17 (record batches; sessionless; follower fetch is not served yet). */
 export const fetchHandler: HandlerEntry = {
-  minVersion: 4,
-  maxVersion: 17,
-  handle: (broker, header, body: FetchRequest) => {
+  apiKey: ApiKey.Fetch,
+  versions: { min: 4, max: 17 },
+  handle: (ctx, header, body: FetchRequest) => {
     if (header.apiVersion < 4) throw new TributaryError('UNSUPPORTED_VERSION', 'Fetch below v4 is not served', { kafkaCode: 35 });
-    return handleFetch(broker, header, body);
+    return handleFetch(ctx, header, body);
   },
 };

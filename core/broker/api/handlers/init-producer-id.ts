@@ -4,7 +4,9 @@
  * Kafka). Transactional ids are refused until transactions exist, as Produce refuses
  * transactional batches.
  */
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
 interface InitProducerIdRequest {
   transactionalId: string | null;
@@ -13,13 +15,17 @@ interface InitProducerIdRequest {
   producerEpoch?: number;
 }
 
-async function handleInitProducerId(broker: Broker, _header: BrokerRequestHeader, body: InitProducerIdRequest): Promise<Record<string, unknown>> {
+async function handleInitProducerId(ctx: BrokerContext, _header: BrokerRequestHeader, body: InitProducerIdRequest): Promise<Record<string, unknown>> {
   if (body.transactionalId !== null && body.transactionalId !== undefined) {
     return { throttleTimeMs: 0, errorCode: 53, producerId: -1, producerEpoch: -1 };
   }
-  const result = await broker.producerState.ids.initProducerId();
+  const result = await ctx.producerState.ids.initProducerId();
   return { throttleTimeMs: 0, ...result };
 }
 
 /** InitProducerId v0–5. */
-export const initProducerIdHandler: HandlerEntry = { minVersion: 0, maxVersion: 5, handle: handleInitProducerId };
+export const initProducerIdHandler: HandlerEntry = {
+  apiKey: ApiKey.InitProducerId,
+  versions: { min: 0, max: 5 },
+  handle: handleInitProducerId,
+};

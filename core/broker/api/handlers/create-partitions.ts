@@ -1,7 +1,9 @@
 /** CreatePartitions: grow topics, with optional explicit assignments and validateOnly. */
-import { kafkaError } from '../../errors.ts';
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
-import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../topic-registry.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import { kafkaError } from '../../../errors.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../topic-registry.ts';
 import { NO_ERROR, toErrorPair } from './errors.ts';
 
 interface CreatePartitionsRequest {
@@ -10,19 +12,19 @@ interface CreatePartitionsRequest {
   validateOnly: boolean;
 }
 
-async function handleCreatePartitions(broker: Broker, _header: BrokerRequestHeader, body: CreatePartitionsRequest): Promise<Record<string, unknown>> {
+async function handleCreatePartitions(ctx: BrokerContext, _header: BrokerRequestHeader, body: CreatePartitionsRequest): Promise<Record<string, unknown>> {
   const counts = new Map<string, number>();
   for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   // As Kafka: the whole request fails when it would add too many partitions at once.
   let added = 0;
-  for (const t of body.topics) added += Math.max(0, t.count - (broker.topics.get(t.name)?.partitions.length ?? t.count));
+  for (const t of body.topics) added += Math.max(0, t.count - (ctx.topics.get(t.name)?.partitions.length ?? t.count));
   const requestError = added > MAX_NEW_PARTITIONS_PER_REQUEST ? tooManyPartitions(added) : null;
   const results = await Promise.all(
     body.topics.map(async (t) => {
       try {
         if (requestError) throw requestError;
         if ((counts.get(t.name) ?? 0) > 1) throw kafkaError(42, `Topic "${t.name}" appears more than once in the request`);
-        await broker.topics.addPartitions(t.name, t.count, t.assignments ? t.assignments.map((a) => a.brokerIds) : null, body.validateOnly);
+        await ctx.topics.addPartitions(t.name, t.count, t.assignments ? t.assignments.map((a) => a.brokerIds) : null, body.validateOnly);
         return { name: t.name, ...NO_ERROR };
       } catch (error) {
         return { name: t.name, ...toErrorPair(error) };
@@ -33,4 +35,8 @@ async function handleCreatePartitions(broker: Broker, _header: BrokerRequestHead
 }
 
 /** CreatePartitions v0–3. */
-export const createPartitionsHandler: HandlerEntry = { minVersion: 0, maxVersion: 3, handle: handleCreatePartitions };
+export const createPartitionsHandler: HandlerEntry = {
+  apiKey: ApiKey.CreatePartitions,
+  versions: { min: 0, max: 3 },
+  handle: handleCreatePartitions,
+};

@@ -2,12 +2,14 @@
  * DescribeConfigs for topics (their overrides, broker defaults and Kafka defaults, each
  * marked with its source) and for this broker (its static settings and topic defaults).
  */
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
-import { ConfigSource, TOPIC_CONFIGS, effectiveConfig } from '../topic-config.ts';
-import type { Topic } from '../topic.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { ConfigSource, TOPIC_CONFIGS, effectiveConfig } from '../../topic-config.ts';
+import type { Topic } from '../../topic.ts';
 
 /** Kafka's ConfigResource types. */
-export const ResourceType = Object.freeze({ topic: 2, broker: 4, brokerLogger: 8 } as const);
+export const ResourceType = Object.freeze({ topic: 2, ctx: 4, brokerLogger: 8 } as const);
 
 interface DescribeConfigsRequest {
   resources: Array<{ resourceType: number; resourceName: string; configurationKeys: string[] | null }>;
@@ -16,7 +18,7 @@ interface DescribeConfigsRequest {
 }
 
 /** One described config entry (every field any version may carry). */
-export interface ConfigEntry {
+export interface DescribedConfig {
   name: string;
   value: string | null;
   readOnly: boolean;
@@ -29,15 +31,15 @@ export interface ConfigEntry {
 }
 
 /** The configs of `topic` (all, or those named in `keys`), in name order. */
-export function describeTopicConfigs(broker: Broker, topic: Topic, keys: readonly string[] | null): ConfigEntry[] {
-  const out: ConfigEntry[] = [];
+export function describeTopicConfigs(ctx: BrokerContext, topic: Topic, keys: readonly string[] | null): DescribedConfig[] {
+  const out: DescribedConfig[] = [];
   for (const spec of [...TOPIC_CONFIGS.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (keys && !keys.includes(spec.name)) continue;
-    const { value, source } = effectiveConfig(spec.name, topic.configs, broker.topicDefaults);
-    const synonyms: ConfigEntry['synonyms'] = [];
+    const { value, source } = effectiveConfig(spec.name, topic.configs, ctx.topicDefaults);
+    const synonyms: DescribedConfig['synonyms'] = [];
     const own = topic.configs.get(spec.name);
     if (own !== undefined) synonyms.push({ name: spec.name, value: own, source: ConfigSource.dynamicTopic });
-    const brokerValue = broker.topicDefaults[spec.name];
+    const brokerValue = ctx.topicDefaults[spec.name];
     if (brokerValue !== undefined) synonyms.push({ name: spec.brokerName, value: brokerValue, source: ConfigSource.staticBroker });
     synonyms.push({ name: spec.brokerName, value: spec.defaultValue, source: ConfigSource.default });
     out.push({
@@ -55,22 +57,22 @@ export function describeTopicConfigs(broker: Broker, topic: Topic, keys: readonl
   return out;
 }
 
-function describeBrokerConfigs(broker: Broker, keys: readonly string[] | null): ConfigEntry[] {
-  const out: ConfigEntry[] = [];
+function describeBrokerConfigs(ctx: BrokerContext, keys: readonly string[] | null): DescribedConfig[] {
+  const out: DescribedConfig[] = [];
   const add = (name: string, value: string, explicit: boolean, type: number, doc: string) => {
     if (keys && !keys.includes(name)) return;
     const configSource = explicit ? ConfigSource.staticBroker : ConfigSource.default;
     out.push({ name, value, readOnly: true, isDefault: !explicit, configSource, isSensitive: false, synonyms: [{ name, value, source: configSource }], configType: type, documentation: doc });
   };
-  for (const [name, entry] of broker.brokerConfigs) add(name, entry.value, entry.explicit, entry.type, entry.doc);
+  for (const [name, entry] of ctx.brokerConfigs) add(name, entry.value, entry.explicit, entry.type, entry.doc);
   for (const spec of TOPIC_CONFIGS.values()) {
-    const own = broker.topicDefaults[spec.name];
+    const own = ctx.topicDefaults[spec.name];
     add(spec.brokerName, own ?? spec.defaultValue, own !== undefined, spec.type, spec.doc);
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-function handleDescribeConfigs(broker: Broker, header: BrokerRequestHeader, body: DescribeConfigsRequest): Record<string, unknown> {
+function handleDescribeConfigs(ctx: BrokerContext, header: BrokerRequestHeader, body: DescribeConfigsRequest): Record<string, unknown> {
   const v = header.apiVersion;
   const synonyms = v >= 1 && body.includeSynonyms === true;
   const documentation = v >= 3 && body.includeDocumentation === true;
@@ -78,16 +80,16 @@ function handleDescribeConfigs(broker: Broker, header: BrokerRequestHeader, body
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     // As Kafka: no keys, null or an empty list, means every config.
     const keys = r.configurationKeys !== null && r.configurationKeys.length > 0 ? r.configurationKeys : null;
-    let entries: ConfigEntry[];
+    let entries: DescribedConfig[];
     if (r.resourceType === ResourceType.topic) {
-      const topic = broker.topics.get(r.resourceName);
+      const topic = ctx.topics.get(r.resourceName);
       if (!topic) return { ...base, errorCode: 3, errorMessage: `Topic "${r.resourceName}" does not exist`, configs: [] };
-      entries = describeTopicConfigs(broker, topic, keys);
-    } else if (r.resourceType === ResourceType.broker) {
-      if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
-        return { ...base, errorCode: 42, errorMessage: `This is broker ${broker.nodeId}, not ${r.resourceName}`, configs: [] };
+      entries = describeTopicConfigs(ctx, topic, keys);
+    } else if (r.resourceType === ResourceType.ctx) {
+      if (r.resourceName !== '' && r.resourceName !== String(ctx.nodeId)) {
+        return { ...base, errorCode: 42, errorMessage: `This is broker ${ctx.nodeId}, not ${r.resourceName}`, configs: [] };
       }
-      entries = describeBrokerConfigs(broker, keys);
+      entries = describeBrokerConfigs(ctx, keys);
     } else {
       return { ...base, errorCode: 42, errorMessage: `Resource type ${r.resourceType} is not supported`, configs: [] };
     }
@@ -102,4 +104,8 @@ function handleDescribeConfigs(broker: Broker, header: BrokerRequestHeader, body
 }
 
 /** DescribeConfigs v0–4. */
-export const describeConfigsHandler: HandlerEntry = { minVersion: 0, maxVersion: 4, handle: handleDescribeConfigs };
+export const describeConfigsHandler: HandlerEntry = {
+  apiKey: ApiKey.DescribeConfigs,
+  versions: { min: 0, max: 4 },
+  handle: handleDescribeConfigs,
+};

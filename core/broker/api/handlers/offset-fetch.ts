@@ -3,7 +3,9 @@
  * all; v8+: several groups). requireStable (v7+) is accepted: without transactions no
  * offset is ever pending, so every answer is stable.
  */
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
 type TopicsRequest = Array<{ name: string; partitionIndexes: number[] }> | null;
 
@@ -14,19 +16,23 @@ interface OffsetFetchRequest {
   requireStable?: boolean;
 }
 
-function handleOffsetFetch(broker: Broker, header: BrokerRequestHeader, body: OffsetFetchRequest): Record<string, unknown> {
+function handleOffsetFetch(ctx: BrokerContext, header: BrokerRequestHeader, body: OffsetFetchRequest): Record<string, unknown> {
   const v = header.apiVersion;
   if (v >= 8) {
     const groups = (body.groups ?? []).map((g) => {
-      const r = broker.groups.fetchOffsets(g.groupId, g.topics ?? null);
+      const r = ctx.groups.fetchOffsets(g.groupId, g.topics ?? null);
       return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
     });
     return { throttleTimeMs: 0, groups };
   }
   // v0 and v1 have no null topics (v1 through Kafka's offsets topic always named them).
-  const r = broker.groups.fetchOffsets(body.groupId ?? '', v >= 2 ? (body.topics ?? null) : (body.topics ?? []));
+  const r = ctx.groups.fetchOffsets(body.groupId ?? '', v >= 2 ? (body.topics ?? null) : (body.topics ?? []));
   return { throttleTimeMs: 0, topics: r.topics, errorCode: r.errorCode };
 }
 
 /** OffsetFetch v0–9. */
-export const offsetFetchHandler: HandlerEntry = { minVersion: 0, maxVersion: 9, handle: handleOffsetFetch };
+export const offsetFetchHandler: HandlerEntry = {
+  apiKey: ApiKey.OffsetFetch,
+  versions: { min: 0, max: 9 },
+  handle: handleOffsetFetch,
+};

@@ -3,7 +3,9 @@
  * node. (librdkafka also reads its presence as "the broker supports lz4".) The group
  * protocol itself is served by the group coordinator, registered separately.
  */
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
 interface FindCoordinatorRequest {
   key?: string;
@@ -11,8 +13,8 @@ interface FindCoordinatorRequest {
   coordinatorKeys?: string[];
 }
 
-function handleFindCoordinator(broker: Broker, header: BrokerRequestHeader, body: FindCoordinatorRequest): Record<string, unknown> {
-  const self = broker.brokers().find((b) => b.nodeId === broker.nodeId)!;
+function handleFindCoordinator(ctx: BrokerContext, header: BrokerRequestHeader, body: FindCoordinatorRequest): Record<string, unknown> {
+  const self = ctx.brokers().find((b) => b.nodeId === ctx.nodeId)!;
   const keyType = body.keyType ?? 0;
   const known = keyType === 0 || keyType === 1;
   const errorCode = known ? 0 : 42;
@@ -27,4 +29,8 @@ function handleFindCoordinator(broker: Broker, header: BrokerRequestHeader, body
 }
 
 /** FindCoordinator v0–6. */
-export const findCoordinatorHandler: HandlerEntry = { minVersion: 0, maxVersion: 6, handle: handleFindCoordinator };
+export const findCoordinatorHandler: HandlerEntry = {
+  apiKey: ApiKey.FindCoordinator,
+  versions: { min: 0, max: 6 },
+  handle: handleFindCoordinator,
+};

@@ -3,12 +3,14 @@
  * append the bytes, and answer per acks (0: nothing; 1 and -1: after the append, which on
  * a cluster of one is also when the in-sync set has it).
  */
-import { TributaryError, kafkaError } from '../../errors.ts';
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
-import type { PartitionState } from '../partition-state.ts';
-import { type IncomingBatch, checkBatches, stampBatch } from '../produce-validation.ts';
-import { topicNameProblem } from '../topic-name.ts';
-import type { Topic } from '../topic.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import { TributaryError, kafkaError } from '../../../errors.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import type { PartitionState } from '../../partition-state.ts';
+import { type IncomingBatch, checkBatches, stampBatch } from '../../produce-validation.ts';
+import { topicNameProblem } from '../../topic-name.ts';
+import type { Topic } from '../../topic.ts';
 import { toErrorPair } from './errors.ts';
 
 interface ProduceRequest {
@@ -38,15 +40,15 @@ function failed(index: number, error: unknown): PartitionResult {
  * the append is done. Everything up to the append calls runs synchronously, so batches
  * of pipelined requests on one connection reach the log in request order.
  */
-function producePartition(broker: Broker, topic: Topic, partition: PartitionState, records: Uint8Array | null, apiVersion: number): Promise<PartitionResult> {
-  const settings = topic.settings;
+function producePartition(ctx: BrokerContext, topic: Topic, partition: PartitionState, records: Uint8Array | null, apiVersion: number): Promise<PartitionResult> {
+  const config = topic.logConfig;
   let batches: IncomingBatch[];
   let duplicate: { baseOffset: number } | null;
   try {
-    batches = checkBatches(records, { maxMessageBytes: settings.maxMessageBytes, segmentBytes: settings.segmentBytes, apiVersion });
-    duplicate = broker.producerState.admit(partition, batches);
+    batches = checkBatches(records, { maxMessageBytes: config.maxMessageBytes, segmentBytes: config.segmentBytes, apiVersion });
+    duplicate = ctx.producerState.admit(partition, batches);
   } catch (error) {
-    broker.logger.debug('produce rejected', { topic: topic.name, partition: partition.partition, error: String(error) });
+    ctx.logger.debug('produce rejected', { topic: topic.name, partition: partition.partition, error: String(error) });
     return Promise.resolve(failed(partition.partition, error));
   }
   if (duplicate) {
@@ -54,14 +56,14 @@ function producePartition(broker: Broker, topic: Topic, partition: PartitionStat
     const baseOffset = duplicate.baseOffset;
     return partition.settle().then(() => ({ index: partition.partition, errorCode: 0, baseOffset, logAppendTimeMs: -1, logStartOffset: partition.logStartOffset, recordErrors: [], errorMessage: null }));
   }
-  const logAppendTime = settings.timestampType === 'LogAppendTime' ? Date.now() : undefined;
+  const logAppendTime = config.timestampType === 'LogAppendTime' ? Date.now() : undefined;
   const bytes = records!;
   const appends: Promise<void>[] = [];
   let firstOffset = -1;
   for (const batch of batches) {
     const baseOffset = partition.reserveOffsets(batch.header.recordCount);
     if (firstOffset < 0) firstOffset = baseOffset;
-    broker.producerState.record(partition, batch.header, baseOffset);
+    ctx.producerState.record(partition, batch.header, baseOffset);
     const info = stampBatch(bytes, batch, { baseOffset, leaderEpoch: partition.leaderEpoch, logAppendTime });
     const own = batches.length === 1 ? bytes : bytes.subarray(batch.pos, batch.pos + batch.size);
     appends.push(partition.append(own, info));
@@ -77,8 +79,8 @@ function producePartition(broker: Broker, topic: Topic, partition: PartitionStat
       errorMessage: null,
     }),
     (error: unknown) => {
-      broker.logger.error('append failed', { topic: topic.name, partition: partition.partition, error: String(error) });
-      broker.producerState.forget(partition, batches, firstOffset);
+      ctx.logger.error('append failed', { topic: topic.name, partition: partition.partition, error: String(error) });
+      ctx.producerState.forget(partition, batches, firstOffset);
       return failed(partition.partition, error instanceof TributaryError && error.kafkaCode !== undefined ? error : kafkaError(56, String(error)));
     },
   );
@@ -92,19 +94,19 @@ const NO_FAILURES: ReadonlyMap<string, unknown> = new Map();
  * nothing to create it returns synchronously, so the appends of pipelined requests start
  * in request order; a request that creates a topic starts all its appends after that.
  */
-function createMissingTopics(broker: Broker, body: ProduceRequest): ReadonlyMap<string, unknown> | Promise<ReadonlyMap<string, unknown>> {
-  if (!broker.autoCreateTopics) return NO_FAILURES;
-  const missing = new Set(body.topicData.map((t) => t.name).filter((name) => !broker.topics.get(name) && topicNameProblem(name) === null));
+function createMissingTopics(ctx: BrokerContext, body: ProduceRequest): ReadonlyMap<string, unknown> | Promise<ReadonlyMap<string, unknown>> {
+  if (!ctx.autoCreateTopics) return NO_FAILURES;
+  const missing = new Set(body.topicData.map((t) => t.name).filter((name) => !ctx.topics.get(name) && topicNameProblem(name) === null));
   if (missing.size === 0) return NO_FAILURES;
   const failures = new Map<string, unknown>();
-  return Promise.all([...missing].map((name) => broker.topics.getOrCreate(name).catch((error: unknown) => failures.set(name, error)))).then(() => failures);
+  return Promise.all([...missing].map((name) => ctx.topics.getOrCreate(name).catch((error: unknown) => failures.set(name, error)))).then(() => failures);
 }
 
-async function handleProduce(broker: Broker, header: BrokerRequestHeader, body: ProduceRequest): Promise<Record<string, unknown> | null> {
+async function handleProduce(ctx: BrokerContext, header: BrokerRequestHeader, body: ProduceRequest): Promise<Record<string, unknown> | null> {
   const acks = body.acks;
   const transactional = body.transactionalId !== null && body.transactionalId !== undefined;
   const badAcks = acks !== 0 && acks !== 1 && acks !== -1;
-  let creationErrors = badAcks || transactional ? NO_FAILURES : createMissingTopics(broker, body);
+  let creationErrors = badAcks || transactional ? NO_FAILURES : createMissingTopics(ctx, body);
   if (creationErrors instanceof Promise) creationErrors = await creationErrors;
   const responses: Array<{ name: string; partitionResponses: Promise<PartitionResult[]> }> = [];
   for (const data of body.topicData) {
@@ -118,7 +120,7 @@ async function handleProduce(broker: Broker, header: BrokerRequestHeader, body: 
       responses.push({ name: data.name, partitionResponses: Promise.resolve(data.partitionData.map((p) => failed(p.index, error))) });
       continue;
     }
-    const topic = broker.topics.get(data.name);
+    const topic = ctx.topics.get(data.name);
     const partitions = data.partitionData.map((p) => {
       const partition = topic?.partitions[p.index];
       if (!topic || !partition || !partition.open) {
@@ -128,7 +130,7 @@ async function handleProduce(broker: Broker, header: BrokerRequestHeader, body: 
           : creationErrors.get(data.name) ?? kafkaError(3, `Unknown topic or partition ${data.name}-${p.index}`);
         return Promise.resolve(failed(p.index, error));
       }
-      return producePartition(broker, topic, partition, p.records, header.apiVersion);
+      return producePartition(ctx, topic, partition, p.records, header.apiVersion);
     });
     responses.push({ name: data.name, partitionResponses: Promise.all(partitions) });
   }
@@ -143,4 +145,8 @@ async function handleProduce(broker: Broker, header: BrokerRequestHeader, body: 
 }
 
 /** Produce v3–11 (record batches v2 only; v0–2 carry message sets v0/v1). */
-export const produceHandler: HandlerEntry = { minVersion: 3, maxVersion: 11, handle: handleProduce };
+export const produceHandler: HandlerEntry = {
+  apiKey: ApiKey.Produce,
+  versions: { min: 3, max: 11 },
+  handle: handleProduce,
+};

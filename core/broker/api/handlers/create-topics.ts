@@ -1,9 +1,11 @@
 /** CreateTopics: per-topic validation and creation, validateOnly, and (v5+) the resulting configs. */
-import { kafkaError } from '../../errors.ts';
-import { ZERO_UUID } from '../../protocol/codec.ts';
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
-import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../topic-registry.ts';
-import type { Topic } from '../topic.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import { kafkaError } from '../../../errors.ts';
+import { ZERO_UUID } from '../../../protocol/codec.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../topic-registry.ts';
+import type { Topic } from '../../topic.ts';
 import { describeTopicConfigs } from './describe-configs.ts';
 import { NO_ERROR, toErrorPair } from './errors.ts';
 
@@ -19,7 +21,7 @@ interface CreateTopicsRequest {
   validateOnly?: boolean;
 }
 
-function created(broker: Broker, topic: Topic): Record<string, unknown> {
+function created(ctx: BrokerContext, topic: Topic): Record<string, unknown> {
   return {
     ...NO_ERROR,
     name: topic.name,
@@ -27,7 +29,7 @@ function created(broker: Broker, topic: Topic): Record<string, unknown> {
     topicConfigErrorCode: 0,
     numPartitions: topic.partitions.length || topic.initialReplicas.length,
     replicationFactor: topic.replicationFactor,
-    configs: describeTopicConfigs(broker, topic, null).map((c) => ({
+    configs: describeTopicConfigs(ctx, topic, null).map((c) => ({
       name: c.name,
       value: c.value,
       readOnly: c.readOnly,
@@ -37,13 +39,13 @@ function created(broker: Broker, topic: Topic): Record<string, unknown> {
   };
 }
 
-async function handleCreateTopics(broker: Broker, header: BrokerRequestHeader, body: CreateTopicsRequest): Promise<Record<string, unknown>> {
+async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: CreateTopicsRequest): Promise<Record<string, unknown>> {
   const counts = new Map<string, number>();
   for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   const validateOnly = header.apiVersion >= 1 && body.validateOnly === true;
   // As Kafka: the whole request fails when it would create too many partitions at once.
   let total = 0;
-  for (const t of body.topics) total += t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? broker.topics.defaultNumPartitions : Math.max(0, t.numPartitions);
+  for (const t of body.topics) total += t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? ctx.topics.defaultNumPartitions : Math.max(0, t.numPartitions);
   const requestError = total > MAX_NEW_PARTITIONS_PER_REQUEST ? tooManyPartitions(total) : null;
   const topics = await Promise.all(
     body.topics.map(async (t) => {
@@ -59,7 +61,7 @@ async function handleCreateTopics(broker: Broker, header: BrokerRequestHeader, b
       if (requestError) return fail(requestError);
       if ((counts.get(t.name) ?? 0) > 1) return fail(kafkaError(42, `Topic "${t.name}" appears more than once in the request`));
       try {
-        const topic = await broker.topics.create(
+        const topic = await ctx.topics.create(
           {
             name: t.name,
             numPartitions: t.numPartitions,
@@ -69,7 +71,7 @@ async function handleCreateTopics(broker: Broker, header: BrokerRequestHeader, b
           },
           validateOnly,
         );
-        return created(broker, topic);
+        return created(ctx, topic);
       } catch (error) {
         return fail(error);
       }
@@ -80,4 +82,8 @@ async function handleCreateTopics(broker: Broker, header: BrokerRequestHeader, b
 }
 
 /** CreateTopics v0–7. */
-export const createTopicsHandler: HandlerEntry = { minVersion: 0, maxVersion: 7, handle: handleCreateTopics };
+export const createTopicsHandler: HandlerEntry = {
+  apiKey: ApiKey.CreateTopics,
+  versions: { min: 0, max: 7 },
+  handle: handleCreateTopics,
+};

@@ -1,5 +1,7 @@
 /** SyncGroup: the leader hands in the assignment; every member receives its own part. */
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
 interface SyncGroupRequest {
   groupId: string;
@@ -11,9 +13,9 @@ interface SyncGroupRequest {
   assignments: Array<{ memberId: string; assignment: Uint8Array }>;
 }
 
-async function handleSyncGroup(broker: Broker, header: BrokerRequestHeader, body: SyncGroupRequest): Promise<Record<string, unknown>> {
+async function handleSyncGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: SyncGroupRequest): Promise<Record<string, unknown>> {
   const v = header.apiVersion;
-  const result = await broker.groups.sync({
+  const result = await ctx.groups.sync({
     groupId: body.groupId,
     generationId: body.generationId,
     memberId: body.memberId,
@@ -26,4 +28,8 @@ async function handleSyncGroup(broker: Broker, header: BrokerRequestHeader, body
 }
 
 /** SyncGroup v0–5. */
-export const syncGroupHandler: HandlerEntry = { minVersion: 0, maxVersion: 5, handle: handleSyncGroup };
+export const syncGroupHandler: HandlerEntry = {
+  apiKey: ApiKey.SyncGroup,
+  versions: { min: 0, max: 5 },
+  handle: handleSyncGroup,
+};

@@ -3,11 +3,13 @@
  * leader, leader epoch, replicas and in-sync replicas. Unknown topics are auto-created
  * when the broker allows it and the request does (v4+ allowAutoTopicCreation).
  */
-import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, authorizedOperations } from '../authorized-operations.ts';
-import { ZERO_UUID } from '../../protocol/codec.ts';
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
-import { topicNameProblem } from '../topic-name.ts';
-import type { Topic } from '../topic.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, authorizedOperations } from '../../authorized-operations.ts';
+import { ZERO_UUID } from '../../../protocol/codec.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { topicNameProblem } from '../../topic-name.ts';
+import type { Topic } from '../../topic.ts';
 import { toErrorPair } from './errors.ts';
 
 interface MetadataRequest {
@@ -41,30 +43,30 @@ function missing(name: string | null, topicId: string, errorCode: number): Recor
   return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED };
 }
 
-async function handleMetadata(broker: Broker, header: BrokerRequestHeader, body: MetadataRequest): Promise<Record<string, unknown>> {
+async function handleMetadata(ctx: BrokerContext, header: BrokerRequestHeader, body: MetadataRequest): Promise<Record<string, unknown>> {
   const v = header.apiVersion;
   // v0 asks for every topic with an empty list; v1+ with null.
   const all = body.topics === null || (v === 0 && body.topics.length === 0);
-  const allowAuto = broker.autoCreateTopics && (v < 4 || body.allowAutoTopicCreation !== false);
+  const allowAuto = ctx.autoCreateTopics && (v < 4 || body.allowAutoTopicCreation !== false);
   // The codec drops these fields outside v8+ (topic) and v8–10 (cluster).
   const topicOperations = authorizedOperations(body.includeTopicAuthorizedOperations, TOPIC_OPERATIONS);
   const describe = (topic: Topic) => describeTopic(topic, topicOperations);
   let topics: Record<string, unknown>[];
   if (all) {
-    topics = broker.topics.all().map(describe);
+    topics = ctx.topics.all().map(describe);
   } else {
     topics = await Promise.all(
       (body.topics ?? []).map(async (request) => {
         if (request.name === null || request.name === undefined) {
-          const byId = request.topicId ? broker.topics.byId(request.topicId) : undefined;
+          const byId = request.topicId ? ctx.topics.byId(request.topicId) : undefined;
           return byId ? describe(byId) : missing(null, request.topicId ?? ZERO_UUID, 100);
         }
         const name = request.name;
         if (topicNameProblem(name) !== null) return missing(name, ZERO_UUID, 17);
-        let topic = broker.topics.get(name);
+        let topic = ctx.topics.get(name);
         if (!topic && allowAuto) {
           try {
-            topic = await broker.topics.getOrCreate(name);
+            topic = await ctx.topics.getOrCreate(name);
           } catch (error) {
             return missing(name, ZERO_UUID, toErrorPair(error).errorCode);
           }
@@ -75,13 +77,17 @@ async function handleMetadata(broker: Broker, header: BrokerRequestHeader, body:
   }
   return {
     throttleTimeMs: 0,
-    brokers: broker.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
-    clusterId: broker.clusterId,
-    controllerId: broker.controllerId,
+    brokers: ctx.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    clusterId: ctx.clusterId,
+    controllerId: ctx.controllerId,
     topics,
     clusterAuthorizedOperations: authorizedOperations(body.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS),
   };
 }
 
 /** Metadata v0–12. */
-export const metadataHandler: HandlerEntry = { minVersion: 0, maxVersion: 12, handle: handleMetadata };
+export const metadataHandler: HandlerEntry = {
+  apiKey: ApiKey.Metadata,
+  versions: { min: 0, max: 12 },
+  handle: handleMetadata,
+};

@@ -1,5 +1,7 @@
 /** OffsetCommit: stores a group's consumed offsets (atomically per request, durable in the metadata store). */
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
 interface OffsetCommitRequest {
   groupId: string;
@@ -13,9 +15,9 @@ interface OffsetCommitRequest {
   }>;
 }
 
-async function handleOffsetCommit(broker: Broker, header: BrokerRequestHeader, body: OffsetCommitRequest): Promise<Record<string, unknown>> {
+async function handleOffsetCommit(ctx: BrokerContext, header: BrokerRequestHeader, body: OffsetCommitRequest): Promise<Record<string, unknown>> {
   const v = header.apiVersion;
-  const topics = await broker.groups.commitOffsets({
+  const topics = await ctx.groups.commitOffsets({
     groupId: body.groupId,
     // v0 carries no generation: a commit outside group management.
     generationId: v >= 1 ? (body.generationIdOrMemberEpoch ?? -1) : -1,
@@ -37,4 +39,8 @@ async function handleOffsetCommit(broker: Broker, header: BrokerRequestHeader, b
 }
 
 /** OffsetCommit v0–9 (v9's member epochs belong to KIP-848 groups; classic groups read it as the generation). */
-export const offsetCommitHandler: HandlerEntry = { minVersion: 0, maxVersion: 9, handle: handleOffsetCommit };
+export const offsetCommitHandler: HandlerEntry = {
+  apiKey: ApiKey.OffsetCommit,
+  versions: { min: 0, max: 9 },
+  handle: handleOffsetCommit,
+};

@@ -2,7 +2,9 @@
  * LeaveGroup: members leave (v0–2: one member id; v3+: a batch, by member id or, for
  * administrative removal, by group.instance.id alone).
  */
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
 interface LeaveGroupRequest {
   groupId: string;
@@ -10,17 +12,21 @@ interface LeaveGroupRequest {
   members?: Array<{ memberId: string; groupInstanceId: string | null; reason?: string | null }>;
 }
 
-function handleLeaveGroup(broker: Broker, header: BrokerRequestHeader, body: LeaveGroupRequest): Record<string, unknown> {
+function handleLeaveGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: LeaveGroupRequest): Record<string, unknown> {
   if (header.apiVersion < 3) {
-    const result = broker.groups.leave(body.groupId, [{ memberId: body.memberId ?? '', groupInstanceId: null }]);
+    const result = ctx.groups.leave(body.groupId, [{ memberId: body.memberId ?? '', groupInstanceId: null }]);
     // Before v3 the single member's error is the response's error.
     const errorCode = result.errorCode !== 0 ? result.errorCode : (result.members[0]?.errorCode ?? 0);
     return { throttleTimeMs: 0, errorCode, members: [] };
   }
   const leaving = (body.members ?? []).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null }));
-  const result = broker.groups.leave(body.groupId, leaving);
+  const result = ctx.groups.leave(body.groupId, leaving);
   return { throttleTimeMs: 0, errorCode: result.errorCode, members: result.members };
 }
 
 /** LeaveGroup v0–5. */
-export const leaveGroupHandler: HandlerEntry = { minVersion: 0, maxVersion: 5, handle: handleLeaveGroup };
+export const leaveGroupHandler: HandlerEntry = {
+  apiKey: ApiKey.LeaveGroup,
+  versions: { min: 0, max: 5 },
+  handle: handleLeaveGroup,
+};

@@ -1,5 +1,7 @@
 /** ApiVersions: the ranges this broker serves (each handler's range cut to the codec's). */
-import type { ApiRange, Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import type { ApiRange, BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
 const PRODUCE = 0;
 
@@ -16,10 +18,10 @@ export function advertisedRanges(served: readonly ApiRange[]): ApiRange[] {
   return served.map((r) => (r.apiKey === PRODUCE && r.minVersion <= 3 ? { ...r, minVersion: 0 } : r));
 }
 
-function handleApiVersions(broker: Broker, _header: BrokerRequestHeader): Record<string, unknown> {
+function handleApiVersions(ctx: BrokerContext, _header: BrokerRequestHeader): Record<string, unknown> {
   return {
     errorCode: 0,
-    apiKeys: advertisedRanges(broker.apiVersions()),
+    apiKeys: advertisedRanges(ctx.apiVersions()),
     throttleTimeMs: 0,
     supportedFeatures: [],
     finalizedFeaturesEpoch: -1,
@@ -29,4 +31,8 @@ function handleApiVersions(broker: Broker, _header: BrokerRequestHeader): Record
 }
 
 /** ApiVersions v0–4 (the request body is not needed to answer). */
-export const apiVersionsHandler: HandlerEntry = { minVersion: 0, maxVersion: 4, handle: handleApiVersions };
+export const apiVersionsHandler: HandlerEntry = {
+  apiKey: ApiKey.ApiVersions,
+  versions: { min: 0, max: 4 },
+  handle: handleApiVersions,
+};

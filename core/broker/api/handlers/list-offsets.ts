@@ -8,12 +8,14 @@
  * compressed batch cannot be opened (no codecs given) the answer is the batch's first
  * offset, which never skips a matching record.
  */
-import { kafkaError } from '../../errors.ts';
-import { BatchAttributes, readBatchHeader } from '../../records/batch-header.ts';
-import { type CodecSource, decodeBatch } from '../../records/record-batch.ts';
-import { concat } from '../../protocol/writer.ts';
-import type { Broker, BrokerRequestHeader, HandlerEntry } from '../broker.ts';
-import type { PartitionState } from '../partition-state.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import { kafkaError } from '../../../errors.ts';
+import { BatchAttributes, readBatchHeader } from '../../../records/batch-header.ts';
+import { type CodecSource, decodeBatch } from '../../../records/record-batch.ts';
+import { concat } from '../../../protocol/writer.ts';
+import type { BrokerContext } from '../context.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import type { PartitionState } from '../../partition-state.ts';
 import { toErrorPair } from './errors.ts';
 
 interface ListOffsetsRequest {
@@ -97,11 +99,11 @@ async function lookup(state: PartitionState, timestamp: number, v: number, codec
   return firstRecordAt(state, Math.max(offset, state.logStartOffset), timestamp, codecs);
 }
 
-async function handleListOffsets(broker: Broker, header: BrokerRequestHeader, body: ListOffsetsRequest): Promise<Record<string, unknown>> {
+async function handleListOffsets(ctx: BrokerContext, header: BrokerRequestHeader, body: ListOffsetsRequest): Promise<Record<string, unknown>> {
   const v = header.apiVersion;
   const topics = await Promise.all(
     body.topics.map(async (t) => {
-      const topic = broker.topics.get(t.name);
+      const topic = ctx.topics.get(t.name);
       const partitions = await Promise.all(
         t.partitions.map(async (p) => {
           const state = topic?.partitions[p.partitionIndex];
@@ -111,7 +113,7 @@ async function handleListOffsets(broker: Broker, header: BrokerRequestHeader, bo
             return { ...answer, errorCode: p.currentLeaderEpoch < state.leaderEpoch ? 74 : 75 };
           }
           try {
-            const found = await lookup(state, p.timestamp, v, broker.codecs);
+            const found = await lookup(state, p.timestamp, v, ctx.codecs);
             if (v === 0) {
               const max = p.maxNumOffsets ?? 1;
               return { ...answer, oldStyleOffsets: found.offset >= 0 && max > 0 ? [found.offset] : [] };
@@ -131,4 +133,8 @@ async function handleListOffsets(broker: Broker, header: BrokerRequestHeader, bo
 }
 
 /** ListOffsets v0–10. */
-export const listOffsetsHandler: HandlerEntry = { minVersion: 0, maxVersion: 10, handle: handleListOffsets };
+export const listOffsetsHandler: HandlerEntry = {
+  apiKey: ApiKey.ListOffsets,
+  versions: { min: 0, max: 10 },
+  handle: handleListOffsets,
+};
