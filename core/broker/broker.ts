@@ -15,7 +15,9 @@ import type { BrokerRequestHeader, HandlerEntry, ResponseBody } from './api/hand
 import { GroupCoordinator } from './groups/coordinator.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
 import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
-import type { ShutdownWatch } from './fetch-waiter.ts';
+import type { ShutdownWatch } from './partition/delayed-operations.ts';
+import type { ProducerIdManager } from './producer-state/producer-ids.ts';
+import { ReplicaManager } from './replica-manager.ts';
 import { RetentionManager } from '../storage/retention-manager.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
 import { TopicRegistry } from './topic-registry.ts';
@@ -111,6 +113,8 @@ export class Broker implements BrokerContext {
   readonly producerState: ProducerStateManager;
   /** Decompressors for ListOffsets by timestamp, when given. */
   readonly codecs: CodecSource | undefined;
+  /** The partitions this node hosts. */
+  readonly replicaManager: ReplicaManager;
 
   #clusterId: string | undefined;
   #host: string;
@@ -187,6 +191,14 @@ export class Broker implements BrokerContext {
       options.groups,
     );
     this.producerState = new ProducerStateManager(options.storage.metadata, this.logger);
+    this.replicaManager = new ReplicaManager({
+      nodeId,
+      logger: this.logger,
+      topics: this.topics,
+      producerState: this.producerState,
+      shutdown: this.#shutdownWatch,
+      codecs: options.codecs,
+    });
   }
 
   /** The cluster id (known after {@link start}). */
@@ -207,6 +219,11 @@ export class Broker implements BrokerContext {
       return () => this.#shutdownListeners.delete(listener);
     },
   };
+
+  /** Producer id allocation (InitProducerId). */
+  get producerIds(): ProducerIdManager {
+    return this.producerState.ids;
+  }
 
   /** True between a successful start and the beginning of shutdown. */
   get running(): boolean {

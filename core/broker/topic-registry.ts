@@ -5,7 +5,7 @@
 import type { Logger } from '../contracts/logger.ts';
 import type { PartitionLog, Storage } from '../contracts/storage.ts';
 import { kafkaError } from '../errors.ts';
-import { PartitionState } from './partition-state.ts';
+import { Partition } from './partition/partition.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
 import { collisionKey, validateTopicName } from './topic-name.ts';
 import { Topic, type TopicRecord } from './topic.ts';
@@ -287,7 +287,7 @@ export class TopicRegistry {
       replicas.map(async (ids, i) => {
         const log = await storage.openPartition(topic.name, first + i, options);
         for (const event of log.recovery) this.#ctx.logger.warn('partition log recovered', { topic: topic.name, partition: first + i, ...event });
-        return new PartitionState(topic.name, first + i, this.#ctx.wrapLog(log), nodeId, ids, epochs[i] ?? 0);
+        return new Partition(topic.name, first + i, this.#ctx.wrapLog(log), nodeId, ids, epochs[i] ?? 0);
       }),
     );
     topic.partitions.push(...states);

@@ -1,6 +1,6 @@
 /** A topic as the broker holds it: identity, configuration and partition states. */
 import { type TopicConfigDefaults, type LogConfig, logConfig } from './topic-config.ts';
-import type { PartitionState } from './partition-state.ts';
+import type { Partition } from './partition/partition.ts';
 
 /** What the metadata store keeps for one topic (JSON under `topic/<name>`). */
 export interface TopicRecord {
@@ -27,7 +27,7 @@ export class Topic {
   /** Replicas per partition as created (what a validateOnly creation reports). */
   readonly initialReplicas: readonly number[][];
   /** Partition states, by index. */
-  readonly partitions: PartitionState[] = [];
+  readonly partitions: Partition[] = [];
   #configs: Map<string, string>;
   #logConfig: LogConfig;
   #defaults: TopicConfigDefaults;

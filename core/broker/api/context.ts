@@ -4,10 +4,9 @@
  * storage or wiring, and a test can hand a handler a context of its own.
  */
 import type { Logger } from '../../contracts/logger.ts';
-import type { CodecSource } from '../../records/record-batch.ts';
 import type { GroupCoordinator } from '../groups/coordinator.ts';
-import type { ProducerStateManager } from '../producer-state/producer-state-manager.ts';
-import type { ShutdownWatch } from '../fetch-waiter.ts';
+import type { ProducerIdManager } from '../producer-state/producer-ids.ts';
+import type { ReplicaManager } from '../replica-manager.ts';
 import type { TopicConfigDefaults } from '../topic-config.ts';
 import type { TopicRegistry } from '../topic-registry.ts';
 
@@ -56,12 +55,10 @@ export interface BrokerContext {
   readonly brokerConfigs: ReadonlyMap<string, BrokerConfigValue>;
   /** The coordinator of every consumer group. */
   readonly groups: GroupCoordinator;
-  /** Producer ids and idempotent-producer sequences per partition. */
-  readonly producerState: ProducerStateManager;
-  /** Decompressors for ListOffsets by timestamp, when given. */
-  readonly codecs: CodecSource | undefined;
-  /** Tells when shutdown begins (long polls end). */
-  readonly shutdown: ShutdownWatch;
+  /** The partitions this node hosts: appends, fetches, offset lookups. */
+  readonly replicaManager: ReplicaManager;
+  /** Producer id allocation (InitProducerId). */
+  readonly producerIds: ProducerIdManager;
   /** The live brokers. */
   brokers(): BrokerEndpoint[];
   /** What ApiVersions advertises. */

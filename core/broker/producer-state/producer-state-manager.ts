@@ -15,7 +15,7 @@ import type { Logger } from '../../contracts/logger.ts';
 import type { MetadataOp, MetadataStore } from '../../contracts/storage.ts';
 import { kafkaError } from '../../errors.ts';
 import { BatchAttributes, type BatchHeader, batchSizeAt, readBatchHeader } from '../../records/batch-header.ts';
-import type { PartitionState } from '../partition-state.ts';
+import type { Partition as PartitionState } from '../partition/partition.ts';
 import type { Topic } from '../topic.ts';
 import { PartitionProducers, type ProducerBatch, type ProducerEntry } from './partition-producers.ts';
 import { ProducerIdManager } from './producer-ids.ts';

@@ -7,7 +7,7 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { ResourceType } from './describe-configs.ts';
-import { NO_ERROR, toErrorPair } from './errors.ts';
+import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 
 interface AlterConfigsRequest {
   resources: Array<{ resourceType: number; resourceName: string; configs: Array<{ name: string; value: string | null }> }>;

@@ -4,7 +4,7 @@ import { kafkaError } from '../../../errors.ts';
 import type { BrokerContext } from '../context.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../topic-registry.ts';
-import { NO_ERROR, toErrorPair } from './errors.ts';
+import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 
 interface CreatePartitionsRequest {
   topics: Array<{ name: string; count: number; assignments: Array<{ brokerIds: number[] }> | null }>;

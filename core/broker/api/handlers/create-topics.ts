@@ -7,7 +7,7 @@ import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../topic-registry.ts';
 import type { Topic } from '../../topic.ts';
 import { describeTopicConfigs } from './describe-configs.ts';
-import { NO_ERROR, toErrorPair } from './errors.ts';
+import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 
 interface CreateTopicsRequest {
   topics: Array<{

@@ -3,7 +3,7 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import { ZERO_UUID } from '../../../protocol/codec.ts';
 import type { BrokerContext } from '../context.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
-import { NO_ERROR, toErrorPair } from './errors.ts';
+import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 import { kafkaError } from '../../../errors.ts';
 
 interface DeleteTopicsRequest {

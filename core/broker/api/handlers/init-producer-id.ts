@@ -19,7 +19,7 @@ async function handleInitProducerId(ctx: BrokerContext, _header: BrokerRequestHe
   if (body.transactionalId !== null && body.transactionalId !== undefined) {
     return { throttleTimeMs: 0, errorCode: 53, producerId: -1, producerEpoch: -1 };
   }
-  const result = await ctx.producerState.ids.initProducerId();
+  const result = await ctx.producerIds.initProducerId();
   return { throttleTimeMs: 0, ...result };
 }
 

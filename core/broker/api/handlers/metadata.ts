@@ -10,7 +10,7 @@ import type { BrokerContext } from '../context.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { topicNameProblem } from '../../topic-name.ts';
 import type { Topic } from '../../topic.ts';
-import { toErrorPair } from './errors.ts';
+import { toErrorPair } from '../../error-pair.ts';
 
 interface MetadataRequest {
   topics: Array<{ topicId?: string; name: string | null }> | null;

@@ -1,5 +1,5 @@
 /** Turning thrown errors into the (errorCode, errorMessage) pairs responses carry. */
-import { TributaryError } from '../../../errors.ts';
+import { TributaryError } from '../errors.ts';
 
 /** A Kafka error code and message for a response. */
 export interface ErrorPair {

@@ -6,8 +6,8 @@
  * Nothing here decodes records: the header, the length and the CRC are enough to know
  * that the bytes are a sound batch, and the bytes are stored as they came.
  */
-import type { BatchInfo } from '../contracts/storage.ts';
-import { TributaryError, kafkaError } from '../errors.ts';
+import type { BatchInfo } from '../../contracts/storage.ts';
+import { TributaryError, kafkaError } from '../../errors.ts';
 import {
   BATCH_HEADER_SIZE,
   BATCH_LOG_OVERHEAD,
@@ -19,7 +19,7 @@ import {
   setBaseOffset,
   setPartitionLeaderEpoch,
   verifyBatchCrc,
-} from '../records/batch-header.ts';
+} from '../../records/batch-header.ts';
 
 /** One batch found in a Produce request's records. */
 export interface IncomingBatch {

@@ -3,7 +3,7 @@
  * a batch may in principle straddle two chunks, so the 12-byte prefix (base offset and
  * length) is read byte by byte across chunk borders.
  */
-import type { ReadResult } from '../contracts/storage.ts';
+import type { ReadResult } from '../../contracts/storage.ts';
 
 function byteAt(chunks: readonly Uint8Array[], index: { chunk: number; pos: number }): number {
   while (index.pos >= chunks[index.chunk]!.length) {
