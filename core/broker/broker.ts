@@ -20,7 +20,10 @@ import type { ProducerIdManager } from './producer-state/producer-ids.ts';
 import { ReplicaManager } from './replica-manager.ts';
 import { RetentionManager } from '../storage/retention-manager.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
-import { TopicRegistry } from './topic-registry.ts';
+import { TopicsView } from './topics-view.ts';
+import { LocalController } from './controller/local-controller.ts';
+import type { MetadataImage } from './metadata/metadata-image.ts';
+import { MetadataLoader } from './metadata/metadata-publisher.ts';
 
 export type { BrokerRequestHeader, HandlerEntry, RequestHandler, ResponseBody } from './api/handler.ts';
 export type { ApiRange, BrokerEndpoint } from './api/context.ts';
@@ -101,8 +104,12 @@ export class Broker implements BrokerContext {
   readonly storage: Storage;
   /** Logger. */
   readonly logger: Logger;
-  /** Topics and partitions. */
-  readonly topics: TopicRegistry;
+  /** Topics as an embedding program sees them (image joined with hosted partitions, controller operations). */
+  readonly topics: TopicsView;
+  /** The current metadata image and its publishers. */
+  readonly metadata: MetadataLoader;
+  /** The controller (a cluster of one controls itself). */
+  readonly controller: LocalController;
   /** Broker-wide topic config defaults, by topic config name. */
   readonly topicDefaults: TopicConfigDefaults;
   /** Broker-level settings as DescribeConfigs shows them (name → value, source). */
@@ -117,10 +124,8 @@ export class Broker implements BrokerContext {
   readonly replicaManager: ReplicaManager;
 
   #clusterId: string | undefined;
-  #host: string;
   #explicitHost: string | undefined;
   #explicitPort: number | undefined;
-  #port: number;
   #handlers = new Map<number, HandlerEntry>();
   #codecVersions: readonly ApiRange[];
   #advertised: ApiRange[] | undefined;
@@ -150,24 +155,8 @@ export class Broker implements BrokerContext {
     this.#clusterId = options.clusterId;
     this.#explicitHost = options.host;
     this.#explicitPort = options.port;
-    this.#host = options.host ?? 'localhost';
-    this.#port = options.port ?? 9092;
     const flushPolicy = validateFlushPolicy(options.flushPolicy ?? { mode: 'never' });
     this.#flush = new FlushScheduler({ logger: this.logger });
-    this.topics = new TopicRegistry({
-      storage: options.storage,
-      nodeId,
-      logger: this.logger,
-      topicDefaults,
-      numPartitions,
-      defaultReplicationFactor,
-      liveBrokerIds: () => this.brokers().map((b) => b.nodeId),
-      // Capabilities, not instanceof: a storage that is not durable has nothing to flush,
-      // so its logs skip the flush book-keeping and timer entirely.
-      wrapLog: (log) => (flushPolicy.mode === 'never' || !options.storage.supports.durable ? log : this.#flush.wrap(log, flushPolicy)),
-      // A topic created again under the name must not inherit the old topic's committed offsets.
-      onDeleted: (name) => this.groups.removeTopicOffsets(name),
-    });
     this.topicDefaults = topicDefaults;
     this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options);
     this.#retentionIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
@@ -176,29 +165,48 @@ export class Broker implements BrokerContext {
       intervalMs: this.#retentionIntervalMs > 0 ? this.#retentionIntervalMs : 300_000,
       logger: this.logger,
       targets: () =>
-        this.topics.all().flatMap((topic) =>
+        this.replicaManager.hostedTopics().flatMap((topic) =>
           topic.partitions.filter((p) => p.open).map((p) => ({ log: p.log, config: topic.logConfig, highWatermark: p.highWatermark })),
         ),
       onRun: (outcomes) => {
-        for (const o of outcomes) this.topics.get(o.topic)?.partitions[o.partition]?.resync();
+        for (const o of outcomes) this.replicaManager.partition(o.topic, o.partition)?.resync();
         // Idle producers' dedup state goes on the same clock (Kafka's producer.id.expiration.ms).
-        this.producerState.expire(this.topics.all(), Date.now());
+        this.producerState.expire(this.replicaManager.hostedTopics(), Date.now());
       },
     });
     for (const entry of options.handlers) this.#handlers.set(entry.apiKey, entry);
     this.groups = new GroupCoordinator(
-      { store: options.storage.metadata, logger: this.logger, partitionExists: (t, p) => this.topics.get(t)?.partitions[p] !== undefined },
+      { store: options.storage.metadata, logger: this.logger, partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined },
       options.groups,
     );
     this.producerState = new ProducerStateManager(options.storage.metadata, this.logger);
+    this.metadata = new MetadataLoader();
     this.replicaManager = new ReplicaManager({
       nodeId,
       logger: this.logger,
-      topics: this.topics,
+      storage: this.storage,
+      topicDefaults,
+      // Capabilities, not instanceof: a storage that is not durable has nothing to flush,
+      // so its logs skip the flush book-keeping and timer entirely.
+      wrapLog: (log) => (flushPolicy.mode === 'never' || !this.storage.supports.durable ? log : this.#flush.wrap(log, flushPolicy)),
       producerState: this.producerState,
       shutdown: this.#shutdownWatch,
       codecs: options.codecs,
     });
+    // The replica manager hears of every change first: it opens logs before the image names them.
+    this.metadata.install(this.replicaManager);
+    this.controller = new LocalController({
+      store: this.storage.metadata,
+      nodeId,
+      logger: this.logger,
+      numPartitions,
+      defaultReplicationFactor,
+      loader: this.metadata,
+      // A topic created again under the name must not inherit the old topic's committed offsets.
+      onDeleted: (name) => this.groups.removeTopicOffsets(name),
+    });
+    this.controller.registerBroker({ nodeId, host: options.host ?? 'localhost', port: options.port ?? 9092, rack: this.rack });
+    this.topics = new TopicsView(() => this.image, this.controller, this.replicaManager, topicDefaults);
   }
 
   /** The cluster id (known after {@link start}). */
@@ -246,19 +254,19 @@ export class Broker implements BrokerContext {
       this.#clusterId ??= newClusterId();
       await this.storage.metadata.put('cluster/id', encoder.encode(this.#clusterId));
     }
-    await this.topics.load();
-    await this.producerState.load(this.topics.all());
+    await this.controller.load();
+    await this.replicaManager.removeStrayLogs(this.image);
+    await this.producerState.load(this.replicaManager.hostedTopics());
     await this.groups.load();
     if (this.#retentionIntervalMs > 0) this.#retention.start();
     this.#flush.start();
     this.#state = 'running';
-    this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.topics.all().length });
+    this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.image.topics().length });
   }
 
   /** Sets the advertised address. */
   advertise(host: string, port: number): void {
-    this.#host = host;
-    this.#port = port;
+    this.controller.registerBroker({ nodeId: this.nodeId, host, port, rack: this.rack });
   }
 
   /**
@@ -266,18 +274,23 @@ export class Broker implements BrokerContext {
    * with the address it listens on, which may be an ephemeral port).
    */
   advertiseDefault(host: string, port: number): void {
-    if (this.#explicitHost === undefined) this.#host = host;
-    if (this.#explicitPort === undefined) this.#port = port;
+    const self = this.image.broker(this.nodeId)!;
+    this.advertise(this.#explicitHost === undefined ? host : self.host, this.#explicitPort === undefined ? port : self.port);
+  }
+
+  /** The current metadata image. */
+  get image(): MetadataImage {
+    return this.metadata.image;
   }
 
   /** The live brokers, by id: just this one until clusters exist. */
   brokers(): BrokerEndpoint[] {
-    return [{ nodeId: this.nodeId, host: this.#host, port: this.#port, rack: this.rack }];
+    return this.image.brokers();
   }
 
   /** The controller's node id: this node on a cluster of one. */
   get controllerId(): number {
-    return this.nodeId;
+    return this.controller.controllerId;
   }
 
   /**
@@ -354,10 +367,10 @@ export class Broker implements BrokerContext {
     await this.#retention.idle();
     await this.groups.close();
     this.#flush.stop();
-    for (const topic of this.topics.all()) for (const partition of topic.partitions) await partition.settle();
-    await this.producerState.snapshot(this.topics.all()).catch((error: unknown) => this.logger.error('producer state snapshot failed', { error: String(error) }));
+    await this.replicaManager.settle();
+    await this.producerState.snapshot(this.replicaManager.hostedTopics()).catch((error: unknown) => this.logger.error('producer state snapshot failed', { error: String(error) }));
     await this.#flush.flushAll();
-    this.topics.closeAll();
+    this.replicaManager.closeAll();
     this.#state = 'closed';
     await this.storage.close();
     this.logger.info('broker closed', { nodeId: this.nodeId });

@@ -6,15 +6,20 @@
  * delayed operations.
  */
 import type { Logger } from '../contracts/logger.ts';
+import type { PartitionLog, Storage } from '../contracts/storage.ts';
 import { TributaryError, kafkaError } from '../errors.ts';
 import type { CodecSource } from '../records/record-batch.ts';
 import { toErrorPair } from './error-pair.ts';
 import { DelayedOperations, type ShutdownWatch } from './partition/delayed-operations.ts';
 import { lookupOffset } from './partition/offset-lookup.ts';
-import type { Partition } from './partition/partition.ts';
+import type { MetadataDelta } from './metadata/metadata-delta.ts';
+import type { MetadataImage, TopicImage } from './metadata/metadata-image.ts';
+import type { MetadataPublisher } from './metadata/metadata-publisher.ts';
+import type { MetadataRecord } from './metadata/records.ts';
+import { Partition } from './partition/partition.ts';
 import { type IncomingBatch, checkBatches } from './partition/produce-validation.ts';
 import type { ProducerStateManager } from './producer-state/producer-state-manager.ts';
-import type { LogConfig } from './topic-config.ts';
+import { type LogConfig, type TopicConfigDefaults, logConfig } from './topic-config.ts';
 
 /** A topic as far as this node hosts it: its log config and its partitions, by index. */
 export interface HostedTopic {
@@ -24,18 +29,23 @@ export interface HostedTopic {
   readonly partitions: readonly Partition[];
 }
 
-/** Where the replica manager finds the topics it hosts. */
-export interface HostedTopics {
-  get(name: string): HostedTopic | undefined;
-  byId(id: string): HostedTopic | undefined;
-  all(): HostedTopic[];
+interface MutableHostedTopic {
+  readonly name: string;
+  readonly id: string;
+  logConfig: LogConfig;
+  readonly partitions: Partition[];
 }
 
 /** Options of {@link ReplicaManager}. */
 export interface ReplicaManagerOptions {
   readonly nodeId: number;
   readonly logger: Logger;
-  readonly topics: HostedTopics;
+  /** Where the partition logs live. */
+  readonly storage: Storage;
+  /** Broker-wide topic config defaults (what a topic's log config falls back to). */
+  readonly topicDefaults: TopicConfigDefaults;
+  /** Applies the flush policy to a freshly opened log (returns the log to append through). */
+  readonly wrapLog?: (log: PartitionLog) => PartitionLog;
   readonly producerState: ProducerStateManager;
   /** Ends waits when the broker shuts down. */
   readonly shutdown?: ShutdownWatch;
@@ -133,9 +143,21 @@ function failed(error: unknown): AppendResult {
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
 }
 
-/** The partitions this node hosts and the operations over them. */
-export class ReplicaManager {
+function partitionKey(topicId: string, partition: number): string {
+  return `${topicId}:${partition}`;
+}
+
+/**
+ * The partitions this node hosts and the operations over them. It learns which partitions
+ * to host, and its role in each, from metadata changes ({@link applyMetadata}).
+ */
+export class ReplicaManager implements MetadataPublisher {
+  readonly name = 'replica-manager';
   readonly #options: ReplicaManagerOptions;
+  readonly #byName = new Map<string, MutableHostedTopic>();
+  readonly #byId = new Map<string, MutableHostedTopic>();
+  // Logs opened for partitions about to be published, by topic id and partition.
+  readonly #prepared = new Map<string, PartitionLog>();
   /** Waits on partitions: fetch long polls and acks=all. */
   readonly delayed: DelayedOperations;
 
@@ -146,13 +168,144 @@ export class ReplicaManager {
 
   /** The hosted partition `topic`-`index`, if this node has it open. */
   partition(topic: string, index: number): Partition | undefined {
-    const p = this.#options.topics.get(topic)?.partitions[index];
+    const p = this.#byName.get(topic)?.partitions[index];
     return p && p.open ? p : undefined;
   }
 
-  /** Every hosted topic. */
+  /** The hosted topic named `name`. */
+  hostedTopic(name: string): HostedTopic | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** Every hosted topic, by name. */
   hostedTopics(): HostedTopic[] {
-    return this.#options.topics.all();
+    return [...this.#byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Every hosted partition. */
+  partitions(): Partition[] {
+    return [...this.#byName.values()].flatMap((t) => t.partitions);
+  }
+
+  /**
+   * Opens the logs of partitions that `records` give this node, before the image names
+   * them (so a partition the image shows can be served at once).
+   */
+  prepare(records: readonly MetadataRecord[], image: MetadataImage): Promise<void> | void {
+    const { nodeId, storage, logger } = this.#options;
+    const opening: Promise<void>[] = [];
+    for (const record of records) {
+      if (record.type !== 'partition' || !record.replicas.includes(nodeId)) continue;
+      const key = partitionKey(record.topicId, record.partitionId);
+      if (this.#byId.get(record.topicId)?.partitions[record.partitionId] || this.#prepared.has(key)) continue;
+      const topicRecord = records.find((r) => r.type === 'topic' && r.topicId === record.topicId);
+      const known = image.topicById(record.topicId);
+      const name = topicRecord?.type === 'topic' ? topicRecord.name : known?.name;
+      if (name === undefined) continue;
+      const configs = new Map(known?.configs);
+      for (const r of records) if (r.type === 'config' && r.resourceName === name) r.value === null ? configs.delete(r.name) : configs.set(r.name, r.value);
+      const config = logConfig(configs, this.#options.topicDefaults);
+      opening.push(
+        storage.openPartition(name, record.partitionId, { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs }).then((log) => {
+          for (const event of log.recovery) logger.warn('partition log recovered', { topic: name, partition: record.partitionId, ...event });
+          this.#prepared.set(key, this.#options.wrapLog ? this.#options.wrapLog(log) : log);
+        }),
+      );
+    }
+    if (opening.length > 0) return Promise.all(opening).then(() => undefined);
+  }
+
+  /** {@link MetadataPublisher} entry: see {@link applyMetadata}. */
+  onMetadataUpdate(delta: MetadataDelta, image: MetadataImage): Promise<void> | void {
+    return this.applyMetadata(delta, image);
+  }
+
+  /**
+   * Follows a metadata change: hosts new partitions that name this node (as leader or
+   * follower), changes roles on new leader epochs, updates log configs, and stops hosting
+   * deleted topics — their partitions close at once and the returned promise settles once
+   * their logs are deleted.
+   */
+  applyMetadata(delta: MetadataDelta, image: MetadataImage): Promise<void> | void {
+    const { nodeId } = this.#options;
+    const deletions: Promise<void>[] = [];
+    for (const id of delta.deletedTopics.keys()) {
+      const hosted = this.#byId.get(id);
+      if (!hosted) continue;
+      this.#byId.delete(id);
+      if (this.#byName.get(hosted.name) === hosted) this.#byName.delete(hosted.name);
+      for (const partition of hosted.partitions) partition.close();
+      deletions.push(this.#deleteLogs(hosted));
+    }
+    for (const [id, changed] of delta.changedPartitions) {
+      const topic = image.topicById(id);
+      if (!topic) continue;
+      const hosted = this.#host(topic);
+      for (const index of [...changed].sort((a, b) => a - b)) {
+        const registration = topic.partitions[index];
+        if (!registration || !registration.replicas.includes(nodeId)) continue;
+        let partition = hosted.partitions[index];
+        const fresh = !partition;
+        if (!partition) {
+          const key = partitionKey(id, index);
+          const log = this.#prepared.get(key);
+          if (!log) throw new TributaryError('ERR_INVALID_ARGUMENT', `The log of ${topic.name}-${index} was not opened before it was published`);
+          this.#prepared.delete(key);
+          partition = new Partition(topic.name, index, log, nodeId, [...registration.replicas], registration.leaderEpoch);
+          hosted.partitions[index] = partition;
+        }
+        if (fresh || registration.leaderEpoch !== partition.leaderEpoch) {
+          if (registration.leader === nodeId) partition.makeLeader(registration.leaderEpoch, [...registration.replicas], [...registration.isr]);
+          else partition.makeFollower(registration.leader, registration.leaderEpoch, [...registration.replicas], [...registration.isr]);
+        }
+      }
+    }
+    for (const id of delta.changedConfigs) {
+      const hosted = this.#byId.get(id);
+      const topic = image.topicById(id);
+      if (hosted && topic) hosted.logConfig = logConfig(topic.configs, this.#options.topicDefaults);
+    }
+    if (deletions.length > 0) return Promise.all(deletions).then(() => undefined);
+  }
+
+  /** Deletes logs of topics or partitions the image does not have (a deletion interrupted by a crash). */
+  async removeStrayLogs(image: MetadataImage): Promise<void> {
+    const { storage, logger } = this.#options;
+    for (const ref of await storage.listPartitions()) {
+      const topic = image.topic(ref.topic);
+      if (!topic || ref.partition >= topic.partitions.length) {
+        // A topic deleted while its log deletion was interrupted: finish the job (as Kafka does).
+        logger.warn('removing the log of a deleted topic', { topic: ref.topic, partition: ref.partition });
+        await storage.deletePartition(ref.topic, ref.partition);
+      }
+    }
+  }
+
+  /** Waits until every append issued so far has finished. */
+  async settle(): Promise<void> {
+    for (const partition of this.partitions()) await partition.settle();
+  }
+
+  /** Marks every partition closed (wakes waiting fetches). */
+  closeAll(): void {
+    for (const partition of this.partitions()) partition.close();
+  }
+
+  #host(topic: TopicImage): MutableHostedTopic {
+    let hosted = this.#byId.get(topic.id);
+    if (!hosted) {
+      hosted = { name: topic.name, id: topic.id, logConfig: logConfig(topic.configs, this.#options.topicDefaults), partitions: [] };
+      this.#byId.set(topic.id, hosted);
+      this.#byName.set(topic.name, hosted);
+    }
+    return hosted;
+  }
+
+  async #deleteLogs(hosted: MutableHostedTopic): Promise<void> {
+    for (const partition of hosted.partitions) {
+      await partition.settle();
+      await this.#options.storage.deletePartition(hosted.name, partition.partition);
+    }
   }
 
   /**
@@ -168,7 +321,7 @@ export class ReplicaManager {
 
   #appendEntry(entry: AppendEntry, request: AppendRequest): Promise<AppendResult> {
     const { logger, producerState } = this.#options;
-    const topic = this.#options.topics.get(entry.topic);
+    const topic = this.#byName.get(entry.topic);
     const partition = topic?.partitions[entry.partition];
     if (!topic || !partition || !partition.open) {
       return Promise.resolve(failed(kafkaError(3, `Unknown topic or partition ${entry.topic}-${entry.partition}`)));
@@ -257,9 +410,8 @@ export class ReplicaManager {
   }
 
   #resolve(request: FetchRequestParams): Slot[] {
-    const topics = this.#options.topics;
     return request.entries.map((entry) => {
-      const topic = request.byId ? topics.byId(entry.topic) : topics.get(entry.topic);
+      const topic = request.byId ? this.#byId.get(entry.topic) : this.#byName.get(entry.topic);
       const partition = topic?.partitions[entry.partition];
       let error = 0;
       if (!topic) error = request.byId ? 100 : 3;

@@ -1,14 +1,17 @@
 /**
  * The narrow view of a broker that request handlers get. Handlers never see the Broker
- * class: what they may touch is listed here, so a handler cannot reach into lifecycle,
- * storage or wiring, and a test can hand a handler a context of its own.
+ * class: they read the metadata image, append and read through the replica manager, and
+ * send metadata changes to the controller (plus the group coordinator and producer ids).
+ * They cannot reach into lifecycle, storage or wiring, and a test can hand a handler a
+ * context of its own.
  */
 import type { Logger } from '../../contracts/logger.ts';
 import type { GroupCoordinator } from '../groups/coordinator.ts';
 import type { ProducerIdManager } from '../producer-state/producer-ids.ts';
 import type { ReplicaManager } from '../replica-manager.ts';
 import type { TopicConfigDefaults } from '../topic-config.ts';
-import type { TopicRegistry } from '../topic-registry.ts';
+import type { Controller } from '../controller/controller.ts';
+import type { MetadataImage } from '../metadata/metadata-image.ts';
 
 /** One version range per API key, as ApiVersions advertises it. */
 export interface ApiRange {
@@ -47,8 +50,10 @@ export interface BrokerContext {
   readonly logger: Logger;
   /** Whether unknown topics are created on Metadata and Produce. */
   readonly autoCreateTopics: boolean;
-  /** Topics and partitions. */
-  readonly topics: TopicRegistry;
+  /** What this node knows of the cluster: brokers, topics, assignments, leaders, ISRs. */
+  readonly image: MetadataImage;
+  /** Where metadata changes go (topic creation, deletion, growth, configs). */
+  readonly controller: Controller;
   /** Broker-wide topic config defaults, by topic config name. */
   readonly topicDefaults: TopicConfigDefaults;
   /** Broker-level settings as DescribeConfigs shows them. */
@@ -59,8 +64,6 @@ export interface BrokerContext {
   readonly replicaManager: ReplicaManager;
   /** Producer id allocation (InitProducerId). */
   readonly producerIds: ProducerIdManager;
-  /** The live brokers. */
-  brokers(): BrokerEndpoint[];
   /** What ApiVersions advertises. */
   apiVersions(): readonly ApiRange[];
 }

@@ -16,7 +16,7 @@ import type { MetadataOp, MetadataStore } from '../../contracts/storage.ts';
 import { kafkaError } from '../../errors.ts';
 import { BatchAttributes, type BatchHeader, batchSizeAt, readBatchHeader } from '../../records/batch-header.ts';
 import type { Partition as PartitionState } from '../partition/partition.ts';
-import type { Topic } from '../topic.ts';
+import type { HostedTopic as Topic } from '../replica-manager.ts';
 import { PartitionProducers, type ProducerBatch, type ProducerEntry } from './partition-producers.ts';
 import { ProducerIdManager } from './producer-ids.ts';
 

@@ -22,7 +22,7 @@ async function handleAlterConfigs(ctx: BrokerContext, _header: BrokerRequestHead
         return { ...base, errorCode: 42, errorMessage: 'Only topic configs can be altered; broker settings are static' };
       }
       try {
-        await ctx.topics.setConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly);
+        await ctx.controller.alterTopicConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly);
         return { ...base, ...NO_ERROR };
       } catch (error) {
         return { ...base, ...toErrorPair(error) };

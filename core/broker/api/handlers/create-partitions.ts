@@ -3,7 +3,7 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import { kafkaError } from '../../../errors.ts';
 import type { BrokerContext } from '../context.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
-import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../topic-registry.ts';
+import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../controller/local-controller.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 
 interface CreatePartitionsRequest {
@@ -17,14 +17,14 @@ async function handleCreatePartitions(ctx: BrokerContext, _header: BrokerRequest
   for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   // As Kafka: the whole request fails when it would add too many partitions at once.
   let added = 0;
-  for (const t of body.topics) added += Math.max(0, t.count - (ctx.topics.get(t.name)?.partitions.length ?? t.count));
+  for (const t of body.topics) added += Math.max(0, t.count - (ctx.image.topic(t.name)?.partitions.length ?? t.count));
   const requestError = added > MAX_NEW_PARTITIONS_PER_REQUEST ? tooManyPartitions(added) : null;
   const results = await Promise.all(
     body.topics.map(async (t) => {
       try {
         if (requestError) throw requestError;
         if ((counts.get(t.name) ?? 0) > 1) throw kafkaError(42, `Topic "${t.name}" appears more than once in the request`);
-        await ctx.topics.addPartitions(t.name, t.count, t.assignments ? t.assignments.map((a) => a.brokerIds) : null, body.validateOnly);
+        await ctx.controller.createPartitions(t.name, t.count, t.assignments ? t.assignments.map((a) => a.brokerIds) : null, body.validateOnly);
         return { name: t.name, ...NO_ERROR };
       } catch (error) {
         return { name: t.name, ...toErrorPair(error) };

@@ -4,8 +4,8 @@ import { kafkaError } from '../../../errors.ts';
 import { ZERO_UUID } from '../../../protocol/codec.ts';
 import type { BrokerContext } from '../context.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
-import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../topic-registry.ts';
-import type { Topic } from '../../topic.ts';
+import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../controller/local-controller.ts';
+import type { TopicImage } from '../../metadata/metadata-image.ts';
 import { describeTopicConfigs } from './describe-configs.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 
@@ -21,13 +21,13 @@ interface CreateTopicsRequest {
   validateOnly?: boolean;
 }
 
-function created(ctx: BrokerContext, topic: Topic): Record<string, unknown> {
+function created(ctx: BrokerContext, topic: TopicImage): Record<string, unknown> {
   return {
     ...NO_ERROR,
     name: topic.name,
     topicId: topic.id,
     topicConfigErrorCode: 0,
-    numPartitions: topic.partitions.length || topic.initialReplicas.length,
+    numPartitions: topic.partitions.length,
     replicationFactor: topic.replicationFactor,
     configs: describeTopicConfigs(ctx, topic, null).map((c) => ({
       name: c.name,
@@ -45,7 +45,7 @@ async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeade
   const validateOnly = header.apiVersion >= 1 && body.validateOnly === true;
   // As Kafka: the whole request fails when it would create too many partitions at once.
   let total = 0;
-  for (const t of body.topics) total += t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? ctx.topics.defaultNumPartitions : Math.max(0, t.numPartitions);
+  for (const t of body.topics) total += t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? ctx.controller.defaultNumPartitions : Math.max(0, t.numPartitions);
   const requestError = total > MAX_NEW_PARTITIONS_PER_REQUEST ? tooManyPartitions(total) : null;
   const topics = await Promise.all(
     body.topics.map(async (t) => {
@@ -61,7 +61,7 @@ async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeade
       if (requestError) return fail(requestError);
       if ((counts.get(t.name) ?? 0) > 1) return fail(kafkaError(42, `Topic "${t.name}" appears more than once in the request`));
       try {
-        const topic = await ctx.topics.create(
+        const topic = await ctx.controller.createTopic(
           {
             name: t.name,
             numPartitions: t.numPartitions,

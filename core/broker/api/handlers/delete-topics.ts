@@ -28,9 +28,9 @@ async function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeade
       try {
         if (name !== null && topicId !== ZERO_UUID) throw kafkaError(42, 'Give a topic name or a topic id, not both');
         if ((seen.get(name !== null ? `n:${name}` : `i:${topicId}`) ?? 0) > 1) throw kafkaError(42, `Topic ${name ?? topicId} appears more than once in the request`);
-        const topic = name !== null ? ctx.topics.get(name) : ctx.topics.byId(topicId);
+        const topic = name !== null ? ctx.image.topic(name) : ctx.image.topicById(topicId);
         if (!topic) throw name !== null ? kafkaError(3, `Topic "${name}" does not exist`) : kafkaError(100, `No topic has id ${topicId}`);
-        await ctx.topics.delete(topic.name);
+        await ctx.controller.deleteTopic(topic.name);
         return { ...NO_ERROR, name: topic.name, topicId: topic.id };
       } catch (error) {
         return { ...toErrorPair(error), name, topicId };

@@ -20,7 +20,7 @@ function handleDescribeCluster(ctx: BrokerContext, header: BrokerRequestHeader, 
     ...base,
     errorCode: 0,
     errorMessage: null,
-    brokers: ctx.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    brokers: ctx.image.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
   };
 }
 

@@ -6,7 +6,7 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { ConfigSource, TOPIC_CONFIGS, effectiveConfig } from '../../topic-config.ts';
-import type { Topic } from '../../topic.ts';
+import type { TopicImage } from '../../metadata/metadata-image.ts';
 
 /** Kafka's ConfigResource types. */
 export const ResourceType = Object.freeze({ topic: 2, ctx: 4, brokerLogger: 8 } as const);
@@ -31,7 +31,7 @@ export interface DescribedConfig {
 }
 
 /** The configs of `topic` (all, or those named in `keys`), in name order. */
-export function describeTopicConfigs(ctx: BrokerContext, topic: Topic, keys: readonly string[] | null): DescribedConfig[] {
+export function describeTopicConfigs(ctx: BrokerContext, topic: TopicImage, keys: readonly string[] | null): DescribedConfig[] {
   const out: DescribedConfig[] = [];
   for (const spec of [...TOPIC_CONFIGS.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (keys && !keys.includes(spec.name)) continue;
@@ -82,7 +82,7 @@ function handleDescribeConfigs(ctx: BrokerContext, header: BrokerRequestHeader, 
     const keys = r.configurationKeys !== null && r.configurationKeys.length > 0 ? r.configurationKeys : null;
     let entries: DescribedConfig[];
     if (r.resourceType === ResourceType.topic) {
-      const topic = ctx.topics.get(r.resourceName);
+      const topic = ctx.image.topic(r.resourceName);
       if (!topic) return { ...base, errorCode: 3, errorMessage: `Topic "${r.resourceName}" does not exist`, configs: [] };
       entries = describeTopicConfigs(ctx, topic, keys);
     } else if (r.resourceType === ResourceType.ctx) {

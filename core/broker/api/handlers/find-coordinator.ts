@@ -14,7 +14,7 @@ interface FindCoordinatorRequest {
 }
 
 function handleFindCoordinator(ctx: BrokerContext, header: BrokerRequestHeader, body: FindCoordinatorRequest): Record<string, unknown> {
-  const self = ctx.brokers().find((b) => b.nodeId === ctx.nodeId)!;
+  const self = ctx.image.broker(ctx.nodeId)!;
   const keyType = body.keyType ?? 0;
   const known = keyType === 0 || keyType === 1;
   const errorCode = known ? 0 : 42;

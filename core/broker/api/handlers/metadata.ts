@@ -9,7 +9,7 @@ import { ZERO_UUID } from '../../../protocol/codec.ts';
 import type { BrokerContext } from '../context.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { topicNameProblem } from '../../topic-name.ts';
-import type { Topic } from '../../topic.ts';
+import type { TopicImage } from '../../metadata/metadata-image.ts';
 import { toErrorPair } from '../../error-pair.ts';
 
 interface MetadataRequest {
@@ -19,7 +19,7 @@ interface MetadataRequest {
   includeTopicAuthorizedOperations?: boolean;
 }
 
-function describeTopic(topic: Topic, operations: number): Record<string, unknown> {
+function describeTopic(topic: TopicImage, operations: number): Record<string, unknown> {
   return {
     errorCode: 0,
     name: topic.name,
@@ -28,7 +28,7 @@ function describeTopic(topic: Topic, operations: number): Record<string, unknown
     partitions: topic.partitions.map((p) => ({
       errorCode: 0,
       partitionIndex: p.partition,
-      leaderId: p.leaderId,
+      leaderId: p.leader,
       leaderEpoch: p.leaderEpoch,
       replicaNodes: p.replicas,
       isrNodes: p.isr,
@@ -50,23 +50,23 @@ async function handleMetadata(ctx: BrokerContext, header: BrokerRequestHeader, b
   const allowAuto = ctx.autoCreateTopics && (v < 4 || body.allowAutoTopicCreation !== false);
   // The codec drops these fields outside v8+ (topic) and v8–10 (cluster).
   const topicOperations = authorizedOperations(body.includeTopicAuthorizedOperations, TOPIC_OPERATIONS);
-  const describe = (topic: Topic) => describeTopic(topic, topicOperations);
+  const describe = (topic: TopicImage) => describeTopic(topic, topicOperations);
   let topics: Record<string, unknown>[];
   if (all) {
-    topics = ctx.topics.all().map(describe);
+    topics = ctx.image.topics().map(describe);
   } else {
     topics = await Promise.all(
       (body.topics ?? []).map(async (request) => {
         if (request.name === null || request.name === undefined) {
-          const byId = request.topicId ? ctx.topics.byId(request.topicId) : undefined;
+          const byId = request.topicId ? ctx.image.topicById(request.topicId) : undefined;
           return byId ? describe(byId) : missing(null, request.topicId ?? ZERO_UUID, 100);
         }
         const name = request.name;
         if (topicNameProblem(name) !== null) return missing(name, ZERO_UUID, 17);
-        let topic = ctx.topics.get(name);
+        let topic = ctx.image.topic(name);
         if (!topic && allowAuto) {
           try {
-            topic = await ctx.topics.getOrCreate(name);
+            topic = await ctx.controller.getOrCreateTopic(name);
           } catch (error) {
             return missing(name, ZERO_UUID, toErrorPair(error).errorCode);
           }
@@ -77,7 +77,7 @@ async function handleMetadata(ctx: BrokerContext, header: BrokerRequestHeader, b
   }
   return {
     throttleTimeMs: 0,
-    brokers: ctx.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    brokers: ctx.image.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
     clusterId: ctx.clusterId,
     controllerId: ctx.controllerId,
     topics,

@@ -49,10 +49,10 @@ const NO_FAILURES: ReadonlyMap<string, unknown> = new Map();
  */
 function createMissingTopics(ctx: BrokerContext, body: ProduceRequest): ReadonlyMap<string, unknown> | Promise<ReadonlyMap<string, unknown>> {
   if (!ctx.autoCreateTopics) return NO_FAILURES;
-  const missing = new Set(body.topicData.map((t) => t.name).filter((name) => !ctx.topics.get(name) && topicNameProblem(name) === null));
+  const missing = new Set(body.topicData.map((t) => t.name).filter((name) => !ctx.image.topic(name) && topicNameProblem(name) === null));
   if (missing.size === 0) return NO_FAILURES;
   const failures = new Map<string, unknown>();
-  return Promise.all([...missing].map((name) => ctx.topics.getOrCreate(name).catch((error: unknown) => failures.set(name, error)))).then(() => failures);
+  return Promise.all([...missing].map((name) => ctx.controller.getOrCreateTopic(name).catch((error: unknown) => failures.set(name, error)))).then(() => failures);
 }
 
 async function handleProduce(ctx: BrokerContext, header: BrokerRequestHeader, body: ProduceRequest): Promise<Record<string, unknown> | null> {
