@@ -18,6 +18,7 @@ export * from './core/records/index.ts';
 export * from './core/storage/index.ts';
 export * from './core/client/index.ts';
 export { Broker, type BrokerOptions } from './core/broker/broker.ts';
+export { DEFAULT_HANDLERS } from './core/broker/api/preset.ts';
 export { ApiKey, SUPPORTED_VERSIONS } from './core/protocol/index.ts';
 
 export * from './plugins/serializers/index.ts';

@@ -1,7 +1,9 @@
 /**
- * The broker: a cluster of one that already speaks in cluster terms (node ids, leaders,
- * leader epochs, in-sync sets, high watermarks), holding topics over a Storage adapter and
- * answering decoded Kafka requests. Runtime-neutral: the TCP layer lives in adapters/server.
+ * The broker: lifecycle and wiring. It builds the pieces — metadata loader and image, the
+ * local controller, the replica manager, the group coordinator, producer state, retention
+ * and flushing — starts and closes them in order, and dispatches decoded requests to the
+ * handlers it was given (see README.md in this folder). A cluster of one that already
+ * speaks in cluster terms; runtime-neutral: the TCP layer lives in adapters/server.
  */
 import type { Logger } from '../contracts/logger.ts';
 import { silentLogger } from '../contracts/logger.ts';
