@@ -22,6 +22,7 @@ import type { ProducerIdManager } from './producer-state/producer-ids.ts';
 import { ReplicaManager } from './replica-manager.ts';
 import { RetentionManager } from '../storage/retention-manager.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
+import { brokerConfigTable } from './broker-configs.ts';
 import { TopicsView } from './topics-view.ts';
 import { LocalController } from './controller/local-controller.ts';
 import type { MetadataImage } from './metadata/metadata-image.ts';
@@ -381,25 +382,4 @@ export class Broker implements BrokerContext {
 
 function kafkaInconsistentCluster(wanted: string, stored: string): TributaryError {
   return new TributaryError('INCONSISTENT_CLUSTER_ID', `Storage belongs to cluster ${stored}, not ${wanted}`, { kafkaCode: 104 });
-}
-
-function brokerConfigTable(
-  broker: Broker,
-  numPartitions: number,
-  replicationFactor: number,
-  options: BrokerOptions,
-): Map<string, BrokerConfigValue> {
-  const table = new Map<string, BrokerConfigValue>();
-  table.set('node.id', { value: String(broker.nodeId), explicit: options.nodeId !== undefined, type: 3, doc: 'This broker\'s id.' });
-  table.set('broker.id', { value: String(broker.nodeId), explicit: options.nodeId !== undefined, type: 3, doc: 'This broker\'s id.' });
-  table.set('num.partitions', { value: String(numPartitions), explicit: options.numPartitions !== undefined, type: 3, doc: 'Partitions of auto-created topics.' });
-  table.set('default.replication.factor', { value: String(replicationFactor), explicit: options.defaultReplicationFactor !== undefined, type: 3, doc: 'Replication factor of auto-created topics.' });
-  table.set('auto.create.topics.enable', { value: String(broker.autoCreateTopics), explicit: options.autoCreateTopics !== undefined, type: 1, doc: 'Create unknown topics on Metadata and Produce.' });
-  table.set('log.retention.check.interval.ms', {
-    value: String(options.retentionCheckIntervalMs ?? 300_000),
-    explicit: options.retentionCheckIntervalMs !== undefined,
-    type: 5,
-    doc: 'How often retention runs.',
-  });
-  return table;
 }
