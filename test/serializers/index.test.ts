@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../core/registry.ts';
 import { builtInSerializers, registerBuiltInSerializers } from '../../plugins/serializers/index.ts';
-import { expectCoded } from '../conformance/serializer.ts';
+import { expectCoded } from '../../conformance/serializer.ts';
 
 describe('built-in serializers', () => {
   it('are listed under the names their instances carry', () => {
