@@ -5,7 +5,9 @@
  * a user asks for level storage or Avro.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTimeSpecifiers, moduleGraph } from './module-graph.ts';
@@ -84,5 +86,22 @@ describe('the default entry', () => {
       avroByName: 'no error',
       avroEntry: 'no error',
     });
+  });
+
+  it('the command line names the missing package for --serializer avro and protobuf', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-cli-'));
+    try {
+      writeFileSync(join(dir, 's.avsc'), '"string"');
+      writeFileSync(join(dir, 'm.proto'), 'syntax = "proto3"; message M { string a = 1; }');
+      for (const [serde, file, pkg] of [['avro', 's.avsc', 'avsc'], ['protobuf', 'm.proto', 'protobufjs']] as const) {
+        const args = ['--import', 'tsx', '--import', './test/package/hide-packages.mjs', 'cli/main.ts', 'produce', 't', '--serializer', serde, '--schema', join(dir, file), '-b', '127.0.0.1:1'];
+        const run = spawnSync(process.execPath, args, { cwd: root, input: '', encoding: 'utf8', env: { ...process.env, TRIBUTARY_HIDE: OPTIONAL.join(',') } });
+        expect(run.status, run.stderr).not.toBe(0);
+        expect(run.stderr).toContain('ERR_MISSING_PACKAGE');
+        expect(run.stderr).toContain(`npm install ${pkg}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
