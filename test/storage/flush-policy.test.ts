@@ -11,7 +11,7 @@ import { Broker } from '../../core/broker/broker.ts';
 import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import type { AppendOptions, PartitionLog } from '../../core/contracts/storage.ts';
 import { FlushScheduler, flushPolicyFromTopicConfig, validateFlushPolicy, type FlushPolicy } from '../../core/storage/flush-policy.ts';
-import { makeTestBatch } from '../conformance/storage.ts';
+import { makeTestBatch } from '../../conformance/storage/index.ts';
 import { tempDir } from './filesystem-fixtures.ts';
 
 interface Recorded {
