@@ -13,7 +13,7 @@ import { TributaryError } from '../errors.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
 import { compilePlan, readStruct, writeStruct } from '../protocol/codec.ts';
 import { Reader } from '../protocol/reader.ts';
-import { SCHEMAS } from '../protocol/schemas/index.ts';
+import { SCHEMAS } from '../protocol/generated/index.ts';
 import type { ApiVersionRange } from '../protocol/supported-versions.ts';
 import { Writer, concat } from '../protocol/writer.ts';
 import type { BrokerAddress, RequestOptions, Transport, TransportFactory, TransportOptions } from './transport.ts';

@@ -20,8 +20,9 @@ export {
   type RequestHeader,
 } from './messages.ts';
 export { SUPPORTED_VERSIONS, GROUP_API_VERSIONS, findVersionRange, type ApiVersionRange } from './supported-versions.ts';
-export { ALL_SCHEMAS, SCHEMAS } from './schemas/index.ts';
-export * from './schemas/index.ts';
+export { ALL_SCHEMAS, SCHEMAS, type Messages } from './generated/index.ts';
+// Every API's schema (`produceSchema`, …) and request/response types (`ProduceRequest`, …).
+export * from './generated/index.ts';
 export { compilePlan, readStruct, writeStruct, ZERO_UUID, type Plan } from './codec.ts';
 export { Reader } from './reader.ts';
 export { Writer, concat, utf8Length, uvarintSize } from './writer.ts';

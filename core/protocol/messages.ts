@@ -12,7 +12,7 @@ import { ApiKey, apiName } from './api-keys.ts';
 import { compilePlan, readStruct, writeStruct, type Plan } from './codec.ts';
 import { Reader } from './reader.ts';
 import type { ApiSchema } from './schema.ts';
-import { SCHEMAS } from './schemas/index.ts';
+import { SCHEMAS } from './generated/index.ts';
 import { SUPPORTED_VERSIONS, findVersionRange, type ApiVersionRange } from './supported-versions.ts';
 import { Writer } from './writer.ts';
 
