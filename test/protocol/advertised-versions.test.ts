@@ -51,8 +51,8 @@ describe('advertised API versions', () => {
   });
 
   it('keeps the client\'s version choices against this broker', () => {
-    const chosen = (list: typeof CLIENT_VERSIONS) => list.map((r) => [r.apiKey, commonVersion(broker.apiVersions(), r.apiKey, list)]);
-    expect(chosen(CLIENT_VERSIONS)).toEqual([[0, 9], [1, 12], [2, 5], [3, 9], [18, 3], [19, 7], [20, 5], [32, 4], [33, 2], [37, 3], [22, 4]]);
-    expect(chosen(GROUP_CLIENT_VERSIONS)).toEqual([[10, 4], [11, 9], [14, 5], [12, 4], [13, 5], [8, 8], [9, 7], [15, 5], [16, 4], [42, 2]]);
+    const chosen = (list: typeof CLIENT_VERSIONS) => Object.fromEntries(list.map((r) => [r.apiKey, commonVersion(broker.apiVersions(), r.apiKey, list)]));
+    expect(chosen(CLIENT_VERSIONS)).toEqual({ 0: 9, 1: 12, 2: 5, 3: 9, 18: 3, 19: 7, 20: 5, 32: 4, 33: 2, 37: 3, 22: 4 });
+    expect(chosen(GROUP_CLIENT_VERSIONS)).toEqual({ 10: 4, 11: 9, 14: 5, 12: 4, 13: 5, 8: 8, 9: 7, 15: 5, 16: 4, 42: 2 });
   });
 });

@@ -9,28 +9,16 @@
 import type { Logger } from '../../contracts/logger.ts';
 import { TributaryError, kafkaError } from '../../errors.ts';
 import { ApiKey, apiName } from '../../protocol/api-keys.ts';
-import type { ApiVersionRange } from '../../protocol/supported-versions.ts';
+import { GROUP_CLIENT_VERSIONS } from '../../protocol/version-policy.ts';
 import { commonVersion } from '../client-versions.ts';
 import type { Cluster } from '../cluster.ts';
 import type { RequestOptions, Transport } from '../transport.ts';
 
 /**
- * Group API versions this client builds and reads. Ceilings: OffsetFetch 8 and
- * OffsetCommit 9 move to batched groups and member epochs (KIP-848), FindCoordinator 5+
- * only adds transaction errors.
+ * Group API versions this client builds and reads (from the one version policy,
+ * core/protocol/version-policy.ts, which says why each ceiling is where it is).
  */
-export const GROUP_CLIENT_VERSIONS: readonly ApiVersionRange[] = Object.freeze([
-  { apiKey: ApiKey.FindCoordinator, minVersion: 0, maxVersion: 4 },
-  { apiKey: ApiKey.JoinGroup, minVersion: 0, maxVersion: 9 },
-  { apiKey: ApiKey.SyncGroup, minVersion: 0, maxVersion: 5 },
-  { apiKey: ApiKey.Heartbeat, minVersion: 0, maxVersion: 4 },
-  { apiKey: ApiKey.LeaveGroup, minVersion: 0, maxVersion: 5 },
-  { apiKey: ApiKey.OffsetCommit, minVersion: 0, maxVersion: 8 },
-  { apiKey: ApiKey.OffsetFetch, minVersion: 1, maxVersion: 7 },
-  { apiKey: ApiKey.DescribeGroups, minVersion: 0, maxVersion: 5 },
-  { apiKey: ApiKey.ListGroups, minVersion: 0, maxVersion: 4 },
-  { apiKey: ApiKey.DeleteGroups, minVersion: 0, maxVersion: 2 },
-].map((r) => Object.freeze(r)));
+export { GROUP_CLIENT_VERSIONS };
 
 /** Coordinator errors after which the coordinator must be looked up again. */
 const MOVED = new Set([15, 16]); // COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
