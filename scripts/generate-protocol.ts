@@ -196,7 +196,8 @@ function structInterface(typeName: string, fields: KafkaField[], ctx: Context, a
     const base = isArray ? field.type.slice(2) : field.type;
     let type: string;
     if (PRIMITIVES.has(base)) type = TS_TYPES[base]!;
-    else type = structInterface(`${ctx.prefix}${base}`, structFields(field, base, ctx), ctx, field.about?.trim() || `The \`${lower(field.name)}\` struct.`);
+    // Struct names are unique within a message; the message name prefixes them (once).
+    else type = structInterface(base.startsWith(ctx.prefix) ? base : `${ctx.prefix}${base}`, structFields(field, base, ctx), ctx, field.about?.trim() || `The \`${lower(field.name)}\` struct.`);
     if (isArray) type = `${type}[]`;
     if (field.nullableVersions !== undefined && overlaps(field.nullableVersions, ctx.range)) type = `${type} | null`;
     members.push(doc(fieldNote(field, ctx), '  '), `  ${lower(field.name)}: ${type};`);

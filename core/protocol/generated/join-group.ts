@@ -53,13 +53,13 @@ export interface JoinGroupRequest {
   /** The unique name the for class of protocols implemented by the group we want to join. Versions 0+. */
   protocolType: string;
   /** The list of protocols that the member supports. Versions 0+. */
-  protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+  protocols: JoinGroupRequestProtocol[];
   /** The reason why the member (re-)joins the group. Versions 8+, nullable 8+. */
   reason: string | null;
 }
 
 /** The list of protocols that the member supports. */
-export interface JoinGroupRequestJoinGroupRequestProtocol {
+export interface JoinGroupRequestProtocol {
   /** The protocol name. Versions 0+. */
   name: string;
   /** The protocol metadata. Versions 0+. */
@@ -85,11 +85,11 @@ export interface JoinGroupResponse {
   /** The member ID assigned by the group coordinator. Versions 0+. */
   memberId: string;
   /** Versions 0+. */
-  members: JoinGroupResponseJoinGroupResponseMember[];
+  members: JoinGroupResponseMember[];
 }
 
 /** The `members` struct. */
-export interface JoinGroupResponseJoinGroupResponseMember {
+export interface JoinGroupResponseMember {
   /** The group member ID. Versions 0+. */
   memberId: string;
   /** The unique identifier of the consumer instance provided by end user. Versions 5+, nullable 5+. */

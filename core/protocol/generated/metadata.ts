@@ -50,7 +50,7 @@ export const metadataSchema: ApiSchema = api(3, 'Metadata', '0-12', 9, {
 /** Metadata request, versions 0–12, flexible from v9. Decoded, every field is present (fields a version lacks hold their defaults); to encode, see `ApiRequestInput` / `ApiResponseInput`. */
 export interface MetadataRequest {
   /** The topics to fetch metadata for. Versions 0+, nullable 1+. */
-  topics: MetadataRequestMetadataRequestTopic[] | null;
+  topics: MetadataRequestTopic[] | null;
   /** If this is true, the broker may auto-create topics that we requested which do not already exist, if it is configured to do so. Versions 4+, default true. */
   allowAutoTopicCreation: boolean;
   /** Whether to include cluster authorized operations. Versions 8–10. */
@@ -60,7 +60,7 @@ export interface MetadataRequest {
 }
 
 /** The topics to fetch metadata for. */
-export interface MetadataRequestMetadataRequestTopic {
+export interface MetadataRequestTopic {
   /** The topic id. Versions 10+. */
   topicId: string;
   /** The topic name. Versions 0+, nullable 10+. */
@@ -72,19 +72,19 @@ export interface MetadataResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. Versions 3+. */
   throttleTimeMs: number;
   /** A list of brokers present in the cluster. Versions 0+. */
-  brokers: MetadataResponseMetadataResponseBroker[];
+  brokers: MetadataResponseBroker[];
   /** The cluster ID that responding broker belongs to. Versions 2+, nullable 2+. */
   clusterId: string | null;
   /** The ID of the controller broker. Versions 1+, default -1. */
   controllerId: number;
   /** Each topic in the response. Versions 0+. */
-  topics: MetadataResponseMetadataResponseTopic[];
+  topics: MetadataResponseTopic[];
   /** 32-bit bitfield to represent authorized operations for this cluster. Versions 8–10, default -2147483648. */
   clusterAuthorizedOperations: number;
 }
 
 /** A list of brokers present in the cluster. */
-export interface MetadataResponseMetadataResponseBroker {
+export interface MetadataResponseBroker {
   /** The broker ID. Versions 0+. */
   nodeId: number;
   /** The broker hostname. Versions 0+. */
@@ -96,7 +96,7 @@ export interface MetadataResponseMetadataResponseBroker {
 }
 
 /** Each topic in the response. */
-export interface MetadataResponseMetadataResponseTopic {
+export interface MetadataResponseTopic {
   /** The topic error, or 0 if there was no error. Versions 0+. */
   errorCode: number;
   /** The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated. Versions 0+, nullable 12+. */
@@ -106,13 +106,13 @@ export interface MetadataResponseMetadataResponseTopic {
   /** True if the topic is internal. Versions 1+. */
   isInternal: boolean;
   /** Each partition in the topic. Versions 0+. */
-  partitions: MetadataResponseMetadataResponsePartition[];
+  partitions: MetadataResponsePartition[];
   /** 32-bit bitfield to represent authorized operations for this topic. Versions 8+, default -2147483648. */
   topicAuthorizedOperations: number;
 }
 
 /** Each partition in the topic. */
-export interface MetadataResponseMetadataResponsePartition {
+export interface MetadataResponsePartition {
   /** The partition error, or 0 if there was no error. Versions 0+. */
   errorCode: number;
   /** The partition index. Versions 0+. */

@@ -60,15 +60,15 @@ export interface OffsetFetchRequest {
   /** The group to fetch offsets for. Versions 0–7. */
   groupId: string;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. Versions 0–7, nullable 2–7. */
-  topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+  topics: OffsetFetchRequestTopic[] | null;
   /** Each group we would like to fetch offsets for. Versions 8+. */
-  groups: OffsetFetchRequestOffsetFetchRequestGroup[];
+  groups: OffsetFetchRequestGroup[];
   /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. Versions 7+. */
   requireStable: boolean;
 }
 
 /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. */
-export interface OffsetFetchRequestOffsetFetchRequestTopic {
+export interface OffsetFetchRequestTopic {
   /** The topic name. Versions 0–7. */
   name: string;
   /** The partition indexes we would like to fetch offsets for. Versions 0–7. */
@@ -76,7 +76,7 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
 }
 
 /** Each group we would like to fetch offsets for. */
-export interface OffsetFetchRequestOffsetFetchRequestGroup {
+export interface OffsetFetchRequestGroup {
   /** The group ID. Versions 8+. */
   groupId: string;
   /** The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848). Versions 9+, nullable 9+. */
@@ -84,11 +84,11 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
   /** The member epoch if using the new consumer protocol (KIP-848). Versions 9+, default -1. */
   memberEpoch: number;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. Versions 8+, nullable 8+. */
-  topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  topics: OffsetFetchRequestTopics[] | null;
 }
 
 /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. */
-export interface OffsetFetchRequestOffsetFetchRequestTopics {
+export interface OffsetFetchRequestTopics {
   /** The topic name. Versions 8+. */
   name: string;
   /** The partition indexes we would like to fetch offsets for. Versions 8+. */
@@ -100,23 +100,23 @@ export interface OffsetFetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. Versions 3+. */
   throttleTimeMs: number;
   /** The responses per topic. Versions 0–7. */
-  topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+  topics: OffsetFetchResponseTopic[];
   /** The top-level error code, or 0 if there was no error. Versions 2–7. */
   errorCode: number;
   /** The responses per group id. Versions 8+. */
-  groups: OffsetFetchResponseOffsetFetchResponseGroup[];
+  groups: OffsetFetchResponseGroup[];
 }
 
 /** The responses per topic. */
-export interface OffsetFetchResponseOffsetFetchResponseTopic {
+export interface OffsetFetchResponseTopic {
   /** The topic name. Versions 0–7. */
   name: string;
   /** The responses per partition. Versions 0–7. */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  partitions: OffsetFetchResponsePartition[];
 }
 
 /** The responses per partition. */
-export interface OffsetFetchResponseOffsetFetchResponsePartition {
+export interface OffsetFetchResponsePartition {
   /** The partition index. Versions 0–7. */
   partitionIndex: number;
   /** The committed message offset. Versions 0–7. */
@@ -130,25 +130,25 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
 }
 
 /** The responses per group id. */
-export interface OffsetFetchResponseOffsetFetchResponseGroup {
+export interface OffsetFetchResponseGroup {
   /** The group ID. Versions 8+. */
   groupId: string;
   /** The responses per topic. Versions 8+. */
-  topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+  topics: OffsetFetchResponseTopics[];
   /** The group-level error code, or 0 if there was no error. Versions 8+. */
   errorCode: number;
 }
 
 /** The responses per topic. */
-export interface OffsetFetchResponseOffsetFetchResponseTopics {
+export interface OffsetFetchResponseTopics {
   /** The topic name. Versions 8+. */
   name: string;
   /** The responses per partition. Versions 8+. */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  partitions: OffsetFetchResponsePartitions[];
 }
 
 /** The responses per partition. */
-export interface OffsetFetchResponseOffsetFetchResponsePartitions {
+export interface OffsetFetchResponsePartitions {
   /** The partition index. Versions 8+. */
   partitionIndex: number;
   /** The committed message offset. Versions 8+. */

@@ -44,11 +44,11 @@ export interface SyncGroupRequest {
   /** The group protocol name. Versions 5+, nullable 5+. */
   protocolName: string | null;
   /** Each assignment. Versions 0+. */
-  assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  assignments: SyncGroupRequestAssignment[];
 }
 
 /** Each assignment. */
-export interface SyncGroupRequestSyncGroupRequestAssignment {
+export interface SyncGroupRequestAssignment {
   /** The ID of the member to assign. Versions 0+. */
   memberId: string;
   /** The member assignment. Versions 0+. */
