@@ -8,6 +8,7 @@
  * can read it before it knows which versions the broker speaks.
  */
 import { TributaryError, kafkaError } from '../errors.ts';
+import { KafkaCode } from '../kafka-error-codes.ts';
 import { ApiKey, apiName } from './api-keys.ts';
 import type { ApiRequest, ApiRequestInput, ApiResponse, ApiResponseInput } from './api-messages.ts';
 import { compilePlan, readStruct, writeStruct, type Plan } from './codec.ts';
@@ -84,11 +85,11 @@ export function decodeRequest<K extends ApiKey = ApiKey>(
   const schema = SCHEMAS.get(header.apiKey);
   const range = findVersionRange(supported, header.apiKey);
   if (!schema || !range) {
-    throw new TributaryError('ERR_UNKNOWN_API', `unknown or unsupported API key ${header.apiKey}`, { kafkaCode: 35, details: { header } });
+    throw new TributaryError('ERR_UNKNOWN_API', `unknown or unsupported API key ${header.apiKey}`, { kafkaCode: KafkaCode.UNSUPPORTED_VERSION, details: { header } });
   }
   if (header.apiVersion < range.minVersion || header.apiVersion > range.maxVersion
     || header.apiVersion < schema.minVersion || header.apiVersion > schema.maxVersion) {
-    throw kafkaError(35, `${apiName(header.apiKey)} v${header.apiVersion} is not supported (${range.minVersion}–${range.maxVersion})`, { details: { header } });
+    throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, `${apiName(header.apiKey)} v${header.apiVersion} is not supported (${range.minVersion}–${range.maxVersion})`, { details: { header } });
   }
   try {
     return { header, body: readStruct(r, plan(schema, header.apiVersion, 'request')) } as unknown as DecodedRequest<K>;
@@ -96,15 +97,15 @@ export function decodeRequest<K extends ApiKey = ApiKey>(
     if (error instanceof TributaryError) {
       throw new TributaryError(error.code, `${apiName(header.apiKey)} v${header.apiVersion}: ${error.message}`, { kafkaCode: error.kafkaCode, cause: error, details: { ...error.details, header } });
     }
-    throw new TributaryError('ERR_MALFORMED_REQUEST', `${apiName(header.apiKey)} v${header.apiVersion}: unparsable body`, { kafkaCode: 42, cause: error, details: { header } });
+    throw new TributaryError('ERR_MALFORMED_REQUEST', `${apiName(header.apiKey)} v${header.apiVersion}: unparsable body`, { kafkaCode: KafkaCode.INVALID_REQUEST, cause: error, details: { header } });
   }
 }
 
 function schemaFor(apiKey: number, apiVersion: number): ApiSchema {
   const schema = SCHEMAS.get(apiKey);
-  if (!schema) throw new TributaryError('ERR_UNKNOWN_API', `no schema for API key ${apiKey}`, { kafkaCode: 35 });
+  if (!schema) throw new TributaryError('ERR_UNKNOWN_API', `no schema for API key ${apiKey}`, { kafkaCode: KafkaCode.UNSUPPORTED_VERSION });
   if (apiVersion < schema.minVersion || apiVersion > schema.maxVersion) {
-    throw kafkaError(35, `${schema.name} v${apiVersion} is not described (${schema.minVersion}–${schema.maxVersion})`);
+    throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, `${schema.name} v${apiVersion} is not described (${schema.minVersion}–${schema.maxVersion})`);
   }
   return schema;
 }
@@ -147,7 +148,7 @@ export function encodeApiVersionsFallback(
 ): Uint8Array[] {
   const own = findVersionRange(supported, ApiKey.ApiVersions) ?? { apiKey: ApiKey.ApiVersions, minVersion: 0, maxVersion: 3 };
   return encodeResponse(ApiKey.ApiVersions, 0, correlationId, {
-    errorCode: 35,
+    errorCode: KafkaCode.UNSUPPORTED_VERSION,
     apiKeys: [{ apiKey: ApiKey.ApiVersions, minVersion: own.minVersion, maxVersion: own.maxVersion }],
   });
 }
