@@ -17,7 +17,7 @@ import { ApiKey, apiName } from '../../core/protocol/api-keys.ts';
 import type { ApiRequestInput } from '../../core/protocol/api-messages.ts';
 import { decodeResponse, encodeRequest } from '../../core/protocol/messages.ts';
 import type { ApiVersionRange } from '../../core/protocol/version-policy.ts';
-import { FrameDecoder } from '../server/frame-decoder.ts';
+import { FrameDecoder } from '../../core/protocol/framing.ts';
 
 /** Options of {@link tcpTransport}. */
 export interface TcpTransportOptions {
