@@ -4,7 +4,7 @@ export {
   MembershipManager,
   joinError,
   syncError,
-  type MembershipDeps,
+  type MembershipManagerDeps,
   type CommitIdentity,
   type JoinRequest,
   type SyncRequest,

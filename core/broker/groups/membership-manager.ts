@@ -117,7 +117,7 @@ export interface CommitIdentity {
 }
 
 /** What the membership manager needs from the coordinator. */
-export interface MembershipDeps {
+export interface MembershipManagerDeps {
   /** Settings with defaults applied (timeouts, limits, the clock). */
   readonly settings: GroupSettings;
   /** Where the group facts (protocol type, empty since) persist. */
@@ -145,7 +145,7 @@ export class MembershipManager {
   readonly #phase: () => CoordinatorPhase;
   readonly #groups = new Map<string, ClassicGroup>();
 
-  constructor(deps: MembershipDeps) {
+  constructor(deps: MembershipManagerDeps) {
     this.#settings = deps.settings;
     this.#store = deps.store;
     this.#logger = deps.logger;
