@@ -4,6 +4,8 @@
  * manager, on a manual clock.
  */
 import { describe, expect, it } from 'vitest';
+import * as codes from '../../core/broker/groups/error-codes.ts';
+import { kafkaErrorByName } from '../../core/kafka-error-codes.ts';
 import {
   COORDINATOR_LOAD_IN_PROGRESS,
   COORDINATOR_NOT_AVAILABLE,
@@ -239,5 +241,11 @@ describe('MembershipManager: what the coordinator asks of it', () => {
     m.membership.close();
     expect((await waiting).errorCode).toBe(COORDINATOR_NOT_AVAILABLE);
     expect(m.timers.pending).toBe(0);
+  });
+});
+
+describe('group error codes', () => {
+  it('agree with the Kafka error table by name', () => {
+    for (const [name, code] of Object.entries(codes)) expect(kafkaErrorByName(name)?.code, name).toBe(code);
   });
 });
