@@ -3,7 +3,7 @@
  * offset manager wired to an in-memory {@link GroupStore} and a manual clock, without a broker.
  */
 import { silentLogger } from '../../core/contracts/logger.ts';
-import type { OffsetAndMetadata } from '../../core/broker/groups/classic-group.ts';
+import type { OffsetAndMetadata } from '../../core/broker/groups/offset-and-metadata.ts';
 import type { GroupStore, OffsetChange, StoredGroup, StoredGroupMeta } from '../../core/broker/groups/group-store.ts';
 import { type JoinRequest, MembershipManager } from '../../core/broker/groups/membership-manager.ts';
 import { OffsetManager } from '../../core/broker/groups/offset-manager.ts';
@@ -89,7 +89,7 @@ export function managers(options: Partial<GroupCoordinatorOptions> = {}): Manage
   const partitions = new Set(['t/0', 't/1', 't/2', 'u/0']);
   const m = { timers, settings, store, partitions, phase: 'running' } as Managers;
   const phase = (): CoordinatorPhase => m.phase;
-  const membership = new MembershipManager({ settings, store, logger: silentLogger, phase });
+  const membership: MembershipManager = new MembershipManager({ settings, store, logger: silentLogger, phase, hasOffsets: (id): boolean => offsets.hasOffsets(id) });
   const offsets = new OffsetManager({ settings, store, logger: silentLogger, phase, membership, partitionExists: (t, p) => partitions.has(`${t}/${p}`) });
   return Object.assign(m, { membership, offsets });
 }

@@ -88,6 +88,19 @@ describe('OffsetManager: commit and fetch', () => {
     expect(m.store.writes).toEqual([]);
   });
 
+  it('keeps a new group whose first commit is still being written when another commit to it fails', async () => {
+    // A commit with nothing to write used to drop the group as unused while the first
+    // commit's write was in flight; that commit then answered COORDINATOR_NOT_AVAILABLE
+    // although its offset was stored (and came back after a restart).
+    const m = managers();
+    const first = m.offsets.commitOffsets(commit('g', [['t', 0, 5]]));
+    const second = m.offsets.commitOffsets(commit('g', [['nope', 0, 1]]));
+    expect(errors(await second)).toEqual([UNKNOWN_TOPIC_OR_PARTITION]);
+    expect(errors(await first)).toEqual([NONE]);
+    expect(offsetOf(m, 'g', 't', 0)).toBe(5);
+    expect(m.membership.group('g')!.state).toBe('Empty');
+  });
+
   it('refuses a commit naming a generation of a group it does not know', async () => {
     const m = managers();
     expect(errors(await m.offsets.commitOffsets(commit('g', [['t', 0, 1]], { generationId: 3, memberId: 'm' })))).toEqual([ILLEGAL_GENERATION]);
@@ -130,7 +143,7 @@ describe('OffsetManager: restore, topic deletion, group deletion', () => {
     expect(await m.offsets.load()).toBe(1);
     const group = m.membership.group('g')!;
     expect(group).toMatchObject({ state: 'Empty', protocolType: 'consumer', stateTimestamp: 5 });
-    expect([...group.offsets.keys()]).toEqual(['t']);
+    expect(m.offsets.committedTopics('g')).toEqual(['t']);
     expect(m.store.offset('g', 'gone', 0)).toBeUndefined();
     expect(offsetOf(m, 'g', 't', 0)).toBe(3);
   });

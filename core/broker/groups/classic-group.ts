@@ -1,25 +1,13 @@
 /**
- * One classic consumer group: its state, generation, members, chosen protocol and
- * committed offsets. The coordinator drives the transitions; this class keeps the
- * bookkeeping that Kafka's GroupMetadata keeps (leader choice, protocol agreement).
+ * One classic consumer group: its state, generation, members and chosen protocol (its
+ * committed offsets are the offset manager's). The membership manager drives the
+ * transitions; this class keeps the bookkeeping that Kafka's ClassicGroup keeps (leader
+ * choice, protocol agreement).
  */
 import type { ClassicGroupMember } from './classic-group-member.ts';
 
 /** The states of a classic group (Kafka's ClassicGroupState); the client's view of its own membership is a different thing. */
 export type ClassicGroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
-
-/**
- * A committed offset as the coordinator keeps and persists it (Kafka's OffsetAndMetadata on
- * the broker side); the client's OffsetAndMetadata is a fetched position of one partition.
- */
-export interface OffsetAndMetadata {
-  readonly offset: number;
-  readonly leaderEpoch: number;
-  readonly metadata: string;
-  readonly commitTimestamp: number;
-  /** Explicit expiry from an OffsetCommit v2–4 retention time, or null (retention policy applies). */
-  readonly expireTimestamp: number | null;
-}
 
 /**
  * A classic group (Kafka's ClassicGroup: JoinGroup/SyncGroup, client-side assignment): real
@@ -46,8 +34,6 @@ export class ClassicGroup {
   readonly pendingMembers = new Map<string, unknown>();
   /** Static members: group.instance.id → member id. */
   readonly staticMembers = new Map<string, string>();
-  /** Committed offsets: topic → partition → offset. */
-  readonly offsets = new Map<string, Map<number, OffsetAndMetadata>>();
   /** The rebalance timer (initial delay or rebalance timeout), if armed. */
   joinTimer: unknown = undefined;
   /** Members of this generation that have not sent SyncGroup yet. */
@@ -165,12 +151,5 @@ export class ClassicGroup {
     if (groupInstanceId === null) return false;
     const current = this.staticMembers.get(groupInstanceId);
     return current !== undefined && current !== memberId;
-  }
-
-  /** Number of committed offsets. */
-  offsetCount(): number {
-    let n = 0;
-    for (const parts of this.offsets.values()) n += parts.size;
-    return n;
   }
 }

@@ -34,7 +34,8 @@ import { type GroupCoordinatorOptions, type GroupSettings, groupSettings } from 
 import { type CoordinatorPhase, phaseError } from './phase.ts';
 
 // The request and answer shapes stay importable from here, where the handlers first found them.
-export type { ClassicGroupState, OffsetAndMetadata } from './classic-group.ts';
+export type { ClassicGroupState } from './classic-group.ts';
+export type { OffsetAndMetadata } from './offset-and-metadata.ts';
 export type { DescribedGroup, GroupListing, HeartbeatRequest, JoinRequest, LeaveResult, LeavingMember, SyncRequest } from './membership-manager.ts';
 export type { CommitRequest, CommitResult, FetchedOffset, OffsetFetchResult } from './offset-manager.ts';
 
@@ -64,7 +65,10 @@ export class GroupCoordinator {
     this.#logger = deps.logger;
     this.#store = deps.groupStore ?? new MetadataGroupStore(deps.store);
     const phase = (): CoordinatorPhase => this.#phase;
-    this.#membership = new MembershipManager({ settings: this.settings, store: this.#store, logger: deps.logger, phase });
+    // The two managers meet only here: offsets ask membership who may commit, membership asks
+    // offsets whether an unused group still holds any.
+    const hasOffsets = (groupId: string): boolean => this.#offsets.hasOffsets(groupId);
+    this.#membership = new MembershipManager({ settings: this.settings, store: this.#store, logger: deps.logger, phase, hasOffsets });
     this.#offsets = new OffsetManager({
       settings: this.settings,
       store: this.#store,
@@ -103,6 +107,16 @@ export class GroupCoordinator {
   /** Every known group id. */
   groupIds(): string[] {
     return this.#membership.groupIds();
+  }
+
+  /** The topics a group has committed offsets for (for inspection and tests). */
+  committedTopics(groupId: string): string[] {
+    return this.#offsets.committedTopics(groupId);
+  }
+
+  /** How many partitions a group has committed offsets for (for inspection and tests). */
+  offsetCount(groupId: string): number {
+    return this.#offsets.offsetCount(groupId);
   }
 
   // ---------------------------------------------------------------- Membership

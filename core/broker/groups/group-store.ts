@@ -7,7 +7,7 @@
  * replicated internal topic (Kafka's __consumer_offsets) is the one the cluster will need,
  * which is why the coordinator sees only this interface.
  */
-import type { OffsetAndMetadata } from './classic-group.ts';
+import type { OffsetAndMetadata } from './offset-and-metadata.ts';
 
 /** What is persisted about a group besides its offsets. */
 export interface StoredGroupMeta {

@@ -15,7 +15,8 @@ export {
   type GroupListing,
 } from './membership-manager.ts';
 export { OffsetManager, type OffsetManagerDeps, type CommitRequest, type CommitResult, type OffsetFetchResult, type FetchedOffset } from './offset-manager.ts';
-export { ClassicGroup, type ClassicGroupState, type OffsetAndMetadata } from './classic-group.ts';
+export { ClassicGroup, type ClassicGroupState } from './classic-group.ts';
+export type { OffsetAndMetadata } from './offset-and-metadata.ts';
 export { ClassicGroupMember, type MemberProtocol, type JoinResult, type SyncResult } from './classic-group-member.ts';
 export { type GroupCoordinatorOptions, type GroupSettings, groupSettings } from './options.ts';
 export { type GroupTimers, systemTimers } from './timers.ts';

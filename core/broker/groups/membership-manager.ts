@@ -125,6 +125,8 @@ export interface MembershipManagerDeps {
   readonly logger: Logger;
   /** The coordinator's lifecycle phase: requests are refused outside `running`. */
   readonly phase: () => CoordinatorPhase;
+  /** Whether the group has committed offsets (or some being written): such a group is kept. */
+  readonly hasOffsets: (groupId: string) => boolean;
 }
 
 /** The answer JoinGroup gets on an error. */
@@ -143,6 +145,7 @@ export class MembershipManager {
   readonly #store: GroupStore;
   readonly #logger: Logger;
   readonly #phase: () => CoordinatorPhase;
+  readonly #hasOffsets: (groupId: string) => boolean;
   readonly #groups = new Map<string, ClassicGroup>();
 
   constructor(deps: MembershipManagerDeps) {
@@ -150,6 +153,7 @@ export class MembershipManager {
     this.#store = deps.store;
     this.#logger = deps.logger;
     this.#phase = deps.phase;
+    this.#hasOffsets = deps.hasOffsets;
   }
 
   /** The group with this id, if known. */
@@ -768,7 +772,7 @@ export class MembershipManager {
 
   /** Forgets a group that has neither members, pending members nor offsets (never stored). */
   dropIfUnused(group: ClassicGroup): void {
-    if (group.state === 'Empty' && group.isEmpty && group.pendingMembers.size === 0 && group.offsetCount() === 0 && group.generationId === 0) {
+    if (group.state === 'Empty' && group.isEmpty && group.pendingMembers.size === 0 && !this.#hasOffsets(group.groupId) && group.generationId === 0) {
       group.transition('Dead', this.#now());
       this.#groups.delete(group.groupId);
     }

@@ -8,7 +8,7 @@
  * that the store ends in the order the coordinator applied them.
  */
 import type { MetadataOp, MetadataStore } from '../../contracts/storage.ts';
-import type { OffsetAndMetadata } from './classic-group.ts';
+import type { OffsetAndMetadata } from './offset-and-metadata.ts';
 import type { GroupStore, OffsetChange, StoredGroup, StoredGroupMeta } from './group-store.ts';
 
 const OFFSETS = 'group-offsets/';

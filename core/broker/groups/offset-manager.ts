@@ -3,12 +3,15 @@
  * (checked against the group's membership, then persisted atomically), fetches, removal of a
  * deleted topic's offsets, and retention (KIP-211) on its own timer.
  *
- * The offsets of a group live on its {@link ClassicGroup} (the membership manager owns the
- * groups); this manager is the only one that changes them and the only one that writes them
- * to the {@link GroupStore}.
+ * The offsets live here, keyed by group id, apart from the groups (the membership manager
+ * owns those, and asks {@link OffsetManager.hasOffsets} before it forgets one): the
+ * membership of a group and its offsets are two state machines, as in Kafka, and the
+ * offsets are what a replicated offsets topic will carry. This manager is the only one that
+ * writes them to the {@link GroupStore}.
  */
 import type { Logger } from '../../contracts/logger.ts';
-import type { ClassicGroup, OffsetAndMetadata } from './classic-group.ts';
+import type { ClassicGroup } from './classic-group.ts';
+import type { OffsetAndMetadata } from './offset-and-metadata.ts';
 import {
   COORDINATOR_NOT_AVAILABLE,
   ILLEGAL_GENERATION,
@@ -85,6 +88,10 @@ export class OffsetManager {
   readonly #phase: () => CoordinatorPhase;
   readonly #membership: MembershipManager;
   readonly #partitionExists: (topic: string, partition: number) => boolean;
+  /** Committed offsets: group id → topic → partition → offset. */
+  readonly #offsets = new Map<string, Map<string, Map<number, OffsetAndMetadata>>>();
+  /** Commits being written, by group id: their group must not be forgotten as unused meanwhile. */
+  readonly #writing = new Map<string, number>();
   #expiryTimer: unknown = undefined;
 
   constructor(deps: OffsetManagerDeps) {
@@ -108,7 +115,7 @@ export class OffsetManager {
       const group = this.#membership.restore(s.groupId, s.meta);
       const gone: OffsetChange[] = [];
       for (const o of s.offsets) {
-        if (this.#partitionExists(o.topic, o.partition)) this.#offsetsOf(group, o.topic).set(o.partition, o.value);
+        if (this.#partitionExists(o.topic, o.partition)) this.#partitionsOf(group.groupId, o.topic).set(o.partition, o.value);
         else gone.push({ topic: o.topic, partition: o.partition, value: null });
       }
       if (gone.length > 0) orphans.push({ groupId: s.groupId, changes: gone });
@@ -136,10 +143,41 @@ export class OffsetManager {
     return this.#settings.timers.now();
   }
 
-  #offsetsOf(group: ClassicGroup, topic: string): Map<number, OffsetAndMetadata> {
-    let parts = group.offsets.get(topic);
-    if (!parts) group.offsets.set(topic, (parts = new Map()));
+  /** True when the group has committed offsets, or a commit being written. */
+  hasOffsets(groupId: string): boolean {
+    return this.offsetCount(groupId) > 0 || this.#writing.has(groupId);
+  }
+
+  /** How many partitions the group has committed offsets for. */
+  offsetCount(groupId: string): number {
+    let n = 0;
+    for (const parts of this.#offsets.get(groupId)?.values() ?? []) n += parts.size;
+    return n;
+  }
+
+  /** The topics the group has committed offsets for. */
+  committedTopics(groupId: string): string[] {
+    return [...(this.#offsets.get(groupId)?.keys() ?? [])];
+  }
+
+  #partitionsOf(groupId: string, topic: string): Map<number, OffsetAndMetadata> {
+    let topics = this.#offsets.get(groupId);
+    if (!topics) this.#offsets.set(groupId, (topics = new Map()));
+    let parts = topics.get(topic);
+    if (!parts) topics.set(topic, (parts = new Map()));
     return parts;
+  }
+
+  /** Forgets offsets (the store is written by the caller); empty maps go with them. */
+  #forget(groupId: string, changes: ReadonlyArray<{ topic: string; partition: number }>): void {
+    const topics = this.#offsets.get(groupId);
+    if (!topics) return;
+    for (const c of changes) {
+      const parts = topics.get(c.topic);
+      parts?.delete(c.partition);
+      if (parts?.size === 0) topics.delete(c.topic);
+    }
+    if (topics.size === 0) this.#offsets.delete(groupId);
   }
 
   /** Handles an OffsetCommit: checks membership and generation, then persists atomically. */
@@ -182,15 +220,18 @@ export class OffsetManager {
       this.#membership.dropIfUnused(group);
       return result;
     }
+    this.#writing.set(req.groupId, (this.#writing.get(req.groupId) ?? 0) + 1);
     try {
       await this.#store.writeOffsets(req.groupId, changes);
     } catch (error) {
       this.#logger.error('offset commit failed to persist', { groupId: req.groupId, error: String(error) });
+      this.#written(req.groupId);
       this.#membership.dropIfUnused(group);
       return all(COORDINATOR_NOT_AVAILABLE);
     }
+    this.#written(req.groupId);
     if (group.state === 'Dead') return all(COORDINATOR_NOT_AVAILABLE); // deleted while writing
-    for (const c of changes) this.#offsetsOf(group, c.topic).set(c.partition, c.value!);
+    for (const c of changes) this.#partitionsOf(req.groupId, c.topic).set(c.partition, c.value!);
     return result;
   }
 
@@ -201,12 +242,13 @@ export class OffsetManager {
    */
   async removeTopicOffsets(topic: string): Promise<number> {
     let removed = 0;
-    for (const group of this.#membership.groups()) {
-      const parts = group.offsets.get(topic);
+    for (const groupId of [...this.#offsets.keys()]) {
+      const parts = this.#offsets.get(groupId)?.get(topic);
       if (!parts) continue;
-      group.offsets.delete(topic);
-      removed += parts.size;
-      await this.#store.writeOffsets(group.groupId, [...parts.keys()].map((partition) => ({ topic, partition, value: null })));
+      const changes = [...parts.keys()].map((partition) => ({ topic, partition, value: null }));
+      this.#forget(groupId, changes);
+      removed += changes.length;
+      await this.#store.writeOffsets(groupId, changes);
     }
     if (removed > 0) this.#logger.info('removed the committed offsets of a deleted topic', { topic, offsets: removed });
     return removed;
@@ -215,10 +257,10 @@ export class OffsetManager {
   /** Handles OffsetFetch for one group: `topics` null means every committed partition. */
   fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null): OffsetFetchResult {
     const unavailable = this.#availability();
-    const group = this.#membership.group(groupId);
+    const committed = this.#offsets.get(groupId);
     const one = (topic: string, partition: number): FetchedOffset => {
       if (unavailable !== NONE) return { partitionIndex: partition, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: unavailable };
-      const o = group?.offsets.get(topic)?.get(partition);
+      const o = committed?.get(topic)?.get(partition);
       return o
         ? { partitionIndex: partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: NONE }
         : { partitionIndex: partition, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: NONE };
@@ -226,7 +268,7 @@ export class OffsetManager {
     if (topics === null) {
       if (unavailable !== NONE) return { errorCode: unavailable, topics: [] };
       const out: OffsetFetchResult['topics'] = [];
-      for (const [name, parts] of [...(group?.offsets ?? new Map<string, Map<number, OffsetAndMetadata>>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      for (const [name, parts] of [...(committed ?? new Map<string, Map<number, OffsetAndMetadata>>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         if (parts.size === 0) continue;
         out.push({ name, partitions: [...parts.keys()].sort((a, b) => a - b).map((p) => one(name, p)) });
       }
@@ -235,11 +277,11 @@ export class OffsetManager {
     return { errorCode: unavailable, topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => one(t.name, p)) })) };
   }
 
-
   /** Deletes a group with everything stored for it (DeleteGroups, or expiry of an empty group). */
   async deleteGroup(group: ClassicGroup): Promise<void> {
     const offsets: Array<{ topic: string; partition: number }> = [];
-    for (const [topic, parts] of group.offsets) for (const partition of parts.keys()) offsets.push({ topic, partition });
+    for (const [topic, parts] of this.#offsets.get(group.groupId) ?? []) for (const partition of parts.keys()) offsets.push({ topic, partition });
+    this.#offsets.delete(group.groupId);
     this.#membership.markDead(group);
     await this.#store.deleteGroup(group.groupId, offsets);
   }
@@ -279,7 +321,7 @@ export class OffsetManager {
         continue;
       }
       const changes: OffsetChange[] = [];
-      for (const [topic, parts] of group.offsets) {
+      for (const [topic, parts] of this.#offsets.get(group.groupId) ?? []) {
         if (subscribed?.has(topic)) continue;
         for (const [partition, o] of parts) {
           const base = group.state === 'Empty' && group.protocolType !== null ? group.stateTimestamp : o.commitTimestamp;
@@ -287,7 +329,7 @@ export class OffsetManager {
           if (expired) changes.push({ topic, partition, value: null });
         }
       }
-      if (group.state === 'Empty' && changes.length === group.offsetCount() && group.isEmpty && group.pendingMembers.size === 0) {
+      if (group.state === 'Empty' && changes.length === this.offsetCount(group.groupId) && !this.#writing.has(group.groupId) && group.isEmpty && group.pendingMembers.size === 0) {
         this.#logger.info('deleting an expired empty group', { groupId: group.groupId, offsets: changes.length });
         removed += changes.length;
         await this.deleteGroup(group);
@@ -295,15 +337,17 @@ export class OffsetManager {
       }
       if (changes.length === 0) continue;
       // Forgotten before the write: a commit landing while it runs is written after it and kept.
-      for (const c of changes) {
-        const parts = group.offsets.get(c.topic);
-        parts?.delete(c.partition);
-        if (parts?.size === 0) group.offsets.delete(c.topic);
-      }
+      this.#forget(group.groupId, changes);
       this.#logger.debug('expired committed offsets', { groupId: group.groupId, offsets: changes.length });
       await this.#store.writeOffsets(group.groupId, changes);
       removed += changes.length;
     }
     return removed;
+  }
+
+  #written(groupId: string): void {
+    const n = (this.#writing.get(groupId) ?? 1) - 1;
+    if (n > 0) this.#writing.set(groupId, n);
+    else this.#writing.delete(groupId);
   }
 }
