@@ -81,16 +81,20 @@ export interface Managers {
   phase: CoordinatorPhase;
 }
 
-/** Managers in the running phase; partitions t/0–t/2 and u/0 exist. */
-export function managers(options: Partial<GroupCoordinatorOptions> = {}): Managers {
+/**
+ * Managers in the running phase; partitions t/0–t/2 and u/0 exist. They persist in a
+ * {@link MemoryGroupStore} (`store`) unless given another `groupStore`.
+ */
+export function managers(options: Partial<GroupCoordinatorOptions> = {}, groupStore?: GroupStore): Managers {
   const timers = new ManualTimers();
   const settings = groupSettings({ timers, initialRebalanceDelayMs: 0, minSessionTimeoutMs: 100, offsetsRetentionCheckIntervalMs: 0, ...options });
   const store = new MemoryGroupStore();
   const partitions = new Set(['t/0', 't/1', 't/2', 'u/0']);
   const m = { timers, settings, store, partitions, phase: 'running' } as Managers;
   const phase = (): CoordinatorPhase => m.phase;
-  const membership: MembershipManager = new MembershipManager({ settings, store, logger: silentLogger, phase, hasOffsets: (id): boolean => offsets.hasOffsets(id) });
-  const offsets = new OffsetManager({ settings, store, logger: silentLogger, phase, membership, partitionExists: (t, p) => partitions.has(`${t}/${p}`) });
+  const persist = groupStore ?? store;
+  const membership: MembershipManager = new MembershipManager({ settings, store: persist, logger: silentLogger, phase, hasOffsets: (id): boolean => offsets.hasOffsets(id) });
+  const offsets = new OffsetManager({ settings, store: persist, logger: silentLogger, phase, membership, partitionExists: (t, p) => partitions.has(`${t}/${p}`) });
   return Object.assign(m, { membership, offsets });
 }
 

@@ -158,6 +158,20 @@ describe('OffsetManager: restore, topic deletion, group deletion', () => {
     expect(offsetOf(m, 'a', 'u', 0)).toBe(3);
   });
 
+  it('removes a commit written while its group was deleted, so that the group does not come back after a restart', async () => {
+    // The commit's write is queued before the deletion, which removes only the offsets it
+    // knew of; the commit answers COORDINATOR_NOT_AVAILABLE and must not leave its offset stored.
+    const storage = memoryStorage();
+    await storage.open();
+    const m = managers({}, new MetadataGroupStore(storage.metadata));
+    await m.offsets.commitOffsets(commit('g', [['t', 0, 1]]));
+    const late = m.offsets.commitOffsets(commit('g', [['t', 1, 5]]));
+    expect(m.membership.validateDeleteGroup('g')).toBe(NONE);
+    await m.offsets.deleteGroup(m.membership.group('g')!);
+    expect(errors(await late)).toEqual([COORDINATOR_NOT_AVAILABLE]);
+    expect(await storage.metadata.list('group-')).toEqual([]);
+  });
+
   it('deletes a group with everything stored for it', async () => {
     const m = managers();
     await m.offsets.commitOffsets(commit('g', [['t', 0, 1]]));

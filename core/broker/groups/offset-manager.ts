@@ -230,7 +230,15 @@ export class OffsetManager {
       return all(COORDINATOR_NOT_AVAILABLE);
     }
     this.#written(req.groupId);
-    if (group.state === 'Dead') return all(COORDINATOR_NOT_AVAILABLE); // deleted while writing
+    if (group.state === 'Dead') {
+      // Deleted while writing: the deletion removed what it knew of, queued after this write,
+      // so this commit's offsets are still stored and would bring the group back on restart.
+      // (Unless a new group of that id is committing already: its offsets win.)
+      if (!this.#writing.has(req.groupId)) await this.#store.writeOffsets(req.groupId, changes.map((c) => ({ topic: c.topic, partition: c.partition, value: null }))).catch((error: unknown) => {
+        this.#logger.warn('could not remove the offsets of a commit to a deleted group', { groupId: req.groupId, error: String(error) });
+      });
+      return all(COORDINATOR_NOT_AVAILABLE);
+    }
     for (const c of changes) this.#partitionsOf(req.groupId, c.topic).set(c.partition, c.value!);
     return result;
   }
