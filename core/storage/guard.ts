@@ -217,8 +217,13 @@ class GuardedLog implements GuardedPartitionLog {
     if (offset === end) return EMPTY_READ;
     const start = inner.startOffset();
     if (!(offset >= start && offset < end && Number.isSafeInteger(offset))) return Promise.reject(rangeError(this.topic, this.partition, offset, start, end));
-    // Synchronously up to here: an adapter that reads its index in the call sees the same bounds.
-    return attempt(() => inner.read(offset, maxBytes, options === undefined || options.minOneBatch !== false ? MIN_ONE : NOT_MIN_ONE));
+    // Synchronously up to here: an adapter that reads its index in the call sees the same
+    // bounds. try/catch inline rather than through attempt(): no closure per read.
+    try {
+      return inner.read(offset, maxBytes, options === undefined || options.minOneBatch !== false ? MIN_ONE : NOT_MIN_ONE);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   truncateTo(offset: number): Promise<void> {
@@ -297,7 +302,11 @@ class GuardedLog implements GuardedPartitionLog {
       }
       return RESOLVED;
     }
-    return attempt(() => inner.append(batch, info, options));
+    try {
+      return inner.append(batch, info, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async #appendBatchesNow(batches: readonly BatchToAppend[], options: AppendOptions | undefined): Promise<void> {
