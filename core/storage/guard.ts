@@ -136,6 +136,8 @@ class GuardedLog implements GuardedPartitionLog {
   readonly key: string;
   readonly #inner: PartitionLog;
   readonly #owner: LogOwner;
+  /** The adapter has the appendSync primitive (looked up once, not per append). */
+  readonly #appendSync: boolean;
   #closed = false;
   #closing: Promise<void> | undefined;
   #pending = 0;
@@ -151,6 +153,7 @@ class GuardedLog implements GuardedPartitionLog {
     this.key = key;
     this.#inner = inner;
     this.#owner = owner;
+    this.#appendSync = typeof inner.appendSync === 'function';
   }
 
   /** The adapter's log under this guard. */
@@ -186,8 +189,20 @@ class GuardedLog implements GuardedPartitionLog {
   append(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void> {
     if (this.#closed) return Promise.reject(closedError(this.topic, this.partition));
     if (!validAppend(batch, info)) return rejection(() => checkAppendArguments(batch, info));
-    if (this.#pending === 0) return this.#track(this.#appendNow(batch, info, options));
-    return this.#enqueue(() => this.#appendNow(batch, info, options));
+    if (this.#pending !== 0) return this.#enqueue(() => this.#appendNow(batch, info, options));
+    // The idle fast path, inline: with appendSync nothing is allocated at all.
+    const inner = this.#inner;
+    if (this.#appendSync) {
+      const end = inner.endOffset();
+      if (info.baseOffset < end) return Promise.reject(orderError(this.topic, this.partition, info.baseOffset, end));
+      try {
+        inner.appendSync!(batch, info, options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return RESOLVED;
+    }
+    return this.#track(this.#appendNow(batch, info, options));
   }
 
   appendBatches(batches: readonly BatchToAppend[], options?: AppendOptions): Promise<void> {
@@ -294,9 +309,9 @@ class GuardedLog implements GuardedPartitionLog {
     const inner = this.#inner;
     const end = inner.endOffset();
     if (info.baseOffset < end) return Promise.reject(orderError(this.topic, this.partition, info.baseOffset, end));
-    if (inner.appendSync !== undefined) {
+    if (this.#appendSync) {
       try {
-        inner.appendSync(batch, info, options);
+        inner.appendSync!(batch, info, options);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -316,7 +331,7 @@ class GuardedLog implements GuardedPartitionLog {
     if (inner.appendBatches !== undefined) return inner.appendBatches(batches, options);
     // The fallback: one after another, in order; a failure leaves the earlier ones stored.
     for (const { batch, info } of batches) {
-      if (inner.appendSync !== undefined) inner.appendSync(batch, info, options);
+      if (this.#appendSync) inner.appendSync!(batch, info, options);
       else await inner.append(batch, info, options);
     }
   }
