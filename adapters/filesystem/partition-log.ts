@@ -1,7 +1,7 @@
 /**
  * A partition log on the filesystem, the Kafka way: a directory of segments named by
  * base offset, each with a sparse offset index and a time index; appends serialized
- * through a promise chain; reads served from the files with one positional read of
+ * by the core's guard; reads served from the files with one positional read of
  * whole batches; recovery on open. See README.md in this folder for the design.
  *
  * The core's guard (core/storage/guard.ts) checks arguments, offset order, read range
