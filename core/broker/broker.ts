@@ -11,7 +11,8 @@ import type { Storage } from '../contracts/storage.ts';
 import type { CodecSource } from '../records/record-batch.ts';
 import { TributaryError } from '../errors.ts';
 import { type FlushPolicy, FlushScheduler, validateFlushPolicy } from '../storage/flush-policy.ts';
-import { GROUP_API_VERSIONS, SUPPORTED_VERSIONS } from '../protocol/supported-versions.ts';
+import { guardStorage } from '../storage/guard.ts';
+import { BROKER_VERSIONS, advertisedVersions } from '../protocol/version-policy.ts';
 import type { ApiRange, BrokerConfigValue, BrokerContext, BrokerEndpoint } from './api/context.ts';
 import type { BrokerRequestHeader, HandlerEntry, ResponseBody } from './api/handler.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
@@ -42,8 +43,8 @@ export interface BrokerOptions {
   readonly handlers: readonly HandlerEntry[];
   /**
    * The codec's ranges; advertised ranges are each handler's range cut to these. Default:
-   * the protocol's SUPPORTED_VERSIONS plus GROUP_API_VERSIONS (only APIs with a handler
-   * are advertised, so group APIs appear once their handlers are registered).
+   * the version policy's BROKER_VERSIONS (only APIs with a handler are advertised, so
+   * group APIs appear once their handlers are registered).
    */
   readonly protocolVersions?: readonly ApiRange[];
   /** This broker's node id (Kafka's node.id). Default 1. */
@@ -148,11 +149,12 @@ export class Broker implements BrokerContext {
     if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new TributaryError('ERR_INVALID_ARGUMENT', `numPartitions must be at least 1, got ${numPartitions}`);
     const defaultReplicationFactor = options.defaultReplicationFactor ?? 1;
     const topicDefaults = Object.fromEntries(validateTopicConfigs(Object.entries(options.topicDefaults ?? {})));
-    this.#codecVersions = options.protocolVersions ?? [...SUPPORTED_VERSIONS, ...GROUP_API_VERSIONS];
+    this.#codecVersions = options.protocolVersions ?? BROKER_VERSIONS;
     this.nodeId = nodeId;
     this.rack = options.rack ?? null;
     this.autoCreateTopics = options.autoCreateTopics ?? true;
-    this.storage = options.storage;
+    // Guarded here too (a no-op for our adapters' guarded storage), so that every later use of options.storage sees the guard.
+    this.storage = (options = { ...options, storage: guardStorage(options.storage) }).storage;
     this.logger = options.logger ?? silentLogger;
     this.codecs = options.codecs;
     this.#clusterId = options.clusterId;
@@ -310,16 +312,11 @@ export class Broker implements BrokerContext {
    * array is returned until a handler is registered (the codec caches lookups per array).
    */
   apiVersions(): readonly ApiRange[] {
-    if (this.#advertised) return this.#advertised;
-    const out: ApiRange[] = [];
-    for (const codec of this.#codecVersions) {
-      const handler = this.#handlers.get(codec.apiKey);
-      if (!handler) continue;
-      const minVersion = Math.max(codec.minVersion, handler.versions.min);
-      const maxVersion = Math.min(codec.maxVersion, handler.versions.max);
-      if (minVersion <= maxVersion) out.push({ apiKey: codec.apiKey, minVersion, maxVersion });
-    }
-    this.#advertised = out.sort((a, b) => a.apiKey - b.apiKey);
+    // handler ∩ schema ∩ policy (core/protocol/version-policy.ts): each handler declares its range.
+    this.#advertised ??= advertisedVersions(
+      [...this.#handlers].map(([apiKey, h]) => [apiKey, { minVersion: h.versions.min, maxVersion: h.versions.max }] as const),
+      this.#codecVersions,
+    );
     return this.#advertised;
   }
 
