@@ -15,6 +15,8 @@ import { guardStorage } from '../storage/guard.ts';
 import { BROKER_VERSIONS, advertisedVersions } from '../protocol/version-policy.ts';
 import type { ApiRange, BrokerConfigValue, BrokerContext, BrokerEndpoint } from './api/context.ts';
 import type { BrokerRequestHeader, HandlerEntry, ResponseBody } from './api/handler.ts';
+import type { ApiKey } from '../protocol/api-keys.ts';
+import type { ApiRequest } from '../protocol/api-messages.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
 import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
@@ -302,7 +304,7 @@ export class Broker implements BrokerContext {
    * Adds or replaces the handler of an API (the group coordinator and later features
    * register theirs here). It is advertised within the codec's range.
    */
-  registerHandler(entry: HandlerEntry): void {
+  registerHandler<K extends ApiKey>(entry: HandlerEntry<K>): void {
     this.#handlers.set(entry.apiKey, entry);
     this.#advertised = undefined;
   }
@@ -341,7 +343,8 @@ export class Broker implements BrokerContext {
     if (!this.supports(header.apiKey, header.apiVersion)) {
       throw new TributaryError('UNSUPPORTED_VERSION', `API ${header.apiKey} v${header.apiVersion} is not supported`, { kafkaCode: 35 });
     }
-    return entry.handle(this, header, body);
+    // The one trust boundary: the session decoded `body` as the request of `header.apiKey`.
+    return entry.handle(this, header, body as ApiRequest<ApiKey>) as Promise<ResponseBody> | ResponseBody;
   }
 
   /** Runs retention once over every partition (also runs on its timer). */

@@ -1,4 +1,5 @@
 /** Turning thrown errors into the (errorCode, errorMessage) pairs responses carry. */
+import { KafkaCode } from '../errors.ts';
 import { TributaryError } from '../errors.ts';
 
 /** A Kafka error code and message for a response. */
@@ -13,8 +14,8 @@ export interface ErrorPair {
  */
 export function toErrorPair(error: unknown): ErrorPair {
   if (error instanceof TributaryError && error.kafkaCode !== undefined) return { errorCode: error.kafkaCode, errorMessage: error.message };
-  return { errorCode: -1, errorMessage: error instanceof Error ? error.message : String(error) };
+  return { errorCode: KafkaCode.UNKNOWN_SERVER_ERROR, errorMessage: error instanceof Error ? error.message : String(error) };
 }
 
 /** No error. */
-export const NO_ERROR: ErrorPair = Object.freeze({ errorCode: 0, errorMessage: null });
+export const NO_ERROR: ErrorPair = Object.freeze({ errorCode: KafkaCode.NONE, errorMessage: null });

@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../contracts/logger.ts';
 import type { PartitionLog, Storage } from '../contracts/storage.ts';
-import { TributaryError, kafkaError } from '../errors.ts';
+import { TributaryError, kafkaError, KafkaCode } from '../errors.ts';
 import type { CodecSource } from '../records/record-batch.ts';
 import { toErrorPair } from './error-pair.ts';
 import { DelayedOperations, type ShutdownWatch } from './partition/delayed-operations.ts';
@@ -324,7 +324,7 @@ export class ReplicaManager implements MetadataPublisher {
     const topic = this.#byName.get(entry.topic);
     const partition = topic?.partitions[entry.partition];
     if (!topic || !partition || !partition.open) {
-      return Promise.resolve(failed(kafkaError(3, `Unknown topic or partition ${entry.topic}-${entry.partition}`)));
+      return Promise.resolve(failed(kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic or partition ${entry.topic}-${entry.partition}`)));
     }
     const config = topic.logConfig;
     let batches: IncomingBatch[];
@@ -351,14 +351,14 @@ export class ReplicaManager implements MetadataPublisher {
         // acks=all: the in-sync replicas must have the batches (on a cluster of one they do already).
         if (request.acks === -1) {
           const reason = await this.delayed.waitForHighWatermark(partition, last, request.timeoutMs);
-          if (reason === 'timeout') return failed(kafkaError(7, `The in-sync replicas of ${topic.name}-${partition.partition} did not catch up within ${request.timeoutMs} ms`));
+          if (reason === 'timeout') return failed(kafkaError(KafkaCode.REQUEST_TIMED_OUT, `The in-sync replicas of ${topic.name}-${partition.partition} did not catch up within ${request.timeoutMs} ms`));
         }
         return { errorCode: 0, errorMessage: null, baseOffset: firstOffset, logAppendTimeMs: logAppendTime ?? -1, logStartOffset: partition.logStartOffset };
       },
       (error: unknown) => {
         logger.error('append failed', { topic: topic.name, partition: partition.partition, error: String(error) });
         producerState.forget(partition, batches, firstOffset);
-        return failed(error instanceof TributaryError && error.kafkaCode !== undefined ? error : kafkaError(56, String(error)));
+        return failed(error instanceof TributaryError && error.kafkaCode !== undefined ? error : kafkaError(KafkaCode.KAFKA_STORAGE_ERROR, String(error)));
       },
     );
   }
@@ -397,7 +397,7 @@ export class ReplicaManager implements MetadataPublisher {
   async fetchOffset(topic: string, index: number, currentLeaderEpoch: number | undefined, timestamp: number, apiVersion: number): Promise<OffsetResult> {
     const none = { errorCode: 0, offset: -1, timestamp: -1, leaderEpoch: -1 };
     const partition = this.partition(topic, index);
-    if (!partition) return { ...none, errorCode: 3 };
+    if (!partition) return { ...none, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION };
     const epochError = partition.checkLeaderEpoch(currentLeaderEpoch);
     if (epochError !== 0) return { ...none, errorCode: epochError };
     try {
@@ -413,9 +413,9 @@ export class ReplicaManager implements MetadataPublisher {
     return request.entries.map((entry) => {
       const topic = request.byId ? this.#byId.get(entry.topic) : this.#byName.get(entry.topic);
       const partition = topic?.partitions[entry.partition];
-      let error = 0;
-      if (!topic) error = request.byId ? 100 : 3;
-      else if (!partition || !partition.open) error = 3;
+      let error: number = KafkaCode.NONE;
+      if (!topic) error = request.byId ? KafkaCode.UNKNOWN_TOPIC_ID : KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
+      else if (!partition || !partition.open) error = KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
       else error = partition.checkLeaderEpoch(entry.currentLeaderEpoch);
       return { entry, partition, error };
     });
@@ -431,7 +431,7 @@ export class ReplicaManager implements MetadataPublisher {
       let errorCode = slot.error;
       let records: Uint8Array[] = [];
       if (errorCode === 0 && partition) {
-        if (!partition.open) errorCode = 3;
+        if (!partition.open) errorCode = KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
         else {
           const limit = Math.min(slot.entry.partitionMaxBytes, remaining);
           // KIP-74: from v3 the first partition with data may exceed the limits so a fetch always progresses.

@@ -104,7 +104,7 @@ describe('handlers over a context of their own', () => {
       .replay([{ type: 'register-broker', nodeId: 3, host: 'h3', port: 9093, rack: null }, topic('a', 'A'), partition('A', 0, 5)])
       .apply();
     const ctx = { nodeId: 3, clusterId: 'c', controllerId: 3, autoCreateTopics: false, image } as unknown as import('../../core/broker/api/context.ts').BrokerContext;
-    const answer = (await metadataHandler.handle(ctx, { apiKey: 3, apiVersion: 9, correlationId: 1, clientId: null }, { topics: null })) as Record<string, any>;
+    const answer = (await metadataHandler.handle(ctx, { apiKey: 3, apiVersion: 9, correlationId: 1, clientId: null }, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })) as Record<string, any>;
     expect(answer.brokers).toEqual([{ nodeId: 3, host: 'h3', port: 9093, rack: null }]);
     expect(answer.topics[0].partitions[0]).toMatchObject({ partitionIndex: 0, leaderId: 1, leaderEpoch: 5, replicaNodes: [1], isrNodes: [1] });
   });

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../../contracts/logger.ts';
 import type { MetadataStore } from '../../contracts/storage.ts';
-import { kafkaError } from '../../errors.ts';
+import { kafkaError, KafkaCode } from '../../errors.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import { MetadataDelta } from '../metadata/metadata-delta.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
@@ -26,7 +26,7 @@ export const MAX_NEW_PARTITIONS_PER_REQUEST = 10_000;
 
 /** POLICY_VIOLATION for a request that would create `count` partitions. */
 export function tooManyPartitions(count: number): Error {
-  return kafkaError(44, `Excessively large number of partitions per request: ${count} (at most ${MAX_NEW_PARTITIONS_PER_REQUEST})`);
+  return kafkaError(KafkaCode.POLICY_VIOLATION, `Excessively large number of partitions per request: ${count} (at most ${MAX_NEW_PARTITIONS_PER_REQUEST})`);
 }
 
 const encoder = new TextEncoder();
@@ -126,9 +126,9 @@ export class LocalController implements Controller {
   async createTopic(spec: CreateTopicSpec, validateOnly = false): Promise<TopicImage> {
     validateTopicName(spec.name);
     const image = this.#options.loader.image;
-    if (image.topic(spec.name) || this.#creating.has(spec.name)) throw kafkaError(36, `Topic "${spec.name}" already exists`);
+    if (image.topic(spec.name) || this.#creating.has(spec.name)) throw kafkaError(KafkaCode.TOPIC_ALREADY_EXISTS, `Topic "${spec.name}" already exists`);
     const rival = this.#collidesWith(spec.name);
-    if (rival !== undefined) throw kafkaError(17, `Topic "${spec.name}" collides with existing topic "${rival}" ('.' and '_' are the same in metric names)`);
+    if (rival !== undefined) throw kafkaError(KafkaCode.INVALID_TOPIC_EXCEPTION, `Topic "${spec.name}" collides with existing topic "${rival}" ('.' and '_' are the same in metric names)`);
     const stored = this.#plan(spec);
     const records = recordsOf(stored);
     if (validateOnly) return new MetadataDelta(image).replay(records).apply().topic(spec.name)!;
@@ -160,7 +160,7 @@ export class LocalController implements Controller {
 
   async deleteTopic(name: string): Promise<void> {
     const topic = this.#options.loader.image.topic(name);
-    if (!topic || this.#deleting.has(name)) throw kafkaError(3, `Topic "${name}" does not exist`);
+    if (!topic || this.#deleting.has(name)) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
     this.#deleting.add(name);
     try {
       await this.#locked(name, async () => {
@@ -176,15 +176,15 @@ export class LocalController implements Controller {
 
   async createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly = false): Promise<void> {
     const topic = this.#options.loader.image.topic(name);
-    if (!topic) throw kafkaError(3, `Topic "${name}" does not exist`);
+    if (!topic) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
     const current = topic.partitions.length;
-    if (count <= current) throw kafkaError(37, `Topic "${name}" has ${current} partitions; the new count ${count} must be larger`);
+    if (count <= current) throw kafkaError(KafkaCode.INVALID_PARTITIONS, `Topic "${name}" has ${current} partitions; the new count ${count} must be larger`);
     const added = count - current;
     if (added > MAX_NEW_PARTITIONS_PER_REQUEST) throw tooManyPartitions(added);
     let replicas: number[][];
     if (assignments) {
       if (assignments.length !== added) {
-        throw kafkaError(39, `${assignments.length} assignments given for ${added} new partitions`);
+        throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `${assignments.length} assignments given for ${added} new partitions`);
       }
       replicas = assignments.map((ids) => this.#checkAssignment(ids, topic.replicationFactor));
     } else {
@@ -201,12 +201,12 @@ export class LocalController implements Controller {
   }
 
   async alterTopicConfigs(name: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
-    if (!this.#options.loader.image.topic(name)) throw kafkaError(3, `Topic "${name}" does not exist`);
+    if (!this.#options.loader.image.topic(name)) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
     const checked = validateTopicConfigs(configs);
     if (validateOnly) return;
     await this.#locked(name, async () => {
       const topic = this.#options.loader.image.topic(name);
-      if (!topic) throw kafkaError(3, `Topic "${name}" does not exist`);
+      if (!topic) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
       const records: MetadataRecord[] = [];
       for (const key of topic.configs.keys()) if (!checked.has(key)) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: key, value: null });
       for (const [key, value] of checked) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: key, value });
@@ -236,25 +236,25 @@ export class LocalController implements Controller {
     let replicationFactor: number;
     if (assignments.length > 0) {
       if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
-        throw kafkaError(42, 'Both numPartitions or replicationFactor and replicasAssignments were set; use either one');
+        throw kafkaError(KafkaCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set; use either one');
       }
       const sorted = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
       sorted.forEach((a, i) => {
-        if (a.partitionIndex !== i) throw kafkaError(39, 'Partition assignments must cover partitions 0..n-1 exactly once');
+        if (a.partitionIndex !== i) throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, 'Partition assignments must cover partitions 0..n-1 exactly once');
       });
       replicationFactor = sorted[0]!.brokerIds.length;
       replicas = sorted.map((a) => this.#checkAssignment(a.brokerIds, replicationFactor));
     } else {
       const numPartitions = spec.numPartitions === -1 ? this.#options.numPartitions : spec.numPartitions;
       replicationFactor = spec.replicationFactor === -1 ? this.#options.defaultReplicationFactor : spec.replicationFactor;
-      if (!Number.isInteger(numPartitions) || numPartitions < 1) throw kafkaError(37, `Number of partitions ${numPartitions} is below 1`);
+      if (!Number.isInteger(numPartitions) || numPartitions < 1) throw kafkaError(KafkaCode.INVALID_PARTITIONS, `Number of partitions ${numPartitions} is below 1`);
       if (numPartitions > MAX_NEW_PARTITIONS_PER_REQUEST) throw tooManyPartitions(numPartitions);
       const live = this.#liveBrokerIds().length;
       if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
-        throw kafkaError(38, `Replication factor ${replicationFactor} is below 1`);
+        throw kafkaError(KafkaCode.INVALID_REPLICATION_FACTOR, `Replication factor ${replicationFactor} is below 1`);
       }
       if (replicationFactor > live) {
-        throw kafkaError(38, `Replication factor ${replicationFactor} is larger than the number of live brokers (${live})`);
+        throw kafkaError(KafkaCode.INVALID_REPLICATION_FACTOR, `Replication factor ${replicationFactor} is larger than the number of live brokers (${live})`);
       }
       replicas = Array.from({ length: numPartitions }, (_, i) => this.#assign(i, replicationFactor));
     }
@@ -272,10 +272,10 @@ export class LocalController implements Controller {
   #checkAssignment(ids: readonly number[], replicationFactor: number): number[] {
     const live = new Set(this.#liveBrokerIds());
     if (ids.length === 0 || ids.length !== replicationFactor) {
-      throw kafkaError(39, `Every partition needs ${replicationFactor} replicas; got ${ids.length}`);
+      throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `Every partition needs ${replicationFactor} replicas; got ${ids.length}`);
     }
-    if (new Set(ids).size !== ids.length) throw kafkaError(39, `Duplicate broker ids in assignment ${ids.join(',')}`);
-    for (const id of ids) if (!live.has(id)) throw kafkaError(39, `Broker ${id} in the assignment is not alive`);
+    if (new Set(ids).size !== ids.length) throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate broker ids in assignment ${ids.join(',')}`);
+    for (const id of ids) if (!live.has(id)) throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `Broker ${id} in the assignment is not alive`);
     return [...ids];
   }
 

@@ -8,7 +8,7 @@
  * compressed batch cannot be opened (no codecs given) the answer is the batch's first
  * offset, which never skips a matching record.
  */
-import { kafkaError } from '../../errors.ts';
+import { kafkaError, KafkaCode } from '../../errors.ts';
 import { BatchAttributes, readBatchHeader } from '../../records/batch-header.ts';
 import { type CodecSource, decodeBatch } from '../../records/record-batch.ts';
 import { concat } from '../../protocol/writer.ts';
@@ -94,7 +94,7 @@ export async function lookupOffset(state: Partition, timestamp: number, v: numbe
       if (v >= 7) return maxTimestampOffset(state);
       break;
   }
-  if (timestamp < 0) throw kafkaError(42, `Unsupported special timestamp ${timestamp} for ListOffsets v${v}`);
+  if (timestamp < 0) throw kafkaError(KafkaCode.INVALID_REQUEST, `Unsupported special timestamp ${timestamp} for ListOffsets v${v}`);
   const offset = await state.log.offsetForTimestamp(timestamp);
   if (offset === null || offset >= state.highWatermark) return NOT_FOUND;
   return firstRecordAt(state, Math.max(offset, state.logStartOffset), timestamp, codecs);

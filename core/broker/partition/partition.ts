@@ -8,7 +8,7 @@
  * that follower replication drops in without changing the produce or fetch paths.
  */
 import type { AppendOptions, BatchInfo, PartitionLog, ReadResult } from '../../contracts/storage.ts';
-import { kafkaError } from '../../errors.ts';
+import { kafkaError, KafkaCode } from '../../errors.ts';
 import { cutChunksBefore } from './batch-chunks.ts';
 import { type IncomingBatch, stampBatch } from './produce-validation.ts';
 
@@ -19,10 +19,6 @@ export interface LeaderAppend {
   /** Settles when every batch is appended (the high watermark has moved by then). */
   readonly done: Promise<void>;
 }
-
-// Kafka's FENCED_LEADER_EPOCH and UNKNOWN_LEADER_EPOCH.
-const FENCED_LEADER_EPOCH = 74;
-const UNKNOWN_LEADER_EPOCH = 75;
 
 /** Partition state with a lifecycle: created when this node hosts it, closed when it no longer does. */
 export class Partition {
@@ -100,10 +96,10 @@ export class Partition {
    * caller is behind, UNKNOWN_LEADER_EPOCH when it is ahead of this replica.
    */
   checkLeaderEpoch(currentLeaderEpoch: number | undefined): number {
-    if (currentLeaderEpoch === undefined || currentLeaderEpoch < 0) return 0;
-    if (currentLeaderEpoch < this.leaderEpoch) return FENCED_LEADER_EPOCH;
-    if (currentLeaderEpoch > this.leaderEpoch) return UNKNOWN_LEADER_EPOCH;
-    return 0;
+    if (currentLeaderEpoch === undefined || currentLeaderEpoch < 0) return KafkaCode.NONE;
+    if (currentLeaderEpoch < this.leaderEpoch) return KafkaCode.FENCED_LEADER_EPOCH;
+    if (currentLeaderEpoch > this.leaderEpoch) return KafkaCode.UNKNOWN_LEADER_EPOCH;
+    return KafkaCode.NONE;
   }
 
   /** This node becomes (or stays) the leader at `leaderEpoch` with these replica sets. */
@@ -151,11 +147,11 @@ export class Partition {
    */
   appendAsFollower(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void> {
     if (info.baseOffset !== this.#nextOffset) {
-      return Promise.reject(kafkaError(1, `Batch at ${info.baseOffset} does not continue ${this.topic}-${this.partition} at ${this.#nextOffset}`));
+      return Promise.reject(kafkaError(KafkaCode.OFFSET_OUT_OF_RANGE, `Batch at ${info.baseOffset} does not continue ${this.topic}-${this.partition} at ${this.#nextOffset}`));
     }
     this.#nextOffset = info.lastOffset + 1;
     const run = this.#tail.then(() => {
-      if (this.#closed) throw kafkaError(3, `Partition ${this.topic}-${this.partition} is gone`);
+      if (this.#closed) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Partition ${this.topic}-${this.partition} is gone`);
       return this.log.append(batch, info, options);
     });
     this.#tail = run.catch(() => undefined);
@@ -200,7 +196,7 @@ export class Partition {
    */
   async read(offset: number, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
-      throw kafkaError(1, `Offset ${offset} is outside ${this.logStartOffset}..${this.logEndOffset} of ${this.topic}-${this.partition}`);
+      throw kafkaError(KafkaCode.OFFSET_OUT_OF_RANGE, `Offset ${offset} is outside ${this.logStartOffset}..${this.logEndOffset} of ${this.topic}-${this.partition}`);
     }
     const hw = this.#highWatermark;
     if (offset >= hw || maxBytes <= 0 && !minOneBatch) return { chunks: [], bytes: 0 };
@@ -230,7 +226,7 @@ export class Partition {
   // Appends run one after another in call order; the high watermark advances (and waiters wake) after each.
   #append(batch: Uint8Array, info: BatchInfo): Promise<void> {
     const run = this.#tail.then(() => {
-      if (this.#closed) throw kafkaError(3, `Partition ${this.topic}-${this.partition} is gone`);
+      if (this.#closed) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Partition ${this.topic}-${this.partition} is gone`);
       return this.log.append(batch, info);
     });
     this.#tail = run.catch(() => undefined);

@@ -7,7 +7,7 @@
  * that the bytes are a sound batch, and the bytes are stored as they came.
  */
 import type { BatchInfo } from '../../contracts/storage.ts';
-import { TributaryError, kafkaError } from '../../errors.ts';
+import { TributaryError, kafkaError, KafkaCode } from '../../errors.ts';
 import {
   BATCH_HEADER_SIZE,
   BATCH_LOG_OVERHEAD,
@@ -50,32 +50,32 @@ export interface ProduceCheck {
  * (as Kafka does), so nothing of a bad request is stored.
  */
 export function checkBatches(records: Uint8Array | null, check: ProduceCheck): IncomingBatch[] {
-  if (records === null || records.length === 0) throw kafkaError(87, 'Produce request has no record batches for this partition');
+  if (records === null || records.length === 0) throw kafkaError(KafkaCode.INVALID_RECORD, 'Produce request has no record batches for this partition');
   if (records.length > check.segmentBytes) {
-    throw kafkaError(18, `Records of ${records.length} bytes exceed segment.bytes ${check.segmentBytes}`);
+    throw kafkaError(KafkaCode.RECORD_LIST_TOO_LARGE, `Records of ${records.length} bytes exceed segment.bytes ${check.segmentBytes}`);
   }
   const batches: IncomingBatch[] = [];
   let pos = 0;
   while (pos < records.length) {
     if (records.length - pos < BATCH_HEADER_SIZE) {
-      throw kafkaError(2, `Trailing ${records.length - pos} bytes are too short for a record batch`);
+      throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Trailing ${records.length - pos} bytes are too short for a record batch`);
     }
     // Kafka refuses older message formats in Produce v3+ as INVALID_RECORD, before any other check.
     const magic = records[pos + BatchField.magic];
-    if (magic !== 2) throw kafkaError(87, `Produce v3+ carries record batches of magic 2 only, found magic ${magic}`);
+    if (magic !== 2) throw kafkaError(KafkaCode.INVALID_RECORD, `Produce v3+ carries record batches of magic 2 only, found magic ${magic}`);
     const header = readBatchHeader(records, pos);
     const size = header.batchLength + BATCH_LOG_OVERHEAD;
     if (size > check.maxMessageBytes) {
-      throw kafkaError(10, `Record batch of ${size} bytes exceeds max.message.bytes ${check.maxMessageBytes}`);
+      throw kafkaError(KafkaCode.MESSAGE_TOO_LARGE, `Record batch of ${size} bytes exceeds max.message.bytes ${check.maxMessageBytes}`);
     }
     verifyBatchCrc(records, pos, header);
     if (header.recordCount <= 0 || header.lastOffsetDelta !== header.recordCount - 1) {
-      throw kafkaError(87, `Record batch declares ${header.recordCount} records with last offset delta ${header.lastOffsetDelta}`);
+      throw kafkaError(KafkaCode.INVALID_RECORD, `Record batch declares ${header.recordCount} records with last offset delta ${header.lastOffsetDelta}`);
     }
     const codec = header.attributes & BatchAttributes.compressionMask;
-    if (codec > 4) throw kafkaError(76, `Unknown compression codec ${codec}`);
-    if (codec === 4 && check.apiVersion < 7) throw kafkaError(76, 'zstd needs Produce v7 or later');
-    if (header.attributes & BatchAttributes.control) throw kafkaError(87, 'Producers may not send control batches');
+    if (codec > 4) throw kafkaError(KafkaCode.UNSUPPORTED_COMPRESSION_TYPE, `Unknown compression codec ${codec}`);
+    if (codec === 4 && check.apiVersion < 7) throw kafkaError(KafkaCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
+    if (header.attributes & BatchAttributes.control) throw kafkaError(KafkaCode.INVALID_RECORD, 'Producers may not send control batches');
     batches.push({ pos, size, header });
     pos += size;
   }

@@ -3,23 +3,21 @@
  * the given set, so configs left out return to their defaults. Broker settings are
  * static here (set at start-up), so altering a broker resource is INVALID_REQUEST.
  */
+import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { ResourceType } from './describe-configs.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 
-interface AlterConfigsRequest {
-  resources: Array<{ resourceType: number; resourceName: string; configs: Array<{ name: string; value: string | null }> }>;
-  validateOnly: boolean;
-}
 
-async function handleAlterConfigs(ctx: BrokerContext, _header: BrokerRequestHeader, body: AlterConfigsRequest): Promise<Record<string, unknown>> {
+async function handleAlterConfigs(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.AlterConfigs>): Promise<ApiResponseInput<typeof ApiKey.AlterConfigs>> {
   const responses = await Promise.all(
     body.resources.map(async (r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       if (r.resourceType !== ResourceType.topic) {
-        return { ...base, errorCode: 42, errorMessage: 'Only topic configs can be altered; broker settings are static' };
+        return { ...base, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: 'Only topic configs can be altered; broker settings are static' };
       }
       try {
         await ctx.controller.alterTopicConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly);
@@ -33,7 +31,7 @@ async function handleAlterConfigs(ctx: BrokerContext, _header: BrokerRequestHead
 }
 
 /** AlterConfigs v0–2. */
-export const alterConfigsHandler: HandlerEntry = {
+export const alterConfigsHandler: HandlerEntry<typeof ApiKey.AlterConfigs> = {
   apiKey: ApiKey.AlterConfigs,
   versions: { min: 0, max: 2 },
   handle: handleAlterConfigs,

@@ -1,9 +1,8 @@
 /** ApiVersions: the ranges this broker serves (each handler's range cut to the codec's). */
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { ApiRange, BrokerContext } from '../context.ts';
+import type { ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
-
-const PRODUCE = 0;
 
 /**
  * The ranges as written into the ApiVersions answer. One deliberate difference from what
@@ -15,10 +14,10 @@ const PRODUCE = 0;
  * picks its highest common Produce version, so none of them sends v0–2.
  */
 export function advertisedRanges(served: readonly ApiRange[]): ApiRange[] {
-  return served.map((r) => (r.apiKey === PRODUCE && r.minVersion <= 3 ? { ...r, minVersion: 0 } : r));
+  return served.map((r) => (r.apiKey === ApiKey.Produce && r.minVersion <= 3 ? { ...r, minVersion: 0 } : r));
 }
 
-function handleApiVersions(ctx: BrokerContext, _header: BrokerRequestHeader): Record<string, unknown> {
+function handleApiVersions(ctx: BrokerContext, _header: BrokerRequestHeader): ApiResponseInput<typeof ApiKey.ApiVersions> {
   return {
     errorCode: 0,
     apiKeys: advertisedRanges(ctx.apiVersions()),
@@ -31,7 +30,7 @@ function handleApiVersions(ctx: BrokerContext, _header: BrokerRequestHeader): Re
 }
 
 /** ApiVersions v0–4 (the request body is not needed to answer). */
-export const apiVersionsHandler: HandlerEntry = {
+export const apiVersionsHandler: HandlerEntry<typeof ApiKey.ApiVersions> = {
   apiKey: ApiKey.ApiVersions,
   versions: { min: 0, max: 4 },
   handle: handleApiVersions,

@@ -1,27 +1,18 @@
 /** CreateTopics: per-topic validation and creation, validateOnly, and (v5+) the resulting configs. */
 import { ApiKey } from '../../../protocol/api-keys.ts';
-import { kafkaError } from '../../../errors.ts';
+import { kafkaError, KafkaCode } from '../../../errors.ts';
 import { ZERO_UUID } from '../../../protocol/codec.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
+import type { CreateTopicsResponseCreatableTopicResult } from '../../../protocol/generated/create-topics.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../controller/local-controller.ts';
 import type { TopicImage } from '../../metadata/metadata-image.ts';
 import { describeTopicConfigs } from './describe-configs.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 
-interface CreateTopicsRequest {
-  topics: Array<{
-    name: string;
-    numPartitions: number;
-    replicationFactor: number;
-    assignments: Array<{ partitionIndex: number; brokerIds: number[] }>;
-    configs: Array<{ name: string; value: string | null }>;
-  }>;
-  timeoutMs: number;
-  validateOnly?: boolean;
-}
 
-function created(ctx: BrokerContext, topic: TopicImage): Record<string, unknown> {
+function created(ctx: BrokerContext, topic: TopicImage): Encodable<CreateTopicsResponseCreatableTopicResult> {
   return {
     ...NO_ERROR,
     name: topic.name,
@@ -39,7 +30,7 @@ function created(ctx: BrokerContext, topic: TopicImage): Record<string, unknown>
   };
 }
 
-async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: CreateTopicsRequest): Promise<Record<string, unknown>> {
+async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.CreateTopics>): Promise<ApiResponseInput<typeof ApiKey.CreateTopics>> {
   const counts = new Map<string, number>();
   for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   const validateOnly = header.apiVersion >= 1 && body.validateOnly === true;
@@ -59,7 +50,7 @@ async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeade
         configs: null,
       });
       if (requestError) return fail(requestError);
-      if ((counts.get(t.name) ?? 0) > 1) return fail(kafkaError(42, `Topic "${t.name}" appears more than once in the request`));
+      if ((counts.get(t.name) ?? 0) > 1) return fail(kafkaError(KafkaCode.INVALID_REQUEST, `Topic "${t.name}" appears more than once in the request`));
       try {
         const topic = await ctx.controller.createTopic(
           {
@@ -82,7 +73,7 @@ async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeade
 }
 
 /** CreateTopics v0–7. */
-export const createTopicsHandler: HandlerEntry = {
+export const createTopicsHandler: HandlerEntry<typeof ApiKey.CreateTopics> = {
   apiKey: ApiKey.CreateTopics,
   versions: { min: 0, max: 7 },
   handle: handleCreateTopics,

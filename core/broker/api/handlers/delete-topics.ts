@@ -2,17 +2,13 @@
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import { ZERO_UUID } from '../../../protocol/codec.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
-import { kafkaError } from '../../../errors.ts';
+import { kafkaError, KafkaCode } from '../../../errors.ts';
 
-interface DeleteTopicsRequest {
-  topics?: Array<{ name: string | null; topicId: string }>;
-  topicNames?: string[];
-  timeoutMs: number;
-}
 
-async function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: DeleteTopicsRequest): Promise<Record<string, unknown>> {
+async function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.DeleteTopics>): Promise<ApiResponseInput<typeof ApiKey.DeleteTopics>> {
   const wanted =
     header.apiVersion >= 6
       ? (body.topics ?? []).map((t) => ({ name: t.name, topicId: t.topicId ?? ZERO_UUID }))
@@ -26,10 +22,10 @@ async function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeade
   const responses = await Promise.all(
     wanted.map(async ({ name, topicId }) => {
       try {
-        if (name !== null && topicId !== ZERO_UUID) throw kafkaError(42, 'Give a topic name or a topic id, not both');
-        if ((seen.get(name !== null ? `n:${name}` : `i:${topicId}`) ?? 0) > 1) throw kafkaError(42, `Topic ${name ?? topicId} appears more than once in the request`);
+        if (name !== null && topicId !== ZERO_UUID) throw kafkaError(KafkaCode.INVALID_REQUEST, 'Give a topic name or a topic id, not both');
+        if ((seen.get(name !== null ? `n:${name}` : `i:${topicId}`) ?? 0) > 1) throw kafkaError(KafkaCode.INVALID_REQUEST, `Topic ${name ?? topicId} appears more than once in the request`);
         const topic = name !== null ? ctx.image.topic(name) : ctx.image.topicById(topicId);
-        if (!topic) throw name !== null ? kafkaError(3, `Topic "${name}" does not exist`) : kafkaError(100, `No topic has id ${topicId}`);
+        if (!topic) throw name !== null ? kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`) : kafkaError(KafkaCode.UNKNOWN_TOPIC_ID, `No topic has id ${topicId}`);
         await ctx.controller.deleteTopic(topic.name);
         return { ...NO_ERROR, name: topic.name, topicId: topic.id };
       } catch (error) {
@@ -41,7 +37,7 @@ async function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeade
 }
 
 /** DeleteTopics v0–6. */
-export const deleteTopicsHandler: HandlerEntry = {
+export const deleteTopicsHandler: HandlerEntry<typeof ApiKey.DeleteTopics> = {
   apiKey: ApiKey.DeleteTopics,
   versions: { min: 0, max: 6 },
   handle: handleDeleteTopics,

@@ -2,8 +2,10 @@
  * DescribeConfigs for topics (their overrides, broker defaults and Kafka defaults, each
  * marked with its source) and for this broker (its static settings and topic defaults).
  */
+import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { ConfigSource, TOPIC_CONFIGS, effectiveConfig } from '../../topic-config.ts';
 import type { TopicImage } from '../../metadata/metadata-image.ts';
@@ -11,11 +13,6 @@ import type { TopicImage } from '../../metadata/metadata-image.ts';
 /** Kafka's ConfigResource types. */
 export const ResourceType = Object.freeze({ topic: 2, ctx: 4, brokerLogger: 8 } as const);
 
-interface DescribeConfigsRequest {
-  resources: Array<{ resourceType: number; resourceName: string; configurationKeys: string[] | null }>;
-  includeSynonyms?: boolean;
-  includeDocumentation?: boolean;
-}
 
 /** One described config entry (every field any version may carry). */
 export interface DescribedConfig {
@@ -72,7 +69,7 @@ function describeBrokerConfigs(ctx: BrokerContext, keys: readonly string[] | nul
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-function handleDescribeConfigs(ctx: BrokerContext, header: BrokerRequestHeader, body: DescribeConfigsRequest): Record<string, unknown> {
+function handleDescribeConfigs(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.DescribeConfigs>): ApiResponseInput<typeof ApiKey.DescribeConfigs> {
   const v = header.apiVersion;
   const synonyms = v >= 1 && body.includeSynonyms === true;
   const documentation = v >= 3 && body.includeDocumentation === true;
@@ -83,15 +80,15 @@ function handleDescribeConfigs(ctx: BrokerContext, header: BrokerRequestHeader, 
     let entries: DescribedConfig[];
     if (r.resourceType === ResourceType.topic) {
       const topic = ctx.image.topic(r.resourceName);
-      if (!topic) return { ...base, errorCode: 3, errorMessage: `Topic "${r.resourceName}" does not exist`, configs: [] };
+      if (!topic) return { ...base, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic "${r.resourceName}" does not exist`, configs: [] };
       entries = describeTopicConfigs(ctx, topic, keys);
     } else if (r.resourceType === ResourceType.ctx) {
       if (r.resourceName !== '' && r.resourceName !== String(ctx.nodeId)) {
-        return { ...base, errorCode: 42, errorMessage: `This is broker ${ctx.nodeId}, not ${r.resourceName}`, configs: [] };
+        return { ...base, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: `This is broker ${ctx.nodeId}, not ${r.resourceName}`, configs: [] };
       }
       entries = describeBrokerConfigs(ctx, keys);
     } else {
-      return { ...base, errorCode: 42, errorMessage: `Resource type ${r.resourceType} is not supported`, configs: [] };
+      return { ...base, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: `Resource type ${r.resourceType} is not supported`, configs: [] };
     }
     return {
       ...base,
@@ -104,7 +101,7 @@ function handleDescribeConfigs(ctx: BrokerContext, header: BrokerRequestHeader, 
 }
 
 /** DescribeConfigs v0–4. */
-export const describeConfigsHandler: HandlerEntry = {
+export const describeConfigsHandler: HandlerEntry<typeof ApiKey.DescribeConfigs> = {
   apiKey: ApiKey.DescribeConfigs,
   versions: { min: 0, max: 4 },
   handle: handleDescribeConfigs,

@@ -4,38 +4,24 @@
  * This handler checks the request and shapes the answer per topic.
  */
 import { ApiKey } from '../../../protocol/api-keys.ts';
-import { TributaryError, kafkaError } from '../../../errors.ts';
+import { TributaryError, kafkaError, KafkaCode } from '../../../errors.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
+import type { FetchResponseFetchableTopicResponse } from '../../../protocol/generated/fetch.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-interface FetchPartitionRequest {
-  partition: number;
-  currentLeaderEpoch?: number;
-  fetchOffset: number;
-  partitionMaxBytes: number;
-}
 
-interface FetchRequest {
-  replicaId?: number;
-  maxWaitMs: number;
-  minBytes: number;
-  maxBytes?: number;
-  isolationLevel?: number;
-  sessionId?: number;
-  sessionEpoch?: number;
-  topics: Array<{ topic?: string; topicId?: string; partitions: FetchPartitionRequest[] }>;
-}
 
 const MAX_INT32 = 2147483647;
 
-async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body: FetchRequest): Promise<Record<string, unknown>> {
+async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.Fetch>): Promise<ApiResponseInput<typeof ApiKey.Fetch>> {
   const v = header.apiVersion;
   const base = { throttleTimeMs: 0, sessionId: 0, nodeEndpoints: [] };
   // Incremental fetch sessions (KIP-227) are not kept: sessionId 0 tells the client to send full fetches.
   if (v >= 7 && (body.sessionId ?? 0) !== 0) {
-    return { ...base, errorCode: 70, responses: [] };
+    return { ...base, errorCode: KafkaCode.FETCH_SESSION_ID_NOT_FOUND, responses: [] };
   }
-  if (!Number.isInteger(body.maxWaitMs) || body.minBytes < 0) throw kafkaError(42, 'Invalid maxWaitMs or minBytes');
+  if (!Number.isInteger(body.maxWaitMs) || body.minBytes < 0) throw kafkaError(KafkaCode.INVALID_REQUEST, 'Invalid maxWaitMs or minBytes');
   const byId = v >= 13;
   const results = await ctx.replicaManager.fetchRecords({
     replicaId: body.replicaId ?? -1,
@@ -55,7 +41,7 @@ async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body
       })),
     ),
   });
-  const responses: Array<Record<string, unknown>> = [];
+  const responses: Array<Encodable<FetchResponseFetchableTopicResponse>> = [];
   let i = 0;
   for (const t of body.topics) {
     const partitions = results.slice(i, i + t.partitions.length);
@@ -66,11 +52,11 @@ async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body
 }
 
 /** Fetch v4–17 (record batches; sessionless; follower fetch is not served yet). */
-export const fetchHandler: HandlerEntry = {
+export const fetchHandler: HandlerEntry<typeof ApiKey.Fetch> = {
   apiKey: ApiKey.Fetch,
   versions: { min: 4, max: 17 },
-  handle: (ctx, header, body: FetchRequest) => {
-    if (header.apiVersion < 4) throw new TributaryError('UNSUPPORTED_VERSION', 'Fetch below v4 is not served', { kafkaCode: 35 });
+  handle: (ctx, header, body: ApiRequest<typeof ApiKey.Fetch>) => {
+    if (header.apiVersion < 4) throw new TributaryError('UNSUPPORTED_VERSION', 'Fetch below v4 is not served', { kafkaCode: KafkaCode.UNSUPPORTED_VERSION });
     return handleFetch(ctx, header, body);
   },
 };

@@ -3,21 +3,18 @@
  * node. (librdkafka also reads its presence as "the broker supports lz4".) The group
  * protocol itself is served by the group coordinator, registered separately.
  */
+import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-interface FindCoordinatorRequest {
-  key?: string;
-  keyType?: number;
-  coordinatorKeys?: string[];
-}
 
-function handleFindCoordinator(ctx: BrokerContext, header: BrokerRequestHeader, body: FindCoordinatorRequest): Record<string, unknown> {
+function handleFindCoordinator(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.FindCoordinator>): ApiResponseInput<typeof ApiKey.FindCoordinator> {
   const self = ctx.image.broker(ctx.nodeId)!;
   const keyType = body.keyType ?? 0;
   const known = keyType === 0 || keyType === 1;
-  const errorCode = known ? 0 : 42;
+  const errorCode = known ? KafkaCode.NONE : KafkaCode.INVALID_REQUEST;
   const errorMessage = known ? null : `Unknown coordinator key type ${keyType}`;
   if (header.apiVersion >= 4) {
     return {
@@ -29,7 +26,7 @@ function handleFindCoordinator(ctx: BrokerContext, header: BrokerRequestHeader, 
 }
 
 /** FindCoordinator v0–6. */
-export const findCoordinatorHandler: HandlerEntry = {
+export const findCoordinatorHandler: HandlerEntry<typeof ApiKey.FindCoordinator> = {
   apiKey: ApiKey.FindCoordinator,
   versions: { min: 0, max: 6 },
   handle: handleFindCoordinator,

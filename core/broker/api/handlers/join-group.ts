@@ -1,20 +1,11 @@
 /** JoinGroup: a member joins a classic group; the answer waits for the rebalance to complete. */
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-interface JoinGroupRequest {
-  groupId: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs?: number;
-  memberId: string;
-  groupInstanceId?: string | null;
-  protocolType: string;
-  protocols: Array<{ name: string; metadata: Uint8Array }>;
-  reason?: string | null;
-}
 
-async function handleJoinGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: JoinGroupRequest): Promise<Record<string, unknown>> {
+async function handleJoinGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.JoinGroup>): Promise<ApiResponseInput<typeof ApiKey.JoinGroup>> {
   const v = header.apiVersion;
   const result = await ctx.groups.join({
     groupId: body.groupId,
@@ -45,7 +36,7 @@ async function handleJoinGroup(ctx: BrokerContext, header: BrokerRequestHeader, 
 }
 
 /** JoinGroup v0–9. */
-export const joinGroupHandler: HandlerEntry = {
+export const joinGroupHandler: HandlerEntry<typeof ApiKey.JoinGroup> = {
   apiKey: ApiKey.JoinGroup,
   versions: { min: 0, max: 9 },
   handle: handleJoinGroup,

@@ -4,15 +4,11 @@
  */
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-interface LeaveGroupRequest {
-  groupId: string;
-  memberId?: string;
-  members?: Array<{ memberId: string; groupInstanceId: string | null; reason?: string | null }>;
-}
 
-function handleLeaveGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: LeaveGroupRequest): Record<string, unknown> {
+function handleLeaveGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.LeaveGroup>): ApiResponseInput<typeof ApiKey.LeaveGroup> {
   if (header.apiVersion < 3) {
     const result = ctx.groups.leave(body.groupId, [{ memberId: body.memberId ?? '', groupInstanceId: null }]);
     // Before v3 the single member's error is the response's error.
@@ -25,7 +21,7 @@ function handleLeaveGroup(ctx: BrokerContext, header: BrokerRequestHeader, body:
 }
 
 /** LeaveGroup v0–5. */
-export const leaveGroupHandler: HandlerEntry = {
+export const leaveGroupHandler: HandlerEntry<typeof ApiKey.LeaveGroup> = {
   apiKey: ApiKey.LeaveGroup,
   versions: { min: 0, max: 5 },
   handle: handleLeaveGroup,

@@ -5,15 +5,11 @@
  */
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-interface ListOffsetsRequest {
-  replicaId: number;
-  isolationLevel?: number;
-  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; currentLeaderEpoch?: number; timestamp: number; maxNumOffsets?: number }> }>;
-}
 
-async function handleListOffsets(ctx: BrokerContext, header: BrokerRequestHeader, body: ListOffsetsRequest): Promise<Record<string, unknown>> {
+async function handleListOffsets(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.ListOffsets>): Promise<ApiResponseInput<typeof ApiKey.ListOffsets>> {
   const v = header.apiVersion;
   const topics = await Promise.all(
     body.topics.map(async (t) => {
@@ -36,7 +32,7 @@ async function handleListOffsets(ctx: BrokerContext, header: BrokerRequestHeader
 }
 
 /** ListOffsets v0–10. */
-export const listOffsetsHandler: HandlerEntry = {
+export const listOffsetsHandler: HandlerEntry<typeof ApiKey.ListOffsets> = {
   apiKey: ApiKey.ListOffsets,
   versions: { min: 0, max: 10 },
   handle: handleListOffsets,

@@ -1,21 +1,11 @@
 /** OffsetCommit: stores a group's consumed offsets (atomically per request, durable in the metadata store). */
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-interface OffsetCommitRequest {
-  groupId: string;
-  generationIdOrMemberEpoch?: number;
-  memberId?: string;
-  groupInstanceId?: string | null;
-  retentionTimeMs?: number;
-  topics: Array<{
-    name: string;
-    partitions: Array<{ partitionIndex: number; committedOffset: number; committedLeaderEpoch?: number; commitTimestamp?: number; committedMetadata: string | null }>;
-  }>;
-}
 
-async function handleOffsetCommit(ctx: BrokerContext, header: BrokerRequestHeader, body: OffsetCommitRequest): Promise<Record<string, unknown>> {
+async function handleOffsetCommit(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.OffsetCommit>): Promise<ApiResponseInput<typeof ApiKey.OffsetCommit>> {
   const v = header.apiVersion;
   const topics = await ctx.groups.commitOffsets({
     groupId: body.groupId,
@@ -39,7 +29,7 @@ async function handleOffsetCommit(ctx: BrokerContext, header: BrokerRequestHeade
 }
 
 /** OffsetCommit v0–9 (v9's member epochs belong to KIP-848 groups; classic groups read it as the generation). */
-export const offsetCommitHandler: HandlerEntry = {
+export const offsetCommitHandler: HandlerEntry<typeof ApiKey.OffsetCommit> = {
   apiKey: ApiKey.OffsetCommit,
   versions: { min: 0, max: 9 },
   handle: handleOffsetCommit,

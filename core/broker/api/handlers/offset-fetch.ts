@@ -5,18 +5,12 @@
  */
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-type TopicsRequest = Array<{ name: string; partitionIndexes: number[] }> | null;
 
-interface OffsetFetchRequest {
-  groupId?: string;
-  topics?: TopicsRequest;
-  groups?: Array<{ groupId: string; memberId?: string | null; memberEpoch?: number; topics: TopicsRequest }>;
-  requireStable?: boolean;
-}
 
-function handleOffsetFetch(ctx: BrokerContext, header: BrokerRequestHeader, body: OffsetFetchRequest): Record<string, unknown> {
+function handleOffsetFetch(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.OffsetFetch>): ApiResponseInput<typeof ApiKey.OffsetFetch> {
   const v = header.apiVersion;
   if (v >= 8) {
     const groups = (body.groups ?? []).map((g) => {
@@ -31,7 +25,7 @@ function handleOffsetFetch(ctx: BrokerContext, header: BrokerRequestHeader, body
 }
 
 /** OffsetFetch v0–9. */
-export const offsetFetchHandler: HandlerEntry = {
+export const offsetFetchHandler: HandlerEntry<typeof ApiKey.OffsetFetch> = {
   apiKey: ApiKey.OffsetFetch,
   versions: { min: 0, max: 9 },
   handle: handleOffsetFetch,

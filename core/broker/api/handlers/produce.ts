@@ -4,19 +4,14 @@
  * acks (0: nothing; 1: after the leader's append; -1: once the in-sync replicas have it).
  */
 import { ApiKey } from '../../../protocol/api-keys.ts';
-import { TributaryError, kafkaError } from '../../../errors.ts';
+import { TributaryError, kafkaError, KafkaCode } from '../../../errors.ts';
 import type { BrokerContext } from '../context.ts';
-import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import type { ApiRequest } from '../../../protocol/api-messages.ts';
+import type { BrokerRequestHeader, HandlerEntry, HandlerResult } from '../handler.ts';
 import type { AppendEntry, AppendResult } from '../../replica-manager.ts';
 import { topicNameProblem } from '../../topic-name.ts';
 import { toErrorPair } from '../../error-pair.ts';
 
-interface ProduceRequest {
-  transactionalId?: string | null;
-  acks: number;
-  timeoutMs: number;
-  topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Uint8Array | null }> }>;
-}
 
 interface PartitionResult {
   index: number;
@@ -27,8 +22,6 @@ interface PartitionResult {
   recordErrors: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }>;
   errorMessage: string | null;
 }
-
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 function failed(index: number, error: unknown): PartitionResult {
   const { errorCode, errorMessage } = toErrorPair(error);
@@ -47,7 +40,7 @@ const NO_FAILURES: ReadonlyMap<string, unknown> = new Map();
  * nothing to create it returns synchronously, so the appends of pipelined requests start
  * in request order; a request that creates a topic starts all its appends after that.
  */
-function createMissingTopics(ctx: BrokerContext, body: ProduceRequest): ReadonlyMap<string, unknown> | Promise<ReadonlyMap<string, unknown>> {
+function createMissingTopics(ctx: BrokerContext, body: ApiRequest<typeof ApiKey.Produce>): ReadonlyMap<string, unknown> | Promise<ReadonlyMap<string, unknown>> {
   if (!ctx.autoCreateTopics) return NO_FAILURES;
   const missing = new Set(body.topicData.map((t) => t.name).filter((name) => !ctx.image.topic(name) && topicNameProblem(name) === null));
   if (missing.size === 0) return NO_FAILURES;
@@ -55,13 +48,13 @@ function createMissingTopics(ctx: BrokerContext, body: ProduceRequest): Readonly
   return Promise.all([...missing].map((name) => ctx.controller.getOrCreateTopic(name).catch((error: unknown) => failures.set(name, error)))).then(() => failures);
 }
 
-async function handleProduce(ctx: BrokerContext, header: BrokerRequestHeader, body: ProduceRequest): Promise<Record<string, unknown> | null> {
+async function handleProduce(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.Produce>): Promise<HandlerResult<typeof ApiKey.Produce>> {
   const acks = body.acks;
   const transactional = body.transactionalId !== null && body.transactionalId !== undefined;
   const badAcks = acks !== 0 && acks !== 1 && acks !== -1;
   let refusal: unknown = null;
-  if (badAcks) refusal = kafkaError(21, `acks must be 0, 1 or -1, not ${acks}`);
-  else if (transactional) refusal = kafkaError(53, 'Transactions are not supported yet');
+  if (badAcks) refusal = kafkaError(KafkaCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${acks}`);
+  else if (transactional) refusal = kafkaError(KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactions are not supported yet');
   let creationErrors = refusal !== null ? NO_FAILURES : createMissingTopics(ctx, body);
   if (creationErrors instanceof Promise) creationErrors = await creationErrors;
   let settled: Array<{ name: string; partitionResponses: PartitionResult[] }>;
@@ -77,8 +70,8 @@ async function handleProduce(ctx: BrokerContext, header: BrokerRequestHeader, bo
       const partitionResponses = data.partitionData.map((p) => {
         const r = results[i++]!;
         // A partition that is not there: say why when the name is invalid or its creation failed.
-        if (r.errorCode === UNKNOWN_TOPIC_OR_PARTITION && !ctx.replicaManager.partition(data.name, p.index)) {
-          if (problem !== null) return failed(p.index, kafkaError(17, problem));
+        if (r.errorCode === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION && !ctx.replicaManager.partition(data.name, p.index)) {
+          if (problem !== null) return failed(p.index, kafkaError(KafkaCode.INVALID_TOPIC_EXCEPTION, problem));
           const creation = errors.get(data.name);
           if (creation !== undefined) return failed(p.index, creation);
         }
@@ -97,7 +90,7 @@ async function handleProduce(ctx: BrokerContext, header: BrokerRequestHeader, bo
 }
 
 /** Produce v3–11 (record batches v2 only; v0–2 carry message sets v0/v1). */
-export const produceHandler: HandlerEntry = {
+export const produceHandler: HandlerEntry<typeof ApiKey.Produce> = {
   apiKey: ApiKey.Produce,
   versions: { min: 3, max: 11 },
   handle: handleProduce,

@@ -1,19 +1,11 @@
 /** SyncGroup: the leader hands in the assignment; every member receives its own part. */
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-interface SyncGroupRequest {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  groupInstanceId?: string | null;
-  protocolType?: string | null;
-  protocolName?: string | null;
-  assignments: Array<{ memberId: string; assignment: Uint8Array }>;
-}
 
-async function handleSyncGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: SyncGroupRequest): Promise<Record<string, unknown>> {
+async function handleSyncGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.SyncGroup>): Promise<ApiResponseInput<typeof ApiKey.SyncGroup>> {
   const v = header.apiVersion;
   const result = await ctx.groups.sync({
     groupId: body.groupId,
@@ -28,7 +20,7 @@ async function handleSyncGroup(ctx: BrokerContext, header: BrokerRequestHeader, 
 }
 
 /** SyncGroup v0–5. */
-export const syncGroupHandler: HandlerEntry = {
+export const syncGroupHandler: HandlerEntry<typeof ApiKey.SyncGroup> = {
   apiKey: ApiKey.SyncGroup,
   versions: { min: 0, max: 5 },
   handle: handleSyncGroup,
