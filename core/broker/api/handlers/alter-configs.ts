@@ -11,7 +11,6 @@ import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { ResourceType } from './describe-configs.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 
-
 async function handleAlterConfigs(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.AlterConfigs>): Promise<ApiResponseInput<typeof ApiKey.AlterConfigs>> {
   const responses = await Promise.all(
     body.resources.map(async (r) => {

@@ -7,7 +7,6 @@ import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../controller/local-controller.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 
-
 async function handleCreatePartitions(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.CreatePartitions>): Promise<ApiResponseInput<typeof ApiKey.CreatePartitions>> {
   const counts = new Map<string, number>();
   for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);

@@ -11,7 +11,6 @@ import type { TopicImage } from '../../metadata/metadata-image.ts';
 import { describeTopicConfigs } from './describe-configs.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 
-
 function created(ctx: BrokerContext, topic: TopicImage): Encodable<CreateTopicsResponseCreatableTopicResult> {
   return {
     ...NO_ERROR,

@@ -7,7 +7,6 @@ import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 import { kafkaError, KafkaCode } from '../../../errors.ts';
 
-
 async function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.DeleteTopics>): Promise<ApiResponseInput<typeof ApiKey.DeleteTopics>> {
   const wanted =
     header.apiVersion >= 6

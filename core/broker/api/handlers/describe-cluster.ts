@@ -6,7 +6,6 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-
 function handleDescribeCluster(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.DescribeCluster>): ApiResponseInput<typeof ApiKey.DescribeCluster> {
   const endpointType = header.apiVersion >= 1 ? (body.endpointType ?? 1) : 1;
   const base = { throttleTimeMs: 0, endpointType, clusterId: ctx.clusterId, controllerId: ctx.controllerId, clusterAuthorizedOperations: authorizedOperations(body.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS) };

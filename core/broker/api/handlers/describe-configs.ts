@@ -13,7 +13,6 @@ import type { TopicImage } from '../../metadata/metadata-image.ts';
 /** Kafka's ConfigResource types. */
 export const ResourceType = Object.freeze({ topic: 2, ctx: 4, brokerLogger: 8 } as const);
 
-
 /** One described config entry (every field any version may carry). */
 export interface DescribedConfig {
   name: string;

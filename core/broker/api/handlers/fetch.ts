@@ -10,8 +10,6 @@ import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/
 import type { FetchResponseFetchableTopicResponse } from '../../../protocol/generated/fetch.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-
-
 const MAX_INT32 = 2147483647;
 
 async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.Fetch>): Promise<ApiResponseInput<typeof ApiKey.Fetch>> {

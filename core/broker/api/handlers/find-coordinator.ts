@@ -9,7 +9,6 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-
 function handleFindCoordinator(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.FindCoordinator>): ApiResponseInput<typeof ApiKey.FindCoordinator> {
   const self = ctx.image.broker(ctx.nodeId)!;
   const keyType = body.keyType ?? 0;

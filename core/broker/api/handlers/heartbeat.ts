@@ -4,7 +4,6 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-
 function handleHeartbeat(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.Heartbeat>): ApiResponseInput<typeof ApiKey.Heartbeat> {
   const errorCode = ctx.groups.heartbeat({
     groupId: body.groupId,

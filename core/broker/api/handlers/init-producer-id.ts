@@ -10,7 +10,6 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-
 async function handleInitProducerId(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.InitProducerId>): Promise<ApiResponseInput<typeof ApiKey.InitProducerId>> {
   if (body.transactionalId !== null && body.transactionalId !== undefined) {
     return { throttleTimeMs: 0, errorCode: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };

@@ -4,7 +4,6 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-
 async function handleJoinGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.JoinGroup>): Promise<ApiResponseInput<typeof ApiKey.JoinGroup>> {
   const v = header.apiVersion;
   const result = await ctx.groups.join({

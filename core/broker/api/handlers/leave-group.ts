@@ -7,7 +7,6 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-
 function handleLeaveGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.LeaveGroup>): ApiResponseInput<typeof ApiKey.LeaveGroup> {
   if (header.apiVersion < 3) {
     const result = ctx.groups.leave(body.groupId, [{ memberId: body.memberId ?? '', groupInstanceId: null }]);

@@ -8,7 +8,6 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-
 async function handleListOffsets(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.ListOffsets>): Promise<ApiResponseInput<typeof ApiKey.ListOffsets>> {
   const v = header.apiVersion;
   const topics = await Promise.all(

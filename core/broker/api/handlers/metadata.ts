@@ -15,7 +15,6 @@ import { topicNameProblem } from '../../topic-name.ts';
 import type { TopicImage } from '../../metadata/metadata-image.ts';
 import { toErrorPair } from '../../error-pair.ts';
 
-
 function describeTopic(topic: TopicImage, operations: number): Encodable<MetadataResponseTopic> {
   return {
     errorCode: 0,

@@ -4,7 +4,6 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-
 async function handleOffsetCommit(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.OffsetCommit>): Promise<ApiResponseInput<typeof ApiKey.OffsetCommit>> {
   const v = header.apiVersion;
   const topics = await ctx.groups.commitOffsets({

@@ -8,8 +8,6 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-
-
 function handleOffsetFetch(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.OffsetFetch>): ApiResponseInput<typeof ApiKey.OffsetFetch> {
   const v = header.apiVersion;
   if (v >= 8) {

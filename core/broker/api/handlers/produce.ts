@@ -12,7 +12,6 @@ import type { AppendEntry, AppendResult } from '../../replica-manager.ts';
 import { topicNameProblem } from '../../topic-name.ts';
 import { toErrorPair } from '../../error-pair.ts';
 
-
 interface PartitionResult {
   index: number;
   errorCode: number;

@@ -4,7 +4,6 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-
 async function handleSyncGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.SyncGroup>): Promise<ApiResponseInput<typeof ApiKey.SyncGroup>> {
   const v = header.apiVersion;
   const result = await ctx.groups.sync({
