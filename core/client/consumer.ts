@@ -786,7 +786,8 @@ export class Consumer {
     s.queue.length = 0;
     s.queuedBytes = 0;
     s.fetchPosition = s.position;
-    s.retryAt = Date.now() + backoff(this.#retry, s.failures);
+    // The backoff grows with consecutive handler failures (not fetch failures, 0 after a good fetch).
+    s.retryAt = Date.now() + backoff(this.#retry, s.handlerFailures);
   }
 
   #message(s: PartitionState, r: { offset: number; timestamp: number; key: Uint8Array | null; value: Uint8Array | null; headers: readonly RecordHeader[] }, key: Serializer<any>, value: Serializer<any>, kc: SerdeContext, vc: SerdeContext): ConsumerMessage {

@@ -559,7 +559,10 @@ export class Producer {
   }
 
   #wakeAt(at: number): void {
-    if (this.#lingerMs === 0) {
+    // With linger 0 a batch due now drains on a microtask (what one synchronous send
+    // appended goes together). A later time — a retry's backoff, a metadata retry — waits
+    // on the timer: draining on microtasks until then would spin and starve the event loop.
+    if (this.#lingerMs === 0 && at <= Date.now()) {
       this.#scheduleDrain();
       return;
     }

@@ -1,0 +1,75 @@
+/**
+ * A retried batch waits out its backoff on a timer. With `lingerMs: 0` the producer once
+ * re-ran its drain on a microtask until the backoff had passed — a busy loop that kept
+ * the event loop (timers, sockets, other work) from running for the whole backoff.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiKey } from '../../core/protocol/api-keys.ts';
+import { inProcessTransport } from '../../core/client/in-process-transport.ts';
+import type { Transport, TransportFactory } from '../../core/client/transport.ts';
+import { type Harness, harness } from './helpers.ts';
+
+const open: Harness[] = [];
+afterEach(async () => {
+  for (const h of open.splice(0)) await h.close();
+});
+
+/** In-process connections whose first Produce is refused with NOT_ENOUGH_REPLICAS (retriable, nothing written). */
+function refuseFirstProduce(inner: TransportFactory, onRefused: () => void): TransportFactory {
+  let refused = false;
+  return async (address, options) => {
+    const t = await inner(address, options);
+    const wrapped: Transport = {
+      get apiVersions() {
+        return t.apiVersions;
+      },
+      get connected() {
+        return t.connected;
+      },
+      async request(apiKey, apiVersion, body, requestOptions) {
+        if (apiKey === ApiKey.Produce && !refused) {
+          refused = true;
+          const topicData = (body as { topicData: Array<{ name: string; partitionData: Array<{ index: number }> }> }).topicData;
+          onRefused();
+          return {
+            throttleTimeMs: 0,
+            responses: topicData.map((td) => ({
+              name: td.name,
+              partitionResponses: td.partitionData.map((p) => ({ index: p.index, errorCode: 19, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null })),
+            })),
+          };
+        }
+        return t.request(apiKey, apiVersion, body, requestOptions);
+      },
+      close: () => t.close(),
+    };
+    return wrapped;
+  };
+}
+
+describe('producer retry backoff', () => {
+  for (const idempotent of [false, true]) {
+    it(`sleeps through a retry backoff with lingerMs 0 instead of spinning (idempotent: ${idempotent})`, async () => {
+      const h = await harness('in-process');
+      open.push(h);
+      let refusedAt = 0;
+      // A 10 ms timer started when the broker refuses fires on time only if the backoff sleeps.
+      let timerLate = Infinity;
+      const onRefused = () => {
+        refusedAt = performance.now();
+        setTimeout(() => (timerLate = performance.now() - refusedAt), 10);
+      };
+      const client = h.client({
+        transport: refuseFirstProduce(inProcessTransport(h.broker), onRefused),
+        retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 300, factor: 0 },
+      });
+      await client.admin().createTopics({ topics: [{ topic: 'backoff', numPartitions: 1 }] });
+      const producer = client.producer({ lingerMs: 0, idempotent, acks: idempotent ? 'all' : 1 });
+      const [meta] = await producer.send({ topic: 'backoff', messages: [{ value: 'v' }] });
+      expect(meta).toMatchObject({ errorCode: 0, baseOffset: 0 });
+      // The retry still waited its backoff.
+      expect(performance.now() - refusedAt).toBeGreaterThanOrEqual(290);
+      expect(timerLate).toBeLessThan(150);
+    });
+  }
+});
