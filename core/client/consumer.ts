@@ -21,7 +21,7 @@ import type { RecordHeader } from '../records/record.ts';
 import type { Registry } from '../registry.ts';
 import type { AsyncScope } from './async-scope.ts';
 import { type Cluster, needsRefresh } from './cluster.ts';
-import { type FetchedBatch, decodeFetched, recordBuffers } from './fetched-batch.ts';
+import { type FetchedBatch, decodeFetched, recordBuffers } from './consumer/fetched-batch.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
 import { type RetryOptions, type RetryPolicy, backoff, retryPolicy, sleep, withRetry } from './retry.ts';
 import { SerdeTable, type SerializerChoices, type TopicSettings, mergeTopicSettings } from './serde.ts';
