@@ -4,10 +4,10 @@
  * the event loop (timers, sockets, other work) from running for the whole backoff.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiKey } from '../../core/protocol/api-keys.ts';
-import { inProcessTransport } from '../../core/client/in-process-transport.ts';
-import type { Transport, TransportFactory } from '../../core/client/transport.ts';
-import { type Harness, harness } from './helpers.ts';
+import { ApiKey } from '../../../core/protocol/api-keys.ts';
+import { inProcessTransport } from '../../../core/client/in-process-transport.ts';
+import type { Transport, TransportFactory } from '../../../core/client/transport.ts';
+import { type Harness, harness } from '../helpers.ts';
 
 const open: Harness[] = [];
 afterEach(async () => {

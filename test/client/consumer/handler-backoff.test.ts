@@ -5,7 +5,7 @@
  * waited the initial backoff.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, harness } from './helpers.ts';
+import { type Harness, harness } from '../helpers.ts';
 
 const open: Harness[] = [];
 afterEach(async () => {
