@@ -4,6 +4,11 @@
  * The package entry: the core, the built-in plugins and adapters, wired into a default
  * registry. `createBroker()` starts an embedded broker; `createClient({ brokers })`
  * talks to any Kafka-compatible broker over TCP.
+ *
+ * This entry imports no optional package. What needs one has its own entry, loaded only
+ * when imported: `tributary/storage/level` (level), `tributary/serializers/avro` (avsc),
+ * `tributary/serializers/protobuf` (protobufjs types), `tributary/conformance` (vitest).
+ * The default registry still names `level` and `avro`, loading their package on first use.
  */
 import { Client, type ClientOptions } from './core/client/client.ts';
 import type { Registry } from './core/registry.ts';
@@ -26,7 +31,6 @@ export * from './plugins/partitioners/index.ts';
 
 export { memoryStorage, type MemoryStorageOptions } from './adapters/memory/index.ts';
 export { filesystemStorage, type FilesystemStorageOptions } from './adapters/filesystem/index.ts';
-export { levelStorage, type LevelStorageOptions } from './adapters/level/index.ts';
 export { startServer, type ServerOptions, type TributaryServer } from './adapters/server/index.ts';
 export { tcpTransport, type TcpTransportOptions } from './adapters/transport/index.ts';
 export { bestGzip, nativeGzip } from './adapters/runtime/gzip-native.ts';

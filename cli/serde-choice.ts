@@ -83,12 +83,13 @@ export async function cliSerde(name: SerdeName, options: { schema?: string; type
         if ((error as { code?: string }).code) throw error;
         throw usageError(`--schema: ${options.schema} is not valid JSON: ${(error as Error).message}`);
       }
-      const { avro } = await import('../plugins/serializers/avro.ts');
-      return { name, serializer: avro({ schema: schema as never, ...framing }), fromText: parseJsonText };
+      const { avroOnDemand } = await import('../adapters/runtime/avro-on-demand.ts');
+      return { name, serializer: avroOnDemand({ schema: schema as never, ...framing }), fromText: parseJsonText };
     }
     case 'protobuf': {
       if (!options.schema) throw usageError('--serializer protobuf needs --schema <file.proto> (and --type <Message>)');
-      const pb = (await import('protobufjs')).default;
+      const { importOptional } = await import('../adapters/runtime/optional-package.ts');
+      const pb = (await importOptional('protobufjs', 'The protobuf serializer', () => import('protobufjs'))).default;
       const { protobuf } = await import('../plugins/serializers/protobuf.ts');
       let root: protobufjs.Root;
       try {

@@ -16,7 +16,8 @@
  * Run: npm run example -- serializers
  */
 import protobufjs from 'protobufjs';
-import { avro, type AvroSerializerOptions, createBroker, float64, int32, int64, json, protobuf, string, type Serializer } from '../mod.ts';
+import { type AvroSerializerOptions, createBroker, float64, int32, int64, json, protobuf, string, type Serializer } from '../mod.ts';
+import { avro } from '../plugins/serializers/avro.ts';
 import { isMain } from './shared/is-main.ts';
 import type { Log } from './shared/log.ts';
 import { readTopic } from './shared/read-topic.ts';

@@ -1,7 +1,8 @@
 /**
  * The layering rule of ARCHITECTURE.md, read from import lines: core imports neither
- * plugins, adapters nor cli; plugins import neither adapters nor cli; core and plugins
- * use web-standard APIs only (no node:*, no Deno or Bun globals).
+ * plugins, adapters nor cli; plugins import neither adapters nor cli; the conformance
+ * suites import only core (and vitest); core, plugins and conformance use web-standard
+ * APIs only (no node:*, no Deno or Bun globals).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -62,6 +63,10 @@ describe('architecture', () => {
   });
   it('plugins import neither adapters nor cli, and are web-standard', () => {
     expect(violations('plugins', ['adapters', 'cli'])).toEqual([]);
+  });
+  it('conformance suites import neither plugins, adapters nor cli, and are web-standard', () => {
+    // A third-party plugin's tests import them from the package under any runtime.
+    expect(violations('conformance', ['plugins', 'adapters', 'cli'])).toEqual([]);
   });
   it('the checker itself catches a violation', () => {
     expect(specifiers("import { x } from '../adapters/a.ts';\nimport 'node:fs';\nexport * from \"./b.ts\";")).toEqual(['../adapters/a.ts', './b.ts', 'node:fs']);

@@ -13,7 +13,7 @@
  * writes made before the roll even though a later `sync()` returned. A process crash
  * cannot (the data is in the OS page cache), and sync appends are never exposed to it.
  */
-import { Level } from 'level';
+import { loadLevel } from '../runtime/load-level.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { silentLogger } from '../../core/contracts/logger.ts';
 import type { PartitionLogOptions, PartitionRef, Storage } from '../../core/contracts/storage.ts';
@@ -108,6 +108,7 @@ export function levelStorage(options: LevelStorageOptions = {}): Storage {
 
   const doOpen = async (): Promise<void> => {
     if (owned) {
+      const { Level } = await loadLevel();
       const fresh: LevelDatabase = new Level<Uint8Array, Uint8Array>(options.location!, {
         keyEncoding: 'view',
         valueEncoding: 'view',

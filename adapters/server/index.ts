@@ -1,4 +1,5 @@
 /** The TCP server adapter: Kafka clients connect to a broker over node:net. */
 export { startServer, type ServerOptions, type TributaryServer } from './tcp-server.ts';
 export { Connection, type ConnectionOptions } from './connection.ts';
-export { FrameDecoder } from './frame-decoder.ts';
+// Kept for callers that took the frame splitter from here; it lives in the core now.
+export { DEFAULT_MAX_REQUEST_SIZE, FrameDecoder } from '../../core/protocol/framing.ts';

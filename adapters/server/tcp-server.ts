@@ -6,7 +6,9 @@
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import type { Broker } from '../../core/broker/broker.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
+import { drainSessions } from '../../core/broker/session.ts';
 import { TributaryError } from '../../core/errors.ts';
+import { DEFAULT_MAX_REQUEST_SIZE } from '../../core/protocol/framing.ts';
 import { Connection } from './connection.ts';
 
 /** Options of {@link startServer}. */
@@ -53,7 +55,7 @@ export async function startServer(broker: Broker, options: ServerOptions = {}): 
   const logger = options.logger ?? broker.logger;
   const host = options.host ?? '127.0.0.1';
   const connectionOptions = {
-    maxRequestSize: options.maxRequestSize ?? 100 * 1024 * 1024,
+    maxRequestSize: options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE,
     idleTimeoutMs: options.idleTimeoutMs ?? 600_000,
     maxInFlight: options.maxInFlight ?? 1000,
     logger,
@@ -98,14 +100,19 @@ export async function startServer(broker: Broker, options: ServerOptions = {}): 
   const close = async () => {
     broker.beginShutdown();
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-    const drains = Promise.all([...connections].map((c) => c.drainAndEnd()));
+    const open = [...connections];
+    const deadline = Date.now() + (options.drainTimeoutMs ?? 30_000);
+    // Stop reading first: requests already received answer, nothing new is taken.
+    for (const c of open) c.socket.pause();
+    const cut = await drainSessions(open.map((c) => c.session), options.drainTimeoutMs ?? 30_000);
+    if (cut > 0) logger.warn('shutdown: cutting connections that did not drain in time', { open: cut });
+    // Then end each socket once its responses went out, within what is left of the time.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), options.drainTimeoutMs ?? 30_000);
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
     });
-    if ((await Promise.race([drains, timeout])) === 'timeout') {
+    if ((await Promise.race([Promise.all(open.map((c) => c.end())), timeout])) === 'timeout') {
       logger.warn('shutdown: cutting connections that did not drain in time', { open: connections.size });
-      for (const c of connections) c.destroy();
     }
     clearTimeout(timer);
     for (const c of connections) c.destroy();

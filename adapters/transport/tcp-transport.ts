@@ -15,7 +15,7 @@ import { TributaryError, kafkaError } from '../../core/errors.ts';
 import { ApiKey, apiName } from '../../core/protocol/api-keys.ts';
 import { decodeResponse, encodeRequest } from '../../core/protocol/messages.ts';
 import type { ApiVersionRange } from '../../core/protocol/supported-versions.ts';
-import { FrameDecoder } from '../server/frame-decoder.ts';
+import { FrameDecoder } from '../../core/protocol/framing.ts';
 
 /** Options of {@link tcpTransport}. */
 export interface TcpTransportOptions {

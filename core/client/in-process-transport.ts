@@ -7,8 +7,12 @@
  * Other APIs (metadata, admin) pass their bodies through the protocol codec once, so
  * the client sees exactly the defaults and version cuts it would see over TCP; they are
  * rare and small, while Produce and Fetch — the hot path — skip it.
+ *
+ * Each connection runs a {@link BrokerSession}, the rules a TCP connection runs: answers
+ * in request order, no answer for acks=0, the connection closed by a failed handler.
  */
 import type { Broker } from '../broker/broker.ts';
+import { BrokerSession } from '../broker/session.ts';
 import { TributaryError } from '../errors.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
 import { compilePlan, readStruct, writeStruct } from '../protocol/codec.ts';
@@ -33,12 +37,13 @@ function closed(): TributaryError {
   return new TributaryError('ERR_CONNECTION_CLOSED', 'The in-process connection is closed', { retriable: true });
 }
 
-/** One "connection" to an embedded broker. */
+/** One "connection" to an embedded broker, under the same session rules as a TCP connection. */
 class InProcessConnection implements Transport {
   readonly apiVersions: readonly ApiVersionRange[];
   readonly #broker: Broker;
   readonly #clientId: string;
   readonly #timeoutMs: number;
+  readonly #session: BrokerSession;
   #connected = true;
   #correlationId = 0;
 
@@ -47,6 +52,14 @@ class InProcessConnection implements Transport {
     this.#clientId = clientId;
     this.#timeoutMs = timeoutMs;
     this.apiVersions = broker.apiVersions();
+    // The session closes this "connection" where the server would close a socket: a failed
+    // handler (an acks=0 produce that failed included), an unsupported request, a timeout.
+    this.#session = new BrokerSession(broker, {
+      write: () => {},
+      close: () => {
+        this.#connected = false;
+      },
+    }, { logger: broker.logger });
   }
 
   get connected(): boolean {
@@ -58,29 +71,44 @@ class InProcessConnection implements Transport {
     const hot = apiKey === ApiKey.Produce || apiKey === ApiKey.Fetch;
     const header = { apiKey, apiVersion, correlationId: ++this.#correlationId, clientId: this.#clientId };
     const request = hot ? body : roundTrip(apiKey, apiVersion, 'request', body);
+    const handled = this.#session.request(header, request);
+    if (options?.expectResponse === false) {
+      // As over TCP, a request without a response (acks=0) has succeeded once handed over:
+      // a failure closes the connection and is never the caller's to retry — retrying would
+      // append what the broker already appended (the partitions that did not fail).
+      await handled.catch(() => null);
+      return null;
+    }
     let response;
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const handled = this.#broker.handle(header, request);
       // Same contract as over TCP: a handler that does not answer in time fails the request (retriable).
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new TributaryError('ERR_REQUEST_TIMEOUT', `API ${apiKey} got no answer in time`, { retriable: true, details: { apiKey } })), this.#timeoutMs + (options?.extraTimeoutMs ?? 0));
       });
       response = await Promise.race([handled, timeout]);
     } catch (error) {
-      if (error instanceof TributaryError && error.code === 'ERR_REQUEST_TIMEOUT') throw error;
-      // Over TCP a handler failure closes the connection; here the caller gets it, retriable as a closed connection.
-      if (error instanceof TributaryError && error.kafkaCode !== undefined) throw error;
+      if (error instanceof TributaryError && error.code === 'ERR_REQUEST_TIMEOUT') {
+        // Over TCP a timeout breaks the connection: what is queued behind it could only answer late.
+        this.#session.close(`API ${apiKey} timed out`, 'debug');
+        handled.catch(() => undefined);
+        throw error;
+      }
+      // A handler failure closes the connection (the session did); the caller gets it, retriable as a closed connection.
+      if (error instanceof TributaryError && (error.kafkaCode !== undefined || error.code === 'ERR_CONNECTION_CLOSED')) throw error;
       throw new TributaryError('ERR_CONNECTION_CLOSED', 'The broker failed the request', { retriable: true, cause: error });
     } finally {
       clearTimeout(timer);
     }
-    if (options?.expectResponse === false || response === null) return null;
+    if (response === null) return null;
+    // An ApiVersions version we do not speak is answered with a v0 body, as on the wire.
+    if (apiKey === ApiKey.ApiVersions && (response as { errorCode?: number }).errorCode === 35) return roundTrip(apiKey, 0, 'response', response);
     return hot ? response : roundTrip(apiKey, apiVersion, 'response', response);
   }
 
   async close(): Promise<void> {
     this.#connected = false;
+    this.#session.close('closed by the client', 'debug');
   }
 }
 

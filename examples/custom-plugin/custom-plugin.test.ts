@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../mod.ts';
-import { partitionerConformance, storageConformance } from '../../test/conformance/index.ts';
+import { partitionerConformance, storageConformance } from '../../conformance/index.ts';
 import { collectLog } from '../shared/log.ts';
 import { keyPrefixPartitioner } from './key-prefix-partitioner.ts';
 import { main } from './main.ts';

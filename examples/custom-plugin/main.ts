@@ -7,7 +7,7 @@
  * - metered-storage.ts: wraps the memory storage and counts what is appended and read.
  *
  * Both pass the conformance suites that every built-in passes (see custom-plugin.test.ts:
- * `partitionerConformance` and `storageConformance` from test/conformance).
+ * `partitionerConformance` and `storageConformance` from tributary/conformance).
  *
  * Run: npm run example -- custom-plugin          (the conformance tests: npx vitest run examples/custom-plugin)
  */

@@ -1,9 +1,11 @@
 /**
  * The built-in serializers: factories and the list that a registry is filled from.
+ * `avro` is not among them: it needs avsc, so it lives at `tributary/serializers/avro`
+ * (plugins/serializers/avro.ts) and the default registry loads it on first use.
+ * `protobuf` is: it takes the protobufjs Type from its caller and imports nothing.
  */
 import type { SerializerFactory } from '../../core/contracts/serializer.ts';
 import type { Registry } from '../../core/registry.ts';
-import { avro } from './avro.ts';
 import { float64 } from './float64.ts';
 import { int32 } from './int32.ts';
 import { int64 } from './int64.ts';
@@ -11,7 +13,7 @@ import { json } from './json.ts';
 import { protobuf } from './protobuf.ts';
 import { string } from './string.ts';
 
-export { avro, type AvroSerializerOptions } from './avro.ts';
+export type { AvroSerializerOptions } from './avro-serializer.ts';
 export { float64 } from './float64.ts';
 export { int32 } from './int32.ts';
 export { int64 } from './int64.ts';
@@ -27,8 +29,8 @@ export interface BuiltInSerializer {
 }
 
 /**
- * Every built-in serializer. `avro` and `protobuf` need options (a schema or a type)
- * when created; the others work without.
+ * Every built-in serializer that needs no optional package. `protobuf` needs options
+ * (a type) when created; the others work without.
  */
 export const builtInSerializers: readonly BuiltInSerializer[] = Object.freeze([
   { name: 'string', factory: string as SerializerFactory },
@@ -36,7 +38,6 @@ export const builtInSerializers: readonly BuiltInSerializer[] = Object.freeze([
   { name: 'int32', factory: int32 as SerializerFactory },
   { name: 'int64', factory: int64 as SerializerFactory },
   { name: 'float64', factory: float64 as SerializerFactory },
-  { name: 'avro', factory: avro as SerializerFactory },
   { name: 'protobuf', factory: protobuf as SerializerFactory },
 ]);
 

@@ -6,7 +6,8 @@ import protobufjs from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceType } from '../../core/client/admin.ts';
 import type { ConsumerMessage } from '../../core/client/consumer.ts';
-import { avro, protobuf } from '../../plugins/serializers/index.ts';
+import { avro } from '../../plugins/serializers/avro.ts';
+import { protobuf } from '../../plugins/serializers/index.ts';
 import { type Harness, collector, harness, until } from './helpers.ts';
 
 for (const mode of ['tcp', 'in-process'] as const) {

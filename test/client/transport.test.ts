@@ -212,6 +212,54 @@ describe('in-process transport', () => {
     const t = await inProcessTransport(h.broker)({ host: 'x', port: 0 }, options);
     await expect(t.request(0, 2, {})).rejects.toMatchObject({ code: 'UNSUPPORTED_VERSION' });
   });
+
+  it('answers in request order on one connection, as over TCP', async () => {
+    const h = await started('in-process');
+    await h.broker.topics.create({ name: 'order', numPartitions: 1, replicationFactor: 1 });
+    const t = await inProcessTransport(h.broker)({ host: 'x', port: 0 }, options);
+    const order: string[] = [];
+    const fetch = t.request(1, 12, {
+      replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: 'order', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '',
+    }).then(() => order.push('fetch'));
+    const meta = t.request(3, 1, { topics: null }).then(() => order.push('metadata'));
+    await Promise.all([fetch, meta]);
+    expect(order).toEqual(['fetch', 'metadata']);
+  });
+
+  it('a failing acks=0 produce is not retried: no record appended twice, the connection closes as over TCP', async () => {
+    const h = await started('in-process');
+    await h.broker.topics.create({ name: 'fine', numPartitions: 1, replicationFactor: 1 });
+    await h.broker.topics.create({ name: 'small', numPartitions: 1, replicationFactor: 1, configs: [['max.message.bytes', '100']] });
+    const t = await inProcessTransport(h.broker)({ host: 'x', port: 0 }, options);
+    const small = encodeBatchSync({ records: [{ key: null, value: new TextEncoder().encode('ok'), headers: [] }], now: 1 });
+    const big = encodeBatchSync({ records: [{ key: null, value: new Uint8Array(500).fill(7), headers: [] }], now: 1 });
+    const body = {
+      transactionalId: null, acks: 0, timeoutMs: 1000,
+      topicData: [{ name: 'fine', partitionData: [{ index: 0, records: small }] }, { name: 'small', partitionData: [{ index: 0, records: big }] }],
+    };
+    // Over TCP the write succeeded and the broker closes the connection: the sender learns
+    // nothing, so it must not retry (a retry appended 'fine' once more per attempt).
+    expect(await t.request(0, 9, body, { expectResponse: false })).toBeNull();
+    expect(t.connected).toBe(false);
+    expect(h.broker.topics.get('fine')!.partitions[0]!.highWatermark).toBe(1);
+    await expect(t.request(3, 1, { topics: null })).rejects.toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });
+  });
+
+  it('a producer sending acks=0 across topics appends each record once when one topic refuses its batch', async () => {
+    for (const mode of ['tcp', 'in-process'] as const) {
+      const h = await started(mode);
+      await h.broker.topics.create({ name: 'fine', numPartitions: 1, replicationFactor: 1 });
+      await h.broker.topics.create({ name: 'small', numPartitions: 1, replicationFactor: 1, configs: [['max.message.bytes', '100']] });
+      const client = h.client();
+      const producer = client.producer({ idempotent: false, acks: 0, lingerMs: 5 });
+      // acks=0 learns nothing of the refusal: the send succeeds, once.
+      const sent = await producer.sendBatch({ topicMessages: [{ topic: 'fine', messages: [{ value: 'once' }] }, { topic: 'small', messages: [{ value: 'x'.repeat(500) }] }] });
+      expect(sent.map((m) => m.baseOffset), mode).toEqual([-1, -1]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(h.broker.topics.get('fine')!.partitions[0]!.highWatermark, mode).toBe(1);
+    }
+  });
 });
 
 describe('client bootstrap', () => {

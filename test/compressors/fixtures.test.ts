@@ -17,7 +17,7 @@ import { gzip } from '../../plugins/compressors/gzip.ts';
 import { lz4 } from '../../plugins/compressors/lz4.ts';
 import { snappy } from '../../plugins/compressors/snappy.ts';
 import { zstd } from '../../plugins/compressors/zstd.ts';
-import { jsonRecords, seededBytes } from '../conformance/compressor.ts';
+import { jsonRecords, seededBytes } from '../../conformance/compressor.ts';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'compression');
 const read = (name: string) => new Uint8Array(readFileSync(join(dir, name)));

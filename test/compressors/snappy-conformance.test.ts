@@ -1,4 +1,4 @@
-import { compressorConformance } from '../conformance/compressor.ts';
+import { compressorConformance } from '../../conformance/compressor.ts';
 import { snappy } from '../../plugins/compressors/snappy.ts';
 
 compressorConformance('snappy', () => snappy(), { withLimit: (maxDecompressedBytes) => snappy({ maxDecompressedBytes }) });

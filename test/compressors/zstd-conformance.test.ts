@@ -1,4 +1,4 @@
-import { compressorConformance } from '../conformance/compressor.ts';
+import { compressorConformance } from '../../conformance/compressor.ts';
 import { zstd } from '../../plugins/compressors/zstd.ts';
 
 compressorConformance('zstd', () => zstd(), { withLimit: (maxDecompressedBytes) => zstd({ maxDecompressedBytes }) });

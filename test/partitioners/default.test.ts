@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPartitioner } from '../../plugins/partitioners/default.ts';
 import { partitionForKey } from '../../plugins/partitioners/murmur2-hash.ts';
-import { partitionerConformance } from '../conformance/partitioner.ts';
+import { partitionerConformance } from '../../conformance/partitioner.ts';
 
 partitionerConformance('default', () => defaultPartitioner());
 

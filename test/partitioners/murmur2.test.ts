@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { murmur2Partitioner } from '../../plugins/partitioners/murmur2.ts';
 import { partitionForKey } from '../../plugins/partitioners/murmur2-hash.ts';
-import { partitionerConformance } from '../conformance/partitioner.ts';
+import { partitionerConformance } from '../../conformance/partitioner.ts';
 
 partitionerConformance('murmur2', () => murmur2Partitioner());
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { roundRobinPartitioner } from '../../plugins/partitioners/round-robin.ts';
-import { partitionerConformance } from '../conformance/partitioner.ts';
+import { partitionerConformance } from '../../conformance/partitioner.ts';
 
 partitionerConformance('round-robin', () => roundRobinPartitioner(), { keyAware: false });
 

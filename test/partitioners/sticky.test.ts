@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../plugins/partitioners/murmur2-hash.ts';
 import { stickyPartitioner } from '../../plugins/partitioners/sticky.ts';
-import { partitionerConformance } from '../conformance/partitioner.ts';
+import { partitionerConformance } from '../../conformance/partitioner.ts';
 
 partitionerConformance('sticky', () => stickyPartitioner());
 partitionerConformance('sticky', () => stickyPartitioner({ ignoreKeys: true }), { label: 'ignoreKeys', keyAware: false });

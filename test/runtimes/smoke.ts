@@ -2,7 +2,8 @@
  * The smoke suite that runs unchanged under Node, Deno and Bun (`npm run test:runtimes`):
  * every compressor and serializer of the default registry round-trips through a real
  * RecordBatch v2, and our client produces to and consumes from an embedded broker both
- * in-process and over TCP (node:net, which each runtime provides).
+ * in-process and over TCP (node:net, which each runtime provides); and the package
+ * subpaths (`tributary/storage/level`, …) resolve through package.json `exports`.
  * Plain asserts, no test framework, so that each runtime runs it as it is.
  */
 import { createDefaultRegistry } from '../../adapters/runtime/default-registry.ts';
@@ -136,6 +137,31 @@ await check('client ↔ broker over TCP', async () => {
     await client.close();
     await broker.close();
   }
+});
+
+/** Each subpath of package.json `exports` with a value it must export. */
+const SUBPATHS: Array<[string, string]> = [
+  ['tributary', 'createBroker'],
+  ['tributary/storage/memory', 'memoryStorage'],
+  ['tributary/storage/filesystem', 'filesystemStorage'],
+  ['tributary/storage/level', 'levelStorage'],
+  ['tributary/serializers/avro', 'avro'],
+  ['tributary/serializers/protobuf', 'protobuf'],
+];
+
+// The package imports itself by name, so resolution goes through package.json `exports`:
+// Deno and Bun take the source (.ts) conditions, Node the build (dist/, after npm run build).
+await check('package subpaths resolve for this runtime', async () => {
+  const built = runtime === 'node';
+  for (const [specifier, name] of SUBPATHS) {
+    const url = import.meta.resolve(specifier);
+    assert(built ? /\/dist\/.*\.js$/.test(url) : /\.ts$/.test(url) && !url.includes('/dist/'), `${specifier} resolved to ${url}`);
+    if (built && !(await import('node:fs')).existsSync(new URL(url))) continue;
+    const module = (await import(specifier)) as Record<string, unknown>;
+    assert(typeof module[name] === 'function', `${specifier} has no ${name}`);
+  }
+  const conformance = import.meta.resolve('tributary/conformance');
+  assert(built ? conformance.endsWith('/dist/conformance/index.js') : conformance.endsWith('/conformance/index.ts'), `tributary/conformance resolved to ${conformance}`);
 });
 
 console.log(`${runtime}: ${passed} passed, ${failed} failed`);

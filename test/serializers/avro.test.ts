@@ -1,7 +1,7 @@
 import avsc from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { avro } from '../../plugins/serializers/avro.ts';
-import { expectCoded, serializerConformance } from '../conformance/serializer.ts';
+import { expectCoded, serializerConformance } from '../../conformance/serializer.ts';
 
 const schema: avsc.Schema = {
   type: 'record',

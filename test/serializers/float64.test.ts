@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { float64 } from '../../plugins/serializers/float64.ts';
-import { expectCoded, serializerConformance } from '../conformance/serializer.ts';
+import { expectCoded, serializerConformance } from '../../conformance/serializer.ts';
 
 serializerConformance('float64', () => float64(), [0, -0, 1, -1.5, Math.PI, Number.MAX_VALUE, Number.MIN_VALUE, Infinity, -Infinity, NaN, 2 ** 60], {
   invalid: [new Uint8Array(0), new Uint8Array(4), new Uint8Array(7), new Uint8Array(9)],

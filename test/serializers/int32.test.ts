@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { int32 } from '../../plugins/serializers/int32.ts';
-import { expectCoded, serializerConformance } from '../conformance/serializer.ts';
+import { expectCoded, serializerConformance } from '../../conformance/serializer.ts';
 
 serializerConformance('int32', () => int32(), [0, 1, -1, 42, 2147483647, -2147483648, 123456789], {
   invalid: [new Uint8Array(0), new Uint8Array(3), new Uint8Array(5), new Uint8Array(8)],

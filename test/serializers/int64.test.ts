@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { int64 } from '../../plugins/serializers/int64.ts';
-import { expectCoded, serializerConformance } from '../conformance/serializer.ts';
+import { expectCoded, serializerConformance } from '../../conformance/serializer.ts';
 
 const MAX = 2n ** 63n - 1n;
 const MIN = -(2n ** 63n);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { json } from '../../plugins/serializers/json.ts';
-import { expectCoded, serializerConformance } from '../conformance/serializer.ts';
+import { expectCoded, serializerConformance } from '../../conformance/serializer.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const samples = [{ a: 1, b: 'two', c: [true, false, null], d: { e: 1.5 } }, [1, 2, 3], 'text', { nested: { unicode: 'héllo 🙂' } }, []];

@@ -2,7 +2,7 @@ import protobufjs from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { decodeMessageIndexes, encodeMessageIndexes } from '../../plugins/serializers/confluent-framing.ts';
 import { protobuf } from '../../plugins/serializers/protobuf.ts';
-import { expectCoded, serializerConformance } from '../conformance/serializer.ts';
+import { expectCoded, serializerConformance } from '../../conformance/serializer.ts';
 
 const proto = `
 syntax = "proto3";

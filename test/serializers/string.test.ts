@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { string } from '../../plugins/serializers/string.ts';
-import { expectCoded, serializerConformance } from '../conformance/serializer.ts';
+import { expectCoded, serializerConformance } from '../../conformance/serializer.ts';
 
 const samples = ['', 'hello', 'héllo wörld', '日本語', '🙂 emoji', '\uFEFFleading BOM kept', 'x'.repeat(5000)];
 

@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { filesystemStorage } from '../../adapters/filesystem/index.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
 import { readBatchHeader } from '../../core/records/batch-header.ts';
-import { storageConformance } from '../conformance/storage.ts';
+import { storageConformance } from '../../conformance/storage/index.ts';
 import { concat, makeBatch, splitBatches, tempDir } from './filesystem-fixtures.ts';
 
 const dirs = new Map<Storage, string>();

@@ -10,7 +10,7 @@ import { memoryStorage } from '../../adapters/memory/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
 import type { AppendOptions, PartitionLog } from '../../core/contracts/storage.ts';
 import { FlushScheduler, flushPolicyFromTopicConfig, validateFlushPolicy, type FlushPolicy } from '../../core/storage/flush-policy.ts';
-import { makeTestBatch } from '../conformance/storage.ts';
+import { makeTestBatch } from '../../conformance/storage/index.ts';
 import { tempDir } from './filesystem-fixtures.ts';
 
 interface Recorded {

@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { levelStorage } from '../../adapters/level/index.ts';
 import { KeyKind, decodeIndexEntry, encodeIndexEntry, offsetKey, partitionPrefix } from '../../adapters/level/keys.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
-import { makeTestBatch, parseReadResult, sameBytes, storageConformance } from '../conformance/storage.ts';
+import { makeTestBatch, parseReadResult, sameBytes, storageConformance } from '../../conformance/storage/index.ts';
 
 const dirs = new Map<Storage, string>();
 const made: string[] = [];

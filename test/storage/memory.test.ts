@@ -8,7 +8,7 @@ import { memoryStorage } from '../../adapters/memory/index.ts';
 import { batchInfoOf } from '../../core/storage/batch-info.ts';
 import { decodeBatchSync, encodeBatchSync } from '../../core/records/record-batch.ts';
 import { setBaseOffset } from '../../core/records/batch-header.ts';
-import { makeTestBatch, parseReadResult, storageConformance } from '../conformance/storage.ts';
+import { makeTestBatch, parseReadResult, storageConformance } from '../../conformance/storage/index.ts';
 
 storageConformance('memory', { create: () => memoryStorage() });
 storageConformance('memory (one batch per segment)', { create: () => memoryStorage({ segmentBytes: 1 }) });

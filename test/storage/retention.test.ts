@@ -13,7 +13,7 @@ import {
   type RetentionConfig,
 } from '../../core/storage/retention.ts';
 import { RetentionManager, applyRetention, type RetentionOutcome } from '../../core/storage/retention-manager.ts';
-import { makeTestBatch } from '../conformance/storage.ts';
+import { makeTestBatch } from '../../conformance/storage/index.ts';
 
 const DAY = 86_400_000;
 const seg = (baseOffset: number, nextOffset: number, maxTimestamp: number, sizeBytes = 100): SegmentInfo => ({ baseOffset, nextOffset, maxTimestamp, sizeBytes });

@@ -3,14 +3,14 @@
  * third-party one:
  *
  * ```ts
- * import { partitionerConformance } from 'tributary/test/conformance/partitioner.ts';
+ * import { partitionerConformance } from 'tributary/conformance';
  * partitionerConformance('my-partitioner', () => myPartitioner(), { keyAware: true });
  * ```
  *
  * It registers vitest `describe`/`it` blocks, so call it at the top level of a test file.
  */
 import { describe, expect, it } from 'vitest';
-import type { PartitionInput, Partitioner } from '../../core/contracts/partitioner.ts';
+import type { PartitionInput, Partitioner } from '../core/contracts/partitioner.ts';
 
 /** What the suite may assume about a partitioner. */
 export interface PartitionerConformanceOptions {

@@ -3,15 +3,15 @@
  * third-party one:
  *
  * ```ts
- * import { serializerConformance } from 'tributary/test/conformance/serializer.ts';
+ * import { serializerConformance } from 'tributary/conformance';
  * serializerConformance('my-format', () => myFormat(), [sampleA, sampleB], { invalid: [new Uint8Array([0xff])] });
  * ```
  *
  * It registers vitest `describe`/`it` blocks, so call it at the top level of a test file.
  */
 import { describe, expect, it } from 'vitest';
-import type { SerdeContext, Serializer } from '../../core/contracts/serializer.ts';
-import { TributaryError } from '../../core/errors.ts';
+import type { SerdeContext, Serializer } from '../core/contracts/serializer.ts';
+import { TributaryError } from '../core/errors.ts';
 
 /** What the suite may assume about a serializer. */
 export interface SerializerConformanceOptions {

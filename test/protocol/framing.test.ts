@@ -1,7 +1,7 @@
-/** The server's frame splitter: views when a frame is inside one chunk, pieces joined once otherwise. */
+/** Kafka framing (core/protocol/framing.ts): views when a frame is inside one chunk, pieces joined once otherwise. */
 import { describe, expect, it } from 'vitest';
-import { FrameDecoder } from '../../adapters/server/frame-decoder.ts';
-import { sizePrefix } from './raw-client.ts';
+import { FrameDecoder } from '../../core/protocol/framing.ts';
+import { sizePrefix } from '../broker/raw-client.ts';
 
 function framed(...bodies: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(bodies.reduce((n, b) => n + 4 + b.length, 0));

@@ -10,4 +10,4 @@
 export * from './compressor.ts';
 export * from './serializer.ts';
 export * from './partitioner.ts';
-export * from './storage.ts';
+export * from './storage/index.ts';

@@ -1,11 +1,19 @@
 /**
+ * Kafka's framing, runtime-neutral (the TCP server and the TCP client both use it).
+ *
  * Splits a byte stream into Kafka frames (a 4-byte big-endian size, then that many bytes).
  * A frame inside one received chunk is returned as a view of it (no copy); a frame that
  * straddles chunks is kept as the list of received pieces and joined once, when its last
  * byte arrives. Memory therefore grows with the bytes a peer really sent, never with the
  * size it claims: a client announcing 100 MiB and sending ten bytes holds ten bytes.
  */
-import { TributaryError } from '../../core/errors.ts';
+import { TributaryError } from '../errors.ts';
+
+/**
+ * Largest request frame a broker accepts by default: Kafka's socket.request.max.bytes
+ * (100 MiB). A larger size prefix closes the connection before any body byte is kept.
+ */
+export const DEFAULT_MAX_REQUEST_SIZE = 100 * 1024 * 1024;
 
 /** Reads frames out of the chunks a socket delivers. */
 export class FrameDecoder {
@@ -17,6 +25,7 @@ export class FrameDecoder {
   #pieces: Uint8Array[] = [];
   #piecesBytes = 0;
 
+  /** @param maxFrameSize largest accepted frame body, in bytes (the size prefix excluded). */
   constructor(maxFrameSize: number) {
     this.#maxFrameSize = maxFrameSize;
   }

@@ -3,7 +3,7 @@
  * anyone's.
  *
  * ```ts
- * import { compressorConformance } from 'tributary/test/conformance/compressor.ts';
+ * import { compressorConformance } from 'tributary/conformance';
  * compressorConformance('my-brotli-ish-codec', () => myCodec({ level: 5 }));
  * ```
  *
@@ -16,8 +16,8 @@
  * that concurrent calls on one instance do not interfere.
  */
 import { describe, expect, it } from 'vitest';
-import type { Compressor } from '../../core/contracts/compressor.ts';
-import { TributaryError } from '../../core/errors.ts';
+import type { Compressor } from '../core/contracts/compressor.ts';
+import { TributaryError } from '../core/errors.ts';
 
 /** Options of {@link compressorConformance}. */
 export interface CompressorConformanceOptions {

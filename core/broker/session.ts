@@ -1,0 +1,328 @@
+/**
+ * A broker session: the rules of one client connection, whatever carries its bytes (a TCP
+ * socket in adapters/server, a direct call in the in-process transport).
+ *
+ * - Frames are cut by {@link FrameDecoder}; a negative or oversized size prefix, or a
+ *   request that does not parse, closes this session only (never the broker), with a
+ *   `closing connection` log line that carries the error's code.
+ * - Responses leave in request order even when handlers finish out of order (a long-poll
+ *   Fetch followed by a Metadata answers the Fetch first, as Kafka does).
+ * - A handler that answers null (acks=0 produce) sends nothing; one that throws closes the
+ *   session — for acks=0 the only signal Kafka gives such a producer.
+ * - ApiVersions in a version we do not speak gets a v0 body with error 35 and our range,
+ *   so the client retries lower (KIP-511); any other unsupported version closes.
+ * - On shutdown a session stops taking requests and lets the received ones answer
+ *   ({@link BrokerSession.drain}, {@link drainSessions}).
+ *
+ * The session reaches the broker only through {@link SessionBroker} and the peer only
+ * through {@link SessionTransport}, so it runs the same in every runtime and in tests.
+ */
+import type { Logger } from '../contracts/logger.ts';
+import { silentLogger } from '../contracts/logger.ts';
+import { TributaryError } from '../errors.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import { DEFAULT_MAX_REQUEST_SIZE, FrameDecoder } from '../protocol/framing.ts';
+import { decodeRequest, encodeApiVersionsFallback, encodeResponse } from '../protocol/messages.ts';
+import { type ApiVersionRange, findVersionRange } from '../protocol/supported-versions.ts';
+
+/** The request header a session hands to the broker. */
+export interface SessionRequestHeader {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  /** The peer as Kafka reports a member's host (`/127.0.0.1`); absent in process. */
+  readonly clientHost?: string;
+}
+
+/** What a session needs of the broker (the Broker class fits). */
+export interface SessionBroker {
+  /** The advertised version ranges: what the session decodes and accepts. */
+  apiVersions(): readonly ApiVersionRange[];
+  /** Answers one decoded request: a response body, or null for none (acks=0). */
+  handle(header: SessionRequestHeader, body: unknown): Promise<object | null>;
+}
+
+/** How a session reaches its peer. */
+export interface SessionTransport {
+  /** Sends bytes: every response ready in order, in one call (an adapter may cork around it). */
+  write(chunks: readonly Uint8Array[]): void;
+  /** Closes the connection now (bad input, a failed handler, a drain that timed out). */
+  close(): void;
+  /**
+   * Optional: called when requests left the queue, so an adapter that stopped reading
+   * because the session was {@link BrokerSession.saturated} can read again.
+   */
+  flowChanged?(): void;
+}
+
+/** Settings of a session. */
+export interface SessionOptions {
+  /** Largest accepted request frame (socket.request.max.bytes). Default {@link DEFAULT_MAX_REQUEST_SIZE}. */
+  readonly maxRequestSize?: number;
+  /** The session reports itself saturated at this many requests awaiting responses. Default 1000. */
+  readonly maxInFlight?: number;
+  /** Where `closing connection` lines go. Default silent. */
+  readonly logger?: Logger;
+  /** The peer's address, for log lines. */
+  readonly remote?: string;
+  /** The peer as Kafka reports a member's host (DescribeGroups), passed in every header. */
+  readonly clientHost?: string;
+}
+
+/** Log level of a close. */
+export type SessionCloseLevel = 'debug' | 'info' | 'warn' | 'error';
+
+interface Slot {
+  done: boolean;
+  /** Encoded response (wire requests), or null for none. */
+  chunks: Uint8Array[] | null;
+  /** Decoded requests: hands the result to the caller once the slot reaches the head. */
+  deliver?: () => void;
+  /** Decoded requests: fails the caller when the session closes first. */
+  abort?: (error: TributaryError) => void;
+}
+
+function closedError(reason: string): TributaryError {
+  return new TributaryError('ERR_CONNECTION_CLOSED', `The connection is closed (${reason})`, { retriable: true });
+}
+
+/** One client connection's request/response rules. */
+export class BrokerSession {
+  readonly #broker: SessionBroker;
+  readonly #transport: SessionTransport;
+  readonly #logger: Logger;
+  readonly #remote: string | undefined;
+  readonly #clientHost: string | undefined;
+  readonly #maxInFlight: number;
+  readonly #decoder: FrameDecoder;
+  #slots: Slot[] = [];
+  #draining = false;
+  #closed = false;
+  #drained: Array<() => void> = [];
+
+  constructor(broker: SessionBroker, transport: SessionTransport, options: SessionOptions = {}) {
+    this.#broker = broker;
+    this.#transport = transport;
+    this.#logger = options.logger ?? silentLogger;
+    this.#remote = options.remote;
+    this.#clientHost = options.clientHost;
+    this.#maxInFlight = options.maxInFlight ?? 1000;
+    this.#decoder = new FrameDecoder(options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE);
+  }
+
+  /** Requests received and not yet answered. */
+  get inFlight(): number {
+    return this.#slots.length;
+  }
+
+  /** True when as many requests await responses as allowed: stop reading until {@link SessionTransport.flowChanged}. */
+  get saturated(): boolean {
+    return this.#slots.length >= this.#maxInFlight;
+  }
+
+  /** True once closed (by the session, the adapter or the peer). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** True once {@link drain} was called: new requests are ignored. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Feeds bytes received from the peer; the requests they complete are dispatched in order. */
+  receive(chunk: Uint8Array): void {
+    if (this.#closed || this.#draining) return;
+    let frames: Uint8Array[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      this.close(`bad frame: ${(error as Error).message}`, 'warn', error);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.#closed) return;
+      this.#dispatchFrame(frame);
+    }
+  }
+
+  /**
+   * Runs one already-decoded request under the same rules as a framed one (ordering,
+   * versions, close on failure): resolves with the response body — in request order — or
+   * null when there is none (acks=0). Rejects with the handler's error when it fails (the
+   * session closes), with `ERR_CONNECTION_CLOSED` when the session closed first, and with
+   * `UNSUPPORTED_VERSION` / `ERR_UNKNOWN_API` for what the broker does not serve (the
+   * session closes, as it does for such a frame).
+   */
+  request(header: SessionRequestHeader, body: unknown): Promise<object | null> {
+    if (this.#closed) return Promise.reject(closedError('closed'));
+    if (this.#draining) return Promise.reject(closedError('the broker is shutting down'));
+    const supported = this.#broker.apiVersions();
+    const range = findVersionRange(supported, header.apiKey);
+    if (!range || header.apiVersion < range.minVersion || header.apiVersion > range.maxVersion) {
+      if (range && header.apiKey === ApiKey.ApiVersions) {
+        // The decoded form of the v0 fallback: the caller reads it as ApiVersions v0.
+        return this.#enqueue(header, Promise.resolve({ errorCode: 35, apiKeys: [{ apiKey: ApiKey.ApiVersions, minVersion: range.minVersion, maxVersion: range.maxVersion }] }));
+      }
+      const error = range
+        ? new TributaryError('UNSUPPORTED_VERSION', `API ${header.apiKey} v${header.apiVersion} is not supported`, { kafkaCode: 35 })
+        : new TributaryError('ERR_UNKNOWN_API', `API key ${header.apiKey} is not served`, { kafkaCode: 35 });
+      this.close(`cannot serve request: ${error.message}`, 'warn', error);
+      return Promise.reject(error);
+    }
+    return this.#enqueue(header, this.#call(header, body));
+  }
+
+  /**
+   * Stops taking requests and resolves once every received one has answered (or the
+   * session closed). It does not close the transport: the adapter ends it gracefully.
+   */
+  drain(): Promise<void> {
+    this.#draining = true;
+    if (this.#slots.length === 0 || this.#closed) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#drained.push(resolve));
+  }
+
+  /** Closes the session and its transport, logging why at `level` with the error's code. */
+  close(reason: string, level: SessionCloseLevel = 'debug', error?: unknown): void {
+    if (this.#closed) return;
+    const code = error instanceof TributaryError ? error.code : undefined;
+    this.#logger[level]('closing connection', { remote: this.#remote, reason, code });
+    this.#shut(reason);
+    this.#transport.close();
+  }
+
+  /** The adapter saw the connection close (peer hang-up, socket error): forget what was in flight. */
+  transportClosed(): void {
+    if (!this.#closed) this.#shut('closed by the peer');
+  }
+
+  #shut(reason: string): void {
+    this.#closed = true;
+    const slots = this.#slots;
+    this.#slots = [];
+    const error = closedError(reason);
+    for (const slot of slots) slot.abort?.(error);
+    this.#notifyDrained();
+  }
+
+  #dispatchFrame(frame: Uint8Array): void {
+    const supported = this.#broker.apiVersions();
+    let request: { header: SessionRequestHeader; body: unknown };
+    try {
+      request = decodeRequest(frame, supported);
+    } catch (error) {
+      const header = error instanceof TributaryError ? (error.details?.header as SessionRequestHeader | undefined) : undefined;
+      if (error instanceof TributaryError && error.code === 'UNSUPPORTED_VERSION' && header?.apiKey === ApiKey.ApiVersions) {
+        this.#slots.push({ done: true, chunks: encodeApiVersionsFallback(header.correlationId, supported) });
+        this.#flush();
+        return;
+      }
+      // Kafka closes the connection for what it cannot parse or does not serve.
+      this.close(`cannot serve request: ${(error as Error).message}`, 'warn', error);
+      return;
+    }
+    const header: SessionRequestHeader = this.#clientHost === undefined ? request.header : { ...request.header, clientHost: this.#clientHost };
+    const slot: Slot = { done: false, chunks: null };
+    this.#slots.push(slot);
+    this.#call(header, request.body).then(
+      (response) => {
+        if (this.#closed) return;
+        try {
+          slot.chunks = response === null ? null : encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
+        } catch (error) {
+          this.close(`cannot encode the ${header.apiKey} v${header.apiVersion} response: ${(error as Error).message}`, 'error', error);
+          return;
+        }
+        slot.done = true;
+        this.#flush();
+      },
+      (error: unknown) => this.#failed(header, error),
+    );
+  }
+
+  /** The broker's answer, with a synchronous throw turned into a rejection. */
+  #call(header: SessionRequestHeader, body: unknown): Promise<object | null> {
+    try {
+      return this.#broker.handle(header, body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Queues a decoded request's answer behind those received before it. */
+  #enqueue(header: SessionRequestHeader, pending: Promise<object | null>): Promise<object | null> {
+    return new Promise<object | null>((resolve, reject) => {
+      let result: object | null = null;
+      const slot: Slot = { done: false, chunks: null, deliver: () => resolve(result), abort: reject };
+      this.#slots.push(slot);
+      pending.then(
+        (response) => {
+          if (this.#closed) return;
+          result = response;
+          slot.done = true;
+          this.#flush();
+        },
+        (error: unknown) => {
+          if (this.#closed) return;
+          // The caller gets the handler's own error; those queued behind it a closed connection.
+          slot.abort = undefined;
+          this.#failed(header, error);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #failed(header: SessionRequestHeader, error: unknown): void {
+    if (this.#closed) return;
+    const level = error instanceof TributaryError && error.code === 'ERR_ACKS0_FAILED' ? 'info' : 'error';
+    this.close(`request ${header.apiKey} v${header.apiVersion} failed: ${(error as Error)?.message ?? error}`, level, error);
+  }
+
+  #flush(): void {
+    if (this.#closed) return;
+    let out: Uint8Array[] | undefined;
+    let released = false;
+    while (this.#slots.length > 0 && this.#slots[0]!.done) {
+      const slot = this.#slots.shift()!;
+      released = true;
+      slot.deliver?.();
+      if (slot.chunks === null) continue;
+      if (out === undefined) out = slot.chunks;
+      else out.push(...slot.chunks);
+    }
+    if (out !== undefined) this.#transport.write(out);
+    if (this.#slots.length === 0) this.#notifyDrained();
+    if (released) this.#transport.flowChanged?.();
+  }
+
+  #notifyDrained(): void {
+    const waiters = this.#drained;
+    this.#drained = [];
+    for (const w of waiters) w();
+  }
+}
+
+/**
+ * Drains sessions on shutdown: each stops taking requests and answers what it received;
+ * those still busy after `timeoutMs` are closed. Resolves with how many were cut.
+ */
+export async function drainSessions(sessions: Iterable<BrokerSession>, timeoutMs: number): Promise<number> {
+  const list = [...sessions];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const outcome = await Promise.race([Promise.all(list.map((s) => s.drain())), timeout]);
+  clearTimeout(timer);
+  if (outcome !== 'timeout') return 0;
+  let cut = 0;
+  for (const session of list) {
+    if (session.closed || session.inFlight === 0) continue;
+    cut++;
+    session.close('shutdown: did not drain in time', 'debug');
+  }
+  return cut;
+}
