@@ -2,12 +2,15 @@
  * `filesystemStorage`: the durable storage adapter, laid out the Kafka way — a
  * directory per partition (`<dir>/<topic>-<partition>/`) of segment files with sparse
  * offset and time indexes, and one atomically replaced metadata file. See README.md.
+ * The open state, argument checks, offset order, read range and the serialization of
+ * each log's mutations are the core's guard's (core/storage/guard.ts).
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PartitionLog, PartitionLogOptions, PartitionRef, Storage } from '../../core/contracts/storage.ts';
+import type { GuardedStorage, PartitionLog, PartitionLogOptions, PartitionRef } from '../../core/contracts/storage.ts';
 import { silentLogger, type Logger } from '../../core/contracts/logger.ts';
 import { TributaryError, kafkaError } from '../../core/errors.ts';
+import { guardStorage } from '../../core/storage/guard.ts';
 import { FilesystemPartitionLog } from './partition-log.ts';
 import { MetadataFile } from './metadata-file.ts';
 import { makeDirectory, syncDirectory } from './file-io.ts';
@@ -37,8 +40,8 @@ const TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,249}$/;
 /** Name of the metadata file in the root directory (no `-<n>` suffix: never a partition). */
 export const METADATA_FILE = 'metadata.bin';
 
-/** Creates the filesystem storage adapter (name `filesystem`, durable, segmented). */
-export function filesystemStorage(options: FilesystemStorageOptions): Storage {
+/** Creates the filesystem storage adapter (name `filesystem`, durable, segmented), guarded by the core. */
+export function filesystemStorage(options: FilesystemStorageOptions): GuardedStorage {
   if (!options || typeof options.dir !== 'string' || options.dir === '') {
     throw new TributaryError('ERR_INVALID_ARGUMENT', 'filesystemStorage needs a `dir`');
   }
@@ -56,18 +59,14 @@ export function filesystemStorage(options: FilesystemStorageOptions): Storage {
   let lock: DirectoryLock | undefined;
   let opening: Promise<void> | undefined;
 
-  const checkOpen = () => {
-    if (!opened) throw new TributaryError('ERR_STORAGE_CLOSED', `filesystem storage at ${dir} is not open`);
-  };
   const partitionDir = (topic: string, partition: number) => {
     if (typeof topic !== 'string' || !TOPIC_PATTERN.test(topic) || topic === '.' || topic === '..') {
       throw kafkaError(17, `topic name ${JSON.stringify(topic)} is not valid (letters, digits, '.', '_', '-'; at most 249)`);
     }
-    if (!Number.isSafeInteger(partition) || partition < 0) throw new TributaryError('ERR_INVALID_ARGUMENT', `partition ${partition} is not a non-negative integer`);
     return join(dir, `${topic}-${partition}`);
   };
 
-  return {
+  return guardStorage({
     name: 'filesystem',
     supports: { durable: true, segmented: true },
     metadata,
@@ -97,7 +96,6 @@ export function filesystemStorage(options: FilesystemStorageOptions): Storage {
     },
 
     async openPartition(topic: string, partition: number, partitionOptions?: PartitionLogOptions): Promise<PartitionLog> {
-      checkOpen();
       const path = partitionDir(topic, partition);
       const key = `${topic}-${partition}`;
       let log = logs.get(key);
@@ -119,7 +117,6 @@ export function filesystemStorage(options: FilesystemStorageOptions): Storage {
     },
 
     async listPartitions(): Promise<PartitionRef[]> {
-      checkOpen();
       let entries;
       try {
         entries = await readdir(dir, { withFileTypes: true });
@@ -135,7 +132,6 @@ export function filesystemStorage(options: FilesystemStorageOptions): Storage {
     },
 
     async deletePartition(topic: string, partition: number) {
-      checkOpen();
       const path = partitionDir(topic, partition);
       const key = `${topic}-${partition}`;
       const log = logs.get(key);
@@ -177,7 +173,7 @@ export function filesystemStorage(options: FilesystemStorageOptions): Storage {
       lock = undefined;
       if (failure !== undefined) throw failure;
     },
-  };
+  });
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

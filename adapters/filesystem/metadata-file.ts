@@ -12,7 +12,6 @@ import { dirname } from 'node:path';
 import type { MetadataOp, MetadataStore } from '../../core/contracts/storage.ts';
 import { TributaryError } from '../../core/errors.ts';
 import { crc32c } from '../../core/records/crc32c.ts';
-import { checkMetadataKey, checkMetadataOps } from '../../core/storage/arguments.ts';
 import { readFileIfExists, syncDirectory, writeAt } from './file-io.ts';
 import { storageError } from './fs-errors.ts';
 
@@ -80,7 +79,6 @@ export class MetadataFile implements MetadataStore {
   private readonly path: string;
   private entries = new Map<string, Uint8Array>();
   private chain: Promise<unknown> = Promise.resolve();
-  private loaded = false;
 
   constructor(path: string) {
     this.path = path;
@@ -111,12 +109,9 @@ export class MetadataFile implements MetadataStore {
       }
       this.entries = decoded;
     }
-    this.loaded = true;
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    this.checkLoaded();
-    checkMetadataKey(key);
     return this.entries.get(key)?.slice();
   }
 
@@ -129,8 +124,6 @@ export class MetadataFile implements MetadataStore {
   }
 
   async list(prefix: string): Promise<Array<{ key: string; value: Uint8Array }>> {
-    this.checkLoaded();
-    checkMetadataKey(prefix);
     const out: Array<{ key: string; value: Uint8Array }> = [];
     for (const [key, value] of this.entries) if (key.startsWith(prefix)) out.push({ key, value: value.slice() });
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -138,8 +131,6 @@ export class MetadataFile implements MetadataStore {
 
   write(ops: readonly MetadataOp[]): Promise<void> {
     const run = this.chain.then(async () => {
-      this.checkLoaded();
-      checkMetadataOps(ops);
       const next = new Map(this.entries);
       for (const op of ops) {
         if (op.type === 'put') next.set(op.key, op.value.slice());
@@ -155,7 +146,6 @@ export class MetadataFile implements MetadataStore {
   /** Waits for writes in flight. */
   async close(): Promise<void> {
     await this.chain;
-    this.loaded = false;
   }
 
   private async persist(entries: ReadonlyMap<string, Uint8Array>): Promise<void> {
@@ -174,9 +164,5 @@ export class MetadataFile implements MetadataStore {
       await unlink(tmp).catch(() => {});
       throw storageError(error, 'write metadata', this.path);
     }
-  }
-
-  private checkLoaded(): void {
-    if (!this.loaded) throw new TributaryError('ERR_STORAGE_CLOSED', 'the storage is not open');
   }
 }

@@ -1,14 +1,17 @@
 /**
  * A partition log on the filesystem, the Kafka way: a directory of segments named by
  * base offset, each with a sparse offset index and a time index; appends serialized
- * through a promise chain; reads served from the files with one positional read of
+ * by the core's guard; reads served from the files with one positional read of
  * whole batches; recovery on open. See README.md in this folder for the design.
+ *
+ * The core's guard (core/storage/guard.ts) checks arguments, offset order, read range
+ * and the closed state, and runs mutations one at a time; what is here is the mechanism
+ * (a read that races a truncation re-checks its range when it retries).
  */
 import { readdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AppendOptions, BatchInfo, PartitionLog, ReadOptions, ReadResult, RecoveryEvent, SegmentInfo } from '../../core/contracts/storage.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
-import { checkAppendArguments, checkMaxBytes, checkOffsetArgument, checkTimestampArgument } from '../../core/storage/arguments.ts';
 import { TributaryError, kafkaError } from '../../core/errors.ts';
 import { BATCH_HEADER_SIZE, BatchField, batchSizeAt } from '../../core/records/batch-header.ts';
 import { Segment } from './segment.ts';
@@ -43,7 +46,6 @@ export class FilesystemPartitionLog implements PartitionLog {
   readonly recovery: RecoveryEvent[] = [];
   private readonly config: FilesystemLogConfig;
   private segs: Segment[] = [];
-  private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Bumped by every truncation or deletion, so that a read overlapping one retries. */
   private generation = 0;
@@ -159,23 +161,15 @@ export class FilesystemPartitionLog implements PartitionLog {
     return this.segs.map((s) => ({ baseOffset: s.baseOffset, nextOffset: s.nextOffset, maxTimestamp: s.maxTimestamp, sizeBytes: s.size }));
   }
 
-  append(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void> {
-    return this.enqueue(async () => {
-      checkAppendArguments(batch, info);
-      this.checkBatch(batch, info);
-      if (info.baseOffset < this.endOffset()) {
-        throw new TributaryError('ERR_OFFSET_ORDER', `batch at offset ${info.baseOffset} is below the log end offset ${this.endOffset()} of ${this.topic}-${this.partition}`, {
-          details: { topic: this.topic, partition: this.partition, baseOffset: info.baseOffset, endOffset: this.endOffset() },
-        });
-      }
-      if (this.shouldRoll(batch.length, info)) await this.roll(info.baseOffset);
-      const segment = this.active;
-      await segment.append(batch, info);
-      if (options?.sync) {
-        await segment.flushData();
-        await this.syncDirectoryIfDirty();
-      }
-    });
+  async append(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void> {
+    this.checkBatch(batch, info);
+    if (this.shouldRoll(batch.length, info)) await this.roll(info.baseOffset);
+    const segment = this.active;
+    await segment.append(batch, info);
+    if (options?.sync) {
+      await segment.flushData();
+      await this.syncDirectoryIfDirty();
+    }
   }
 
   /** The batch must be one whole v2 batch whose header agrees with `info`: recovery trusts the bytes. */
@@ -238,12 +232,21 @@ export class FilesystemPartitionLog implements PartitionLog {
   }
 
   async read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
-    checkMaxBytes(maxBytes);
-    for (;;) {
-      this.checkOpen();
+    const minOneBatch = options?.minOneBatch !== false;
+    for (let retry = false; ; retry = true) {
+      if (retry) {
+        // The guard checked the range against the log as it was; a truncation, a trim or
+        // a close since then moved it, so a retry checks again.
+        this.checkOpen();
+        const start = this.startOffset();
+        const end = this.endOffset();
+        if (offset < start || offset > end) {
+          throw kafkaError(1, `offset ${offset} is outside ${start}..${end} of ${this.topic}-${this.partition}`, { details: { offset, startOffset: start, endOffset: end } });
+        }
+      }
       const generation = this.generation;
       try {
-        const result = await this.readOnce(offset, maxBytes, options?.minOneBatch ?? true);
+        const result = await this.readOnce(offset, maxBytes, minOneBatch);
         // A truncation during the read may have let a new append reuse the bytes it read.
         if (this.generation !== generation) continue;
         return result;
@@ -257,14 +260,9 @@ export class FilesystemPartitionLog implements PartitionLog {
   }
 
   private async readOnce(offset: number, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
-    const start = this.startOffset();
-    const end = this.endOffset();
-    if (!Number.isSafeInteger(offset) || offset < start || offset > end) {
-      throw kafkaError(1, `offset ${offset} is outside ${start}..${end} of ${this.topic}-${this.partition}`, { details: { offset, startOffset: start, endOffset: end } });
-    }
     const chunks: Uint8Array[] = [];
     let bytes = 0;
-    if (offset === end) return { chunks, bytes };
+    if (offset === this.endOffset()) return { chunks, bytes };
     const segs = this.segs;
     let i = floorSegment(segs, offset);
     let target = offset;
@@ -369,9 +367,8 @@ export class FilesystemPartitionLog implements PartitionLog {
   }
 
   async offsetForTimestamp(timestamp: number): Promise<number | null> {
-    checkTimestampArgument(timestamp);
-    for (;;) {
-      this.checkOpen();
+    for (let retry = false; ; retry = true) {
+      if (retry) this.checkOpen(); // closed while the files were being walked
       const generation = this.generation;
       try {
         for (const segment of this.segs) {
@@ -393,120 +390,93 @@ export class FilesystemPartitionLog implements PartitionLog {
     }
   }
 
-  truncateTo(offset: number): Promise<void> {
-    return this.enqueue(async () => {
-      // NaN would pass every comparison below as false and cut at a meaningless place.
-      checkOffsetArgument('truncateTo', offset);
-      if (offset >= this.endOffset()) return;
-      this.generation++;
-      if (offset <= this.startOffset()) {
-        // Nothing stays: start over with one empty segment at `offset` (Kafka's truncateFullyAndStartAt).
-        const old = this.segs;
-        const fresh = await Segment.create(this.config.dir, Math.max(0, offset), this.config.indexIntervalBytes);
-        this.segs = [fresh];
-        // A segment with the fresh one's name was just emptied in place: only close it.
-        for (const s of old.reverse()) await (s.baseOffset === fresh.baseOffset ? s.close() : s.remove());
-        await syncDirectory(this.config.dir);
-        this.activeCreatedAt = Date.now();
-        return;
-      }
-      // Newest first, so that a crash half-way leaves a prefix of the log.
-      while (this.segs.length > 1 && this.active.baseOffset >= offset) {
-        const gone = this.segs.pop()!;
-        await gone.remove();
-      }
-      const segment = this.active;
-      await segment.activate();
-      if (segment.nextOffset > offset) {
-        const found = await walkHeaders(segment, segment.lookupPosition(offset), segment.size, this.windowBytes, (b) => b.lastOffset >= offset);
-        if (found !== undefined) {
-          const previous = this.segs.length > 1 ? this.segs[this.segs.length - 2]!.nextOffset - 1 : -1;
-          await segment.truncateTo(found.position, previous);
-        }
-      }
-      await segment.flushAll();
+  async truncateTo(offset: number): Promise<void> {
+    this.generation++;
+    if (offset <= this.startOffset()) {
+      // Nothing stays: start over with one empty segment at `offset` (Kafka's truncateFullyAndStartAt).
+      const old = this.segs;
+      const fresh = await Segment.create(this.config.dir, Math.max(0, offset), this.config.indexIntervalBytes);
+      this.segs = [fresh];
+      // A segment with the fresh one's name was just emptied in place: only close it.
+      for (const s of old.reverse()) await (s.baseOffset === fresh.baseOffset ? s.close() : s.remove());
       await syncDirectory(this.config.dir);
-    });
+      this.activeCreatedAt = Date.now();
+      return;
+    }
+    // Newest first, so that a crash half-way leaves a prefix of the log.
+    while (this.segs.length > 1 && this.active.baseOffset >= offset) {
+      const gone = this.segs.pop()!;
+      await gone.remove();
+    }
+    const segment = this.active;
+    await segment.activate();
+    if (segment.nextOffset > offset) {
+      const found = await walkHeaders(segment, segment.lookupPosition(offset), segment.size, this.windowBytes, (b) => b.lastOffset >= offset);
+      if (found !== undefined) {
+        const previous = this.segs.length > 1 ? this.segs[this.segs.length - 2]!.nextOffset - 1 : -1;
+        await segment.truncateTo(found.position, previous);
+      }
+    }
+    await segment.flushAll();
+    await syncDirectory(this.config.dir);
   }
 
-  trimBefore(offset: number): Promise<number> {
-    return this.enqueue(async () => {
-      checkOffsetArgument('trimBefore', offset);
-      if (offset > this.endOffset()) {
-        throw kafkaError(1, `cannot trim ${this.topic}-${this.partition} before ${offset}: the log ends at ${this.endOffset()}`, { details: { offset, endOffset: this.endOffset() } });
-      }
-      if (offset <= this.startOffset()) return this.startOffset();
-      let count = 0;
-      while (count < this.segs.length && this.segs[count]!.nextOffset <= offset) count++;
-      if (count === 0) return this.startOffset();
-      if (count === this.segs.length) {
-        // Everything goes, the active segment too: roll an empty one to keep the log end.
-        if (this.active.size === 0) count--;
-        else await this.roll(this.endOffset());
-      }
-      this.generation++;
-      const gone = this.segs.slice(0, count);
-      this.segs = this.segs.slice(count);
-      // Oldest first, so that a crash half-way leaves a suffix of the log.
-      for (const s of gone) await s.remove();
-      this.directoryDirty = true;
-      return this.startOffset();
-    });
+  async trimBefore(offset: number): Promise<number> {
+    let count = 0;
+    while (count < this.segs.length && this.segs[count]!.nextOffset <= offset) count++;
+    if (count === 0) return this.startOffset();
+    if (count === this.segs.length) {
+      // Everything goes, the active segment too: roll an empty one to keep the log end.
+      if (this.active.size === 0) count--;
+      else await this.roll(this.endOffset());
+    }
+    this.generation++;
+    const gone = this.segs.slice(0, count);
+    this.segs = this.segs.slice(count);
+    // Oldest first, so that a crash half-way leaves a suffix of the log.
+    for (const s of gone) await s.remove();
+    this.directoryDirty = true;
+    return this.startOffset();
   }
 
-  sync(): Promise<void> {
-    return this.enqueue(async () => {
-      await this.active.flushAll();
+  async sync(): Promise<void> {
+    await this.active.flushAll();
+    await this.syncDirectoryIfDirty();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    let failure: unknown;
+    let indexesSynced = false;
+    try {
+      await this.active.flushData();
       await this.syncDirectoryIfDirty();
-    });
-  }
-
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return this.enqueue(async () => {
-      if (this.closed) return;
-      this.closed = true;
-      let failure: unknown;
-      let indexesSynced = false;
-      try {
-        await this.active.flushData();
-        await this.syncDirectoryIfDirty();
-        // The data is durable now; the indexes can be rebuilt, so failing to write them
-        // (a full disk) only costs the next open a full recovery scan.
-        await this.active.flushAll().then(
-          () => (indexesSynced = true),
-          (error) => this.config.logger.warn(`could not write the indexes of ${this.topic}-${this.partition} on close; the next open will rebuild them`, { error: String(error) }),
-        );
-      } catch (error) {
-        failure = error;
-      }
-      for (const s of this.segs) await s.close().catch((error) => (failure ??= error));
-      try {
-        // Written only once everything is fsynced: the next open may trust the files.
-        if (failure === undefined && indexesSynced) await writeFile(join(this.config.dir, CLEAN_SHUTDOWN_FILE), '');
-      } catch (error) {
-        failure = error;
-      }
-      this.config.onClose?.();
-      if (failure !== undefined) throw storageError(failure, 'close partition log in', this.config.dir);
-    });
+      // The data is durable now; the indexes can be rebuilt, so failing to write them
+      // (a full disk) only costs the next open a full recovery scan.
+      await this.active.flushAll().then(
+        () => (indexesSynced = true),
+        (error) => this.config.logger.warn(`could not write the indexes of ${this.topic}-${this.partition} on close; the next open will rebuild them`, { error: String(error) }),
+      );
+    } catch (error) {
+      failure = error;
+    }
+    for (const s of this.segs) await s.close().catch((error) => (failure ??= error));
+    try {
+      // Written only once everything is fsynced: the next open may trust the files.
+      if (failure === undefined && indexesSynced) await writeFile(join(this.config.dir, CLEAN_SHUTDOWN_FILE), '');
+    } catch (error) {
+      failure = error;
+    }
+    this.config.onClose?.();
+    if (failure !== undefined) throw storageError(failure, 'close partition log in', this.config.dir);
   }
 
   /** Closes without the clean-shutdown marker (for deletion; the files go away next). */
   async abandon(): Promise<void> {
-    await this.enqueue(async () => {
-      this.closed = true;
-      for (const s of this.segs) await s.close().catch(() => {});
-    }).catch(() => {});
-  }
-
-  private enqueue<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(() => {
-      this.checkOpen();
-      return op();
-    });
-    this.chain = run.catch(() => {});
-    return run;
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.segs) await s.close().catch(() => {});
   }
 
   private checkOpen(): void {

@@ -1,8 +1,8 @@
 /**
  * The metadata store of the LevelDB adapter: keys under the `m` prefix of the same
- * database as the logs, `write(ops)` as one atomic `db.batch`.
+ * database as the logs, `write(ops)` as one atomic `db.batch`. Keys, values and
+ * operations reach it checked by the core's guard.
  */
-import { checkMetadataKey as checkKey, checkMetadataOps, checkMetadataValue } from '../../core/storage/arguments.ts';
 import type { MetadataOp, MetadataStore } from '../../core/contracts/storage.ts';
 import { KeyKind, decodeMetadataKey, metadataKey, prefixEnd } from './keys.ts';
 import { VIEW, plain, type LevelDatabase } from './level-db.ts';
@@ -17,7 +17,6 @@ export function levelMetadata(db: () => LevelDatabase, sync: boolean): MetadataS
   const writeOptions = { ...VIEW, sync };
   return {
     async get(key) {
-      checkKey(key);
       try {
         const value: Uint8Array | undefined = await db().get(metadataKey(key), VIEW);
         return value === undefined ? undefined : plain(value);
@@ -26,8 +25,6 @@ export function levelMetadata(db: () => LevelDatabase, sync: boolean): MetadataS
       }
     },
     async put(key, value) {
-      checkKey(key);
-      checkMetadataValue(value, key);
       try {
         await db().put(metadataKey(key), value, writeOptions);
       } catch (error) {
@@ -35,7 +32,6 @@ export function levelMetadata(db: () => LevelDatabase, sync: boolean): MetadataS
       }
     },
     async delete(key) {
-      checkKey(key);
       try {
         await db().del(metadataKey(key), writeOptions);
       } catch (error) {
@@ -43,7 +39,6 @@ export function levelMetadata(db: () => LevelDatabase, sync: boolean): MetadataS
       }
     },
     async list(prefix) {
-      checkKey(prefix);
       const start = metadataKey(prefix);
       // Stored keys compare bytewise (UTF-8 order, which is code point order).
       const end = prefix === '' ? Uint8Array.of(KeyKind.metadata + 1) : prefixEnd(start);
@@ -55,7 +50,6 @@ export function levelMetadata(db: () => LevelDatabase, sync: boolean): MetadataS
       }
     },
     async write(ops: readonly MetadataOp[]) {
-      checkMetadataOps(ops);
       const batch = ops.map((op) =>
         op.type === 'put' ? { type: 'put' as const, key: metadataKey(op.key), value: op.value } : { type: 'del' as const, key: metadataKey(op.key) },
       );

@@ -5,10 +5,14 @@
  * offsets that cannot be derived from the batches (start offset after retention, end
  * offset after truncation) and is rewritten in the same atomic write as the deletions
  * that move them. There is no other mutable state on disk.
+ *
+ * The core's guard (core/storage/guard.ts) checks arguments, offset order, read range and
+ * the closed state, and runs mutations one at a time, so none of that is repeated here.
  */
 import type {
   AppendOptions,
   BatchInfo,
+  BatchToAppend,
   PartitionLog,
   PartitionLogOptions,
   ReadOptions,
@@ -17,8 +21,7 @@ import type {
   SegmentInfo,
 } from '../../core/contracts/storage.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
-import { checkAppendArguments, checkMaxBytes, checkPartitionLogOptions, checkTimestampArgument } from '../../core/storage/arguments.ts';
-import { TributaryError, kafkaError } from '../../core/errors.ts';
+import { TributaryError } from '../../core/errors.ts';
 import { BATCH_LOG_OVERHEAD, readBatchHeader, verifyBatchCrc } from '../../core/records/batch-header.ts';
 import { BatchIndex, type SegmentGrouping } from './batch-index.ts';
 import { KeyKind, decodeBounds, decodeIndexEntry, encodeBounds, encodeIndexEntry, offsetKey, offsetOfKey, partitionPrefix, prefixEnd } from './keys.ts';
@@ -59,8 +62,6 @@ export class LevelPartitionLog implements PartitionLog {
   #start = 0;
   #endFloor = 0;
   #segments: SegmentInfo[] | undefined;
-  /** Mutations (append, trim, truncate) run one at a time, in call order. */
-  #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   private constructor(ctx: LevelLogContext, topic: string, partition: number, options: PartitionLogOptions) {
@@ -79,7 +80,6 @@ export class LevelPartitionLog implements PartitionLog {
    * recording each repair in `recovery`.
    */
   static async open(ctx: LevelLogContext, topic: string, partition: number, options: PartitionLogOptions = {}): Promise<LevelPartitionLog> {
-    checkPartitionLogOptions(options);
     const log = new LevelPartitionLog(ctx, topic, partition, options);
     try {
       await log.#load();
@@ -102,48 +102,31 @@ export class LevelPartitionLog implements PartitionLog {
     return this.#index.bytes;
   }
 
-  append(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void> {
-    try {
-      this.#assertOpen();
-      checkAppend(batch, info);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#enqueue(async () => {
-      this.#assertOpen();
-      const end = this.endOffset();
-      if (info.baseOffset < end) {
-        throw new TributaryError('ERR_OFFSET_ORDER', `batch base offset ${info.baseOffset} is below the log end offset ${end} of ${this.topic}-${this.partition}`, {
-          details: { topic: this.topic, partition: this.partition, baseOffset: info.baseOffset, endOffset: end },
-        });
-      }
+  async append(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void> {
+    await this.appendBatches([{ batch, info }], options);
+  }
+
+  /** Several batches in one atomic `db.batch`: all of them are stored, or none. */
+  async appendBatches(batches: readonly BatchToAppend[], options?: AppendOptions): Promise<void> {
+    const ops: Op[] = [];
+    for (const { batch, info } of batches) {
+      if (batch.length > 0xffffffff) throw invalid(`batch of ${batch.length} bytes is too large`);
       const entry = { lastOffset: info.lastOffset, maxTimestamp: info.maxTimestamp, recordCount: info.recordCount, sizeBytes: batch.length };
-      try {
-        // One atomic write: the batch and its index entry exist together or not at all.
-        await this.#ctx.db.batch(
-          [
-            { type: 'put', key: offsetKey(this.#dataPrefix, info.baseOffset), value: batch },
-            { type: 'put', key: offsetKey(this.#indexPrefix, info.baseOffset), value: encodeIndexEntry(entry) },
-          ],
-          { ...VIEW, sync: options?.sync === true },
-        );
-      } catch (error) {
-        throw ioError(`append to ${this.topic}-${this.partition}`, error);
-      }
+      // The batch and its index entry exist together or not at all.
+      ops.push({ type: 'put', key: offsetKey(this.#dataPrefix, info.baseOffset), value: batch }, { type: 'put', key: offsetKey(this.#indexPrefix, info.baseOffset), value: encodeIndexEntry(entry) });
+    }
+    try {
+      await this.#ctx.db.batch(ops, { ...VIEW, sync: options?.sync === true });
+    } catch (error) {
+      throw ioError(`append to ${this.topic}-${this.partition}`, error);
+    }
+    for (const { batch, info } of batches) {
       this.#index.push({ baseOffset: info.baseOffset, lastOffset: info.lastOffset, maxTimestamp: info.maxTimestamp, sizeBytes: batch.length });
-      this.#segments = undefined;
-    });
+    }
+    this.#segments = undefined;
   }
 
   async read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
-    this.#assertOpen();
-    checkMaxBytes(maxBytes);
-    const start = this.#start;
-    const end = this.endOffset();
-    if (!Number.isSafeInteger(offset) || offset < start || offset > end) {
-      throw kafkaError(1, `offset ${offset} is outside ${start}..${end} of ${this.topic}-${this.partition}`, { details: { offset, startOffset: start, endOffset: end } });
-    }
-    if (offset === end) return EMPTY;
     // The index says which batches to return before LevelDB is touched; the iterator
     // then reads a snapshot, so a concurrent append or trim never yields half a batch.
     const index = this.#index;
@@ -187,70 +170,54 @@ export class LevelPartitionLog implements PartitionLog {
     return { chunks, bytes: total };
   }
 
-  truncateTo(offset: number): Promise<void> {
-    if (!Number.isSafeInteger(offset) || offset < 0) return Promise.reject(invalid(`truncateTo offset must be a non-negative integer, got ${offset}`));
-    return this.#enqueue(async () => {
-      this.#assertOpen();
-      if (offset >= this.endOffset()) return;
-      const keep = this.#index.findFrom(offset); // batches holding offsets ≥ `offset` go
-      const start = Math.min(this.#start, offset);
-      const bounds = { startOffset: start, endFloor: offset };
-      if (this.#index.length === keep) {
-        await this.#writeBounds(bounds); // only the end moves (it was past the last batch)
-      }
-      // Newest first, so that a crash between two writes leaves a shorter log, never a hole.
-      while (this.#index.length > keep) {
-        const from = Math.max(keep, this.#index.length - DELETE_CHUNK);
-        await this.#deleteBatches(from, this.#index.length, bounds);
-        this.#index.dropTail(this.#index.length - from);
-      }
-      this.#start = start;
-      this.#endFloor = offset;
-      this.#segments = undefined;
-    });
+  async truncateTo(offset: number): Promise<void> {
+    const keep = this.#index.findFrom(offset); // batches holding offsets ≥ `offset` go
+    const start = Math.min(this.#start, offset);
+    const bounds = { startOffset: start, endFloor: offset };
+    if (this.#index.length === keep) {
+      await this.#writeBounds(bounds); // only the end moves (it was past the last batch)
+    }
+    // Newest first, so that a crash between two writes leaves a shorter log, never a hole.
+    while (this.#index.length > keep) {
+      const from = Math.max(keep, this.#index.length - DELETE_CHUNK);
+      await this.#deleteBatches(from, this.#index.length, bounds);
+      this.#index.dropTail(this.#index.length - from);
+    }
+    this.#start = start;
+    this.#endFloor = offset;
+    this.#segments = undefined;
   }
 
-  trimBefore(offset: number): Promise<number> {
-    if (!Number.isSafeInteger(offset) || offset < 0) return Promise.reject(invalid(`trimBefore offset must be a non-negative integer, got ${offset}`));
-    return this.#enqueue(async () => {
-      this.#assertOpen();
-      const end = this.endOffset();
-      if (offset > end) {
-        throw kafkaError(1, `trimBefore(${offset}) is past the log end offset ${end} of ${this.topic}-${this.partition}`, { details: { offset, endOffset: end } });
-      }
-      const target = offset;
-      if (target <= this.#start) return this.#start;
-      const drop = this.#index.findFrom(target); // batches ending before `target` go
-      // Oldest first, so that a crash between two writes leaves a later start, never a hole.
-      let done = 0;
-      while (done < drop) {
-        const k = Math.min(DELETE_CHUNK, drop - done);
-        const next = k < this.#index.length ? Math.min(target, this.#index.baseAt(k)) : target;
-        const bounds = { startOffset: Math.max(this.#start, next), endFloor: Math.max(this.#endFloor, next) };
-        await this.#deleteBatches(0, k, bounds);
-        this.#index.dropHead(k);
+  async trimBefore(offset: number): Promise<number> {
+    const target = offset;
+    const drop = this.#index.findFrom(target); // batches ending before `target` go
+    // Oldest first, so that a crash between two writes leaves a later start, never a hole.
+    let done = 0;
+    while (done < drop) {
+      const k = Math.min(DELETE_CHUNK, drop - done);
+      const next = k < this.#index.length ? Math.min(target, this.#index.baseAt(k)) : target;
+      const bounds = { startOffset: Math.max(this.#start, next), endFloor: Math.max(this.#endFloor, next) };
+      await this.#deleteBatches(0, k, bounds);
+      this.#index.dropHead(k);
+      this.#start = bounds.startOffset;
+      this.#endFloor = bounds.endFloor;
+      done += k;
+    }
+    if (drop === 0) {
+      // Nothing to delete (the target is inside the first batch or in a gap before it).
+      const next = this.#index.length > 0 ? Math.min(target, this.#index.baseAt(0)) : target;
+      if (next > this.#start) {
+        const bounds = { startOffset: next, endFloor: Math.max(this.#endFloor, next) };
+        await this.#writeBounds(bounds);
         this.#start = bounds.startOffset;
         this.#endFloor = bounds.endFloor;
-        done += k;
       }
-      if (drop === 0) {
-        // Nothing to delete (the target is inside the first batch or in a gap before it).
-        const next = this.#index.length > 0 ? Math.min(target, this.#index.baseAt(0)) : target;
-        if (next > this.#start) {
-          const bounds = { startOffset: next, endFloor: Math.max(this.#endFloor, next) };
-          await this.#writeBounds(bounds);
-          this.#start = bounds.startOffset;
-          this.#endFloor = bounds.endFloor;
-        }
-      }
-      this.#segments = undefined;
-      return this.#start;
-    });
+    }
+    this.#segments = undefined;
+    return this.#start;
   }
 
   async offsetForTimestamp(timestamp: number): Promise<number | null> {
-    this.#assertOpen();
-    checkTimestampArgument(timestamp);
     const i = this.#index.findTimestamp(timestamp);
     if (i >= this.#index.length) return null;
     return Math.max(this.#index.baseAt(i), this.#start);
@@ -262,8 +229,6 @@ export class LevelPartitionLog implements PartitionLog {
   }
 
   async sync(): Promise<void> {
-    this.#assertOpen();
-    await this.#enqueue(async () => {});
     await this.#ctx.syncDatabase();
   }
 
@@ -272,25 +237,14 @@ export class LevelPartitionLog implements PartitionLog {
   }
 
   /**
-   * Waits for pending mutations, optionally syncs, and marks the log closed. The storage
-   * calls it with `sync` false when it syncs the whole database once itself.
+   * Optionally syncs and marks the log closed (the guard let its pending mutations finish
+   * first). The storage calls it with `sync` false when it syncs the whole database once itself.
    */
   async release(sync: boolean): Promise<void> {
     if (this.#closed) return;
-    await this.#enqueue(async () => {});
     this.#closed = true;
     this.#ctx.released(this);
     if (sync) await this.#ctx.syncDatabase();
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new TributaryError('ERR_STORAGE_CLOSED', `partition log ${this.topic}-${this.partition} is closed`);
-  }
-
-  #enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(task);
-    this.#queue = run.catch(() => {});
-    return run;
   }
 
   /** Deletes batches [from, to) of the index, and rewrites the bounds, in one atomic write. */
@@ -411,11 +365,6 @@ export class LevelPartitionLog implements PartitionLog {
 
 function invalid(message: string): TributaryError {
   return new TributaryError('ERR_INVALID_ARGUMENT', message);
-}
-
-function checkAppend(batch: Uint8Array, info: BatchInfo): void {
-  checkAppendArguments(batch, info);
-  if (batch.length > 0xffffffff) throw invalid(`batch of ${batch.length} bytes is too large`);
 }
 
 /** Why a stored batch is unusable, or undefined when it is sound. */

@@ -16,8 +16,9 @@
 import { loadLevel } from '../runtime/load-level.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { silentLogger } from '../../core/contracts/logger.ts';
-import type { PartitionLogOptions, PartitionRef, Storage } from '../../core/contracts/storage.ts';
+import type { GuardedStorage, PartitionLogOptions, PartitionRef } from '../../core/contracts/storage.ts';
 import { TributaryError } from '../../core/errors.ts';
+import { guardStorage } from '../../core/storage/guard.ts';
 import { KeyKind, SYNC_MARKER_KEY, decodePartitionKey, partitionPrefix, prefixEnd } from './keys.ts';
 import { VIEW, type LevelDatabase } from './level-db.ts';
 import { ioError, openError } from './level-errors.ts';
@@ -59,8 +60,8 @@ function refKey(topic: string, partition: number): string {
   return `${partition}\u0000${topic}`;
 }
 
-/** Builds the LevelDB storage adapter (`name: 'level'`, durable). Call `open()` first. */
-export function levelStorage(options: LevelStorageOptions = {}): Storage {
+/** Builds the LevelDB storage adapter (`name: 'level'`, durable), guarded by the core. Call `open()` first. */
+export function levelStorage(options: LevelStorageOptions = {}): GuardedStorage {
   if (options.db === undefined && (typeof options.location !== 'string' || options.location === '')) {
     throw new TributaryError('ERR_INVALID_ARGUMENT', 'levelStorage needs a `location` directory or a `db`');
   }
@@ -134,7 +135,7 @@ export function levelStorage(options: LevelStorageOptions = {}): Storage {
     state = 'open';
   };
 
-  return {
+  return guardStorage({
     name: 'level',
     supports: Object.freeze({ durable: true, segmented: false }),
     metadata: levelMetadata(database, options.metadataSync ?? true),
@@ -228,5 +229,5 @@ export function levelStorage(options: LevelStorageOptions = {}): Storage {
         }
       }
     },
-  };
+  });
 }

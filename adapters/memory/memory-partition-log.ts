@@ -9,10 +9,13 @@
  *
  * Every mutation happens synchronously inside the call, before the returned promise
  * settles, so appends are applied in call order and a read never sees half a batch.
+ * `appendSync` lets the core's guard append without a promise at all.
+ *
+ * Arguments, offset order, read range, the closed state and serialization are the
+ * guard's (core/storage/guard.ts): `memoryStorage()` returns guarded storage, so these
+ * methods are only called with calls that passed it.
  */
 import type { AppendOptions, BatchInfo, PartitionLog, ReadOptions, ReadResult, RecoveryEvent, SegmentInfo } from '../../core/contracts/storage.ts';
-import { checkAppendArguments, checkMaxBytes, checkOffsetArgument, checkTimestampArgument } from '../../core/storage/arguments.ts';
-import { TributaryError, kafkaError } from '../../core/errors.ts';
 
 /** When to copy an appended batch instead of keeping the caller's array. */
 export type CopyOnAppend = 'auto' | 'always' | 'never';
@@ -37,8 +40,6 @@ interface Segment {
   sizeBytes: number;
   maxTimestamp: number;
 }
-
-const EMPTY: ReadResult = Object.freeze({ chunks: [], bytes: 0 }) as ReadResult;
 
 /** Index of the first element of `sorted` that is ≥ `value` (sorted.length when none). */
 function lowerBound(sorted: readonly number[], value: number, from = 0): number {
@@ -108,15 +109,12 @@ export class MemoryPartitionLog implements PartitionLog {
     return this.#state.size;
   }
 
-  async append(batch: Uint8Array, info: BatchInfo, _options?: AppendOptions): Promise<void> {
-    this.#check();
-    checkAppendArguments(batch, info);
+  async append(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void> {
+    this.appendSync(batch, info, options);
+  }
+
+  appendSync(batch: Uint8Array, info: BatchInfo, _options?: AppendOptions): void {
     const s = this.#state;
-    if (info.baseOffset < s.end) {
-      throw new TributaryError('ERR_OFFSET_ORDER', `Batch at offset ${info.baseOffset} is below the log end offset ${s.end} of ${this.topic}-${this.partition}`, {
-        details: { topic: this.topic, partition: this.partition, baseOffset: info.baseOffset, endOffset: s.end },
-      });
-    }
     const bytes = own(batch, s.settings.copyOnAppend);
     let seg = s.segments.at(-1);
     const now = s.settings.now();
@@ -135,16 +133,8 @@ export class MemoryPartitionLog implements PartitionLog {
   }
 
   async read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
-    this.#check();
-    checkMaxBytes(maxBytes);
     const s = this.#state;
-    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < s.start || offset > s.end) {
-      throw kafkaError(1, `Offset ${offset} is outside [${s.start}, ${s.end}] of ${this.topic}-${this.partition}`, {
-        details: { topic: this.topic, partition: this.partition, offset, startOffset: s.start, endOffset: s.end },
-      });
-    }
-    if (offset === s.end) return EMPTY;
-    const minOne = options?.minOneBatch ?? true;
+    const minOne = options?.minOneBatch !== false;
     const segs = s.segments;
     // The segment holding the first batch whose last offset is ≥ offset.
     let lo = 0;
@@ -171,10 +161,7 @@ export class MemoryPartitionLog implements PartitionLog {
   }
 
   async truncateTo(offset: number): Promise<void> {
-    this.#check();
-    checkOffsetArgument('truncateTo', offset);
     const s = this.#state;
-    if (offset >= s.end) return;
     const segs = s.segments;
     // Where the dropped data began: a batch straddling `offset` goes whole, so the log
     // must end at that batch's base rather than claim offsets it no longer holds.
@@ -202,15 +189,7 @@ export class MemoryPartitionLog implements PartitionLog {
   }
 
   async trimBefore(offset: number): Promise<number> {
-    this.#check();
-    checkOffsetArgument('trimBefore', offset);
     const s = this.#state;
-    if (offset > s.end) {
-      throw kafkaError(1, `Cannot trim ${this.topic}-${this.partition} before ${offset}: the log ends at ${s.end}`, {
-        details: { topic: this.topic, partition: this.partition, offset, endOffset: s.end },
-      });
-    }
-    if (offset <= s.start) return s.start;
     const segs = s.segments;
     let drop = 0;
     while (drop < segs.length) {
@@ -228,8 +207,6 @@ export class MemoryPartitionLog implements PartitionLog {
   }
 
   async offsetForTimestamp(timestamp: number): Promise<number | null> {
-    this.#check();
-    checkTimestampArgument(timestamp);
     for (const seg of this.#state.segments) {
       if (seg.maxTimestamp < timestamp) continue;
       const i = seg.maxTimestamps.findIndex((t) => t >= timestamp);
@@ -247,18 +224,9 @@ export class MemoryPartitionLog implements PartitionLog {
     }));
   }
 
-  async sync(): Promise<void> {
-    this.#check();
-  }
+  async sync(): Promise<void> {}
 
   async close(): Promise<void> {
     this.#closed = true;
   }
-
-  #check(): void {
-    if (this.#closed) {
-      throw new TributaryError('ERR_STORAGE_CLOSED', `The log of ${this.topic}-${this.partition} is closed`);
-    }
-  }
-
 }

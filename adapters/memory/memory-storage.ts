@@ -12,9 +12,12 @@
  * - `close()` closes the log objects but keeps the data in this storage object: opening
  *   it again gives the same logs back (useful to restart an embedded broker in a test).
  *   Nothing survives the process, so `supports.durable` is false.
+ * - The open state, argument checks, offset order and read range are the core's guard's
+ *   (core/storage/guard.ts); what is here is the mechanism.
  */
-import type { PartitionLogOptions, PartitionRef, Storage } from '../../core/contracts/storage.ts';
+import type { GuardedStorage, PartitionLogOptions, PartitionRef } from '../../core/contracts/storage.ts';
 import { TributaryError } from '../../core/errors.ts';
+import { guardStorage } from '../../core/storage/guard.ts';
 import { memoryMetadata } from './memory-metadata.ts';
 import { MemoryLogState, MemoryPartitionLog, type CopyOnAppend, type MemoryLogSettings } from './memory-partition-log.ts';
 
@@ -45,8 +48,8 @@ function positive(value: number | undefined, name: string, fallback: number): nu
   return value;
 }
 
-/** Creates an in-memory {@link Storage}. */
-export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
+/** Creates an in-memory storage (guarded by the core). */
+export function memoryStorage(options: MemoryStorageOptions = {}): GuardedStorage {
   const defaults = {
     segmentBytes: positive(options.segmentBytes, 'segmentBytes', DEFAULT_SEGMENT_BYTES),
     segmentMs: positive(options.segmentMs, 'segmentMs', DEFAULT_SEGMENT_MS),
@@ -58,35 +61,29 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
   const now = options.now ?? Date.now;
   const logs = new Map<string, Entry>();
   const entries = new Map<string, Uint8Array>();
-  let isOpen = false;
 
-  const assertOpen = () => {
-    if (!isOpen) throw new TributaryError('ERR_STORAGE_CLOSED', 'The memory storage is not open');
-  };
   const keyOf = (topic: string, partition: number) => {
-    if (typeof topic !== 'string' || topic.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'A topic name must be a non-empty string');
-    if (!Number.isSafeInteger(partition) || partition < 0) throw new TributaryError('ERR_INVALID_ARGUMENT', `A partition must be a non-negative integer, got ${partition}`);
+    // The guard checked the types; the empty name is this adapter's rule.
+    if (topic.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'A topic name must be a non-empty string');
     // NUL cannot appear in a Kafka topic name, so the key is unambiguous.
     return `${topic}\u0000${partition}`;
   };
+  // Per-partition options reach here checked by the guard.
   const settingsOf = (o: PartitionLogOptions | undefined): MemoryLogSettings => ({
-    segmentBytes: positive(o?.segmentBytes, 'segmentBytes', defaults.segmentBytes),
-    segmentMs: positive(o?.segmentMs, 'segmentMs', defaults.segmentMs),
+    segmentBytes: o?.segmentBytes ?? defaults.segmentBytes,
+    segmentMs: o?.segmentMs ?? defaults.segmentMs,
     copyOnAppend,
     now,
   });
 
-  return {
+  return guardStorage({
     name: 'memory',
     supports: Object.freeze({ durable: false, segmented: true }),
-    metadata: memoryMetadata(entries, assertOpen),
+    metadata: memoryMetadata(entries),
 
-    async open() {
-      isOpen = true;
-    },
+    async open() {},
 
     async openPartition(topic, partition, partitionOptions) {
-      assertOpen();
       const key = keyOf(topic, partition);
       let entry = logs.get(key);
       if (!entry) {
@@ -101,12 +98,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
     },
 
     async listPartitions() {
-      assertOpen();
       return [...logs.values()].map((e) => ({ topic: e.ref.topic, partition: e.ref.partition }));
     },
 
     async deletePartition(topic, partition) {
-      assertOpen();
       const key = keyOf(topic, partition);
       const entry = logs.get(key);
       if (!entry) return;
@@ -119,7 +114,6 @@ export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
         await entry.view?.close();
         entry.view = undefined;
       }
-      isOpen = false;
     },
-  };
+  });
 }

@@ -9,6 +9,7 @@ import type { Storage } from '../contracts/storage.ts';
 import type { CodecSource } from '../records/record-batch.ts';
 import { TributaryError } from '../errors.ts';
 import { type FlushPolicy, FlushScheduler, validateFlushPolicy } from '../storage/flush-policy.ts';
+import { guardStorage } from '../storage/guard.ts';
 import { GROUP_API_VERSIONS, SUPPORTED_VERSIONS } from '../protocol/supported-versions.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
@@ -172,7 +173,8 @@ export class Broker {
     this.nodeId = nodeId;
     this.rack = options.rack ?? null;
     this.autoCreateTopics = options.autoCreateTopics ?? true;
-    this.storage = options.storage;
+    // Guarded here too (a no-op for our adapters' guarded storage), so that every later use of options.storage sees the guard.
+    this.storage = (options = { ...options, storage: guardStorage(options.storage) }).storage;
     this.logger = options.logger ?? silentLogger;
     this.codecs = options.codecs;
     this.#clusterId = options.clusterId;

@@ -75,11 +75,26 @@ export interface RecoveryEvent {
   readonly location?: string;
 }
 
+/** One batch of a multi-batch append: its bytes and the facts the core computed from its header. */
+export interface BatchToAppend {
+  readonly batch: Uint8Array;
+  readonly info: BatchInfo;
+}
+
 /**
  * One partition's log. Appends must come in offset order: a batch whose base offset is
  * below `endOffset()` is rejected with code `ERR_OFFSET_ORDER` (gaps are allowed).
- * Concurrent appends are serialized by the adapter; a read running beside an append
- * sees a consistent prefix of whole batches, never half a batch.
+ * Concurrent mutations are serialized; a read running beside an append sees a
+ * consistent prefix of whole batches, never half a batch.
+ *
+ * What an adapter implements and what a caller gets differ in their preconditions (the
+ * abstract-level way): every storage the core hands out is wrapped by `guardStorage`
+ * (core/storage/guard.ts), which validates arguments, rejects use after close, checks
+ * offset order and range, applies `minOneBatch`'s default, and runs mutations (append,
+ * truncateTo, trimBefore, sync, close) one at a time. An adapter's methods are therefore
+ * only called on an open log, with valid arguments, an offset inside
+ * `[startOffset(), endOffset()]` for `read`, a base offset ≥ `endOffset()` for `append`,
+ * never beside another mutation of the same log — adapters implement mechanism only.
  */
 export interface PartitionLog {
   readonly topic: string;
@@ -98,6 +113,18 @@ export interface PartitionLog {
    * may keep them without copying (copying only to avoid pinning a larger buffer).
    */
   append(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void>;
+  /**
+   * Optional primitive: the same as `append`, applied before it returns (an adapter
+   * whose log lives in memory). When present the guard calls it instead of `append`
+   * and answers with a shared resolved promise: no promise per append.
+   */
+  appendSync?(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): void;
+  /**
+   * Optional primitive: appends several batches, in offset order, in one operation (one
+   * atomic write where the adapter can). Without it the guard appends them one by one,
+   * which may leave a prefix of them stored when one fails.
+   */
+  appendBatches?(batches: readonly BatchToAppend[], options?: AppendOptions): Promise<void>;
   /**
    * Reads whole batches starting with the one that contains `offset` (the next one when
    * `offset` falls in a gap), then every following batch while the total stays within
@@ -153,6 +180,16 @@ export interface StorageCapabilities {
   readonly durable: boolean;
   /** `trimBefore` rounds down to segment boundaries. */
   readonly segmented?: boolean;
+  /**
+   * Several brokers (processes) may open the same data at once, as a shared database
+   * would allow; the core must not assume it is the only writer (default false).
+   */
+  readonly shared?: boolean;
+  /**
+   * The data lives across a network: calls are slower and may fail transiently, so the
+   * core should batch and retry rather than assume a local disk (default false).
+   */
+  readonly remote?: boolean;
 }
 
 /** Per-partition settings an adapter may honour (those that segment their logs do). */
@@ -187,6 +224,25 @@ export interface Storage extends Plugin {
   readonly metadata: MetadataStore;
   /** Syncs and closes every open log and the metadata store. */
   close(): Promise<void>;
+}
+
+/** The capabilities of a guarded storage: every flag present, those not declared false. */
+export interface GuardedStorageCapabilities extends StorageCapabilities {
+  readonly segmented: boolean;
+  readonly shared: boolean;
+  readonly remote: boolean;
+}
+
+/** A partition log as the guard hands it out: the optional primitives are always there. */
+export interface GuardedPartitionLog extends PartitionLog {
+  /** Appends several batches in offset order (natively, or one by one as a fallback). */
+  appendBatches(batches: readonly BatchToAppend[], options?: AppendOptions): Promise<void>;
+}
+
+/** A storage wrapped by `guardStorage`: checked calls, serialized mutations, full capabilities. */
+export interface GuardedStorage extends Storage {
+  readonly supports: GuardedStorageCapabilities;
+  openPartition(topic: string, partition: number, options?: PartitionLogOptions): Promise<GuardedPartitionLog>;
 }
 
 /** A factory that builds a storage adapter from options. */

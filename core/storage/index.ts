@@ -1,4 +1,4 @@
-/** Storage policies that belong to the core: batch facts, argument checks, flushing, retention. */
+/** Storage policies that belong to the core: the guard around adapters, batch facts, argument checks, flushing, retention. */
 export {
   checkAppendArguments,
   checkMaxBytes,
@@ -10,6 +10,7 @@ export {
   checkTimestampArgument,
 } from './arguments.ts';
 export { batchInfoOf } from './batch-info.ts';
+export { GUARDED, guardStorage, isGuardedStorage } from './guard.ts';
 export { FlushScheduler, flushPolicyFromTopicConfig, validateFlushPolicy, type FlushPolicy, type FlushSchedulerOptions } from './flush-policy.ts';
 export {
   DEFAULT_RETENTION,

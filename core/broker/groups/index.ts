@@ -1,7 +1,25 @@
-/** The classic consumer group coordinator. */
-export { GroupCoordinator, type JoinRequest, type SyncRequest, type HeartbeatRequest, type LeavingMember, type LeaveResult, type CommitRequest, type CommitResult, type OffsetFetchResult, type FetchedOffset, type GroupDescription, type GroupListing, type GroupCoordinatorDeps } from './coordinator.ts';
-export { ConsumerGroup, type GroupState, type CommittedOffset } from './group.ts';
-export { GroupMember, type MemberProtocol, type JoinResult, type SyncResult } from './member.ts';
+/** The classic group coordinator: a thin front over membership, offsets and their store. */
+export { GroupCoordinator, type GroupCoordinatorDeps } from './coordinator.ts';
+export {
+  MembershipManager,
+  joinError,
+  syncError,
+  type MembershipManagerDeps,
+  type CommitIdentity,
+  type JoinRequest,
+  type SyncRequest,
+  type HeartbeatRequest,
+  type LeavingMember,
+  type LeaveResult,
+  type DescribedGroup,
+  type GroupListing,
+} from './membership-manager.ts';
+export { OffsetManager, type OffsetManagerDeps, type CommitRequest, type CommitResult, type OffsetFetchResult, type FetchedOffset } from './offset-manager.ts';
+export { ClassicGroup, type ClassicGroupState } from './classic-group.ts';
+export type { OffsetAndMetadata } from './offset-and-metadata.ts';
+export { ClassicGroupMember, type MemberProtocol, type JoinResult, type SyncResult } from './classic-group-member.ts';
 export { type GroupCoordinatorOptions, type GroupSettings, groupSettings } from './options.ts';
 export { type GroupTimers, systemTimers } from './timers.ts';
-export { OffsetStore, type StoredGroup, type StoredGroupMeta, type OffsetChange } from './offset-store.ts';
+export { type GroupStore, type StoredGroup, type StoredGroupMeta, type OffsetChange } from './group-store.ts';
+export { MetadataGroupStore } from './metadata-group-store.ts';
+export { type CoordinatorPhase, phaseError } from './phase.ts';

@@ -10,8 +10,8 @@ import type { BatchHeader } from '../../records/batch-header.ts';
 /** How many recent batches per producer are remembered for duplicate detection (Kafka: 5). */
 export const RETAINED_BATCHES = 5;
 
-/** A batch as remembered for dedup. */
-export interface ProducerBatch {
+/** A batch as remembered for dedup (Kafka's BatchMetadata; the client's ProducerBatch is the batch being built and sent). */
+export interface BatchMetadata {
   readonly firstSeq: number;
   readonly lastSeq: number;
   readonly baseOffset: number;
@@ -23,7 +23,7 @@ export interface ProducerEntry {
   readonly producerId: number;
   epoch: number;
   /** Oldest first; never empty. */
-  batches: ProducerBatch[];
+  batches: BatchMetadata[];
   /** When the broker last appended for it (ms; the expiry clock). */
   lastTimestamp: number;
 }
@@ -63,7 +63,7 @@ export class PartitionProducers {
    * INVALID_RECORD for an idempotent batch without a sequence. A producer this partition
    * does not know (new, or expired) may start at any sequence, as in Kafka 2.5+.
    */
-  check(header: SequencedHeader): ProducerBatch | null {
+  check(header: SequencedHeader): BatchMetadata | null {
     if (header.producerId < 0) return null;
     if (header.baseSequence < 0) throw kafkaError(87, `Batch of producer ${header.producerId} has no sequence number`);
     const entry = this.#entries.get(header.producerId);
@@ -89,7 +89,7 @@ export class PartitionProducers {
   /** Records an appended (or recovered) batch; `now` restarts the producer's expiry clock. */
   record(header: SequencedHeader, baseOffset: number, now = 0): void {
     if (header.producerId < 0 || header.baseSequence < 0) return;
-    const batch: ProducerBatch = {
+    const batch: BatchMetadata = {
       firstSeq: header.baseSequence,
       lastSeq: addSequence(header.baseSequence, header.lastOffsetDelta),
       baseOffset,

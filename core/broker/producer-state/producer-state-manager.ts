@@ -17,7 +17,7 @@ import { kafkaError } from '../../errors.ts';
 import { BatchAttributes, type BatchHeader, batchSizeAt, readBatchHeader } from '../../records/batch-header.ts';
 import type { PartitionState } from '../partition-state.ts';
 import type { Topic } from '../topic.ts';
-import { PartitionProducers, type ProducerBatch, type ProducerEntry } from './partition-producers.ts';
+import { PartitionProducers, type BatchMetadata, type ProducerEntry } from './partition-producers.ts';
 import { ProducerIdManager } from './producer-ids.ts';
 
 const SNAPSHOT_PREFIX = 'producer-state/';
@@ -68,7 +68,7 @@ export class ProducerStateManager {
    * several batches is checked as a whole; a repeated batch inside one is
    * DUPLICATE_SEQUENCE_NUMBER, since its offsets cannot be answered separately.
    */
-  admit(partition: PartitionState, batches: ReadonlyArray<{ readonly header: BatchHeader }>): ProducerBatch | null {
+  admit(partition: PartitionState, batches: ReadonlyArray<{ readonly header: BatchHeader }>): BatchMetadata | null {
     if (batches.length === 1) {
       const header = batches[0]!.header;
       return header.producerId < 0 ? null : this.table(partition).check(header);

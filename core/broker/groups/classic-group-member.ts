@@ -30,8 +30,8 @@ export interface SyncResult {
 
 const EMPTY = new Uint8Array(0);
 
-/** A member with its pending join/sync answers and its session timer: real lifecycle state. */
-export class GroupMember {
+/** A member of a classic group with its pending join/sync answers and its session timer: real lifecycle state. */
+export class ClassicGroupMember {
   /** Coordinator-assigned id. */
   readonly memberId: string;
   /** group.instance.id of a static member (KIP-345), or null. */

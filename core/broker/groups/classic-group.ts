@@ -1,29 +1,23 @@
 /**
- * One classic consumer group: its state, generation, members, chosen protocol and
- * committed offsets. The coordinator drives the transitions; this class keeps the
- * bookkeeping that Kafka's GroupMetadata keeps (leader choice, protocol agreement).
+ * One classic consumer group: its state, generation, members and chosen protocol (its
+ * committed offsets are the offset manager's). The membership manager drives the
+ * transitions; this class keeps the bookkeeping that Kafka's ClassicGroup keeps (leader
+ * choice, protocol agreement).
  */
-import type { GroupMember } from './member.ts';
+import type { ClassicGroupMember } from './classic-group-member.ts';
 
-/** The states of a classic group. */
-export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
+/** The states of a classic group (Kafka's ClassicGroupState); the client's view of its own membership is a different thing. */
+export type ClassicGroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
-/** A committed offset as the coordinator keeps and persists it. */
-export interface CommittedOffset {
-  readonly offset: number;
-  readonly leaderEpoch: number;
-  readonly metadata: string;
-  readonly commitTimestamp: number;
-  /** Explicit expiry from an OffsetCommit v2–4 retention time, or null (retention policy applies). */
-  readonly expireTimestamp: number | null;
-}
-
-/** A group: real state with a lifecycle, hence a class. */
-export class ConsumerGroup {
+/**
+ * A classic group (Kafka's ClassicGroup: JoinGroup/SyncGroup, client-side assignment): real
+ * state with a lifecycle, hence a class. "Consumer group" is kept for the KIP-848 kind to come.
+ */
+export class ClassicGroup {
   /** The group id. */
   readonly groupId: string;
   /** Current state. */
-  state: GroupState = 'Empty';
+  state: ClassicGroupState = 'Empty';
   /** When the group entered its current state (ms; the retention clock of an empty group). */
   stateTimestamp: number;
   /** Protocol type of its members (`consumer`), or null for a group that only stores offsets. */
@@ -35,13 +29,11 @@ export class ConsumerGroup {
   /** The leader's member id, or null. */
   leaderId: string | null = null;
   /** Members by id, in join order. */
-  readonly members = new Map<string, GroupMember>();
+  readonly members = new Map<string, ClassicGroupMember>();
   /** Ids handed out by MEMBER_ID_REQUIRED (KIP-394) that have not joined yet, with their expiry timers. */
   readonly pendingMembers = new Map<string, unknown>();
   /** Static members: group.instance.id → member id. */
   readonly staticMembers = new Map<string, string>();
-  /** Committed offsets: topic → partition → offset. */
-  readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   /** The rebalance timer (initial delay or rebalance timeout), if armed. */
   joinTimer: unknown = undefined;
   /** Members of this generation that have not sent SyncGroup yet. */
@@ -59,7 +51,7 @@ export class ConsumerGroup {
   }
 
   /** Moves to `state`, noting when. */
-  transition(state: GroupState, now: number): void {
+  transition(state: ClassicGroupState, now: number): void {
     this.state = state;
     this.stateTimestamp = now;
   }
@@ -70,7 +62,7 @@ export class ConsumerGroup {
   }
 
   /** Adds a member; the first one fixes the protocol type and the first leads. */
-  add(member: GroupMember): void {
+  add(member: ClassicGroupMember): void {
     if (this.members.size === 0) this.protocolType = member.protocolType;
     this.members.set(member.memberId, member);
     if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, member.memberId);
@@ -78,7 +70,7 @@ export class ConsumerGroup {
   }
 
   /** Removes a member (and its static mapping); a new leader is chosen when it led. */
-  remove(memberId: string): GroupMember | undefined {
+  remove(memberId: string): ClassicGroupMember | undefined {
     const member = this.members.get(memberId);
     if (!member) return undefined;
     this.members.delete(memberId);
@@ -159,12 +151,5 @@ export class ConsumerGroup {
     if (groupInstanceId === null) return false;
     const current = this.staticMembers.get(groupInstanceId);
     return current !== undefined && current !== memberId;
-  }
-
-  /** Number of committed offsets. */
-  offsetCount(): number {
-    let n = 0;
-    for (const parts of this.offsets.values()) n += parts.size;
-    return n;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Committed offsets and group facts in the storage metadata store.
+ * The {@link GroupStore} over the storage metadata store: committed offsets and group facts.
  *
  * Keys: `group-offsets/<group>/<topic>/<partition>` (one per committed partition) and
  * `group-meta/<group>` (protocol type and when the group became empty, for retention),
@@ -8,34 +8,13 @@
  * that the store ends in the order the coordinator applied them.
  */
 import type { MetadataOp, MetadataStore } from '../../contracts/storage.ts';
-import type { CommittedOffset } from './group.ts';
+import type { OffsetAndMetadata } from './offset-and-metadata.ts';
+import type { GroupStore, OffsetChange, StoredGroup, StoredGroupMeta } from './group-store.ts';
 
 const OFFSETS = 'group-offsets/';
 const META = 'group-meta/';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** What is persisted about a group besides its offsets. */
-export interface StoredGroupMeta {
-  /** The members' protocol type, or null for a group that only stores offsets. */
-  readonly protocolType: string | null;
-  /** When the group became empty (ms), or null while it had members. */
-  readonly emptySince: number | null;
-}
-
-/** Everything loaded for one group. */
-export interface StoredGroup {
-  readonly groupId: string;
-  readonly meta: StoredGroupMeta | null;
-  readonly offsets: Array<{ topic: string; partition: number; value: CommittedOffset }>;
-}
-
-/** One offset to write (value) or remove (null). */
-export interface OffsetChange {
-  readonly topic: string;
-  readonly partition: number;
-  readonly value: CommittedOffset | null;
-}
 
 function offsetKey(groupId: string, topic: string, partition: number): string {
   return `${OFFSETS}${encodeURIComponent(groupId)}/${topic}/${partition}`;
@@ -49,9 +28,9 @@ function json(value: unknown): Uint8Array {
   return encoder.encode(JSON.stringify(value));
 }
 
-function parseOffset(bytes: Uint8Array): CommittedOffset | undefined {
+function parseOffset(bytes: Uint8Array): OffsetAndMetadata | undefined {
   try {
-    const v = JSON.parse(decoder.decode(bytes)) as Partial<CommittedOffset>;
+    const v = JSON.parse(decoder.decode(bytes)) as Partial<OffsetAndMetadata>;
     if (typeof v.offset !== 'number' || typeof v.commitTimestamp !== 'number') return undefined;
     return {
       offset: v.offset,
@@ -65,8 +44,8 @@ function parseOffset(bytes: Uint8Array): CommittedOffset | undefined {
   }
 }
 
-/** Reads and writes group offsets; one instance per coordinator. */
-export class OffsetStore {
+/** Reads and writes group offsets in a metadata store; one instance per coordinator. */
+export class MetadataGroupStore implements GroupStore {
   readonly #store: MetadataStore;
   #tail: Promise<unknown> = Promise.resolve();
 

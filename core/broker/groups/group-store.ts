@@ -1,0 +1,49 @@
+/**
+ * Where the group coordinator keeps what must outlive a restart: committed offsets and a
+ * few facts per group (its protocol type, since when it is empty — the retention clock).
+ * Membership itself is not persisted: members rejoin after a restart, as with Kafka.
+ *
+ * Today's implementation is {@link MetadataGroupStore} over the storage metadata store; a
+ * replicated internal topic (Kafka's __consumer_offsets) is the one the cluster will need,
+ * which is why the coordinator sees only this interface.
+ */
+import type { OffsetAndMetadata } from './offset-and-metadata.ts';
+
+/** What is persisted about a group besides its offsets. */
+export interface StoredGroupMeta {
+  /** The members' protocol type, or null for a group that only stores offsets. */
+  readonly protocolType: string | null;
+  /** When the group became empty (ms), or null while it had members. */
+  readonly emptySince: number | null;
+}
+
+/** Everything loaded for one group. */
+export interface StoredGroup {
+  readonly groupId: string;
+  readonly meta: StoredGroupMeta | null;
+  readonly offsets: Array<{ topic: string; partition: number; value: OffsetAndMetadata }>;
+}
+
+/** One offset to write (value) or remove (null). */
+export interface OffsetChange {
+  readonly topic: string;
+  readonly partition: number;
+  readonly value: OffsetAndMetadata | null;
+}
+
+/**
+ * Persistence of groups. Writes are applied in the order they are called (each one atomic),
+ * so the stored state ends as the coordinator applied it.
+ */
+export interface GroupStore {
+  /** Every stored group with its offsets; undecodable entries are skipped and reported. */
+  load(onBadEntry?: (key: string) => void): Promise<StoredGroup[]>;
+  /** Writes and removes offsets of one group in one atomic write. */
+  writeOffsets(groupId: string, changes: readonly OffsetChange[]): Promise<void>;
+  /** Records the group's protocol type and whether (since when) it is empty. */
+  writeMeta(groupId: string, meta: StoredGroupMeta): Promise<void>;
+  /** Removes everything stored for a group (DeleteGroups, full expiry). */
+  deleteGroup(groupId: string, offsets: ReadonlyArray<{ topic: string; partition: number }>): Promise<void>;
+  /** Waits for every write queued so far (failed ones included). */
+  settle(): Promise<void>;
+}
