@@ -7,13 +7,13 @@
 /** One row of the Kafka error table. */
 export interface KafkaErrorInfo {
   readonly code: number;
-  readonly name: string;
+  readonly name: KafkaErrorName;
   readonly retriable: boolean;
   readonly message: string;
 }
 
 // [code, name, retriable]; the message of a code is derived from its name (below).
-const TABLE: ReadonlyArray<readonly [number, string, boolean]> = [
+const TABLE = [
   [-1, 'UNKNOWN_SERVER_ERROR', false],
   [0, 'NONE', false],
   [1, 'OFFSET_OUT_OF_RANGE', false],
@@ -143,7 +143,20 @@ const TABLE: ReadonlyArray<readonly [number, string, boolean]> = [
   [125, 'INVALID_VOTER_KEY', false],
   [126, 'DUPLICATE_VOTER', false],
   [127, 'VOTER_NOT_FOUND', false],
-];
+] as const satisfies ReadonlyArray<readonly [number, string, boolean]>;
+
+type Row = (typeof TABLE)[number];
+
+/** The protocol name of a Kafka error (`NOT_LEADER_OR_FOLLOWER`). */
+export type KafkaErrorName = Row[1];
+
+/** Kafka error numbers by protocol name: `KafkaCode.NOT_LEADER_OR_FOLLOWER` is 6. */
+export const KafkaCode: { readonly [R in Row as R[1]]: R[0] } = Object.freeze(
+  Object.fromEntries(TABLE.map(([code, name]) => [name, code])),
+) as { readonly [R in Row as R[1]]: R[0] };
+
+/** A Kafka error number from the table (`-1 | 0 | 1 | …`). */
+export type KafkaCode = Row[0];
 
 /** Messages in our own words for the errors a user meets most; the rest are spelled from the name. */
 const MESSAGES: ReadonlyMap<number, string> = new Map([
@@ -170,9 +183,9 @@ function messageOf(code: number, name: string): string {
 }
 
 /** Every Kafka error, keyed by protocol name. */
-export const KAFKA_ERRORS: Readonly<Record<string, KafkaErrorInfo>> = Object.freeze(
+export const KAFKA_ERRORS: Readonly<Record<KafkaErrorName, KafkaErrorInfo>> = Object.freeze(
   Object.fromEntries(TABLE.map(([code, name, retriable]) => [name, Object.freeze({ code, name, retriable, message: messageOf(code, name) })])),
-);
+) as Readonly<Record<KafkaErrorName, KafkaErrorInfo>>;
 
 const BY_CODE = new Map<number, KafkaErrorInfo>(Object.values(KAFKA_ERRORS).map((info) => [info.code, info]));
 
@@ -183,5 +196,5 @@ export function kafkaErrorByCode(code: number): KafkaErrorInfo | undefined {
 
 /** The Kafka error with this protocol name, or undefined. */
 export function kafkaErrorByName(name: string): KafkaErrorInfo | undefined {
-  return KAFKA_ERRORS[name];
+  return Object.hasOwn(KAFKA_ERRORS, name) ? KAFKA_ERRORS[name as KafkaErrorName] : undefined;
 }

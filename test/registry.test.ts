@@ -55,9 +55,9 @@ describe('Registry', () => {
 describe('errors', () => {
   it('carries code, retriable and cause', () => {
     const cause = new Error('disk');
-    const error = new TributaryError('ERR_X', 'x failed', { retriable: true, cause });
+    const error = new TributaryError('ERR_STORAGE_OPEN', 'x failed', { retriable: true, cause });
     expect(error).toBeInstanceOf(Error);
-    expect(error.code).toBe('ERR_X');
+    expect(error.code).toBe('ERR_STORAGE_OPEN');
     expect(error.retriable).toBe(true);
     expect(error.cause).toBe(cause);
   });

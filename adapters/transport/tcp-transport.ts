@@ -10,11 +10,13 @@
  * buffer is full, and a response larger than `maxResponseSize` closes the connection.
  */
 import { type Socket, connect } from 'node:net';
-import type { BrokerAddress, RequestOptions, Transport, TransportFactory, TransportOptions } from '../../core/client/transport.ts';
+import type { BrokerAddress, RequestOptions, ResponseOf, Transport, TransportFactory, TransportOptions } from '../../core/client/transport.ts';
 import { TributaryError, kafkaError } from '../../core/errors.ts';
+import { KafkaCode } from '../../core/kafka-error-codes.ts';
 import { ApiKey, apiName } from '../../core/protocol/api-keys.ts';
+import type { ApiRequestInput } from '../../core/protocol/api-messages.ts';
 import { decodeResponse, encodeRequest } from '../../core/protocol/messages.ts';
-import type { ApiVersionRange } from '../../core/protocol/supported-versions.ts';
+import type { ApiVersionRange } from '../../core/protocol/version-policy.ts';
 import { FrameDecoder } from '../../core/protocol/framing.ts';
 
 /** Options of {@link tcpTransport}. */
@@ -26,11 +28,12 @@ export interface TcpTransportOptions {
 }
 
 interface Pending {
-  readonly apiKey: number;
+  readonly apiKey: ApiKey;
   readonly version: number;
   readonly correlationId: number;
   readonly deadline: number;
-  readonly resolve: (body: any) => void;
+  /** Settles the request's promise with the decoded body (typed by its API key at `request`). */
+  readonly resolve: (body: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -88,7 +91,7 @@ export class TcpConnection implements Transport {
     return this.#pending.length - this.#head;
   }
 
-  request(apiKey: number, apiVersion: number, body: object, options?: RequestOptions): Promise<any> {
+  request<K extends ApiKey, O extends RequestOptions | undefined = undefined>(apiKey: K, apiVersion: number, body: ApiRequestInput<K>, options?: O): Promise<ResponseOf<K, O>> {
     if (!this.#connected) return Promise.reject(closedError(this.#address, 'not connected'));
     const correlationId = this.#nextCorrelationId;
     this.#nextCorrelationId = correlationId === 0x7fffffff ? 1 : correlationId + 1;
@@ -99,11 +102,12 @@ export class TcpConnection implements Transport {
       return Promise.reject(error);
     }
     if (options?.expectResponse === false) {
-      return this.#write(chunks).then(() => null);
+      return this.#write(chunks).then(() => null as ResponseOf<K, O>);
     }
-    return new Promise((resolve, reject) => {
+    return new Promise<ResponseOf<K, O>>((resolve, reject) => {
       const deadline = Date.now() + this.#options.requestTimeoutMs + (options?.extraTimeoutMs ?? 0);
-      this.#pending.push({ apiKey, version: apiVersion, correlationId, deadline, resolve, reject });
+      // decodeResponse(apiKey) gives ApiResponse<K> for this entry's key.
+      this.#pending.push({ apiKey, version: apiVersion, correlationId, deadline, resolve: resolve as (body: unknown) => void, reject });
       this.#write(chunks).catch((error) => this.#fail(closedError(this.#address, 'write failed', error)));
     });
   }
@@ -166,10 +170,10 @@ export class TcpConnection implements Transport {
         this.#pending = this.#pending.slice(this.#head);
         this.#head = 0;
       }
-      let body: any;
+      let body: unknown;
       try {
         // A broker that does not speak the ApiVersions version asked answers UNSUPPORTED_VERSION in a v0 body.
-        const version = pending.apiKey === ApiKey.ApiVersions && frame.length >= 6 && ((frame[4]! << 8) | frame[5]!) === 35 ? 0 : pending.version;
+        const version = pending.apiKey === ApiKey.ApiVersions && frame.length >= 6 && ((frame[4]! << 8) | frame[5]!) === KafkaCode.UNSUPPORTED_VERSION ? 0 : pending.version;
         const decoded = decodeResponse(pending.apiKey, version, frame);
         if (decoded.correlationId !== pending.correlationId) {
           throw new TributaryError('ERR_CORRELATION_MISMATCH', `Expected correlation id ${pending.correlationId}, got ${decoded.correlationId}`);
@@ -232,9 +236,9 @@ export class TcpConnection implements Transport {
   /** Sends ApiVersions (v3, then v0 if the broker refuses) and keeps the ranges. */
   async negotiate(): Promise<void> {
     let body = await this.request(ApiKey.ApiVersions, 3, { clientSoftwareName: 'tributary', clientSoftwareVersion: CLIENT_SOFTWARE_VERSION });
-    if (body.errorCode === 35) body = await this.request(ApiKey.ApiVersions, 0, {});
-    if (body.errorCode !== 0) throw kafkaError(body.errorCode, 'ApiVersions failed');
-    this.apiVersions = Object.freeze((body.apiKeys as ApiVersionRange[]).map((r) => Object.freeze({ apiKey: r.apiKey, minVersion: r.minVersion, maxVersion: r.maxVersion })));
+    if (body.errorCode === KafkaCode.UNSUPPORTED_VERSION) body = await this.request(ApiKey.ApiVersions, 0, {});
+    if (body.errorCode !== KafkaCode.NONE) throw kafkaError(body.errorCode, 'ApiVersions failed');
+    this.apiVersions = Object.freeze(body.apiKeys.map((r) => Object.freeze({ apiKey: r.apiKey, minVersion: r.minVersion, maxVersion: r.maxVersion })));
   }
 }
 

@@ -10,7 +10,7 @@ import type { CodecSource } from '../records/record-batch.ts';
 import { TributaryError } from '../errors.ts';
 import { type FlushPolicy, FlushScheduler, validateFlushPolicy } from '../storage/flush-policy.ts';
 import { guardStorage } from '../storage/guard.ts';
-import { GROUP_API_VERSIONS, SUPPORTED_VERSIONS } from '../protocol/supported-versions.ts';
+import { BROKER_VERSIONS, advertisedVersions } from '../protocol/version-policy.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
 import { DEFAULT_HANDLERS } from './handlers/index.ts';
@@ -67,8 +67,8 @@ export interface BrokerOptions {
   readonly storage: Storage;
   /**
    * The codec's ranges; advertised ranges are each handler's range cut to these. Default:
-   * the protocol's SUPPORTED_VERSIONS plus GROUP_API_VERSIONS (only APIs with a handler
-   * are advertised, so group APIs appear once their handlers are registered).
+   * the version policy's BROKER_VERSIONS (only APIs with a handler are advertised, so
+   * group APIs appear once their handlers are registered).
    */
   readonly protocolVersions?: readonly ApiRange[];
   /** This broker's node id (Kafka's node.id). Default 1. */
@@ -169,7 +169,7 @@ export class Broker {
     if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new TributaryError('ERR_INVALID_ARGUMENT', `numPartitions must be at least 1, got ${numPartitions}`);
     const defaultReplicationFactor = options.defaultReplicationFactor ?? 1;
     const topicDefaults = Object.fromEntries(validateTopicConfigs(Object.entries(options.topicDefaults ?? {})));
-    this.#codecVersions = options.protocolVersions ?? [...SUPPORTED_VERSIONS, ...GROUP_API_VERSIONS];
+    this.#codecVersions = options.protocolVersions ?? BROKER_VERSIONS;
     this.nodeId = nodeId;
     this.rack = options.rack ?? null;
     this.autoCreateTopics = options.autoCreateTopics ?? true;
@@ -311,16 +311,7 @@ export class Broker {
    * array is returned until a handler is registered (the codec caches lookups per array).
    */
   apiVersions(): readonly ApiRange[] {
-    if (this.#advertised) return this.#advertised;
-    const out: ApiRange[] = [];
-    for (const codec of this.#codecVersions) {
-      const handler = this.#handlers.get(codec.apiKey);
-      if (!handler) continue;
-      const minVersion = Math.max(codec.minVersion, handler.minVersion);
-      const maxVersion = Math.min(codec.maxVersion, handler.maxVersion);
-      if (minVersion <= maxVersion) out.push({ apiKey: codec.apiKey, minVersion, maxVersion });
-    }
-    this.#advertised = out.sort((a, b) => a.apiKey - b.apiKey);
+    this.#advertised ??= advertisedVersions(this.#handlers, this.#codecVersions);
     return this.#advertised;
   }
 

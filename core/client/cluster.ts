@@ -5,9 +5,11 @@
  */
 import type { Logger } from '../contracts/logger.ts';
 import { TributaryError, kafkaError } from '../errors.ts';
+import { KafkaCode } from '../kafka-error-codes.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
+import type { ApiRequestInput, ApiResponse } from '../protocol/api-messages.ts';
 import { pickVersion } from './client-versions.ts';
-import type { BrokerAddress, RequestOptions, Transport, TransportFactory, TransportOptions } from './transport.ts';
+import type { BrokerAddress, RequestOptions, ResponseOf, Transport, TransportFactory, TransportOptions } from './transport.ts';
 
 /** One partition as Metadata describes it. */
 export interface PartitionMetadata {
@@ -52,12 +54,12 @@ export interface ClusterOptions extends TransportOptions {
 
 /** Error codes after which the cached leaders are stale and metadata must be refreshed. */
 export const REFRESH_CODES: ReadonlySet<number> = new Set([
-  3, // UNKNOWN_TOPIC_OR_PARTITION
-  5, // LEADER_NOT_AVAILABLE
-  6, // NOT_LEADER_OR_FOLLOWER
-  74, // FENCED_LEADER_EPOCH
-  75, // UNKNOWN_LEADER_EPOCH
-  100, // UNKNOWN_TOPIC_ID
+  KafkaCode.UNKNOWN_TOPIC_OR_PARTITION,
+  KafkaCode.LEADER_NOT_AVAILABLE,
+  KafkaCode.NOT_LEADER_OR_FOLLOWER,
+  KafkaCode.FENCED_LEADER_EPOCH,
+  KafkaCode.UNKNOWN_LEADER_EPOCH,
+  KafkaCode.UNKNOWN_TOPIC_ID,
 ]);
 
 /** True when `error` means the metadata (leaders, connections) should be refreshed. */
@@ -168,7 +170,7 @@ export class Cluster {
     if (missing.length > 0 || Date.now() - this.#refreshedAt > this.#maxAgeMs) await this.refresh(missing);
     return topics.map((t) => {
       const meta = this.#topics.get(t);
-      if (!meta) throw kafkaError(3, `Unknown topic ${t}`, { details: { topic: t } });
+      if (!meta) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic ${t}`, { details: { topic: t } });
       return meta;
     });
   }
@@ -207,7 +209,7 @@ export class Cluster {
       if (pending) return this.connection(nodeId);
     }
     const broker = this.#brokers.get(nodeId);
-    if (!broker) throw kafkaError(8, `Broker ${nodeId} is not in the metadata`, { details: { nodeId } });
+    if (!broker) throw kafkaError(KafkaCode.BROKER_NOT_AVAILABLE, `Broker ${nodeId} is not in the metadata`, { details: { nodeId } });
     const opening = this.#options.transport({ host: broker.host, port: broker.port, nodeId }, this.#transportOptions);
     this.#connections.set(nodeId, opening);
     opening.catch(() => {
@@ -230,7 +232,7 @@ export class Cluster {
   async openConnection(nodeId: number): Promise<Transport> {
     this.#checkOpen();
     const broker = this.#brokers.get(nodeId);
-    if (!broker) throw kafkaError(8, `Broker ${nodeId} is not in the metadata`, { details: { nodeId } });
+    if (!broker) throw kafkaError(KafkaCode.BROKER_NOT_AVAILABLE, `Broker ${nodeId} is not in the metadata`, { details: { nodeId } });
     const transport = await this.#options.transport({ host: broker.host, port: broker.port, nodeId }, this.#transportOptions);
     if (this.#closed) {
       await transport.close();
@@ -261,18 +263,21 @@ export class Cluster {
     return this.#connectBootstrap();
   }
 
-  /** Sends a request on `transport` in the highest version both sides speak. */
-  send(transport: Transport, apiKey: number, body: object, options?: RequestOptions): Promise<any> {
+  /**
+   * Sends a request on `transport` in the highest version both sides speak; resolves the
+   * decoded response (null when `options.expectResponse` is false).
+   */
+  send<K extends ApiKey, O extends RequestOptions | undefined = undefined>(transport: Transport, apiKey: K, body: ApiRequestInput<K>, options?: O): Promise<ResponseOf<K, O>> {
     return transport.request(apiKey, pickVersion(transport.apiVersions, apiKey), body, options);
   }
 
   /** Sends a request to broker `nodeId`. */
-  async sendTo(nodeId: number, apiKey: number, body: object, options?: RequestOptions): Promise<any> {
+  async sendTo<K extends ApiKey, O extends RequestOptions | undefined = undefined>(nodeId: number, apiKey: K, body: ApiRequestInput<K>, options?: O): Promise<ResponseOf<K, O>> {
     return this.send(await this.connection(nodeId), apiKey, body, options);
   }
 
   /** Sends a request to any broker (admin requests on a cluster of one, metadata). */
-  async sendAny(apiKey: number, body: object, options?: RequestOptions): Promise<any> {
+  async sendAny<K extends ApiKey, O extends RequestOptions | undefined = undefined>(apiKey: K, body: ApiRequestInput<K>, options?: O): Promise<ResponseOf<K, O>> {
     return this.send(await this.anyConnection(), apiKey, body, options);
   }
 
@@ -321,7 +326,7 @@ export class Cluster {
       transport = await this.#connectBootstrap();
     }
     const wanted = [...this.#wanted];
-    let body: any;
+    let body: ApiResponse<typeof ApiKey.Metadata>;
     try {
       body = await this.send(transport, ApiKey.Metadata, {
         topics: wanted.map((name) => ({ name })),
@@ -337,9 +342,9 @@ export class Cluster {
     this.#adoptBootstrap();
   }
 
-  #apply(body: any): void {
+  #apply(body: ApiResponse<typeof ApiKey.Metadata>): void {
     const brokers = new Map<number, BrokerInfo>();
-    for (const b of body.brokers as any[]) brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null });
+    for (const b of body.brokers) brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null });
     // A broker that left (or moved) loses its connection.
     for (const [id, old] of this.#brokers) {
       const now = brokers.get(id);
@@ -352,20 +357,23 @@ export class Cluster {
     this.#brokers = brokers;
     this.#clusterId = body.clusterId ?? null;
     this.#controllerId = body.controllerId ?? -1;
-    for (const t of body.topics as any[]) {
-      const code: number = t.errorCode;
-      if (code !== 0) {
-        this.#topics.delete(t.name);
+    for (const t of body.topics) {
+      // Metadata ≥ 12 may answer a topic by id only; we ask by name, so the name is there.
+      const name = t.name ?? '';
+      const code = t.errorCode;
+      if (code !== KafkaCode.NONE) {
+        this.#topics.delete(name);
         // LEADER_NOT_AVAILABLE right after auto-creation is transient: the caller retries.
-        if (code === 3 || code === 5) continue;
-        this.logger.debug('topic metadata error', { topic: t.name, errorCode: code });
+        if (code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION || code === KafkaCode.LEADER_NOT_AVAILABLE) continue;
+        this.logger.debug('topic metadata error', { topic: name, errorCode: code });
         continue;
       }
       const partitions: PartitionMetadata[] = [];
-      for (const p of t.partitions as any[]) {
+      for (const p of t.partitions) {
         partitions[p.partitionIndex] = {
           partition: p.partitionIndex,
-          leader: p.errorCode === 0 || p.errorCode === 9 ? p.leaderId : -1,
+          // REPLICA_NOT_AVAILABLE still names the leader.
+          leader: p.errorCode === KafkaCode.NONE || p.errorCode === KafkaCode.REPLICA_NOT_AVAILABLE ? p.leaderId : -1,
           leaderEpoch: p.leaderEpoch ?? -1,
           replicas: p.replicaNodes ?? [],
           isr: p.isrNodes ?? [],
@@ -373,7 +381,7 @@ export class Cluster {
           errorCode: p.errorCode,
         };
       }
-      this.#topics.set(t.name, { name: t.name, topicId: t.topicId ?? '', isInternal: !!t.isInternal, partitions });
+      this.#topics.set(name, { name, topicId: t.topicId ?? '', isInternal: !!t.isInternal, partitions });
     }
     this.#refreshedAt = Date.now();
   }

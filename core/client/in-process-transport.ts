@@ -14,16 +14,18 @@
 import type { Broker } from '../broker/broker.ts';
 import { BrokerSession } from '../broker/session.ts';
 import { TributaryError } from '../errors.ts';
+import { KafkaCode } from '../kafka-error-codes.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
+import type { ApiRequestInput } from '../protocol/api-messages.ts';
 import { compilePlan, readStruct, writeStruct } from '../protocol/codec.ts';
 import { Reader } from '../protocol/reader.ts';
-import { SCHEMAS } from '../protocol/schemas/index.ts';
-import type { ApiVersionRange } from '../protocol/supported-versions.ts';
+import { SCHEMAS } from '../protocol/generated/index.ts';
+import type { ApiVersionRange } from '../protocol/version-policy.ts';
 import { Writer, concat } from '../protocol/writer.ts';
-import type { BrokerAddress, RequestOptions, Transport, TransportFactory, TransportOptions } from './transport.ts';
+import type { BrokerAddress, RequestOptions, ResponseOf, Transport, TransportFactory, TransportOptions } from './transport.ts';
 
 /** Passes a body through the codec for one version and side (fills defaults, drops fields the version lacks). */
-function roundTrip(apiKey: number, version: number, side: 'request' | 'response', body: object): any {
+function roundTrip(apiKey: number, version: number, side: 'request' | 'response', body: object): Record<string, unknown> {
   const schema = SCHEMAS.get(apiKey);
   if (!schema) throw new TributaryError('ERR_UNKNOWN_API', `No schema for API key ${apiKey}`);
   const flexible = schema.flexibleFrom !== null && version >= schema.flexibleFrom;
@@ -66,7 +68,7 @@ class InProcessConnection implements Transport {
     return this.#connected && this.#broker.running;
   }
 
-  async request(apiKey: number, apiVersion: number, body: object, options?: RequestOptions): Promise<any> {
+  async request<K extends ApiKey, O extends RequestOptions | undefined = undefined>(apiKey: K, apiVersion: number, body: ApiRequestInput<K>, options?: O): Promise<ResponseOf<K, O>> {
     if (!this.connected) throw closed();
     const hot = apiKey === ApiKey.Produce || apiKey === ApiKey.Fetch;
     const header = { apiKey, apiVersion, correlationId: ++this.#correlationId, clientId: this.#clientId };
@@ -77,7 +79,7 @@ class InProcessConnection implements Transport {
       // a failure closes the connection and is never the caller's to retry — retrying would
       // append what the broker already appended (the partitions that did not fail).
       await handled.catch(() => null);
-      return null;
+      return null as ResponseOf<K, O>;
     }
     let response;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -100,10 +102,11 @@ class InProcessConnection implements Transport {
     } finally {
       clearTimeout(timer);
     }
-    if (response === null) return null;
+    // The broker's handlers answer the shape of ApiResponse<K> (they are typed by the same map).
+    if (response === null) return null as ResponseOf<K, O>;
     // An ApiVersions version we do not speak is answered with a v0 body, as on the wire.
-    if (apiKey === ApiKey.ApiVersions && (response as { errorCode?: number }).errorCode === 35) return roundTrip(apiKey, 0, 'response', response);
-    return hot ? response : roundTrip(apiKey, apiVersion, 'response', response);
+    if (apiKey === ApiKey.ApiVersions && (response as { errorCode?: number }).errorCode === KafkaCode.UNSUPPORTED_VERSION) return roundTrip(apiKey, 0, 'response', response) as unknown as ResponseOf<K, O>;
+    return (hot ? response : roundTrip(apiKey, apiVersion, 'response', response)) as unknown as ResponseOf<K, O>;
   }
 
   async close(): Promise<void> {

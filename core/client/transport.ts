@@ -7,7 +7,9 @@
  * directly). The client above never knows which one it talks to.
  */
 import type { Logger } from '../contracts/logger.ts';
-import type { ApiVersionRange } from '../protocol/supported-versions.ts';
+import type { ApiKey } from '../protocol/api-keys.ts';
+import type { ApiRequestInput, ApiResponse } from '../protocol/api-messages.ts';
+import type { ApiVersionRange } from '../protocol/version-policy.ts';
 
 /** Where a transport connects: a broker's advertised address and, once known, its id. */
 export interface BrokerAddress {
@@ -43,6 +45,21 @@ export interface RequestOptions {
 }
 
 /**
+ * What a request of API `K` with options `O` resolves to: the decoded response, or null
+ * when `O` says no response is expected (Produce with acks=0) — both when that is only
+ * known at run time.
+ */
+export type ResponseOf<K extends ApiKey, O extends RequestOptions | undefined> =
+  [ExpectResponse<O>] extends [true | undefined] ? ApiResponse<K>
+    : [ExpectResponse<O>] extends [false] ? null
+      : ApiResponse<K> | null;
+
+/** The type of `expectResponse` in options `O` (undefined when absent). */
+type ExpectResponse<O> = O extends { readonly expectResponse: infer E } ? E
+  : O extends undefined ? undefined
+    : 'expectResponse' extends keyof O ? O['expectResponse' & keyof O] : undefined;
+
+/**
  * A connection to one broker. Requests may be pipelined: call `request` again before
  * the previous one settled; responses come back in request order. When the connection
  * dies, every pending request is rejected with a retriable `ERR_CONNECTION_CLOSED`.
@@ -56,7 +73,7 @@ export interface Transport {
    * Sends one request and resolves its decoded response body (Kafka's JSON field names,
    * first letter lowercased), or null when `expectResponse` is false.
    */
-  request(apiKey: number, apiVersion: number, body: object, options?: RequestOptions): Promise<any>;
+  request<K extends ApiKey, O extends RequestOptions | undefined = undefined>(apiKey: K, apiVersion: number, body: ApiRequestInput<K>, options?: O): Promise<ResponseOf<K, O>>;
   /** Closes the connection; pending requests are rejected with `ERR_CONNECTION_CLOSED`. */
   close(): Promise<void>;
 }

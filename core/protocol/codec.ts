@@ -134,8 +134,8 @@ function defaultStruct(plan: Plan): Record<string, unknown> {
 // ---------------------------------------------------------------- decode
 
 /** Reads one struct laid out by `plan`; absent and untagged fields get their defaults. */
-export function readStruct(r: Reader, plan: Plan): Record<string, any> {
-  const o: Record<string, any> = {};
+export function readStruct(r: Reader, plan: Plan): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
   const fields = plan.fields;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
@@ -147,7 +147,7 @@ export function readStruct(r: Reader, plan: Plan): Record<string, any> {
   return o;
 }
 
-function readTagged(r: Reader, plan: Plan, o: Record<string, any>): void {
+function readTagged(r: Reader, plan: Plan, o: Record<string, unknown>): void {
   const count = r.uvarint();
   for (let i = 0; i < count; i++) {
     const tag = r.uvarint();
@@ -164,7 +164,7 @@ function readTagged(r: Reader, plan: Plan, o: Record<string, any>): void {
   }
 }
 
-function readValue(r: Reader, f: FieldPlan, kind: number): any {
+function readValue(r: Reader, f: FieldPlan, kind: number): unknown {
   switch (kind) {
     case INT8: return r.int8();
     case INT16: return r.int16();
@@ -196,7 +196,7 @@ function readValue(r: Reader, f: FieldPlan, kind: number): any {
 // ---------------------------------------------------------------- encode
 
 /** Writes one struct laid out by `plan`; missing fields take their defaults. */
-export function writeStruct(w: Writer, plan: Plan, o: Record<string, any> | null | undefined): void {
+export function writeStruct(w: Writer, plan: Plan, o: Readonly<Record<string, unknown>> | null | undefined): void {
   const fields = plan.fields;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
@@ -207,7 +207,7 @@ export function writeStruct(w: Writer, plan: Plan, o: Record<string, any> | null
   if (plan.flexible) writeTagged(w, plan, o);
 }
 
-function writeTagged(w: Writer, plan: Plan, o: Record<string, any> | null | undefined): void {
+function writeTagged(w: Writer, plan: Plan, o: Readonly<Record<string, unknown>> | null | undefined): void {
   if (plan.tagged.length === 0 || o == null) { w.uvarint(0); return; }
   const present: Array<[FieldPlan, unknown]> = [];
   {
@@ -227,17 +227,23 @@ function writeTagged(w: Writer, plan: Plan, o: Record<string, any> | null | unde
   }
 }
 
-function isDefault(f: FieldPlan, kind: number, v: any): boolean {
-  if (kind === ARRAY) return f.nullDefault ? v === null : v !== null && v.length === 0;
+// The writers trust the schema for a value's type (the fields were built from it); a
+// value of the wrong type fails in the Writer, as it always has.
+type Bytes = Uint8Array | readonly Uint8Array[];
+type Struct = Readonly<Record<string, unknown>>;
+
+function isDefault(f: FieldPlan, kind: number, v: unknown): boolean {
+  if (kind === ARRAY) return f.nullDefault ? v === null : v !== null && (v as readonly unknown[]).length === 0;
   if (kind === STRUCT) {
     if (v == null) return true;
+    const o = v as Struct;
     const sub = f.sub!;
-    for (const g of sub.fields) if (v[g.name] !== undefined && !isDefault(g, g.kind, v[g.name])) return false;
-    for (const g of sub.tagged) if (v[g.name] !== undefined && !isDefault(g, g.kind, v[g.name])) return false;
+    for (const g of sub.fields) if (o[g.name] !== undefined && !isDefault(g, g.kind, o[g.name])) return false;
+    for (const g of sub.tagged) if (o[g.name] !== undefined && !isDefault(g, g.kind, o[g.name])) return false;
     return true;
   }
   const d = f.makeDefault();
-  if (kind === BYTES || kind === RECORDS) return d === null ? v === null : v !== null && byteLength(v) === 0;
+  if (kind === BYTES || kind === RECORDS) return d === null ? v === null : v !== null && byteLength(v as Bytes) === 0;
   if (kind === INT64 && typeof v === 'bigint') return d === Number(v);
   return v === d;
 }
@@ -249,33 +255,33 @@ function byteLength(v: Uint8Array | readonly Uint8Array[]): number {
   return n;
 }
 
-function writeValue(w: Writer, f: FieldPlan, kind: number, v: any): void {
+function writeValue(w: Writer, f: FieldPlan, kind: number, v: unknown): void {
   switch (kind) {
-    case INT8: w.int8(v); return;
-    case INT16: w.int16(v); return;
-    case INT32: w.int32(v); return;
-    case INT64: w.int64(v); return;
-    case UINT16: w.uint16(v); return;
-    case UINT32: w.uint32(v); return;
-    case FLOAT64: w.float64(v); return;
+    case INT8: w.int8(v as number); return;
+    case INT16: w.int16(v as number); return;
+    case INT32: w.int32(v as number); return;
+    case INT64: w.int64(v as number | bigint); return;
+    case UINT16: w.uint16(v as number); return;
+    case UINT32: w.uint32(v as number); return;
+    case FLOAT64: w.float64(v as number); return;
     case BOOL: w.bool(!!v); return;
-    case UUID: w.uuid(v ?? ZERO_UUID); return;
+    case UUID: w.uuid((v as string | null | undefined) ?? ZERO_UUID); return;
     case STRING:
       // Null where the version cannot carry it is written as the empty value.
       if (v === null && !f.nullable) v = '';
-      if (f.compact) w.compactString(v); else w.string(v);
+      if (f.compact) w.compactString(v as string | null); else w.string(v as string | null);
       return;
     case BYTES: case RECORDS: {
       if (v === null && !f.nullable) v = EMPTY;
       if (v === null) { if (f.compact) w.uvarint(0); else w.int32(-1); return; }
-      const n = byteLength(v);
+      const n = byteLength(v as Bytes);
       if (f.compact) w.uvarint(n + 1); else w.int32(n);
       // Record batches go out as their own chunks: stored bytes are never copied.
       if (v instanceof Uint8Array) w.chunk(v);
-      else for (const c of v as Uint8Array[]) w.chunk(c);
+      else for (const c of v as readonly Uint8Array[]) w.chunk(c);
       return;
     }
-    case STRUCT: writeStruct(w, f.sub!, v); return;
+    case STRUCT: writeStruct(w, f.sub!, v as Struct | null | undefined); return;
     default: {
       if (v === null && !f.nullable) v = [];
       if (v === null) { if (f.compact) w.uvarint(0); else w.int32(-1); return; }

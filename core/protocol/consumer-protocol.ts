@@ -6,58 +6,26 @@
  * Kafka's clients do, and payloads that lack their version's trailing fields.
  */
 import { compilePlan, readStruct, writeStruct } from './codec.ts';
+import {
+  consumerAssignmentSchema,
+  consumerSubscriptionSchema,
+  type ConsumerProtocolAssignment,
+  type ConsumerProtocolSubscription,
+} from './generated/consumer-protocol.ts';
 import { Reader } from './reader.ts';
-import { a, f, type DataSchema } from './schema.ts';
+import type { DataSchema } from './schema.ts';
 import { Writer } from './writer.ts';
 
-/** ConsumerProtocolSubscription, versions 0–3. */
-export const consumerSubscriptionSchema: DataSchema = Object.freeze({
-  name: 'ConsumerProtocolSubscription',
-  minVersion: 0,
-  maxVersion: 3,
-  flexibleFrom: null,
-  fields: [
-    f('topics', '[]string', '0+'),
-    f('userData', 'bytes', '0+', { nullable: '0+' }),
-    a('ownedPartitions', '1+', [
-      f('topic', 'string', '1+'),
-      f('partitions', '[]int32', '1+'),
-    ]),
-    f('generationId', 'int32', '2+', { default: -1 }),
-    f('rackId', 'string', '3+', { nullable: '3+' }),
-  ],
-});
+export { consumerAssignmentSchema, consumerSubscriptionSchema };
 
-/** ConsumerProtocolAssignment, versions 0–3. */
-export const consumerAssignmentSchema: DataSchema = Object.freeze({
-  name: 'ConsumerProtocolAssignment',
-  minVersion: 0,
-  maxVersion: 3,
-  flexibleFrom: null,
-  fields: [
-    a('assignedPartitions', '0+', [
-      f('topic', 'string', '0+'),
-      f('partitions', '[]int32', '0+'),
-    ]),
-    f('userData', 'bytes', '0+', { nullable: '0+' }),
-  ],
-});
-
-/** A decoded subscription. */
-export interface ConsumerSubscription {
+/** A decoded subscription: the fields of ConsumerProtocolSubscription and the version it came in. */
+export interface ConsumerSubscription extends ConsumerProtocolSubscription {
   version: number;
-  topics: string[];
-  userData: Uint8Array | null;
-  ownedPartitions: Array<{ topic: string; partitions: number[] }>;
-  generationId: number;
-  rackId: string | null;
 }
 
-/** A decoded assignment. */
-export interface ConsumerAssignment {
+/** A decoded assignment: the fields of ConsumerProtocolAssignment and the version it came in. */
+export interface ConsumerAssignment extends ConsumerProtocolAssignment {
   version: number;
-  assignedPartitions: Array<{ topic: string; partitions: number[] }>;
-  userData: Uint8Array | null;
 }
 
 function encodeData(schema: DataSchema, version: number, value: object): Uint8Array {
@@ -68,7 +36,7 @@ function encodeData(schema: DataSchema, version: number, value: object): Uint8Ar
   return w.finishOne();
 }
 
-function decodeData(schema: DataSchema, bytes: Uint8Array): Record<string, any> {
+function decodeData(schema: DataSchema, bytes: Uint8Array): Record<string, unknown> & { version: number } {
   const r = new Reader(bytes, 0, bytes.byteLength, 'ERR_MALFORMED_CONSUMER_PROTOCOL');
   const version = r.int16();
   if (version < 0) r.fail(`negative version ${version}`);
@@ -95,7 +63,7 @@ export function encodeConsumerSubscription(value: Partial<ConsumerSubscription>,
 
 /** Decodes a subscription; throws `ERR_MALFORMED_CONSUMER_PROTOCOL` on bad input. */
 export function decodeConsumerSubscription(bytes: Uint8Array): ConsumerSubscription {
-  return decodeData(consumerSubscriptionSchema, bytes) as ConsumerSubscription;
+  return decodeData(consumerSubscriptionSchema, bytes) as unknown as ConsumerSubscription;
 }
 
 /** Encodes an assignment (SyncGroup member assignment) in `version` (default 3). */
@@ -106,5 +74,5 @@ export function encodeConsumerAssignment(value: Partial<ConsumerAssignment>, ver
 /** Decodes an assignment; an empty array (a member with nothing assigned) decodes as empty. */
 export function decodeConsumerAssignment(bytes: Uint8Array): ConsumerAssignment {
   if (bytes.byteLength === 0) return { version: 0, assignedPartitions: [], userData: null };
-  return decodeData(consumerAssignmentSchema, bytes) as ConsumerAssignment;
+  return decodeData(consumerAssignmentSchema, bytes) as unknown as ConsumerAssignment;
 }

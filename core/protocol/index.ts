@@ -9,7 +9,7 @@
  * (no copy) and a records field encodes from `Uint8Array | Uint8Array[] | null`, each
  * chunk passed through by reference.
  */
-export { ApiKey, apiName } from './api-keys.ts';
+export { ApiKey, apiName, isApiKey } from './api-keys.ts';
 export {
   decodeRequest,
   decodeRequestHeader,
@@ -17,11 +17,27 @@ export {
   encodeApiVersionsFallback,
   encodeRequest,
   encodeResponse,
+  type DecodedRequest,
+  type DecodedResponse,
   type RequestHeader,
 } from './messages.ts';
-export { SUPPORTED_VERSIONS, GROUP_API_VERSIONS, findVersionRange, type ApiVersionRange } from './supported-versions.ts';
-export { ALL_SCHEMAS, SCHEMAS } from './schemas/index.ts';
-export * from './schemas/index.ts';
+export {
+  BROKER_VERSIONS,
+  CLIENT_API_VERSIONS,
+  GROUP_API_VERSIONS,
+  SUPPORTED_VERSIONS,
+  VERSION_POLICY,
+  advertisedVersions,
+  findVersionRange,
+  highestCommonVersion,
+  intersectRange,
+  type ApiVersionPolicy,
+  type ApiVersionRange,
+} from './version-policy.ts';
+export type { ApiRequest, ApiRequestInput, ApiResponse, ApiResponseInput, Encodable } from './api-messages.ts';
+export { ALL_SCHEMAS, SCHEMAS, type Messages } from './generated/index.ts';
+// Every API's schema (`produceSchema`, …) and request/response types (`ProduceRequest`, …).
+export * from './generated/index.ts';
 export { compilePlan, readStruct, writeStruct, ZERO_UUID, type Plan } from './codec.ts';
 export { Reader } from './reader.ts';
 export { Writer, concat, utf8Length, uvarintSize } from './writer.ts';

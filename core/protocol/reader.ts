@@ -3,7 +3,7 @@
  * malformed or hostile frame ends in a coded {@link TributaryError}, never in a
  * RangeError, an out-of-bounds read, or an allocation sized by an attacker.
  */
-import { TributaryError } from '../errors.ts';
+import { TributaryError, type ErrorCode } from '../errors.ts';
 
 const utf8 = new TextDecoder('utf-8');
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -18,12 +18,12 @@ export class Reader {
   /** Where reading must stop (exclusive). */
   readonly end: number;
   /** The error code thrown when the input is malformed. */
-  readonly errorCode: string;
+  readonly errorCode: ErrorCode;
   // Created on first use: most messages need no 64-bit or float reads, and the small
   // integers are read byte by byte, which is faster than DataView calls here.
   private dataView: DataView | null = null;
 
-  constructor(bytes: Uint8Array, offset = 0, end = bytes.byteLength, errorCode = 'ERR_MALFORMED_REQUEST') {
+  constructor(bytes: Uint8Array, offset = 0, end = bytes.byteLength, errorCode: ErrorCode = 'ERR_MALFORMED_REQUEST') {
     this.bytes = bytes;
     this.offset = offset;
     this.end = end;

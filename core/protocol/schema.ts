@@ -4,6 +4,9 @@
  * one generic codec (codec.ts) reads and writes every version from that description.
  *
  * Version ranges are strings as Kafka writes them: `'3+'` (3 and later), `'0-4'`, `'7'`.
+ *
+ * The descriptions themselves are generated from Kafka's message definitions into
+ * generated/ (`npm run generate:protocol`), with the TypeScript types of each message.
  */
 import { TributaryError } from '../errors.ts';
 

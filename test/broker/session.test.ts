@@ -153,7 +153,7 @@ describe('BrokerSession over bytes', () => {
   });
 
   it('closes when a handler fails, at info for a failed acks=0 produce and error otherwise', async () => {
-    for (const [code, level] of [['ERR_ACKS0_FAILED', 'info'], ['ERR_BOOM', 'error']] as const) {
+    for (const [code, level] of [['ERR_ACKS0_FAILED', 'info'], ['ERR_STORAGE_FULL', 'error']] as const) {
       const { broker, transport, session, logger } = setup();
       session.receive(joined([metadata(1), metadata(2)]));
       broker.call(2).resolve(META_BODY);
@@ -304,8 +304,8 @@ describe('BrokerSession over decoded requests', () => {
     const first = session.request(header(1), {});
     const second = session.request(header(2), {});
     broker.call(2).resolve(META_BODY);
-    broker.call(1).reject(new TributaryError('ERR_BOOM', 'boom'));
-    await expect(first).rejects.toMatchObject({ code: 'ERR_BOOM' });
+    broker.call(1).reject(new TributaryError('ERR_STORAGE_FULL', 'boom'));
+    await expect(first).rejects.toMatchObject({ code: 'ERR_STORAGE_FULL' });
     await expect(second).rejects.toMatchObject({ code: 'ERR_CONNECTION_CLOSED', retriable: true });
     expect(transport.closed).toBe(true);
     await expect(session.request(header(3), {})).rejects.toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });

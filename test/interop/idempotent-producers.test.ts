@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchSizeAt, readBatchHeader } from '../../core/records/batch-header.ts';
+import { ApiKey } from '../../core/protocol/api-keys.ts';
 import { decodeRequest, decodeResponse, encodeRequest } from '../../core/protocol/messages.ts';
 import { decodeBatchSync, encodeBatchSync } from '../../core/records/record-batch.ts';
 import { RawClient } from '../broker/raw-client.ts';
@@ -51,10 +52,10 @@ async function values(topic: string, partition: number): Promise<string[]> {
 function sentBatches(from: number): string[] {
   const out: string[] = [];
   for (const frame of proxy.produceFrames.slice(from)) {
-    const { body } = decodeRequest(frame);
+    const { body } = decodeRequest<typeof ApiKey.Produce>(frame);
     for (const t of body.topicData) {
       for (const p of t.partitionData) {
-        const records: Uint8Array = p.records;
+        const records = p.records!;
         for (let pos = 0; pos < records.length; pos += batchSizeAt(records, pos)) {
           const h = readBatchHeader(records, pos);
           if (h.producerId >= 0) out.push(`${h.producerId}/${h.producerEpoch}/${h.baseSequence}`);

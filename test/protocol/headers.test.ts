@@ -108,7 +108,7 @@ describe('unknown APIs and versions', () => {
   it('group APIs decode only once the broker adds their ranges', () => {
     const join = frameOf(encodeRequest({ apiKey: ApiKey.JoinGroup, apiVersion: 5, correlationId: 1, clientId: 'c' }, { groupId: 'g' }));
     expect(thrown(() => decodeRequest(join)).code).toBe('ERR_UNKNOWN_API');
-    expect(decodeRequest(join, [...SUPPORTED_VERSIONS, ...GROUP_API_VERSIONS]).body.groupId).toBe('g');
+    expect(decodeRequest<typeof ApiKey.JoinGroup>(join, [...SUPPORTED_VERSIONS, ...GROUP_API_VERSIONS]).body.groupId).toBe('g');
   });
 });
 

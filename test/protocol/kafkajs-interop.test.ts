@@ -31,8 +31,8 @@ async function kafkajsBatch(): Promise<Uint8Array> {
   const produce = kafkajs('requests/produce/v7/request.js')({
     acks: -1, timeout: 30000, topicData: [{ topic: 'events', partitions: [{ partition: 2, messages: produceMessages }] }],
   });
-  const { body } = decodeRequest(await kafkajsFrame(produce));
-  return body.topicData[0].partitionData[0].records;
+  const { body } = decodeRequest<typeof ApiKey.Produce>(await kafkajsFrame(produce));
+  return body.topicData[0]!.partitionData[0]!.records!;
 }
 
 describe('kafkajs requests decode with our codec', () => {
@@ -44,9 +44,9 @@ describe('kafkajs requests decode with our codec', () => {
 
   it('Metadata v6', async () => {
     const request = kafkajs('requests/metadata/v6/request.js')({ topics: ['alpha', 'beta'], allowAutoTopicCreation: false });
-    const { header, body } = decodeRequest(await kafkajsFrame(request));
+    const { header, body } = decodeRequest<typeof ApiKey.Metadata>(await kafkajsFrame(request));
     expect(header.apiVersion).toBe(6);
-    expect(body.topics.map((t: { name: string }) => t.name)).toEqual(['alpha', 'beta']);
+    expect(body.topics!.map((t) => t.name)).toEqual(['alpha', 'beta']);
     expect(body.allowAutoTopicCreation).toBe(false);
   });
 
@@ -55,10 +55,10 @@ describe('kafkajs requests decode with our codec', () => {
       acks: -1, timeout: 30000, topicData: [{ topic: 'events', partitions: [{ partition: 2, messages: produceMessages }] }],
     });
     const frame = await kafkajsFrame(produce);
-    const { header, body } = decodeRequest(frame);
+    const { header, body } = decodeRequest<typeof ApiKey.Produce>(frame);
     expect(header).toMatchObject({ apiKey: 0, apiVersion: 7 });
     expect(body).toMatchObject({ transactionalId: null, acks: -1, timeoutMs: 30000 });
-    const records: Uint8Array = body.topicData[0].partitionData[0].records;
+    const records = body.topicData[0]!.partitionData[0]!.records!;
     expect(body.topicData[0]).toMatchObject({ name: 'events', partitionData: [{ index: 2 }] });
     expect(records.buffer).toBe(frame.buffer);
     const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
@@ -72,7 +72,7 @@ describe('kafkajs requests decode with our codec', () => {
       replicaId: -1, maxWaitTime: 500, minBytes: 1, maxBytes: 10485760, rackId: 'rack-1',
       topics: [{ topic: 'events', partitions: [{ partition: 2, fetchOffset: '12345678901', maxBytes: 1048576 }] }],
     });
-    const { body } = decodeRequest(await kafkajsFrame(request));
+    const { body } = decodeRequest<typeof ApiKey.Fetch>(await kafkajsFrame(request));
     expect(body).toMatchObject({ replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 10485760, isolationLevel: 1, sessionId: 0, sessionEpoch: -1, rackId: 'rack-1', forgottenTopicsData: [] });
     expect(body.topics[0]).toMatchObject({ topic: 'events', partitions: [{ partition: 2, currentLeaderEpoch: -1, fetchOffset: 12345678901, logStartOffset: -1, partitionMaxBytes: 1048576 }] });
   });

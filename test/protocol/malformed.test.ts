@@ -104,7 +104,7 @@ describe('absurd lengths', () => {
     const frame = (len: number) => produceV7((w) => { w.int32(1); w.string('t'); w.int32(1); w.int32(0); w.int32(len); w.raw(new Uint8Array(10)); });
     expect(codeOf(() => decodeRequest(frame(0x7fffffff)))).toBe('ERR_MALFORMED_REQUEST');
     expect(codeOf(() => decodeRequest(frame(-2)))).toBe('ERR_MALFORMED_REQUEST');
-    expect(decodeRequest(frame(10)).body.topicData[0].partitionData[0].records).toHaveLength(10);
+    expect(decodeRequest<typeof ApiKey.Produce>(frame(10)).body.topicData[0].partitionData[0].records).toHaveLength(10);
   });
 
   it('a string length of 32767 and a negative non-null one', () => {

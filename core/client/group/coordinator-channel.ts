@@ -8,32 +8,22 @@
  */
 import type { Logger } from '../../contracts/logger.ts';
 import { TributaryError, kafkaError } from '../../errors.ts';
+import { KafkaCode } from '../../kafka-error-codes.ts';
 import { ApiKey, apiName } from '../../protocol/api-keys.ts';
-import type { ApiVersionRange } from '../../protocol/supported-versions.ts';
+import type { ApiRequestInput, ApiResponse } from '../../protocol/api-messages.ts';
+import { GROUP_CLIENT_VERSIONS } from '../../protocol/version-policy.ts';
 import { commonVersion } from '../client-versions.ts';
 import type { Cluster } from '../cluster.ts';
 import type { RequestOptions, Transport } from '../transport.ts';
 
 /**
- * Group API versions this client builds and reads. Ceilings: OffsetFetch 8 and
- * OffsetCommit 9 move to batched groups and member epochs (KIP-848), FindCoordinator 5+
- * only adds transaction errors.
+ * Group API versions this client builds and reads (from the one version policy,
+ * core/protocol/version-policy.ts, which says why each ceiling is where it is).
  */
-export const GROUP_CLIENT_VERSIONS: readonly ApiVersionRange[] = Object.freeze([
-  { apiKey: ApiKey.FindCoordinator, minVersion: 0, maxVersion: 4 },
-  { apiKey: ApiKey.JoinGroup, minVersion: 0, maxVersion: 9 },
-  { apiKey: ApiKey.SyncGroup, minVersion: 0, maxVersion: 5 },
-  { apiKey: ApiKey.Heartbeat, minVersion: 0, maxVersion: 4 },
-  { apiKey: ApiKey.LeaveGroup, minVersion: 0, maxVersion: 5 },
-  { apiKey: ApiKey.OffsetCommit, minVersion: 0, maxVersion: 8 },
-  { apiKey: ApiKey.OffsetFetch, minVersion: 1, maxVersion: 7 },
-  { apiKey: ApiKey.DescribeGroups, minVersion: 0, maxVersion: 5 },
-  { apiKey: ApiKey.ListGroups, minVersion: 0, maxVersion: 4 },
-  { apiKey: ApiKey.DeleteGroups, minVersion: 0, maxVersion: 2 },
-].map((r) => Object.freeze(r)));
+export { GROUP_CLIENT_VERSIONS };
 
 /** Coordinator errors after which the coordinator must be looked up again. */
-const MOVED = new Set([15, 16]); // COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+const MOVED: ReadonlySet<number> = new Set([KafkaCode.COORDINATOR_NOT_AVAILABLE, KafkaCode.NOT_COORDINATOR]);
 
 /** True when `error` (or a Kafka error code) means: find the coordinator again. */
 export function coordinatorMoved(error: unknown): boolean {
@@ -43,22 +33,32 @@ export function coordinatorMoved(error: unknown): boolean {
   return error.code === 'ERR_CONNECTION_CLOSED' || error.code === 'ERR_CONNECT_FAILED' || error.code === 'ERR_REQUEST_TIMEOUT' || error.code === 'ERR_NO_BROKERS';
 }
 
+/** Options of a group request: group APIs always expect a response. */
+export type GroupRequestOptions = RequestOptions & { readonly expectResponse?: true };
+
+/** A group API's answer and the version it was sent in (the shape of some fields depends on it). */
+export interface GroupApiAnswer<K extends ApiKey> {
+  readonly body: ApiResponse<K>;
+  readonly version: number;
+}
+
 /** Sends `apiKey` on `transport` in the highest common group API version; resolves the body and version. */
-export async function sendGroupApi(transport: Transport, apiKey: number, body: object, options?: RequestOptions): Promise<{ body: any; version: number }> {
+export async function sendGroupApi<K extends ApiKey>(transport: Transport, apiKey: K, body: ApiRequestInput<K>, options?: GroupRequestOptions): Promise<GroupApiAnswer<K>> {
   const version = commonVersion(transport.apiVersions, apiKey, GROUP_CLIENT_VERSIONS);
-  if (version === undefined) throw kafkaError(35, `The broker and this client share no version of ${apiName(apiKey)}`, { details: { apiKey } });
+  if (version === undefined) throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, `The broker and this client share no version of ${apiName(apiKey)}`, { details: { apiKey } });
   return { body: await transport.request(apiKey, version, body, options), version };
 }
 
 /** Looks up the coordinator of `groupId` (FindCoordinator, key type 0); resolves its node id. */
 export async function findCoordinator(cluster: Cluster, groupId: string): Promise<number> {
   const { body, version } = await sendGroupApi(await cluster.anyConnection(), ApiKey.FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
-  const answer = version >= 4 ? (body.coordinators as any[]).find((c) => c.key === groupId) : body;
-  if (!answer) throw kafkaError(15, `FindCoordinator gave no answer for group ${groupId}`);
+  // v4 batches coordinator keys; earlier versions answer for the one key at the top level.
+  const answer = version >= 4 ? body.coordinators.find((c) => c.key === groupId) : body;
+  if (!answer) throw kafkaError(KafkaCode.COORDINATOR_NOT_AVAILABLE, `FindCoordinator gave no answer for group ${groupId}`);
   if (answer.errorCode !== 0) throw kafkaError(answer.errorCode, answer.errorMessage ?? `FindCoordinator for group ${groupId} failed`, { details: { groupId } });
   // The coordinator may be a broker the metadata cache has not seen yet.
   if (!cluster.brokers().some((b) => b.nodeId === answer.nodeId)) await cluster.refresh();
-  return answer.nodeId as number;
+  return answer.nodeId;
 }
 
 /**
@@ -128,7 +128,7 @@ export class CoordinatorChannel {
    * Sends a group request to the coordinator. A transport failure forgets the coordinator
    * before it propagates, so that the caller's retry looks it up again.
    */
-  async send(apiKey: number, body: object, options?: RequestOptions): Promise<{ body: any; version: number }> {
+  async send<K extends ApiKey>(apiKey: K, body: ApiRequestInput<K>, options?: GroupRequestOptions): Promise<GroupApiAnswer<K>> {
     const node = await this.node();
     try {
       return await sendGroupApi(await this.#connection(node), apiKey, body, options);

@@ -528,7 +528,8 @@ export class GroupMembership implements AssignmentSource {
       this.#protocol = join.protocolName;
       this.#rejoinNeeded = false;
       const isLeader = join.leader === join.memberId;
-      const assignments = isLeader && !join.skipAssignment ? await this.#leaderAssign(join.members, join.protocolName) : [];
+      // The coordinator names the protocol of every group it forms (nullable only in the schema).
+      const assignments = isLeader && !join.skipAssignment ? await this.#leaderAssign(join.members, join.protocolName!) : [];
       if (!this.#alive(session)) return false;
       const { body: sync } = await this.#channel.send(
         ApiKey.SyncGroup,

@@ -1,0 +1,58 @@
+/**
+ * Pins what the broker advertises in ApiVersions, byte for byte. The interop tests with
+ * kafkajs, librdkafka and kafka-python depend on these exact ranges (each client picks its
+ * version from them, some enable features by them): a change here must be deliberate.
+ */
+import { describe, expect, it } from 'vitest';
+import { memoryStorage } from '../../adapters/memory/index.ts';
+import { Broker } from '../../core/broker/broker.ts';
+import { CLIENT_VERSIONS, commonVersion } from '../../core/client/client-versions.ts';
+import { GROUP_CLIENT_VERSIONS } from '../../core/client/group/coordinator-channel.ts';
+import { ApiKey, concat, decodeResponse, encodeApiVersionsFallback, encodeResponse } from '../../core/protocol/index.ts';
+
+/** [apiKey, min, max] of what is served (decoded and handled). */
+const SERVED: ReadonlyArray<readonly [number, number, number]> = [
+  [0, 3, 9], [1, 4, 12], [2, 1, 5], [3, 0, 9], [8, 0, 9], [9, 0, 9], [10, 0, 4], [11, 0, 9],
+  [12, 0, 4], [13, 0, 5], [14, 0, 5], [15, 0, 5], [16, 0, 5], [18, 0, 3], [19, 0, 7], [20, 0, 6],
+  [22, 0, 5], [32, 0, 4], [33, 0, 2], [37, 0, 3], [42, 0, 2], [60, 0, 1],
+];
+
+/** What the ApiVersions answer lists: the same, with Produce from v0 (librdkafka's compression probe). */
+const ADVERTISED = SERVED.map(([k, min, max]) => (k === 0 ? [k, 0, max] as const : [k, min, max] as const));
+
+const ranges = (list: ReadonlyArray<readonly [number, number, number]>) => list.map(([apiKey, minVersion, maxVersion]) => ({ apiKey, minVersion, maxVersion }));
+
+function hex(chunks: Uint8Array[]): string {
+  return Buffer.from(concat(chunks)).toString('hex');
+}
+
+describe('advertised API versions', () => {
+  const broker = new Broker({ storage: memoryStorage(), retentionCheckIntervalMs: 0 });
+
+  it('serves exactly today\'s ranges', () => {
+    expect(broker.apiVersions().map((r) => ({ ...r }))).toEqual(ranges(SERVED));
+  });
+
+  it.each([0, 1, 2, 3])('answers ApiVersions v%i with today\'s ranges, byte for byte', async (version) => {
+    const body = await broker.handle({ apiKey: ApiKey.ApiVersions, apiVersion: version, correlationId: 7, clientId: 'pin' }, { clientSoftwareName: 'pin', clientSoftwareVersion: '1' });
+    const bytes = encodeResponse(ApiKey.ApiVersions, version, 7, body!);
+    const expected = encodeResponse(ApiKey.ApiVersions, version, 7, { errorCode: 0, apiKeys: ranges(ADVERTISED), throttleTimeMs: 0 });
+    expect(hex(bytes)).toBe(hex(expected));
+    expect(decodeResponse(ApiKey.ApiVersions, version, concat(bytes).subarray(4)).body.apiKeys).toEqual(ranges(ADVERTISED));
+  });
+
+  it('keeps the v3 answer\'s exact bytes', async () => {
+    const body = await broker.handle({ apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 1, clientId: 'pin' }, {});
+    expect(hex(encodeResponse(ApiKey.ApiVersions, 3, 1, body!))).toMatchInlineSnapshot(`"000000a6000000010000170000000000090000010004000c0000020001000500000300000009000008000000090000090000000900000a0000000400000b0000000900000c0000000400000d0000000500000e0000000500000f00000005000010000000050000120000000300001300000007000014000000060000160000000500002000000004000021000000020000250000000300002a0000000200003c00000001000000000000"`);
+  });
+
+  it('answers an unsupported ApiVersions version with today\'s fallback bytes', () => {
+    expect(hex(encodeApiVersionsFallback(5, broker.apiVersions()))).toBe('0000001000000005002300000001001200000003');
+  });
+
+  it('keeps the client\'s version choices against this broker', () => {
+    const chosen = (list: typeof CLIENT_VERSIONS) => Object.fromEntries(list.map((r) => [r.apiKey, commonVersion(broker.apiVersions(), r.apiKey, list)]));
+    expect(chosen(CLIENT_VERSIONS)).toEqual({ 0: 9, 1: 12, 2: 5, 3: 9, 18: 3, 19: 7, 20: 5, 32: 4, 33: 2, 37: 3, 22: 4 });
+    expect(chosen(GROUP_CLIENT_VERSIONS)).toEqual({ 10: 4, 11: 9, 14: 5, 12: 4, 13: 5, 8: 8, 9: 7, 15: 5, 16: 4, 42: 2 });
+  });
+});
