@@ -7,6 +7,8 @@
  */
 import type { Logger } from '../../contracts/logger.ts';
 import { TributaryError, kafkaError } from '../../errors.ts';
+import { KafkaCode } from '../../kafka-error-codes.ts';
+import type { ApiResponse } from '../../protocol/api-messages.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
 import type { Registry } from '../../registry.ts';
 import { type Cluster, needsRefresh } from '../cluster.ts';
@@ -16,22 +18,8 @@ import { decodeFetched, recordBuffers } from './fetched-batch.ts';
 import { type ConsumerState, type PartitionState, partitionKey } from './state.ts';
 import type { AutoOffsetReset } from './types.ts';
 
-// Kafka error code: the fetch position is not in the log.
-const OFFSET_OUT_OF_RANGE = 1;
-
-/** What the fetcher reads of one partition's answer in a Fetch response. */
-interface FetchPartitionAnswer {
-  readonly partitionIndex: number;
-  readonly errorCode: number;
-  readonly highWatermark: number;
-  readonly records: Uint8Array | readonly Uint8Array[] | null | undefined;
-}
-
-/** What the fetcher reads of a Fetch response. */
-interface FetchAnswer {
-  readonly errorCode?: number;
-  readonly responses: ReadonlyArray<{ readonly topic: string; readonly partitions: readonly FetchPartitionAnswer[] }>;
-}
+type FetchResponse = ApiResponse<typeof ApiKey.Fetch>;
+type FetchPartitionAnswer = FetchResponse['responses'][number]['partitions'][number];
 
 /** Settings and collaborators of a {@link Fetcher}. */
 export interface FetcherOptions {
@@ -219,7 +207,7 @@ export class Fetcher {
       forgottenTopicsData: [],
       rackId: '',
     };
-    let response: FetchAnswer;
+    let response: FetchResponse;
     try {
       response = await this.#cluster.sendTo(node, ApiKey.Fetch, body, { extraTimeoutMs: this.#maxWaitMs });
       if (response.errorCode) throw kafkaError(response.errorCode, 'Fetch failed');
@@ -249,10 +237,10 @@ export class Fetcher {
     if (s.epoch !== epoch || s.revoked) return;
     const code = p.errorCode;
     if (code !== 0) {
-      if (code === OFFSET_OUT_OF_RANGE) {
+      if (code === KafkaCode.OFFSET_OUT_OF_RANGE) {
         const reset = this.#options.autoOffsetReset;
         if (reset === 'none') {
-          this.#options.crash(kafkaError(OFFSET_OUT_OF_RANGE, `Offset ${s.fetchPosition} is out of range for ${s.topic}-${s.partition}`, { details: { topic: s.topic, partition: s.partition, offset: s.fetchPosition } }));
+          this.#options.crash(kafkaError(KafkaCode.OFFSET_OUT_OF_RANGE, `Offset ${s.fetchPosition} is out of range for ${s.topic}-${s.partition}`, { details: { topic: s.topic, partition: s.partition, offset: s.fetchPosition } }));
           return;
         }
         this.#logger.info('offset out of range: resetting', { topic: s.topic, partition: s.partition, offset: s.fetchPosition, to: reset });

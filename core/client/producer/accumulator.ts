@@ -7,6 +7,7 @@
  */
 import type { Partitioner } from '../../contracts/partitioner.ts';
 import { kafkaError } from '../../errors.ts';
+import { KafkaCode } from '../../kafka-error-codes.ts';
 import { BATCH_HEADER_SIZE } from '../../records/batch-header.ts';
 import { encodeBatch, encodeBatchSync } from '../../records/record-batch.ts';
 import type { ResolvedCompression } from '../serde.ts';
@@ -105,7 +106,7 @@ export class RecordAccumulator {
     if (partition === undefined) {
       partition = route.partitioner.partition({ topic, key: p.record.key, value: p.record.value, partitionCount: count });
     } else if (partition >= count) {
-      throw kafkaError(3, `Topic ${topic} has no partition ${partition} (it has ${count})`, { details: { topic, partition } });
+      throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${topic} has no partition ${partition} (it has ${count})`, { details: { topic, partition } });
     }
     let q = route.queues[partition];
     if (!q) {

@@ -14,6 +14,7 @@
  */
 import type { Logger } from '../../contracts/logger.ts';
 import { TributaryError, kafkaError } from '../../errors.ts';
+import { KafkaCode } from '../../kafka-error-codes.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
 import { BatchField, computeBatchCrc } from '../../records/batch-header.ts';
 import { writeInt16BE, writeInt32BE, writeInt64BE } from '../../records/varint.ts';
@@ -26,10 +27,7 @@ import type { PartitionQueue, ProducerBatch } from './producer-batch.ts';
 /** Sequences wrap after this (Kafka's Integer.MAX_VALUE). */
 export const MAX_SEQUENCE = 0x7fffffff;
 
-// Kafka error codes the sequence bookkeeping depends on.
-const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
-const INVALID_PRODUCER_EPOCH = 47;
-const UNKNOWN_PRODUCER_ID = 59;
+const { OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID } = KafkaCode;
 
 /** A producer id and epoch, as InitProducerId answers them. */
 export interface ProducerIdAndEpoch {

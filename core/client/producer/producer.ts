@@ -18,6 +18,7 @@
 import type { Partitioner } from '../../contracts/partitioner.ts';
 import type { SerdeContext, Serializer } from '../../contracts/serializer.ts';
 import { TributaryError, kafkaError } from '../../errors.ts';
+import { KafkaCode } from '../../kafka-error-codes.ts';
 import { BATCH_HEADER_SIZE } from '../../records/batch-header.ts';
 import { NO_HEADERS, type RecordHeader } from '../../records/record.ts';
 import type { Registry } from '../../registry.ts';
@@ -308,7 +309,7 @@ export class Producer {
     }
     const size = RECORD_OVERHEAD + (key?.length ?? 0) + (value?.length ?? 0) + (headers === NO_HEADERS ? 0 : headersSize(headers));
     if (size + BATCH_HEADER_SIZE + 64 > this.#maxRequestSize || size > this.#memory.limit) {
-      throw kafkaError(10, `A record of about ${size} bytes exceeds maxRequestSize (${this.#maxRequestSize}) or bufferMemory (${this.#memory.limit})`, {
+      throw kafkaError(KafkaCode.MESSAGE_TOO_LARGE, `A record of about ${size} bytes exceeds maxRequestSize (${this.#maxRequestSize}) or bufferMemory (${this.#memory.limit})`, {
         details: { topic, size },
       });
     }

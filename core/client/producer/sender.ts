@@ -10,6 +10,8 @@
  */
 import type { Logger } from '../../contracts/logger.ts';
 import { TributaryError, kafkaError } from '../../errors.ts';
+import { KafkaCode } from '../../kafka-error-codes.ts';
+import type { ApiResponse } from '../../protocol/api-messages.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
 import { type Cluster, needsRefresh } from '../cluster.ts';
 import { type RetryPolicy, backoff } from '../retry.ts';
@@ -17,9 +19,6 @@ import type { RecordAccumulator } from './accumulator.ts';
 import { type IdempotenceManager, needsRestamp, restamp } from './idempotence.ts';
 import type { ProducerBatch } from './producer-batch.ts';
 import type { ProducerLifecycle } from './types.ts';
-
-// Kafka error code: an earlier attempt of this batch was written.
-const DUPLICATE_SEQUENCE_NUMBER = 46;
 
 /** One Produce request being planned: batches for one broker, with one acks value. */
 interface SendRound {
@@ -29,20 +28,7 @@ interface SendRound {
   bytes: number;
 }
 
-/** What the sender reads of one partition's answer in a Produce response. */
-interface ProducePartitionAnswer {
-  readonly index: number;
-  readonly errorCode: number;
-  readonly errorMessage?: string | null;
-  readonly baseOffset: number;
-  readonly logAppendTimeMs?: number;
-  readonly logStartOffset?: number;
-}
-
-/** What the sender reads of a Produce response. */
-interface ProduceAnswer {
-  readonly responses: ReadonlyArray<{ readonly name: string; readonly partitionResponses: readonly ProducePartitionAnswer[] }>;
-}
+type ProduceResponse = ApiResponse<typeof ApiKey.Produce>;
 
 /** Settings and collaborators of a {@link Sender}. */
 export interface SenderOptions {
@@ -213,7 +199,7 @@ export class Sender {
     const topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Uint8Array }> }> = [];
     for (const [name, partitionData] of byTopic) topicData.push({ name, partitionData });
     const body = { transactionalId: null, acks: r.acks, timeoutMs: this.#timeoutMs, topicData };
-    let response: ProduceAnswer;
+    let response: ProduceResponse | null;
     try {
       const transport = await this.#cluster.connection(r.node);
       response = await this.#cluster.send(transport, ApiKey.Produce, body, { expectResponse: r.acks !== 0, extraTimeoutMs: this.#timeoutMs });
@@ -224,6 +210,7 @@ export class Sender {
       return;
     }
     this.#nodeDone(r.node);
+    // acks=0 gets no answer: the batches count as delivered, offsets unknown.
     if (r.acks === 0) {
       for (const b of r.batches) this.#complete(b, -1, -1, -1);
     } else {
@@ -236,16 +223,18 @@ export class Sender {
     this.#nodeInFlight.set(node, (this.#nodeInFlight.get(node) ?? 1) - 1);
   }
 
-  #handleResponse(r: SendRound, response: ProduceAnswer): void {
+  /** Settles each batch of `r` from its partition's answer; a batch without one (or a null answer) is retried. */
+  #handleResponse(r: SendRound, response: ProduceResponse | null): void {
     const answered = new Set<ProducerBatch>();
-    for (const t of response.responses) {
+    for (const t of response?.responses ?? []) {
       for (const p of t.partitionResponses) {
         const batch = r.batches.find((b) => b.queue.partition === p.index && b.queue.topic === t.name);
         if (!batch || answered.has(batch)) continue;
         answered.add(batch);
         const code = p.errorCode;
         if (code === 0) this.#complete(batch, p.baseOffset, p.logAppendTimeMs ?? -1, p.logStartOffset ?? -1);
-        else if (code === DUPLICATE_SEQUENCE_NUMBER) this.#complete(batch, -1, -1, -1);
+        // An earlier attempt of this batch was written.
+        else if (code === KafkaCode.DUPLICATE_SEQUENCE_NUMBER) this.#complete(batch, -1, -1, -1);
         else this.#retryOrFail(batch, kafkaError(code, p.errorMessage ?? undefined, { details: { topic: t.name, partition: p.index } }));
       }
     }

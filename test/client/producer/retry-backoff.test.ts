@@ -4,9 +4,11 @@
  * the event loop (timers, sockets, other work) from running for the whole backoff.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiKey } from '../../../core/protocol/api-keys.ts';
 import { inProcessTransport } from '../../../core/client/in-process-transport.ts';
-import type { Transport, TransportFactory } from '../../../core/client/transport.ts';
+import type { RequestOptions, ResponseOf, Transport, TransportFactory } from '../../../core/client/transport.ts';
+import { KafkaCode } from '../../../core/kafka-error-codes.ts';
+import type { ApiRequestInput, ApiResponseInput } from '../../../core/protocol/api-messages.ts';
+import { ApiKey } from '../../../core/protocol/api-keys.ts';
 import { type Harness, harness } from '../helpers.ts';
 
 const open: Harness[] = [];
@@ -26,18 +28,19 @@ function refuseFirstProduce(inner: TransportFactory, onRefused: () => void): Tra
       get connected() {
         return t.connected;
       },
-      async request(apiKey, apiVersion, body, requestOptions) {
+      request<K extends ApiKey, O extends RequestOptions | undefined = undefined>(apiKey: K, apiVersion: number, body: ApiRequestInput<K>, requestOptions?: O): Promise<ResponseOf<K, O>> {
         if (apiKey === ApiKey.Produce && !refused) {
           refused = true;
-          const topicData = (body as { topicData: Array<{ name: string; partitionData: Array<{ index: number }> }> }).topicData;
+          const produce = body as ApiRequestInput<typeof ApiKey.Produce>;
           onRefused();
-          return {
-            throttleTimeMs: 0,
-            responses: topicData.map((td) => ({
+          const refusal: ApiResponseInput<typeof ApiKey.Produce> = {
+            responses: (produce.topicData ?? []).map((td) => ({
               name: td.name,
-              partitionResponses: td.partitionData.map((p) => ({ index: p.index, errorCode: 19, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null })),
+              partitionResponses: (td.partitionData ?? []).map((p) => ({ index: p.index, errorCode: KafkaCode.NOT_ENOUGH_REPLICAS, baseOffset: -1 })),
             })),
           };
+          // The sender reads only these fields of an answer.
+          return Promise.resolve(refusal as unknown as ResponseOf<K, O>);
         }
         return t.request(apiKey, apiVersion, body, requestOptions);
       },
