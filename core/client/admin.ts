@@ -34,6 +34,9 @@ export interface NewTopic {
 /** Kafka's config resource types. */
 export const ConfigResourceType = Object.freeze({ TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const);
 
+/** Kafka's ConfigSource of a config that holds its default value. */
+const DEFAULT_CONFIG_SOURCE = 5;
+
 /** One config entry as describeConfigs reports it. */
 export interface ConfigEntry {
   readonly configName: string;
@@ -209,8 +212,8 @@ export class Admin {
             configName: c.name,
             configValue: c.value,
             readOnly: c.readOnly,
-            // v0 reports isDefault; later versions say it through the source (5 = default config).
-            isDefault: c.configSource === -1 ? !!c.isDefault : c.configSource === 5,
+            // v0 reports isDefault; later versions say it through the source.
+            isDefault: c.configSource === -1 ? c.isDefault : c.configSource === DEFAULT_CONFIG_SOURCE,
             configSource: c.configSource,
             isSensitive: c.isSensitive,
             configSynonyms: c.synonyms.map((s) => ({ configName: s.name, configValue: s.value, configSource: s.source })),
