@@ -4,8 +4,8 @@
  * encoded (and compressed) once when it closes; retries resend those bytes with the
  * same base sequence, which is what lets an idempotent broker drop duplicates.
  */
-import type { RecordInput } from '../records/record.ts';
-import type { ResolvedCompression } from './serde.ts';
+import type { RecordInput } from '../../records/record.ts';
+import type { ResolvedCompression } from '../serde.ts';
 
 /** What one partition of a send reports back (kafkajs's RecordMetadata, with number offsets). */
 export interface RecordMetadata {

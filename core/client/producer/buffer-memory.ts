@@ -3,7 +3,7 @@
  * reservation that does not fit waits (FIFO, so a large record is not starved by small
  * ones) and fails with `ERR_BUFFER_FULL` after `maxBlockMs`.
  */
-import { TributaryError } from '../errors.ts';
+import { TributaryError } from '../../errors.ts';
 
 interface Waiter {
   readonly bytes: number;

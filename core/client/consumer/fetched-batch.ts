@@ -3,10 +3,10 @@
  * position: stored chunks are walked in place, control batches and records before the
  * position are skipped, compressed batches are decompressed through the registry.
  */
-import { BatchAttributes } from '../records/batch-header.ts';
-import { iterateBatches, trailingPartialBytes } from '../records/batch-iterator.ts';
-import type { DecodedRecord } from '../records/record.ts';
-import { type CodecSource, decodeBatch, decodeBatchSync } from '../records/record-batch.ts';
+import { BatchAttributes } from '../../records/batch-header.ts';
+import { iterateBatches, trailingPartialBytes } from '../../records/batch-iterator.ts';
+import type { DecodedRecord } from '../../records/record.ts';
+import { type CodecSource, decodeBatch, decodeBatchSync } from '../../records/record-batch.ts';
 
 /** Records of one stored batch that the application has not seen. */
 export interface FetchedBatch {
