@@ -64,7 +64,7 @@ const text = (raw: string, source: string): string => {
 
 /** The settings, in the order `--help` lists them. */
 export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> = [
-  { key: 'host', flag: 'host', arg: '<addr>', help: 'address to listen on', parse: text, default: '127.0.0.1' },
+  { key: 'host', flag: 'host', arg: '<addr>', help: 'address to listen on (no authentication: see Security below)', parse: text, default: '127.0.0.1' },
   { key: 'port', flag: 'port', arg: '<n>', help: 'port to listen on', parse: int(0, 65535), default: 9092 },
   { key: 'advertisedHost', flag: 'advertised-host', arg: '<host>', help: 'host name clients are told to connect to (default: --host)', parse: text, default: undefined },
   { key: 'nodeId', flag: 'node-id', arg: '<n>', help: 'this broker\'s id', parse: int(0, 2147483647), default: 0 },

@@ -11,9 +11,24 @@ import { TributaryError } from '../../core/errors.ts';
 import { DEFAULT_MAX_REQUEST_SIZE } from '../../core/protocol/framing.ts';
 import { Connection } from './connection.ts';
 
+/**
+ * True for an address only this machine reaches: 127.0.0.0/8, ::1 (also IPv4-mapped) and
+ * `localhost`. Anything else — a wildcard (`0.0.0.0`, `::`), a LAN or public address, a
+ * host name — may be reachable from elsewhere.
+ */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
 /** Options of {@link startServer}. */
 export interface ServerOptions {
-  /** Interface to bind. Default `127.0.0.1`. */
+  /**
+   * Interface to bind. Default `127.0.0.1`. The broker has no authentication yet: any other
+   * address (`0.0.0.0` above all) lets whoever reaches the port in, and is logged as a warning.
+   */
   readonly host?: string;
   /** Port; 0 (the default) picks a free one. */
   readonly port?: number;
@@ -95,6 +110,10 @@ export async function startServer(broker: Broker, options: ServerOptions = {}): 
   const wildcard = host === '0.0.0.0' || host === '::';
   broker.advertiseDefault(options.advertisedHost ?? (wildcard ? 'localhost' : host), port);
   logger.info('listening', { host, port, nodeId: broker.nodeId });
+  if (!isLoopback(host)) {
+    // No SASL, TLS or ACLs yet: anyone who reaches the port can read, write and delete.
+    logger.warn('listening on a non-loopback address without authentication: anyone who can reach this port can read, write and delete every topic', { host, port });
+  }
 
   let closing: Promise<void> | undefined;
   const close = async () => {

@@ -40,6 +40,10 @@ export function brokerHelp(): string {
     'Options:',
     ...rows,
     '',
+    'Security: the broker has no authentication, encryption or ACLs yet. It listens on',
+    '127.0.0.1 by default; with --host 0.0.0.0 (or any non-loopback address) anyone who can',
+    'reach the port can read, write and delete every topic, and it logs a warning saying so.',
+    '',
     'Stop it with Ctrl-C (SIGINT) or SIGTERM: in-flight requests are answered and storage',
     'is synced and closed before it exits (exit 0; a second signal exits at once, 130).',
   ].join('\n');

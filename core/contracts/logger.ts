@@ -18,3 +18,27 @@ export const silentLogger: Logger = Object.freeze({
   warn() {},
   error() {},
 });
+
+// C0 controls, DEL, C1 controls (U+0085 NEL included) and the Unicode line/paragraph separators.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * Makes text safe for a log line: every control character becomes a visible escape
+ * (`\n`, `\x1b`, `\u2028`), so that a client-supplied id (client id, group id, member id,
+ * topic) can neither forge a line nor drive the terminal. Text without them is returned as is.
+ */
+export function escapeLogText(text: string): string {
+  CONTROL.lastIndex = 0;
+  if (!CONTROL.test(text)) return text;
+  return text.replace(CONTROL, (c) => {
+    switch (c) {
+      case '\n': return '\\n';
+      case '\r': return '\\r';
+      case '\t': return '\\t';
+      default: {
+        const code = c.charCodeAt(0);
+        return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+      }
+    }
+  });
+}

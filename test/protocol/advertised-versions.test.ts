@@ -11,11 +11,15 @@ import { CLIENT_VERSIONS, commonVersion } from '../../core/client/client-version
 import { GROUP_CLIENT_VERSIONS } from '../../core/client/group/coordinator-channel.ts';
 import { ApiKey, concat, decodeResponse, encodeApiVersionsFallback, encodeResponse } from '../../core/protocol/index.ts';
 
-/** [apiKey, min, max] of what is served (decoded and handled). */
+/**
+ * [apiKey, min, max] of what is served (decoded and handled). SaslHandshake (17) and
+ * SaslAuthenticate (36) are answered ILLEGAL_SASL_STATE, as Kafka's PLAINTEXT listeners
+ * do (and advertise them), until the broker has authentication.
+ */
 const SERVED: ReadonlyArray<readonly [number, number, number]> = [
   [0, 3, 9], [1, 4, 12], [2, 1, 5], [3, 0, 9], [8, 0, 9], [9, 0, 9], [10, 0, 4], [11, 0, 9],
-  [12, 0, 4], [13, 0, 5], [14, 0, 5], [15, 0, 5], [16, 0, 5], [18, 0, 3], [19, 0, 7], [20, 0, 6],
-  [22, 0, 5], [32, 0, 4], [33, 0, 2], [37, 0, 3], [42, 0, 2], [60, 0, 1],
+  [12, 0, 4], [13, 0, 5], [14, 0, 5], [15, 0, 5], [16, 0, 5], [17, 0, 1], [18, 0, 3], [19, 0, 7],
+  [20, 0, 6], [22, 0, 5], [32, 0, 4], [33, 0, 2], [36, 0, 2], [37, 0, 3], [42, 0, 2], [60, 0, 1],
 ];
 
 /** What the ApiVersions answer lists: the same, with Produce from v0 (librdkafka's compression probe). */
@@ -44,7 +48,7 @@ describe('advertised API versions', () => {
 
   it('keeps the v3 answer\'s exact bytes', async () => {
     const body = await broker.handle({ apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 1, clientId: 'pin' }, {});
-    expect(hex(encodeResponse(ApiKey.ApiVersions, 3, 1, body!))).toMatchInlineSnapshot(`"000000a6000000010000170000000000090000010004000c0000020001000500000300000009000008000000090000090000000900000a0000000400000b0000000900000c0000000400000d0000000500000e0000000500000f00000005000010000000050000120000000300001300000007000014000000060000160000000500002000000004000021000000020000250000000300002a0000000200003c00000001000000000000"`);
+    expect(hex(encodeResponse(ApiKey.ApiVersions, 3, 1, body!))).toMatchInlineSnapshot(`"000000b4000000010000190000000000090000010004000c0000020001000500000300000009000008000000090000090000000900000a0000000400000b0000000900000c0000000400000d0000000500000e0000000500000f000000050000100000000500001100000001000012000000030000130000000700001400000006000016000000050000200000000400002100000002000024000000020000250000000300002a0000000200003c00000001000000000000"`);
   });
 
   it('answers an unsupported ApiVersions version with today\'s fallback bytes', () => {

@@ -24,6 +24,7 @@ import { metadataHandler } from './handlers/metadata.ts';
 import { offsetCommitHandler } from './handlers/offset-commit.ts';
 import { offsetFetchHandler } from './handlers/offset-fetch.ts';
 import { produceHandler } from './handlers/produce.ts';
+import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.ts';
 import { syncGroupHandler } from './handlers/sync-group.ts';
 
 /** Every API a single broker serves today: topics, produce/fetch, groups, idempotent producer ids. */
@@ -50,4 +51,6 @@ export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
   createPartitionsHandler,
   deleteGroupsHandler,
   describeClusterHandler,
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
 ]);

@@ -4,7 +4,7 @@
  * This handler checks the request and shapes the answer per topic.
  */
 import { ApiKey } from '../../../protocol/api-keys.ts';
-import { TributaryError, kafkaError, KafkaCode } from '../../../errors.ts';
+import { TributaryError, KafkaCode } from '../../../errors.ts';
 import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
 import type { FetchResponseFetchableTopicResponse } from '../../../protocol/generated/fetch.ts';
@@ -19,13 +19,16 @@ async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body
   if (v >= 7 && (body.sessionId ?? 0) !== 0) {
     return { ...base, errorCode: KafkaCode.FETCH_SESSION_ID_NOT_FOUND, responses: [] };
   }
-  if (!Number.isInteger(body.maxWaitMs) || body.minBytes < 0) throw kafkaError(KafkaCode.INVALID_REQUEST, 'Invalid maxWaitMs or minBytes');
+  // Kafka answers a negative maxWaitMs or minBytes at once (ReplicaManager.fetchMessages:
+  // `maxWaitMs <= 0 || bytesReadable >= minBytes`): no wait, no error, the connection stays.
+  const maxWaitMs = Number.isInteger(body.maxWaitMs) && body.maxWaitMs > 0 ? body.maxWaitMs : 0;
+  const minBytes = Number.isInteger(body.minBytes) && body.minBytes > 0 ? body.minBytes : 0;
   const byId = v >= 13;
   const results = await ctx.replicaManager.fetchRecords({
     replicaId: body.replicaId ?? -1,
     isolationLevel: body.isolationLevel ?? 0,
-    maxWaitMs: body.maxWaitMs,
-    minBytes: body.minBytes,
+    maxWaitMs,
+    minBytes,
     maxBytes: v >= 3 ? (body.maxBytes ?? MAX_INT32) : MAX_INT32,
     apiVersion: v,
     byId,

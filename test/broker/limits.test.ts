@@ -1,0 +1,139 @@
+/**
+ * Issue 13: limits that hold under abuse and requests answered instead of closed — each a
+ * bounded test with small limits (no timing asserts).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryStorage } from '../../adapters/memory/index.ts';
+import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
+import { isLoopback } from '../../adapters/server/tcp-server.ts';
+import { brokerHelp } from '../../cli/commands/broker.ts';
+import { Broker, type BrokerOptions } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
+import type { Logger } from '../../core/contracts/logger.ts';
+import { decodeResponse, encodeRequest } from '../../core/protocol/index.ts';
+import { consoleLogger } from '../../cli/console-logger.ts';
+import { escapeLogText } from '../../core/contracts/logger.ts';
+import { joinBody } from './group-helpers.ts';
+import { fetchBody, startedBroker } from './helpers.ts';
+import { RawClient } from './raw-client.ts';
+
+const servers: TributaryServer[] = [];
+const clients: RawClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const s of servers.splice(0)) await s.close();
+});
+
+type Line = { level: string; message: string; fields?: Record<string, unknown> };
+function recordingLogger(): Logger & { lines: Line[] } {
+  const lines: Line[] = [];
+  const log = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
+  return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+async function server(options: Parameters<typeof startServer>[1] = {}, brokerOptions: Partial<BrokerOptions> = {}) {
+  const logger = recordingLogger();
+  const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: memoryStorage(), logger, retentionCheckIntervalMs: 0, ...brokerOptions });
+  const s = await startServer(broker, options);
+  servers.push(s);
+  return { server: s, broker, logger };
+}
+
+async function client(port: number): Promise<RawClient> {
+  const c = await RawClient.connect(port);
+  clients.push(c);
+  return c;
+}
+
+function request(apiKey: number, apiVersion: number, correlationId: number, body: object, clientId: string | null = 'raw'): Uint8Array[] {
+  return encodeRequest({ apiKey, apiVersion, correlationId, clientId }, body);
+}
+
+describe('requests answered with an error code instead of a closed connection (#11)', () => {
+  it('SaslHandshake and SaslAuthenticate without SASL get ILLEGAL_SASL_STATE, as Kafka answers on a PLAINTEXT listener', async () => {
+    const { server: s, logger } = await server();
+    const c = await client(s.port);
+    c.write(...request(17, 1, 1, { mechanism: 'PLAIN' }), ...request(36, 2, 2, { authBytes: new Uint8Array([0, 117, 0, 112]) }));
+    const frames = await c.waitFrames(2);
+    expect(c.closed).toBe(false);
+    expect(frames.length).toBe(2);
+    const handshake = decodeResponse(17, 1, frames[0]!).body;
+    expect(handshake.errorCode).toBe(34);
+    expect(handshake.mechanisms).toEqual([]);
+    const auth = decodeResponse(36, 2, frames[1]!).body;
+    expect(auth.errorCode).toBe(34);
+    expect(auth.errorMessage).toMatch(/SASL is not configured/);
+    expect(logger.lines.filter((l) => l.message === 'closing connection')).toEqual([]);
+  });
+
+  it('a Fetch with a negative maxWaitMs or minBytes is answered at once, as Kafka does, not closed and logged at ERROR', async () => {
+    const { server: s, broker, logger } = await server();
+    await broker.topics.create({ name: 't', numPartitions: 1, replicationFactor: 1 });
+    const c = await client(s.port);
+    c.write(...request(1, 11, 1, fetchBody('t', 0, 0, { maxWaitMs: -1, minBytes: -5 })), ...request(1, 11, 2, fetchBody('t', 0, 0, { maxWaitMs: -2147483648, minBytes: 1 })));
+    const frames = await c.waitFrames(2);
+    expect(frames.length).toBe(2);
+    for (const frame of frames) {
+      const body = decodeResponse(1, 11, frame).body;
+      expect(body.errorCode).toBe(0);
+      expect(body.responses[0]!.partitions[0]!.errorCode).toBe(0);
+    }
+    expect(c.closed).toBe(false);
+    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+});
+
+describe('client-supplied ids in log lines (#12)', () => {
+  const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+  it('escapes control characters of client id, group id and member id: one event stays one harmless line', async () => {
+    const lines: string[] = [];
+    const broker = await startedBroker({ logger: consoleLogger('debug', (line) => lines.push(line)), groups: { initialRebalanceDelayMs: 0 } });
+    try {
+      const clientId = 'evil\x1b[2J\nFAKE ERROR line\u0085';
+      const groupId = 'g\x1b]0;title\x07\r';
+      const header = { apiKey: 11, apiVersion: 3, correlationId: 1, clientId };
+      const joined: any = await broker.handle(header, joinBody(groupId, '', { session: 10_000 }));
+      expect(joined.errorCode).toBe(0);
+      expect(joined.memberId).toContain('\x1b'); // the member id starts with the client id, as Kafka's
+      await broker.handle({ ...header, apiKey: 13, apiVersion: 2 }, { groupId, memberId: joined.memberId, members: [] });
+    } finally {
+      await broker.close();
+    }
+    const about = lines.filter((l) => l.includes('groupId='));
+    expect(about.some((l) => l.includes('member left') && l.includes('memberId='))).toBe(true);
+    for (const line of lines) expect(line).not.toMatch(RAW_CONTROL);
+    // Visible escapes (JSON's \u001b inside a quoted value, \x1b in a bare one).
+    expect(about.join('\n')).toMatch(/g\\(x1b|u001b)\]0;title\\(x07|u0007)\\r/);
+    expect(lines.join('\n')).toMatch(/evil\\(x1b|u001b)\[2J\\nFAKE/);
+  });
+
+  it('escapeLogText leaves ordinary text alone and makes every control character visible', () => {
+    expect(escapeLogText('consumer-1 groupé')).toBe('consumer-1 groupé');
+    expect(escapeLogText('a\nb\tc\x00\x7f\u009b\u2028')).toBe('a\\nb\\tc\\x00\\x7f\\x9b\\u2028');
+  });
+});
+
+describe('a non-loopback bind says there is no authentication (#13)', () => {
+  const warning = (lines: Line[]) => lines.filter((l) => l.level === 'warn' && /without authentication/.test(l.message));
+
+  it('warns when listening on 0.0.0.0, not on 127.0.0.1', async () => {
+    const wild = await server({ host: '0.0.0.0' });
+    expect(warning(wild.logger.lines)).toHaveLength(1);
+    expect(warning(wild.logger.lines)[0]!.fields).toMatchObject({ host: '0.0.0.0', port: wild.server.port });
+    const local = await server({ host: '127.0.0.1' });
+    expect(warning(local.logger.lines)).toEqual([]);
+  });
+
+  it('tells loopback from everything else', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopback(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', 'broker.example.com', '::ffff:10.0.0.1']) expect(isLoopback(h), h).toBe(false);
+  });
+
+  it('--help and the README say the broker has no authentication', async () => {
+    expect(brokerHelp()).toMatch(/no authentication/);
+    expect(brokerHelp()).toMatch(/0\.0\.0\.0/);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toMatch(/no authentication yet/);
+  });
+});
