@@ -22,6 +22,11 @@ export interface BrokerSettings {
   retentionMs: number;
   flushMs: number;
   groupInitialRebalanceDelayMs: number;
+  socketRequestMaxBytes: number;
+  fetchMaxBytes: number;
+  queuedMaxRequestBytes: number | undefined;
+  maxConnections: number | undefined;
+  maxConnectionsPerIp: number | undefined;
   logLevel: LogLevel;
 }
 
@@ -75,6 +80,11 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'retentionMs', flag: 'retention-ms', arg: '<ms>', help: 'default retention of a topic in ms (-1: forever)', parse: int(-1, Number.MAX_SAFE_INTEGER), default: 604_800_000 },
   { key: 'flushMs', flag: 'flush-ms', arg: '<ms>', help: 'fsync appended data: -1 never (the OS decides, as Kafka), 0 before every acknowledgement, N every N ms', parse: int(-1, 86_400_000), default: -1 },
   { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', arg: '<ms>', help: 'how long a new consumer group waits for more members before its first assignment', parse: int(0, 300_000), default: 3000 },
+  { key: 'socketRequestMaxBytes', flag: 'socket-request-max-bytes', arg: '<bytes>', help: 'largest request accepted; a larger one closes its connection (Kafka\'s socket.request.max.bytes); topic max.message.bytes may not exceed it', parse: int(1, 2147483647), default: 104_857_600 },
+  { key: 'fetchMaxBytes', flag: 'fetch-max-bytes', arg: '<bytes>', help: 'most record bytes in one fetch response, at least one batch (fetch.max.bytes)', parse: int(1, 2147483647), default: 57_671_680 },
+  { key: 'queuedMaxRequestBytes', flag: 'queued-max-request-bytes', arg: '<bytes>', help: 'broker-wide bytes of requests read and not yet handled; reads pause beyond (queued.max.request.bytes; default 512 MiB, at least --socket-request-max-bytes)', parse: int(1, 2147483647), default: undefined },
+  { key: 'maxConnections', flag: 'max-connections', arg: '<n>', help: 'open client connections; more are refused with a log line (max.connections; default unlimited)', parse: int(1, 2147483647), default: undefined },
+  { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', arg: '<n>', help: 'open client connections from one IP address (max.connections.per.ip; default unlimited)', parse: int(1, 2147483647), default: undefined },
   { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 

@@ -8,7 +8,6 @@ import type { Broker } from '../../core/broker/broker.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { drainSessions } from '../../core/broker/session.ts';
 import { TributaryError } from '../../core/errors.ts';
-import { DEFAULT_MAX_REQUEST_SIZE } from '../../core/protocol/framing.ts';
 import { Connection } from './connection.ts';
 
 /**
@@ -23,6 +22,34 @@ export function isLoopback(host: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
+/**
+ * Log lines for refused connections: the first of each kind at once (warn, code
+ * `ERR_TOO_MANY_CONNECTIONS`), then at most one a second with how many were refused
+ * meanwhile, so that a connection flood cannot flood the log too.
+ */
+class RefusalLog {
+  readonly #logger: Logger;
+  #last = new Map<string, number>();
+  #suppressed = new Map<string, number>();
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  refused(limit: string, ip: string, max: number): void {
+    const now = Date.now();
+    const last = this.#last.get(limit);
+    if (last !== undefined && now - last < 1000) {
+      this.#suppressed.set(limit, (this.#suppressed.get(limit) ?? 0) + 1);
+      return;
+    }
+    const alsoRefused = this.#suppressed.get(limit) ?? 0;
+    this.#last.set(limit, now);
+    this.#suppressed.set(limit, 0);
+    this.#logger.warn(`refusing connection: ${limit} (${max}) reached`, { code: 'ERR_TOO_MANY_CONNECTIONS', remote: ip, limit, max, ...(alsoRefused > 0 ? { alsoRefused } : {}) });
+  }
+}
+
 /** Options of {@link startServer}. */
 export interface ServerOptions {
   /**
@@ -34,12 +61,16 @@ export interface ServerOptions {
   readonly port?: number;
   /** Host to advertise when the broker options give none. Default: `host`, or `localhost` for a wildcard bind. */
   readonly advertisedHost?: string;
-  /** Largest accepted request (socket.request.max.bytes). Default 100 MiB. */
+  /** Largest accepted request (socket.request.max.bytes). Default: the broker's limits (100 MiB). */
   readonly maxRequestSize?: number;
   /** Idle connections close after this (connections.max.idle.ms). Default 10 minutes; 0 never. */
   readonly idleTimeoutMs?: number;
   /** Per connection, stop reading while this many requests await responses. Default 1000. */
   readonly maxInFlight?: number;
+  /** Open connections; more are refused with a log line (max.connections). Default: the broker's limits (unbounded). */
+  readonly maxConnections?: number;
+  /** Open connections from one IP address (max.connections.per.ip). Default: the broker's limits (unbounded). */
+  readonly maxConnectionsPerIp?: number;
   /** How long shutdown waits for in-flight requests before cutting connections. Default 30 s. */
   readonly drainTimeoutMs?: number;
   /** Logger; default: the broker's. */
@@ -69,8 +100,11 @@ export interface TributaryServer {
 export async function startServer(broker: Broker, options: ServerOptions = {}): Promise<TributaryServer> {
   const logger = options.logger ?? broker.logger;
   const host = options.host ?? '127.0.0.1';
+  const limits = broker.limits;
+  const maxConnections = options.maxConnections ?? limits.maxConnections;
+  const maxConnectionsPerIp = options.maxConnectionsPerIp ?? limits.maxConnectionsPerIp;
   const connectionOptions = {
-    maxRequestSize: options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE,
+    maxRequestSize: options.maxRequestSize ?? limits.socketRequestMaxBytes,
     idleTimeoutMs: options.idleTimeoutMs ?? 600_000,
     maxInFlight: options.maxInFlight ?? 1000,
     logger,
@@ -78,14 +112,35 @@ export async function startServer(broker: Broker, options: ServerOptions = {}): 
   const startedHere = !broker.running;
   if (startedHere) await broker.start();
   const connections = new Set<Connection>();
+  const perIp = new Map<string, number>();
+  const refusals = new RefusalLog(logger);
   const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
     if (!broker.running) {
       socket.destroy();
       return;
     }
+    const ip = socket.remoteAddress ?? '';
+    // Kafka's ConnectionQuotas: max.connections, then max.connections.per.ip; refused at once.
+    if (connections.size >= maxConnections) {
+      refusals.refused('max.connections', ip, maxConnections);
+      socket.destroy();
+      return;
+    }
+    const fromIp = perIp.get(ip) ?? 0;
+    if (fromIp >= maxConnectionsPerIp) {
+      refusals.refused('max.connections.per.ip', ip, maxConnectionsPerIp);
+      socket.destroy();
+      return;
+    }
+    perIp.set(ip, fromIp + 1);
     const connection = new Connection(socket, broker, connectionOptions);
     connections.add(connection);
-    socket.once('close', () => connections.delete(connection));
+    socket.once('close', () => {
+      connections.delete(connection);
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left > 0) perIp.set(ip, left);
+      else perIp.delete(ip);
+    });
   });
   try {
     await new Promise<void>((resolve, reject) => {

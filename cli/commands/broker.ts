@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Broker } from '../../core/broker/broker.ts';
 import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
+import { DEFAULT_BROKER_LIMITS } from '../../core/broker/broker-configs.ts';
 import { TributaryError } from '../../core/errors.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
@@ -90,6 +91,14 @@ export async function runBroker(argv: string[]): Promise<number> {
     topicDefaults: { 'retention.ms': String(settings.retentionMs) },
     flushPolicy: settings.flushMs < 0 ? { mode: 'never' } : settings.flushMs === 0 ? { mode: 'always' } : { mode: 'interval', ms: settings.flushMs },
     groups: { initialRebalanceDelayMs: settings.groupInitialRebalanceDelayMs },
+    // Only what differs from Kafka's defaults, so that DescribeConfigs reports the rest as DEFAULT_CONFIG.
+    limits: {
+      ...(settings.socketRequestMaxBytes !== DEFAULT_BROKER_LIMITS.socketRequestMaxBytes ? { socketRequestMaxBytes: settings.socketRequestMaxBytes } : {}),
+      ...(settings.fetchMaxBytes !== DEFAULT_BROKER_LIMITS.fetchMaxBytes ? { fetchMaxBytes: settings.fetchMaxBytes } : {}),
+      ...(settings.queuedMaxRequestBytes !== undefined ? { queuedMaxRequestBytes: settings.queuedMaxRequestBytes } : {}),
+      ...(settings.maxConnections !== undefined ? { maxConnections: settings.maxConnections } : {}),
+      ...(settings.maxConnectionsPerIp !== undefined ? { maxConnectionsPerIp: settings.maxConnectionsPerIp } : {}),
+    },
     logger,
     ...(settings.advertisedHost ? { host: settings.advertisedHost } : {}),
   });

@@ -1,5 +1,92 @@
 /** The broker-level settings DescribeConfigs reports (static: set when the broker is built). */
 import type { BrokerConfigValue } from './api/context.ts';
+import { kafkaError, KafkaCode } from '../errors.ts';
+
+const MiB = 1024 * 1024;
+const INT_MAX = 2147483647;
+
+/**
+ * The resource limits of a broker (Kafka's names in parentheses). The listener
+ * (adapters/server) enforces the connection and socket ones; the broker the rest.
+ */
+export interface BrokerLimits {
+  /** Largest request frame accepted; a larger one closes its connection (socket.request.max.bytes). Default 100 MiB. */
+  readonly socketRequestMaxBytes: number;
+  /** Most bytes of records one Fetch response carries, at least one batch (fetch.max.bytes). Default 55 MiB. */
+  readonly fetchMaxBytes: number;
+  /**
+   * Broker-wide bytes of requests received and not yet handled — partly received frames
+   * counted at their announced size (queued.max.request.bytes). Reads pause at the bound.
+   * Default 512 MiB (Kafka's -1, unbounded, is not offered); at least socketRequestMaxBytes.
+   */
+  readonly queuedMaxRequestBytes: number;
+  /**
+   * Per connection, bytes of requests received and not yet handled before its reads pause
+   * (read-ahead). A single request may always be read whole. Default 100 MiB.
+   */
+  readonly connectionMaxRequestBytes: number;
+  /** Per connection, bytes of responses not yet sent before it stops taking requests (back-pressure). Default 100 MiB. */
+  readonly connectionMaxResponseBytes: number;
+  /** Open client connections; beyond, new ones are refused with a log line (max.connections). Default unbounded. */
+  readonly maxConnections: number;
+  /** Open client connections from one IP address (max.connections.per.ip). Default unbounded. */
+  readonly maxConnectionsPerIp: number;
+}
+
+/** Kafka's defaults, with the broker-wide request bound Kafka leaves open set. */
+export const DEFAULT_BROKER_LIMITS: BrokerLimits = Object.freeze({
+  socketRequestMaxBytes: 100 * MiB,
+  fetchMaxBytes: 55 * MiB,
+  queuedMaxRequestBytes: 512 * MiB,
+  connectionMaxRequestBytes: 100 * MiB,
+  connectionMaxResponseBytes: 100 * MiB,
+  maxConnections: INT_MAX,
+  maxConnectionsPerIp: INT_MAX,
+});
+
+/** Kafka's config name of each limit. */
+export const LIMIT_CONFIG_NAMES: { readonly [K in keyof BrokerLimits]: string } = Object.freeze({
+  socketRequestMaxBytes: 'socket.request.max.bytes',
+  fetchMaxBytes: 'fetch.max.bytes',
+  queuedMaxRequestBytes: 'queued.max.request.bytes',
+  connectionMaxRequestBytes: 'connection.max.request.bytes',
+  connectionMaxResponseBytes: 'connection.max.response.bytes',
+  maxConnections: 'max.connections',
+  maxConnectionsPerIp: 'max.connections.per.ip',
+});
+
+/**
+ * The limits with defaults filled in, each checked and all checked against each other.
+ * Throws INVALID_CONFIG (40) naming the setting.
+ */
+export function resolveBrokerLimits(given: Partial<BrokerLimits> = {}): BrokerLimits {
+  const limits = { ...DEFAULT_BROKER_LIMITS } as { -readonly [K in keyof BrokerLimits]: number };
+  for (const key of Object.keys(DEFAULT_BROKER_LIMITS) as Array<keyof BrokerLimits>) {
+    const value = given[key];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < 1 || value > INT_MAX) {
+      throw kafkaError(KafkaCode.INVALID_CONFIG, `${LIMIT_CONFIG_NAMES[key]} must be an integer from 1 to ${INT_MAX}, got ${value}`);
+    }
+    limits[key] = value;
+  }
+  if (given.queuedMaxRequestBytes === undefined) limits.queuedMaxRequestBytes = Math.max(limits.queuedMaxRequestBytes, limits.socketRequestMaxBytes);
+  if (limits.queuedMaxRequestBytes < limits.socketRequestMaxBytes) {
+    throw kafkaError(KafkaCode.INVALID_CONFIG, `queued.max.request.bytes (${limits.queuedMaxRequestBytes}) must be at least socket.request.max.bytes (${limits.socketRequestMaxBytes}), or a largest request could never be read`);
+  }
+  return Object.freeze(limits);
+}
+
+/**
+ * INVALID_CONFIG (40) when a topic's (or the broker default) max.message.bytes is above
+ * the request cap: such a batch could never arrive, the request carrying it is refused
+ * first (and the producer times out instead of hearing MESSAGE_TOO_LARGE).
+ */
+export function checkMaxMessageBytes(value: string | undefined, socketRequestMaxBytes: number, what = 'max.message.bytes'): void {
+  if (value === undefined) return;
+  if (Number(value) > socketRequestMaxBytes) {
+    throw kafkaError(KafkaCode.INVALID_CONFIG, `${what} ${value} is above socket.request.max.bytes ${socketRequestMaxBytes}: no request could carry such a batch`);
+  }
+}
 
 /** The options that decide whether a setting is explicit (static broker config) or defaulted. */
 export interface BrokerConfigOptions {
@@ -8,6 +95,7 @@ export interface BrokerConfigOptions {
   readonly defaultReplicationFactor?: number;
   readonly autoCreateTopics?: boolean;
   readonly retentionCheckIntervalMs?: number;
+  readonly limits?: Partial<BrokerLimits>;
 }
 
 /** The static broker settings DescribeConfigs shows, each marked explicit when the options set it. */
@@ -16,6 +104,7 @@ export function brokerConfigTable(
   numPartitions: number,
   replicationFactor: number,
   options: BrokerConfigOptions,
+  limits: BrokerLimits = DEFAULT_BROKER_LIMITS,
 ): Map<string, BrokerConfigValue> {
   const table = new Map<string, BrokerConfigValue>();
   table.set('node.id', { value: String(broker.nodeId), explicit: options.nodeId !== undefined, type: 3, doc: 'This broker\'s id.' });
@@ -29,5 +118,8 @@ export function brokerConfigTable(
     type: 5,
     doc: 'How often retention runs.',
   });
+  for (const key of Object.keys(LIMIT_CONFIG_NAMES) as Array<keyof BrokerLimits>) {
+    table.set(LIMIT_CONFIG_NAMES[key], { value: String(limits[key]), explicit: options.limits?.[key] !== undefined, type: 3, doc: `Resource limit (${key}).` });
+  }
   return table;
 }

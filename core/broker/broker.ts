@@ -25,7 +25,7 @@ import type { ProducerIdManager } from './producer-state/producer-ids.ts';
 import { ReplicaManager } from './replica-manager.ts';
 import { RetentionManager } from '../storage/retention-manager.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
-import { brokerConfigTable } from './broker-configs.ts';
+import { type BrokerLimits, brokerConfigTable, checkMaxMessageBytes, resolveBrokerLimits } from './broker-configs.ts';
 import { TopicsView } from './topics-view.ts';
 import { LocalController } from './controller/local-controller.ts';
 import type { MetadataImage } from './metadata/metadata-image.ts';
@@ -85,6 +85,13 @@ export interface BrokerOptions {
   readonly codecs?: CodecSource;
   /** Group coordinator settings (session timeout bounds, initial rebalance delay, offset retention, timers). */
   readonly groups?: GroupCoordinatorOptions;
+  /**
+   * Resource limits (socket.request.max.bytes, fetch.max.bytes, queued.max.request.bytes,
+   * max.connections, …); unset ones take Kafka's defaults (see {@link BrokerLimits}). The
+   * TCP listener enforces the connection and socket ones. Checked against each other:
+   * INVALID_CONFIG when they cannot work together.
+   */
+  readonly limits?: Partial<BrokerLimits>;
 }
 
 const encoder = new TextEncoder();
@@ -128,6 +135,8 @@ export class Broker implements BrokerContext {
   readonly codecs: CodecSource | undefined;
   /** The partitions this node hosts. */
   readonly replicaManager: ReplicaManager;
+  /** Resource limits, defaults filled in. */
+  readonly limits: BrokerLimits;
 
   #clusterId: string | undefined;
   #explicitHost: string | undefined;
@@ -150,7 +159,10 @@ export class Broker implements BrokerContext {
     const numPartitions = options.numPartitions ?? 1;
     if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new TributaryError('ERR_INVALID_ARGUMENT', `numPartitions must be at least 1, got ${numPartitions}`);
     const defaultReplicationFactor = options.defaultReplicationFactor ?? 1;
+    const limits = resolveBrokerLimits(options.limits);
     const topicDefaults = Object.fromEntries(validateTopicConfigs(Object.entries(options.topicDefaults ?? {})));
+    checkMaxMessageBytes(topicDefaults['max.message.bytes'], limits.socketRequestMaxBytes, 'message.max.bytes (the broker default of max.message.bytes)');
+    this.limits = limits;
     this.#codecVersions = options.protocolVersions ?? BROKER_VERSIONS;
     this.nodeId = nodeId;
     this.rack = options.rack ?? null;
@@ -165,7 +177,7 @@ export class Broker implements BrokerContext {
     const flushPolicy = validateFlushPolicy(options.flushPolicy ?? { mode: 'never' });
     this.#flush = new FlushScheduler({ logger: this.logger });
     this.topicDefaults = topicDefaults;
-    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options);
+    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options, limits);
     this.#retentionIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     // The policy (core/storage) decides; partitions report their log and high watermark.
     this.#retention = new RetentionManager({
@@ -208,6 +220,7 @@ export class Broker implements BrokerContext {
       logger: this.logger,
       numPartitions,
       defaultReplicationFactor,
+      socketRequestMaxBytes: limits.socketRequestMaxBytes,
       loader: this.metadata,
       // A topic created again under the name must not inherit the old topic's committed offsets.
       onDeleted: (name) => this.groups.removeTopicOffsets(name),

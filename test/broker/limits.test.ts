@@ -14,7 +14,8 @@ import { decodeResponse, encodeRequest } from '../../core/protocol/index.ts';
 import { consoleLogger } from '../../cli/console-logger.ts';
 import { escapeLogText } from '../../core/contracts/logger.ts';
 import { joinBody } from './group-helpers.ts';
-import { fetchBody, startedBroker } from './helpers.ts';
+import { batchOf, call, fetchBody, produceBody, startedBroker } from './helpers.ts';
+import { sizePrefix } from './raw-client.ts';
 import { RawClient } from './raw-client.ts';
 
 const servers: TributaryServer[] = [];
@@ -135,5 +136,135 @@ describe('a non-loopback bind says there is no authentication (#13)', () => {
     expect(brokerHelp()).toMatch(/0\.0\.0\.0/);
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toMatch(/no authentication yet/);
+  });
+});
+
+const apiVersions = (id: number) => request(18, 3, id, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
+
+/** A connection that the broker serves (answers ApiVersions), or null when it was refused. */
+async function served(port: number): Promise<RawClient | null> {
+  const c = await client(port);
+  c.write(...apiVersions(1));
+  const frames = await c.waitFrames(1);
+  return frames.length === 1 ? c : null;
+}
+
+describe('connection limits (#6)', () => {
+  it('refuses connections beyond max.connections with a log line, and takes new ones once others closed', async () => {
+    const { server: s, logger } = await server({}, { limits: { maxConnections: 2 } });
+    const a = await served(s.port);
+    const b = await served(s.port);
+    expect(a).not.toBeNull();
+    expect(b).not.toBeNull();
+    expect(await served(s.port)).toBeNull();
+    const refused = logger.lines.filter((l) => l.level === 'warn' && l.fields?.code === 'ERR_TOO_MANY_CONNECTIONS');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.fields).toMatchObject({ limit: 'max.connections', max: 2 });
+    expect(s.connectionCount()).toBe(2);
+    a!.close();
+    await a!.waitClosed();
+    while (s.connectionCount() > 1) await new Promise((r) => setImmediate(r));
+    expect(await served(s.port)).not.toBeNull();
+  });
+
+  it('refuses connections beyond max.connections.per.ip (server option over the broker\'s)', async () => {
+    const { server: s, logger } = await server({ maxConnectionsPerIp: 1 });
+    expect(await served(s.port)).not.toBeNull();
+    expect(await served(s.port)).toBeNull();
+    expect(logger.lines.find((l) => l.fields?.code === 'ERR_TOO_MANY_CONNECTIONS')?.fields).toMatchObject({ limit: 'max.connections.per.ip', max: 1, remote: '127.0.0.1' });
+  });
+
+  it('--max-connections and --max-connections-per-ip reach the broker\'s limits', async () => {
+    const { resolveBrokerSettings } = await import('../../cli/broker-config.ts');
+    const settings = resolveBrokerSettings({ 'max-connections': '5', 'max-connections-per-ip': '2' }, {});
+    expect(settings).toMatchObject({ maxConnections: 5, maxConnectionsPerIp: 2 });
+    expect(resolveBrokerSettings({}, { TRIBUTARY_MAX_CONNECTIONS: '7' }).maxConnections).toBe(7);
+    expect(() => resolveBrokerSettings({ 'max-connections': '0' }, {})).toThrow(/max-connections/);
+    expect(brokerHelp()).toMatch(/--max-connections-per-ip/);
+  });
+});
+
+describe('configs checked against each other; the request cap exposed (#10)', () => {
+  const MiB = 1024 * 1024;
+  const createBody = (name: string, configs: Array<{ name: string; value: string }>, validateOnly = false) => ({
+    topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs }],
+    timeoutMs: 1000,
+    validateOnly,
+  });
+
+  it('refuses a topic max.message.bytes above socket.request.max.bytes with INVALID_CONFIG (create, validate-only, alter)', async () => {
+    const broker = await startedBroker({ limits: { socketRequestMaxBytes: MiB } });
+    try {
+      for (const validateOnly of [false, true]) {
+        const answer = await call(broker, 19, 5, createBody('big', [{ name: 'max.message.bytes', value: String(2 * MiB) }], validateOnly));
+        expect(answer.topics[0].errorCode).toBe(40);
+        expect(answer.topics[0].errorMessage).toMatch(/socket\.request\.max\.bytes/);
+      }
+      expect(broker.image.topic('big')).toBeUndefined();
+      const ok = await call(broker, 19, 5, createBody('fits', [{ name: 'max.message.bytes', value: String(MiB) }]));
+      expect(ok.topics[0].errorCode).toBe(0);
+      const altered = await call(broker, 33, 1, { resources: [{ resourceType: 2, resourceName: 'fits', configs: [{ name: 'max.message.bytes', value: String(MiB + 1) }] }], validateOnly: false });
+      expect(altered.responses[0].errorCode).toBe(40);
+      const described = await call(broker, 32, 1, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['socket.request.max.bytes', 'fetch.max.bytes'] }], includeSynonyms: false });
+      expect(Object.fromEntries(described.results[0].configs.map((c: any) => [c.name, c.value]))).toEqual({ 'socket.request.max.bytes': String(MiB), 'fetch.max.bytes': String(55 * MiB) });
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('refuses broker settings that cannot work together', () => {
+    const make = (options: Partial<BrokerOptions>) => () => new Broker({ handlers: DEFAULT_HANDLERS, storage: memoryStorage(), ...options });
+    expect(make({ limits: { socketRequestMaxBytes: MiB }, topicDefaults: { 'max.message.bytes': String(2 * MiB) } })).toThrow(expect.objectContaining({ kafkaCode: 40 }));
+    expect(make({ limits: { socketRequestMaxBytes: 2 * MiB, queuedMaxRequestBytes: MiB } })).toThrow(/queued\.max\.request\.bytes/);
+    expect(make({ limits: { fetchMaxBytes: 0 } })).toThrow(/fetch\.max\.bytes/);
+    expect(make({ limits: { socketRequestMaxBytes: 2 * MiB }, topicDefaults: { 'max.message.bytes': String(2 * MiB) } })).not.toThrow();
+  });
+
+  it('the listener takes its request cap from the broker: a frame above it closes the connection with a coded log line', async () => {
+    const { server: s, logger } = await server({}, { limits: { socketRequestMaxBytes: 1000 } });
+    const c = await client(s.port);
+    c.write(sizePrefix(1001), new Uint8Array(10));
+    await c.waitClosed();
+    expect(logger.lines.find((l) => l.message === 'closing connection')?.fields).toMatchObject({ code: 'ERR_FRAME_TOO_LARGE' });
+    expect(await served(s.port)).not.toBeNull();
+  });
+
+  it('--socket-request-max-bytes is a broker flag with Kafka\'s default', async () => {
+    const { resolveBrokerSettings } = await import('../../cli/broker-config.ts');
+    expect(resolveBrokerSettings({}, {}).socketRequestMaxBytes).toBe(100 * MiB);
+    expect(resolveBrokerSettings({ 'socket-request-max-bytes': '2048' }, {}).socketRequestMaxBytes).toBe(2048);
+    expect(brokerHelp()).toMatch(/--socket-request-max-bytes/);
+  });
+});
+
+describe('fetch.max.bytes (#7)', () => {
+  it('caps a fetch response whatever maxBytes the client asks, still returning at least one batch', async () => {
+    const batch = batchOf(['x'.repeat(100)]);
+    const broker = await startedBroker({ limits: { fetchMaxBytes: batch.length * 2 + 10 } });
+    try {
+      await broker.topics.create({ name: 't', numPartitions: 1, replicationFactor: 1 });
+      for (let i = 0; i < 5; i++) expect((await call(broker, 0, 9, produceBody('t', 0, batchOf(['x'.repeat(100)])))).responses[0].partitionResponses[0].errorCode).toBe(0);
+      const bytesOf = (answer: any) => answer.responses[0].partitions[0].records.reduce((n: number, c: Uint8Array) => n + c.length, 0);
+      const big = await call(broker, 1, 11, fetchBody('t', 0, 0, { maxBytes: 2147483647, partitionMaxBytes: 2147483647 }));
+      expect(bytesOf(big)).toBe(batch.length * 2);
+      // Below one batch: the first batch still comes (KIP-74), so a consumer always progresses.
+      const tiny = await startedBroker({ limits: { fetchMaxBytes: 1 } });
+      try {
+        await tiny.topics.create({ name: 't', numPartitions: 1, replicationFactor: 1 });
+        await call(tiny, 0, 9, produceBody('t', 0, batchOf(['a'])));
+        await call(tiny, 0, 9, produceBody('t', 0, batchOf(['b'])));
+        expect(bytesOf(await call(tiny, 1, 11, fetchBody('t', 0, 0, { maxBytes: 2147483647, partitionMaxBytes: 2147483647 })))).toBe(batchOf(['a']).length);
+      } finally {
+        await tiny.close();
+      }
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('--fetch-max-bytes defaults to Kafka\'s 55 MiB', async () => {
+    const { resolveBrokerSettings } = await import('../../cli/broker-config.ts');
+    expect(resolveBrokerSettings({}, {}).fetchMaxBytes).toBe(55 * 1024 * 1024);
+    expect(resolveBrokerSettings({ 'fetch-max-bytes': '4096' }, {}).fetchMaxBytes).toBe(4096);
   });
 });

@@ -12,6 +12,7 @@ import type { ReplicaManager } from '../replica-manager.ts';
 import type { TopicConfigDefaults } from '../topic-config.ts';
 import type { Controller } from '../controller/controller.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
+import type { BrokerLimits } from '../broker-configs.ts';
 
 /** One version range per API key, as ApiVersions advertises it. */
 export interface ApiRange {
@@ -40,6 +41,8 @@ export interface BrokerConfigValue {
 
 /** What every request handler may use of the broker that runs it. */
 export interface BrokerContext {
+  /** Resource limits (fetch.max.bytes, socket.request.max.bytes, …). */
+  readonly limits: BrokerLimits;
   /** This broker's node id. */
   readonly nodeId: number;
   /** The cluster id (known once the broker started). */

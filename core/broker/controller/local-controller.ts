@@ -13,6 +13,7 @@ import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
 import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
 import { validateTopicConfigs } from '../topic-config.ts';
+import { checkMaxMessageBytes } from '../broker-configs.ts';
 import { collisionKey, validateTopicName } from '../topic-name.ts';
 import type { Controller, CreateTopicSpec } from './controller.ts';
 
@@ -59,6 +60,8 @@ export interface LocalControllerOptions {
   readonly defaultReplicationFactor: number;
   /** Where records go (the image and its publishers). */
   readonly loader: MetadataLoader;
+  /** socket.request.max.bytes: a topic's max.message.bytes above it is INVALID_CONFIG. */
+  readonly socketRequestMaxBytes?: number;
   /** Called once a topic's data is gone (the group coordinator drops its committed offsets). */
   onDeleted?(name: string): Promise<unknown>;
 }
@@ -202,7 +205,7 @@ export class LocalController implements Controller {
 
   async alterTopicConfigs(name: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
     if (!this.#options.loader.image.topic(name)) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
-    const checked = validateTopicConfigs(configs);
+    const checked = this.#checkConfigs(configs);
     if (validateOnly) return;
     await this.#locked(name, async () => {
       const topic = this.#options.loader.image.topic(name);
@@ -229,8 +232,15 @@ export class LocalController implements Controller {
     return undefined;
   }
 
+  /** Each config checked alone, then against the broker's limits. */
+  #checkConfigs(configs: Iterable<readonly [string, string | null | undefined]>): Map<string, string> {
+    const checked = validateTopicConfigs(configs);
+    if (this.#options.socketRequestMaxBytes !== undefined) checkMaxMessageBytes(checked.get('max.message.bytes'), this.#options.socketRequestMaxBytes);
+    return checked;
+  }
+
   #plan(spec: CreateTopicSpec): StoredTopic {
-    const configs = validateTopicConfigs(spec.configs ?? []);
+    const configs = this.#checkConfigs(spec.configs ?? []);
     const assignments = spec.assignments ?? [];
     let replicas: number[][];
     let replicationFactor: number;

@@ -29,7 +29,8 @@ async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body
     isolationLevel: body.isolationLevel ?? 0,
     maxWaitMs,
     minBytes,
-    maxBytes: v >= 3 ? (body.maxBytes ?? MAX_INT32) : MAX_INT32,
+    // fetch.max.bytes caps what a client may ask for (still at least one batch, KIP-74).
+    maxBytes: Math.min(v >= 3 ? (body.maxBytes ?? MAX_INT32) : MAX_INT32, ctx.limits.fetchMaxBytes),
     apiVersion: v,
     byId,
     entries: body.topics.flatMap((t) =>
