@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../../core/contracts/logger.ts';
-import { BrokerSession, type SessionBroker } from '../../core/broker/session.ts';
+import { BrokerSession, type RequestMemory, type SessionBroker } from '../../core/broker/session.ts';
 
 /** Settings of a connection. */
 export interface ConnectionOptions {
@@ -16,6 +16,12 @@ export interface ConnectionOptions {
   readonly idleTimeoutMs: number;
   /** Stop reading while this many requests await their response. */
   readonly maxInFlight: number;
+  /** Stop reading while this connection's requests not yet handled hold this many bytes. */
+  readonly maxRequestBytes?: number;
+  /** Start no request while this many response bytes are unsent. */
+  readonly maxResponseBytes?: number;
+  /** The broker-wide pool of request bytes (queued.max.request.bytes). */
+  readonly memory?: RequestMemory;
   readonly logger: Logger;
 }
 
@@ -44,9 +50,14 @@ export class Connection {
       },
       close: () => socket.destroy(),
       flowChanged: () => this.#updateFlow(),
+      // Counted only while a 'drain' event is due, which resumes the session.
+      unsentBytes: () => (socket.writableNeedDrain ? socket.writableLength : 0),
     }, {
       maxRequestSize: options.maxRequestSize,
       maxInFlight: options.maxInFlight,
+      ...(options.maxRequestBytes !== undefined ? { maxRequestBytes: options.maxRequestBytes } : {}),
+      ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+      ...(options.memory !== undefined ? { memory: options.memory } : {}),
       logger: options.logger,
       remote: this.remote,
       // The client's address as Kafka reports a member's host (DescribeGroups).
@@ -61,7 +72,11 @@ export class Connection {
     socket.on('timeout', () => {
       if (this.session.inFlight === 0) this.session.close('idle timeout', 'debug');
     });
-    socket.on('drain', () => this.#updateFlow());
+    socket.on('drain', () => {
+      // Sent: requests held back by unsent responses may start.
+      this.session.resume();
+      this.#updateFlow();
+    });
     socket.on('error', (error) => this.#options.logger.debug('connection error', { remote: this.remote, error: String(error) }));
     socket.on('close', () => {
       this.#closed = true;

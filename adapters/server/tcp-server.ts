@@ -6,7 +6,7 @@
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import type { Broker } from '../../core/broker/broker.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
-import { drainSessions } from '../../core/broker/session.ts';
+import { RequestMemory, drainSessions } from '../../core/broker/session.ts';
 import { TributaryError } from '../../core/errors.ts';
 import { Connection } from './connection.ts';
 
@@ -89,6 +89,8 @@ export interface TributaryServer {
   readonly address: string;
   /** Open connections now. */
   connectionCount(): number;
+  /** Bytes of requests held now, every connection together (bounded by queued.max.request.bytes). */
+  queuedRequestBytes(): number;
   /** Graceful shutdown: drain, end connections, close the broker and storage. */
   close(): Promise<void>;
 }
@@ -107,6 +109,10 @@ export async function startServer(broker: Broker, options: ServerOptions = {}): 
     maxRequestSize: options.maxRequestSize ?? limits.socketRequestMaxBytes,
     idleTimeoutMs: options.idleTimeoutMs ?? 600_000,
     maxInFlight: options.maxInFlight ?? 1000,
+    maxRequestBytes: limits.connectionMaxRequestBytes,
+    maxResponseBytes: limits.connectionMaxResponseBytes,
+    // One pool for every connection of this listener: queued.max.request.bytes.
+    memory: new RequestMemory(limits.queuedMaxRequestBytes, logger),
     logger,
   };
   const startedHere = !broker.running;
@@ -200,6 +206,7 @@ export async function startServer(broker: Broker, options: ServerOptions = {}): 
     port,
     address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
     connectionCount: () => connections.size,
+    queuedRequestBytes: () => connectionOptions.memory.used,
     close: () => (closing ??= close()),
   };
 }

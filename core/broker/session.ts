@@ -54,6 +54,70 @@ export interface SessionTransport {
    * because the session was {@link BrokerSession.saturated} can read again.
    */
   flowChanged?(): void;
+  /**
+   * Optional: bytes written and not yet sent to the peer (a socket's buffer) that will be
+   * reported by a later {@link BrokerSession.resume}. Counted against `maxResponseBytes`.
+   */
+  unsentBytes?(): number;
+}
+
+/**
+ * Bytes of requests held by every session of a broker: frames being received (counted at
+ * their announced size from their first byte), queued, or being handled (Kafka's
+ * queued.max.request.bytes memory pool). A session whose next frame does not fit stops
+ * reading until another releases; the first refusal after room was plentiful is logged.
+ */
+export class RequestMemory {
+  /** The bound, in bytes. */
+  readonly limit: number;
+  readonly #logger: Logger;
+  #used = 0;
+  #full = false;
+  #waiters = new Set<() => void>();
+
+  constructor(limit: number, logger: Logger = silentLogger) {
+    this.limit = limit;
+    this.#logger = logger;
+  }
+
+  /** Bytes reserved now. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Reserves `size` bytes when they fit (a frame always fits an empty pool); false otherwise. */
+  tryReserve(size: number): boolean {
+    if (this.#used > 0 && this.#used + size > this.limit) {
+      if (!this.#full) {
+        this.#full = true;
+        this.#logger.warn('pausing reads: queued.max.request.bytes reached', { code: 'ERR_REQUEST_MEMORY_FULL', used: this.#used, requested: size, limit: this.limit });
+      }
+      return false;
+    }
+    this.#used += size;
+    return true;
+  }
+
+  /** Gives back reserved bytes and wakes the sessions waiting for room. */
+  release(size: number): void {
+    if (size <= 0) return;
+    this.#used = Math.max(0, this.#used - size);
+    if (this.#full && this.#used <= this.limit / 2) this.#full = false;
+    if (this.#waiters.size === 0) return;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Calls `wake` once at the next release. */
+  onRelease(wake: () => void): void {
+    this.#waiters.add(wake);
+  }
+
+  /** Forgets a waiter (its session closed). */
+  forget(wake: () => void): void {
+    this.#waiters.delete(wake);
+  }
 }
 
 /** Settings of a session. */
@@ -62,6 +126,18 @@ export interface SessionOptions {
   readonly maxRequestSize?: number;
   /** The session reports itself saturated at this many requests awaiting responses. Default 1000. */
   readonly maxInFlight?: number;
+  /**
+   * Bytes of this connection's requests received and not yet handled before it stops
+   * reading (read-ahead; one request is always taken whole). Default: unbounded.
+   */
+  readonly maxRequestBytes?: number;
+  /**
+   * Bytes of responses not yet sent (queued behind a slower one, or in the transport's
+   * buffer) above which no further request is started (back-pressure). Default: unbounded.
+   */
+  readonly maxResponseBytes?: number;
+  /** The broker-wide pool of request bytes (queued.max.request.bytes). Default: none. */
+  readonly memory?: RequestMemory;
   /** Where `closing connection` lines go. Default silent. */
   readonly logger?: Logger;
   /** The peer's address, for log lines. */
@@ -75,12 +151,22 @@ export type SessionCloseLevel = 'debug' | 'info' | 'warn' | 'error';
 
 interface Slot {
   done: boolean;
+  /** Request bytes reserved for this request, released once it is handled. */
+  requestBytes?: number;
+  /** Bytes of `chunks`. */
+  responseBytes?: number;
   /** Encoded response (wire requests), or null for none. */
   chunks: Uint8Array[] | null;
   /** Decoded requests: hands the result to the caller once the slot reaches the head. */
   deliver?: () => void;
   /** Decoded requests: fails the caller when the session closes first. */
   abort?: (error: TributaryError) => void;
+}
+
+function byteLength(chunks: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  return n;
 }
 
 function closedError(reason: string): TributaryError {
@@ -95,8 +181,20 @@ export class BrokerSession {
   readonly #remote: string | undefined;
   readonly #clientHost: string | undefined;
   readonly #maxInFlight: number;
+  readonly #maxRequestBytes: number;
+  readonly #maxResponseBytes: number;
+  readonly #memory: RequestMemory | undefined;
   readonly #decoder: FrameDecoder;
   #slots: Slot[] = [];
+  /** Frames received and not yet started (held back by the in-flight or response bounds). */
+  #pending: Uint8Array[] = [];
+  /** Request bytes reserved: frames being received, pending, or being handled. */
+  #held = 0;
+  /** Encoded responses waiting behind an unfinished earlier one. */
+  #queuedResponseBytes = 0;
+  /** Why reads are paused, once logged (cleared when they resume). */
+  #pauseLogged: string | undefined;
+  readonly #wake = () => this.resume();
   #draining = false;
   #closed = false;
   #drained: Array<() => void> = [];
@@ -108,7 +206,26 @@ export class BrokerSession {
     this.#remote = options.remote;
     this.#clientHost = options.clientHost;
     this.#maxInFlight = options.maxInFlight ?? 1000;
-    this.#decoder = new FrameDecoder(options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE);
+    this.#maxRequestBytes = options.maxRequestBytes ?? Number.POSITIVE_INFINITY;
+    this.#maxResponseBytes = options.maxResponseBytes ?? Number.POSITIVE_INFINITY;
+    this.#memory = options.memory;
+    const bounded = options.maxRequestBytes !== undefined || options.memory !== undefined;
+    this.#decoder = new FrameDecoder(options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE, bounded ? (size) => this.#reserve(size) : undefined);
+  }
+
+  /** Request bytes this session holds (received or announced, not yet handled). */
+  get heldRequestBytes(): number {
+    return this.#held;
+  }
+
+  /** Responses this session holds: encoded and queued, plus what the transport has not sent. */
+  get unsentResponseBytes(): number {
+    return this.#queuedResponseBytes + (this.#transport.unsentBytes?.() ?? 0);
+  }
+
+  /** Frames received and not yet started. */
+  get pendingRequests(): number {
+    return this.#pending.length;
   }
 
   /** Requests received and not yet answered. */
@@ -116,9 +233,79 @@ export class BrokerSession {
     return this.#slots.length;
   }
 
-  /** True when as many requests await responses as allowed: stop reading until {@link SessionTransport.flowChanged}. */
+  /**
+   * True when the session takes no more bytes for now — as many requests await responses
+   * as allowed, received requests wait for unsent responses to go out, its request bytes
+   * reached their bound, or the next frame waits for room in the broker-wide pool: stop
+   * reading until {@link SessionTransport.flowChanged}.
+   */
   get saturated(): boolean {
-    return this.#slots.length >= this.#maxInFlight;
+    return this.#slots.length >= this.#maxInFlight || this.#pending.length > 0 || this.#decoder.stalled || this.#held >= this.#maxRequestBytes;
+  }
+
+  /**
+   * Tries again what a bound held back: the next frame's reservation, then the received
+   * requests (the adapter calls it when its send buffer drained; releases call it too).
+   */
+  resume(): void {
+    if (this.#closed || this.#draining) return;
+    if (this.#decoder.stalled) {
+      let frames: Uint8Array[];
+      try {
+        frames = this.#decoder.resume();
+      } catch (error) {
+        this.close(`bad frame: ${(error as Error).message}`, 'warn', error);
+        return;
+      }
+      for (const frame of frames) this.#pending.push(frame);
+    }
+    this.#pump();
+    if (!this.saturated) this.#pauseLogged = undefined;
+    this.#transport.flowChanged?.();
+  }
+
+  /** Reserves a frame's bytes in this session's bound and the broker-wide pool. */
+  #reserve(size: number): boolean {
+    if (this.#held > 0 && this.#held + size > this.#maxRequestBytes) {
+      this.#logPause('connection request bytes bound reached', 'ERR_CONNECTION_REQUEST_BYTES', { held: this.#held, requested: size, limit: this.#maxRequestBytes });
+      return false;
+    }
+    if (this.#memory !== undefined && !this.#memory.tryReserve(size)) {
+      this.#memory.onRelease(this.#wake);
+      return false;
+    }
+    this.#held += size;
+    return true;
+  }
+
+  #release(size: number | undefined): void {
+    if (!size) return;
+    this.#held -= size;
+    this.#memory?.release(size);
+  }
+
+  #logPause(reason: string, code: string, fields: Record<string, unknown>): void {
+    if (this.#pauseLogged === code) return;
+    this.#pauseLogged = code;
+    this.#logger.info(`pausing reads: ${reason}`, { remote: this.#remote, code, ...fields });
+  }
+
+  /** Starts received requests while the in-flight and unsent-response bounds allow. */
+  #pump(): void {
+    while (this.#pending.length > 0 && !this.#closed) {
+      if (this.#slots.length >= this.#maxInFlight) return;
+      if (this.#maxResponseBytes !== Number.POSITIVE_INFINITY && this.unsentResponseBytes > this.#maxResponseBytes) {
+        this.#logPause('unsent responses above their bound', 'ERR_CONNECTION_RESPONSE_BYTES', { unsent: this.unsentResponseBytes, limit: this.#maxResponseBytes });
+        return;
+      }
+      const next = this.#pending[0]!;
+      // With a response bound, a Fetch (the one answer that can be large) starts alone, once
+      // every earlier request answered — as Kafka serves one request per connection at a
+      // time — so that pipelined fetches cannot each build a response before any is sent.
+      if (this.#slots.length > 0 && this.#maxResponseBytes !== Number.POSITIVE_INFINITY && next.length >= 2 && next[0] === 0 && next[1] === ApiKey.Fetch) return;
+      this.#pending.shift();
+      this.#dispatchFrame(next);
+    }
   }
 
   /** True once closed (by the session, the adapter or the peer). */
@@ -141,10 +328,8 @@ export class BrokerSession {
       this.close(`bad frame: ${(error as Error).message}`, 'warn', error);
       return;
     }
-    for (const frame of frames) {
-      if (this.#closed) return;
-      this.#dispatchFrame(frame);
-    }
+    for (const frame of frames) this.#pending.push(frame);
+    this.#pump();
   }
 
   /**
@@ -179,6 +364,8 @@ export class BrokerSession {
    * session closed). It does not close the transport: the adapter ends it gracefully.
    */
   drain(): Promise<void> {
+    // Requests already received are answered even past the bounds: shutdown is finite.
+    while (this.#pending.length > 0 && !this.#closed && !this.#draining) this.#dispatchFrame(this.#pending.shift()!);
     this.#draining = true;
     if (this.#slots.length === 0 || this.#closed) return Promise.resolve();
     return new Promise<void>((resolve) => this.#drained.push(resolve));
@@ -200,6 +387,11 @@ export class BrokerSession {
 
   #shut(reason: string): void {
     this.#closed = true;
+    this.#memory?.forget(this.#wake);
+    this.#memory?.release(this.#held);
+    this.#held = 0;
+    this.#pending = [];
+    this.#queuedResponseBytes = 0;
     const slots = this.#slots;
     this.#slots = [];
     const error = closedError(reason);
@@ -215,7 +407,10 @@ export class BrokerSession {
     } catch (error) {
       const header = error instanceof TributaryError ? (error.details?.header as SessionRequestHeader | undefined) : undefined;
       if (error instanceof TributaryError && error.code === 'UNSUPPORTED_VERSION' && header?.apiKey === ApiKey.ApiVersions) {
-        this.#slots.push({ done: true, chunks: encodeApiVersionsFallback(header.correlationId, supported) });
+        this.#release(this.#bounded ? frame.length : 0);
+        const chunks = encodeApiVersionsFallback(header.correlationId, supported);
+        this.#slots.push({ done: true, chunks, responseBytes: byteLength(chunks) });
+        this.#queuedResponseBytes += byteLength(chunks);
         this.#flush();
         return;
       }
@@ -224,16 +419,22 @@ export class BrokerSession {
       return;
     }
     const header: SessionRequestHeader = this.#clientHost === undefined ? request.header : { ...request.header, clientHost: this.#clientHost };
-    const slot: Slot = { done: false, chunks: null };
+    const slot: Slot = { done: false, chunks: null, requestBytes: this.#bounded ? frame.length : 0 };
     this.#slots.push(slot);
     this.#call(header, request.body).then(
       (response) => {
         if (this.#closed) return;
+        this.#release(slot.requestBytes);
+        slot.requestBytes = 0;
         try {
           slot.chunks = response === null ? null : encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
         } catch (error) {
           this.close(`cannot encode the ${header.apiKey} v${header.apiVersion} response: ${(error as Error).message}`, 'error', error);
           return;
+        }
+        if (slot.chunks !== null) {
+          slot.responseBytes = byteLength(slot.chunks);
+          this.#queuedResponseBytes += slot.responseBytes;
         }
         slot.done = true;
         this.#flush();
@@ -288,6 +489,7 @@ export class BrokerSession {
     while (this.#slots.length > 0 && this.#slots[0]!.done) {
       const slot = this.#slots.shift()!;
       released = true;
+      if (slot.responseBytes) this.#queuedResponseBytes -= slot.responseBytes;
       slot.deliver?.();
       if (slot.chunks === null) continue;
       if (out === undefined) out = slot.chunks;
@@ -295,7 +497,14 @@ export class BrokerSession {
     }
     if (out !== undefined) this.#transport.write(out);
     if (this.#slots.length === 0) this.#notifyDrained();
-    if (released) this.#transport.flowChanged?.();
+    // A handled request released its bytes (even behind an unfinished one): retry what waits.
+    if (this.#decoder.stalled || this.#pending.length > 0) this.resume();
+    else if (released) this.#transport.flowChanged?.();
+  }
+
+  /** True when request bytes are counted (a per-connection bound or a broker-wide pool). */
+  get #bounded(): boolean {
+    return this.#maxRequestBytes !== Number.POSITIVE_INFINITY || this.#memory !== undefined;
   }
 
   #notifyDrained(): void {

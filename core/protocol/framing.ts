@@ -15,9 +15,23 @@ import { TributaryError } from '../errors.ts';
  */
 export const DEFAULT_MAX_REQUEST_SIZE = 100 * 1024 * 1024;
 
+/**
+ * Asked for each frame's size as soon as its prefix is read; false holds the frame (and
+ * everything after it) until {@link FrameDecoder.resume} finds room. This is how a broker
+ * bounds the bytes of requests it holds (Kafka's queued.max.request.bytes): a frame is
+ * only assembled once its whole announced size is reserved.
+ */
+export type FrameReserve = (size: number) => boolean;
+
 /** Reads frames out of the chunks a socket delivers. */
 export class FrameDecoder {
   readonly #maxFrameSize: number;
+  readonly #reserve: FrameReserve | undefined;
+  /** Size of a frame whose reservation was refused, or -1. */
+  #stalledSize = -1;
+  /** Bytes received after a refused frame's size prefix. */
+  #stash: Uint8Array[] = [];
+  #stashBytes = 0;
   #sizeBytes = new Uint8Array(4);
   #sizeFilled = 0;
   /** Size of the frame being assembled, or -1 between frames. */
@@ -26,13 +40,39 @@ export class FrameDecoder {
   #piecesBytes = 0;
 
   /** @param maxFrameSize largest accepted frame body, in bytes (the size prefix excluded). */
-  constructor(maxFrameSize: number) {
+  constructor(maxFrameSize: number, reserve?: FrameReserve) {
     this.#maxFrameSize = maxFrameSize;
+    this.#reserve = reserve;
   }
 
   /** Bytes received but not yet part of a returned frame. */
   get buffered(): number {
-    return this.#sizeFilled + this.#piecesBytes;
+    return this.#sizeFilled + this.#piecesBytes + this.#stashBytes;
+  }
+
+  /** True while a frame waits for its reservation: stop reading, call {@link resume} when there may be room. */
+  get stalled(): boolean {
+    return this.#stalledSize >= 0;
+  }
+
+  /**
+   * Retries the held frame's reservation; when it succeeds, goes on with the bytes held
+   * behind it and returns the frames they complete (possibly stalling again).
+   */
+  resume(): Uint8Array[] {
+    const size = this.#stalledSize;
+    if (size < 0 || (this.#reserve !== undefined && !this.#reserve(size))) return [];
+    this.#stalledSize = -1;
+    const stash = this.#stash;
+    this.#stash = [];
+    this.#stashBytes = 0;
+    const frames: Uint8Array[] = [];
+    if (size === 0) frames.push(new Uint8Array(0));
+    else this.#frameSize = size;
+    for (const chunk of stash) {
+      for (const frame of this.push(chunk)) frames.push(frame);
+    }
+    return frames;
   }
 
   /**
@@ -43,6 +83,13 @@ export class FrameDecoder {
    */
   push(chunk: Uint8Array): Uint8Array[] {
     const frames: Uint8Array[] = [];
+    if (this.#stalledSize >= 0) {
+      if (chunk.length > 0) {
+        this.#stash.push(chunk);
+        this.#stashBytes += chunk.length;
+      }
+      return frames;
+    }
     let pos = 0;
     while (pos < chunk.length) {
       if (this.#frameSize < 0) {
@@ -59,6 +106,14 @@ export class FrameDecoder {
           this.#sizeFilled = 0;
         }
         this.#check(size);
+        if (this.#reserve !== undefined && !this.#reserve(size)) {
+          this.#stalledSize = size;
+          if (pos < chunk.length) {
+            this.#stash.push(chunk.subarray(pos));
+            this.#stashBytes += chunk.length - pos;
+          }
+          return frames;
+        }
         if (chunk.length - pos >= size) {
           frames.push(chunk.subarray(pos, pos + size));
           pos += size;

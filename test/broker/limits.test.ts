@@ -8,6 +8,8 @@ import { startServer, type TributaryServer } from '../../adapters/server/index.t
 import { isLoopback } from '../../adapters/server/tcp-server.ts';
 import { brokerHelp } from '../../cli/commands/broker.ts';
 import { Broker, type BrokerOptions } from '../../core/broker/broker.ts';
+import { BrokerSession, RequestMemory, type SessionBroker } from '../../core/broker/session.ts';
+import { concat } from '../../core/protocol/index.ts';
 import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { decodeResponse, encodeRequest } from '../../core/protocol/index.ts';
@@ -266,5 +268,149 @@ describe('fetch.max.bytes (#7)', () => {
     const { resolveBrokerSettings } = await import('../../cli/broker-config.ts');
     expect(resolveBrokerSettings({}, {}).fetchMaxBytes).toBe(55 * 1024 * 1024);
     expect(resolveBrokerSettings({ 'fetch-max-bytes': '4096' }, {}).fetchMaxBytes).toBe(4096);
+  });
+});
+
+/** A transport that keeps what is written "unsent" until the test sends it. */
+function slowTransport() {
+  const t = {
+    unsent: 0,
+    written: 0,
+    write(chunks: readonly Uint8Array[]) {
+      for (const c of chunks) t.unsent += c.length;
+      t.written++;
+    },
+    close() {},
+    flowChanged() {},
+    unsentBytes: () => t.unsent,
+  };
+  return t;
+}
+
+/** A broker whose every request waits until the test answers it. */
+function heldBroker(): SessionBroker & { calls: Array<{ apiKey: number; resolve(body: object | null): void }> } {
+  const calls: Array<{ apiKey: number; resolve(body: object | null): void }> = [];
+  return {
+    calls,
+    apiVersions: () => [{ apiKey: 0, minVersion: 3, maxVersion: 9 }, { apiKey: 1, minVersion: 4, maxVersion: 12 }, { apiKey: 3, minVersion: 0, maxVersion: 12 }, { apiKey: 18, minVersion: 0, maxVersion: 3 }],
+    handle(header) {
+      return new Promise((resolve) => calls.push({ apiKey: header.apiKey, resolve }));
+    },
+  };
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+function fetchAnswer(recordBytes: number): object {
+  return {
+    throttleTimeMs: 0, errorCode: 0, sessionId: 0,
+    responses: [{ topic: 't', partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 1, lastStableOffset: 1, logStartOffset: 0, abortedTransactions: null, preferredReadReplica: -1, records: [new Uint8Array(recordBytes)] }] }],
+  };
+}
+
+describe('back-pressure on unsent responses (#7)', () => {
+  it('ten pipelined fetches that are never read: no new request starts while unsent responses exceed the bound', async () => {
+    const broker = heldBroker();
+    const t = slowTransport();
+    const session = new BrokerSession(broker, t, { maxResponseBytes: 1000 });
+    const fetches = Array.from({ length: 10 }, (_, i) => concat(request(1, 11, i + 1, fetchBody('t', 0, 0, { maxBytes: 2147483647 }))));
+    session.receive(concat(fetches));
+    // A Fetch starts alone: the other nine wait, and reads pause.
+    expect(broker.calls).toHaveLength(1);
+    expect(session.saturated).toBe(true);
+    broker.calls[0]!.resolve(fetchAnswer(5000));
+    await settle();
+    // Its answer is out but unsent (5000 > 1000 bytes): nothing else starts.
+    expect(t.unsent).toBeGreaterThan(5000);
+    expect(broker.calls).toHaveLength(1);
+    expect(session.pendingRequests).toBe(9);
+    // The peer reads: the next one starts.
+    t.unsent = 0;
+    session.resume();
+    expect(broker.calls).toHaveLength(2);
+    broker.calls[1]!.resolve(fetchAnswer(10));
+    await settle();
+    // Small answers sent below the bound: the rest follow one after another.
+    for (let i = 2; i < 10; i++) {
+      expect(broker.calls).toHaveLength(i + 1);
+      broker.calls[i]!.resolve(fetchAnswer(10));
+      await settle();
+    }
+    expect(session.pendingRequests).toBe(0);
+    expect(t.written).toBe(10);
+  });
+
+  it('other requests still pipeline under the bound (Metadata, Produce)', async () => {
+    const broker = heldBroker();
+    const session = new BrokerSession(broker, slowTransport(), { maxResponseBytes: 1000 });
+    const metadata = (id: number) => concat(request(3, 9, id, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+    session.receive(concat([metadata(1), metadata(2), metadata(3)]));
+    expect(broker.calls).toHaveLength(3);
+  });
+});
+
+describe('bytes of requests held per connection and broker-wide (#8)', () => {
+  const produce = (id: number, bytes: number) => concat(request(0, 9, id, produceBody('t', 0, new Uint8Array(bytes), 0)));
+
+  it('a connection stops reading once its unhandled requests hold its bound; a single request is always taken', async () => {
+    const broker = heldBroker();
+    const t = slowTransport();
+    const session = new BrokerSession(broker, t, { maxRequestBytes: 2500 });
+    // Six acks=0 produces of ~1 KB each in one read: the ones past the bound wait, unparsed.
+    session.receive(concat(Array.from({ length: 6 }, (_, i) => produce(i + 1, 1000))));
+    expect(broker.calls).toHaveLength(2);
+    expect(session.heldRequestBytes).toBeLessThanOrEqual(2500);
+    expect(session.saturated).toBe(true);
+    broker.calls[0]!.resolve(null);
+    broker.calls[1]!.resolve(null);
+    await settle();
+    expect(broker.calls).toHaveLength(4);
+    for (const c of broker.calls.slice(2)) c.resolve(null);
+    await settle();
+    expect(broker.calls).toHaveLength(6);
+    for (const c of broker.calls.slice(4)) c.resolve(null);
+    await settle();
+    expect(session.heldRequestBytes).toBe(0);
+    expect(session.saturated).toBe(false);
+    // One request larger than the bound is still read whole.
+    session.receive(produce(9, 5000));
+    expect(broker.calls).toHaveLength(7);
+  });
+
+  it('partly received frames count at their announced size against the broker-wide pool; reads pause instead of buffering', async () => {
+    const logger = recordingLogger();
+    const memory = new RequestMemory(3000, logger);
+    const sessions = [0, 1, 2].map(() => new BrokerSession(heldBroker(), slowTransport(), { memory, maxRequestSize: 3000 }));
+    const big = produce(1, 1400); // ~1.5 KB announced
+    const size = big.length - 4;
+    // Each connection sends the first 100 bytes of a frame.
+    for (const s of sessions) s.receive(big.subarray(0, 100));
+    expect(memory.used).toBe(2 * size);
+    expect(sessions[2]!.saturated).toBe(true);
+    expect(logger.lines.filter((l) => l.fields?.code === 'ERR_REQUEST_MEMORY_FULL')).toHaveLength(1);
+    // More bytes for the stalled one are held, not assembled, and nothing is over the bound.
+    sessions[2]!.receive(big.subarray(100, 200));
+    expect(memory.used).toBeLessThanOrEqual(3000);
+    // The first connection goes away: the third gets its room and continues.
+    sessions[0]!.close('test');
+    expect(memory.used).toBe(2 * size);
+    expect(sessions[2]!.heldRequestBytes).toBe(size);
+    sessions[2]!.receive(big.subarray(200));
+    sessions[1]!.receive(big.subarray(100));
+    await settle();
+    expect(memory.used).toBe(2 * size); // both complete frames are being handled
+  });
+
+  it('a TCP listener shares one pool across connections: 16 partial frames hold at most queued.max.request.bytes', async () => {
+    const { server: s, logger } = await server({}, { limits: { socketRequestMaxBytes: 10_000, queuedMaxRequestBytes: 30_000 } });
+    const partial = concat([new Uint8Array([0, 0, 0x27, 0x00]), new Uint8Array(500)]); // announces 9984 bytes, sends 500
+    const cs = await Promise.all(Array.from({ length: 16 }, () => client(s.port)));
+    for (const c of cs) c.write(partial);
+    while (!logger.lines.some((l) => l.fields?.code === 'ERR_REQUEST_MEMORY_FULL')) await settle();
+    expect(s.queuedRequestBytes()).toBeLessThanOrEqual(30_000);
+    for (const c of cs) c.close();
+    while (s.connectionCount() > 0) await settle();
+    expect(s.queuedRequestBytes()).toBe(0);
+    expect(await served(s.port)).not.toBeNull();
   });
 });
