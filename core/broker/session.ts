@@ -11,6 +11,12 @@
  *   session — for acks=0 the only signal Kafka gives such a producer.
  * - ApiVersions in a version we do not speak gets a v0 body with error 35 and our range,
  *   so the client retries lower (KIP-511); any other unsupported version closes.
+ * - Bounds (issue 13), each logged with a code where it bites: a request frame is reserved at
+ *   its announced size against the connection's `maxRequestBytes` and the broker-wide
+ *   {@link RequestMemory} (queued.max.request.bytes) before it is assembled — otherwise the
+ *   session holds the bytes and reports itself {@link BrokerSession.saturated} so the adapter
+ *   stops reading; no request starts while unsent responses exceed `maxResponseBytes`, and
+ *   with that bound a Fetch starts only once every earlier request answered.
  * - On shutdown a session stops taking requests and lets the received ones answer
  *   ({@link BrokerSession.drain}, {@link drainSessions}).
  *
