@@ -283,6 +283,8 @@ export class Consumer {
     this.#state.running = false;
     // Fetch loops and a fetch still long-polling end on the generation; their answers are dropped.
     this.#state.generation++;
+    // A long poll pending on the consumer's own connection ends now, not at its maxWaitMs.
+    this.#fetcher.closeConnections();
     this.#wake();
     this.#stopped = this.#finishStop(this.#runner.insideHandler());
     return this.#stopped;
