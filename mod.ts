@@ -23,7 +23,10 @@ export * from './core/records/index.ts';
 export * from './core/storage/index.ts';
 export * from './core/client/index.ts';
 export { Broker, type BrokerOptions } from './core/broker/broker.ts';
+export { DEFAULT_HANDLERS } from './core/broker/api/preset.ts';
 export { ApiKey, SUPPORTED_VERSIONS } from './core/protocol/index.ts';
+// The typed protocol: `ApiResponse<typeof ApiKey.Metadata>` is the decoded Metadata response.
+export type { ApiRequest, ApiRequestInput, ApiResponse, ApiResponseInput, Messages } from './core/protocol/index.ts';
 
 export * from './plugins/serializers/index.ts';
 export * from './plugins/compressors/index.ts';

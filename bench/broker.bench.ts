@@ -20,6 +20,7 @@ import { filesystemStorage } from '../adapters/filesystem/index.ts';
 import { memoryStorage } from '../adapters/memory/index.ts';
 import { startServer, type TributaryServer } from '../adapters/server/index.ts';
 import { Broker } from '../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../core/broker/api/preset.ts';
 import type { Storage } from '../core/contracts/storage.ts';
 import { encodeRequest } from '../core/protocol/index.ts';
 import { type BenchRow, report } from './harness.ts';
@@ -74,7 +75,7 @@ function freePort(): Promise<number> {
 /** Milliseconds from `new Broker` to the first ApiVersions response on a fresh connection. */
 async function startupMs(storage: () => Storage): Promise<{ ms: number; server: TributaryServer }> {
   const start = performance.now();
-  const broker = new Broker({ storage: storage() });
+  const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: storage() });
   const server = await startServer(broker, { port: 0 });
   await firstAnswer(server.port);
   return { ms: performance.now() - start, server };

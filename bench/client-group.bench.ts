@@ -16,6 +16,7 @@ import { memoryStorage } from '../adapters/memory/index.ts';
 import { startServer } from '../adapters/server/index.ts';
 import { tcpTransport } from '../adapters/transport/index.ts';
 import { Broker } from '../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../core/broker/api/preset.ts';
 import { type Client, createClient } from '../core/client/client.ts';
 import type { GroupConsumer } from '../core/client/group/group-consumer.ts';
 import { Registry } from '../core/registry.ts';
@@ -46,6 +47,7 @@ function registry(): Registry {
 }
 
 const broker = new Broker({
+    handlers: DEFAULT_HANDLERS,
   storage: memoryStorage(),
   retentionCheckIntervalMs: 0,
   groups: { initialRebalanceDelayMs: 100, minSessionTimeoutMs: 1000, offsetsRetentionCheckIntervalMs: 0 },

@@ -15,6 +15,7 @@ import { memoryStorage } from '../adapters/memory/index.ts';
 import { startServer } from '../adapters/server/index.ts';
 import { tcpTransport } from '../adapters/transport/index.ts';
 import { Broker } from '../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../core/broker/api/preset.ts';
 import { createClient, type Client } from '../core/client/client.ts';
 import { inProcessTransport } from '../core/client/in-process-transport.ts';
 import { Registry } from '../core/registry.ts';
@@ -45,7 +46,7 @@ const valueBuf = Buffer.from(value);
 const ourMessages = Array.from({ length: ROUND / SENDS }, () => ({ value }));
 const kjsMessages = Array.from({ length: ROUND / SENDS }, () => ({ value: valueBuf }));
 
-const broker = new Broker({ storage: memoryStorage(), retentionCheckIntervalMs: 0, autoCreateTopics: true });
+const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: memoryStorage(), retentionCheckIntervalMs: 0, autoCreateTopics: true });
 const server = await startServer(broker, { port: 0 });
 const bootstrap = server.address;
 const ourTcp = createClient({ brokers: [bootstrap], transport: tcpTransport(), registry: registry() });

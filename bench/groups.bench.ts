@@ -11,6 +11,7 @@ import kafkajs from 'kafkajs';
 import { memoryStorage } from '../adapters/memory/index.ts';
 import { startServer } from '../adapters/server/index.ts';
 import { Broker } from '../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../core/broker/api/preset.ts';
 import { encodeConsumerAssignment, encodeConsumerSubscription } from '../core/protocol/consumer-protocol.ts';
 import { encodeBatchSync } from '../core/records/record-batch.ts';
 import { type BenchRow, measure, report } from './harness.ts';
@@ -25,7 +26,7 @@ const TOTAL = RECORDS_PER_PARTITION * PARTITIONS;
 const rows: BenchRow[] = [];
 
 async function startBroker(initialRebalanceDelayMs: number) {
-  const broker = new Broker({ storage: memoryStorage(), retentionCheckIntervalMs: 0, groups: { initialRebalanceDelayMs, minSessionTimeoutMs: 500 } });
+  const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: memoryStorage(), retentionCheckIntervalMs: 0, groups: { initialRebalanceDelayMs, minSessionTimeoutMs: 500 } });
   const server = await startServer(broker, { host: '127.0.0.1', port: 0 });
   const port = Number(server.address.split(':')[1]);
   return { broker, server, port, bootstrap: server.address };

@@ -4,6 +4,7 @@
  * can reach it too. Starts in milliseconds on memory storage.
  */
 import { Broker, type BrokerOptions } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import { Client, type ClientOptions } from '../../core/client/client.ts';
 import { inProcessTransport } from '../../core/client/in-process-transport.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
@@ -13,7 +14,9 @@ import { nodeAsyncScope } from './async-scope.ts';
 import { createDefaultRegistry } from './default-registry.ts';
 
 /** Options of {@link createBroker}. */
-export interface EmbeddedBrokerOptions extends Omit<BrokerOptions, 'storage'> {
+export interface EmbeddedBrokerOptions extends Omit<BrokerOptions, 'storage' | 'handlers'> {
+  /** The APIs the broker answers. Default: every API Tributary serves (`DEFAULT_HANDLERS`). */
+  readonly handlers?: BrokerOptions['handlers'];
   /**
    * A storage adapter, or the name of one in the registry with its options
    * (`{ name: 'filesystem', options: { dir: './data' } }`). Default: memory.
@@ -81,6 +84,7 @@ export async function createBroker(options: EmbeddedBrokerOptions = {}): Promise
     retentionCheckIntervalMs: 300_000,
     codecs: registry,
     ...brokerOptions,
+    handlers: brokerOptions.handlers ?? DEFAULT_HANDLERS,
     groups: { initialRebalanceDelayMs: 0, ...brokerOptions.groups },
     storage,
   });

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Broker } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import { TributaryError } from '../../core/errors.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
@@ -75,6 +76,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   const started = performance.now();
   const registry = createDefaultRegistry();
   const broker = new Broker({
+    handlers: DEFAULT_HANDLERS,
     storage: storageFor(settings, logger, registry),
     // Codecs let ListOffsets by timestamp look inside compressed batches.
     codecs: registry,

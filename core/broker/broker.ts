@@ -1,7 +1,9 @@
 /**
- * The broker: a cluster of one that already speaks in cluster terms (node ids, leaders,
- * leader epochs, in-sync sets, high watermarks), holding topics over a Storage adapter and
- * answering decoded Kafka requests. Runtime-neutral: the TCP layer lives in adapters/server.
+ * The broker: lifecycle and wiring. It builds the pieces — metadata loader and image, the
+ * local controller, the replica manager, the group coordinator, producer state, retention
+ * and flushing — starts and closes them in order, and dispatches decoded requests to the
+ * handlers it was given (see README.md in this folder). A cluster of one that already
+ * speaks in cluster terms; runtime-neutral: the TCP layer lives in adapters/server.
  */
 import type { Logger } from '../contracts/logger.ts';
 import { silentLogger } from '../contracts/logger.ts';
@@ -11,60 +13,36 @@ import { TributaryError } from '../errors.ts';
 import { type FlushPolicy, FlushScheduler, validateFlushPolicy } from '../storage/flush-policy.ts';
 import { guardStorage } from '../storage/guard.ts';
 import { BROKER_VERSIONS, advertisedVersions } from '../protocol/version-policy.ts';
+import type { ApiRange, BrokerConfigValue, BrokerContext, BrokerEndpoint } from './api/context.ts';
+import type { BrokerRequestHeader, HandlerEntry, ResponseBody } from './api/handler.ts';
+import type { ApiKey } from '../protocol/api-keys.ts';
+import type { ApiRequest } from '../protocol/api-messages.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
-import { DEFAULT_HANDLERS } from './handlers/index.ts';
 import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
-import type { ShutdownWatch } from './fetch-waiter.ts';
+import type { ShutdownWatch } from './partition/delayed-operations.ts';
+import type { ProducerIdManager } from './producer-state/producer-ids.ts';
+import { ReplicaManager } from './replica-manager.ts';
 import { RetentionManager } from '../storage/retention-manager.ts';
 import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.ts';
-import { TopicRegistry } from './topic-registry.ts';
+import { brokerConfigTable } from './broker-configs.ts';
+import { TopicsView } from './topics-view.ts';
+import { LocalController } from './controller/local-controller.ts';
+import type { MetadataImage } from './metadata/metadata-image.ts';
+import { MetadataLoader } from './metadata/metadata-publisher.ts';
 
-/** The request header fields handlers see (structurally the protocol's RequestHeader). */
-export interface BrokerRequestHeader {
-  readonly apiKey: number;
-  readonly apiVersion: number;
-  readonly correlationId: number;
-  readonly clientId: string | null;
-  /**
-   * Where the request came from, as Kafka shows it (`/127.0.0.1`): DescribeGroups reports
-   * it per member. Absent for in-process callers.
-   */
-  readonly clientHost?: string;
-}
-
-/** A decoded response body, or null when the request gets no response (acks=0). */
-export type ResponseBody = Record<string, unknown> | null;
-
-/** Answers one API over decoded request bodies. */
-export type RequestHandler = (broker: Broker, header: BrokerRequestHeader, body: any) => Promise<ResponseBody> | ResponseBody;
-
-/** A handler with the version range it fully implements. */
-export interface HandlerEntry {
-  readonly minVersion: number;
-  readonly maxVersion: number;
-  readonly handle: RequestHandler;
-}
-
-/** One version range per API key, as ApiVersions advertises it. */
-export interface ApiRange {
-  readonly apiKey: number;
-  readonly minVersion: number;
-  readonly maxVersion: number;
-}
-
-/** A broker's address as Metadata and DescribeCluster list it. */
-export interface BrokerEndpoint {
-  readonly nodeId: number;
-  readonly host: string;
-  readonly port: number;
-  readonly rack: string | null;
-}
+export type { BrokerRequestHeader, HandlerEntry, RequestHandler, ResponseBody } from './api/handler.ts';
+export type { ApiRange, BrokerEndpoint } from './api/context.ts';
 
 /** Options of {@link createBroker}. */
 export interface BrokerOptions {
   /** Where logs and metadata live (opened by {@link Broker.start}, closed by {@link Broker.close}). */
   readonly storage: Storage;
+  /**
+   * The APIs this broker answers (`DEFAULT_HANDLERS` from api/preset.ts is what
+   * `createBroker` passes). Later entries for the same API key replace earlier ones.
+   */
+  readonly handlers: readonly HandlerEntry[];
   /**
    * The codec's ranges; advertised ranges are each handler's range cut to these. Default:
    * the version policy's BROKER_VERSIONS (only APIs with a handler are advertised, so
@@ -121,7 +99,7 @@ function newClusterId(): string {
 }
 
 /** A broker instance: state with a lifecycle (start, serve, shut down, close). */
-export class Broker {
+export class Broker implements BrokerContext {
   /** Node id. */
   readonly nodeId: number;
   /** Rack, or null. */
@@ -132,24 +110,28 @@ export class Broker {
   readonly storage: Storage;
   /** Logger. */
   readonly logger: Logger;
-  /** Topics and partitions. */
-  readonly topics: TopicRegistry;
+  /** Topics as an embedding program sees them (image joined with hosted partitions, controller operations). */
+  readonly topics: TopicsView;
+  /** The current metadata image and its publishers. */
+  readonly metadata: MetadataLoader;
+  /** The controller (a cluster of one controls itself). */
+  readonly controller: LocalController;
   /** Broker-wide topic config defaults, by topic config name. */
   readonly topicDefaults: TopicConfigDefaults;
   /** Broker-level settings as DescribeConfigs shows them (name → value, source). */
-  readonly brokerConfigs: ReadonlyMap<string, { value: string; explicit: boolean; type: number; doc: string }>;
+  readonly brokerConfigs: ReadonlyMap<string, BrokerConfigValue>;
   /** The coordinator of every consumer group (this node coordinates all of them). */
   readonly groups: GroupCoordinator;
   /** Producer ids and idempotent-producer sequences per partition. */
   readonly producerState: ProducerStateManager;
   /** Decompressors for ListOffsets by timestamp, when given. */
   readonly codecs: CodecSource | undefined;
+  /** The partitions this node hosts. */
+  readonly replicaManager: ReplicaManager;
 
   #clusterId: string | undefined;
-  #host: string;
   #explicitHost: string | undefined;
   #explicitPort: number | undefined;
-  #port: number;
   #handlers = new Map<number, HandlerEntry>();
   #codecVersions: readonly ApiRange[];
   #advertised: ApiRange[] | undefined;
@@ -180,24 +162,8 @@ export class Broker {
     this.#clusterId = options.clusterId;
     this.#explicitHost = options.host;
     this.#explicitPort = options.port;
-    this.#host = options.host ?? 'localhost';
-    this.#port = options.port ?? 9092;
     const flushPolicy = validateFlushPolicy(options.flushPolicy ?? { mode: 'never' });
     this.#flush = new FlushScheduler({ logger: this.logger });
-    this.topics = new TopicRegistry({
-      storage: options.storage,
-      nodeId,
-      logger: this.logger,
-      topicDefaults,
-      numPartitions,
-      defaultReplicationFactor,
-      liveBrokerIds: () => this.brokers().map((b) => b.nodeId),
-      // Capabilities, not instanceof: a storage that is not durable has nothing to flush,
-      // so its logs skip the flush book-keeping and timer entirely.
-      wrapLog: (log) => (flushPolicy.mode === 'never' || !options.storage.supports.durable ? log : this.#flush.wrap(log, flushPolicy)),
-      // A topic created again under the name must not inherit the old topic's committed offsets.
-      onDeleted: (name) => this.groups.removeTopicOffsets(name),
-    });
     this.topicDefaults = topicDefaults;
     this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options);
     this.#retentionIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
@@ -206,21 +172,48 @@ export class Broker {
       intervalMs: this.#retentionIntervalMs > 0 ? this.#retentionIntervalMs : 300_000,
       logger: this.logger,
       targets: () =>
-        this.topics.all().flatMap((topic) =>
-          topic.partitions.filter((p) => p.open).map((p) => ({ log: p.log, config: topic.settings, highWatermark: p.highWatermark })),
+        this.replicaManager.hostedTopics().flatMap((topic) =>
+          topic.partitions.filter((p) => p.open).map((p) => ({ log: p.log, config: topic.logConfig, highWatermark: p.highWatermark })),
         ),
       onRun: (outcomes) => {
-        for (const o of outcomes) this.topics.get(o.topic)?.partitions[o.partition]?.resync();
+        for (const o of outcomes) this.replicaManager.partition(o.topic, o.partition)?.resync();
         // Idle producers' dedup state goes on the same clock (Kafka's producer.id.expiration.ms).
-        this.producerState.expire(this.topics.all(), Date.now());
+        this.producerState.expire(this.replicaManager.hostedTopics(), Date.now());
       },
     });
-    for (const [apiKey, entry] of DEFAULT_HANDLERS) this.#handlers.set(apiKey, entry);
+    for (const entry of options.handlers) this.#handlers.set(entry.apiKey, entry);
     this.groups = new GroupCoordinator(
-      { store: options.storage.metadata, logger: this.logger, partitionExists: (t, p) => this.topics.get(t)?.partitions[p] !== undefined },
+      { store: options.storage.metadata, logger: this.logger, partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined },
       options.groups,
     );
     this.producerState = new ProducerStateManager(options.storage.metadata, this.logger);
+    this.metadata = new MetadataLoader();
+    this.replicaManager = new ReplicaManager({
+      nodeId,
+      logger: this.logger,
+      storage: this.storage,
+      topicDefaults,
+      // Capabilities, not instanceof: a storage that is not durable has nothing to flush,
+      // so its logs skip the flush book-keeping and timer entirely.
+      wrapLog: (log) => (flushPolicy.mode === 'never' || !this.storage.supports.durable ? log : this.#flush.wrap(log, flushPolicy)),
+      producerState: this.producerState,
+      shutdown: this.#shutdownWatch,
+      codecs: options.codecs,
+    });
+    // The replica manager hears of every change first: it opens logs before the image names them.
+    this.metadata.install(this.replicaManager);
+    this.controller = new LocalController({
+      store: this.storage.metadata,
+      nodeId,
+      logger: this.logger,
+      numPartitions,
+      defaultReplicationFactor,
+      loader: this.metadata,
+      // A topic created again under the name must not inherit the old topic's committed offsets.
+      onDeleted: (name) => this.groups.removeTopicOffsets(name),
+    });
+    this.controller.registerBroker({ nodeId, host: options.host ?? 'localhost', port: options.port ?? 9092, rack: this.rack });
+    this.topics = new TopicsView(() => this.image, this.controller, this.replicaManager, topicDefaults);
   }
 
   /** The cluster id (known after {@link start}). */
@@ -241,6 +234,11 @@ export class Broker {
       return () => this.#shutdownListeners.delete(listener);
     },
   };
+
+  /** Producer id allocation (InitProducerId). */
+  get producerIds(): ProducerIdManager {
+    return this.producerState.ids;
+  }
 
   /** True between a successful start and the beginning of shutdown. */
   get running(): boolean {
@@ -263,19 +261,19 @@ export class Broker {
       this.#clusterId ??= newClusterId();
       await this.storage.metadata.put('cluster/id', encoder.encode(this.#clusterId));
     }
-    await this.topics.load();
-    await this.producerState.load(this.topics.all());
+    await this.controller.load();
+    await this.replicaManager.removeStrayLogs(this.image);
+    await this.producerState.load(this.replicaManager.hostedTopics());
     await this.groups.load();
     if (this.#retentionIntervalMs > 0) this.#retention.start();
     this.#flush.start();
     this.#state = 'running';
-    this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.topics.all().length });
+    this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.image.topics().length });
   }
 
   /** Sets the advertised address. */
   advertise(host: string, port: number): void {
-    this.#host = host;
-    this.#port = port;
+    this.controller.registerBroker({ nodeId: this.nodeId, host, port, rack: this.rack });
   }
 
   /**
@@ -283,26 +281,31 @@ export class Broker {
    * with the address it listens on, which may be an ephemeral port).
    */
   advertiseDefault(host: string, port: number): void {
-    if (this.#explicitHost === undefined) this.#host = host;
-    if (this.#explicitPort === undefined) this.#port = port;
+    const self = this.image.broker(this.nodeId)!;
+    this.advertise(this.#explicitHost === undefined ? host : self.host, this.#explicitPort === undefined ? port : self.port);
+  }
+
+  /** The current metadata image. */
+  get image(): MetadataImage {
+    return this.metadata.image;
   }
 
   /** The live brokers, by id: just this one until clusters exist. */
   brokers(): BrokerEndpoint[] {
-    return [{ nodeId: this.nodeId, host: this.#host, port: this.#port, rack: this.rack }];
+    return this.image.brokers();
   }
 
   /** The controller's node id: this node on a cluster of one. */
   get controllerId(): number {
-    return this.nodeId;
+    return this.controller.controllerId;
   }
 
   /**
    * Adds or replaces the handler of an API (the group coordinator and later features
    * register theirs here). It is advertised within the codec's range.
    */
-  registerHandler(apiKey: number, entry: HandlerEntry): void {
-    this.#handlers.set(apiKey, entry);
+  registerHandler<K extends ApiKey>(entry: HandlerEntry<K>): void {
+    this.#handlers.set(entry.apiKey, entry);
     this.#advertised = undefined;
   }
 
@@ -311,7 +314,11 @@ export class Broker {
    * array is returned until a handler is registered (the codec caches lookups per array).
    */
   apiVersions(): readonly ApiRange[] {
-    this.#advertised ??= advertisedVersions(this.#handlers, this.#codecVersions);
+    // handler ∩ schema ∩ policy (core/protocol/version-policy.ts): each handler declares its range.
+    this.#advertised ??= advertisedVersions(
+      [...this.#handlers].map(([apiKey, h]) => [apiKey, { minVersion: h.versions.min, maxVersion: h.versions.max }] as const),
+      this.#codecVersions,
+    );
     return this.#advertised;
   }
 
@@ -336,7 +343,8 @@ export class Broker {
     if (!this.supports(header.apiKey, header.apiVersion)) {
       throw new TributaryError('UNSUPPORTED_VERSION', `API ${header.apiKey} v${header.apiVersion} is not supported`, { kafkaCode: 35 });
     }
-    return entry.handle(this, header, body);
+    // The one trust boundary: the session decoded `body` as the request of `header.apiKey`.
+    return entry.handle(this, header, body as ApiRequest<ApiKey>) as Promise<ResponseBody> | ResponseBody;
   }
 
   /** Runs retention once over every partition (also runs on its timer). */
@@ -362,10 +370,10 @@ export class Broker {
     await this.#retention.idle();
     await this.groups.close();
     this.#flush.stop();
-    for (const topic of this.topics.all()) for (const partition of topic.partitions) await partition.settle();
-    await this.producerState.snapshot(this.topics.all()).catch((error: unknown) => this.logger.error('producer state snapshot failed', { error: String(error) }));
+    await this.replicaManager.settle();
+    await this.producerState.snapshot(this.replicaManager.hostedTopics()).catch((error: unknown) => this.logger.error('producer state snapshot failed', { error: String(error) }));
     await this.#flush.flushAll();
-    this.topics.closeAll();
+    this.replicaManager.closeAll();
     this.#state = 'closed';
     await this.storage.close();
     this.logger.info('broker closed', { nodeId: this.nodeId });
@@ -374,25 +382,4 @@ export class Broker {
 
 function kafkaInconsistentCluster(wanted: string, stored: string): TributaryError {
   return new TributaryError('INCONSISTENT_CLUSTER_ID', `Storage belongs to cluster ${stored}, not ${wanted}`, { kafkaCode: 104 });
-}
-
-function brokerConfigTable(
-  broker: Broker,
-  numPartitions: number,
-  replicationFactor: number,
-  options: BrokerOptions,
-): Map<string, { value: string; explicit: boolean; type: number; doc: string }> {
-  const table = new Map<string, { value: string; explicit: boolean; type: number; doc: string }>();
-  table.set('node.id', { value: String(broker.nodeId), explicit: options.nodeId !== undefined, type: 3, doc: 'This broker\'s id.' });
-  table.set('broker.id', { value: String(broker.nodeId), explicit: options.nodeId !== undefined, type: 3, doc: 'This broker\'s id.' });
-  table.set('num.partitions', { value: String(numPartitions), explicit: options.numPartitions !== undefined, type: 3, doc: 'Partitions of auto-created topics.' });
-  table.set('default.replication.factor', { value: String(replicationFactor), explicit: options.defaultReplicationFactor !== undefined, type: 3, doc: 'Replication factor of auto-created topics.' });
-  table.set('auto.create.topics.enable', { value: String(broker.autoCreateTopics), explicit: options.autoCreateTopics !== undefined, type: 1, doc: 'Create unknown topics on Metadata and Produce.' });
-  table.set('log.retention.check.interval.ms', {
-    value: String(options.retentionCheckIntervalMs ?? 300_000),
-    explicit: options.retentionCheckIntervalMs !== undefined,
-    type: 5,
-    doc: 'How often retention runs.',
-  });
-  return table;
 }

@@ -126,8 +126,11 @@ export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigSpec> = new Map(
   ).map((spec) => [spec.name, spec]),
 );
 
-/** The typed view of one topic's effective configuration. */
-export interface TopicSettings {
+/**
+ * The typed view of one topic's effective configuration: what its partition logs obey
+ * (Kafka's LogConfig).
+ */
+export interface LogConfig {
   readonly cleanupPolicy: 'delete';
   readonly compressionType: 'producer';
   readonly maxMessageBytes: number;
@@ -167,8 +170,8 @@ export function effectiveConfig(name: string, overrides: ReadonlyMap<string, str
   return { value: TOPIC_CONFIGS.get(name)!.defaultValue, source: ConfigSource.default };
 }
 
-/** Resolves the typed settings of a topic from its overrides and the broker defaults. */
-export function topicSettings(overrides: ReadonlyMap<string, string>, defaults: TopicConfigDefaults): TopicSettings {
+/** Resolves the typed log config of a topic from its overrides and the broker defaults. */
+export function logConfig(overrides: ReadonlyMap<string, string>, defaults: TopicConfigDefaults): LogConfig {
   const get = (name: string) => effectiveConfig(name, overrides, defaults).value;
   return {
     cleanupPolicy: 'delete',

@@ -8,7 +8,7 @@
  * FindCoordinator with `this.cluster` and `this.retry` (both available to them).
  */
 import type { Logger } from '../contracts/logger.ts';
-import { TributaryError, kafkaError } from '../errors.ts';
+import { KafkaCode, TributaryError, kafkaError } from '../errors.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
 import { commonVersion } from './client-versions.ts';
 import type { Cluster, PartitionMetadata } from './cluster.ts';
@@ -33,6 +33,9 @@ export interface NewTopic {
 
 /** Kafka's config resource types. */
 export const ConfigResourceType = Object.freeze({ TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const);
+
+/** Kafka's ConfigSource of a config that holds its default value. */
+const DEFAULT_CONFIG_SOURCE = 5;
 
 /** One config entry as describeConfigs reports it. */
 export interface ConfigEntry {
@@ -124,19 +127,19 @@ export class Admin {
     });
     const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.CreateTopics, { topics, timeoutMs: options.timeout ?? 30_000, validateOnly: options.validateOnly ?? false }));
     let allCreated = true;
-    for (const t of body.topics as any[]) {
-      if (t.errorCode === 36) {
+    for (const t of body.topics) {
+      if (t.errorCode === KafkaCode.TOPIC_ALREADY_EXISTS) {
         allCreated = false;
         continue;
       }
-      if (t.errorCode !== 0) throw kafkaError(t.errorCode, t.errorMessage ?? `Creating topic ${t.name} failed`, { details: { topic: t.name } });
+      if (t.errorCode !== KafkaCode.NONE) throw kafkaError(t.errorCode, t.errorMessage ?? `Creating topic ${t.name} failed`, { details: { topic: t.name } });
     }
     if (!options.validateOnly && options.waitForLeaders !== false) {
       const names = topics.map((t) => t.name);
       await withRetry(this.retry, async () => {
         await this.cluster.refresh(names);
         for (const meta of await this.cluster.topicMetadata(names)) {
-          if (meta.partitions.some((p) => p.leader < 0)) throw kafkaError(5, `Topic ${meta.name} has no leader yet`);
+          if (meta.partitions.some((p) => p.leader < 0)) throw kafkaError(KafkaCode.LEADER_NOT_AVAILABLE, `Topic ${meta.name} has no leader yet`);
         }
       });
     }
@@ -152,15 +155,16 @@ export class Admin {
       timeoutMs: options.timeout ?? 30_000,
     }));
     this.cluster.forget(options.topics);
-    for (const r of body.responses as any[]) {
-      if (r.errorCode !== 0) throw kafkaError(r.errorCode, r.errorMessage ?? `Deleting topic ${r.name} failed`, { details: { topic: r.name } });
+    for (const r of body.responses) {
+      if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? `Deleting topic ${r.name} failed`, { details: { topic: r.name } });
     }
   }
 
   /** Names of every topic. */
   async listTopics(): Promise<string[]> {
     const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.Metadata, { topics: null, allowAutoTopicCreation: false }));
-    return (body.topics as any[]).filter((t) => t.errorCode === 0).map((t) => t.name as string).sort();
+    // Names are nullable from Metadata v12 (a topic asked for by id only); a listing of every topic names each one.
+    return body.topics.flatMap((t) => (t.errorCode === KafkaCode.NONE && t.name !== null ? [t.name] : [])).sort();
   }
 
   /** Partitions, leaders, replicas and in-sync replicas of `topics` (all topics when omitted). */
@@ -197,22 +201,22 @@ export class Admin {
       includeDocumentation: false,
     }));
     return {
-      resources: (body.results as any[]).map((r) => {
-        if (r.errorCode !== 0) throw kafkaError(r.errorCode, r.errorMessage ?? `DescribeConfigs ${r.resourceName} failed`, { details: { resource: r.resourceName } });
+      resources: body.results.map((r) => {
+        if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? `DescribeConfigs ${r.resourceName} failed`, { details: { resource: r.resourceName } });
         return {
           errorCode: r.errorCode,
           errorMessage: r.errorMessage,
           resourceType: r.resourceType,
           resourceName: r.resourceName,
-          configEntries: (r.configs as any[]).map((c) => ({
+          configEntries: r.configs.map((c) => ({
             configName: c.name,
             configValue: c.value,
             readOnly: c.readOnly,
-            // v0 reports isDefault; later versions say it through the source (5 = default config).
-            isDefault: c.configSource === -1 ? !!c.isDefault : c.configSource === 5,
+            // v0 reports isDefault; later versions say it through the source.
+            isDefault: c.configSource === -1 ? c.isDefault : c.configSource === DEFAULT_CONFIG_SOURCE,
             configSource: c.configSource,
             isSensitive: c.isSensitive,
-            configSynonyms: ((c.synonyms ?? []) as any[]).map((s) => ({ configName: s.name, configValue: s.value, configSource: s.source })),
+            configSynonyms: c.synonyms.map((s) => ({ configName: s.name, configValue: s.value, configSource: s.source })),
           })),
         };
       }),
@@ -236,8 +240,8 @@ export class Admin {
       resources: options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: r.configEntries.map((c) => ({ name: c.name, value: c.value })) })),
       validateOnly: options.validateOnly ?? false,
     }));
-    for (const r of body.responses as any[]) {
-      if (r.errorCode !== 0) throw kafkaError(r.errorCode, r.errorMessage ?? `AlterConfigs ${r.resourceName} failed`, { details: { resource: r.resourceName } });
+    for (const r of body.responses) {
+      if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? `AlterConfigs ${r.resourceName} failed`, { details: { resource: r.resourceName } });
     }
   }
 
@@ -253,8 +257,8 @@ export class Admin {
       timeoutMs: options.timeout ?? 30_000,
       validateOnly: options.validateOnly ?? false,
     }));
-    for (const r of body.results as any[]) {
-      if (r.errorCode !== 0) throw kafkaError(r.errorCode, r.errorMessage ?? `CreatePartitions ${r.name} failed`, { details: { topic: r.name } });
+    for (const r of body.results) {
+      if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? `CreatePartitions ${r.name} failed`, { details: { topic: r.name } });
     }
     if (!options.validateOnly) await this.cluster.refresh(options.topicPartitions.map((t) => t.topic));
   }

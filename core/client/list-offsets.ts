@@ -3,7 +3,7 @@
  * latest, or a time), asked of each partition's leader, with one metadata refresh and
  * retry on routing errors.
  */
-import { kafkaError } from '../errors.ts';
+import { KafkaCode, kafkaError } from '../errors.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
 import { type Cluster, needsRefresh } from './cluster.ts';
 import { type RetryPolicy, withRetry } from './retry.ts';
@@ -38,7 +38,7 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
     const byLeader = new Map<number, OffsetQuery[]>();
     for (const q of queries) {
       const leader = cluster.leaderOf(q.topic, q.partition);
-      if (leader < 0) throw kafkaError(cluster.cachedTopic(q.topic)?.partitions[q.partition] ? 5 : 3, `No leader for ${q.topic}-${q.partition}`);
+      if (leader < 0) throw kafkaError(cluster.cachedTopic(q.topic)?.partitions[q.partition] ? KafkaCode.LEADER_NOT_AVAILABLE : KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `No leader for ${q.topic}-${q.partition}`);
       let list = byLeader.get(leader);
       if (!list) byLeader.set(leader, (list = []));
       list.push(q);
@@ -57,10 +57,10 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
         timeoutMs: 30_000,
       });
       const out: PartitionOffset[] = [];
-      for (const t of body.topics as any[]) {
-        for (const p of t.partitions as any[]) {
-          if (p.errorCode !== 0) throw kafkaError(p.errorCode, `ListOffsets ${t.name}-${p.partitionIndex} failed`, { details: { topic: t.name, partition: p.partitionIndex } });
-          out.push({ topic: t.name, partition: p.partitionIndex, offset: p.offset ?? -1, timestamp: p.timestamp ?? -1 });
+      for (const t of body.topics) {
+        for (const p of t.partitions) {
+          if (p.errorCode !== KafkaCode.NONE) throw kafkaError(p.errorCode, `ListOffsets ${t.name}-${p.partitionIndex} failed`, { details: { topic: t.name, partition: p.partitionIndex } });
+          out.push({ topic: t.name, partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp });
         }
       }
       return out;

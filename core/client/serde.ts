@@ -9,8 +9,11 @@ import { TributaryError } from '../errors.ts';
 import type { CodecSource } from '../records/record-batch.ts';
 import type { Registry } from '../registry.ts';
 
-/** A serializer by registry name (`'json'`) or as an object. */
-export type SerializerChoice = string | Serializer<any>;
+/**
+ * A serializer by registry name (`'json'`) or as an object. A `Serializer<T>` of any `T`
+ * fits (its methods compare bivariantly); the client hands it the user's values as given.
+ */
+export type SerializerChoice = string | Serializer<unknown>;
 /** A compressor by name (`'none'`, `'gzip'`, `'snappy'`, `'lz4'`, `'zstd'`, or a registered name) or as an object. */
 export type CompressionChoice = string | Compressor;
 /** A partitioner by registry name (`'default'`) or as an object. */
@@ -48,7 +51,7 @@ export const rawSerializer: Serializer<Uint8Array | string> = Object.freeze({
 });
 
 /** Resolves a serializer choice (undefined → raw). */
-export function resolveSerializer(registry: Registry, choice: SerializerChoice | undefined): Serializer<any> {
+export function resolveSerializer(registry: Registry, choice: SerializerChoice | undefined): Serializer<unknown> {
   if (choice === undefined || choice === 'raw') return rawSerializer;
   if (typeof choice === 'string') return registry.create('serializer', choice);
   if (choice && typeof choice.serialize === 'function' && typeof choice.deserialize === 'function') return choice;
@@ -112,7 +115,7 @@ export class SerdeTable {
   readonly #registry: Registry;
   readonly #defaults: SerializerChoices;
   readonly #topics: Readonly<Record<string, TopicSettings>>;
-  readonly #cache = new Map<string, { key: Serializer<any>; value: Serializer<any> }>();
+  readonly #cache = new Map<string, { key: Serializer<unknown>; value: Serializer<unknown> }>();
 
   constructor(registry: Registry, defaults: SerializerChoices = {}, topics: Readonly<Record<string, TopicSettings>> = {}) {
     this.#registry = registry;
@@ -121,7 +124,7 @@ export class SerdeTable {
   }
 
   /** Key and value serializers of `topic`. */
-  forTopic(topic: string): { key: Serializer<any>; value: Serializer<any> } {
+  forTopic(topic: string): { key: Serializer<unknown>; value: Serializer<unknown> } {
     let entry = this.#cache.get(topic);
     if (!entry) {
       const t = Object.hasOwn(this.#topics, topic) ? this.#topics[topic] : undefined;

@@ -1,5 +1,5 @@
 /** The Compressor extension point: a Kafka compression codec. */
-import type { Plugin } from './plugin.ts';
+import type { Plugin, PluginFactory } from './plugin.ts';
 
 /** Kafka's codec ids as stored in the low three bits of a RecordBatch's attributes. */
 export const CompressionCodec = Object.freeze({ none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const);
@@ -22,4 +22,4 @@ export interface Compressor extends Plugin {
 }
 
 /** A factory that builds a compressor from options (level, …). */
-export type CompressorFactory<O = any> = (options?: O) => Compressor;
+export type CompressorFactory<O = unknown> = PluginFactory<Compressor, O>;

@@ -1,5 +1,5 @@
 /** The Partitioner extension point: which partition a record goes to. */
-import type { Plugin } from './plugin.ts';
+import type { Plugin, PluginFactory } from './plugin.ts';
 
 /** What a partitioner is told about one record. */
 export interface PartitionInput {
@@ -27,4 +27,4 @@ export interface Partitioner extends Plugin {
 }
 
 /** A factory that builds a partitioner from options. */
-export type PartitionerFactory<O = any> = (options?: O) => Partitioner;
+export type PartitionerFactory<O = unknown> = PluginFactory<Partitioner, O>;

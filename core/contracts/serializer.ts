@@ -1,5 +1,5 @@
 /** The Serializer extension point: application values ↔ bytes. */
-import type { Plugin } from './plugin.ts';
+import type { Plugin, PluginFactory } from './plugin.ts';
 
 /** Where a value is being (de)serialized; serializers may ignore it. */
 export interface SerdeContext {
@@ -22,4 +22,4 @@ export interface Serializer<T = unknown> extends Plugin {
 }
 
 /** A factory that builds a serializer from options (how plugins are registered). */
-export type SerializerFactory<T = unknown, O = any> = (options?: O) => Serializer<T>;
+export type SerializerFactory<T = unknown, O = unknown> = PluginFactory<Serializer<T>, O>;

@@ -5,7 +5,7 @@
  * (what retention removes, when to sync, which offsets a batch gets). Adapters stay thin.
  * Offsets and timestamps are JavaScript numbers: exact up to 2^53, far beyond any log.
  */
-import type { Plugin } from './plugin.ts';
+import type { Plugin, PluginFactory } from './plugin.ts';
 
 /** Facts about one RecordBatch, computed by the core from its header before append. */
 export interface BatchInfo {
@@ -246,4 +246,4 @@ export interface GuardedStorage extends Storage {
 }
 
 /** A factory that builds a storage adapter from options. */
-export type StorageFactory<O = any> = (options?: O) => Storage;
+export type StorageFactory<O = unknown> = PluginFactory<Storage, O>;

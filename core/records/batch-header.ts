@@ -3,7 +3,7 @@
  * that checks every bound, CRC verification, and the in-place base-offset rewrite that
  * the broker uses to assign offsets without re-encoding a batch.
  */
-import { TributaryError, kafkaError } from '../errors.ts';
+import { KafkaCode, TributaryError, kafkaError } from '../errors.ts';
 import { crc32c } from './crc32c.ts';
 
 /** Byte positions of the header fields, relative to the batch start. */
@@ -83,16 +83,16 @@ export function readBatchHeader(bytes: Uint8Array, pos = 0): BatchHeader {
     throw new TributaryError('ERR_INVALID_ARGUMENT', `A RecordBatch is read from a Uint8Array at a non-negative integer position (got ${pos})`);
   }
   if (bytes.length - pos < BATCH_HEADER_SIZE) {
-    throw kafkaError(2, `RecordBatch header needs ${BATCH_HEADER_SIZE} bytes, ${Math.max(0, bytes.length - pos)} remain`);
+    throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `RecordBatch header needs ${BATCH_HEADER_SIZE} bytes, ${Math.max(0, bytes.length - pos)} remain`);
   }
   const dv = view(bytes);
   const batchLength = dv.getInt32(pos + BatchField.batchLength);
   if (batchLength < BATCH_HEADER_SIZE - BATCH_LOG_OVERHEAD || batchLength > bytes.length - pos - BATCH_LOG_OVERHEAD) {
-    throw kafkaError(2, `RecordBatch length ${batchLength} is outside 49..${bytes.length - pos - BATCH_LOG_OVERHEAD}`);
+    throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `RecordBatch length ${batchLength} is outside 49..${bytes.length - pos - BATCH_LOG_OVERHEAD}`);
   }
   const magic = dv.getInt8(pos + BatchField.magic);
   if (magic !== 2) {
-    throw new TributaryError('UNSUPPORTED_FOR_MESSAGE_FORMAT', `RecordBatch magic ${magic} is not supported (only 2)`, { kafkaCode: 43 });
+    throw new TributaryError('UNSUPPORTED_FOR_MESSAGE_FORMAT', `RecordBatch magic ${magic} is not supported (only 2)`, { kafkaCode: KafkaCode.UNSUPPORTED_FOR_MESSAGE_FORMAT });
   }
   return {
     baseOffset: int64(dv, pos + BatchField.baseOffset),
@@ -120,7 +120,7 @@ export function computeBatchCrc(bytes: Uint8Array, pos: number, size: number): n
 export function verifyBatchCrc(bytes: Uint8Array, pos: number, header: BatchHeader): void {
   const actual = computeBatchCrc(bytes, pos, header.batchLength + BATCH_LOG_OVERHEAD);
   if (actual !== header.crc) {
-    throw kafkaError(2, `RecordBatch CRC mismatch at base offset ${header.baseOffset}: stored ${header.crc}, computed ${actual}`);
+    throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `RecordBatch CRC mismatch at base offset ${header.baseOffset}: stored ${header.crc}, computed ${actual}`);
   }
 }
 

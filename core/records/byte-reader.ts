@@ -4,11 +4,11 @@
  * `CORRUPT_MESSAGE` (Kafka error 2); it never reads past `end` and never lets a
  * RangeError escape.
  */
-import { kafkaError, type TributaryError } from '../errors.ts';
+import { KafkaCode, kafkaError, type TributaryError } from '../errors.ts';
 import { readUtf8 } from './utf8.ts';
 
 function truncated(what: string, pos: number, need: number, end: number): TributaryError {
-  return kafkaError(2, `Truncated ${what} at byte ${pos}: needs ${need} byte(s), ${Math.max(0, end - pos)} remain`, {
+  return kafkaError(KafkaCode.CORRUPT_MESSAGE, `Truncated ${what} at byte ${pos}: needs ${need} byte(s), ${Math.max(0, end - pos)} remain`, {
     details: { pos, need, end },
   });
 }
@@ -29,7 +29,7 @@ export class ByteReader {
   /** Reads `buf[pos, end)`. Throws `CORRUPT_MESSAGE` if the range lies outside `buf`. */
   constructor(buf: Uint8Array, pos = 0, end = buf.length) {
     if (!(pos >= 0 && pos <= end && end <= buf.length)) {
-      throw kafkaError(2, `Byte range ${pos}..${end} lies outside a buffer of ${buf.length} bytes`);
+      throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Byte range ${pos}..${end} lies outside a buffer of ${buf.length} bytes`);
     }
     this.buf = buf;
     this.pos = pos;
@@ -112,7 +112,7 @@ export class ByteReader {
       value |= (b & 0x7f) << shift;
       if (b < 0x80) break;
       shift += 7;
-      if (shift > 28) throw kafkaError(2, `Varint at byte ${this.pos} is longer than 5 bytes`);
+      if (shift > 28) throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Varint at byte ${this.pos} is longer than 5 bytes`);
     }
     this.pos = pos;
     return value;
@@ -155,7 +155,7 @@ export class ByteReader {
         hi = bits >>> 4;
       } else hi |= bits << (7 * i - 32);
       if (b < 0x80) break;
-      if (i === 9) throw kafkaError(2, `Varlong at byte ${this.pos} is longer than 10 bytes`);
+      if (i === 9) throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Varlong at byte ${this.pos} is longer than 10 bytes`);
     }
     this.pos = pos;
     if (hi === 0) return ((lo >>> 1) ^ -(lo & 1)) | 0;
@@ -187,7 +187,7 @@ export class ByteReader {
     const n = this.readVarint();
     if (n < 0) {
       if (n === -1) return null;
-      throw kafkaError(2, `Negative length ${n} at byte ${this.pos}`);
+      throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Negative length ${n} at byte ${this.pos}`);
     }
     return this.readBytes(n);
   }

@@ -6,7 +6,7 @@
  * Key: version int16 (0) | type int16 (0 abort, 1 commit).
  * Value: version int16 (0) | coordinatorEpoch int32.
  */
-import { kafkaError } from '../errors.ts';
+import { KafkaCode, kafkaError } from '../errors.ts';
 import type { DecodedRecord, RecordInput } from './record.ts';
 import { writeInt16BE, writeInt32BE } from './varint.ts';
 
@@ -33,7 +33,7 @@ export function endTxnMarker(type: 'commit' | 'abort', coordinatorEpoch: number,
 /** Reads a control record; `CORRUPT_MESSAGE` when its key is shorter than 4 bytes. */
 export function readControlMarker(record: Pick<DecodedRecord, 'key' | 'value'>): ControlMarker {
   const key = record.key;
-  if (key === null || key.length < 4) throw kafkaError(2, 'A control record needs a 4-byte key');
+  if (key === null || key.length < 4) throw kafkaError(KafkaCode.CORRUPT_MESSAGE, 'A control record needs a 4-byte key');
   const type = ((key[2]! << 24) | (key[3]! << 16)) >> 16;
   const value = record.value;
   const coordinatorEpoch =

@@ -13,7 +13,7 @@
  * baseSequence int32 | recordCount int32 | records. The CRC32C covers attributes to end.
  */
 import type { Compressor } from '../contracts/compressor.ts';
-import { TributaryError, kafkaError } from '../errors.ts';
+import { KafkaCode, TributaryError, kafkaError } from '../errors.ts';
 import {
   BATCH_HEADER_SIZE,
   BATCH_LOG_OVERHEAD,
@@ -156,7 +156,7 @@ function layoutOf(input: BatchInput, codec: number): Layout {
 }
 
 function checkSize(bytes: number): void {
-  if (bytes > MAX_BATCH_BYTES) throw kafkaError(10, `A batch of ${bytes} bytes exceeds the int32 length field`);
+  if (bytes > MAX_BATCH_BYTES) throw kafkaError(KafkaCode.MESSAGE_TOO_LARGE, `A batch of ${bytes} bytes exceeds the int32 length field`);
 }
 
 /** Fills the 61-byte header of the batch of `size` bytes at `pos` and stamps the CRC. */
@@ -302,7 +302,7 @@ export async function decodeBatch(bytes: Uint8Array, pos = 0, options?: DecodeBa
   if (codec === 0) {
     return decodedBatch(header, readRecords(bytes, pos + BATCH_HEADER_SIZE, end, header.recordCount, contextOf(header)));
   }
-  if (header.recordCount < 0) throw kafkaError(2, `Negative record count ${header.recordCount}`);
+  if (header.recordCount < 0) throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Negative record count ${header.recordCount}`);
   if (header.recordCount === 0 && end === pos + BATCH_HEADER_SIZE) return decodedBatch(header, []);
   const compressor = compressorFor(options?.registry, codec);
   let plain: Uint8Array;
@@ -310,7 +310,7 @@ export async function decodeBatch(bytes: Uint8Array, pos = 0, options?: DecodeBa
     plain = await compressor.decompress(bytes.subarray(pos + BATCH_HEADER_SIZE, end));
   } catch (error) {
     if (error instanceof TributaryError) throw error;
-    throw kafkaError(2, `Codec ${codec} could not decompress the batch at base offset ${header.baseOffset}`, { cause: error });
+    throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Codec ${codec} could not decompress the batch at base offset ${header.baseOffset}`, { cause: error });
   }
   return decodedBatch(header, readRecords(plain, 0, plain.length, header.recordCount, contextOf(header)));
 }

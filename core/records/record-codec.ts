@@ -14,7 +14,7 @@
  * offsetDelta varint | key (varint length, -1 = null) | value (same) |
  * header count varint | [key (varint length + UTF-8) | value (varint length, -1 = null)].
  */
-import { TributaryError, kafkaError } from '../errors.ts';
+import { KafkaCode, TributaryError, kafkaError } from '../errors.ts';
 import { ByteReader } from './byte-reader.ts';
 import { NO_HEADERS, type DecodedRecord, type RecordHeader, type RecordInput } from './record.ts';
 import { utf8Length, writeUtf8 } from './utf8.ts';
@@ -163,7 +163,7 @@ function sequenceOf(baseSequence: number, delta: number): number {
  */
 export function readRecords(buf: Uint8Array, pos: number, end: number, count: number, context: RecordContext): DecodedRecord[] {
   if (count < 0 || count * MIN_RECORD_BYTES > end - pos) {
-    throw kafkaError(2, `Record count ${count} cannot fit in ${end - pos} bytes`, { details: { count } });
+    throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Record count ${count} cannot fit in ${end - pos} bytes`, { details: { count } });
   }
   const reader = new ByteReader(buf, pos, end);
   const { baseOffset, baseTimestamp, logAppendTimestamp, baseSequence } = context;
@@ -171,7 +171,7 @@ export function readRecords(buf: Uint8Array, pos: number, end: number, count: nu
   for (let i = 0; i < count; i++) {
     const length = reader.readVarint();
     if (length < MIN_RECORD_BYTES - 1 || length > end - reader.pos) {
-      throw kafkaError(2, `Record ${i} declares length ${length} with ${end - reader.pos} bytes left`);
+      throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Record ${i} declares length ${length} with ${end - reader.pos} bytes left`);
     }
     const recordEnd = reader.pos + length;
     reader.end = recordEnd; // every field of this record must lie inside its length
@@ -184,19 +184,19 @@ export function readRecords(buf: Uint8Array, pos: number, end: number, count: nu
     let headers: readonly RecordHeader[] = NO_HEADERS;
     if (headerCount !== 0) {
       if (headerCount < 0 || headerCount * MIN_HEADER_BYTES > recordEnd - reader.pos) {
-        throw kafkaError(2, `Record ${i} declares ${headerCount} headers with ${recordEnd - reader.pos} bytes left`);
+        throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Record ${i} declares ${headerCount} headers with ${recordEnd - reader.pos} bytes left`);
       }
       const list: RecordHeader[] = new Array(headerCount);
       for (let h = 0; h < headerCount; h++) {
         const keyLength = reader.readVarint();
-        if (keyLength < 0) throw kafkaError(2, `Record ${i} header ${h} has negative key length ${keyLength}`);
+        if (keyLength < 0) throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Record ${i} header ${h} has negative key length ${keyLength}`);
         const headerKey = reader.readUtf8(keyLength);
         list[h] = { key: headerKey, value: reader.readVarintBytes() };
       }
       headers = list;
     }
     if (reader.pos !== recordEnd) {
-      throw kafkaError(2, `Record ${i} declares ${length} bytes but its fields end ${recordEnd - reader.pos} byte(s) early`);
+      throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `Record ${i} declares ${length} bytes but its fields end ${recordEnd - reader.pos} byte(s) early`);
     }
     reader.end = end;
     out[i] = {
@@ -209,7 +209,7 @@ export function readRecords(buf: Uint8Array, pos: number, end: number, count: nu
     };
   }
   if (reader.pos !== end) {
-    throw kafkaError(2, `${end - reader.pos} byte(s) remain after the ${count} records the batch declares`);
+    throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `${end - reader.pos} byte(s) remain after the ${count} records the batch declares`);
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * v2 header: the core computes them once so that adapters never parse batches.
  */
 import type { BatchInfo } from '../contracts/storage.ts';
-import { kafkaError } from '../errors.ts';
+import { KafkaCode, kafkaError } from '../errors.ts';
 import { readBatchHeader } from '../records/batch-header.ts';
 
 /**
@@ -15,7 +15,7 @@ import { readBatchHeader } from '../records/batch-header.ts';
 export function batchInfoOf(bytes: Uint8Array, pos = 0): BatchInfo {
   const h = readBatchHeader(bytes, pos);
   if (h.lastOffsetDelta < 0 || h.recordCount < 0) {
-    throw kafkaError(2, `RecordBatch at offset ${h.baseOffset} has lastOffsetDelta ${h.lastOffsetDelta} and recordCount ${h.recordCount}`);
+    throw kafkaError(KafkaCode.CORRUPT_MESSAGE, `RecordBatch at offset ${h.baseOffset} has lastOffsetDelta ${h.lastOffsetDelta} and recordCount ${h.recordCount}`);
   }
   return {
     baseOffset: h.baseOffset,

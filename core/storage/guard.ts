@@ -38,7 +38,7 @@ import type {
   SegmentInfo,
   Storage,
 } from '../contracts/storage.ts';
-import { TributaryError, kafkaError } from '../errors.ts';
+import { KafkaCode, TributaryError, kafkaError } from '../errors.ts';
 import {
   checkAppendArguments,
   checkMaxBytes,
@@ -106,7 +106,7 @@ function orderError(topic: string, partition: number, baseOffset: number, endOff
 }
 
 function rangeError(topic: string, partition: number, offset: number, startOffset: number, endOffset: number): TributaryError {
-  return kafkaError(1, `Offset ${offset} is outside [${startOffset}, ${endOffset}] of ${topic}-${partition}`, {
+  return kafkaError(KafkaCode.OFFSET_OUT_OF_RANGE, `Offset ${offset} is outside [${startOffset}, ${endOffset}] of ${topic}-${partition}`, {
     details: { topic, partition, offset, startOffset, endOffset },
   });
 }
@@ -347,7 +347,7 @@ class GuardedLog implements GuardedPartitionLog {
     const end = inner.endOffset();
     if (offset > end) {
       return Promise.reject(
-        kafkaError(1, `Cannot trim ${this.topic}-${this.partition} before ${offset}: the log ends at ${end}`, {
+        kafkaError(KafkaCode.OFFSET_OUT_OF_RANGE, `Cannot trim ${this.topic}-${this.partition} before ${offset}: the log ends at ${end}`, {
           details: { topic: this.topic, partition: this.partition, offset, endOffset: end },
         }),
       );

@@ -223,7 +223,7 @@ describe('topics', () => {
     expect(again.topics.all().map((t) => t.name)).toEqual(['t']);
     const t = again.topics.get('t')!;
     expect(t.partitions).toHaveLength(3);
-    expect(t.settings.maxMessageBytes).toBe(5000);
+    expect(t.logConfig.maxMessageBytes).toBe(5000);
     expect(t.partitions[2]!.highWatermark).toBe(1);
   });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import { decodeResponse, encodeRequest } from '../../core/protocol/index.ts';
 import { assignment, subscription } from './group-helpers.ts';
 import { RawClient } from './raw-client.ts';
@@ -27,7 +28,7 @@ let server: TributaryServer;
 let client: RawClient;
 let correlation = 0;
 beforeAll(async () => {
-  const broker = new Broker({ storage: memoryStorage(), retentionCheckIntervalMs: 0, groups: { initialRebalanceDelayMs: 0, offsetsRetentionCheckIntervalMs: 0 } });
+  const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: memoryStorage(), retentionCheckIntervalMs: 0, groups: { initialRebalanceDelayMs: 0, offsetsRetentionCheckIntervalMs: 0 } });
   server = await startServer(broker, { port: 0 });
   await broker.topics.create({ name: 't', numPartitions: 2, replicationFactor: 1 });
   client = await RawClient.connect(server.port);

@@ -1,12 +1,13 @@
 /** Shared helpers for the broker unit tests: a broker on memory storage and batch builders. */
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { Broker, type BrokerOptions } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
 import { encodeBatchSync } from '../../core/records/record-batch.ts';
 
 /** A started broker on (by default) fresh memory storage. */
 export async function startedBroker(options: Partial<BrokerOptions> = {}): Promise<Broker> {
-  const broker = new Broker({ storage: options.storage ?? memoryStorage(), retentionCheckIntervalMs: 0, ...options });
+  const broker = new Broker({ storage: options.storage ?? memoryStorage(), retentionCheckIntervalMs: 0, ...options, handlers: options.handlers ?? DEFAULT_HANDLERS });
   await broker.start();
   return broker;
 }

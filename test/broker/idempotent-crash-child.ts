@@ -8,11 +8,12 @@
  */
 import { filesystemStorage } from '../../adapters/filesystem/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import { encodeBatchSync } from '../../core/records/record-batch.ts';
 
 const [dir, pid, from, to] = process.argv.slice(2) as [string, string, string, string];
 const enc = new TextEncoder();
-const broker = new Broker({ storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 });
+const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 });
 await broker.start();
 for (let seq = Number(from); seq < Number(to); seq += 2) {
   const records = encodeBatchSync({

@@ -27,7 +27,7 @@ it('restores topics, configs, offsets and data from the filesystem', async () =>
     expect(second.clusterId).toBe(clusterId);
     const topic = second.topics.get('kept')!;
     expect(topic.id).toBe(id);
-    expect(topic.settings.timestampType).toBe('LogAppendTime');
+    expect(topic.logConfig.timestampType).toBe('LogAppendTime');
     expect(topic.partitions.map((p) => p.highWatermark)).toEqual([0, 6]);
     const r = await call(second, 0, 9, produceBody('kept', 1, batchOf(['after'])));
     expect(r.responses[0].partitionResponses[0].baseOffset).toBe(6);

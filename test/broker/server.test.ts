@@ -6,6 +6,7 @@ import { filesystemStorage } from '../../adapters/filesystem/index.ts';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { decodeResponse, encodeRequest } from '../../core/protocol/index.ts';
 import { batchOf, call, fetchBody, produceBody, startedBroker } from './helpers.ts';
@@ -26,7 +27,7 @@ function recordingLogger(): Logger & { lines: Array<{ level: string; message: st
 
 async function server(options: Parameters<typeof startServer>[1] = {}) {
   const logger = recordingLogger();
-  const broker = new Broker({ storage: memoryStorage(), logger, retentionCheckIntervalMs: 0 });
+  const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: memoryStorage(), logger, retentionCheckIntervalMs: 0 });
   const s = await startServer(broker, options);
   servers.push(s);
   return { server: s, broker, logger };
@@ -143,7 +144,7 @@ describe('tcp server', () => {
   it('answers every produce it read before shutdown and closes the storage with all of them in it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tributary-drain-'));
     try {
-      const broker = new Broker({ storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 });
+      const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 });
       const s = await startServer(broker, { port: 0 });
       await broker.topics.create({ name: 'd', numPartitions: 1, replicationFactor: 1 });
       const c = await client(s.port);
@@ -171,7 +172,7 @@ describe('tcp server', () => {
 describe('listening fails', () => {
   it('a port in use is ERR_ADDRESS_IN_USE and the broker startServer started is closed again', async () => {
     const first = await server();
-    const broker = new Broker({ storage: memoryStorage(), logger: recordingLogger(), retentionCheckIntervalMs: 0 });
+    const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: memoryStorage(), logger: recordingLogger(), retentionCheckIntervalMs: 0 });
     await expect(startServer(broker, { port: first.server.port })).rejects.toMatchObject({ code: 'ERR_ADDRESS_IN_USE' });
     expect(broker.running).toBe(false);
   });

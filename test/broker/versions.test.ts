@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import { ZERO_UUID, decodeResponse, encodeRequest } from '../../core/protocol/index.ts';
 import { batchOf } from './helpers.ts';
 import { RawClient } from './raw-client.ts';
@@ -14,7 +15,7 @@ let server: TributaryServer;
 let client: RawClient;
 let correlation = 0;
 beforeAll(async () => {
-  server = await startServer(new Broker({ storage: memoryStorage(), retentionCheckIntervalMs: 0 }), { port: 0 });
+  server = await startServer(new Broker({ handlers: DEFAULT_HANDLERS, storage: memoryStorage(), retentionCheckIntervalMs: 0 }), { port: 0 });
   await server.broker.topics.create({ name: 'vt', numPartitions: 1, replicationFactor: 1 });
   client = await RawClient.connect(server.port);
 });

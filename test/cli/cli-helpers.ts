@@ -8,6 +8,7 @@ import { memoryStorage } from '../../adapters/memory/index.ts';
 import { createDefaultRegistry } from '../../adapters/runtime/default-registry.ts';
 import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import { silentLogger } from '../../core/contracts/logger.ts';
 
 /** The repository root. */
@@ -25,6 +26,7 @@ export interface CliBroker {
 /** Starts a broker on 127.0.0.1, port 0. */
 export async function startCliBroker(): Promise<CliBroker> {
   const broker = new Broker({
+    handlers: DEFAULT_HANDLERS,
     storage: memoryStorage(),
     logger: silentLogger,
     retentionCheckIntervalMs: 0,

@@ -6,8 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '../../core/client/client.ts';
 import type { ConsumerMessage } from '../../core/client/consumer.ts';
-import { fetchHandler } from '../../core/broker/handlers/fetch.ts';
-import { metadataHandler } from '../../core/broker/handlers/metadata.ts';
+import { fetchHandler } from '../../core/broker/api/handlers/fetch.ts';
+import { metadataHandler } from '../../core/broker/api/handlers/metadata.ts';
 import { type Harness, type Mode, collector, dec, harness, until } from './helpers.ts';
 
 const open: Harness[] = [];
@@ -238,8 +238,8 @@ for (const mode of ['tcp', 'in-process'] as const) {
       let metadataRequests = 0;
       let metadataAtRefusal = -1;
       let refused = 0;
-      h.broker.registerHandler(3, { ...metadataHandler, handle: (broker, header, body) => (metadataRequests++, metadataHandler.handle(broker, header, body)) });
-      h.broker.registerHandler(1, {
+      h.broker.registerHandler({ ...metadataHandler, handle: (broker, header, body) => (metadataRequests++, metadataHandler.handle(broker, header, body)) });
+      h.broker.registerHandler({
         ...fetchHandler,
         handle: async (broker, header, body) => {
           if (refused < 2 && body.topics[0]?.topic === 'moved') {

@@ -4,6 +4,7 @@ import { startServer, type TributaryServer } from '../../adapters/server/index.t
 import { nodeAsyncScope } from '../../adapters/runtime/async-scope.ts';
 import { tcpTransport } from '../../adapters/transport/index.ts';
 import { Broker, type BrokerOptions } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import { type Client, type ClientOptions, createClient } from '../../core/client/client.ts';
 import { inProcessTransport } from '../../core/client/in-process-transport.ts';
 import { Registry } from '../../core/registry.ts';
@@ -34,7 +35,7 @@ export interface Harness {
 
 /** Starts a broker (memory storage unless given) reachable over `mode`. */
 export async function harness(mode: Mode, options: Partial<BrokerOptions> = {}): Promise<Harness> {
-  const broker = new Broker({ storage: options.storage ?? memoryStorage(), retentionCheckIntervalMs: 0, ...options });
+  const broker = new Broker({ storage: options.storage ?? memoryStorage(), retentionCheckIntervalMs: 0, ...options, handlers: options.handlers ?? DEFAULT_HANDLERS });
   let server: TributaryServer | undefined;
   if (mode === 'tcp') server = await startServer(broker, { port: 0 });
   else await broker.start();

@@ -5,8 +5,8 @@
  * the test can tell the difference. Skipped while the broker lacks InitProducerId.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { metadataHandler } from '../../core/broker/handlers/metadata.ts';
-import { produceHandler } from '../../core/broker/handlers/produce.ts';
+import { metadataHandler } from '../../core/broker/api/handlers/metadata.ts';
+import { produceHandler } from '../../core/broker/api/handlers/produce.ts';
 import type { ConsumerMessage } from '../../core/client/consumer.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { startCutProxy } from './cut-proxy.ts';
@@ -23,7 +23,7 @@ async function lostAnswer(idempotent: boolean, mode: 'tcp' | 'in-process' = 'tcp
   let held = true;
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  h.broker.registerHandler(0, {
+  h.broker.registerHandler({
     ...produceHandler,
     handle: async (broker, header, body) => {
       if (held && body.topicData[0]?.name === 'dedup') {
@@ -71,7 +71,7 @@ describe('idempotent producer', () => {
     const h = await harness('tcp');
     open.push(h);
     let gapRequests = 0;
-    h.broker.registerHandler(0, {
+    h.broker.registerHandler({
       ...produceHandler,
       handle: async (broker, header, body) => {
         // The second Produce to 'gap' is refused, after the broker knows the producer's sequences.
@@ -134,8 +134,8 @@ describe('idempotent producer', () => {
       let requests = 0;
       let metadataRequests = 0;
       let metadataAtRefusal = -1;
-      h.broker.registerHandler(3, { ...metadataHandler, handle: (broker, header, body) => (metadataRequests++, metadataHandler.handle(broker, header, body)) });
-      h.broker.registerHandler(0, {
+      h.broker.registerHandler({ ...metadataHandler, handle: (broker, header, body) => (metadataRequests++, metadataHandler.handle(broker, header, body)) });
+      h.broker.registerHandler({
         ...produceHandler,
         handle: async (broker, header, body) => {
           // The third Produce is refused unwritten (retriable) while later ones are already on their way.
@@ -182,7 +182,7 @@ async function losingBroker(mode: Mode): Promise<{ h: Harness; client: ReturnTyp
   }
   let armed = 0;
   let dropped = 0;
-  h.broker.registerHandler(0, {
+  h.broker.registerHandler({
     ...produceHandler,
     handle: async (broker, header, body) => {
       if (armed > 0) {

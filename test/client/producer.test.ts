@@ -10,7 +10,8 @@ import { filesystemStorage } from '../../adapters/filesystem/index.ts';
 import { startServer } from '../../adapters/server/index.ts';
 import { tcpTransport } from '../../adapters/transport/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
-import { produceHandler } from '../../core/broker/handlers/produce.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
+import { produceHandler } from '../../core/broker/api/handlers/produce.ts';
 import { createClient } from '../../core/client/client.ts';
 import type { ConsumerBatch, ConsumerMessage } from '../../core/client/consumer.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
@@ -160,7 +161,7 @@ for (const mode of ['tcp', 'in-process'] as const) {
       const h = await start(mode);
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
-      h.broker.registerHandler(0, { ...produceHandler, handle: async (broker, header, body) => {
+      h.broker.registerHandler({ ...produceHandler, handle: async (broker, header, body) => {
         await gate;
         return produceHandler.handle(broker, header, body);
       } });
@@ -203,7 +204,7 @@ describe('producer retries', () => {
   it('delivers across a broker restart (same storage, new server on the same port)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tributary-restart-'));
     dirs.push(dir);
-    const first = await startServer(new Broker({ storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port: 0 });
+    const first = await startServer(new Broker({ handlers: DEFAULT_HANDLERS, storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port: 0 });
     const port = first.port;
     const retries: string[] = [];
     const logger: Logger = { debug: (m) => void (m === 'retrying batch' && retries.push(m)), info() {}, warn() {}, error() {} };
@@ -219,7 +220,7 @@ describe('producer retries', () => {
     await first.close();
     const during = producer.send({ topic: 'restart', messages: [{ value: 'during' }] });
     await until(() => retries.length >= 2);
-    const second = await startServer(new Broker({ storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port });
+    const second = await startServer(new Broker({ handlers: DEFAULT_HANDLERS, storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port });
     try {
       expect((await during)[0]!.baseOffset).toBe(1);
       const consumer = client.consumer({ fromBeginning: true });
@@ -237,7 +238,7 @@ describe('producer retries', () => {
   it('fails with the retriable error once retries are spent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tributary-restart-'));
     dirs.push(dir);
-    const server = await startServer(new Broker({ storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port: 0 });
+    const server = await startServer(new Broker({ handlers: DEFAULT_HANDLERS, storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port: 0 });
     const client = createClient({ brokers: [server.address], transport: tcpTransport(), registry: fullRegistry(), retry: { retries: 2, initialRetryTime: 10, maxRetryTime: 20 } });
     const producer = client.producer({ lingerMs: 0 });
     await producer.send({ topic: 'gone', messages: [{ value: 'x' }] });
@@ -253,7 +254,7 @@ describe('producer retries', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tributary-late-'));
     dirs.push(dir);
     // A free port: listen, note it, close.
-    const probe = await startServer(new Broker({ storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port: 0 });
+    const probe = await startServer(new Broker({ handlers: DEFAULT_HANDLERS, storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port: 0 });
     const port = probe.port;
     await probe.close();
     const unreachable: string[] = [];
@@ -265,7 +266,7 @@ describe('producer retries', () => {
     const got = collector<ConsumerMessage>();
     const running = consumer.run({ eachMessage: got.eachMessage });
     await until(() => unreachable.length >= 4);
-    const server = await startServer(new Broker({ storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port });
+    const server = await startServer(new Broker({ handlers: DEFAULT_HANDLERS, storage: filesystemStorage({ dir }), retentionCheckIntervalMs: 0 }), { port });
     try {
       expect((await sent)[0]!.baseOffset).toBe(0);
       await running;

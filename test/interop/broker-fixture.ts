@@ -3,6 +3,7 @@ import { memoryStorage } from '../../adapters/memory/index.ts';
 import { createDefaultRegistry } from '../../adapters/runtime/default-registry.ts';
 import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
 import { Broker, type BrokerOptions } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { BatchAttributes, readBatchHeader } from '../../core/records/batch-header.ts';
 
@@ -38,7 +39,7 @@ export interface BrokerFixture {
 export async function startBroker(options: Partial<BrokerOptions> = {}): Promise<BrokerFixture> {
   const logger = recordingLogger();
   // Codecs as a deployed broker gets them (ListOffsets by timestamp looks into compressed batches).
-  const broker = new Broker({ storage: memoryStorage(), logger, retentionCheckIntervalMs: 0, codecs: createDefaultRegistry(), ...options });
+  const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: memoryStorage(), logger, retentionCheckIntervalMs: 0, codecs: createDefaultRegistry(), ...options });
   const server = await startServer(broker, { host: '127.0.0.1', port: 0 });
   return { broker, server, logger, bootstrap: server.address, close: () => server.close() };
 }

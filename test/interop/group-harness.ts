@@ -13,6 +13,7 @@ import { filesystemStorage } from '../../adapters/filesystem/index.ts';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import { encodeBatchSync } from '../../core/records/record-batch.ts';
 import { recordingLogger } from './broker-fixture.ts';
 
@@ -57,7 +58,7 @@ export const FAST_GROUPS = { initialRebalanceDelayMs: 300, minSessionTimeoutMs: 
 export async function startGroupBroker(options: { dir?: string } = {}): Promise<GroupBroker> {
   const logger = recordingLogger();
   const storage = options.dir === undefined ? memoryStorage() : filesystemStorage({ dir: options.dir });
-  const broker = new Broker({ storage, logger, retentionCheckIntervalMs: 0, groups: FAST_GROUPS });
+  const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage, logger, retentionCheckIntervalMs: 0, groups: FAST_GROUPS });
   const server = await startServer(broker, { host: '127.0.0.1', port: 0 });
   return { broker, server, bootstrap: server.address, close: () => server.close() };
 }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import { CLIENT_VERSIONS, commonVersion } from '../../core/client/client-versions.ts';
 import { GROUP_CLIENT_VERSIONS } from '../../core/client/group/coordinator-channel.ts';
 import { ApiKey, concat, decodeResponse, encodeApiVersionsFallback, encodeResponse } from '../../core/protocol/index.ts';
@@ -27,7 +28,7 @@ function hex(chunks: Uint8Array[]): string {
 }
 
 describe('advertised API versions', () => {
-  const broker = new Broker({ storage: memoryStorage(), retentionCheckIntervalMs: 0 });
+  const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: memoryStorage(), retentionCheckIntervalMs: 0 });
 
   it('serves exactly today\'s ranges', () => {
     expect(broker.apiVersions().map((r) => ({ ...r }))).toEqual(ranges(SERVED));

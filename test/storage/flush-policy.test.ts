@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { filesystemStorage } from '../../adapters/filesystem/index.ts';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { Broker } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import type { AppendOptions, PartitionLog } from '../../core/contracts/storage.ts';
 import { FlushScheduler, flushPolicyFromTopicConfig, validateFlushPolicy, type FlushPolicy } from '../../core/storage/flush-policy.ts';
 import { makeTestBatch } from '../../conformance/storage/index.ts';
@@ -222,7 +223,7 @@ describe('the broker branches on the storage capability, not on the policy alone
     const { dir, cleanup } = await tempDir();
     try {
       for (const storage of [memoryStorage(), filesystemStorage({ dir })]) {
-        const broker = new Broker({ storage, retentionCheckIntervalMs: 0, flushPolicy: { mode: 'always' } });
+        const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage, retentionCheckIntervalMs: 0, flushPolicy: { mode: 'always' } });
         await broker.start();
         try {
           const topic = await broker.topics.getOrCreate('flushed');

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AppendOptions, BatchInfo, BatchToAppend, MetadataStore, PartitionLog, ReadOptions, ReadResult, SegmentInfo, Storage } from '../../core/contracts/storage.ts';
 import { Broker } from '../../core/broker/broker.ts';
+import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import { guardStorage, isGuardedStorage } from '../../core/storage/guard.ts';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { makeTestBatch } from '../conformance/storage.ts';
@@ -196,11 +197,11 @@ describe('guardStorage', () => {
 
   it('the broker guards a third-party adapter it is given, and keeps a guarded one as is', () => {
     const bare = bareStorage().storage;
-    const broker = new Broker({ storage: bare, retentionCheckIntervalMs: 0 });
+    const broker = new Broker({ handlers: DEFAULT_HANDLERS, storage: bare, retentionCheckIntervalMs: 0 });
     expect(isGuardedStorage(broker.storage)).toBe(true);
     expect(broker.storage.name).toBe('bare');
     const memory = memoryStorage();
-    expect(new Broker({ storage: memory, retentionCheckIntervalMs: 0 }).storage).toBe(memory);
+    expect(new Broker({ handlers: DEFAULT_HANDLERS, storage: memory, retentionCheckIntervalMs: 0 }).storage).toBe(memory);
   });
 
   it('rejects bad append arguments with ERR_INVALID_ARGUMENT without calling the adapter', async () => {

@@ -15,8 +15,8 @@ import type { Logger } from '../../contracts/logger.ts';
 import type { MetadataOp, MetadataStore } from '../../contracts/storage.ts';
 import { kafkaError } from '../../errors.ts';
 import { BatchAttributes, type BatchHeader, batchSizeAt, readBatchHeader } from '../../records/batch-header.ts';
-import type { PartitionState } from '../partition-state.ts';
-import type { Topic } from '../topic.ts';
+import type { Partition as PartitionState } from '../partition/partition.ts';
+import type { HostedTopic as Topic } from '../replica-manager.ts';
 import { PartitionProducers, type BatchMetadata, type ProducerEntry } from './partition-producers.ts';
 import { ProducerIdManager } from './producer-ids.ts';
 

@@ -5,8 +5,9 @@
  * requires) and deletion.
  */
 import type { Logger } from '../../contracts/logger.ts';
-import { TributaryError, kafkaError } from '../../errors.ts';
+import { KafkaCode, TributaryError, kafkaError } from '../../errors.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
+import type { ApiResponse } from '../../protocol/api-messages.ts';
 import { decodeConsumerAssignment, decodeConsumerSubscription } from '../../protocol/consumer-protocol.ts';
 import type { Cluster } from '../cluster.ts';
 import type { TopicPartition } from '../consumer.ts';
@@ -90,21 +91,24 @@ export async function listGroups(ctx: GroupAdminContext, options: { states?: rea
   const brokers = ctx.cluster.brokers();
   const answers = await Promise.all(brokers.map((b) => retrying(ctx, null, async () => {
     const { body } = await sendGroupApi(await ctx.cluster.connection(b.nodeId), ApiKey.ListGroups, { statesFilter: [...(options.states ?? [])], typesFilter: [] });
-    if (body.errorCode !== 0) throw kafkaError(body.errorCode, `ListGroups on broker ${b.nodeId} failed`, { details: { nodeId: b.nodeId } });
-    return body.groups as any[];
+    if (body.errorCode !== KafkaCode.NONE) throw kafkaError(body.errorCode, `ListGroups on broker ${b.nodeId} failed`, { details: { nodeId: b.nodeId } });
+    return body.groups;
   })));
   const seen = new Map<string, GroupOverview>();
-  for (const g of answers.flat()) seen.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.groupState ?? '' });
+  for (const g of answers.flat()) seen.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState });
   return { groups: [...seen.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0)) };
 }
 
-function decodeMember(m: any, consumer: boolean): GroupMemberDescription {
+/** One member of a DescribeGroups answer. */
+type DescribedMember = ApiResponse<typeof ApiKey.DescribeGroups>['groups'][number]['members'][number];
+
+function decodeMember(m: DescribedMember, consumer: boolean): GroupMemberDescription {
   let topics: string[] = [];
   let assignment: TopicPartition[] = [];
   if (consumer) {
     try {
-      if (m.memberMetadata?.byteLength > 0) topics = decodeConsumerSubscription(m.memberMetadata).topics;
-      if (m.memberAssignment?.byteLength > 0) {
+      if (m.memberMetadata.byteLength > 0) topics = decodeConsumerSubscription(m.memberMetadata).topics;
+      if (m.memberAssignment.byteLength > 0) {
         assignment = decodeConsumerAssignment(m.memberAssignment).assignedPartitions.flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
       }
     } catch {
@@ -113,7 +117,7 @@ function decodeMember(m: any, consumer: boolean): GroupMemberDescription {
   }
   return {
     memberId: m.memberId,
-    groupInstanceId: m.groupInstanceId ?? null,
+    groupInstanceId: m.groupInstanceId,
     clientId: m.clientId,
     clientHost: m.clientHost,
     memberMetadata: m.memberMetadata,
@@ -132,8 +136,8 @@ export async function describeGroups(ctx: GroupAdminContext, groupIds: readonly 
     const channel = new CoordinatorChannel(ctx.cluster, groupId, ctx.logger);
     return retrying(ctx, channel, async () => {
       const { body } = await channel.send(ApiKey.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
-      const g = (body.groups as any[])[0];
-      if (g.errorCode !== 0) throw kafkaError(g.errorCode, `DescribeGroups ${groupId} failed`, { details: { groupId } });
+      const g = body.groups[0];
+      if (g.errorCode !== KafkaCode.NONE) throw kafkaError(g.errorCode, `DescribeGroups ${groupId} failed`, { details: { groupId } });
       const consumer = g.protocolType === 'consumer';
       return {
         groupId: g.groupId,
@@ -141,7 +145,7 @@ export async function describeGroups(ctx: GroupAdminContext, groupIds: readonly 
         protocolType: g.protocolType,
         protocol: g.protocolData,
         errorCode: g.errorCode,
-        members: (g.members as any[]).map((m) => decodeMember(m, consumer)),
+        members: g.members.map((m) => decodeMember(m, consumer)),
       } satisfies GroupDescription;
     });
   }));
@@ -186,7 +190,7 @@ async function requireEmpty(ctx: GroupAdminContext, groupId: string): Promise<vo
   const { groups } = await describeGroups(ctx, [groupId]);
   const g = groups[0]!;
   if (g.state !== 'Empty' && g.state !== 'Dead') {
-    throw kafkaError(68, `Offsets of group ${groupId} can only be changed while it is empty (it is ${g.state})`, { details: { groupId, state: g.state } });
+    throw kafkaError(KafkaCode.NON_EMPTY_GROUP, `Offsets of group ${groupId} can only be changed while it is empty (it is ${g.state})`, { details: { groupId, state: g.state } });
   }
 }
 
@@ -231,12 +235,12 @@ export async function deleteGroups(ctx: GroupAdminContext, groupIds: readonly st
     const channel = new CoordinatorChannel(ctx.cluster, groupId, ctx.logger);
     return retrying(ctx, channel, async () => {
       const { body } = await channel.send(ApiKey.DeleteGroups, { groupsNames: [groupId] });
-      const r = (body.results as any[]).find((x) => x.groupId === groupId) ?? { groupId, errorCode: 0 };
+      const r = body.results.find((x) => x.groupId === groupId) ?? { groupId, errorCode: KafkaCode.NONE };
       if (coordinatorMoved(r.errorCode)) throw kafkaError(r.errorCode, `DeleteGroups ${groupId}: coordinator moved`);
-      return { groupId, errorCode: r.errorCode as number };
+      return { groupId, errorCode: r.errorCode };
     });
   }));
-  const failed = results.find((r) => r.errorCode !== 0);
+  const failed = results.find((r) => r.errorCode !== KafkaCode.NONE);
   if (failed) throw kafkaError(failed.errorCode, `Deleting group ${failed.groupId} failed`, { details: { results } });
   return results;
 }

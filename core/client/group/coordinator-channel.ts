@@ -55,7 +55,7 @@ export async function findCoordinator(cluster: Cluster, groupId: string): Promis
   // v4 batches coordinator keys; earlier versions answer for the one key at the top level.
   const answer = version >= 4 ? body.coordinators.find((c) => c.key === groupId) : body;
   if (!answer) throw kafkaError(KafkaCode.COORDINATOR_NOT_AVAILABLE, `FindCoordinator gave no answer for group ${groupId}`);
-  if (answer.errorCode !== 0) throw kafkaError(answer.errorCode, answer.errorMessage ?? `FindCoordinator for group ${groupId} failed`, { details: { groupId } });
+  if (answer.errorCode !== KafkaCode.NONE) throw kafkaError(answer.errorCode, answer.errorMessage ?? `FindCoordinator for group ${groupId} failed`, { details: { groupId } });
   // The coordinator may be a broker the metadata cache has not seen yet.
   if (!cluster.brokers().some((b) => b.nodeId === answer.nodeId)) await cluster.refresh();
   return answer.nodeId;

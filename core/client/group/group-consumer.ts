@@ -7,7 +7,7 @@ import { TributaryError } from '../../errors.ts';
 import { type AssignorChoice, resolveAssignors } from '../assignors/index.ts';
 import { Consumer, type ConsumerContext, type ConsumerOptions, type RunOptions } from '../consumer.ts';
 import { retryPolicy } from '../retry.ts';
-import { GroupMembership, type GroupEventName, type GroupState } from './membership.ts';
+import { GroupMembership, type GroupEventListener, type GroupEventName, type GroupState } from './membership.ts';
 import type { OffsetToCommit } from './offsets.ts';
 import { Subscription } from './subscription.ts';
 
@@ -125,7 +125,7 @@ export class GroupConsumer extends Consumer {
   }
 
   /** Listens to group events; returns a function that removes the listener. */
-  on(event: GroupEventName, listener: (payload: any) => void): () => void {
+  on<E extends GroupEventName>(event: E, listener: GroupEventListener<E>): () => void {
     return this.#membership.on(event, listener);
   }
 

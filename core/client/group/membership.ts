@@ -24,7 +24,7 @@
  * not, so that its restart within the session timeout causes no rebalance (KIP-345).
  */
 import type { Logger } from '../../contracts/logger.ts';
-import { TributaryError, kafkaError } from '../../errors.ts';
+import { KafkaCode, TributaryError, kafkaError } from '../../errors.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
 import { decodeConsumerAssignment, encodeConsumerSubscription } from '../../protocol/consumer-protocol.ts';
 import type { PartitionAssignor } from '../assignors/index.ts';
@@ -62,8 +62,32 @@ export interface MembershipDeps {
   readonly retry: RetryPolicy;
 }
 
-/** Events a group consumer emits (`consumer.on(event, listener)`). */
-export type GroupEventName = 'group.join' | 'rebalancing' | 'partitions.assigned' | 'partitions.revoked' | 'partitions.lost' | 'commit' | 'heartbeat';
+/** Events a group consumer emits (`consumer.on(event, listener)`), each with its payload. */
+export interface GroupEvents {
+  /** A join round completed: where the member stands now. */
+  readonly 'group.join': GroupState;
+  /** The member starts a join round (JoinGroup is about to be sent). */
+  readonly rebalancing: { readonly groupId: string; readonly memberId: string };
+  /** Partitions handed to the consumer (after their start offsets are known). */
+  readonly 'partitions.assigned': { readonly partitions: readonly TopicPartition[] };
+  /** Partitions given back in a rebalance or on stop (their positions committed when auto-commit is on). */
+  readonly 'partitions.revoked': { readonly partitions: readonly TopicPartition[] };
+  /** Partitions taken away without a commit: the member's generation is gone. */
+  readonly 'partitions.lost': { readonly partitions: readonly TopicPartition[] };
+  /** Offsets the coordinator accepted (only those that moved). */
+  readonly commit: { readonly groupId: string; readonly offsets: readonly OffsetToCommit[] };
+  /** The coordinator answered a heartbeat with no error. */
+  readonly heartbeat: { readonly groupId: string; readonly memberId: string; readonly generationId: number };
+}
+
+/** The name of a group event. */
+export type GroupEventName = keyof GroupEvents;
+
+/** A listener of group event `E`. */
+export type GroupEventListener<E extends GroupEventName> = (payload: GroupEvents[E]) => void;
+
+// One set per event, so that each keeps its listener type.
+type GroupListeners = { readonly [E in GroupEventName]: Set<GroupEventListener<E>> };
 
 /** Where the member stands. */
 export interface GroupState {
@@ -80,22 +104,15 @@ export interface GroupState {
   readonly assignment: TopicPartition[];
 }
 
-const NONE = 0;
-const COORDINATOR_LOAD_IN_PROGRESS = 14;
-const ILLEGAL_GENERATION = 22;
-const UNKNOWN_MEMBER_ID = 25;
-const REBALANCE_IN_PROGRESS = 27;
-const MEMBER_ID_REQUIRED = 79;
-
 /** Errors after which the member cannot go on (configuration, fencing, authorization). */
-const FATAL = new Set([
-  23, // INCONSISTENT_GROUP_PROTOCOL
-  24, // INVALID_GROUP_ID
-  26, // INVALID_SESSION_TIMEOUT
-  30, // GROUP_AUTHORIZATION_FAILED
-  35, // UNSUPPORTED_VERSION
-  81, // GROUP_MAX_SIZE_REACHED
-  82, // FENCED_INSTANCE_ID
+const FATAL: ReadonlySet<number> = new Set([
+  KafkaCode.INCONSISTENT_GROUP_PROTOCOL,
+  KafkaCode.INVALID_GROUP_ID,
+  KafkaCode.INVALID_SESSION_TIMEOUT,
+  KafkaCode.GROUP_AUTHORIZATION_FAILED,
+  KafkaCode.UNSUPPORTED_VERSION,
+  KafkaCode.GROUP_MAX_SIZE_REACHED,
+  KafkaCode.FENCED_INSTANCE_ID,
 ]);
 
 function isFatal(error: unknown): boolean {
@@ -147,7 +164,15 @@ export class GroupMembership implements AssignmentSource {
   readonly #retry: RetryPolicy;
   readonly #channel: CoordinatorChannel;
   readonly #subscription: Subscription;
-  readonly #listeners = new Map<GroupEventName, Set<(payload: any) => void>>();
+  readonly #listeners: GroupListeners = {
+    'group.join': new Set(),
+    rebalancing: new Set(),
+    'partitions.assigned': new Set(),
+    'partitions.revoked': new Set(),
+    'partitions.lost': new Set(),
+    commit: new Set(),
+    heartbeat: new Set(),
+  };
   #target: AssignmentTarget | null = null;
   #running = false;
   /** Bumped by start and stop: work of an older session sees it and gives up. */
@@ -211,16 +236,16 @@ export class GroupMembership implements AssignmentSource {
   }
 
   /** Adds an event listener; returns a function that removes it. */
-  on(event: GroupEventName, listener: (payload: any) => void): () => void {
-    let set = this.#listeners.get(event);
-    if (!set) this.#listeners.set(event, (set = new Set()));
+  on<E extends GroupEventName>(event: E, listener: GroupEventListener<E>): () => void {
+    // Plain JavaScript may name an event that does not exist (even `toString`): nothing will ever call it.
+    const set: Set<GroupEventListener<E>> | undefined = Object.hasOwn(this.#listeners, event) ? this.#listeners[event] : undefined;
+    if (!set) return () => {};
     set.add(listener);
     return () => set.delete(listener);
   }
 
-  #emit(event: GroupEventName, payload: object): void {
-    const set = this.#listeners.get(event);
-    if (!set) return;
+  #emit<E extends GroupEventName>(event: E, payload: GroupEvents[E]): void {
+    const set: Set<GroupEventListener<E>> = this.#listeners[event];
     for (const listener of set) {
       try {
         listener(payload);
@@ -296,8 +321,8 @@ export class GroupMembership implements AssignmentSource {
         memberId: this.#memberId,
         members: [{ memberId: this.#memberId, groupInstanceId: null, reason: 'the consumer is stopping' }],
       });
-      const code = body.errorCode || (body.members as any[] | undefined)?.find((m) => m.errorCode !== 0)?.errorCode || 0;
-      if (code !== 0) this.#logger.debug('LeaveGroup answered an error', { groupId: this.settings.groupId, errorCode: code });
+      const code = body.errorCode || body.members.find((m) => m.errorCode !== KafkaCode.NONE)?.errorCode || KafkaCode.NONE;
+      if (code !== KafkaCode.NONE) this.#logger.debug('LeaveGroup answered an error', { groupId: this.settings.groupId, errorCode: code });
       else this.#logger.info('left the group', { groupId: this.settings.groupId, memberId: this.#memberId });
     } catch (error) {
       this.#logger.warn('LeaveGroup failed', { groupId: this.settings.groupId, error: String(error) });
@@ -421,7 +446,7 @@ export class GroupMembership implements AssignmentSource {
     });
     // An answer for a generation we already left behind says nothing about the current one.
     if (!this.#alive(session) || generation !== this.#generationId || this.#joining) return;
-    if (body.errorCode === NONE) {
+    if (body.errorCode === KafkaCode.NONE) {
       this.#emit('heartbeat', { groupId: this.settings.groupId, memberId: this.#memberId, generationId: generation });
       return;
     }
@@ -434,14 +459,14 @@ export class GroupMembership implements AssignmentSource {
    */
   #onGroupError(code: number, api: string): void {
     switch (code) {
-      case REBALANCE_IN_PROGRESS:
+      case KafkaCode.REBALANCE_IN_PROGRESS:
         this.#requestRejoin(`${api}: REBALANCE_IN_PROGRESS`);
         return;
-      case UNKNOWN_MEMBER_ID:
+      case KafkaCode.UNKNOWN_MEMBER_ID:
         this.#memberId = '';
         this.#memberLost(`${api}: UNKNOWN_MEMBER_ID`);
         return;
-      case ILLEGAL_GENERATION:
+      case KafkaCode.ILLEGAL_GENERATION:
         this.#memberLost(`${api}: ILLEGAL_GENERATION`);
         return;
       default:
@@ -513,12 +538,12 @@ export class GroupMembership implements AssignmentSource {
         { extraTimeoutMs: this.settings.rebalanceTimeoutMs },
       );
       if (!this.#alive(session)) return false;
-      if (join.errorCode === MEMBER_ID_REQUIRED) {
+      if (join.errorCode === KafkaCode.MEMBER_ID_REQUIRED) {
         this.#memberId = join.memberId;
         return false;
       }
-      if (join.errorCode !== NONE) {
-        if (join.errorCode === COORDINATOR_LOAD_IN_PROGRESS) throw kafkaError(join.errorCode, 'The coordinator is loading');
+      if (join.errorCode !== KafkaCode.NONE) {
+        if (join.errorCode === KafkaCode.COORDINATOR_LOAD_IN_PROGRESS) throw kafkaError(join.errorCode, 'The coordinator is loading');
         this.#onGroupError(join.errorCode, 'JoinGroup');
         return false;
       }
@@ -545,7 +570,7 @@ export class GroupMembership implements AssignmentSource {
         { extraTimeoutMs: this.settings.rebalanceTimeoutMs },
       );
       if (!this.#alive(session)) return false;
-      if (sync.errorCode !== NONE) {
+      if (sync.errorCode !== KafkaCode.NONE) {
         this.#rejoinNeeded = true;
         this.#onGroupError(sync.errorCode, 'SyncGroup');
         return false;
@@ -569,7 +594,7 @@ export class GroupMembership implements AssignmentSource {
   /** Leader: decodes the subscriptions, runs the selected assignor, encodes the assignments. */
   async #leaderAssign(joined: readonly JoinedMember[], protocol: string): Promise<Array<{ memberId: string; assignment: Uint8Array }>> {
     const assignor = this.settings.assignors.find((a) => a.name === protocol || (a.aliases ?? []).includes(protocol));
-    if (!assignor) throw kafkaError(23, `The group chose protocol ${protocol}, which this member does not have`);
+    if (!assignor) throw kafkaError(KafkaCode.INCONSISTENT_GROUP_PROTOCOL, `The group chose protocol ${protocol}, which this member does not have`);
     const members = decodeMembers(joined, (memberId, error) => {
       this.#logger.warn('unreadable member subscription', { groupId: this.settings.groupId, memberId, error: String(error) });
     });

@@ -3,13 +3,10 @@
  * partition, so that unchanged positions are not committed again, and what a refused
  * commit means for the membership (a lost generation, a moved coordinator).
  */
-import { TributaryError } from '../../errors.ts';
+import { KafkaCode, TributaryError } from '../../errors.ts';
 import type { TopicPartition, TopicPartitionOffset } from '../consumer.ts';
 import { type CoordinatorChannel, coordinatorMoved } from './coordinator-channel.ts';
 import { type Committer, type OffsetToCommit, commitOffsets } from './offsets.ts';
-
-const ILLEGAL_GENERATION = 22;
-const UNKNOWN_MEMBER_ID = 25;
 
 function key(tp: TopicPartition): string {
   return `${tp.topic}\u0000${tp.partition}`;
@@ -57,7 +54,7 @@ export class OffsetCommitter {
       await commitOffsets(this.#channel, this.#who(), changed);
     } catch (error) {
       if (error instanceof TributaryError && error.kafkaCode !== undefined) {
-        if (error.kafkaCode === UNKNOWN_MEMBER_ID || error.kafkaCode === ILLEGAL_GENERATION) this.#onLost(`OffsetCommit: ${error.code}`);
+        if (error.kafkaCode === KafkaCode.UNKNOWN_MEMBER_ID || error.kafkaCode === KafkaCode.ILLEGAL_GENERATION) this.#onLost(`OffsetCommit: ${error.code}`);
         else if (coordinatorMoved(error)) this.#channel.invalidate();
       }
       throw error;

@@ -3,7 +3,7 @@
  * consumer (commits as a member of a generation) and the admin (commits as nobody, which
  * Kafka allows only while the group is empty).
  */
-import { TributaryError, kafkaError } from '../../errors.ts';
+import { KafkaCode, TributaryError, kafkaError } from '../../errors.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
 import type { TopicPartition, TopicPartitionOffset } from '../consumer.ts';
 import type { CoordinatorChannel } from './coordinator-channel.ts';
@@ -57,9 +57,9 @@ export async function commitOffsets(channel: CoordinatorChannel, who: Committer,
     retentionTimeMs: -1,
     topics,
   });
-  for (const t of body.topics as any[]) {
-    for (const p of t.partitions as any[]) {
-      if (p.errorCode !== 0) {
+  for (const t of body.topics) {
+    for (const p of t.partitions) {
+      if (p.errorCode !== KafkaCode.NONE) {
         throw kafkaError(p.errorCode, `Committing ${t.name}-${p.partitionIndex} for group ${channel.groupId} failed`, { details: { groupId: channel.groupId, topic: t.name, partition: p.partitionIndex } });
       }
     }
@@ -80,12 +80,12 @@ export async function fetchCommittedOffsets(channel: CoordinatorChannel, partiti
   if (partitions !== null && partitions.length === 0) return [];
   const topics = partitions === null ? null : [...byTopic(partitions)].map(([name, list]) => ({ name, partitionIndexes: list.map((p) => p.partition) }));
   const { body } = await channel.send(ApiKey.OffsetFetch, { groupId: channel.groupId, topics, requireStable: false });
-  if (body.errorCode) throw kafkaError(body.errorCode, `OffsetFetch for group ${channel.groupId} failed`, { details: { groupId: channel.groupId } });
+  if (body.errorCode !== KafkaCode.NONE) throw kafkaError(body.errorCode, `OffsetFetch for group ${channel.groupId} failed`, { details: { groupId: channel.groupId } });
   const out: CommittedOffset[] = [];
-  for (const t of body.topics as any[]) {
-    for (const p of t.partitions as any[]) {
-      if (p.errorCode !== 0) throw kafkaError(p.errorCode, `OffsetFetch ${t.name}-${p.partitionIndex} for group ${channel.groupId} failed`, { details: { groupId: channel.groupId, topic: t.name, partition: p.partitionIndex } });
-      out.push({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset), metadata: p.metadata ?? null });
+  for (const t of body.topics) {
+    for (const p of t.partitions) {
+      if (p.errorCode !== KafkaCode.NONE) throw kafkaError(p.errorCode, `OffsetFetch ${t.name}-${p.partitionIndex} for group ${channel.groupId} failed`, { details: { groupId: channel.groupId, topic: t.name, partition: p.partitionIndex } });
+      out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
     }
   }
   return out;

@@ -3,7 +3,7 @@
  * against the cluster's topic list, re-read on every metadata check, so a new topic that
  * matches joins the subscription (and the member rejoins with it).
  */
-import { TributaryError } from '../../errors.ts';
+import { KafkaCode, TributaryError } from '../../errors.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
 import type { Cluster } from '../cluster.ts';
 
@@ -50,5 +50,6 @@ export class Subscription {
 /** Names of every non-internal topic of the cluster. */
 export async function listTopicNames(cluster: Cluster): Promise<string[]> {
   const body = await cluster.sendAny(ApiKey.Metadata, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
-  return (body.topics as any[]).filter((t) => t.errorCode === 0 && !t.isInternal).map((t) => t.name as string);
+  // Names are nullable from Metadata v12 (a topic asked for by id only); a listing of every topic names each one.
+  return body.topics.flatMap((t) => (t.errorCode === KafkaCode.NONE && !t.isInternal && t.name !== null ? [t.name] : []));
 }

@@ -1,0 +1,79 @@
+/** CreateTopics: per-topic validation and creation, validateOnly, and (v5+) the resulting configs. */
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import { kafkaError, KafkaCode } from '../../../errors.ts';
+import { ZERO_UUID } from '../../../protocol/codec.ts';
+import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
+import type { CreateTopicsResponseCreatableTopicResult } from '../../../protocol/generated/create-topics.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../controller/local-controller.ts';
+import type { TopicImage } from '../../metadata/metadata-image.ts';
+import { describeTopicConfigs } from './describe-configs.ts';
+import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
+
+function created(ctx: BrokerContext, topic: TopicImage): Encodable<CreateTopicsResponseCreatableTopicResult> {
+  return {
+    ...NO_ERROR,
+    name: topic.name,
+    topicId: topic.id,
+    topicConfigErrorCode: 0,
+    numPartitions: topic.partitions.length,
+    replicationFactor: topic.replicationFactor,
+    configs: describeTopicConfigs(ctx, topic, null).map((c) => ({
+      name: c.name,
+      value: c.value,
+      readOnly: c.readOnly,
+      configSource: c.configSource,
+      isSensitive: c.isSensitive,
+    })),
+  };
+}
+
+async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.CreateTopics>): Promise<ApiResponseInput<typeof ApiKey.CreateTopics>> {
+  const counts = new Map<string, number>();
+  for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const validateOnly = header.apiVersion >= 1 && body.validateOnly === true;
+  // As Kafka: the whole request fails when it would create too many partitions at once.
+  let total = 0;
+  for (const t of body.topics) total += t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? ctx.controller.defaultNumPartitions : Math.max(0, t.numPartitions);
+  const requestError = total > MAX_NEW_PARTITIONS_PER_REQUEST ? tooManyPartitions(total) : null;
+  const topics = await Promise.all(
+    body.topics.map(async (t) => {
+      const fail = (error: unknown) => ({
+        ...toErrorPair(error),
+        name: t.name,
+        topicId: ZERO_UUID,
+        topicConfigErrorCode: 0,
+        numPartitions: -1,
+        replicationFactor: -1,
+        configs: null,
+      });
+      if (requestError) return fail(requestError);
+      if ((counts.get(t.name) ?? 0) > 1) return fail(kafkaError(KafkaCode.INVALID_REQUEST, `Topic "${t.name}" appears more than once in the request`));
+      try {
+        const topic = await ctx.controller.createTopic(
+          {
+            name: t.name,
+            numPartitions: t.numPartitions,
+            replicationFactor: t.replicationFactor,
+            assignments: t.assignments,
+            configs: t.configs.map((c) => [c.name, c.value] as const),
+          },
+          validateOnly,
+        );
+        return created(ctx, topic);
+      } catch (error) {
+        return fail(error);
+      }
+    }),
+  );
+  // v0 has no error message field; the codec drops what a version lacks.
+  return { throttleTimeMs: 0, topics };
+}
+
+/** CreateTopics v0–7. */
+export const createTopicsHandler: HandlerEntry<typeof ApiKey.CreateTopics> = {
+  apiKey: ApiKey.CreateTopics,
+  versions: { min: 0, max: 7 },
+  handle: handleCreateTopics,
+};

@@ -1,0 +1,29 @@
+/** DescribeCluster: the cluster id, the controller and the brokers. */
+import { KafkaCode } from '../../../errors.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import { CLUSTER_OPERATIONS, authorizedOperations } from '../../authorized-operations.ts';
+import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+
+function handleDescribeCluster(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.DescribeCluster>): ApiResponseInput<typeof ApiKey.DescribeCluster> {
+  const endpointType = header.apiVersion >= 1 ? (body.endpointType ?? 1) : 1;
+  const base = { throttleTimeMs: 0, endpointType, clusterId: ctx.clusterId, controllerId: ctx.controllerId, clusterAuthorizedOperations: authorizedOperations(body.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS) };
+  if (endpointType !== 1) {
+    // Only broker endpoints exist here; controller endpoints are a KRaft notion (MISMATCHED_ENDPOINT_TYPE).
+    return { ...base, errorCode: KafkaCode.MISMATCHED_ENDPOINT_TYPE, errorMessage: 'This endpoint serves brokers only', brokers: [] };
+  }
+  return {
+    ...base,
+    errorCode: 0,
+    errorMessage: null,
+    brokers: ctx.image.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+  };
+}
+
+/** DescribeCluster v0–1. */
+export const describeClusterHandler: HandlerEntry<typeof ApiKey.DescribeCluster> = {
+  apiKey: ApiKey.DescribeCluster,
+  versions: { min: 0, max: 1 },
+  handle: handleDescribeCluster,
+};

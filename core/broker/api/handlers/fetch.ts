@@ -1,0 +1,60 @@
+/**
+ * Fetch: whole stored batches from each requested offset, up to the high watermark, as
+ * bytes (never decoded), read by the replica manager (which also runs the long poll).
+ * This handler checks the request and shapes the answer per topic.
+ */
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import { TributaryError, kafkaError, KafkaCode } from '../../../errors.ts';
+import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
+import type { FetchResponseFetchableTopicResponse } from '../../../protocol/generated/fetch.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+
+const MAX_INT32 = 2147483647;
+
+async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.Fetch>): Promise<ApiResponseInput<typeof ApiKey.Fetch>> {
+  const v = header.apiVersion;
+  const base = { throttleTimeMs: 0, sessionId: 0, nodeEndpoints: [] };
+  // Incremental fetch sessions (KIP-227) are not kept: sessionId 0 tells the client to send full fetches.
+  if (v >= 7 && (body.sessionId ?? 0) !== 0) {
+    return { ...base, errorCode: KafkaCode.FETCH_SESSION_ID_NOT_FOUND, responses: [] };
+  }
+  if (!Number.isInteger(body.maxWaitMs) || body.minBytes < 0) throw kafkaError(KafkaCode.INVALID_REQUEST, 'Invalid maxWaitMs or minBytes');
+  const byId = v >= 13;
+  const results = await ctx.replicaManager.fetchRecords({
+    replicaId: body.replicaId ?? -1,
+    isolationLevel: body.isolationLevel ?? 0,
+    maxWaitMs: body.maxWaitMs,
+    minBytes: body.minBytes,
+    maxBytes: v >= 3 ? (body.maxBytes ?? MAX_INT32) : MAX_INT32,
+    apiVersion: v,
+    byId,
+    entries: body.topics.flatMap((t) =>
+      t.partitions.map((p) => ({
+        topic: (byId ? t.topicId : t.topic) ?? '',
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        partitionMaxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+      })),
+    ),
+  });
+  const responses: Array<Encodable<FetchResponseFetchableTopicResponse>> = [];
+  let i = 0;
+  for (const t of body.topics) {
+    const partitions = results.slice(i, i + t.partitions.length);
+    i += t.partitions.length;
+    responses.push({ topic: t.topic ?? '', topicId: t.topicId, partitions });
+  }
+  return { ...base, errorCode: 0, responses };
+}
+
+/** Fetch v4–17 (record batches; sessionless; follower fetch is not served yet). */
+export const fetchHandler: HandlerEntry<typeof ApiKey.Fetch> = {
+  apiKey: ApiKey.Fetch,
+  versions: { min: 4, max: 17 },
+  handle: (ctx, header, body: ApiRequest<typeof ApiKey.Fetch>) => {
+    if (header.apiVersion < 4) throw new TributaryError('UNSUPPORTED_VERSION', 'Fetch below v4 is not served', { kafkaCode: KafkaCode.UNSUPPORTED_VERSION });
+    return handleFetch(ctx, header, body);
+  },
+};

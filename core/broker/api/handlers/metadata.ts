@@ -1,0 +1,89 @@
+/**
+ * Metadata: brokers by id, the controller, and per topic its id and partitions with
+ * leader, leader epoch, replicas and in-sync replicas. Unknown topics are auto-created
+ * when the broker allows it and the request does (v4+ allowAutoTopicCreation).
+ */
+import { KafkaCode } from '../../../errors.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, authorizedOperations } from '../../authorized-operations.ts';
+import { ZERO_UUID } from '../../../protocol/codec.ts';
+import type { BrokerContext } from '../context.ts';
+import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
+import type { MetadataResponseTopic } from '../../../protocol/generated/metadata.ts';
+import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { topicNameProblem } from '../../topic-name.ts';
+import type { TopicImage } from '../../metadata/metadata-image.ts';
+import { toErrorPair } from '../../error-pair.ts';
+
+function describeTopic(topic: TopicImage, operations: number): Encodable<MetadataResponseTopic> {
+  return {
+    errorCode: 0,
+    name: topic.name,
+    topicId: topic.id,
+    isInternal: false,
+    partitions: topic.partitions.map((p) => ({
+      errorCode: 0,
+      partitionIndex: p.partition,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: p.replicas,
+      isrNodes: p.isr,
+      // Replicas on brokers that are down; a cluster of one never lists its own node here.
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: operations,
+  };
+}
+
+function missing(name: string | null, topicId: string, errorCode: number): Encodable<MetadataResponseTopic> {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED };
+}
+
+async function handleMetadata(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.Metadata>): Promise<ApiResponseInput<typeof ApiKey.Metadata>> {
+  const v = header.apiVersion;
+  // v0 asks for every topic with an empty list; v1+ with null.
+  const all = body.topics === null || (v === 0 && body.topics.length === 0);
+  const allowAuto = ctx.autoCreateTopics && (v < 4 || body.allowAutoTopicCreation !== false);
+  // The codec drops these fields outside v8+ (topic) and v8–10 (cluster).
+  const topicOperations = authorizedOperations(body.includeTopicAuthorizedOperations, TOPIC_OPERATIONS);
+  const describe = (topic: TopicImage) => describeTopic(topic, topicOperations);
+  let topics: ReadonlyArray<Encodable<MetadataResponseTopic>>;
+  if (all) {
+    topics = ctx.image.topics().map(describe);
+  } else {
+    topics = await Promise.all(
+      (body.topics ?? []).map(async (request) => {
+        if (request.name === null || request.name === undefined) {
+          const byId = request.topicId ? ctx.image.topicById(request.topicId) : undefined;
+          return byId ? describe(byId) : missing(null, request.topicId ?? ZERO_UUID, KafkaCode.UNKNOWN_TOPIC_ID);
+        }
+        const name = request.name;
+        if (topicNameProblem(name) !== null) return missing(name, ZERO_UUID, KafkaCode.INVALID_TOPIC_EXCEPTION);
+        let topic = ctx.image.topic(name);
+        if (!topic && allowAuto) {
+          try {
+            topic = await ctx.controller.getOrCreateTopic(name);
+          } catch (error) {
+            return missing(name, ZERO_UUID, toErrorPair(error).errorCode);
+          }
+        }
+        return topic ? describe(topic) : missing(name, ZERO_UUID, KafkaCode.UNKNOWN_TOPIC_OR_PARTITION);
+      }),
+    );
+  }
+  return {
+    throttleTimeMs: 0,
+    brokers: ctx.image.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    clusterId: ctx.clusterId,
+    controllerId: ctx.controllerId,
+    topics,
+    clusterAuthorizedOperations: authorizedOperations(body.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS),
+  };
+}
+
+/** Metadata v0–12. */
+export const metadataHandler: HandlerEntry<typeof ApiKey.Metadata> = {
+  apiKey: ApiKey.Metadata,
+  versions: { min: 0, max: 12 },
+  handle: handleMetadata,
+};

@@ -1,0 +1,53 @@
+/**
+ * The handlers a broker starts with. `createBroker` passes this list in; broker.ts never
+ * imports it, so handlers and the broker do not import each other.
+ */
+import type { HandlerEntry } from './handler.ts';
+import { alterConfigsHandler } from './handlers/alter-configs.ts';
+import { apiVersionsHandler } from './handlers/api-versions.ts';
+import { createPartitionsHandler } from './handlers/create-partitions.ts';
+import { createTopicsHandler } from './handlers/create-topics.ts';
+import { deleteGroupsHandler } from './handlers/delete-groups.ts';
+import { deleteTopicsHandler } from './handlers/delete-topics.ts';
+import { describeClusterHandler } from './handlers/describe-cluster.ts';
+import { describeConfigsHandler } from './handlers/describe-configs.ts';
+import { describeGroupsHandler } from './handlers/describe-groups.ts';
+import { fetchHandler } from './handlers/fetch.ts';
+import { findCoordinatorHandler } from './handlers/find-coordinator.ts';
+import { heartbeatHandler } from './handlers/heartbeat.ts';
+import { initProducerIdHandler } from './handlers/init-producer-id.ts';
+import { joinGroupHandler } from './handlers/join-group.ts';
+import { leaveGroupHandler } from './handlers/leave-group.ts';
+import { listGroupsHandler } from './handlers/list-groups.ts';
+import { listOffsetsHandler } from './handlers/list-offsets.ts';
+import { metadataHandler } from './handlers/metadata.ts';
+import { offsetCommitHandler } from './handlers/offset-commit.ts';
+import { offsetFetchHandler } from './handlers/offset-fetch.ts';
+import { produceHandler } from './handlers/produce.ts';
+import { syncGroupHandler } from './handlers/sync-group.ts';
+
+/** Every API a single broker serves today: topics, produce/fetch, groups, idempotent producer ids. */
+export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  metadataHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  findCoordinatorHandler,
+  joinGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  syncGroupHandler,
+  describeGroupsHandler,
+  listGroupsHandler,
+  apiVersionsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  initProducerIdHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  createPartitionsHandler,
+  deleteGroupsHandler,
+  describeClusterHandler,
+]);

@@ -1,0 +1,45 @@
+/**
+ * The controller: the one place that changes cluster metadata — topic creation and
+ * deletion, partition placement, partition growth, config changes, broker registration.
+ * It validates, decides, persists, and publishes metadata records; every node (this one
+ * included) learns of the change only through those records.
+ */
+import type { BrokerEndpoint } from '../api/context.ts';
+import type { TopicImage } from '../metadata/metadata-image.ts';
+
+/** What a topic creation asks for, before defaults are applied. */
+export interface CreateTopicSpec {
+  readonly name: string;
+  /** -1 for the broker default. */
+  readonly numPartitions: number;
+  /** -1 for the broker default. */
+  readonly replicationFactor: number;
+  /** Explicit replica assignment per partition (then both counts are -1). */
+  readonly assignments?: ReadonlyArray<{ partitionIndex: number; brokerIds: number[] }>;
+  readonly configs?: Iterable<readonly [string, string | null | undefined]>;
+}
+
+/** The metadata operations requests need (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, auto-creation). */
+export interface Controller {
+  /** This controller's node id (what Metadata and DescribeCluster report). */
+  readonly controllerId: number;
+  /** Partitions of a topic created with numPartitions -1 (num.partitions). */
+  readonly defaultNumPartitions: number;
+  /**
+   * Validates a creation and, unless `validateOnly`, creates the topic; resolves with the
+   * topic as the image holds it (or would). Errors are coded: INVALID_TOPIC_EXCEPTION,
+   * TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR,
+   * INVALID_REPLICA_ASSIGNMENT, INVALID_REQUEST, INVALID_CONFIG, POLICY_VIOLATION.
+   */
+  createTopic(spec: CreateTopicSpec, validateOnly?: boolean): Promise<TopicImage>;
+  /** The topic, created with the defaults when missing (auto-creation). */
+  getOrCreateTopic(name: string): Promise<TopicImage>;
+  /** Deletes a topic and its data. UNKNOWN_TOPIC_OR_PARTITION when missing. */
+  deleteTopic(name: string): Promise<void>;
+  /** Grows a topic to `count` partitions; explicit assignments give the new partitions' replicas. */
+  createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly?: boolean): Promise<void>;
+  /** Replaces a topic's config overrides (AlterConfigs semantics: unset ones revert to defaults). */
+  alterTopicConfigs(name: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly?: boolean): Promise<void>;
+  /** Registers (or re-registers) a broker's advertised address; visible at once. */
+  registerBroker(endpoint: BrokerEndpoint): void;
+}

@@ -1,0 +1,303 @@
+/**
+ * The controller of a cluster of one: today's placement, creation, deletion, partition
+ * growth and config changes, producing metadata records. Topics persist in the storage
+ * adapter's metadata store (one JSON entry per topic under `topic/<name>`, the format
+ * Tributary has always written) and are replayed into the image on start.
+ */
+import type { Logger } from '../../contracts/logger.ts';
+import type { MetadataStore } from '../../contracts/storage.ts';
+import { kafkaError, KafkaCode } from '../../errors.ts';
+import type { BrokerEndpoint } from '../api/context.ts';
+import { MetadataDelta } from '../metadata/metadata-delta.ts';
+import type { TopicImage } from '../metadata/metadata-image.ts';
+import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
+import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
+import { validateTopicConfigs } from '../topic-config.ts';
+import { collisionKey, validateTopicName } from '../topic-name.ts';
+import type { Controller, CreateTopicSpec } from './controller.ts';
+
+const TOPIC_PREFIX = 'topic/';
+
+/**
+ * Most partitions one request may create (Kafka's MAX_PARTITIONS_PER_BATCH): beyond it a
+ * creation is POLICY_VIOLATION instead of a broker that allocates without bound.
+ */
+export const MAX_NEW_PARTITIONS_PER_REQUEST = 10_000;
+
+/** POLICY_VIOLATION for a request that would create `count` partitions. */
+export function tooManyPartitions(count: number): Error {
+  return kafkaError(KafkaCode.POLICY_VIOLATION, `Excessively large number of partitions per request: ${count} (at most ${MAX_NEW_PARTITIONS_PER_REQUEST})`);
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What the metadata store keeps for one topic (JSON under `topic/<name>`). */
+export interface StoredTopic {
+  readonly name: string;
+  /** Canonical UUID string. */
+  readonly id: string;
+  readonly replicationFactor: number;
+  /** Replica node ids per partition, the preferred leader first. */
+  readonly replicas: number[][];
+  /** Leader epoch per partition (bumped on leadership changes). */
+  readonly leaderEpochs: number[];
+  /** Topic-level config overrides. */
+  readonly configs: Record<string, string>;
+  /** Creation time, ms since epoch. */
+  readonly createdAt: number;
+}
+
+/** Options of {@link LocalController}. */
+export interface LocalControllerOptions {
+  readonly store: MetadataStore;
+  readonly nodeId: number;
+  readonly logger: Logger;
+  /** num.partitions. */
+  readonly numPartitions: number;
+  /** default.replication.factor. */
+  readonly defaultReplicationFactor: number;
+  /** Where records go (the image and its publishers). */
+  readonly loader: MetadataLoader;
+  /** Called once a topic's data is gone (the group coordinator drops its committed offsets). */
+  onDeleted?(name: string): Promise<unknown>;
+}
+
+function partitionRecord(topicId: string, partitionId: number, replicas: readonly number[], leaderEpoch: number): PartitionRecord {
+  // The preferred leader leads; every replica is in sync (a cluster of one has just itself).
+  return { type: 'partition', topicId, partitionId, replicas: [...replicas], isr: [...replicas], leader: replicas[0] ?? -1, leaderEpoch };
+}
+
+/** The records that recreate a stored topic. */
+function recordsOf(stored: StoredTopic): MetadataRecord[] {
+  const records: MetadataRecord[] = [{ type: 'topic', name: stored.name, topicId: stored.id, replicationFactor: stored.replicationFactor, createdAt: stored.createdAt }];
+  stored.replicas.forEach((replicas, i) => records.push(partitionRecord(stored.id, i, replicas, stored.leaderEpochs[i] ?? 0)));
+  for (const [name, value] of Object.entries(stored.configs)) records.push({ type: 'config', resourceType: 'topic', resourceName: stored.name, name, value });
+  return records;
+}
+
+/** The stored form of a topic in the image. */
+function storedOf(topic: TopicImage): StoredTopic {
+  return {
+    name: topic.name,
+    id: topic.id,
+    replicationFactor: topic.replicationFactor,
+    replicas: topic.partitions.map((p) => [...p.replicas]),
+    leaderEpochs: topic.partitions.map((p) => p.leaderEpoch),
+    configs: Object.fromEntries(topic.configs),
+    createdAt: topic.createdAt,
+  };
+}
+
+/** The controller of a single-node cluster. */
+export class LocalController implements Controller {
+  readonly #options: LocalControllerOptions;
+  readonly #creating = new Map<string, Promise<TopicImage>>();
+  readonly #deleting = new Set<string>();
+  // Metadata writes for one topic run one after another.
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(options: LocalControllerOptions) {
+    this.#options = options;
+  }
+
+  /** This node: a cluster of one controls itself. */
+  get controllerId(): number {
+    return this.#options.nodeId;
+  }
+
+  /** Partitions of a topic created with numPartitions -1 (num.partitions). */
+  get defaultNumPartitions(): number {
+    return this.#options.numPartitions;
+  }
+
+  /** Replays every persisted topic into the image. */
+  async load(): Promise<void> {
+    const entries = await this.#options.store.list(TOPIC_PREFIX);
+    const records = entries.flatMap(({ value }) => recordsOf(JSON.parse(decoder.decode(value)) as StoredTopic));
+    if (records.length > 0) await this.#options.loader.publish(records);
+  }
+
+  /** Registers a broker's address; the image shows it before this returns. */
+  registerBroker(endpoint: BrokerEndpoint): void {
+    this.#options.loader.publishPrepared([{ type: 'register-broker', ...endpoint }]);
+  }
+
+  async createTopic(spec: CreateTopicSpec, validateOnly = false): Promise<TopicImage> {
+    validateTopicName(spec.name);
+    const image = this.#options.loader.image;
+    if (image.topic(spec.name) || this.#creating.has(spec.name)) throw kafkaError(KafkaCode.TOPIC_ALREADY_EXISTS, `Topic "${spec.name}" already exists`);
+    const rival = this.#collidesWith(spec.name);
+    if (rival !== undefined) throw kafkaError(KafkaCode.INVALID_TOPIC_EXCEPTION, `Topic "${spec.name}" collides with existing topic "${rival}" ('.' and '_' are the same in metric names)`);
+    const stored = this.#plan(spec);
+    const records = recordsOf(stored);
+    if (validateOnly) return new MetadataDelta(image).replay(records).apply().topic(spec.name)!;
+    const creating = this.#locked(spec.name, async () => {
+      await this.#write(stored);
+      await this.#options.loader.publish(records);
+      return this.#options.loader.image.topicById(stored.id)!;
+    });
+    this.#creating.set(spec.name, creating);
+    try {
+      return await creating;
+    } finally {
+      this.#creating.delete(spec.name);
+    }
+  }
+
+  async getOrCreateTopic(name: string): Promise<TopicImage> {
+    const existing = this.#options.loader.image.topic(name) ?? (await this.#creating.get(name)?.catch(() => undefined));
+    if (existing) return existing;
+    try {
+      return await this.createTopic({ name, numPartitions: -1, replicationFactor: -1 });
+    } catch (error) {
+      // Two auto-creations raced: the other one won.
+      const winner = this.#options.loader.image.topic(name);
+      if (winner) return winner;
+      throw error;
+    }
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    const topic = this.#options.loader.image.topic(name);
+    if (!topic || this.#deleting.has(name)) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
+    this.#deleting.add(name);
+    try {
+      await this.#locked(name, async () => {
+        await this.#options.store.delete(TOPIC_PREFIX + name);
+        // The replica manager closes the partitions and deletes their logs before this resolves.
+        await this.#options.loader.publish([{ type: 'remove-topic', topicId: topic.id }]);
+        await this.#options.onDeleted?.(name);
+      });
+    } finally {
+      this.#deleting.delete(name);
+    }
+  }
+
+  async createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly = false): Promise<void> {
+    const topic = this.#options.loader.image.topic(name);
+    if (!topic) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
+    const current = topic.partitions.length;
+    if (count <= current) throw kafkaError(KafkaCode.INVALID_PARTITIONS, `Topic "${name}" has ${current} partitions; the new count ${count} must be larger`);
+    const added = count - current;
+    if (added > MAX_NEW_PARTITIONS_PER_REQUEST) throw tooManyPartitions(added);
+    let replicas: number[][];
+    if (assignments) {
+      if (assignments.length !== added) {
+        throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `${assignments.length} assignments given for ${added} new partitions`);
+      }
+      replicas = assignments.map((ids) => this.#checkAssignment(ids, topic.replicationFactor));
+    } else {
+      replicas = Array.from({ length: added }, (_, i) => this.#assign(current + i, topic.replicationFactor));
+    }
+    if (validateOnly) return;
+    await this.#locked(name, async () => {
+      const now = this.#options.loader.image.topic(name) ?? topic;
+      const first = now.partitions.length;
+      const stored = storedOf(now);
+      await this.#write({ ...stored, replicas: [...stored.replicas, ...replicas], leaderEpochs: [...stored.leaderEpochs, ...replicas.map(() => 0)] });
+      await this.#options.loader.publish(replicas.map((ids, i) => partitionRecord(now.id, first + i, ids, 0)));
+    });
+  }
+
+  async alterTopicConfigs(name: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
+    if (!this.#options.loader.image.topic(name)) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
+    const checked = validateTopicConfigs(configs);
+    if (validateOnly) return;
+    await this.#locked(name, async () => {
+      const topic = this.#options.loader.image.topic(name);
+      if (!topic) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
+      const records: MetadataRecord[] = [];
+      for (const key of topic.configs.keys()) if (!checked.has(key)) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: key, value: null });
+      for (const [key, value] of checked) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: key, value });
+      await this.#write({ ...storedOf(topic), configs: Object.fromEntries(checked) });
+      await this.#options.loader.publish(records);
+    });
+  }
+
+  #liveBrokerIds(): number[] {
+    return this.#options.loader.image.brokers().map((b) => b.nodeId);
+  }
+
+  #collidesWith(name: string): string | undefined {
+    if (!name.includes('.') && !name.includes('_')) return undefined;
+    const key = collisionKey(name);
+    const names = [...this.#options.loader.image.topics().map((t) => t.name), ...this.#creating.keys()];
+    for (const other of names) {
+      if (other !== name && collisionKey(other) === key) return other;
+    }
+    return undefined;
+  }
+
+  #plan(spec: CreateTopicSpec): StoredTopic {
+    const configs = validateTopicConfigs(spec.configs ?? []);
+    const assignments = spec.assignments ?? [];
+    let replicas: number[][];
+    let replicationFactor: number;
+    if (assignments.length > 0) {
+      if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
+        throw kafkaError(KafkaCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set; use either one');
+      }
+      const sorted = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+      sorted.forEach((a, i) => {
+        if (a.partitionIndex !== i) throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, 'Partition assignments must cover partitions 0..n-1 exactly once');
+      });
+      replicationFactor = sorted[0]!.brokerIds.length;
+      replicas = sorted.map((a) => this.#checkAssignment(a.brokerIds, replicationFactor));
+    } else {
+      const numPartitions = spec.numPartitions === -1 ? this.#options.numPartitions : spec.numPartitions;
+      replicationFactor = spec.replicationFactor === -1 ? this.#options.defaultReplicationFactor : spec.replicationFactor;
+      if (!Number.isInteger(numPartitions) || numPartitions < 1) throw kafkaError(KafkaCode.INVALID_PARTITIONS, `Number of partitions ${numPartitions} is below 1`);
+      if (numPartitions > MAX_NEW_PARTITIONS_PER_REQUEST) throw tooManyPartitions(numPartitions);
+      const live = this.#liveBrokerIds().length;
+      if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
+        throw kafkaError(KafkaCode.INVALID_REPLICATION_FACTOR, `Replication factor ${replicationFactor} is below 1`);
+      }
+      if (replicationFactor > live) {
+        throw kafkaError(KafkaCode.INVALID_REPLICATION_FACTOR, `Replication factor ${replicationFactor} is larger than the number of live brokers (${live})`);
+      }
+      replicas = Array.from({ length: numPartitions }, (_, i) => this.#assign(i, replicationFactor));
+    }
+    return {
+      name: spec.name,
+      id: crypto.randomUUID(),
+      replicationFactor,
+      replicas,
+      leaderEpochs: replicas.map(() => 0),
+      configs: Object.fromEntries(configs),
+      createdAt: Date.now(),
+    };
+  }
+
+  #checkAssignment(ids: readonly number[], replicationFactor: number): number[] {
+    const live = new Set(this.#liveBrokerIds());
+    if (ids.length === 0 || ids.length !== replicationFactor) {
+      throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `Every partition needs ${replicationFactor} replicas; got ${ids.length}`);
+    }
+    if (new Set(ids).size !== ids.length) throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate broker ids in assignment ${ids.join(',')}`);
+    for (const id of ids) if (!live.has(id)) throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `Broker ${id} in the assignment is not alive`);
+    return [...ids];
+  }
+
+  // Round-robin over the live brokers, as Kafka's rack-unaware assignment starts out.
+  #assign(partition: number, replicationFactor: number): number[] {
+    const ids = this.#liveBrokerIds().sort((a, b) => a - b);
+    return Array.from({ length: replicationFactor }, (_, r) => ids[(partition + r) % ids.length]!);
+  }
+
+  #write(stored: StoredTopic): Promise<void> {
+    return this.#options.store.put(TOPIC_PREFIX + stored.name, encoder.encode(JSON.stringify(stored)));
+  }
+
+  async #locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(name) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.#locks.set(name, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(name) === tail) this.#locks.delete(name);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * A metadata delta: records replayed onto an image, with what they changed — the next
+ * image, and the topics and partitions a publisher (the replica manager) must act on
+ * (Kafka's MetadataDelta).
+ */
+import { TributaryError } from '../../errors.ts';
+import type { BrokerEndpoint } from '../api/context.ts';
+import { MetadataImage, type PartitionRegistration, type TopicImage } from './metadata-image.ts';
+import type { MetadataRecord } from './records.ts';
+
+interface WorkingTopic {
+  name: string;
+  id: string;
+  replicationFactor: number;
+  createdAt: number;
+  partitions: PartitionRegistration[];
+  configs: Map<string, string>;
+}
+
+/** Changes on top of an image. */
+export class MetadataDelta {
+  /** The image the records are replayed onto. */
+  readonly image: MetadataImage;
+  /** Ids of topics created by these records. */
+  readonly createdTopics = new Set<string>();
+  /** Topics deleted by these records, as they were in {@link image}. */
+  readonly deletedTopics = new Map<string, TopicImage>();
+  /** Partitions created or changed, by topic id. */
+  readonly changedPartitions = new Map<string, Set<number>>();
+  /** Ids of topics whose configs changed. */
+  readonly changedConfigs = new Set<string>();
+  /** True when a broker registered or changed its address. */
+  brokersChanged = false;
+
+  readonly #topics = new Map<string, WorkingTopic>();
+  readonly #removed = new Set<string>();
+  #brokers: Map<number, BrokerEndpoint> | undefined;
+
+  constructor(image: MetadataImage) {
+    this.image = image;
+  }
+
+  /** Replays records in order. */
+  replay(records: Iterable<MetadataRecord>): this {
+    for (const record of records) this.#replay(record);
+    return this;
+  }
+
+  #replay(record: MetadataRecord): void {
+    switch (record.type) {
+      case 'topic':
+        this.#removed.delete(record.topicId);
+        this.#topics.set(record.topicId, { name: record.name, id: record.topicId, replicationFactor: record.replicationFactor, createdAt: record.createdAt, partitions: [], configs: new Map() });
+        this.createdTopics.add(record.topicId);
+        return;
+      case 'partition': {
+        const topic = this.#working(record.topicId);
+        if (!topic) throw new TributaryError('ERR_INVALID_ARGUMENT', `Partition record for unknown topic ${record.topicId}`);
+        topic.partitions[record.partitionId] = { partition: record.partitionId, replicas: [...record.replicas], isr: [...record.isr], leader: record.leader, leaderEpoch: record.leaderEpoch };
+        let set = this.changedPartitions.get(record.topicId);
+        if (!set) this.changedPartitions.set(record.topicId, (set = new Set()));
+        set.add(record.partitionId);
+        return;
+      }
+      case 'config': {
+        const id = [...this.#topics.values()].find((t) => t.name === record.resourceName)?.id ?? this.image.topic(record.resourceName)?.id;
+        const topic = id === undefined ? undefined : this.#working(id);
+        if (!topic) throw new TributaryError('ERR_INVALID_ARGUMENT', `Config record for unknown topic ${record.resourceName}`);
+        if (record.value === null) topic.configs.delete(record.name);
+        else topic.configs.set(record.name, record.value);
+        this.changedConfigs.add(topic.id);
+        return;
+      }
+      case 'remove-topic': {
+        const before = this.image.topicById(record.topicId);
+        if (before) this.deletedTopics.set(record.topicId, before);
+        this.#topics.delete(record.topicId);
+        this.#removed.add(record.topicId);
+        this.createdTopics.delete(record.topicId);
+        this.changedPartitions.delete(record.topicId);
+        this.changedConfigs.delete(record.topicId);
+        return;
+      }
+      case 'register-broker':
+        this.#brokers ??= new Map(this.image.brokersById);
+        this.#brokers.set(record.nodeId, { nodeId: record.nodeId, host: record.host, port: record.port, rack: record.rack });
+        this.brokersChanged = true;
+        return;
+    }
+  }
+
+  // The topic as changed so far: a copy of the image's on first change.
+  #working(id: string): WorkingTopic | undefined {
+    let topic = this.#topics.get(id);
+    if (topic) return topic;
+    if (this.#removed.has(id)) return undefined;
+    const base = this.image.topicById(id);
+    if (!base) return undefined;
+    topic = { name: base.name, id, replicationFactor: base.replicationFactor, createdAt: base.createdAt, partitions: [...base.partitions], configs: new Map(base.configs) };
+    this.#topics.set(id, topic);
+    return topic;
+  }
+
+  /** The image after these records. */
+  apply(): MetadataImage {
+    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers) return this.image;
+    const topics = new Map(this.image.topicsById);
+    for (const id of this.#removed) topics.delete(id);
+    for (const [id, t] of this.#topics) topics.set(id, Object.freeze({ ...t, partitions: Object.freeze([...t.partitions]), configs: t.configs }));
+    return new MetadataImage(topics, this.#brokers ?? this.image.brokersById);
+  }
+}

@@ -1,0 +1,466 @@
+/**
+ * The replica manager: the partitions this node hosts, and the only way requests reach
+ * them (Kafka's ReplicaManager). Produce appends through {@link ReplicaManager.appendRecords},
+ * Fetch reads through {@link ReplicaManager.fetchRecords}, ListOffsets looks up through
+ * {@link ReplicaManager.fetchOffset}; waits (long polls, acks=all) go through one queue of
+ * delayed operations.
+ */
+import type { Logger } from '../contracts/logger.ts';
+import type { PartitionLog, Storage } from '../contracts/storage.ts';
+import { TributaryError, kafkaError, KafkaCode } from '../errors.ts';
+import type { CodecSource } from '../records/record-batch.ts';
+import { toErrorPair } from './error-pair.ts';
+import { DelayedOperations, type ShutdownWatch } from './partition/delayed-operations.ts';
+import { lookupOffset } from './partition/offset-lookup.ts';
+import type { MetadataDelta } from './metadata/metadata-delta.ts';
+import type { MetadataImage, TopicImage } from './metadata/metadata-image.ts';
+import type { MetadataPublisher } from './metadata/metadata-publisher.ts';
+import type { MetadataRecord } from './metadata/records.ts';
+import { Partition } from './partition/partition.ts';
+import { type IncomingBatch, checkBatches } from './partition/produce-validation.ts';
+import type { ProducerStateManager } from './producer-state/producer-state-manager.ts';
+import { type LogConfig, type TopicConfigDefaults, logConfig } from './topic-config.ts';
+
+/** A topic as far as this node hosts it: its log config and its partitions, by index. */
+export interface HostedTopic {
+  readonly name: string;
+  readonly id: string;
+  readonly logConfig: LogConfig;
+  readonly partitions: readonly Partition[];
+}
+
+interface MutableHostedTopic {
+  readonly name: string;
+  readonly id: string;
+  logConfig: LogConfig;
+  readonly partitions: Partition[];
+}
+
+/** Options of {@link ReplicaManager}. */
+export interface ReplicaManagerOptions {
+  readonly nodeId: number;
+  readonly logger: Logger;
+  /** Where the partition logs live. */
+  readonly storage: Storage;
+  /** Broker-wide topic config defaults (what a topic's log config falls back to). */
+  readonly topicDefaults: TopicConfigDefaults;
+  /** Applies the flush policy to a freshly opened log (returns the log to append through). */
+  readonly wrapLog?: (log: PartitionLog) => PartitionLog;
+  readonly producerState: ProducerStateManager;
+  /** Ends waits when the broker shuts down. */
+  readonly shutdown?: ShutdownWatch;
+  /** Decompressors for ListOffsets by timestamp (see offset-lookup.ts). */
+  readonly codecs?: CodecSource;
+}
+
+/** One partition's records in a Produce. */
+export interface AppendEntry {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: Uint8Array | null;
+}
+
+/** What one partition's append answers. */
+export interface AppendResult {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly baseOffset: number;
+  readonly logAppendTimeMs: number;
+  readonly logStartOffset: number;
+}
+
+/** A Produce's appends. */
+export interface AppendRequest {
+  /** 0, 1 or -1 (checked by the caller). */
+  readonly acks: number;
+  /** How long acks=-1 may wait for the in-sync replicas. */
+  readonly timeoutMs: number;
+  /** The Produce version (zstd needs v7+). */
+  readonly apiVersion: number;
+  readonly entries: readonly AppendEntry[];
+}
+
+/** One partition asked for in a Fetch. */
+export interface FetchEntry {
+  /** Topic name (Fetch v0–12) or id (v13+), per {@link FetchRequestParams.byId}. */
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  readonly partitionMaxBytes: number;
+  readonly currentLeaderEpoch?: number;
+}
+
+/** A Fetch as the replica manager serves it. */
+export interface FetchRequestParams {
+  /** -1 for consumers; a broker id for followers (served like consumers until replication exists). */
+  readonly replicaId: number;
+  /** 0 READ_UNCOMMITTED, 1 READ_COMMITTED. */
+  readonly isolationLevel: number;
+  readonly maxWaitMs: number;
+  readonly minBytes: number;
+  readonly maxBytes: number;
+  readonly apiVersion: number;
+  /** True when entries name topics by id (Fetch v13+). */
+  readonly byId: boolean;
+  readonly entries: readonly FetchEntry[];
+}
+
+/** What one partition of a Fetch answers. */
+export interface FetchResult {
+  readonly partitionIndex: number;
+  readonly errorCode: number;
+  readonly highWatermark: number;
+  readonly lastStableOffset: number;
+  readonly logStartOffset: number;
+  readonly abortedTransactions: [] | null;
+  readonly preferredReadReplica: number;
+  readonly records: Uint8Array[];
+}
+
+/** What one partition of a ListOffsets answers. */
+export interface OffsetResult {
+  readonly errorCode: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly leaderEpoch: number;
+}
+
+interface Slot {
+  readonly entry: FetchEntry;
+  readonly partition: Partition | undefined;
+  /** Kafka error to answer without reading, or 0. */
+  readonly error: number;
+}
+
+interface ReadOutcome {
+  readonly results: FetchResult[];
+  readonly bytes: number;
+  readonly errors: boolean;
+}
+
+function failed(error: unknown): AppendResult {
+  const { errorCode, errorMessage } = toErrorPair(error);
+  return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+}
+
+function partitionKey(topicId: string, partition: number): string {
+  return `${topicId}:${partition}`;
+}
+
+/**
+ * The partitions this node hosts and the operations over them. It learns which partitions
+ * to host, and its role in each, from metadata changes ({@link applyMetadata}).
+ */
+export class ReplicaManager implements MetadataPublisher {
+  readonly name = 'replica-manager';
+  readonly #options: ReplicaManagerOptions;
+  readonly #byName = new Map<string, MutableHostedTopic>();
+  readonly #byId = new Map<string, MutableHostedTopic>();
+  // Logs opened for partitions about to be published, by topic id and partition.
+  readonly #prepared = new Map<string, PartitionLog>();
+  /** Waits on partitions: fetch long polls and acks=all. */
+  readonly delayed: DelayedOperations;
+
+  constructor(options: ReplicaManagerOptions) {
+    this.#options = options;
+    this.delayed = new DelayedOperations(options.shutdown);
+  }
+
+  /** The hosted partition `topic`-`index`, if this node has it open. */
+  partition(topic: string, index: number): Partition | undefined {
+    const p = this.#byName.get(topic)?.partitions[index];
+    return p && p.open ? p : undefined;
+  }
+
+  /** The hosted topic named `name`. */
+  hostedTopic(name: string): HostedTopic | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** Every hosted topic, by name. */
+  hostedTopics(): HostedTopic[] {
+    return [...this.#byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Every hosted partition. */
+  partitions(): Partition[] {
+    return [...this.#byName.values()].flatMap((t) => t.partitions);
+  }
+
+  /**
+   * Opens the logs of partitions that `records` give this node, before the image names
+   * them (so a partition the image shows can be served at once).
+   */
+  prepare(records: readonly MetadataRecord[], image: MetadataImage): Promise<void> | void {
+    const { nodeId, storage, logger } = this.#options;
+    const opening: Promise<void>[] = [];
+    for (const record of records) {
+      if (record.type !== 'partition' || !record.replicas.includes(nodeId)) continue;
+      const key = partitionKey(record.topicId, record.partitionId);
+      if (this.#byId.get(record.topicId)?.partitions[record.partitionId] || this.#prepared.has(key)) continue;
+      const topicRecord = records.find((r) => r.type === 'topic' && r.topicId === record.topicId);
+      const known = image.topicById(record.topicId);
+      const name = topicRecord?.type === 'topic' ? topicRecord.name : known?.name;
+      if (name === undefined) continue;
+      const configs = new Map(known?.configs);
+      for (const r of records) if (r.type === 'config' && r.resourceName === name) r.value === null ? configs.delete(r.name) : configs.set(r.name, r.value);
+      const config = logConfig(configs, this.#options.topicDefaults);
+      opening.push(
+        storage.openPartition(name, record.partitionId, { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs }).then((log) => {
+          for (const event of log.recovery) logger.warn('partition log recovered', { topic: name, partition: record.partitionId, ...event });
+          this.#prepared.set(key, this.#options.wrapLog ? this.#options.wrapLog(log) : log);
+        }),
+      );
+    }
+    if (opening.length > 0) return Promise.all(opening).then(() => undefined);
+  }
+
+  /** {@link MetadataPublisher} entry: see {@link applyMetadata}. */
+  onMetadataUpdate(delta: MetadataDelta, image: MetadataImage): Promise<void> | void {
+    return this.applyMetadata(delta, image);
+  }
+
+  /**
+   * Follows a metadata change: hosts new partitions that name this node (as leader or
+   * follower), changes roles on new leader epochs, updates log configs, and stops hosting
+   * deleted topics — their partitions close at once and the returned promise settles once
+   * their logs are deleted.
+   */
+  applyMetadata(delta: MetadataDelta, image: MetadataImage): Promise<void> | void {
+    const { nodeId } = this.#options;
+    const deletions: Promise<void>[] = [];
+    for (const id of delta.deletedTopics.keys()) {
+      const hosted = this.#byId.get(id);
+      if (!hosted) continue;
+      this.#byId.delete(id);
+      if (this.#byName.get(hosted.name) === hosted) this.#byName.delete(hosted.name);
+      for (const partition of hosted.partitions) partition.close();
+      deletions.push(this.#deleteLogs(hosted));
+    }
+    for (const [id, changed] of delta.changedPartitions) {
+      const topic = image.topicById(id);
+      if (!topic) continue;
+      const hosted = this.#host(topic);
+      for (const index of [...changed].sort((a, b) => a - b)) {
+        const registration = topic.partitions[index];
+        if (!registration || !registration.replicas.includes(nodeId)) continue;
+        let partition = hosted.partitions[index];
+        const fresh = !partition;
+        if (!partition) {
+          const key = partitionKey(id, index);
+          const log = this.#prepared.get(key);
+          if (!log) throw new TributaryError('ERR_INVALID_ARGUMENT', `The log of ${topic.name}-${index} was not opened before it was published`);
+          this.#prepared.delete(key);
+          partition = new Partition(topic.name, index, log, nodeId, [...registration.replicas], registration.leaderEpoch);
+          hosted.partitions[index] = partition;
+        }
+        if (fresh || registration.leaderEpoch !== partition.leaderEpoch) {
+          if (registration.leader === nodeId) partition.makeLeader(registration.leaderEpoch, [...registration.replicas], [...registration.isr]);
+          else partition.makeFollower(registration.leader, registration.leaderEpoch, [...registration.replicas], [...registration.isr]);
+        }
+      }
+    }
+    for (const id of delta.changedConfigs) {
+      const hosted = this.#byId.get(id);
+      const topic = image.topicById(id);
+      if (hosted && topic) hosted.logConfig = logConfig(topic.configs, this.#options.topicDefaults);
+    }
+    if (deletions.length > 0) return Promise.all(deletions).then(() => undefined);
+  }
+
+  /** Deletes logs of topics or partitions the image does not have (a deletion interrupted by a crash). */
+  async removeStrayLogs(image: MetadataImage): Promise<void> {
+    const { storage, logger } = this.#options;
+    for (const ref of await storage.listPartitions()) {
+      const topic = image.topic(ref.topic);
+      if (!topic || ref.partition >= topic.partitions.length) {
+        // A topic deleted while its log deletion was interrupted: finish the job (as Kafka does).
+        logger.warn('removing the log of a deleted topic', { topic: ref.topic, partition: ref.partition });
+        await storage.deletePartition(ref.topic, ref.partition);
+      }
+    }
+  }
+
+  /** Waits until every append issued so far has finished. */
+  async settle(): Promise<void> {
+    for (const partition of this.partitions()) await partition.settle();
+  }
+
+  /** Marks every partition closed (wakes waiting fetches). */
+  closeAll(): void {
+    for (const partition of this.partitions()) partition.close();
+  }
+
+  #host(topic: TopicImage): MutableHostedTopic {
+    let hosted = this.#byId.get(topic.id);
+    if (!hosted) {
+      hosted = { name: topic.name, id: topic.id, logConfig: logConfig(topic.configs, this.#options.topicDefaults), partitions: [] };
+      this.#byId.set(topic.id, hosted);
+      this.#byName.set(topic.name, hosted);
+    }
+    return hosted;
+  }
+
+  async #deleteLogs(hosted: MutableHostedTopic): Promise<void> {
+    for (const partition of hosted.partitions) {
+      await partition.settle();
+      await this.#options.storage.deletePartition(hosted.name, partition.partition);
+    }
+  }
+
+  /**
+   * Checks, stamps and appends each entry's records and answers per acks (acks=-1 waits
+   * for the high watermark to pass the batches). Everything up to the appends runs
+   * synchronously, so batches of pipelined requests reach the log in request order.
+   * Results come in entry order; a partition this node does not host is
+   * UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  appendRecords(request: AppendRequest): Promise<AppendResult[]> {
+    return Promise.all(request.entries.map((entry) => this.#appendEntry(entry, request)));
+  }
+
+  #appendEntry(entry: AppendEntry, request: AppendRequest): Promise<AppendResult> {
+    const { logger, producerState } = this.#options;
+    const topic = this.#byName.get(entry.topic);
+    const partition = topic?.partitions[entry.partition];
+    if (!topic || !partition || !partition.open) {
+      return Promise.resolve(failed(kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic or partition ${entry.topic}-${entry.partition}`)));
+    }
+    const config = topic.logConfig;
+    let batches: IncomingBatch[];
+    let duplicate: { baseOffset: number } | null;
+    try {
+      batches = checkBatches(entry.records, { maxMessageBytes: config.maxMessageBytes, segmentBytes: config.segmentBytes, apiVersion: request.apiVersion });
+      duplicate = producerState.admit(partition, batches);
+    } catch (error) {
+      logger.debug('produce rejected', { topic: topic.name, partition: partition.partition, error: String(error) });
+      return Promise.resolve(failed(error));
+    }
+    if (duplicate) {
+      // An idempotent producer's retry: answer with the first append's offset (once it is done), append nothing.
+      const baseOffset = duplicate.baseOffset;
+      return partition.settle().then(() => ({ errorCode: 0, errorMessage: null, baseOffset, logAppendTimeMs: -1, logStartOffset: partition.logStartOffset }));
+    }
+    const logAppendTime = config.timestampType === 'LogAppendTime' ? Date.now() : undefined;
+    const { baseOffsets, done } = partition.appendAsLeader(entry.records!, batches, logAppendTime);
+    batches.forEach((batch, i) => producerState.record(partition, batch.header, baseOffsets[i]!));
+    const firstOffset = baseOffsets[0] ?? -1;
+    const last = batches.length > 0 ? baseOffsets[batches.length - 1]! + batches[batches.length - 1]!.header.recordCount : firstOffset;
+    return done.then(
+      async (): Promise<AppendResult> => {
+        // acks=all: the in-sync replicas must have the batches (on a cluster of one they do already).
+        if (request.acks === -1) {
+          const reason = await this.delayed.waitForHighWatermark(partition, last, request.timeoutMs);
+          if (reason === 'timeout') return failed(kafkaError(KafkaCode.REQUEST_TIMED_OUT, `The in-sync replicas of ${topic.name}-${partition.partition} did not catch up within ${request.timeoutMs} ms`));
+        }
+        return { errorCode: 0, errorMessage: null, baseOffset: firstOffset, logAppendTimeMs: logAppendTime ?? -1, logStartOffset: partition.logStartOffset };
+      },
+      (error: unknown) => {
+        logger.error('append failed', { topic: topic.name, partition: partition.partition, error: String(error) });
+        producerState.forget(partition, batches, firstOffset);
+        return failed(error instanceof TributaryError && error.kafkaCode !== undefined ? error : kafkaError(KafkaCode.KAFKA_STORAGE_ERROR, String(error)));
+      },
+    );
+  }
+
+  /**
+   * Reads whole stored batches from each entry's offset up to the high watermark. Long
+   * poll: when fewer than minBytes are available it waits until data arrives on any of
+   * its partitions, maxWaitMs passes or the broker shuts down, then answers with what
+   * there is. Results come in entry order.
+   */
+  async fetchRecords(request: FetchRequestParams): Promise<FetchResult[]> {
+    const slots = this.#resolve(request);
+    const readCommitted = request.isolationLevel === 1;
+    const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+    const watched = slots.flatMap((s) => (s.partition && s.error === 0 ? [s.partition] : []));
+    let marks = watched.map((p) => p.highWatermark);
+    let outcome = await this.#readAll(slots, request, readCommitted);
+    const shutdown = this.#options.shutdown;
+    while (!outcome.errors && outcome.bytes < request.minBytes && watched.length > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0 || shutdown?.aborted()) break;
+      // Data that landed while we were reading would not wake us: look before sleeping.
+      const moved = watched.some((p, i) => p.highWatermark !== marks[i] || !p.open);
+      const reason = moved ? 'data' : await this.delayed.waitForData(watched, left);
+      marks = watched.map((p) => p.highWatermark);
+      outcome = await this.#readAll(slots, request, readCommitted);
+      if (reason !== 'data') break;
+    }
+    return outcome.results;
+  }
+
+  /**
+   * ListOffsets for one partition (see offset-lookup.ts), after the leader-epoch check.
+   * A partition this node does not host is UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  async fetchOffset(topic: string, index: number, currentLeaderEpoch: number | undefined, timestamp: number, apiVersion: number): Promise<OffsetResult> {
+    const none = { errorCode: 0, offset: -1, timestamp: -1, leaderEpoch: -1 };
+    const partition = this.partition(topic, index);
+    if (!partition) return { ...none, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION };
+    const epochError = partition.checkLeaderEpoch(currentLeaderEpoch);
+    if (epochError !== 0) return { ...none, errorCode: epochError };
+    try {
+      const found = await lookupOffset(partition, timestamp, apiVersion, this.#options.codecs);
+      // Kafka answers no epoch with no offset (a timestamp after every record).
+      return { errorCode: 0, offset: found.offset, timestamp: found.timestamp, leaderEpoch: found.offset >= 0 ? partition.leaderEpoch : -1 };
+    } catch (error) {
+      return { ...none, errorCode: toErrorPair(error).errorCode };
+    }
+  }
+
+  #resolve(request: FetchRequestParams): Slot[] {
+    return request.entries.map((entry) => {
+      const topic = request.byId ? this.#byId.get(entry.topic) : this.#byName.get(entry.topic);
+      const partition = topic?.partitions[entry.partition];
+      let error: number = KafkaCode.NONE;
+      if (!topic) error = request.byId ? KafkaCode.UNKNOWN_TOPIC_ID : KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
+      else if (!partition || !partition.open) error = KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
+      else error = partition.checkLeaderEpoch(entry.currentLeaderEpoch);
+      return { entry, partition, error };
+    });
+  }
+
+  async #readAll(slots: readonly Slot[], request: FetchRequestParams, readCommitted: boolean): Promise<ReadOutcome> {
+    let remaining = request.maxBytes;
+    let bytes = 0;
+    let errors = false;
+    const results: FetchResult[] = [];
+    for (const slot of slots) {
+      const partition = slot.partition;
+      let errorCode = slot.error;
+      let records: Uint8Array[] = [];
+      if (errorCode === 0 && partition) {
+        if (!partition.open) errorCode = KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
+        else {
+          const limit = Math.min(slot.entry.partitionMaxBytes, remaining);
+          // KIP-74: from v3 the first partition with data may exceed the limits so a fetch always progresses.
+          const minOneBatch = request.apiVersion >= 3 && bytes === 0;
+          try {
+            const result = await partition.read(slot.entry.fetchOffset, Math.max(0, limit), minOneBatch);
+            records = result.chunks;
+            bytes += result.bytes;
+            remaining -= result.bytes;
+          } catch (error) {
+            errorCode = toErrorPair(error).errorCode;
+          }
+        }
+      }
+      if (errorCode !== 0) errors = true;
+      const ok = errorCode === 0 && partition !== undefined;
+      results.push({
+        partitionIndex: slot.entry.partition,
+        errorCode,
+        highWatermark: ok ? partition.highWatermark : -1,
+        lastStableOffset: ok ? partition.lastStableOffset : -1,
+        logStartOffset: ok ? partition.logStartOffset : -1,
+        // As Kafka: none (null) for READ_UNCOMMITTED reads, a list (empty: no transactions yet)
+        // for READ_COMMITTED ones and for error answers, which keep the field's default.
+        abortedTransactions: readCommitted || !ok ? [] : null,
+        preferredReadReplica: -1,
+        records,
+      });
+    }
+    return { results, bytes, errors };
+  }
+}
