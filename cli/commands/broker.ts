@@ -13,7 +13,7 @@ import type { Logger } from '../../core/contracts/logger.ts';
 import { startServer } from '../../adapters/server/index.ts';
 import { createDefaultRegistry } from '../../adapters/runtime/default-registry.ts';
 import { attachNegativeValues } from '../args.ts';
-import { BROKER_SETTINGS, envName, resolveBrokerSettings, type BrokerSettings } from '../broker-config.ts';
+import { BROKER_SETTINGS, envName, resolveBrokerSettingsWithSources, type BrokerSettings } from '../broker-config.ts';
 import { consoleLogger } from '../console-logger.ts';
 
 /** The help text of `tributary broker`. */
@@ -71,7 +71,7 @@ export async function runBroker(argv: string[]): Promise<number> {
     console.log(brokerHelp());
     return 0;
   }
-  const settings = resolveBrokerSettings(values as Record<string, string | boolean | undefined>, process.env);
+  const { settings, explicit } = resolveBrokerSettingsWithSources(values as Record<string, string | boolean | undefined>, process.env);
   const logger = consoleLogger(settings.logLevel);
   const started = performance.now();
   const registry = createDefaultRegistry();
@@ -83,7 +83,10 @@ export async function runBroker(argv: string[]): Promise<number> {
     nodeId: settings.nodeId,
     autoCreateTopics: settings.autoCreateTopics,
     numPartitions: settings.numPartitions,
-    topicDefaults: { 'retention.ms': String(settings.retentionMs) },
+    // Only what someone set: the rest are Kafka's defaults, and DescribeConfigs says so
+    // (DEFAULT_CONFIG, not STATIC_BROKER_CONFIG).
+    topicDefaults: explicit.has('retentionMs') ? { 'retention.ms': String(settings.retentionMs) } : {},
+    ...(explicit.has('retentionCheckIntervalMs') ? { retentionCheckIntervalMs: settings.retentionCheckIntervalMs } : {}),
     flushPolicy: settings.flushMs < 0 ? { mode: 'never' } : settings.flushMs === 0 ? { mode: 'always' } : { mode: 'interval', ms: settings.flushMs },
     groups: { initialRebalanceDelayMs: settings.groupInitialRebalanceDelayMs },
     logger,

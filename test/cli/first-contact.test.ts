@@ -2,8 +2,10 @@
  * What a first-time user of the command line hits (issue 13, "First contact"): global
  * flags before the command, broker refusals reported as such, and the small CLI gaps.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCliBroker, type CliBroker } from './cli-helpers.ts';
+import { createBroker } from '../../adapters/runtime/embedded-broker.ts';
+import { ROOT, runCli, startCliBroker, type CliBroker } from './cli-helpers.ts';
 
 let broker: CliBroker;
 let b: string[];
@@ -15,6 +17,43 @@ beforeAll(async () => {
   for (const r of created) if (r.code !== 0) throw new Error(r.stderr);
 });
 afterAll(() => broker?.close());
+
+const spawned: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+/**
+ * `tributary broker <args>` (memory storage, port 0) as a child process, as a user starts
+ * it; resolves once it listens. `command` may replace the command line (npm start).
+ */
+async function cliBroker(args: readonly string[], command: [string, string[]] = [process.execPath, ['--import', 'tsx', 'cli/main.ts', 'broker']]): Promise<{ address: string; output: () => string; stop: () => Promise<void> }> {
+  const child = spawn(command[0], [...command[1], '--storage', 'memory', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRIBUTARY_BROKERS: '' } });
+  spawned.push(child);
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const address = await new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const m = /listening on (127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout!.on('data', check);
+    closed.then(() => reject(new Error(`the broker exited before listening:\n${out}`)));
+  });
+  return { address, output: () => out, stop: async () => { child.kill('SIGTERM'); await closed; } };
+}
+
+/** Polls `check` every 200 ms until it returns true or `ms` pass. */
+async function eventually(check: () => Promise<boolean>, ms = 15_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
 
 describe('global flags anywhere (#16)', () => {
   it('takes -b/--brokers and --help before the command and before the subcommand, as kcat and rpk do', async () => {
@@ -75,5 +114,41 @@ describe('broker refusals (#17)', () => {
     }
     expect(replication.stderr).toContain('Replication factor 3');
     expect(broker.broker.topics.get('r1')).toBeUndefined();
+  });
+});
+
+describe('retention check interval (#20)', () => {
+  it('tributary broker --retention-check-interval-ms makes retention visible in seconds', async () => {
+    const running = await cliBroker(['--retention-check-interval-ms', '200', '--log-level', 'warn']);
+    try {
+      const at = ['-b', running.address];
+      expect((await runCli(['topics', 'create', 'short-lived', ...at])).code).toBe(0);
+      const produced = await runCli(['produce', 'short-lived', ...at], { input: 'a\nb\nc\n' });
+      expect(produced.code, produced.stderr).toBe(0);
+      expect((await runCli(['topics', 'alter', 'short-lived', '--config', 'retention.ms=1', ...at])).code).toBe(0);
+      // Kafka's default interval is 5 minutes; at 200 ms the records go at once.
+      const trimmed = await eventually(async () => {
+        const d = await runCli(['topics', 'describe', 'short-lived', '--json', ...at]);
+        return JSON.parse(d.stdout).partitions[0].earliest === 3;
+      });
+      expect(trimmed, running.output()).toBe(true);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('createBroker({ retentionCheckIntervalMs }) does the same for an embedded broker', async () => {
+    const embedded = await createBroker({ retentionCheckIntervalMs: 100 });
+    try {
+      const client = embedded.client();
+      await client.admin().createTopics({ topics: [{ topic: 'old', configs: { 'retention.ms': '60000' } }] });
+      // Records an hour old: past retention.ms at the first check.
+      await client.producer().send({ topic: 'old', messages: [{ value: 'x', timestamp: Date.now() - 3_600_000 }, { value: 'y', timestamp: Date.now() - 3_600_000 }] });
+      const trimmed = await eventually(async () => (await client.admin().fetchTopicOffsets('old'))[0]!.low === 2, 5000);
+      expect(trimmed).toBe(true);
+      await client.close();
+    } finally {
+      await embedded.close();
+    }
   });
 });
