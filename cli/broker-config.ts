@@ -76,7 +76,7 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'retentionMs', flag: 'retention-ms', arg: '<ms>', help: 'default retention of a topic in ms (-1: forever)', parse: int(-1, Number.MAX_SAFE_INTEGER), default: 604_800_000 },
   { key: 'retentionCheckIntervalMs', flag: 'retention-check-interval-ms', arg: '<ms>', help: 'how often retention deletes what is past retention.ms / retention.bytes (Kafka\'s log.retention.check.interval.ms)', parse: int(1, 86_400_000), default: 300_000 },
   { key: 'flushMs', flag: 'flush-ms', arg: '<ms>', help: 'fsync appended data: -1 never (the OS decides, as Kafka), 0 before every acknowledgement, N every N ms', parse: int(-1, 86_400_000), default: -1 },
-  { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', arg: '<ms>', help: 'how long a new consumer group waits for more members before its first assignment', parse: int(0, 300_000), default: 3000 },
+  { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', arg: '<ms>', help: 'how long a new consumer group waits for more members before its first assignment; npm start (--dev) uses 0', parse: int(0, 300_000), default: 3000 },
   { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 

@@ -5,6 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker } from '../../adapters/runtime/embedded-broker.ts';
+import { ConfigResourceType } from '../../core/client/admin.ts';
+import { createClient } from '../../mod.ts';
 import { ROOT, runCli, startCliBroker, type CliBroker } from './cli-helpers.ts';
 
 let broker: CliBroker;
@@ -27,8 +29,8 @@ afterAll(() => {
  * `tributary broker <args>` (memory storage, port 0) as a child process, as a user starts
  * it; resolves once it listens. `command` may replace the command line (npm start).
  */
-async function cliBroker(args: readonly string[], command: [string, string[]] = [process.execPath, ['--import', 'tsx', 'cli/main.ts', 'broker']]): Promise<{ address: string; output: () => string; stop: () => Promise<void> }> {
-  const child = spawn(command[0], [...command[1], '--storage', 'memory', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRIBUTARY_BROKERS: '' } });
+async function cliBroker(args: readonly string[], command: [string, string[]] = [process.execPath, ['--import', 'tsx', 'cli/main.ts', 'broker']], env: Record<string, string> = {}): Promise<{ address: string; output: () => string; stop: () => Promise<void> }> {
+  const child = spawn(command[0], [...command[1], '--storage', 'memory', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRIBUTARY_BROKERS: '', ...env } });
   spawned.push(child);
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -149,6 +151,45 @@ describe('retention check interval (#20)', () => {
       await client.close();
     } finally {
       await embedded.close();
+    }
+  });
+});
+
+/** The broker's own value and source of one config, through DescribeConfigs. */
+async function brokerConfig(address: string, name: string): Promise<{ value: string | null; source: number }> {
+  const client = createClient({ brokers: [address] });
+  try {
+    const { resources } = await client.admin().describeConfigs({ resources: [{ type: ConfigResourceType.BROKER, name: '0', configNames: [name] }] });
+    const entry = resources[0]!.configEntries.find((e) => e.configName === name)!;
+    return { value: entry.configValue, source: entry.configSource };
+  } finally {
+    await client.close();
+  }
+}
+
+describe('group.initial.rebalance.delay.ms (#21)', () => {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const npmStart: [string, string[]] = [npm, ['start', '--silent', '--']];
+
+  it('is 0 under npm start, as in Kafka\'s shipped server.properties, and Kafka\'s 3000 for tributary broker', async () => {
+    const [dev, plain, devOverridden, devEnv] = await Promise.all([
+      cliBroker(['--log-level', 'warn'], npmStart),
+      cliBroker(['--log-level', 'warn']),
+      cliBroker(['--log-level', 'warn', '--group-initial-rebalance-delay-ms', '3000'], npmStart),
+      cliBroker(['--log-level', 'warn'], npmStart, { TRIBUTARY_GROUP_INITIAL_REBALANCE_DELAY_MS: '1000' }),
+    ]);
+    try {
+      const name = 'group.initial.rebalance.delay.ms';
+      // 4: STATIC_BROKER_CONFIG (set in the broker's configuration), 5: DEFAULT_CONFIG.
+      expect(await brokerConfig(dev.address, name)).toEqual({ value: '0', source: 4 });
+      expect(dev.output()).toContain('Development defaults (--dev): --group-initial-rebalance-delay-ms 0');
+      expect(await brokerConfig(plain.address, name)).toEqual({ value: '3000', source: 5 });
+      expect(plain.output()).not.toContain('Development defaults');
+      expect(await brokerConfig(devOverridden.address, name)).toEqual({ value: '3000', source: 4 });
+      // The environment wins over the development defaults too.
+      expect(await brokerConfig(devEnv.address, name)).toEqual({ value: '1000', source: 4 });
+    } finally {
+      await Promise.all([dev, plain, devOverridden, devEnv].map((b) => b.stop()));
     }
   });
 });
