@@ -193,3 +193,105 @@ describe('group.initial.rebalance.delay.ms (#21)', () => {
     }
   });
 });
+
+describe('CLI gaps (#22)', () => {
+  it('produces and consumes int32, int64 and float64 values (big-endian, as Kafka\'s Java serializers) and int keys', async () => {
+    const t = 'numbers';
+    expect((await runCli(['topics', 'create', t, ...b])).code).toBe(0);
+    const cases: Array<[string, string, string[], number]> = [
+      ['int32', '7:-2147483648\n8:2147483647\n', ['7 -2147483648', '8 2147483647'], 4],
+      ['int64', '7:-9223372036854775808\n8:9007199254740993\n', ['7 -9223372036854775808', '8 9007199254740993'], 8],
+      ['float64', '7:3.25\n8:-1e-3\n', ['7 3.25', '8 -0.001'], 8],
+    ];
+    let offset = 0;
+    for (const [serde, input, expected, width] of cases) {
+      const produced = await runCli(['produce', t, '-s', serde, '--key-serializer', 'int32', '-K', ':', ...b], { input });
+      expect(produced.code, produced.stderr).toBe(0);
+      const read = await runCli(['consume', t, '--from', String(offset), '-c', '2', '-s', serde, '--key-deserializer', 'int32', '-F', '%k %v %K %S\\n', ...b]);
+      expect(read.code, read.stderr).toBe(0);
+      expect(read.stdout.trim().split('\n')).toEqual(expected.map((e) => `${e} 4 ${width}`));
+      offset += 2;
+    }
+    const bad = await runCli(['produce', t, '-s', 'int32', ...b], { input: '1\n2.5\n' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('line 2: not an integer: 2.5');
+    const outOfRange = await runCli(['produce', t, '-s', 'int32', ...b], { input: '3000000000\n' });
+    expect(outOfRange.code).toBe(1);
+    expect(outOfRange.stderr).toContain('int32: expected an integer in [-2^31, 2^31)');
+  });
+
+  it('picks a partitioner with --partitioner', async () => {
+    const t = 'spread';
+    expect((await runCli(['topics', 'create', t, '--partitions', '3', ...b])).code).toBe(0);
+    // Six keyless records: round-robin puts two on each partition, where the default
+    // (sticky per batch) would put all six in one batch on one partition.
+    const rr = await runCli(['produce', t, '--partitioner', 'round-robin', ...b], { input: 'a\nb\nc\nd\ne\nf\n' });
+    expect(rr.code, rr.stderr).toBe(0);
+    const read = await runCli(['consume', t, '--exit', '-F', '%p\\n', ...b]);
+    const counts = [0, 0, 0];
+    for (const p of read.stdout.trim().split('\n')) counts[Number(p)]!++;
+    expect(counts).toEqual([2, 2, 2]);
+    const [bad, both] = await Promise.all([
+      runCli(['produce', t, '--partitioner', 'random', ...b], { input: 'x\n' }),
+      runCli(['produce', t, '--partitioner', 'murmur2', '--partition', '1', ...b], { input: 'x\n' }),
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--partitioner: expected one of default, murmur2, sticky, round-robin');
+    expect(both.code).toBe(2);
+  });
+
+  it('describe: a config nobody set is DEFAULT_CONFIG, one the broker was given STATIC_BROKER_CONFIG, a topic\'s own DYNAMIC_TOPIC_CONFIG', async () => {
+    const [plain, configured] = await Promise.all([cliBroker(['--log-level', 'warn']), cliBroker(['--log-level', 'warn', '--retention-ms', '86400000'])]);
+    try {
+      const source = async (address: string, topic: string, configs: string[] = []) => {
+        expect((await runCli(['topics', 'create', topic, ...configs.flatMap((c) => ['--config', c]), '-b', address])).code).toBe(0);
+        const d = await runCli(['topics', 'describe', topic, '--all-configs', '-b', address]);
+        expect(d.code, d.stderr).toBe(0);
+        return /retention\.ms\s+(\S+)\s+(\S+)/.exec(d.stdout)?.slice(1);
+      };
+      expect(await source(plain.address, 'unset')).toEqual(['604800000', 'DEFAULT_CONFIG']);
+      expect(await source(configured.address, 'from-broker')).toEqual(['86400000', 'STATIC_BROKER_CONFIG']);
+      expect(await source(plain.address, 'own', ['retention.ms=1000'])).toEqual(['1000', 'DYNAMIC_TOPIC_CONFIG']);
+    } finally {
+      await Promise.all([plain.stop(), configured.stop()]);
+    }
+  });
+
+  it('consume --from N says so when N is below the log start or past the end', async () => {
+    const running = await cliBroker(['--retention-check-interval-ms', '100', '--log-level', 'warn']);
+    try {
+      const at = ['-b', running.address];
+      expect((await runCli(['topics', 'create', 'trimmed', ...at])).code).toBe(0);
+      expect((await runCli(['produce', 'trimmed', ...at], { input: 'a\nb\nc\n' })).code).toBe(0);
+      expect((await runCli(['topics', 'alter', 'trimmed', '--config', 'retention.ms=1', ...at])).code).toBe(0);
+      expect(await eventually(async () => JSON.parse((await runCli(['topics', 'describe', 'trimmed', '--json', ...at])).stdout).partitions[0].earliest === 3)).toBe(true);
+      expect((await runCli(['topics', 'alter', 'trimmed', '--delete-config', 'retention.ms', ...at])).code).toBe(0);
+      expect((await runCli(['produce', 'trimmed', ...at], { input: 'd\n' })).code).toBe(0);
+      const [below, past] = await Promise.all([
+        runCli(['consume', 'trimmed', '--from', '1', '--exit', ...at]),
+        runCli(['consume', 'trimmed', '--from', '9', '--exit', ...at]),
+      ]);
+      expect(below.code, below.stderr).toBe(0);
+      expect(below.stdout).toBe('d\n');
+      expect(below.stderr).toContain('trimmed [0]: offset 1 is before the log start 3 (older records are gone: retention or deleted records); starting at 3');
+      expect(past.code, past.stderr).toBe(0);
+      expect(past.stdout).toBe('');
+      expect(past.stderr).toContain('trimmed [0]: offset 9 is past the log end 4; starting at 4');
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('names the Avro field that does not fit the schema, and the input line', async () => {
+    const schema = 'test/cli/fixtures/truck.avsc';
+    expect((await runCli(['topics', 'create', 'trucks-avro', ...b])).code).toBe(0);
+    const [wrongType, missing] = await Promise.all([
+      runCli(['produce', 'trucks-avro', '-s', 'avro', '--schema', schema, ...b], { input: '{"id":"T1","lat":1.5,"speed":3}\n{"id":"T2","lat":"north","speed":3}\n' }),
+      runCli(['produce', 'trucks-avro', '-s', 'avro', '--schema', schema, ...b], { input: '{"id":"T3","lat":1.5}\n' }),
+    ]);
+    expect(wrongType.code).toBe(1);
+    expect(wrongType.stderr).toContain('line 2: avro: the value does not match the schema: field "lat": expected double, got "north"');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('line 1: avro: the value does not match the schema: field "speed" is missing (expected int)');
+  });
+});
