@@ -1,8 +1,8 @@
 /**
  * The package as a user gets it (issue 13, #14 and #15): a fresh copy of the sources (no
  * dist/, as a clone has) is packed — `prepare` builds dist/ — and the tarball is installed
- * into a new project outside the checkout. There, under plain Node (no tsx), the package
- * is imported by name and runs an embedded broker, the README's quick start runs as
+ * into a new project outside the checkout. There, under plain Node (no tsx), Bun and Deno,
+ * the package is imported by name and runs an embedded broker, the README's quick start runs as
  * written, and the `tributary` command runs from node_modules/.bin as npm links it.
  *
  * Installing: `npm install <tarball> --offline` needs every dependency in npm's cache,
@@ -90,14 +90,9 @@ beforeAll(() => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('the packed package, installed in a new project (#14, #15)', () => {
-  it('ships the build: `prepare` made dist/ from a clone that had none', () => {
-    expect(pkg.scripts.prepare).toBe('npm run build');
-    for (const file of ['dist/mod.js', 'dist/mod.d.ts', 'dist/adapters/filesystem/index.js', 'cli/bin.js', 'cli/main.ts']) expect(packed.has(file), file).toBe(true);
-  });
-
-  it('imports by name under plain Node (the built dist/, no tsx) and runs an embedded broker', () => {
-    writeFileSync(join(project, 'app.mjs'), `
+/** A program that imports the package by name, runs an embedded broker and prints what it resolved and read. */
+function writeApp(): void {
+  writeFileSync(join(project, 'app.mjs'), `
 import { createBroker } from ${JSON.stringify(pkg.name)};
 const resolved = import.meta.resolve(${JSON.stringify(pkg.name)});
 const broker = await createBroker();
@@ -112,12 +107,38 @@ await broker.close();
 const tsx = Object.keys(process.env).some((k) => k.startsWith('TSX')) || process.execArgv.some((a) => a.includes('tsx'));
 console.log(JSON.stringify({ resolved, value, tsx }));
 `);
+}
+
+describe('the packed package, installed in a new project (#14, #15)', () => {
+  it('ships the build: `prepare` made dist/ from a clone that had none', () => {
+    expect(pkg.scripts.prepare).toBe('npm run build');
+    for (const file of ['dist/mod.js', 'dist/mod.d.ts', 'dist/adapters/filesystem/index.js', 'cli/bin.js', 'cli/main.ts']) expect(packed.has(file), file).toBe(true);
+  });
+
+  it('imports by name under plain Node (the built dist/, no tsx) and runs an embedded broker', () => {
+    writeApp();
     const r = run(process.execPath, ['app.mjs']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(out.resolved).toMatch(new RegExp(`/node_modules/${pkg.name}/dist/mod\\.js$`));
     expect(out.value).toEqual({ ok: true });
     expect(out.tsx).toBe(false);
+  });
+
+  it('imports by name under Bun (the sources) and Deno (the build: Deno strips no types under node_modules)', () => {
+    writeApp();
+    const runtimes: Array<[string, string[], RegExp]> = [
+      [join(packageRoot, 'node_modules/.bin/bun'), ['app.mjs'], new RegExp(`/node_modules/${pkg.name}/mod\\.ts$`)],
+      [join(packageRoot, 'node_modules/.bin/deno'), ['run', '-A', '--no-lock', 'app.mjs'], new RegExp(`/node_modules/${pkg.name}/dist/mod\\.js$`)],
+    ];
+    for (const [runtime, args, resolved] of runtimes) {
+      if (!existsSync(runtime)) continue; // bun and deno are devDependencies; absent on a slim install
+      const r = run(runtime, args, { timeout: 120_000, env: { NO_COLOR: '1' } });
+      expect(r.status, `${runtime}: ${r.stderr}`).toBe(0);
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      expect(out.resolved, runtime).toMatch(resolved);
+      expect(out.value, runtime).toEqual({ ok: true });
+    }
   });
 
   it('runs the README quick start as written', async () => {
