@@ -96,6 +96,7 @@ export interface BrokerConfigOptions {
   readonly autoCreateTopics?: boolean;
   readonly retentionCheckIntervalMs?: number;
   readonly limits?: Partial<BrokerLimits>;
+  readonly groups?: { readonly initialRebalanceDelayMs?: number };
 }
 
 /** The static broker settings DescribeConfigs shows, each marked explicit when the options set it. */
@@ -121,5 +122,12 @@ export function brokerConfigTable(
   for (const key of Object.keys(LIMIT_CONFIG_NAMES) as Array<keyof BrokerLimits>) {
     table.set(LIMIT_CONFIG_NAMES[key], { value: String(limits[key]), explicit: options.limits?.[key] !== undefined, type: 3, doc: `Resource limit (${key}).` });
   }
+  const delay = options.groups?.initialRebalanceDelayMs;
+  table.set('group.initial.rebalance.delay.ms', {
+    value: String(delay ?? 3000),
+    explicit: delay !== undefined,
+    type: 3,
+    doc: 'How long the first rebalance of a new group waits for more members.',
+  });
   return table;
 }
