@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../../contracts/logger.ts';
 import type { MetadataStore } from '../../contracts/storage.ts';
-import { kafkaError, KafkaCode } from '../../errors.ts';
+import { isErrorCode, kafkaError, KafkaCode } from '../../errors.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import { MetadataDelta } from '../metadata/metadata-delta.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
@@ -145,16 +145,31 @@ export class LocalController implements Controller {
     }
   }
 
+  /**
+   * Every caller gets the topic with its partitions, however many creations of it race
+   * (auto-creation from Metadata and Produce, CreateTopics): a caller that finds a creation
+   * under way waits for it instead of failing with TOPIC_ALREADY_EXISTS (issue 13 #25).
+   */
   async getOrCreateTopic(name: string): Promise<TopicImage> {
-    const existing = this.#options.loader.image.topic(name) ?? (await this.#creating.get(name)?.catch(() => undefined));
-    if (existing) return existing;
-    try {
-      return await this.createTopic({ name, numPartitions: -1, replicationFactor: -1 });
-    } catch (error) {
-      // Two auto-creations raced: the other one won.
-      const winner = this.#options.loader.image.topic(name);
-      if (winner) return winner;
-      throw error;
+    // Each pass either returns, throws a real error, or waits for a creation that settled.
+    for (;;) {
+      const existing = this.#options.loader.image.topic(name);
+      if (existing) return existing;
+      // Read the pending creation synchronously: an `await` before it lets a rival start one unseen.
+      const pending = this.#creating.get(name);
+      if (pending) {
+        const topic = await pending.catch(() => undefined);
+        if (topic && this.#options.loader.image.topicById(topic.id)) return this.#options.loader.image.topicById(topic.id)!;
+        continue;
+      }
+      try {
+        return await this.createTopic({ name, numPartitions: -1, replicationFactor: -1 });
+      } catch (error) {
+        // Another creation won between our look and our attempt: take its topic.
+        const raced = isErrorCode(error, 'TOPIC_ALREADY_EXISTS');
+        if (raced && (this.#options.loader.image.topic(name) || this.#creating.has(name))) continue;
+        throw error;
+      }
     }
   }
 
