@@ -409,6 +409,26 @@ export class ReplicaManager implements MetadataPublisher {
     }
   }
 
+  /**
+   * DeleteRecords for one partition: moves its log start offset to `offset` (-1: the high
+   * watermark). UNKNOWN_TOPIC_OR_PARTITION when not hosted, NOT_LEADER_OR_FOLLOWER on a
+   * follower, OFFSET_OUT_OF_RANGE beyond the high watermark. Resolves with the low watermark.
+   */
+  async deleteRecords(topic: string, index: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
+    const partition = this.partition(topic, index);
+    if (!partition || !partition.open) return { errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1 };
+    if (!partition.isLeader) return { errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 };
+    const hw = partition.highWatermark;
+    const target = offset === -1 ? hw : offset;
+    if (!Number.isSafeInteger(target) || target < 0 || target > hw) return { errorCode: KafkaCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+    try {
+      return { errorCode: KafkaCode.NONE, lowWatermark: await partition.deleteRecordsBefore(target) };
+    } catch (error) {
+      this.#options.logger.warn('DeleteRecords failed', { topic, partition: index, offset: target, error: String(error) });
+      return { errorCode: toErrorPair(error).errorCode, lowWatermark: -1 };
+    }
+  }
+
   #resolve(request: FetchRequestParams): Slot[] {
     return request.entries.map((entry) => {
       const topic = request.byId ? this.#byId.get(entry.topic) : this.#byName.get(entry.topic);

@@ -30,6 +30,8 @@ export const REBALANCE_IN_PROGRESS = 27;
 export const NON_EMPTY_GROUP = 68;
 /** DeleteGroups of a group that does not exist. */
 export const GROUP_ID_NOT_FOUND = 69;
+/** OffsetDelete of a partition whose topic the active consumer group still consumes. */
+export const GROUP_SUBSCRIBED_TO_TOPIC = 86;
 /** A first dynamic join gets its member id with this (KIP-394). */
 export const MEMBER_ID_REQUIRED = 79;
 /** The group has group.max.size members. */

@@ -1,6 +1,7 @@
 /**
  * ListOffsets over one partition: earliest (-2), latest (-1), max timestamp (-3, v7+),
- * earliest local (-4, v8+: the same as earliest without tiered storage) and by timestamp.
+ * earliest local (-4, v8+: the same as earliest without tiered storage), latest tiered (-5,
+ * v9+: none without tiered storage) and by timestamp.
  *
  * A timestamp lookup answers, as Kafka does, the first record whose timestamp reaches the
  * target and that record's timestamp: the log finds the first batch whose max timestamp
@@ -24,6 +25,7 @@ const EARLIEST = -2;
 const LATEST = -1;
 const MAX_TIMESTAMP = -3;
 const EARLIEST_LOCAL = -4;
+const LATEST_TIERED = -5;
 
 /** A read's chunks as one array (the chunk itself when there is one: no copy). */
 function oneBuffer(chunks: readonly Uint8Array[]): Uint8Array {
@@ -78,7 +80,8 @@ async function maxTimestampOffset(state: Partition): Promise<OffsetAndTimestamp>
 
 /**
  * The answer of ListOffsets for one partition: `timestamp` is a special one (-1 latest,
- * -2 earliest, -3 max timestamp from v7, -4 earliest local from v8) or a time to look up.
+ * -2 earliest, -3 max timestamp from v7, -4 earliest local from v8, -5 latest tiered from
+ * v9: -1, nothing is tiered) or a time to look up.
  * INVALID_REQUEST for a special timestamp the version does not know.
  */
 export async function lookupOffset(state: Partition, timestamp: number, v: number, codecs: CodecSource | undefined): Promise<OffsetAndTimestamp> {
@@ -92,6 +95,10 @@ export async function lookupOffset(state: Partition, timestamp: number, v: numbe
       break;
     case MAX_TIMESTAMP:
       if (v >= 7) return maxTimestampOffset(state);
+      break;
+    case LATEST_TIERED:
+      // Nothing is tiered: Kafka answers offset -1 when remote storage is off (UnifiedLog).
+      if (v >= 9) return NOT_FOUND;
       break;
   }
   if (timestamp < 0) throw kafkaError(KafkaCode.INVALID_REQUEST, `Unsupported special timestamp ${timestamp} for ListOffsets v${v}`);

@@ -43,6 +43,8 @@ export class Partition {
   // Log end offsets reported by followers (empty on a cluster of one).
   #followerEnd = new Map<number, number>();
   #tail: Promise<unknown> = Promise.resolve();
+  // DeleteRecords' log start: storage trims whole batches or segments, Kafka's start is exact.
+  #startFloor = 0;
   #listeners = new Set<() => void>();
   #closed = false;
 
@@ -62,7 +64,8 @@ export class Partition {
 
   /** First offset still held. */
   get logStartOffset(): number {
-    return this.log.startOffset();
+    const start = this.log.startOffset();
+    return this.#startFloor > start ? this.#startFloor : start;
   }
 
   /** One past the last offset appended to this node's log. */
@@ -182,6 +185,24 @@ export class Partition {
   updateFollowerEnd(nodeId: number, endOffset: number): void {
     this.#followerEnd.set(nodeId, endOffset);
     this.#advanceHighWatermark();
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset to `offset` (at most the high watermark, which
+   * the caller checks), deleting the whole batches and segments before it that storage can
+   * drop; records left in a kept batch below `offset` are no longer served (reads below
+   * the start are OFFSET_OUT_OF_RANGE). Runs in order with the appends. Resolves with the
+   * new log start offset (the low watermark).
+   */
+  deleteRecordsBefore(offset: number): Promise<number> {
+    const run = this.#tail.then(async () => {
+      if (this.#closed) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Partition ${this.topic}-${this.partition} is gone`);
+      if (offset > this.log.startOffset()) await this.log.trimBefore(offset);
+      if (offset > this.#startFloor) this.#startFloor = offset;
+      return this.logStartOffset;
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
   }
 
   /** Re-reads the log after retention moved its start; wakes nobody (no new data). */
