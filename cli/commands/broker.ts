@@ -78,12 +78,17 @@ export async function runBroker(argv: string[]): Promise<number> {
   const broker = new Broker({
     handlers: DEFAULT_HANDLERS,
     storage: storageFor(settings, logger, registry),
-    // Codecs let ListOffsets by timestamp look inside compressed batches.
+    // Codecs let ListOffsets by timestamp look inside compressed batches, and recompress
+    // batches for topics whose compression.type names a codec.
     codecs: registry,
     nodeId: settings.nodeId,
     autoCreateTopics: settings.autoCreateTopics,
     numPartitions: settings.numPartitions,
-    topicDefaults: { 'retention.ms': String(settings.retentionMs) },
+    topicDefaults: {
+      'retention.ms': String(settings.retentionMs),
+      // Left out when it is Kafka's default, so DescribeConfigs reports it as DEFAULT_CONFIG.
+      ...(settings.compressionType === 'producer' ? {} : { 'compression.type': settings.compressionType }),
+    },
     flushPolicy: settings.flushMs < 0 ? { mode: 'never' } : settings.flushMs === 0 ? { mode: 'always' } : { mode: 'interval', ms: settings.flushMs },
     groups: { initialRebalanceDelayMs: settings.groupInitialRebalanceDelayMs },
     logger,

@@ -196,4 +196,26 @@ describe('kafkajs 2.2.4', () => {
       await admin.disconnect();
     }
   });
+
+  it('produces into a topic whose compression.type names another codec: the broker recompresses, kafkajs reads it back', async () => {
+    const topic = 'kjs-recompressed';
+    const admin = kafka.admin();
+    await admin.connect();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'compression.type', value: 'zstd' }] }] });
+      const messages = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}-${'z'.repeat(i * 5)}`, partition: 0 }));
+      const first = await producer.send({ topic, compression: CompressionTypes.GZIP, acks: -1, messages: messages.slice(0, 12) });
+      expect(first[0]).toMatchObject({ errorCode: 0, baseOffset: '0' });
+      const second = await producer.send({ topic, compression: CompressionTypes.None, acks: -1, messages: messages.slice(12) });
+      expect(second[0]).toMatchObject({ errorCode: 0, baseOffset: '12' });
+      expect(await storedCodecs(fx.broker, topic, 0)).toEqual([CompressionTypes.ZSTD, CompressionTypes.ZSTD]);
+      const fetched = await fetchAll(topic, 0, 0);
+      expect(fetched.map((m) => [m.offset, m.key!.toString(), m.value!.toString()])).toEqual(messages.map((m, i) => [String(i), m.key, m.value]));
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
 });
