@@ -152,6 +152,14 @@ function partitionKey(topicId: string, partition: number): string {
 }
 
 /**
+ * Metadata-store entries `log-start/<topic id>:<partition>`: the log start offset a
+ * DeleteRecords set (Kafka's log-start-offset checkpoint), above what storage trimmed.
+ */
+const LOG_START_PREFIX = 'log-start/';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
  * The partitions this node hosts and the operations over them. It learns which partitions
  * to host, and its role in each, from metadata changes ({@link applyMetadata}).
  */
@@ -164,6 +172,8 @@ export class ReplicaManager implements MetadataPublisher {
   readonly #converting = new Map<Partition, Promise<void>>();
   // Logs opened for partitions about to be published, by topic id and partition.
   readonly #prepared = new Map<string, PartitionLog>();
+  // Log start offsets a DeleteRecords set, read with the logs in `prepare`.
+  readonly #preparedStart = new Map<string, number>();
   /** Waits on partitions: fetch long polls and acks=all. */
   readonly delayed: DelayedOperations;
 
@@ -215,6 +225,8 @@ export class ReplicaManager implements MetadataPublisher {
         storage.openPartition(name, record.partitionId, { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs }).then((log) => {
           for (const event of log.recovery) logger.warn('partition log recovered', { topic: name, partition: record.partitionId, ...event });
           this.#prepared.set(key, this.#options.wrapLog ? this.#options.wrapLog(log) : log);
+        }).then(() => storage.metadata.get(LOG_START_PREFIX + key)).then((stored) => {
+          if (stored) this.#preparedStart.set(key, Number(decoder.decode(stored)));
         }),
       );
     }
@@ -257,7 +269,9 @@ export class ReplicaManager implements MetadataPublisher {
           const log = this.#prepared.get(key);
           if (!log) throw new TributaryError('ERR_INVALID_ARGUMENT', `The log of ${topic.name}-${index} was not opened before it was published`);
           this.#prepared.delete(key);
-          partition = new Partition(topic.name, index, log, nodeId, [...registration.replicas], registration.leaderEpoch);
+          const start = this.#preparedStart.get(key) ?? 0;
+          this.#preparedStart.delete(key);
+          partition = new Partition(topic.name, index, log, nodeId, [...registration.replicas], registration.leaderEpoch, start);
           hosted.partitions[index] = partition;
         }
         if (fresh || registration.leaderEpoch !== partition.leaderEpoch) {
@@ -311,6 +325,7 @@ export class ReplicaManager implements MetadataPublisher {
     for (const partition of hosted.partitions) {
       await partition.settle();
       await this.#options.storage.deletePartition(hosted.name, partition.partition);
+      await this.#options.storage.metadata.delete(LOG_START_PREFIX + partitionKey(hosted.id, partition.partition));
     }
   }
 
@@ -503,7 +518,9 @@ export class ReplicaManager implements MetadataPublisher {
     const target = offset === -1 ? hw : offset;
     if (!Number.isSafeInteger(target) || target < 0 || target > hw) return { errorCode: KafkaCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
     try {
-      return { errorCode: KafkaCode.NONE, lowWatermark: await partition.deleteRecordsBefore(target) };
+      const key = LOG_START_PREFIX + partitionKey(this.#byName.get(topic)!.id, index);
+      const persist = (start: number) => this.#options.storage.metadata.put(key, encoder.encode(String(start)));
+      return { errorCode: KafkaCode.NONE, lowWatermark: await partition.deleteRecordsBefore(target, persist) };
     } catch (error) {
       this.#options.logger.warn('DeleteRecords failed', { topic, partition: index, offset: target, error: String(error) });
       return { errorCode: toErrorPair(error).errorCode, lowWatermark: -1 };

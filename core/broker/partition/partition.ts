@@ -48,7 +48,11 @@ export class Partition {
   #listeners = new Set<() => void>();
   #closed = false;
 
-  constructor(topic: string, partition: number, log: PartitionLog, nodeId: number, replicas: number[], leaderEpoch = 0) {
+  /**
+   * `logStartOffset` is a start a DeleteRecords set before (kept in the metadata store by the
+   * replica manager): storage may still hold whole batches below it.
+   */
+  constructor(topic: string, partition: number, log: PartitionLog, nodeId: number, replicas: number[], leaderEpoch = 0, logStartOffset = 0) {
     this.topic = topic;
     this.partition = partition;
     this.log = log;
@@ -58,6 +62,7 @@ export class Partition {
     this.replicas = replicas;
     this.isr = [...replicas];
     this.#nextOffset = log.endOffset();
+    this.#startFloor = Math.min(logStartOffset, log.endOffset());
     // Everything recovered from storage was acknowledged before, or is all a single node has.
     this.#highWatermark = this.#computeHighWatermark();
   }
@@ -191,12 +196,14 @@ export class Partition {
    * DeleteRecords: moves the log start offset to `offset` (at most the high watermark, which
    * the caller checks), deleting the whole batches and segments before it that storage can
    * drop; records left in a kept batch below `offset` are no longer served (reads below
-   * the start are OFFSET_OUT_OF_RANGE). Runs in order with the appends. Resolves with the
-   * new log start offset (the low watermark).
+   * the start are OFFSET_OUT_OF_RANGE). Runs in order with the appends; `persist` records
+   * the new start first. Resolves with the new log start offset (the low watermark).
    */
-  deleteRecordsBefore(offset: number): Promise<number> {
+  deleteRecordsBefore(offset: number, persist?: (logStartOffset: number) => Promise<void>): Promise<number> {
     const run = this.#tail.then(async () => {
       if (this.#closed) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Partition ${this.topic}-${this.partition} is gone`);
+      // The new start is durable before any data goes: a crash in between never shows deleted records again.
+      if (offset > this.logStartOffset && persist) await persist(offset);
       if (offset > this.log.startOffset()) await this.log.trimBefore(offset);
       if (offset > this.#startFloor) this.#startFloor = offset;
       return this.logStartOffset;
