@@ -143,8 +143,8 @@ describe('every advertised version', () => {
     const range = server.broker.apiVersions().find((r) => r.apiKey === 2)!;
     expect(range.maxVersion).toBeGreaterThanOrEqual(7);
     for (let v = 7; v <= range.maxVersion; v++) {
-      // The batch holding the largest timestamp is the second (offsets 2–3); its last offset answers.
-      expect(await ask(v, -3), `ListOffsets v${v}`).toMatchObject({ errorCode: 0, offset: 3, timestamp: 5_000, leaderEpoch: 0 });
+      // The batch holding the largest timestamp is the second (offsets 2–3); its first record at that timestamp answers.
+      expect(await ask(v, -3), `ListOffsets v${v}`).toMatchObject({ errorCode: 0, offset: 2, timestamp: 5_000, leaderEpoch: 0 });
       expect(await ask(v, 4_000)).toMatchObject({ errorCode: 0, offset: 2, timestamp: 5_000 });
     }
     expect(await ask(6, -3)).toMatchObject({ errorCode: 42 });

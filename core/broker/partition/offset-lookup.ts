@@ -58,24 +58,29 @@ async function firstRecordAt(state: Partition, from: number, target: number, cod
   }
 }
 
-/** Offset and timestamp of the batch with the largest timestamp below the high watermark. */
-async function maxTimestampOffset(state: Partition): Promise<OffsetAndTimestamp> {
+/**
+ * The first record with the largest timestamp below the high watermark: its offset and
+ * timestamp (Kafka since KAFKA-16310 answers that record, not its batch's last offset).
+ */
+async function maxTimestampOffset(state: Partition, codecs: CodecSource | undefined): Promise<OffsetAndTimestamp> {
   const hw = state.highWatermark;
-  let best = { offset: -1, timestamp: -1 };
+  let best = { base: -1, timestamp: -1 };
   const segments = state.log.segments().filter((s) => s.baseOffset < hw);
   let top = -1;
   for (const s of segments) if (s.maxTimestamp > top) top = s.maxTimestamp;
   const segment = segments.find((s) => s.maxTimestamp === top);
-  if (!segment) return best;
+  if (!segment) return NOT_FOUND;
   const from = Math.max(segment.baseOffset, state.logStartOffset);
   const result = await state.read(from, segment.sizeBytes, true);
   const bytes = oneBuffer(result.chunks);
   for (let pos = 0; pos < bytes.length; ) {
     const header = readBatchHeader(bytes, pos);
-    if (header.maxTimestamp > best.timestamp) best = { offset: header.baseOffset + header.lastOffsetDelta, timestamp: header.maxTimestamp };
+    if (header.maxTimestamp > best.timestamp) best = { base: header.baseOffset, timestamp: header.maxTimestamp };
     pos += header.batchLength + 12;
   }
-  return best;
+  if (best.base < 0) return NOT_FOUND;
+  // Inside the batch: the first record at that timestamp (the batch's first one under LogAppendTime).
+  return firstRecordAt(state, Math.max(best.base, state.logStartOffset), best.timestamp, codecs);
 }
 
 /**
@@ -94,7 +99,7 @@ export async function lookupOffset(state: Partition, timestamp: number, v: numbe
       if (v >= 8) return { offset: state.logStartOffset, timestamp: -1 };
       break;
     case MAX_TIMESTAMP:
-      if (v >= 7) return maxTimestampOffset(state);
+      if (v >= 7) return maxTimestampOffset(state, codecs);
       break;
     case LATEST_TIERED:
       // Nothing is tiered: Kafka answers offset -1 when remote storage is off (UnifiedLog).
