@@ -212,7 +212,38 @@ export class ReplicaManager implements MetadataPublisher {
         }),
       );
     }
-    if (opening.length > 0) return Promise.all(opening).then(() => undefined);
+    // Every opening settles before a failure is reported, so that abort() finds them all.
+    if (opening.length > 0) {
+      return Promise.allSettled(opening).then((settled) => {
+        const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failure) throw failure.reason;
+      });
+    }
+  }
+
+  /**
+   * Undoes {@link prepare} for records that will not be published: closes the logs it
+   * opened for them, and with `discard` (a failed creation) deletes their data, so that
+   * neither a handle nor a ghost partition is left behind. Partitions already hosted are
+   * never touched.
+   */
+  async abort(records: readonly MetadataRecord[], image: MetadataImage, discard: boolean): Promise<void> {
+    const { nodeId, storage, logger } = this.#options;
+    for (const record of records) {
+      if (record.type !== 'partition' || !record.replicas.includes(nodeId)) continue;
+      if (this.#byId.get(record.topicId)?.partitions[record.partitionId]) continue;
+      const key = partitionKey(record.topicId, record.partitionId);
+      const log = this.#prepared.get(key);
+      this.#prepared.delete(key);
+      const topicRecord = records.find((r) => r.type === 'topic' && r.topicId === record.topicId);
+      const name = topicRecord?.type === 'topic' ? topicRecord.name : image.topicById(record.topicId)?.name;
+      try {
+        if (discard && name !== undefined) await storage.deletePartition(name, record.partitionId);
+        else await log?.close();
+      } catch (error) {
+        logger.warn('could not undo the opening of a partition log', { topic: name, partition: record.partitionId, error: String(error) });
+      }
+    }
   }
 
   /** {@link MetadataPublisher} entry: see {@link applyMetadata}. */

@@ -133,8 +133,7 @@ export class LocalController implements Controller {
     const records = recordsOf(stored);
     if (validateOnly) return new MetadataDelta(image).replay(records).apply().topic(spec.name)!;
     const creating = this.#locked(spec.name, async () => {
-      await this.#write(stored);
-      await this.#options.loader.publish(records);
+      await this.#commit(records, () => this.#write(stored));
       return this.#options.loader.image.topicById(stored.id)!;
     });
     this.#creating.set(spec.name, creating);
@@ -195,8 +194,8 @@ export class LocalController implements Controller {
       const now = this.#options.loader.image.topic(name) ?? topic;
       const first = now.partitions.length;
       const stored = storedOf(now);
-      await this.#write({ ...stored, replicas: [...stored.replicas, ...replicas], leaderEpochs: [...stored.leaderEpochs, ...replicas.map(() => 0)] });
-      await this.#options.loader.publish(replicas.map((ids, i) => partitionRecord(now.id, first + i, ids, 0)));
+      const records = replicas.map((ids, i) => partitionRecord(now.id, first + i, ids, 0));
+      await this.#commit(records, () => this.#write({ ...stored, replicas: [...stored.replicas, ...replicas], leaderEpochs: [...stored.leaderEpochs, ...replicas.map(() => 0)] }));
     });
   }
 
@@ -283,6 +282,24 @@ export class LocalController implements Controller {
   #assign(partition: number, replicationFactor: number): number[] {
     const ids = this.#liveBrokerIds().sort((a, b) => a - b);
     return Array.from({ length: replicationFactor }, (_, r) => ids[(partition + r) % ids.length]!);
+  }
+
+  /**
+   * Creates what `records` describe, all or nothing: the partition logs open first (a
+   * failure closes and deletes those that opened), then the topic is persisted (a failure
+   * deletes the logs), then the image shows it. A crash between the two leaves logs no
+   * stored topic names, which the next start removes (ReplicaManager.removeStrayLogs).
+   */
+  async #commit(records: readonly MetadataRecord[], persist: () => Promise<void>): Promise<void> {
+    const loader = this.#options.loader;
+    await loader.prepare(records, { discard: true });
+    try {
+      await persist();
+    } catch (error) {
+      await loader.abort(records, { discard: true });
+      throw error;
+    }
+    await Promise.all(loader.publishPrepared(records));
   }
 
   #write(stored: StoredTopic): Promise<void> {
