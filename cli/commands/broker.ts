@@ -52,7 +52,7 @@ export function storageFor(settings: BrokerSettings, logger: Logger, registry = 
     case 'memory':
       return registry.create('storage', 'memory');
     case 'filesystem':
-      return registry.create('storage', 'filesystem', { dir, logger });
+      return registry.create('storage', 'filesystem', { dir, logger, maxOpenFiles: settings.maxOpenFiles });
     case 'level':
       return registry.create('storage', 'level', { location: dir, logger });
   }
@@ -83,6 +83,7 @@ export async function runBroker(argv: string[]): Promise<number> {
     nodeId: settings.nodeId,
     autoCreateTopics: settings.autoCreateTopics,
     numPartitions: settings.numPartitions,
+    maxPartitions: settings.maxPartitions,
     topicDefaults: { 'retention.ms': String(settings.retentionMs) },
     flushPolicy: settings.flushMs < 0 ? { mode: 'never' } : settings.flushMs === 0 ? { mode: 'always' } : { mode: 'interval', ms: settings.flushMs },
     groups: { initialRebalanceDelayMs: settings.groupInitialRebalanceDelayMs },

@@ -65,6 +65,11 @@ export interface BrokerOptions {
   readonly numPartitions?: number;
   /** default.replication.factor. Default 1. */
   readonly defaultReplicationFactor?: number;
+  /**
+   * Most partitions this broker hosts (default 10,000): creations past it are refused with
+   * POLICY_VIOLATION, auto-creations included.
+   */
+  readonly maxPartitions?: number;
   /** Broker-wide defaults for topic configs, by topic config name (`retention.ms`, …). */
   readonly topicDefaults?: TopicConfigDefaults;
   /** How often retention runs (log.retention.check.interval.ms). Default 300000; 0 disables. */
@@ -149,6 +154,9 @@ export class Broker implements BrokerContext {
     if (!Number.isInteger(nodeId) || nodeId < 0) throw new TributaryError('ERR_INVALID_ARGUMENT', `nodeId must be a non-negative integer, got ${nodeId}`);
     const numPartitions = options.numPartitions ?? 1;
     if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new TributaryError('ERR_INVALID_ARGUMENT', `numPartitions must be at least 1, got ${numPartitions}`);
+    if (options.maxPartitions !== undefined && (!Number.isInteger(options.maxPartitions) || options.maxPartitions < 1)) {
+      throw new TributaryError('ERR_INVALID_ARGUMENT', `maxPartitions must be a positive integer, got ${options.maxPartitions}`);
+    }
     const defaultReplicationFactor = options.defaultReplicationFactor ?? 1;
     const topicDefaults = Object.fromEntries(validateTopicConfigs(Object.entries(options.topicDefaults ?? {})));
     this.#codecVersions = options.protocolVersions ?? BROKER_VERSIONS;
@@ -208,6 +216,7 @@ export class Broker implements BrokerContext {
       logger: this.logger,
       numPartitions,
       defaultReplicationFactor,
+      ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}),
       loader: this.metadata,
       // A topic created again under the name must not inherit the old topic's committed offsets.
       onDeleted: (name) => this.groups.removeTopicOffsets(name),

@@ -132,3 +132,30 @@ describe('a failed creation leaves no ghost', () => {
     expect(again.topics.get('grow')?.partitions.length).toBe(2);
   });
 });
+
+describe('the broker-wide partition limit (issue 13 #2)', () => {
+  it('refuses creations past maxPartitions with POLICY_VIOLATION, auto-creation and CreatePartitions included', async () => {
+    const b = await startedBroker({ maxPartitions: 5 });
+    brokers.push(b);
+    expect(await createTopic(b, 'a', 3)).toBe(0);
+    expect(await createTopic(b, 'b', 3)).toBe(44);
+    expect(b.topics.get('b')).toBeUndefined();
+    const grow = await call(b, 37, 3, { topics: [{ name: 'a', count: 6, assignments: null }], timeoutMs: 1000, validateOnly: false });
+    expect(grow.results[0].errorCode).toBe(44);
+    expect(grow.results[0].errorMessage).toMatch(/limit of 5/);
+    expect(await createTopic(b, 'c', 2)).toBe(0);
+    // Full: a Metadata request naming unknown topics with auto-create on creates none of them.
+    const meta = await call(b, 3, 9, { topics: [{ name: 'x1' }, { name: 'x2' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    expect(meta.topics.map((t: any) => t.errorCode)).not.toContain(0);
+    expect(b.topics.get('x1')).toBeUndefined();
+    expect(b.image.topics().reduce((n, t) => n + t.partitions.length, 0)).toBe(5);
+  });
+
+  it('counts creations under way, so concurrent ones cannot pass the limit together', async () => {
+    const b = await startedBroker({ maxPartitions: 4 });
+    brokers.push(b);
+    const codes = await Promise.all(['p', 'q', 'r', 's'].map((name) => createTopic(b, name, 2)));
+    expect(codes.filter((c) => c === 0).length).toBe(2);
+    expect(codes.filter((c) => c === 44).length).toBe(2);
+  });
+});

@@ -24,6 +24,9 @@ const TOPIC_PREFIX = 'topic/';
  */
 export const MAX_NEW_PARTITIONS_PER_REQUEST = 10_000;
 
+/** Default of the broker-wide partition limit ({@link LocalControllerOptions.maxPartitions}). */
+export const DEFAULT_MAX_PARTITIONS = 10_000;
+
 /** POLICY_VIOLATION for a request that would create `count` partitions. */
 export function tooManyPartitions(count: number): Error {
   return kafkaError(KafkaCode.POLICY_VIOLATION, `Excessively large number of partitions per request: ${count} (at most ${MAX_NEW_PARTITIONS_PER_REQUEST})`);
@@ -57,6 +60,12 @@ export interface LocalControllerOptions {
   readonly numPartitions: number;
   /** default.replication.factor. */
   readonly defaultReplicationFactor: number;
+  /**
+   * Most partitions this broker hosts (default {@link DEFAULT_MAX_PARTITIONS}): a creation
+   * that would pass it is refused with POLICY_VIOLATION before anything is written, so
+   * the broker never accepts more partitions than it can open again after a restart.
+   */
+  readonly maxPartitions?: number;
   /** Where records go (the image and its publishers). */
   readonly loader: MetadataLoader;
   /** Called once a topic's data is gone (the group coordinator drops its committed offsets). */
@@ -96,6 +105,8 @@ export class LocalController implements Controller {
   readonly #deleting = new Set<string>();
   // Metadata writes for one topic run one after another.
   readonly #locks = new Map<string, Promise<unknown>>();
+  // Partitions of creations under way (counted against maxPartitions before they are in the image).
+  #reserved = 0;
 
   constructor(options: LocalControllerOptions) {
     this.#options = options;
@@ -131,11 +142,14 @@ export class LocalController implements Controller {
     if (rival !== undefined) throw kafkaError(KafkaCode.INVALID_TOPIC_EXCEPTION, `Topic "${spec.name}" collides with existing topic "${rival}" ('.' and '_' are the same in metric names)`);
     const stored = this.#plan(spec);
     const records = recordsOf(stored);
+    this.#checkLimit(stored.replicas.length);
     if (validateOnly) return new MetadataDelta(image).replay(records).apply().topic(spec.name)!;
-    const creating = this.#locked(spec.name, async () => {
-      await this.#commit(records, () => this.#write(stored));
-      return this.#options.loader.image.topicById(stored.id)!;
-    });
+    const creating = this.#reserving(stored.replicas.length, () =>
+      this.#locked(spec.name, async () => {
+        await this.#commit(records, () => this.#write(stored));
+        return this.#options.loader.image.topicById(stored.id)!;
+      }),
+    );
     this.#creating.set(spec.name, creating);
     try {
       return await creating;
@@ -189,14 +203,15 @@ export class LocalController implements Controller {
     } else {
       replicas = Array.from({ length: added }, (_, i) => this.#assign(current + i, topic.replicationFactor));
     }
+    this.#checkLimit(added);
     if (validateOnly) return;
-    await this.#locked(name, async () => {
+    await this.#reserving(added, () => this.#locked(name, async () => {
       const now = this.#options.loader.image.topic(name) ?? topic;
       const first = now.partitions.length;
       const stored = storedOf(now);
       const records = replicas.map((ids, i) => partitionRecord(now.id, first + i, ids, 0));
       await this.#commit(records, () => this.#write({ ...stored, replicas: [...stored.replicas, ...replicas], leaderEpochs: [...stored.leaderEpochs, ...replicas.map(() => 0)] }));
-    });
+    }));
   }
 
   async alterTopicConfigs(name: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
@@ -212,6 +227,34 @@ export class LocalController implements Controller {
       await this.#write({ ...storedOf(topic), configs: Object.fromEntries(checked) });
       await this.#options.loader.publish(records);
     });
+  }
+
+  /** The broker-wide partition limit. */
+  get maxPartitions(): number {
+    return this.#options.maxPartitions ?? DEFAULT_MAX_PARTITIONS;
+  }
+
+  /** POLICY_VIOLATION when `count` more partitions would pass the broker's limit. */
+  #checkLimit(count: number): void {
+    const existing = this.#options.loader.image.topics().reduce((n, t) => n + t.partitions.length, 0);
+    const total = existing + this.#reserved + count;
+    if (total > this.maxPartitions) {
+      throw kafkaError(
+        KafkaCode.POLICY_VIOLATION,
+        `Creating ${count} partition(s) would bring this broker to ${total} partitions, above its limit of ${this.maxPartitions} (max.partitions; --max-partitions). Delete topics or raise the limit.`,
+      );
+    }
+  }
+
+  /** Counts `count` partitions against the limit while `fn` runs (checked again: others may have reserved meanwhile). */
+  async #reserving<T>(count: number, fn: () => Promise<T>): Promise<T> {
+    this.#checkLimit(count);
+    this.#reserved += count;
+    try {
+      return await fn();
+    } finally {
+      this.#reserved -= count;
+    }
   }
 
   #liveBrokerIds(): number[] {
