@@ -18,6 +18,7 @@ import type { BrokerRequestHeader, HandlerEntry, ResponseBody } from './api/hand
 import type { ApiKey } from '../protocol/api-keys.ts';
 import type { ApiRequest } from '../protocol/api-messages.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
+import { GROUP_OFFSETS_LOG, GROUP_OFFSETS_TOPIC, LogGroupStore } from './groups/log-group-store.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
 import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
 import type { ShutdownWatch } from './partition/delayed-operations.ts';
@@ -191,7 +192,13 @@ export class Broker implements BrokerContext {
     });
     for (const entry of options.handlers) this.#handlers.set(entry.apiKey, entry);
     this.groups = new GroupCoordinator(
-      { store: options.storage.metadata, logger: this.logger, partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined },
+      {
+        store: options.storage.metadata,
+        // Committed offsets in an append-and-compact log (Kafka's __consumer_offsets), not the metadata store.
+        groupStore: new LogGroupStore({ openLog: () => this.storage.openPartition(GROUP_OFFSETS_TOPIC, 0, GROUP_OFFSETS_LOG), legacy: this.storage.metadata }),
+        logger: this.logger,
+        partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined,
+      },
       options.groups,
     );
     this.producerState = new ProducerStateManager(options.storage.metadata, this.logger);

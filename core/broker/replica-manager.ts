@@ -17,6 +17,7 @@ import type { MetadataImage, TopicImage } from './metadata/metadata-image.ts';
 import type { MetadataPublisher } from './metadata/metadata-publisher.ts';
 import type { MetadataRecord } from './metadata/records.ts';
 import { Partition } from './partition/partition.ts';
+import { INTERNAL_LOGS } from './topic-name.ts';
 import { type IncomingBatch, checkBatches } from './partition/produce-validation.ts';
 import type { ProducerStateManager } from './producer-state/producer-state-manager.ts';
 import { type LogConfig, type TopicConfigDefaults, logConfig } from './topic-config.ts';
@@ -303,6 +304,8 @@ export class ReplicaManager implements MetadataPublisher {
   async removeStrayLogs(image: MetadataImage): Promise<void> {
     const { storage, logger } = this.#options;
     for (const ref of await storage.listPartitions()) {
+      // The broker's own logs (committed offsets) are no topic of the image.
+      if (INTERNAL_LOGS.has(ref.topic)) continue;
       const topic = image.topic(ref.topic);
       if (!topic || ref.partition >= topic.partitions.length) {
         // A topic deleted while its log deletion was interrupted: finish the job (as Kafka does).

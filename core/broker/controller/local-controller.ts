@@ -13,7 +13,7 @@ import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
 import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
 import { validateTopicConfigs } from '../topic-config.ts';
-import { collisionKey, validateTopicName } from '../topic-name.ts';
+import { collisionKey, validateNewTopicName } from '../topic-name.ts';
 import type { Controller, CreateTopicSpec } from './controller.ts';
 
 const TOPIC_PREFIX = 'topic/';
@@ -135,7 +135,7 @@ export class LocalController implements Controller {
   }
 
   async createTopic(spec: CreateTopicSpec, validateOnly = false): Promise<TopicImage> {
-    validateTopicName(spec.name);
+    validateNewTopicName(spec.name);
     const image = this.#options.loader.image;
     if (image.topic(spec.name) || this.#creating.has(spec.name)) throw kafkaError(KafkaCode.TOPIC_ALREADY_EXISTS, `Topic "${spec.name}" already exists`);
     const rival = this.#collidesWith(spec.name);
