@@ -8,14 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/contracts/logger.ts';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { GroupCoordinator } from '../../core/broker/groups/coordinator.ts';
-import {
-  COORDINATOR_LOAD_IN_PROGRESS,
-  COORDINATOR_NOT_AVAILABLE,
-  ILLEGAL_GENERATION,
-  NONE,
-  OFFSET_METADATA_TOO_LARGE,
-  UNKNOWN_TOPIC_OR_PARTITION,
-} from '../../core/broker/groups/error-codes.ts';
+import { KafkaCode } from '../../core/kafka-error-codes.ts';
 import { MetadataGroupStore } from '../../core/broker/groups/metadata-group-store.ts';
 import type { CommitRequest } from '../../core/broker/groups/offset-manager.ts';
 import { type Managers, MemoryGroupStore, joinRequest, managers } from './group-managers.ts';
@@ -52,19 +45,19 @@ describe('OffsetManager: commit and fetch', () => {
   it('creates a group that only stores offsets on its first simple commit, persists and fetches them', async () => {
     const m = managers();
     const result = await m.offsets.commitOffsets(commit('g', [['t', 0, 42, 'meta'], ['t', 1, 7]]));
-    expect(result).toEqual([{ name: 't', partitions: [{ partitionIndex: 0, errorCode: NONE }, { partitionIndex: 1, errorCode: NONE }] }]);
+    expect(result).toEqual([{ name: 't', partitions: [{ partitionIndex: 0, errorCode: KafkaCode.NONE }, { partitionIndex: 1, errorCode: KafkaCode.NONE }] }]);
     expect(m.store.offset('g', 't', 0)).toEqual({ offset: 42, leaderEpoch: -1, metadata: 'meta', commitTimestamp: m.timers.now(), expireTimestamp: null });
     expect(m.membership.group('g')!.protocolType).toBeNull();
 
     expect(m.offsets.fetchOffsets('g', [{ name: 't', partitionIndexes: [0, 1, 2] }])).toEqual({
-      errorCode: NONE,
+      errorCode: KafkaCode.NONE,
       topics: [
         {
           name: 't',
           partitions: [
-            { partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, metadata: 'meta', errorCode: NONE },
-            { partitionIndex: 1, committedOffset: 7, committedLeaderEpoch: -1, metadata: '', errorCode: NONE },
-            { partitionIndex: 2, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: NONE },
+            { partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, metadata: 'meta', errorCode: KafkaCode.NONE },
+            { partitionIndex: 1, committedOffset: 7, committedLeaderEpoch: -1, metadata: '', errorCode: KafkaCode.NONE },
+            { partitionIndex: 2, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: KafkaCode.NONE },
           ],
         },
       ],
@@ -76,14 +69,14 @@ describe('OffsetManager: commit and fetch', () => {
   it('answers per partition: unknown partitions and oversized metadata fail, the rest commit', async () => {
     const m = managers({ offsetMetadataMaxBytes: 4 });
     const result = await m.offsets.commitOffsets(commit('g', [['t', 0, 1, 'ok'], ['t', 9, 1], ['u', 0, 1, 'too long']]));
-    expect(errors(result)).toEqual([NONE, UNKNOWN_TOPIC_OR_PARTITION, OFFSET_METADATA_TOO_LARGE]);
+    expect(errors(result)).toEqual([KafkaCode.NONE, KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, KafkaCode.OFFSET_METADATA_TOO_LARGE]);
     expect(offsetOf(m, 'g', 't', 0)).toBe(1);
     expect(offsetOf(m, 'g', 'u', 0)).toBe(-1);
   });
 
   it('writes nothing and keeps no group when no partition could be committed', async () => {
     const m = managers();
-    expect(errors(await m.offsets.commitOffsets(commit('g', [['nope', 0, 1]])))).toEqual([UNKNOWN_TOPIC_OR_PARTITION]);
+    expect(errors(await m.offsets.commitOffsets(commit('g', [['nope', 0, 1]])))).toEqual([KafkaCode.UNKNOWN_TOPIC_OR_PARTITION]);
     expect(m.membership.group('g')).toBeUndefined();
     expect(m.store.writes).toEqual([]);
   });
@@ -95,22 +88,22 @@ describe('OffsetManager: commit and fetch', () => {
     const m = managers();
     const first = m.offsets.commitOffsets(commit('g', [['t', 0, 5]]));
     const second = m.offsets.commitOffsets(commit('g', [['nope', 0, 1]]));
-    expect(errors(await second)).toEqual([UNKNOWN_TOPIC_OR_PARTITION]);
-    expect(errors(await first)).toEqual([NONE]);
+    expect(errors(await second)).toEqual([KafkaCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    expect(errors(await first)).toEqual([KafkaCode.NONE]);
     expect(offsetOf(m, 'g', 't', 0)).toBe(5);
     expect(m.membership.group('g')!.state).toBe('Empty');
   });
 
   it('refuses a commit naming a generation of a group it does not know', async () => {
     const m = managers();
-    expect(errors(await m.offsets.commitOffsets(commit('g', [['t', 0, 1]], { generationId: 3, memberId: 'm' })))).toEqual([ILLEGAL_GENERATION]);
+    expect(errors(await m.offsets.commitOffsets(commit('g', [['t', 0, 1]], { generationId: 3, memberId: 'm' })))).toEqual([KafkaCode.ILLEGAL_GENERATION]);
     expect(m.membership.group('g')).toBeUndefined();
   });
 
   it('keeps nothing in memory when the store fails the write', async () => {
     const m = managers();
     m.store.failNext = true;
-    expect(errors(await m.offsets.commitOffsets(commit('g', [['t', 0, 5]])))).toEqual([COORDINATOR_NOT_AVAILABLE]);
+    expect(errors(await m.offsets.commitOffsets(commit('g', [['t', 0, 5]])))).toEqual([KafkaCode.COORDINATOR_NOT_AVAILABLE]);
     expect(m.membership.group('g')).toBeUndefined();
     expect(offsetOf(m, 'g', 't', 0)).toBe(-1);
   });
@@ -118,17 +111,17 @@ describe('OffsetManager: commit and fetch', () => {
   it('takes commits from the current generation of a group with members, and only from it', async () => {
     const m = managers();
     const { memberId, generationId } = await stableMember(m, 'g', ['t']);
-    expect(errors(await m.offsets.commitOffsets(commit('g', [['t', 0, 10]], { generationId: generationId + 1, memberId })))).toEqual([ILLEGAL_GENERATION]);
-    expect(errors(await m.offsets.commitOffsets(commit('g', [['t', 0, 11]], { generationId, memberId })))).toEqual([NONE]);
+    expect(errors(await m.offsets.commitOffsets(commit('g', [['t', 0, 10]], { generationId: generationId + 1, memberId })))).toEqual([KafkaCode.ILLEGAL_GENERATION]);
+    expect(errors(await m.offsets.commitOffsets(commit('g', [['t', 0, 11]], { generationId, memberId })))).toEqual([KafkaCode.NONE]);
     expect(offsetOf(m, 'g', 't', 0)).toBe(11);
   });
 
   it('refuses everything while the coordinator loads', async () => {
     const m = managers();
     m.phase = 'loading';
-    expect(errors(await m.offsets.commitOffsets(commit('g', [['t', 0, 1], ['t', 1, 1]])))).toEqual([COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_LOAD_IN_PROGRESS]);
-    expect(m.offsets.fetchOffsets('g', null)).toEqual({ errorCode: COORDINATOR_LOAD_IN_PROGRESS, topics: [] });
-    expect(m.offsets.fetchOffsets('g', [{ name: 't', partitionIndexes: [0] }]).topics[0]!.partitions[0]!.errorCode).toBe(COORDINATOR_LOAD_IN_PROGRESS);
+    expect(errors(await m.offsets.commitOffsets(commit('g', [['t', 0, 1], ['t', 1, 1]])))).toEqual([KafkaCode.COORDINATOR_LOAD_IN_PROGRESS, KafkaCode.COORDINATOR_LOAD_IN_PROGRESS]);
+    expect(m.offsets.fetchOffsets('g', null)).toEqual({ errorCode: KafkaCode.COORDINATOR_LOAD_IN_PROGRESS, topics: [] });
+    expect(m.offsets.fetchOffsets('g', [{ name: 't', partitionIndexes: [0] }]).topics[0]!.partitions[0]!.errorCode).toBe(KafkaCode.COORDINATOR_LOAD_IN_PROGRESS);
   });
 });
 
@@ -166,9 +159,9 @@ describe('OffsetManager: restore, topic deletion, group deletion', () => {
     const m = managers({}, new MetadataGroupStore(storage.metadata));
     await m.offsets.commitOffsets(commit('g', [['t', 0, 1]]));
     const late = m.offsets.commitOffsets(commit('g', [['t', 1, 5]]));
-    expect(m.membership.validateDeleteGroup('g')).toBe(NONE);
+    expect(m.membership.validateDeleteGroup('g')).toBe(KafkaCode.NONE);
     await m.offsets.deleteGroup(m.membership.group('g')!);
-    expect(errors(await late)).toEqual([COORDINATOR_NOT_AVAILABLE]);
+    expect(errors(await late)).toEqual([KafkaCode.COORDINATOR_NOT_AVAILABLE]);
     expect(await storage.metadata.list('group-')).toEqual([]);
   });
 
@@ -261,7 +254,7 @@ describe('GroupCoordinator front', () => {
     await coordinator.load();
     expect(coordinator.fetchOffsets('g', [{ name: 't', partitionIndexes: [0] }]).topics[0]!.partitions[0]!.committedOffset).toBe(7);
     expect(await coordinator.deleteGroups(['g', 'x'])).toEqual([
-      { groupId: 'g', errorCode: NONE },
+      { groupId: 'g', errorCode: KafkaCode.NONE },
       { groupId: 'x', errorCode: 69 },
     ]);
     expect(store.offsets.size).toBe(0);

@@ -12,11 +12,11 @@
  * DeleteGroups touches both, so it is answered here: membership says whether the group may
  * go, the offset manager removes what is stored.
  */
+import { KafkaCode } from '../../kafka-error-codes.ts';
 import type { Logger } from '../../contracts/logger.ts';
 import type { MetadataStore } from '../../contracts/storage.ts';
 import type { ClassicGroup } from './classic-group.ts';
 import type { JoinResult, SyncResult } from './classic-group-member.ts';
-import { COORDINATOR_NOT_AVAILABLE, NONE } from './error-codes.ts';
 import type { GroupStore } from './group-store.ts';
 import {
   type DescribedGroup,
@@ -184,16 +184,16 @@ export class GroupCoordinator {
     const unavailable = phaseError(this.#phase);
     return Promise.all(
       groupIds.map(async (groupId) => {
-        if (unavailable !== NONE) return { groupId, errorCode: unavailable };
+        if (unavailable !== KafkaCode.NONE) return { groupId, errorCode: unavailable };
         const refused = this.#membership.validateDeleteGroup(groupId);
-        if (refused !== NONE) return { groupId, errorCode: refused };
+        if (refused !== KafkaCode.NONE) return { groupId, errorCode: refused };
         try {
           await this.#offsets.deleteGroup(this.#membership.group(groupId)!);
         } catch (error) {
           this.#logger.error('group deletion failed to persist', { groupId, error: String(error) });
-          return { groupId, errorCode: COORDINATOR_NOT_AVAILABLE };
+          return { groupId, errorCode: KafkaCode.COORDINATOR_NOT_AVAILABLE };
         }
-        return { groupId, errorCode: NONE };
+        return { groupId, errorCode: KafkaCode.NONE };
       }),
     );
   }

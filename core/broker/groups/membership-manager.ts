@@ -16,21 +16,7 @@ import type { Logger } from '../../contracts/logger.ts';
 import { decodeConsumerSubscription } from '../../protocol/consumer-protocol.ts';
 import { ClassicGroup } from './classic-group.ts';
 import { ClassicGroupMember, type JoinResult, type MemberProtocol, type SyncResult } from './classic-group-member.ts';
-import {
-  COORDINATOR_NOT_AVAILABLE,
-  FENCED_INSTANCE_ID,
-  GROUP_ID_NOT_FOUND,
-  GROUP_MAX_SIZE_REACHED,
-  ILLEGAL_GENERATION,
-  INCONSISTENT_GROUP_PROTOCOL,
-  INVALID_GROUP_ID,
-  INVALID_SESSION_TIMEOUT,
-  MEMBER_ID_REQUIRED,
-  NONE,
-  NON_EMPTY_GROUP,
-  REBALANCE_IN_PROGRESS,
-  UNKNOWN_MEMBER_ID,
-} from './error-codes.ts';
+import { KafkaCode } from '../../kafka-error-codes.ts';
 import type { GroupStore, StoredGroupMeta } from './group-store.ts';
 import type { GroupSettings } from './options.ts';
 import { type CoordinatorPhase, phaseError } from './phase.ts';
@@ -203,8 +189,8 @@ export class MembershipManager {
       for (const m of group.members.values()) {
         timers.clearTimeout(m.sessionTimer);
         m.sessionTimer = undefined;
-        m.answerJoin(joinError(COORDINATOR_NOT_AVAILABLE, m.memberId));
-        m.answerSync(syncError(COORDINATOR_NOT_AVAILABLE));
+        m.answerJoin(joinError(KafkaCode.COORDINATOR_NOT_AVAILABLE, m.memberId));
+        m.answerSync(syncError(KafkaCode.COORDINATOR_NOT_AVAILABLE));
       }
     }
   }
@@ -222,22 +208,22 @@ export class MembershipManager {
   /** Handles a JoinGroup; the promise settles when the member may proceed (or fails). */
   join(req: JoinRequest): Promise<JoinResult> {
     const unavailable = this.#availability();
-    if (unavailable !== NONE) return Promise.resolve(joinError(unavailable, req.memberId));
-    if (!req.groupId) return Promise.resolve(joinError(INVALID_GROUP_ID, req.memberId));
+    if (unavailable !== KafkaCode.NONE) return Promise.resolve(joinError(unavailable, req.memberId));
+    if (!req.groupId) return Promise.resolve(joinError(KafkaCode.INVALID_GROUP_ID, req.memberId));
     if (req.sessionTimeoutMs < this.#settings.minSessionTimeoutMs || req.sessionTimeoutMs > this.#settings.maxSessionTimeoutMs) {
-      return Promise.resolve(joinError(INVALID_SESSION_TIMEOUT, req.memberId));
+      return Promise.resolve(joinError(KafkaCode.INVALID_SESSION_TIMEOUT, req.memberId));
     }
     const isUnknown = req.memberId === '';
     let group = this.#groups.get(req.groupId);
     if (!group) {
-      if (!isUnknown) return Promise.resolve(joinError(UNKNOWN_MEMBER_ID, req.memberId));
+      if (!isUnknown) return Promise.resolve(joinError(KafkaCode.UNKNOWN_MEMBER_ID, req.memberId));
       group = new ClassicGroup(req.groupId, this.#now());
       this.#groups.set(req.groupId, group);
     }
-    if (group.state === 'Dead') return Promise.resolve(joinError(COORDINATOR_NOT_AVAILABLE, req.memberId));
+    if (group.state === 'Dead') return Promise.resolve(joinError(KafkaCode.COORDINATOR_NOT_AVAILABLE, req.memberId));
     if (!group.supportsProtocols(req.protocolType, req.protocols.map((p) => p.name))) {
       this.dropIfUnused(group);
-      return Promise.resolve(joinError(INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+      return Promise.resolve(joinError(KafkaCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
     }
     return isUnknown ? this.#joinUnknownMember(group, req) : this.#joinKnownMember(group, req);
   }
@@ -255,11 +241,11 @@ export class MembershipManager {
     }
     const newId = this.#newMemberId(req.clientId);
     if (req.requireKnownMemberId) {
-      if (group.members.size + group.pendingMembers.size >= this.#settings.maxGroupSize) return Promise.resolve(joinError(GROUP_MAX_SIZE_REACHED));
+      if (group.members.size + group.pendingMembers.size >= this.#settings.maxGroupSize) return Promise.resolve(joinError(KafkaCode.GROUP_MAX_SIZE_REACHED));
       // The id is reserved until the member comes back with it or its session timeout passes.
       const timer = this.#settings.timers.setTimeout(() => this.#expirePending(group, newId), req.sessionTimeoutMs);
       group.pendingMembers.set(newId, timer);
-      return Promise.resolve(joinError(MEMBER_ID_REQUIRED, newId));
+      return Promise.resolve(joinError(KafkaCode.MEMBER_ID_REQUIRED, newId));
     }
     return this.#addMemberAndRebalance(group, newId, req);
   }
@@ -271,9 +257,9 @@ export class MembershipManager {
       group.pendingMembers.delete(memberId);
       return this.#addMemberAndRebalance(group, memberId, req);
     }
-    if (group.isStaticMemberFenced(memberId, req.groupInstanceId)) return Promise.resolve(joinError(FENCED_INSTANCE_ID, memberId));
+    if (group.isStaticMemberFenced(memberId, req.groupInstanceId)) return Promise.resolve(joinError(KafkaCode.FENCED_INSTANCE_ID, memberId));
     const member = group.members.get(memberId);
-    if (!member) return Promise.resolve(joinError(UNKNOWN_MEMBER_ID, memberId));
+    if (!member) return Promise.resolve(joinError(KafkaCode.UNKNOWN_MEMBER_ID, memberId));
     switch (group.state) {
       case 'PreparingRebalance':
         return this.#updateMemberAndRebalance(group, member, req);
@@ -293,14 +279,14 @@ export class MembershipManager {
         }
         return this.#updateMemberAndRebalance(group, member, req);
       default:
-        return Promise.resolve(joinError(UNKNOWN_MEMBER_ID, memberId));
+        return Promise.resolve(joinError(KafkaCode.UNKNOWN_MEMBER_ID, memberId));
     }
   }
 
   #currentJoinResult(group: ClassicGroup, member: ClassicGroupMember, withMembers: boolean): JoinResult {
     const isLeader = group.leaderId === member.memberId;
     return {
-      errorCode: NONE,
+      errorCode: KafkaCode.NONE,
       generationId: group.generationId,
       protocolType: group.protocolType,
       protocolName: group.protocolName,
@@ -330,7 +316,7 @@ export class MembershipManager {
   }
 
   #addMemberAndRebalance(group: ClassicGroup, memberId: string, req: JoinRequest): Promise<JoinResult> {
-    if (group.members.size >= this.#settings.maxGroupSize) return Promise.resolve(joinError(GROUP_MAX_SIZE_REACHED, memberId));
+    if (group.members.size >= this.#settings.maxGroupSize) return Promise.resolve(joinError(KafkaCode.GROUP_MAX_SIZE_REACHED, memberId));
     const member = this.#newMember(memberId, req);
     const answer = new Promise<JoinResult>((resolve) => (member.joinWaiter = resolve));
     const wasEmpty = group.isEmpty;
@@ -350,7 +336,7 @@ export class MembershipManager {
     member.clientId = req.clientId;
     member.clientHost = req.clientHost;
     // A second JoinGroup replaces a waiting one (the client gave up on the first).
-    member.answerJoin(joinError(REBALANCE_IN_PROGRESS, member.memberId));
+    member.answerJoin(joinError(KafkaCode.REBALANCE_IN_PROGRESS, member.memberId));
     const answer = new Promise<JoinResult>((resolve) => (member.joinWaiter = resolve));
     this.#armSession(group, member);
     this.#maybePrepareRebalance(group, `member ${member.memberId} rejoined`);
@@ -361,8 +347,8 @@ export class MembershipManager {
     const old = group.members.get(oldId)!;
     this.#settings.timers.clearTimeout(old.sessionTimer);
     // Whoever still waits under the old id has been replaced.
-    old.answerJoin(joinError(FENCED_INSTANCE_ID, oldId));
-    old.answerSync(syncError(FENCED_INSTANCE_ID));
+    old.answerJoin(joinError(KafkaCode.FENCED_INSTANCE_ID, oldId));
+    old.answerSync(syncError(KafkaCode.FENCED_INSTANCE_ID));
     const member = this.#newMember(newId, req);
     member.assignment = old.assignment;
     const wasLeader = group.leaderId === oldId;
@@ -379,7 +365,7 @@ export class MembershipManager {
       const isLeader = group.leaderId === newId;
       const skip = isLeader && req.supportsSkipAssignment;
       return Promise.resolve({
-        errorCode: NONE,
+        errorCode: KafkaCode.NONE,
         generationId: group.generationId,
         protocolType: group.protocolType,
         protocolName: group.protocolName,
@@ -410,7 +396,7 @@ export class MembershipManager {
       for (const m of group.members.values()) {
         m.assignment = EMPTY;
         if (m.syncWaiter === null) continue;
-        m.answerSync(syncError(REBALANCE_IN_PROGRESS));
+        m.answerSync(syncError(KafkaCode.REBALANCE_IN_PROGRESS));
         // Its session was held open while it waited on us: give it a full one to rejoin in.
         this.#armSession(group, m);
       }
@@ -466,7 +452,7 @@ export class MembershipManager {
       this.#logger.info('removing a member that did not rejoin in time', { groupId: group.groupId, memberId: m.memberId });
       timers.clearTimeout(m.sessionTimer);
       group.remove(m.memberId);
-      m.answerSync(syncError(UNKNOWN_MEMBER_ID));
+      m.answerSync(syncError(KafkaCode.UNKNOWN_MEMBER_ID));
     }
     group.ensureJoinedLeader();
     group.generationId++;
@@ -486,7 +472,7 @@ export class MembershipManager {
     for (const m of group.members.values()) {
       const isLeader = m.memberId === group.leaderId;
       m.answerJoin({
-        errorCode: NONE,
+        errorCode: KafkaCode.NONE,
         generationId: group.generationId,
         protocolType: group.protocolType,
         protocolName: group.protocolName,
@@ -537,8 +523,8 @@ export class MembershipManager {
       this.#settings.timers.clearTimeout(member.sessionTimer);
       member.sessionTimer = undefined;
       group.remove(id);
-      member.answerJoin(joinError(UNKNOWN_MEMBER_ID, id));
-      member.answerSync(syncError(UNKNOWN_MEMBER_ID));
+      member.answerJoin(joinError(KafkaCode.UNKNOWN_MEMBER_ID, id));
+      member.answerSync(syncError(KafkaCode.UNKNOWN_MEMBER_ID));
     }
     this.#prepareRebalance(group, `${late.length} member(s) did not sync in time`);
   }
@@ -572,8 +558,8 @@ export class MembershipManager {
     this.#settings.timers.clearTimeout(member.sessionTimer);
     member.sessionTimer = undefined;
     group.remove(member.memberId);
-    member.answerJoin(joinError(UNKNOWN_MEMBER_ID, member.memberId));
-    member.answerSync(syncError(UNKNOWN_MEMBER_ID));
+    member.answerJoin(joinError(KafkaCode.UNKNOWN_MEMBER_ID, member.memberId));
+    member.answerSync(syncError(KafkaCode.UNKNOWN_MEMBER_ID));
     if (group.state === 'Stable' || group.state === 'CompletingRebalance') this.#prepareRebalance(group, `member ${member.memberId} left`);
     else if (group.state === 'PreparingRebalance') this.#tryCompleteJoin(group);
   }
@@ -583,24 +569,24 @@ export class MembershipManager {
   /** Handles a SyncGroup; a follower's promise settles when the leader has sent the assignment. */
   sync(req: SyncRequest): Promise<SyncResult> {
     const unavailable = this.#availability();
-    if (unavailable !== NONE) return Promise.resolve(syncError(unavailable));
-    if (!req.groupId) return Promise.resolve(syncError(INVALID_GROUP_ID));
+    if (unavailable !== KafkaCode.NONE) return Promise.resolve(syncError(unavailable));
+    if (!req.groupId) return Promise.resolve(syncError(KafkaCode.INVALID_GROUP_ID));
     const group = this.#groups.get(req.groupId);
-    if (!group) return Promise.resolve(syncError(UNKNOWN_MEMBER_ID));
-    if (group.state === 'Dead') return Promise.resolve(syncError(COORDINATOR_NOT_AVAILABLE));
-    if (group.isStaticMemberFenced(req.memberId, req.groupInstanceId)) return Promise.resolve(syncError(FENCED_INSTANCE_ID));
+    if (!group) return Promise.resolve(syncError(KafkaCode.UNKNOWN_MEMBER_ID));
+    if (group.state === 'Dead') return Promise.resolve(syncError(KafkaCode.COORDINATOR_NOT_AVAILABLE));
+    if (group.isStaticMemberFenced(req.memberId, req.groupInstanceId)) return Promise.resolve(syncError(KafkaCode.FENCED_INSTANCE_ID));
     const member = group.members.get(req.memberId);
-    if (!member) return Promise.resolve(syncError(UNKNOWN_MEMBER_ID));
-    if (req.generationId !== group.generationId) return Promise.resolve(syncError(ILLEGAL_GENERATION));
+    if (!member) return Promise.resolve(syncError(KafkaCode.UNKNOWN_MEMBER_ID));
+    if (req.generationId !== group.generationId) return Promise.resolve(syncError(KafkaCode.ILLEGAL_GENERATION));
     if ((req.protocolType !== null && req.protocolType !== group.protocolType) || (req.protocolName !== null && req.protocolName !== group.protocolName)) {
-      return Promise.resolve(syncError(INCONSISTENT_GROUP_PROTOCOL));
+      return Promise.resolve(syncError(KafkaCode.INCONSISTENT_GROUP_PROTOCOL));
     }
     if (group.state === 'CompletingRebalance' || group.state === 'Stable') this.#synced(group, req.memberId);
     switch (group.state) {
       case 'PreparingRebalance':
-        return Promise.resolve(syncError(REBALANCE_IN_PROGRESS));
+        return Promise.resolve(syncError(KafkaCode.REBALANCE_IN_PROGRESS));
       case 'CompletingRebalance': {
-        member.answerSync(syncError(REBALANCE_IN_PROGRESS));
+        member.answerSync(syncError(KafkaCode.REBALANCE_IN_PROGRESS));
         const answer = new Promise<SyncResult>((resolve) => (member.syncWaiter = resolve));
         this.#armSession(group, member);
         if (req.memberId === group.leaderId) {
@@ -609,7 +595,7 @@ export class MembershipManager {
           group.transition('Stable', this.#now());
           this.#logger.debug('group stable', { groupId: group.groupId, generationId: group.generationId });
           for (const m of group.members.values()) {
-            m.answerSync({ errorCode: NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: m.assignment });
+            m.answerSync({ errorCode: KafkaCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: m.assignment });
             this.#armSession(group, m);
           }
         }
@@ -617,9 +603,9 @@ export class MembershipManager {
       }
       case 'Stable':
         this.#armSession(group, member);
-        return Promise.resolve({ errorCode: NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
+        return Promise.resolve({ errorCode: KafkaCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
       default:
-        return Promise.resolve(syncError(UNKNOWN_MEMBER_ID));
+        return Promise.resolve(syncError(KafkaCode.UNKNOWN_MEMBER_ID));
     }
   }
 
@@ -628,62 +614,62 @@ export class MembershipManager {
   /** Handles a Heartbeat; returns its error code. */
   heartbeat(req: HeartbeatRequest): number {
     const unavailable = this.#availability();
-    if (unavailable !== NONE) return unavailable;
-    if (!req.groupId) return INVALID_GROUP_ID;
+    if (unavailable !== KafkaCode.NONE) return unavailable;
+    if (!req.groupId) return KafkaCode.INVALID_GROUP_ID;
     const group = this.#groups.get(req.groupId);
-    if (!group) return UNKNOWN_MEMBER_ID;
-    if (group.state === 'Dead') return COORDINATOR_NOT_AVAILABLE;
-    if (group.isStaticMemberFenced(req.memberId, req.groupInstanceId)) return FENCED_INSTANCE_ID;
+    if (!group) return KafkaCode.UNKNOWN_MEMBER_ID;
+    if (group.state === 'Dead') return KafkaCode.COORDINATOR_NOT_AVAILABLE;
+    if (group.isStaticMemberFenced(req.memberId, req.groupInstanceId)) return KafkaCode.FENCED_INSTANCE_ID;
     const member = group.members.get(req.memberId);
-    if (!member) return UNKNOWN_MEMBER_ID;
-    if (req.generationId !== group.generationId) return ILLEGAL_GENERATION;
+    if (!member) return KafkaCode.UNKNOWN_MEMBER_ID;
+    if (req.generationId !== group.generationId) return KafkaCode.ILLEGAL_GENERATION;
     switch (group.state) {
       case 'Stable':
       case 'CompletingRebalance':
         this.#armSession(group, member);
-        return NONE;
+        return KafkaCode.NONE;
       case 'PreparingRebalance':
         this.#armSession(group, member);
-        return REBALANCE_IN_PROGRESS;
+        return KafkaCode.REBALANCE_IN_PROGRESS;
       default:
-        return UNKNOWN_MEMBER_ID;
+        return KafkaCode.UNKNOWN_MEMBER_ID;
     }
   }
 
   /** Handles a LeaveGroup for one or more members. */
   leave(groupId: string, leaving: readonly LeavingMember[]): LeaveResult {
     const unavailable = this.#availability();
-    if (unavailable !== NONE) return { errorCode: unavailable, members: [] };
-    if (!groupId) return { errorCode: INVALID_GROUP_ID, members: [] };
+    if (unavailable !== KafkaCode.NONE) return { errorCode: unavailable, members: [] };
+    if (!groupId) return { errorCode: KafkaCode.INVALID_GROUP_ID, members: [] };
     const group = this.#groups.get(groupId);
     const result = (m: LeavingMember, errorCode: number) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode });
-    if (!group) return { errorCode: NONE, members: leaving.map((m) => result(m, UNKNOWN_MEMBER_ID)) };
-    if (group.state === 'Dead') return { errorCode: COORDINATOR_NOT_AVAILABLE, members: [] };
+    if (!group) return { errorCode: KafkaCode.NONE, members: leaving.map((m) => result(m, KafkaCode.UNKNOWN_MEMBER_ID)) };
+    if (group.state === 'Dead') return { errorCode: KafkaCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     const members = leaving.map((m) => {
       if (m.memberId === '') {
         // Administrative removal by group.instance.id.
         const current = m.groupInstanceId === null ? undefined : group.staticMembers.get(m.groupInstanceId);
         const member = current === undefined ? undefined : group.members.get(current);
-        if (!member) return result(m, UNKNOWN_MEMBER_ID);
+        if (!member) return result(m, KafkaCode.UNKNOWN_MEMBER_ID);
         this.#logger.info('static member removed', { groupId, groupInstanceId: m.groupInstanceId });
         this.#removeMemberAndUpdateGroup(group, member);
-        return result(m, NONE);
+        return result(m, KafkaCode.NONE);
       }
       if (group.pendingMembers.has(m.memberId)) {
         this.#settings.timers.clearTimeout(group.pendingMembers.get(m.memberId));
         group.pendingMembers.delete(m.memberId);
         this.#tryCompleteJoin(group);
-        return result(m, NONE);
+        return result(m, KafkaCode.NONE);
       }
-      if (group.isStaticMemberFenced(m.memberId, m.groupInstanceId)) return result(m, FENCED_INSTANCE_ID);
+      if (group.isStaticMemberFenced(m.memberId, m.groupInstanceId)) return result(m, KafkaCode.FENCED_INSTANCE_ID);
       const member = group.members.get(m.memberId);
-      if (!member) return result(m, UNKNOWN_MEMBER_ID);
+      if (!member) return result(m, KafkaCode.UNKNOWN_MEMBER_ID);
       this.#logger.info('member left', { groupId, memberId: m.memberId });
       this.#removeMemberAndUpdateGroup(group, member);
-      return result(m, NONE);
+      return result(m, KafkaCode.NONE);
     });
     this.dropIfUnused(group);
-    return { errorCode: NONE, members };
+    return { errorCode: KafkaCode.NONE, members };
   }
 
   // ---------------------------------------------------------------- Describe, list, delete, commit checks
@@ -692,13 +678,13 @@ export class MembershipManager {
   describe(groupId: string): DescribedGroup {
     const unavailable = this.#availability();
     const group = this.#groups.get(groupId);
-    if (unavailable !== NONE || !group) {
+    if (unavailable !== KafkaCode.NONE || !group) {
       return { errorCode: unavailable, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
     }
     const stable = group.state === 'Stable';
     const protocol = group.protocolName ?? '';
     return {
-      errorCode: NONE,
+      errorCode: KafkaCode.NONE,
       groupId,
       groupState: group.state,
       protocolType: group.protocolType ?? '',
@@ -717,7 +703,7 @@ export class MembershipManager {
   /** Lists groups, optionally only those in some states (case-insensitive) or of some types. */
   list(statesFilter: readonly string[] = [], typesFilter: readonly string[] = []): { errorCode: number; groups: GroupListing[] } {
     const unavailable = this.#availability();
-    if (unavailable !== NONE) return { errorCode: unavailable, groups: [] };
+    if (unavailable !== KafkaCode.NONE) return { errorCode: unavailable, groups: [] };
     const states = new Set(statesFilter.map((s) => s.toLowerCase()));
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
     const groups: GroupListing[] = [];
@@ -727,15 +713,15 @@ export class MembershipManager {
       if (types.size > 0 && !types.has('classic')) continue;
       groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });
     }
-    return { errorCode: NONE, groups };
+    return { errorCode: KafkaCode.NONE, groups };
   }
 
   /** Why DeleteGroups may not delete this group (NONE when it may): it must exist and be empty. */
   validateDeleteGroup(groupId: string): number {
     const group = this.#groups.get(groupId);
-    if (!group || group.state === 'Dead') return GROUP_ID_NOT_FOUND;
-    if (group.state !== 'Empty') return NON_EMPTY_GROUP;
-    return NONE;
+    if (!group || group.state === 'Dead') return KafkaCode.GROUP_ID_NOT_FOUND;
+    if (group.state !== 'Empty') return KafkaCode.NON_EMPTY_GROUP;
+    return KafkaCode.NONE;
   }
 
   /**
@@ -757,17 +743,17 @@ export class MembershipManager {
    * member, and not while the assignment is being handed out.
    */
   validateOffsetCommit(group: ClassicGroup, req: CommitIdentity): number {
-    if (group.state === 'Dead') return COORDINATOR_NOT_AVAILABLE;
-    if (req.generationId < 0 && req.memberId === '' && req.groupInstanceId === null) return group.state === 'Empty' ? NONE : UNKNOWN_MEMBER_ID;
-    if (group.isStaticMemberFenced(req.memberId, req.groupInstanceId)) return FENCED_INSTANCE_ID;
+    if (group.state === 'Dead') return KafkaCode.COORDINATOR_NOT_AVAILABLE;
+    if (req.generationId < 0 && req.memberId === '' && req.groupInstanceId === null) return group.state === 'Empty' ? KafkaCode.NONE : KafkaCode.UNKNOWN_MEMBER_ID;
+    if (group.isStaticMemberFenced(req.memberId, req.groupInstanceId)) return KafkaCode.FENCED_INSTANCE_ID;
     const member = group.members.get(req.memberId);
-    if (!member) return UNKNOWN_MEMBER_ID;
-    if (req.generationId !== group.generationId) return ILLEGAL_GENERATION;
+    if (!member) return KafkaCode.UNKNOWN_MEMBER_ID;
+    if (req.generationId !== group.generationId) return KafkaCode.ILLEGAL_GENERATION;
     // The member has its JoinGroup answer but not yet its assignment: it must not commit yet.
-    if (group.state === 'CompletingRebalance') return REBALANCE_IN_PROGRESS;
+    if (group.state === 'CompletingRebalance') return KafkaCode.REBALANCE_IN_PROGRESS;
     // A commit is a sign of life, as a heartbeat is.
     this.#armSession(group, member);
-    return NONE;
+    return KafkaCode.NONE;
   }
 
   /** Forgets a group that has neither members, pending members nor offsets (never stored). */

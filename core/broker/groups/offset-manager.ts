@@ -12,14 +12,7 @@
 import type { Logger } from '../../contracts/logger.ts';
 import type { ClassicGroup } from './classic-group.ts';
 import type { OffsetAndMetadata } from './offset-and-metadata.ts';
-import {
-  COORDINATOR_NOT_AVAILABLE,
-  ILLEGAL_GENERATION,
-  INVALID_GROUP_ID,
-  NONE,
-  OFFSET_METADATA_TOO_LARGE,
-  UNKNOWN_TOPIC_OR_PARTITION,
-} from './error-codes.ts';
+import { KafkaCode } from '../../kafka-error-codes.ts';
 import type { GroupStore, OffsetChange } from './group-store.ts';
 import type { MembershipManager } from './membership-manager.ts';
 import type { GroupSettings } from './options.ts';
@@ -185,25 +178,25 @@ export class OffsetManager {
     const all = (errorCode: number): CommitResult =>
       req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
     const unavailable = this.#availability();
-    if (unavailable !== NONE) return all(unavailable);
-    if (req.groupId === null || req.groupId === undefined) return all(INVALID_GROUP_ID);
+    if (unavailable !== KafkaCode.NONE) return all(unavailable);
+    if (req.groupId === null || req.groupId === undefined) return all(KafkaCode.INVALID_GROUP_ID);
     let group = this.#membership.group(req.groupId);
     if (!group) {
       // A group that only stores offsets (no members) is created by its first commit.
-      if (req.generationId >= 0) return all(ILLEGAL_GENERATION);
+      if (req.generationId >= 0) return all(KafkaCode.ILLEGAL_GENERATION);
       group = this.#membership.getOrCreate(req.groupId);
     } else {
       const refused = this.#membership.validateOffsetCommit(group, req);
-      if (refused !== NONE) return all(refused);
+      if (refused !== KafkaCode.NONE) return all(refused);
     }
     const now = this.#now();
     const changes: OffsetChange[] = [];
     const result: CommitResult = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
-        if (!this.#partitionExists(t.name, p.partitionIndex)) return { partitionIndex: p.partitionIndex, errorCode: UNKNOWN_TOPIC_OR_PARTITION };
+        if (!this.#partitionExists(t.name, p.partitionIndex)) return { partitionIndex: p.partitionIndex, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION };
         const metadata = p.committedMetadata ?? '';
-        if (utf8Length(metadata) > this.#settings.offsetMetadataMaxBytes) return { partitionIndex: p.partitionIndex, errorCode: OFFSET_METADATA_TOO_LARGE };
+        if (utf8Length(metadata) > this.#settings.offsetMetadataMaxBytes) return { partitionIndex: p.partitionIndex, errorCode: KafkaCode.OFFSET_METADATA_TOO_LARGE };
         const commitTimestamp = p.commitTimestamp >= 0 ? p.commitTimestamp : now;
         const value: OffsetAndMetadata = {
           offset: p.committedOffset,
@@ -213,7 +206,7 @@ export class OffsetManager {
           expireTimestamp: req.retentionTimeMs >= 0 ? commitTimestamp + req.retentionTimeMs : null,
         };
         changes.push({ topic: t.name, partition: p.partitionIndex, value });
-        return { partitionIndex: p.partitionIndex, errorCode: NONE };
+        return { partitionIndex: p.partitionIndex, errorCode: KafkaCode.NONE };
       }),
     }));
     if (changes.length === 0) {
@@ -227,7 +220,7 @@ export class OffsetManager {
       this.#logger.error('offset commit failed to persist', { groupId: req.groupId, error: String(error) });
       this.#written(req.groupId);
       this.#membership.dropIfUnused(group);
-      return all(COORDINATOR_NOT_AVAILABLE);
+      return all(KafkaCode.COORDINATOR_NOT_AVAILABLE);
     }
     this.#written(req.groupId);
     if (group.state === 'Dead') {
@@ -237,7 +230,7 @@ export class OffsetManager {
       if (!this.#writing.has(req.groupId)) await this.#store.writeOffsets(req.groupId, changes.map((c) => ({ topic: c.topic, partition: c.partition, value: null }))).catch((error: unknown) => {
         this.#logger.warn('could not remove the offsets of a commit to a deleted group', { groupId: req.groupId, error: String(error) });
       });
-      return all(COORDINATOR_NOT_AVAILABLE);
+      return all(KafkaCode.COORDINATOR_NOT_AVAILABLE);
     }
     for (const c of changes) this.#partitionsOf(req.groupId, c.topic).set(c.partition, c.value!);
     return result;
@@ -267,20 +260,20 @@ export class OffsetManager {
     const unavailable = this.#availability();
     const committed = this.#offsets.get(groupId);
     const one = (topic: string, partition: number): FetchedOffset => {
-      if (unavailable !== NONE) return { partitionIndex: partition, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: unavailable };
+      if (unavailable !== KafkaCode.NONE) return { partitionIndex: partition, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: unavailable };
       const o = committed?.get(topic)?.get(partition);
       return o
-        ? { partitionIndex: partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: NONE }
-        : { partitionIndex: partition, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: NONE };
+        ? { partitionIndex: partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: KafkaCode.NONE }
+        : { partitionIndex: partition, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: KafkaCode.NONE };
     };
     if (topics === null) {
-      if (unavailable !== NONE) return { errorCode: unavailable, topics: [] };
+      if (unavailable !== KafkaCode.NONE) return { errorCode: unavailable, topics: [] };
       const out: OffsetFetchResult['topics'] = [];
       for (const [name, parts] of [...(committed ?? new Map<string, Map<number, OffsetAndMetadata>>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         if (parts.size === 0) continue;
         out.push({ name, partitions: [...parts.keys()].sort((a, b) => a - b).map((p) => one(name, p)) });
       }
-      return { errorCode: NONE, topics: out };
+      return { errorCode: KafkaCode.NONE, topics: out };
     }
     return { errorCode: unavailable, topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => one(t.name, p)) })) };
   }

@@ -190,18 +190,27 @@ export class Consumer {
   }
 
   async #revoke(states: readonly PartitionState[]): Promise<TopicPartitionOffset[]> {
-    const out: TopicPartitionOffset[] = [];
+    // Kafka's rule for a partition given up: what was fetched for it is dropped, fetches
+    // still out for it are ignored (`revoked`), and the record in flight is finished and
+    // counted — so the positions are read only once its handler is done. The epoch stays
+    // until then: bumping it would make the handler's record not count, and the next
+    // owner would read it again.
     for (const s of states) {
       s.revoked = true;
-      s.invalidate();
+      s.queue.length = 0;
+      s.queuedBytes = 0;
       this.#states.delete(s.key);
-      if (s.position !== null) out.push({ topic: s.topic, partition: s.partition, offset: s.position });
     }
     // A handler still running for a revoked partition finishes before the caller commits,
     // unless the caller is that handler (stop() from inside it): its message stays uncommitted.
     const current = this.#runner.current;
     const currentDone = this.#runner.currentDone;
     if (current && current.revoked && currentDone && !this.#runner.insideHandler()) await currentDone;
+    const out: TopicPartitionOffset[] = [];
+    for (const s of states) {
+      s.invalidate();
+      if (s.position !== null) out.push({ topic: s.topic, partition: s.partition, offset: s.position });
+    }
     return out;
   }
 
@@ -283,6 +292,8 @@ export class Consumer {
     this.#state.running = false;
     // Fetch loops and a fetch still long-polling end on the generation; their answers are dropped.
     this.#state.generation++;
+    // A long poll pending on the consumer's own connection ends now, not at its maxWaitMs.
+    this.#fetcher.closeConnections();
     this.#wake();
     this.#stopped = this.#finishStop(this.#runner.insideHandler());
     return this.#stopped;

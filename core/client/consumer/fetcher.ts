@@ -4,6 +4,12 @@
  * application's processing and the next fetch overlap). It resolves missing positions
  * with ListOffsets, resets out-of-range ones by the reset policy, retries failed fetches
  * after a backoff, and refreshes metadata when a leader is unknown or moved.
+ *
+ * Fetches go on connections of the fetcher's own, one per broker, not on the client's
+ * shared ones: a broker answers a connection's requests in order, so a long poll (up to
+ * maxWaitMs) on a shared connection would hold back every other request of the client —
+ * another consumer's fetch, a producer's Produce, an admin request. Kafka's Java client
+ * gets the same by giving each consumer its own client.
  */
 import type { Logger } from '../../contracts/logger.ts';
 import { TributaryError, kafkaError } from '../../errors.ts';
@@ -11,6 +17,7 @@ import { KafkaCode } from '../../kafka-error-codes.ts';
 import type { ApiResponse } from '../../protocol/api-messages.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
 import type { Registry } from '../../registry.ts';
+import type { Transport } from '../transport.ts';
 import { type Cluster, needsRefresh } from '../cluster.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../list-offsets.ts';
 import { type RetryPolicy, backoff, sleep } from '../retry.ts';
@@ -56,6 +63,10 @@ export class Fetcher {
   readonly #loops = new Map<number, Promise<void>>();
   #wakers: Array<() => void> = [];
   #refreshing = false;
+  /** This fetcher's own connection to each broker (opened on first fetch, reopened once broken). */
+  readonly #connections = new Map<number, Promise<Transport>>();
+  /** The `host:port` each of {@link #connections} went to: a broker that moved gets a new one. */
+  readonly #addresses = new Map<number, string>();
 
   constructor(options: FetcherOptions) {
     this.#options = options;
@@ -78,6 +89,63 @@ export class Fetcher {
   /** Forgets the loops of an ended run (they end on the generation). */
   clear(): void {
     this.#loops.clear();
+  }
+
+  /**
+   * Closes the fetch connections (the consumer stopped): a long poll still pending ends
+   * now rather than at its maxWaitMs, and its answer is dropped (its generation is over).
+   * A later run opens new ones.
+   */
+  closeConnections(): void {
+    const all = [...this.#connections.values()];
+    this.#connections.clear();
+    for (const pending of all) pending.then((t) => t.close(), () => undefined).catch(() => undefined);
+  }
+
+  /** The fetch connection to broker `node`: opened on first use, reopened once broken. */
+  async #connection(node: number): Promise<Transport> {
+    const address = this.#addressOf(node);
+    const pending = this.#connections.get(node);
+    if (pending) {
+      const existing = await pending.catch(() => undefined);
+      if (existing?.connected && this.#addresses.get(node) === address) return existing;
+      if (this.#connections.get(node) === pending) {
+        this.#connections.delete(node);
+        void existing?.close();
+      } else if (this.#connections.has(node)) {
+        return this.#connection(node);
+      }
+    }
+    const opening = this.#cluster.openConnection(node);
+    this.#connections.set(node, opening);
+    this.#addresses.set(node, address);
+    opening.catch(() => {
+      if (this.#connections.get(node) === opening) this.#connections.delete(node);
+    });
+    const transport = await opening;
+    // Closed by stop() while opening: not this run's to keep.
+    if (this.#connections.get(node) !== opening) {
+      void transport.close();
+      throw new TributaryError('ERR_CONNECTION_CLOSED', 'The consumer stopped while connecting', { retriable: true });
+    }
+    return transport;
+  }
+
+  /** Where broker `node` is now, per the metadata ('' when unknown: openConnection then fails). */
+  #addressOf(node: number): string {
+    for (const b of this.#cluster.brokers()) if (b.nodeId === node) return `${b.host}:${b.port}`;
+    return '';
+  }
+
+  /** Drops a fetch connection after a failure on it (a timeout leaves it unusable), so that the next fetch reconnects. */
+  #dropConnection(node: number, transport: Transport | undefined): void {
+    const pending = this.#connections.get(node);
+    if (!pending || !transport) return;
+    void pending.then((t) => {
+      if (t !== transport || this.#connections.get(node) !== pending) return;
+      this.#connections.delete(node);
+      void t.close();
+    }, () => undefined);
   }
 
   /** Starts a loop for every leader of an assigned partition that has none, and refreshes metadata for partitions without a known leader. */
@@ -208,12 +276,15 @@ export class Fetcher {
       rackId: '',
     };
     let response: FetchResponse;
+    let transport: Transport | undefined;
     try {
-      response = await this.#cluster.sendTo(node, ApiKey.Fetch, body, { extraTimeoutMs: this.#maxWaitMs });
+      transport = await this.#connection(node);
+      response = await this.#cluster.send(transport, ApiKey.Fetch, body, { extraTimeoutMs: this.#maxWaitMs });
       if (response.errorCode) throw kafkaError(response.errorCode, 'Fetch failed');
     } catch (error) {
       if (generation !== this.#state.generation) return;
       for (const s of states) s.fetching = false;
+      if (error instanceof TributaryError && error.kafkaCode === undefined && needsRefresh(error)) this.#dropConnection(node, transport);
       this.#fetchFailed(states, error);
       return;
     }

@@ -200,6 +200,8 @@ export class HandlerRunner {
       heartbeat: () => this.#options.source()?.heartbeat?.() ?? Promise.resolve(),
     };
     for (let i = 0; i < records.length; i++) {
+      // Revoked: the record just handled counted; the rest belongs to the next owner.
+      if (s.revoked) return;
       if (!this.#state.running || s.epoch !== epoch || s.paused) return this.#requeueRest(s, epoch, batch, i);
       const r = records[i]!;
       if (s.position !== null && r.offset < s.position) continue;
@@ -240,6 +242,8 @@ export class HandlerRunner {
     }
     let resolved = -1;
     let pauseAfter = false;
+    /** The handler learnt the batch is stale (revoked): it may have stopped early, so only what it resolved counts. */
+    let sawStale = false;
     const last = batch.nextOffset - 1;
     await this.#callHandler(handler, {
       batch: {
@@ -257,7 +261,12 @@ export class HandlerRunner {
         if (s.epoch === epoch && offset + 1 > (s.position ?? -1)) s.position = offset + 1;
       },
       isRunning: () => this.#state.running,
-      isStale: () => s.epoch !== epoch,
+      isStale: () => {
+        // A revoke keeps the epoch until this handler is done (its progress counts), but the batch is stale.
+        const stale = s.epoch !== epoch || s.revoked;
+        if (stale) sawStale = true;
+        return stale;
+      },
       pause: () => {
         pauseAfter = true;
       },
@@ -265,6 +274,12 @@ export class HandlerRunner {
       commitOffsetsIfNecessary: () => this.#options.source()?.commitOffsetsIfNecessary?.() ?? Promise.resolve(),
     });
     if (s.epoch !== epoch) return;
+    if (s.revoked) {
+      // Revoked while running: a handler that returns has processed its batch, unless it
+      // stopped on isStale(); then only what it resolved (already in the position) counts.
+      if (!sawStale && resolved < 0) s.position = batch.nextOffset;
+      return;
+    }
     s.position = resolved >= 0 ? resolved + 1 : batch.nextOffset;
     if (resolved >= 0 && resolved + 1 < batch.nextOffset) {
       // Unresolved messages are handed over again.

@@ -2,11 +2,9 @@
  * The consumer's public types (options, messages, handler payloads) and the contract
  * between a consumer and where its partitions come from (an {@link AssignmentSource}).
  */
-import type { Logger } from '../../contracts/logger.ts';
 import type { RecordHeader } from '../../records/record.ts';
-import type { Registry } from '../../registry.ts';
 import type { AsyncScope } from '../async-scope.ts';
-import type { Cluster } from '../cluster.ts';
+import type { ClientParts } from '../client-parts.ts';
 import type { RetryOptions } from '../retry.ts';
 import type { SerializerChoices, TopicSettings } from '../serde.ts';
 
@@ -136,13 +134,7 @@ export interface AssignmentTarget {
 }
 
 /** What the consumer needs from its client. */
-export interface ConsumerContext {
-  readonly cluster: Cluster;
-  readonly registry: Registry;
-  readonly logger: Logger;
-  readonly retry: RetryOptions | undefined;
-  readonly serializers: SerializerChoices | undefined;
-  readonly topics: Readonly<Record<string, TopicSettings>> | undefined;
+export interface ConsumerContext extends ClientParts {
   /** Recognises calls made from inside this consumer's handlers (see async-scope.ts). */
   readonly asyncScope?: AsyncScope | undefined;
 }

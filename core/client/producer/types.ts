@@ -2,10 +2,8 @@
  * The producer's public types (what `send()` takes and how a producer is configured) and
  * the few internal shapes its parts hand each other.
  */
-import type { Logger } from '../../contracts/logger.ts';
 import type { RecordInput } from '../../records/record.ts';
-import type { Registry } from '../../registry.ts';
-import type { Cluster } from '../cluster.ts';
+import type { ClientParts } from '../client-parts.ts';
 import type { RetryOptions } from '../retry.ts';
 import type { CompressionChoice, PartitionerChoice, SerializerChoices, TopicSettings } from '../serde.ts';
 
@@ -87,13 +85,7 @@ export interface ProducerOptions {
 }
 
 /** What the producer needs from its client. */
-export interface ProducerContext {
-  readonly cluster: Cluster;
-  readonly registry: Registry;
-  readonly logger: Logger;
-  readonly retry: RetryOptions | undefined;
-  readonly serializers: SerializerChoices | undefined;
-  readonly topics: Readonly<Record<string, TopicSettings>> | undefined;
+export interface ProducerContext extends ClientParts {
   /** The client's default compression and partitioner (a producer's own options win). */
   readonly compression?: CompressionChoice | undefined;
   readonly partitioner?: PartitionerChoice | undefined;
