@@ -5,6 +5,7 @@
  * The open state, argument checks, offset order, read range and the serialization of
  * each log's mutations are the core's guard's (core/storage/guard.ts).
  */
+import { readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GuardedStorage, PartitionLog, PartitionLogOptions, PartitionRef } from '../../core/contracts/storage.ts';
@@ -30,7 +31,8 @@ export interface FilesystemStorageOptions {
   /** Bytes of data between two sparse index entries (Kafka's index.interval.bytes; default 4096). */
   readonly indexIntervalBytes?: number;
   /**
-   * Budget of file handles the partition logs may hold open (default 1024). A working log
+   * Budget of file handles the partition logs may hold open (default 1024, or half the
+   * process's open-file limit when that is lower, so sockets keep the rest). A working log
    * holds three (its active segment's data and two indexes); when the open logs hold more
    * than the budget, the least recently used idle ones are parked — their files closed,
    * their state kept in memory — and reopen on their next use. So any number of
@@ -66,7 +68,7 @@ export function filesystemStorage(options: FilesystemStorageOptions): GuardedSto
     segmentMs: positive(options.segmentMs, DEFAULT_SEGMENT_MS, 'segmentMs'),
     indexIntervalBytes: positive(options.indexIntervalBytes, DEFAULT_INDEX_INTERVAL, 'indexIntervalBytes'),
   };
-  const maxOpenFiles = Math.floor(positive(options.maxOpenFiles, DEFAULT_MAX_OPEN_FILES, 'maxOpenFiles'));
+  const maxOpenFiles = Math.floor(positive(options.maxOpenFiles, defaultMaxOpenFiles(), 'maxOpenFiles'));
   const budget = new HandleBudget(maxOpenFiles, logger);
   // Opening a log recovers it with its files open: only a few at once, whatever the caller asks.
   const opening = new Semaphore(Math.max(1, Math.min(8, Math.floor(maxOpenFiles / (2 * HANDLES_PER_LOG)))));
@@ -283,4 +285,19 @@ class Semaphore {
       else this.#running--;
     }
   }
+}
+
+/**
+ * {@link DEFAULT_MAX_OPEN_FILES}, or half the process's soft limit on open files when that
+ * is lower (read from /proc/self/limits where there is one; elsewhere the constant).
+ */
+export function defaultMaxOpenFiles(): number {
+  let limit = Infinity;
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (m) limit = Number(m[1]);
+  } catch {
+    // No procfs (macOS, Windows): keep the constant.
+  }
+  return Math.max(HANDLES_PER_LOG, Math.min(DEFAULT_MAX_OPEN_FILES, Math.floor(limit / 2)));
 }

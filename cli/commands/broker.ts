@@ -52,7 +52,7 @@ export function storageFor(settings: BrokerSettings, logger: Logger, registry = 
     case 'memory':
       return registry.create('storage', 'memory');
     case 'filesystem':
-      return registry.create('storage', 'filesystem', { dir, logger, maxOpenFiles: settings.maxOpenFiles });
+      return registry.create('storage', 'filesystem', { dir, logger, ...(settings.maxOpenFiles !== undefined ? { maxOpenFiles: settings.maxOpenFiles } : {}) });
     case 'level':
       return registry.create('storage', 'level', { location: dir, logger });
   }
