@@ -17,10 +17,42 @@ export const GLOBAL_OPTIONS = {
 
 /** Help lines for the global flags. */
 export const GLOBAL_HELP = [
-  'Global options (every command but broker):',
+  'Global options (every command but broker; before or after the command name):',
   '  -b, --brokers <host:port,…>  brokers to bootstrap from (default 127.0.0.1:9092, env TRIBUTARY_BROKERS)',
   '  -h, --help                   show this help',
 ].join('\n');
+
+/**
+ * Splits the global flags that come before a command or subcommand name off `argv`
+ * (`-b H topics list`, as kcat and rpk accept them): `globals` holds them in order,
+ * `rest` starts at the first argument that is not one. The caller passes `globals` on
+ * to the command, whose parser accepts them anywhere.
+ */
+export function splitLeadingGlobals(argv: readonly string[]): { globals: string[]; rest: string[] } {
+  const globals: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i]!;
+    if (arg === '-h' || arg === '--help') {
+      globals.push(arg);
+      i++;
+    } else if ((arg === '-b' || arg === '--brokers') && i + 1 < argv.length) {
+      globals.push(arg, argv[i + 1]!);
+      i += 2;
+    } else if (arg.startsWith('--brokers=') || (arg.startsWith('-b') && arg.length > 2 && !arg.startsWith('--'))) {
+      globals.push(arg);
+      i++;
+    } else {
+      break;
+    }
+  }
+  return { globals, rest: argv.slice(i) };
+}
+
+/** True when the global flags ask for help. */
+export function asksForHelp(globals: readonly string[]): boolean {
+  return globals.includes('-h') || globals.includes('--help');
+}
 
 /** Parsed flags: strings, booleans, and string arrays for repeatable flags. */
 export type Flags = Record<string, string | boolean | string[] | undefined>;

@@ -22,6 +22,7 @@ export interface BrokerSettings {
   maxOpenFiles: number | undefined;
   autoCreateTopics: boolean;
   retentionMs: number;
+  retentionCheckIntervalMs: number;
   flushMs: number;
   groupInitialRebalanceDelayMs: number;
   logLevel: LogLevel;
@@ -77,8 +78,9 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'maxOpenFiles', flag: 'max-open-files', arg: '<n>', help: 'filesystem storage: file handles partition logs keep open; idle logs beyond it close their files (default 1024, or half the open-file limit when lower)', parse: int(3, 10_000_000), default: undefined },
   { key: 'autoCreateTopics', flag: 'auto-create-topics', arg: '<true|false>', help: 'create unknown topics on Metadata/Produce', parse: bool, default: true },
   { key: 'retentionMs', flag: 'retention-ms', arg: '<ms>', help: 'default retention of a topic in ms (-1: forever)', parse: int(-1, Number.MAX_SAFE_INTEGER), default: 604_800_000 },
+  { key: 'retentionCheckIntervalMs', flag: 'retention-check-interval-ms', arg: '<ms>', help: 'how often retention deletes what is past retention.ms / retention.bytes (Kafka\'s log.retention.check.interval.ms)', parse: int(1, 86_400_000), default: 300_000 },
   { key: 'flushMs', flag: 'flush-ms', arg: '<ms>', help: 'fsync appended data: -1 never (the OS decides, as Kafka), 0 before every acknowledgement, N every N ms', parse: int(-1, 86_400_000), default: -1 },
-  { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', arg: '<ms>', help: 'how long a new consumer group waits for more members before its first assignment', parse: int(0, 300_000), default: 3000 },
+  { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', arg: '<ms>', help: 'how long a new consumer group waits for more members before its first assignment; npm start (--dev) uses 0', parse: int(0, 300_000), default: 3000 },
   { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 
@@ -92,6 +94,20 @@ export function envName(flag: string): string {
  * booleans, keyed by flag name, plus an optional `config` path).
  */
 export function resolveBrokerSettings(flags: Record<string, string | boolean | undefined>, env: Record<string, string | undefined>): BrokerSettings {
+  return resolveBrokerSettingsWithSources(flags, env).settings;
+}
+
+/**
+ * {@link resolveBrokerSettings}, and which settings someone set (in the config file, the
+ * environment or a flag) rather than left at their default: the broker reports those as
+ * static broker configs and the others as Kafka's defaults (DescribeConfigs' source).
+ */
+export function resolveBrokerSettingsWithSources(
+  flags: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>,
+  defaults: Partial<BrokerSettings> = {},
+): { settings: BrokerSettings; explicit: ReadonlySet<keyof BrokerSettings> } {
+  const explicit = new Set<keyof BrokerSettings>();
   let file: Record<string, unknown> = {};
   const configPath = (flags.config as string | undefined) ?? env.TRIBUTARY_CONFIG;
   if (configPath) {
@@ -110,14 +126,15 @@ export function resolveBrokerSettings(flags: Record<string, string | boolean | u
   }
   const settings = {} as Record<string, unknown>;
   for (const spec of BROKER_SETTINGS) {
-    let value: unknown = spec.default;
+    let value: unknown = Object.hasOwn(defaults, spec.key) ? defaults[spec.key] : spec.default;
     const fromFile = file[spec.flag] ?? file[spec.key];
     if (fromFile !== undefined) value = spec.parse(String(fromFile), `config file "${spec.flag}"`);
     const fromEnv = env[envName(spec.flag)];
     if (fromEnv !== undefined && fromEnv !== '') value = spec.parse(fromEnv, envName(spec.flag));
     const fromFlag = flags[spec.flag];
     if (fromFlag !== undefined) value = spec.parse(String(fromFlag), `--${spec.flag}`);
+    if (fromFile !== undefined || (fromEnv !== undefined && fromEnv !== '') || fromFlag !== undefined) explicit.add(spec.key);
     settings[spec.key] = value;
   }
-  return settings as unknown as BrokerSettings;
+  return { settings: settings as unknown as BrokerSettings, explicit };
 }

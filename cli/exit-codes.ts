@@ -22,15 +22,20 @@ export const EXIT = Object.freeze({
 export const EXIT_CODES_HELP = [
   'Exit codes:',
   '    0  ok',
-  '    1  runtime failure (broker unreachable, request refused, unreadable record, I/O error)',
+  '    1  runtime failure (broker unreachable, request refused by the broker, unreadable record, I/O error)',
   '    2  usage error (unknown command or flag, bad value, missing argument)',
   '    3  not found (unknown topic, partition, group or file)',
   '    4  already exists (topics create without --if-not-exists)',
   '  130  produce interrupted (Ctrl-C) before its input ended; what was read was still sent',
 ].join('\n');
 
-/** Error codes that mean "the command line was wrong". */
-const USAGE_CODES = new Set(['ERR_USAGE', 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_CONFIG_FILE', 'ERR_UNKNOWN_CODEC', 'ERR_UNKNOWN_PLUGIN', 'ERR_INVALID_OPTIONS', 'INVALID_TOPIC_EXCEPTION', 'INVALID_PARTITIONS', 'INVALID_REPLICATION_FACTOR', 'INVALID_CONFIG', 'INVALID_REQUEST']);
+/**
+ * Error codes that mean "the command line was wrong", found before anything was sent.
+ * A broker's refusal (INVALID_REPLICATION_FACTOR, INVALID_CONFIG, INVALID_PARTITIONS, …)
+ * is not one of them: the command line parsed, the broker said no, and its reason is
+ * what helps — exit 1 with it, not a pointer to --help.
+ */
+const USAGE_CODES = new Set(['ERR_USAGE', 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_CONFIG_FILE', 'ERR_UNKNOWN_CODEC', 'ERR_UNKNOWN_PLUGIN', 'ERR_INVALID_OPTIONS']);
 /** Error codes that mean "what you named does not exist". */
 const NOT_FOUND_CODES = new Set(['ERR_NOT_FOUND', 'UNKNOWN_TOPIC_OR_PARTITION', 'UNKNOWN_TOPIC_ID', 'GROUP_ID_NOT_FOUND', 'ERR_GROUP_NOT_FOUND', 'ENOENT']);
 /** Error codes that mean "the broker could not be reached". */
@@ -75,7 +80,10 @@ export function describeError(error: unknown, brokers: readonly string[] | undef
   const message = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOption(error) : error instanceof Error ? error.message : String(error);
   // parseArgs messages already read well; their codes add nothing for a person.
   if (typeof code === 'string' && !code.startsWith('ERR_PARSE_ARGS') && code !== 'ERR_USAGE' && code !== 'ERR_NOT_FOUND') {
-    return `${firstLine(message)} [${code}]`;
+    // An error answered by the broker (it carries the Kafka error number) says so: the
+    // reason is the broker's, not the command line's.
+    const refused = typeof (error as { kafkaCode?: unknown }).kafkaCode === 'number' && exitCodeOf(error) === EXIT.FAILURE;
+    return `${refused ? 'the broker refused: ' : ''}${firstLine(message)} [${code}]`;
   }
   return firstLine(message);
 }

@@ -3,7 +3,7 @@
  * cli/bin.js), Deno (`deno run -A cli/main.ts`) and Bun (`bun cli/main.ts`).
  */
 import { TributaryError } from '../core/errors.ts';
-import { currentBrokers, GLOBAL_HELP } from './args.ts';
+import { asksForHelp, currentBrokers, GLOBAL_HELP, splitLeadingGlobals } from './args.ts';
 import { describeError, EXIT, EXIT_CODES_HELP, exitCodeOf } from './exit-codes.ts';
 
 interface Command {
@@ -53,22 +53,33 @@ function usage(): string {
   ].join('\n');
 }
 
-/** Runs the command line; resolves with the process exit code. */
+let commandName: string | undefined;
+
+/**
+ * Runs the command line; resolves with the process exit code. Global flags may come
+ * before the command (`tributary -b host:9092 topics list`), as kcat and rpk take them.
+ */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    if (name === undefined) console.error(usage());
-    else console.log(usage());
-    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  const { globals, rest: afterGlobals } = splitLeadingGlobals(argv);
+  const [name, ...rest] = afterGlobals;
+  if (name === undefined || name === 'help') {
+    const help = name === 'help' || asksForHelp(globals);
+    if (help) console.log(usage());
+    else console.error(usage());
+    return help ? EXIT.OK : EXIT.USAGE;
   }
+  commandName = name;
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
-    console.error(`tributary: unknown command "${name}"\n\n${usage()}`);
+    // One line saying what is wrong, not the whole help text that would bury it.
+    const what = name.startsWith('-') ? `unknown option ${name.split('=')[0]}` : `unknown command "${name}"`;
+    console.error(`tributary: ${what} (commands: ${Object.keys(COMMANDS).join(', ')})\nRun \`tributary --help\` for usage.`);
     return EXIT.USAGE;
   }
+  const args = [...globals, ...rest];
   try {
     const command = await entry.load();
-    return await command.run(rest);
+    return await command.run(args);
   } catch (error) {
     const exit = exitCodeOf(error);
     // Errors we know (coded) get one line; anything else is a bug worth its stack.
@@ -76,7 +87,8 @@ export async function main(argv: string[]): Promise<number> {
     if (known || process.env.TRIBUTARY_DEBUG === undefined) {
       console.error(`tributary ${name}: ${describeError(error, currentBrokers())}`);
       if (exit === EXIT.USAGE) {
-        const sub = rest[0] !== undefined && /^[a-z][a-z-]*$/.test(rest[0]) && name !== 'produce' && name !== 'consume' ? ` ${rest[0]}` : '';
+        const first = splitLeadingGlobals(rest).rest[0];
+        const sub = first !== undefined && /^[a-z][a-z-]*$/.test(first) && name !== 'produce' && name !== 'consume' ? ` ${first}` : '';
         console.error(`Run \`tributary ${name}${sub} --help\` for usage.`);
       }
     } else {
@@ -90,7 +102,7 @@ const code = await main(process.argv.slice(2));
 process.exitCode = code;
 // Commands other than the broker end here: exit at once rather than wait for a stray
 // timer or socket (a client library's keep-alive) to let the event loop drain.
-if (process.argv[2] !== 'broker') {
+if (commandName !== 'broker') {
   // Flush what is queued for stdout/stderr first (pipes may be asynchronous under Bun).
   await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((done) => s.write('', () => done()))));
   process.exit(code);

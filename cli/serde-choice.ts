@@ -1,5 +1,6 @@
 /**
- * The serializer a command line asks for: `string`, `json`, `avro` (with an .avsc schema
+ * The serializer a command line asks for: `string`, `json`, `int32`/`int64`/`float64`
+ * (big-endian, as Kafka's Java serializers), `avro` (with an .avsc schema
  * file) or `protobuf` (with a .proto file and a message type), optionally in the
  * Confluent wire format (`--schema-id`). Produce turns each input line into the value
  * the serializer takes; consume prints what the deserializer returns.
@@ -7,12 +8,15 @@
 import { readFileSync } from 'node:fs';
 import type protobufjs from 'protobufjs';
 import type { Serializer } from '../core/contracts/serializer.ts';
+import { float64 } from '../plugins/serializers/float64.ts';
+import { int32 } from '../plugins/serializers/int32.ts';
+import { int64 } from '../plugins/serializers/int64.ts';
 import { json } from '../plugins/serializers/json.ts';
 import { string } from '../plugins/serializers/string.ts';
 import { notFoundError, usageError } from './exit-codes.ts';
 
 /** Serializer names the CLI offers. */
-export const SERDE_NAMES = ['string', 'json', 'avro', 'protobuf', 'bytes'] as const;
+export const SERDE_NAMES = ['string', 'json', 'int32', 'int64', 'float64', 'avro', 'protobuf', 'bytes'] as const;
 /** One of {@link SERDE_NAMES}. */
 export type SerdeName = (typeof SERDE_NAMES)[number];
 
@@ -27,7 +31,8 @@ export interface CliSerde {
 /** Help lines for the serializer flags (`verb` is "serializer" or "deserializer"). */
 export function serdeHelp(flag: string): string {
   return [
-    `${`  -s, --${flag} <name>`.padEnd(31)}string (default) | json | avro | protobuf | bytes`,
+    `${`  -s, --${flag} <name>`.padEnd(31)}string (default) | json | int32 | int64 | float64 | avro | protobuf | bytes`,
+    '                               (int32/int64/float64: big-endian, as Kafka\'s Integer/Long/DoubleSerializer)',
     '      --schema <file>          avro: the .avsc schema (JSON); protobuf: the .proto file',
     '      --type <name>            protobuf: the message type (default: the file\'s only message)',
     '      --schema-id <n>          avro/protobuf: Confluent wire format with this schema id',
@@ -41,6 +46,21 @@ function readText(file: string, what: string): string {
     if ((error as { code?: string }).code === 'ENOENT') throw notFoundError(`${what}: no such file "${file}"`);
     throw usageError(`${what}: cannot read "${file}": ${(error as Error).message}`);
   }
+}
+
+/** An integer line for int32/int64 (`42`, `-7`); anything else is refused, not rounded. */
+function parseIntegerText(text: string): bigint {
+  const t = text.trim();
+  if (!/^[-+]?\d+$/.test(t)) throw new SyntaxError(`not an integer: ${t.length > 60 ? `${t.slice(0, 60)}…` : t}`);
+  return BigInt(t);
+}
+
+/** A number line for float64 (`3.14`, `-1e-3`, `NaN`, `Infinity`). */
+function parseFloatText(text: string): number {
+  const t = text.trim();
+  const n = Number(t);
+  if (t === '' || (Number.isNaN(n) && t !== 'NaN')) throw new SyntaxError(`not a number: ${t.length > 60 ? `${t.slice(0, 60)}…` : t}`);
+  return n;
 }
 
 function parseJsonText(text: string): unknown {
@@ -74,6 +94,16 @@ export async function cliSerde(name: SerdeName, options: { schema?: string; type
       return { name, serializer: { name: 'bytes', serialize: (v: unknown) => (v === null ? null : typeof v === 'string' ? new TextEncoder().encode(v) : (v as Uint8Array)), deserialize: (b: Uint8Array | null) => b }, fromText: (t) => t };
     case 'json':
       return { name, serializer: json(), fromText: parseJsonText };
+    case 'int32':
+      // The serializer refuses what is out of its range, with its own message.
+      return { name, serializer: int32(), fromText: (t) => {
+        const n = parseIntegerText(t);
+        return n >= -2147483648n && n <= 2147483647n ? Number(n) : t.trim();
+      } };
+    case 'int64':
+      return { name, serializer: int64(), fromText: parseIntegerText };
+    case 'float64':
+      return { name, serializer: float64(), fromText: parseFloatText };
     case 'avro': {
       if (!options.schema) throw usageError('--serializer avro needs --schema <file.avsc>');
       let schema: unknown;

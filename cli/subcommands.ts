@@ -2,7 +2,7 @@
  * Commands made of subcommands (`tributary topics create …`): dispatch, and `--help` on
  * the command and on every subcommand.
  */
-import { GLOBAL_HELP } from './args.ts';
+import { asksForHelp, GLOBAL_HELP, splitLeadingGlobals } from './args.ts';
 import { EXIT, usageError } from './exit-codes.ts';
 
 /** One subcommand: a summary for the list, its full help, and what it does. */
@@ -29,12 +29,15 @@ export function withSubcommands(name: string, summary: string, subcommands: Reco
     summary,
     help,
     async run(argv) {
-      const [sub, ...rest] = argv;
-      if (sub === undefined) {
+      // Global flags may come before the subcommand too (`topics -b host:9092 list`).
+      const { globals, rest: afterGlobals } = splitLeadingGlobals(argv);
+      const [sub, ...tail] = afterGlobals;
+      const rest = [...globals, ...tail];
+      if (sub === undefined && !asksForHelp(globals)) {
         console.error(help());
         return EXIT.USAGE;
       }
-      if (sub === '--help' || sub === '-h' || sub === 'help') {
+      if (sub === undefined || sub === 'help') {
         console.log(help());
         return EXIT.OK;
       }

@@ -81,7 +81,6 @@ export async function createBroker(options: EmbeddedBrokerOptions = {}): Promise
   // An embedded broker serves tests and single apps: a new group forms at once instead of
   // waiting Kafka's 3 s group.initial.rebalance.delay.ms for more members (override via groups).
   const broker = new Broker({
-    retentionCheckIntervalMs: 300_000,
     codecs: registry,
     ...brokerOptions,
     handlers: brokerOptions.handlers ?? DEFAULT_HANDLERS,

@@ -13,7 +13,7 @@ import type { Logger } from '../../core/contracts/logger.ts';
 import { startServer } from '../../adapters/server/index.ts';
 import { createDefaultRegistry } from '../../adapters/runtime/default-registry.ts';
 import { attachNegativeValues } from '../args.ts';
-import { BROKER_SETTINGS, envName, resolveBrokerSettings, type BrokerSettings } from '../broker-config.ts';
+import { BROKER_SETTINGS, envName, resolveBrokerSettingsWithSources, type BrokerSettings } from '../broker-config.ts';
 import { consoleLogger } from '../console-logger.ts';
 
 /** The help text of `tributary broker`. */
@@ -25,6 +25,7 @@ export function brokerHelp(): string {
       envName(s.flag),
     ]),
     ['--config <file>', 'JSON file with any of the settings above (keys as flag names)', 'TRIBUTARY_CONFIG'],
+    ['--dev', `development defaults, what \`npm start\` runs with: ${describeDefaults(DEV_DEFAULTS)} (as Kafka's shipped config/server.properties); flags, environment and --config still win`, undefined],
     ['-h, --help', 'show this help', undefined],
   ];
   // One column wide enough for the longest flag, so that the descriptions line up.
@@ -45,6 +46,18 @@ export function brokerHelp(): string {
   ].join('\n');
 }
 
+/**
+ * The defaults `--dev` (and so `npm start`) changes. Kafka's own shipped
+ * config/server.properties sets group.initial.rebalance.delay.ms to 0 "for a better
+ * out-of-the-box experience for development and testing", keeping 3 s as the default for
+ * production; the development broker does the same, so a first consumer group forms at once.
+ */
+export const DEV_DEFAULTS: Partial<BrokerSettings> = Object.freeze({ groupInitialRebalanceDelayMs: 0 });
+
+function describeDefaults(defaults: Partial<BrokerSettings>): string {
+  return BROKER_SETTINGS.filter((s) => Object.hasOwn(defaults, s.key)).map((s) => `--${s.flag} ${String(defaults[s.key])}`).join(', ');
+}
+
 /** Builds the storage adapter the settings ask for. */
 export function storageFor(settings: BrokerSettings, logger: Logger, registry = createDefaultRegistry()): Storage {
   const dir = resolve(settings.dataDir);
@@ -63,6 +76,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   const options = {
     ...Object.fromEntries(BROKER_SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
     config: { type: 'string' as const },
+    dev: { type: 'boolean' as const },
     help: { type: 'boolean' as const, short: 'h' },
   };
   // `--retention-ms -1` and `--flush-ms -1` are documented values.
@@ -71,7 +85,7 @@ export async function runBroker(argv: string[]): Promise<number> {
     console.log(brokerHelp());
     return 0;
   }
-  const settings = resolveBrokerSettings(values as Record<string, string | boolean | undefined>, process.env);
+  const { settings, explicit } = resolveBrokerSettingsWithSources(values as Record<string, string | boolean | undefined>, process.env, values.dev ? DEV_DEFAULTS : {});
   const logger = consoleLogger(settings.logLevel);
   const started = performance.now();
   const registry = createDefaultRegistry();
@@ -84,9 +98,12 @@ export async function runBroker(argv: string[]): Promise<number> {
     autoCreateTopics: settings.autoCreateTopics,
     numPartitions: settings.numPartitions,
     maxPartitions: settings.maxPartitions,
-    topicDefaults: { 'retention.ms': String(settings.retentionMs) },
+    // Only what someone set: the rest are Kafka's defaults, and DescribeConfigs says so
+    // (DEFAULT_CONFIG, not STATIC_BROKER_CONFIG).
+    topicDefaults: explicit.has('retentionMs') ? { 'retention.ms': String(settings.retentionMs) } : {},
+    ...(explicit.has('retentionCheckIntervalMs') ? { retentionCheckIntervalMs: settings.retentionCheckIntervalMs } : {}),
     flushPolicy: settings.flushMs < 0 ? { mode: 'never' } : settings.flushMs === 0 ? { mode: 'always' } : { mode: 'interval', ms: settings.flushMs },
-    groups: { initialRebalanceDelayMs: settings.groupInitialRebalanceDelayMs },
+    ...(explicit.has('groupInitialRebalanceDelayMs') || values.dev ? { groups: { initialRebalanceDelayMs: settings.groupInitialRebalanceDelayMs } } : {}),
     logger,
     ...(settings.advertisedHost ? { host: settings.advertisedHost } : {}),
   });
@@ -104,6 +121,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   }
   const where = settings.storage === 'memory' ? 'memory (nothing is kept after exit)' : `${settings.storage} storage in ${resolve(settings.dataDir)}`;
   console.log(`Tributary broker ${settings.nodeId} listening on ${server.address} — ${where} — started in ${(performance.now() - started).toFixed(0)} ms`);
+  if (values.dev) console.log(`Development defaults (--dev): ${describeDefaults(DEV_DEFAULTS)}; Kafka's production default is 3000 (tributary broker without --dev)`);
 
   return await new Promise<number>((done) => {
     let stopping = false;

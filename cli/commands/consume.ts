@@ -35,7 +35,7 @@ const HELP = [
   '  -e, --exit                   exit once every partition is read to its end (kcat -e)',
   '  -c, --max-messages <n>       exit after n messages',
   serdeHelp('deserializer'),
-  '      --key-deserializer <n>   string (default) | json | bytes',
+  '      --key-deserializer <n>   string (default) | json | int32 | int64 | bytes',
   '',
   'Without --exit or --max-messages, consumes until interrupted (Ctrl-C, exit 0).',
   'A message the deserializer cannot read is reported on stderr and skipped; the exit',
@@ -84,7 +84,14 @@ async function startOffsets(admin: Admin, topic: string, partitions: readonly nu
       case 'fromEnd': offset = o.high - start.count; break;
       case 'timestamp': offset = byTime.find((x) => x.partition === partition)?.offset ?? o.high; break;
     }
-    return { topic, partition, offset: Math.min(Math.max(offset, o.low), o.high) };
+    const clamped = Math.min(Math.max(offset, o.low), o.high);
+    // An offset asked for by number that is not there is said, not silently moved.
+    if (start.kind === 'offset' && clamped !== offset) {
+      console.error(offset < o.low
+        ? `% ${topic} [${partition}]: offset ${offset} is before the log start ${o.low} (older records are gone: retention or deleted records); starting at ${o.low}`
+        : `% ${topic} [${partition}]: offset ${offset} is past the log end ${o.high}; starting at ${o.high}, waiting for new records`);
+    }
+    return { topic, partition, offset: clamped };
   });
 }
 
@@ -124,7 +131,7 @@ async function run(argv: string[]): Promise<number> {
   const sep = str(flags, 'key-separator');
   const print: (m: PrintableMessage) => string = flags.json ? jsonLine : compileFormat(str(flags, 'format') ?? (sep !== undefined ? `%k${sep.replaceAll('%', '%%')}%v\\n` : '%v\\n'));
   const value = await cliSerde(choice(flags, 'deserializer', SERDE_NAMES, 'string'), { schema: str(flags, 'schema'), type: str(flags, 'type'), schemaId: int(flags, 'schema-id', undefined, 0, 2_147_483_647) });
-  const key = await cliSerde(choice(flags, 'key-deserializer', ['string', 'json', 'bytes'] as const, 'string'), {});
+  const key = await cliSerde(choice(flags, 'key-deserializer', ['string', 'json', 'int32', 'int64', 'bytes'] as const, 'string'), {});
 
   return withClient(brokersFrom(flags), {}, async (client) => {
     const admin = client.admin();

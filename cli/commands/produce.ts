@@ -16,6 +16,9 @@ import { cliSerde, SERDE_NAMES, serdeHelp } from '../serde-choice.ts';
 /** Codec names the produce and perf commands accept. */
 export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
+/** Partitioners `produce --partitioner` offers (the built-ins, by their registry names). */
+export const PARTITIONERS = ['default', 'murmur2', 'sticky', 'round-robin'] as const;
+
 /** Parses `--acks 0|1|all|-1`. */
 export function acksFrom(raw: string | undefined, fallback: Acks): Acks {
   if (raw === undefined) return fallback;
@@ -34,9 +37,12 @@ const HELP = [
   '  -f, --file <path>            read lines from a file instead of stdin',
   '  -K, --key-separator <sep>    split each line at the first <sep> into key and value',
   '  -H, --header <key=value>     a header on every message (repeatable)',
-  '  -p, --partition <n>          send every message to this partition (default: by key)',
+  '  -p, --partition <n>          send every message to this partition (default: the partitioner\'s choice)',
+  '      --partitioner <name>     default (keys by murmur2 as the Java client, keyless records sticky',
+  '                               per batch as KIP-480) | murmur2 | sticky (both place records as',
+  '                               default does) | round-robin (each record to the next partition)',
   serdeHelp('serializer'),
-  '      --key-serializer <name>  string (default) | json',
+  '      --key-serializer <name>  string (default) | json | int32 | int64',
   '  -z, --compression <codec>    none (default) | gzip | snappy | lz4 | zstd',
   '  -a, --acks <0|1|all>         acknowledgements to wait for (default all)',
   '      --linger-ms <ms>         how long a batch waits for more records (default 5)',
@@ -62,6 +68,7 @@ async function run(argv: string[]): Promise<number> {
     'key-separator': { type: 'string', short: 'K' },
     header: { type: 'string', short: 'H', multiple: true },
     partition: { type: 'string', short: 'p' },
+    partitioner: { type: 'string' },
     serializer: { type: 'string', short: 's' },
     'key-serializer': { type: 'string' },
     schema: { type: 'string' },
@@ -80,8 +87,10 @@ async function run(argv: string[]): Promise<number> {
   if (separator === '') throw usageError('--key-separator must not be empty');
   const headers = pairs(flags, 'header');
   const partition = int(flags, 'partition', undefined, 0, 2_147_483_647);
+  const partitioner = choice(flags, 'partitioner', PARTITIONERS, 'default');
+  if (partition !== undefined && str(flags, 'partitioner') !== undefined) throw usageError('give --partition or --partitioner, not both');
   const value = await cliSerde(choice(flags, 'serializer', SERDE_NAMES, 'string'), { schema: str(flags, 'schema'), type: str(flags, 'type'), schemaId: int(flags, 'schema-id', undefined, 0, 2_147_483_647) });
-  const key = await cliSerde(choice(flags, 'key-serializer', ['string', 'json'] as const, 'string'), {});
+  const key = await cliSerde(choice(flags, 'key-serializer', ['string', 'json', 'int32', 'int64'] as const, 'string'), {});
   const compression = choice(flags, 'compression', COMPRESSIONS, 'none');
   const acks = acksFrom(str(flags, 'acks'), 'all');
   const lingerMs = int(flags, 'linger-ms', 5, 0, 600_000);
@@ -91,7 +100,9 @@ async function run(argv: string[]): Promise<number> {
   const messageHeaders = headers.length > 0 ? headers.map(([k, v]) => ({ key: k, value: v })) : undefined;
 
   return withClient(brokersFrom(flags), { allowAutoTopicCreation: true }, async (client) => {
-    const producer = client.producer({ acks, compression, lingerMs, batchSize, serializers: { key: key.serializer, value: value.serializer } });
+    // Lines are serialized here, not in send(), so that a line the serializer refuses
+    // is reported with its number (and nothing after it is read).
+    const producer = client.producer({ acks, compression, lingerMs, batchSize, partitioner, serializers: { key: 'raw', value: 'raw' } });
     // Resolve the topic first: unknown topics (auto-creation off) fail before any input is read.
     const [meta] = await client.cluster.topicMetadata([topic]);
     const partitions = meta!.partitions.filter((p) => p !== undefined).length;
@@ -155,8 +166,8 @@ async function run(argv: string[]): Promise<number> {
         let message: ProducerMessage;
         try {
           message = {
-            key: k === null ? null : key.fromText(k),
-            value: value.fromText(v),
+            key: k === null ? null : key.serializer.serialize(key.fromText(k), { topic, isKey: true }),
+            value: value.serializer.serialize(value.fromText(v), { topic, isKey: false }),
             ...(messageHeaders ? { headers: messageHeaders } : {}),
             ...(partition !== undefined ? { partition } : {}),
           };

@@ -88,8 +88,8 @@ const listTopics: Subcommand = {
   },
 };
 
-/** Config source numbers as kafka-configs.sh names them. */
-const CONFIG_SOURCES: Record<number, string> = { 1: 'topic', 2: 'broker', 3: 'default-broker', 4: 'static-broker', 5: 'default', 6: 'broker-logger' };
+/** Config sources by Kafka's names (DescribeConfigsResponse; kafka-configs.sh prints the same). */
+const CONFIG_SOURCES: Record<number, string> = { 1: 'DYNAMIC_TOPIC_CONFIG', 2: 'DYNAMIC_BROKER_CONFIG', 3: 'DYNAMIC_DEFAULT_BROKER_CONFIG', 4: 'STATIC_BROKER_CONFIG', 5: 'DEFAULT_CONFIG', 6: 'DYNAMIC_BROKER_LOGGER_CONFIG' };
 
 const describe: Subcommand = {
   summary: 'partitions, leaders, replicas, offsets and configs of topics',

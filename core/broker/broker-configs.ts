@@ -8,6 +8,7 @@ export interface BrokerConfigOptions {
   readonly defaultReplicationFactor?: number;
   readonly autoCreateTopics?: boolean;
   readonly retentionCheckIntervalMs?: number;
+  readonly groups?: { readonly initialRebalanceDelayMs?: number };
 }
 
 /** The static broker settings DescribeConfigs shows, each marked explicit when the options set it. */
@@ -28,6 +29,13 @@ export function brokerConfigTable(
     explicit: options.retentionCheckIntervalMs !== undefined,
     type: 5,
     doc: 'How often retention runs.',
+  });
+  const delay = options.groups?.initialRebalanceDelayMs;
+  table.set('group.initial.rebalance.delay.ms', {
+    value: String(delay ?? 3000),
+    explicit: delay !== undefined,
+    type: 3,
+    doc: 'How long the first rebalance of a new group waits for more members.',
   });
   return table;
 }

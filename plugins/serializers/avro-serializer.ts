@@ -100,6 +100,40 @@ function buildType(lib: Avsc, options: AvroSerializerOptions): avsc.Type {
   }
 }
 
+/** A value for an error message: JSON where it can be, short. */
+function shown(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'bigint' ? `${value}n` : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+/**
+ * Which field of `value` does not fit `type`, as a person would say it (`field "lat":
+ * expected double, got "north"`), from avsc's validation path; undefined when avsc
+ * finds nothing to point at. Only called once encoding has failed, so the valid path
+ * pays nothing.
+ */
+function invalidField(type: avsc.Type, value: unknown): string | undefined {
+  let found: string | undefined;
+  try {
+    type.isValid(value, {
+      errorHook: (path, val, t) => {
+        if (found !== undefined) return;
+        const where = path.length > 0 ? `field "${path.join('.')}"` : 'the value';
+        const expected = t.name ?? t.branchName ?? t.typeName;
+        found = val === undefined ? `${where} is missing (expected ${expected})` : `${where}: expected ${expected}, got ${shown(val)}`;
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  return found;
+}
+
 /**
  * Creates an Avro serializer for one schema, with the avsc that `loadAvsc` returns (called
  * once the options are known to be complete, so a bad call fails on its options first).
@@ -139,7 +173,7 @@ export function avroSerializer<T = unknown>(loadAvsc: () => Avsc, options: AvroS
           end = type.encode(value, scratch as never, offset);
         }
       } catch (error) {
-        throw serializationError('avro', `the value does not match the schema: ${describe(error)}`, error);
+        throw serializationError('avro', `the value does not match the schema: ${invalidField(type, value) ?? describe(error)}`, error);
       }
       return scratchView.slice(0, end);
     },

@@ -51,7 +51,7 @@ describe('tributary topics', () => {
     expect(d.configs).toEqual({ 'retention.ms': '3600000' });
 
     expect(text.stdout).toMatch(/PartitionCount: 3\s+ReplicationFactor: 1/);
-    expect(text.stdout).toMatch(/retention\.ms\s+3600000\s+topic/);
+    expect(text.stdout).toMatch(/retention\.ms\s+3600000\s+DYNAMIC_TOPIC_CONFIG/);
 
     // Alter changes only what it names: retention.ms stays while max.message.bytes is added.
     const altered = await runCli(['topics', 'alter', 'orders', '--config', 'max.message.bytes=2000000', ...b]);

@@ -1,6 +1,6 @@
 /**
  * `npm run check:pack`: packs the package as `npm publish` would (the build runs first,
- * through prepack) without writing a tarball, and fails if the pack misses a file the
+ * through prepare) without writing a tarball, and fails if the pack misses a file the
  * exports point at or that an entry loads, or carries tests, benches or examples.
  */
 import { packedFiles, packIssues } from './pack-contents.ts';
