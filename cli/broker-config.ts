@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { TributaryError } from '../core/errors.ts';
 import type { LogLevel } from '../core/contracts/logger.ts';
+import { TOPIC_COMPRESSION_TYPES, type TopicCompressionType } from '../core/broker/topic-config.ts';
 
 /** Storage adapters the broker command can start with. */
 export type StorageKind = 'memory' | 'filesystem' | 'level';
@@ -23,6 +24,7 @@ export interface BrokerSettings {
   autoCreateTopics: boolean;
   retentionMs: number;
   retentionCheckIntervalMs: number;
+  compressionType: TopicCompressionType;
   flushMs: number;
   groupInitialRebalanceDelayMs: number;
   logLevel: LogLevel;
@@ -79,6 +81,7 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'autoCreateTopics', flag: 'auto-create-topics', arg: '<true|false>', help: 'create unknown topics on Metadata/Produce', parse: bool, default: true },
   { key: 'retentionMs', flag: 'retention-ms', arg: '<ms>', help: 'default retention of a topic in ms (-1: forever)', parse: int(-1, Number.MAX_SAFE_INTEGER), default: 604_800_000 },
   { key: 'retentionCheckIntervalMs', flag: 'retention-check-interval-ms', arg: '<ms>', help: 'how often retention deletes what is past retention.ms / retention.bytes (Kafka\'s log.retention.check.interval.ms)', parse: int(1, 86_400_000), default: 300_000 },
+  { key: 'compressionType', flag: 'compression-type', arg: '<codec>', help: 'default compression.type of topics: producer (store as sent) | uncompressed | gzip | snappy | lz4 | zstd (the broker recompresses batches in another codec)', parse: oneOf(TOPIC_COMPRESSION_TYPES), default: 'producer' },
   { key: 'flushMs', flag: 'flush-ms', arg: '<ms>', help: 'fsync appended data: -1 never (the OS decides, as Kafka), 0 before every acknowledgement, N every N ms', parse: int(-1, 86_400_000), default: -1 },
   { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', arg: '<ms>', help: 'how long a new consumer group waits for more members before its first assignment; npm start (--dev) uses 0', parse: int(0, 300_000), default: 3000 },
   { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },

@@ -48,7 +48,10 @@ const APIS: ReadonlyArray<readonly [name: string, about: string]> = [
   ['AlterConfigs', 'replaces topic and broker configs (non-incremental)'],
   ['SaslAuthenticate', 'carries SASL authentication bytes'],
   ['CreatePartitions', 'raises the partition count of topics'],
+  ['DeleteRecords', 'moves partitions\' log start offsets forward (deletes records before an offset)'],
   ['DeleteGroups', 'deletes empty groups and their committed offsets'],
+  ['IncrementalAlterConfigs', 'sets, deletes, appends to or subtracts from single configs (what kafka-configs.sh sends)'],
+  ['OffsetDelete', 'deletes a group\'s committed offsets of partitions it no longer consumes'],
   ['DescribeCluster', 'the cluster id, controller and brokers'],
 ];
 

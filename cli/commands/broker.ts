@@ -92,7 +92,8 @@ export async function runBroker(argv: string[]): Promise<number> {
   const broker = new Broker({
     handlers: DEFAULT_HANDLERS,
     storage: storageFor(settings, logger, registry),
-    // Codecs let ListOffsets by timestamp look inside compressed batches.
+    // Codecs let ListOffsets by timestamp look inside compressed batches, and recompress
+    // batches for topics whose compression.type names a codec.
     codecs: registry,
     nodeId: settings.nodeId,
     autoCreateTopics: settings.autoCreateTopics,
@@ -100,7 +101,10 @@ export async function runBroker(argv: string[]): Promise<number> {
     maxPartitions: settings.maxPartitions,
     // Only what someone set: the rest are Kafka's defaults, and DescribeConfigs says so
     // (DEFAULT_CONFIG, not STATIC_BROKER_CONFIG).
-    topicDefaults: explicit.has('retentionMs') ? { 'retention.ms': String(settings.retentionMs) } : {},
+    topicDefaults: {
+      ...(explicit.has('retentionMs') ? { 'retention.ms': String(settings.retentionMs) } : {}),
+      ...(explicit.has('compressionType') ? { 'compression.type': settings.compressionType } : {}),
+    },
     ...(explicit.has('retentionCheckIntervalMs') ? { retentionCheckIntervalMs: settings.retentionCheckIntervalMs } : {}),
     flushPolicy: settings.flushMs < 0 ? { mode: 'never' } : settings.flushMs === 0 ? { mode: 'always' } : { mode: 'interval', ms: settings.flushMs },
     ...(explicit.has('groupInitialRebalanceDelayMs') || values.dev ? { groups: { initialRebalanceDelayMs: settings.groupInitialRebalanceDelayMs } } : {}),

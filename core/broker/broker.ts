@@ -83,10 +83,12 @@ export interface BrokerOptions {
   /** Logger; default silent. */
   readonly logger?: Logger;
   /**
-   * Finds a decompressor by Kafka codec id (a Registry is one). The broker never
-   * decompresses produced or fetched data; only ListOffsets by timestamp looks inside a
-   * compressed CreateTime batch to answer the exact record, as Kafka does. Without it such
-   * a lookup answers the batch's first offset (never after the record sought).
+   * Finds a compressor by Kafka codec id (a Registry is one). The broker decompresses
+   * produced data in one case only: a topic whose `compression.type` names a codec gets
+   * batches in other codecs recompressed to it (partition/recompress.ts); without codecs
+   * such batches are refused with UNSUPPORTED_COMPRESSION_TYPE. ListOffsets by timestamp
+   * also looks inside a compressed CreateTime batch to answer the exact record, as Kafka
+   * does; without codecs it answers the batch's first offset (never after the record sought).
    */
   readonly codecs?: CodecSource;
   /** Group coordinator settings (session timeout bounds, initial rebalance delay, offset retention, timers). */

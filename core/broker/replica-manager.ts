@@ -12,6 +12,10 @@ import type { CodecSource } from '../records/record-batch.ts';
 import { toErrorPair } from './error-pair.ts';
 import { DelayedOperations, type ShutdownWatch } from './partition/delayed-operations.ts';
 import { lookupOffset } from './partition/offset-lookup.ts';
+import { codecOf, needsRecompression, recompressBatch, targetCodec } from './partition/recompress.ts';
+import { CompressionCodec } from '../contracts/compressor.ts';
+import { readBatchHeader } from '../records/batch-header.ts';
+import { concat } from '../protocol/writer.ts';
 import type { MetadataDelta } from './metadata/metadata-delta.ts';
 import type { MetadataImage, TopicImage } from './metadata/metadata-image.ts';
 import type { MetadataPublisher } from './metadata/metadata-publisher.ts';
@@ -149,6 +153,14 @@ function partitionKey(topicId: string, partition: number): string {
 }
 
 /**
+ * Metadata-store entries `log-start/<topic id>:<partition>`: the log start offset a
+ * DeleteRecords set (Kafka's log-start-offset checkpoint), above what storage trimmed.
+ */
+const LOG_START_PREFIX = 'log-start/';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
  * The partitions this node hosts and the operations over them. It learns which partitions
  * to host, and its role in each, from metadata changes ({@link applyMetadata}).
  */
@@ -157,8 +169,12 @@ export class ReplicaManager implements MetadataPublisher {
   readonly #options: ReplicaManagerOptions;
   readonly #byName = new Map<string, MutableHostedTopic>();
   readonly #byId = new Map<string, MutableHostedTopic>();
+  // Per partition, the turn of the last append that is being recompressed: later appends commit after it.
+  readonly #converting = new Map<Partition, Promise<void>>();
   // Logs opened for partitions about to be published, by topic id and partition.
   readonly #prepared = new Map<string, PartitionLog>();
+  // Log start offsets a DeleteRecords set, read with the logs in `prepare`.
+  readonly #preparedStart = new Map<string, number>();
   /** Waits on partitions: fetch long polls and acks=all. */
   readonly delayed: DelayedOperations;
 
@@ -210,6 +226,8 @@ export class ReplicaManager implements MetadataPublisher {
         storage.openPartition(name, record.partitionId, { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs }).then((log) => {
           for (const event of log.recovery) logger.warn('partition log recovered', { topic: name, partition: record.partitionId, ...event });
           this.#prepared.set(key, this.#options.wrapLog ? this.#options.wrapLog(log) : log);
+        }).then(() => storage.metadata.get(LOG_START_PREFIX + key)).then((stored) => {
+          if (stored) this.#preparedStart.set(key, Number(decoder.decode(stored)));
         }),
       );
     }
@@ -283,7 +301,9 @@ export class ReplicaManager implements MetadataPublisher {
           const log = this.#prepared.get(key);
           if (!log) throw new TributaryError('ERR_INVALID_ARGUMENT', `The log of ${topic.name}-${index} was not opened before it was published`);
           this.#prepared.delete(key);
-          partition = new Partition(topic.name, index, log, nodeId, [...registration.replicas], registration.leaderEpoch);
+          const start = this.#preparedStart.get(key) ?? 0;
+          this.#preparedStart.delete(key);
+          partition = new Partition(topic.name, index, log, nodeId, [...registration.replicas], registration.leaderEpoch, start);
           hosted.partitions[index] = partition;
         }
         if (fresh || registration.leaderEpoch !== partition.leaderEpoch) {
@@ -339,6 +359,7 @@ export class ReplicaManager implements MetadataPublisher {
     for (const partition of hosted.partitions) {
       await partition.settle();
       await this.#options.storage.deletePartition(hosted.name, partition.partition);
+      await this.#options.storage.metadata.delete(LOG_START_PREFIX + partitionKey(hosted.id, partition.partition));
     }
   }
 
@@ -354,17 +375,92 @@ export class ReplicaManager implements MetadataPublisher {
   }
 
   #appendEntry(entry: AppendEntry, request: AppendRequest): Promise<AppendResult> {
-    const { logger, producerState } = this.#options;
+    const { logger } = this.#options;
     const topic = this.#byName.get(entry.topic);
     const partition = topic?.partitions[entry.partition];
     if (!topic || !partition || !partition.open) {
       return Promise.resolve(failed(kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic or partition ${entry.topic}-${entry.partition}`)));
     }
     const config = topic.logConfig;
+    const target = targetCodec(config.compressionType);
     let batches: IncomingBatch[];
-    let duplicate: { baseOffset: number } | null;
     try {
       batches = checkBatches(entry.records, { maxMessageBytes: config.maxMessageBytes, segmentBytes: config.segmentBytes, apiVersion: request.apiVersion });
+      if (target === CompressionCodec.zstd && request.apiVersion < 7) {
+        throw kafkaError(KafkaCode.UNSUPPORTED_COMPRESSION_TYPE, `Topic ${topic.name} stores zstd batches, which need Produce v7 or later`);
+      }
+    } catch (error) {
+      logger.debug('produce rejected', { topic: topic.name, partition: partition.partition, error: String(error) });
+      return Promise.resolve(failed(error));
+    }
+    const convert = needsRecompression(batches, target);
+    const ahead = this.#converting.get(partition);
+    // The fast path: stored as they came, no decoding, offsets assigned before this returns.
+    if (!convert && !ahead) return this.#commit(topic, partition, entry.records!, batches, request);
+    return this.#convertThenCommit(topic, partition, entry.records!, batches, convert ? target : null, request, ahead);
+  }
+
+  /**
+   * The slow path: batches re-encoded in the topic's codec (partition/recompress.ts). The
+   * conversion runs at once, concurrently with other requests; the commit (dedup, offsets,
+   * append) waits for the entries of this partition that came before, so the log and the
+   * producer sequences keep request order. Nothing gets an offset before its conversion
+   * succeeded.
+   */
+  async #convertThenCommit(
+    topic: MutableHostedTopic,
+    partition: Partition,
+    records: Uint8Array,
+    batches: IncomingBatch[],
+    target: number | null,
+    request: AppendRequest,
+    ahead: Promise<void> | undefined,
+  ): Promise<AppendResult> {
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    this.#converting.set(partition, turn);
+    const converting = target === null ? Promise.resolve({ records, batches }) : this.#recompress(records, batches, target, topic.logConfig.maxMessageBytes);
+    converting.catch(() => undefined);
+    let outcome: Promise<AppendResult>;
+    try {
+      await ahead;
+      const converted = await converting;
+      outcome = this.#commit(topic, partition, converted.records, converted.batches, request);
+    } catch (error) {
+      this.#options.logger.debug('produce rejected', { topic: topic.name, partition: partition.partition, error: String(error) });
+      outcome = Promise.resolve(failed(error));
+    } finally {
+      release();
+      if (this.#converting.get(partition) === turn) this.#converting.delete(partition);
+    }
+    return outcome;
+  }
+
+  /** Every batch in codec `target`, in one buffer; a converted batch larger than max.message.bytes is MESSAGE_TOO_LARGE. */
+  async #recompress(records: Uint8Array, batches: readonly IncomingBatch[], target: number, maxMessageBytes: number): Promise<{ records: Uint8Array; batches: IncomingBatch[] }> {
+    const parts = await Promise.all(
+      batches.map((b) => (codecOf(b) === target ? records.subarray(b.pos, b.pos + b.size) : recompressBatch(records, b, target, this.#options.codecs))),
+    );
+    const out = parts.length === 1 ? parts[0]! : concat(parts);
+    const converted: IncomingBatch[] = [];
+    let pos = 0;
+    for (const part of parts) {
+      if (part.length > maxMessageBytes) throw kafkaError(KafkaCode.MESSAGE_TOO_LARGE, `Record batch of ${part.length} bytes after recompression exceeds max.message.bytes ${maxMessageBytes}`);
+      converted.push({ pos, size: part.length, header: readBatchHeader(out, pos) });
+      pos += part.length;
+    }
+    return { records: out, batches: converted };
+  }
+
+  /**
+   * The synchronous part of an append: idempotent dedup, offsets, stamping, the queued log
+   * append; then the answer per acks.
+   */
+  #commit(topic: MutableHostedTopic, partition: Partition, records: Uint8Array, batches: IncomingBatch[], request: AppendRequest): Promise<AppendResult> {
+    const { logger, producerState } = this.#options;
+    const config = topic.logConfig;
+    let duplicate: { baseOffset: number } | null;
+    try {
       duplicate = producerState.admit(partition, batches);
     } catch (error) {
       logger.debug('produce rejected', { topic: topic.name, partition: partition.partition, error: String(error) });
@@ -376,7 +472,7 @@ export class ReplicaManager implements MetadataPublisher {
       return partition.settle().then(() => ({ errorCode: 0, errorMessage: null, baseOffset, logAppendTimeMs: -1, logStartOffset: partition.logStartOffset }));
     }
     const logAppendTime = config.timestampType === 'LogAppendTime' ? Date.now() : undefined;
-    const { baseOffsets, done } = partition.appendAsLeader(entry.records!, batches, logAppendTime);
+    const { baseOffsets, done } = partition.appendAsLeader(records, batches, logAppendTime);
     batches.forEach((batch, i) => producerState.record(partition, batch.header, baseOffsets[i]!));
     const firstOffset = baseOffsets[0] ?? -1;
     const last = batches.length > 0 ? baseOffsets[batches.length - 1]! + batches[batches.length - 1]!.header.recordCount : firstOffset;
@@ -440,6 +536,28 @@ export class ReplicaManager implements MetadataPublisher {
       return { errorCode: 0, offset: found.offset, timestamp: found.timestamp, leaderEpoch: found.offset >= 0 ? partition.leaderEpoch : -1 };
     } catch (error) {
       return { ...none, errorCode: toErrorPair(error).errorCode };
+    }
+  }
+
+  /**
+   * DeleteRecords for one partition: moves its log start offset to `offset` (-1: the high
+   * watermark). UNKNOWN_TOPIC_OR_PARTITION when not hosted, NOT_LEADER_OR_FOLLOWER on a
+   * follower, OFFSET_OUT_OF_RANGE beyond the high watermark. Resolves with the low watermark.
+   */
+  async deleteRecords(topic: string, index: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
+    const partition = this.partition(topic, index);
+    if (!partition || !partition.open) return { errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1 };
+    if (!partition.isLeader) return { errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 };
+    const hw = partition.highWatermark;
+    const target = offset === -1 ? hw : offset;
+    if (!Number.isSafeInteger(target) || target < 0 || target > hw) return { errorCode: KafkaCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+    try {
+      const key = LOG_START_PREFIX + partitionKey(this.#byName.get(topic)!.id, index);
+      const persist = (start: number) => this.#options.storage.metadata.put(key, encoder.encode(String(start)));
+      return { errorCode: KafkaCode.NONE, lowWatermark: await partition.deleteRecordsBefore(target, persist) };
+    } catch (error) {
+      this.#options.logger.warn('DeleteRecords failed', { topic, partition: index, offset: target, error: String(error) });
+      return { errorCode: toErrorPair(error).errorCode, lowWatermark: -1 };
     }
   }
 

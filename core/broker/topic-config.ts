@@ -7,6 +7,12 @@
  */
 import { kafkaError } from '../errors.ts';
 
+/** The values of the topic config `compression.type` (Kafka's BrokerCompressionType). */
+export const TOPIC_COMPRESSION_TYPES = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
+/** A value of `compression.type`. */
+export type TopicCompressionType = (typeof TOPIC_COMPRESSION_TYPES)[number];
+
 /** Kafka's ConfigType numbers (DescribeConfigs v3+). */
 export const ConfigType = Object.freeze({ unknown: 0, boolean: 1, string: 2, int: 3, short: 4, long: 5, double: 6, list: 7, class: 8, password: 9 } as const);
 
@@ -70,9 +76,8 @@ export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigSpec> = new Map(
         brokerName: 'compression.type',
         type: ConfigType.string,
         defaultValue: 'producer',
-        // Recompressing on the broker would mean decoding every batch; only "keep the producer's" is supported.
-        check: (v) => (v.trim() === 'producer' ? null : `compression.type "${v}" is not supported (only "producer": batches are stored as the producer compressed them)`),
-        doc: 'Batches are stored compressed as the producer sent them.',
+        check: oneOf(...TOPIC_COMPRESSION_TYPES),
+        doc: 'The codec batches are stored in: "producer" keeps the producer\'s (no decoding); uncompressed, gzip, snappy, lz4 or zstd makes the broker recompress batches that arrive in another codec.',
       },
       {
         name: 'max.message.bytes',
@@ -132,7 +137,8 @@ export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigSpec> = new Map(
  */
 export interface LogConfig {
   readonly cleanupPolicy: 'delete';
-  readonly compressionType: 'producer';
+  /** The codec batches are stored in (`producer`: as they came). */
+  readonly compressionType: TopicCompressionType;
   readonly maxMessageBytes: number;
   readonly timestampType: 'CreateTime' | 'LogAppendTime';
   readonly retentionBytes: number;
@@ -175,7 +181,7 @@ export function logConfig(overrides: ReadonlyMap<string, string>, defaults: Topi
   const get = (name: string) => effectiveConfig(name, overrides, defaults).value;
   return {
     cleanupPolicy: 'delete',
-    compressionType: 'producer',
+    compressionType: get('compression.type') as TopicCompressionType,
     maxMessageBytes: Number(get('max.message.bytes')),
     timestampType: get('message.timestamp.type') === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
     retentionBytes: Number(get('retention.bytes')),

@@ -11,7 +11,7 @@ import type { Logger } from '../contracts/logger.ts';
 import { KafkaCode, TributaryError, kafkaError } from '../errors.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
 import { commonVersion } from './client-versions.ts';
-import type { Cluster, PartitionMetadata } from './cluster.ts';
+import { type Cluster, type PartitionMetadata, needsRefresh } from './cluster.ts';
 import * as groups from './group/admin-groups.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
 import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
@@ -33,6 +33,9 @@ export interface NewTopic {
 
 /** Kafka's config resource types. */
 export const ConfigResourceType = Object.freeze({ TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const);
+
+/** IncrementalAlterConfigs operations (Kafka's AlterConfigOp.OpType). */
+export const ConfigOperation = Object.freeze({ SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const);
 
 /** Kafka's ConfigSource of a config that holds its default value. */
 const DEFAULT_CONFIG_SOURCE = 5;
@@ -245,6 +248,78 @@ export class Admin {
     }
   }
 
+  /**
+   * Changes single configs of resources (IncrementalAlterConfigs): `operation` is one of
+   * {@link ConfigOperation} (SET, DELETE back to the default, APPEND / SUBTRACT for list
+   * configs); configs not named keep their values. `ERR_UNSUPPORTED_API` when the broker does
+   * not advertise it.
+   */
+  async incrementalAlterConfigs(options: {
+    resources: ReadonlyArray<{ type: number; name: string; configEntries: ReadonlyArray<{ name: string; value?: string | null; operation?: number }> }>;
+    validateOnly?: boolean;
+  }): Promise<void> {
+    if (!Array.isArray(options?.resources) || options.resources.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'incrementalAlterConfigs needs resources');
+    const transport = await this.cluster.anyConnection();
+    if (commonVersion(transport.apiVersions, ApiKey.IncrementalAlterConfigs) === undefined) {
+      throw new TributaryError('ERR_UNSUPPORTED_API', 'The broker does not advertise IncrementalAlterConfigs');
+    }
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.IncrementalAlterConfigs, {
+      resources: options.resources.map((r) => ({
+        resourceType: r.type,
+        resourceName: r.name,
+        configs: r.configEntries.map((c) => ({ name: c.name, configOperation: c.operation ?? ConfigOperation.SET, value: c.value ?? null })),
+      })),
+      validateOnly: options.validateOnly ?? false,
+    }));
+    for (const r of body.responses) {
+      if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? `IncrementalAlterConfigs ${r.resourceName} failed`, { details: { resource: r.resourceName } });
+    }
+  }
+
+  /**
+   * Deletes the records of partitions before an offset (DeleteRecords): each partition's
+   * log start moves to `offset` (-1 or 'latest': its high watermark). kafkajs calls it
+   * `deleteTopicRecords` (also here). Resolves with each partition's new low watermark.
+   */
+  async deleteRecords(options: { topic: string; partitions: ReadonlyArray<{ partition: number; offset: number | string }> }): Promise<Array<{ partition: number; lowWatermark: number }>> {
+    if (typeof options?.topic !== 'string' || !Array.isArray(options.partitions) || options.partitions.length === 0) {
+      throw new TributaryError('ERR_INVALID_ARGUMENT', 'deleteRecords needs a topic and partitions');
+    }
+    const wanted = options.partitions.map((p) => {
+      const offset = p.offset === 'latest' ? -1 : Number(p.offset);
+      if (!Number.isSafeInteger(offset) || offset < -1) throw new TributaryError('ERR_INVALID_ARGUMENT', `Invalid offset ${String(p.offset)} for partition ${p.partition}`);
+      return { partition: p.partition, offset };
+    });
+    const topic = options.topic;
+    return withRetry(this.retry, async () => {
+      await this.cluster.topicMetadata([topic]);
+      const byLeader = new Map<number, Array<{ partition: number; offset: number }>>();
+      for (const p of wanted) {
+        const leader = this.cluster.leaderOf(topic, p.partition);
+        if (leader < 0) throw kafkaError(this.cluster.cachedTopic(topic)?.partitions[p.partition] ? KafkaCode.LEADER_NOT_AVAILABLE : KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `No leader for ${topic}-${p.partition}`);
+        let list = byLeader.get(leader);
+        if (!list) byLeader.set(leader, (list = []));
+        list.push(p);
+      }
+      const answers = await Promise.all([...byLeader].map(async ([leader, list]) => {
+        const body = await this.cluster.sendTo(leader, ApiKey.DeleteRecords, {
+          topics: [{ name: topic, partitions: list.map((p) => ({ partitionIndex: p.partition, offset: p.offset })) }],
+          timeoutMs: 30_000,
+        });
+        return body.topics.flatMap((t) => t.partitions.map((p) => {
+          if (p.errorCode !== KafkaCode.NONE) throw kafkaError(p.errorCode, `DeleteRecords ${topic}-${p.partitionIndex} failed`, { details: { topic, partition: p.partitionIndex } });
+          return { partition: p.partitionIndex, lowWatermark: p.lowWatermark };
+        }));
+      }));
+      return answers.flat().sort((a, b) => a.partition - b.partition);
+    }, (error) => (needsRefresh(error) ? this.cluster.refresh() : undefined));
+  }
+
+  /** kafkajs's name for {@link deleteRecords}. */
+  async deleteTopicRecords(options: { topic: string; partitions: ReadonlyArray<{ partition: number; offset: number | string }> }): Promise<void> {
+    await this.deleteRecords(options);
+  }
+
   /** Grows topics to `count` partitions each. */
   async createPartitions(options: {
     topicPartitions: ReadonlyArray<{ topic: string; count: number; assignments?: ReadonlyArray<readonly number[]> }>;
@@ -318,6 +393,14 @@ export class Admin {
   /** Sets explicit offsets of an empty group. */
   setOffsets(options: { groupId: string; topic: string; partitions: ReadonlyArray<{ partition: number; offset: number | string }> }): Promise<void> {
     return groups.setOffsets(this, options);
+  }
+
+  /**
+   * Deletes a group's committed offsets of a topic (all its partitions unless `partitions`
+   * names some): OffsetDelete. GROUP_SUBSCRIBED_TO_TOPIC while the group consumes the topic.
+   */
+  deleteOffsets(options: { groupId: string; topic: string; partitions?: readonly number[] }): Promise<Array<{ partition: number; errorCode: number }>> {
+    return groups.deleteOffsets(this, options);
   }
 
   /** Deletes empty groups with their offsets. */

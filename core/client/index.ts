@@ -27,7 +27,7 @@ export {
 } from './consumer.ts';
 export * from './group/index.ts';
 export * from './assignors/index.ts';
-export { Admin, ConfigResourceType, type ConfigEntry, type NewTopic, type PartitionDescription, type TopicPartitionOffsets } from './admin.ts';
+export { Admin, ConfigOperation, ConfigResourceType, type ConfigEntry, type NewTopic, type PartitionDescription, type TopicPartitionOffsets } from './admin.ts';
 export { Cluster, type BrokerInfo, type ClusterOptions, type PartitionMetadata, type TopicMetadata } from './cluster.ts';
 export { inProcessTransport } from './in-process-transport.ts';
 export { CLIENT_VERSIONS, commonVersion, pickVersion } from './client-versions.ts';

@@ -40,8 +40,11 @@ export interface ApiVersionPolicy {
  *   answer lists Produce from v0 for librdkafka's compression probe: see the handler.)
  * - Fetch 4–12: 4 is the first version with isolation level and last stable offset;
  *   13 moves to topic ids, which platformatic pairs with Metadata ≥ 10.
- * - ListOffsets 1–5 advertised: v0 has the old multi-offset layout and no client needs it
- *   (kafkajs 3, librdkafka 2, kafka-python 1, platformatic 5). Our client reads up to 7.
+ * - ListOffsets 1–10 advertised, all the handler serves but v0 (the old multi-offset layout,
+ *   which no client needs): v7 is the max-timestamp lookup (-3) that kafka-get-offsets and
+ *   AdminClient send, v8 earliest local (-4), v9 latest tiered (-5), v10 a remote-read timeout.
+ *   Clients pick kafkajs 3, librdkafka 2, kafka-python 1, platformatic 9 (its highest ≤ 10).
+ *   Our client reads up to 7.
  * - Metadata 0–9: kafka-python probes with v0; at most 9 because platformatic uses topic
  *   names as ids up to Metadata 9 and pairs it with Fetch 12. Our client starts at 1
  *   (v0 cannot ask for "no topics").
@@ -51,11 +54,13 @@ export interface ApiVersionPolicy {
  *   ZooKeeper offsets); FindCoordinator 5+ only adds transaction errors (advertised ≤ 4).
  * - InitProducerId: our client stops at 4 (5 is for transactions, KIP-890).
  * - SASL and DescribeCluster: the broker serves them; our client does not send them.
+ * - DeleteRecords 0–2 (kafkajs sends 0–1, librdkafka 0–1; flexible from 2),
+ *   IncrementalAlterConfigs 0–1 (flexible from 1), OffsetDelete 0: every version there is.
  */
 export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersionPolicy } = Object.freeze({
   Produce: { broker: [3, 9], client: [3, 9] },
   Fetch: { broker: [4, 12], client: [4, 12] },
-  ListOffsets: { broker: [1, 5], client: [1, 7] },
+  ListOffsets: { broker: [1, 10], client: [1, 7] },
   Metadata: { broker: [0, 9], client: [1, 9] },
   OffsetCommit: { broker: [0, 9], client: [0, 8] },
   OffsetFetch: { broker: [0, 9], client: [1, 7] },
@@ -75,7 +80,10 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   AlterConfigs: { broker: [0, 2], client: [0, 2] },
   SaslAuthenticate: { broker: [0, 2], client: null },
   CreatePartitions: { broker: [0, 3], client: [0, 3] },
+  DeleteRecords: { broker: [0, 2], client: [0, 2] },
   DeleteGroups: { broker: [0, 2], client: [0, 2] },
+  IncrementalAlterConfigs: { broker: [0, 1], client: [0, 1] },
+  OffsetDelete: { broker: [0, 0], client: [0, 0] },
   DescribeCluster: { broker: [0, 1], client: null },
 });
 
@@ -113,12 +121,13 @@ export const CLIENT_API_VERSIONS: readonly ApiVersionRange[] = derive('client');
 const ISSUE_5_APIS: ReadonlySet<number> = new Set([
   ApiKey.OffsetCommit, ApiKey.OffsetFetch, ApiKey.FindCoordinator, ApiKey.JoinGroup, ApiKey.Heartbeat,
   ApiKey.LeaveGroup, ApiKey.SyncGroup, ApiKey.DescribeGroups, ApiKey.ListGroups, ApiKey.SaslHandshake,
-  ApiKey.InitProducerId, ApiKey.SaslAuthenticate, ApiKey.DeleteGroups,
+  ApiKey.InitProducerId, ApiKey.SaslAuthenticate, ApiKey.DeleteGroups, ApiKey.OffsetDelete,
 ]);
 
 const GROUP_CLIENT_APIS: ReadonlySet<number> = new Set([
   ApiKey.FindCoordinator, ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.LeaveGroup,
   ApiKey.OffsetCommit, ApiKey.OffsetFetch, ApiKey.DescribeGroups, ApiKey.ListGroups, ApiKey.DeleteGroups,
+  ApiKey.OffsetDelete,
 ]);
 
 /**

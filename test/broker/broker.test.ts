@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { ALL_SCHEMAS } from '../../core/protocol/index.ts';
-import { decodeBatchSync } from '../../core/records/record-batch.ts';
+import { decodeBatchSync, encodeBatchSync } from '../../core/records/record-batch.ts';
 import { batchOf, brokerPool, call, fetchBody, joined, produceBody, startedBroker } from './helpers.ts';
 
 // Every version each schema describes, to test handler versions beyond today's advertised ranges.
@@ -151,6 +151,16 @@ describe('list offsets', () => {
     expect(await ask(9000)).toMatchObject({ offset: -1, timestamp: -1 });
     const v0 = await call(b, 2, 0, { replicaId: -1, topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: -1, maxNumOffsets: 1 }] }] });
     expect(v0.topics[0].partitions[0].oldStyleOffsets).toEqual([4]);
+  });
+
+  it('answers the max-timestamp lookup with the first record at that timestamp, not its batch\'s last offset (KAFKA-16310)', async () => {
+    const b = await broker();
+    const enc = new TextEncoder();
+    const timestamps = [1000, 9000, 4000, 9000, 2000];
+    await call(b, 0, 9, produceBody('t', 0, batchOf(['a'], { timestamp: 500 })));
+    await call(b, 0, 9, produceBody('t', 0, encodeBatchSync({ records: timestamps.map((timestamp, i) => ({ key: null, value: enc.encode(`r${i}`), timestamp })), now: 1000 })));
+    const r = await call(b, 2, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3 }] }] });
+    expect(r.topics[0].partitions[0]).toMatchObject({ errorCode: 0, offset: 2, timestamp: 9000 });
   });
 });
 

@@ -72,3 +72,29 @@ it('restarts with more partitions than its budget of open files (issue 13 #2)', 
     await second.close();
   }
 });
+
+it('keeps a DeleteRecords log start across a restart, though storage kept the whole segment (issue 13 #26)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-restart-'));
+  dirs.push(dir);
+  const first = await startedBroker({ storage: filesystemStorage({ dir }), flushPolicy: { mode: 'always' } });
+  await first.topics.create({ name: 'trimmed', numPartitions: 1, replicationFactor: 1 });
+  for (let i = 0; i < 5; i++) await call(first, 0, 9, produceBody('trimmed', 0, batchOf([`v${i}`, `w${i}`])));
+  const deleted = await call(first, 21, 2, { topics: [{ name: 'trimmed', partitions: [{ partitionIndex: 0, offset: 3 }] }], timeoutMs: 1000 });
+  expect(deleted.topics[0].partitions[0]).toMatchObject({ errorCode: 0, lowWatermark: 3 });
+  await first.close();
+
+  const second = await startedBroker({ storage: filesystemStorage({ dir }) });
+  try {
+    const earliest = await call(second, 2, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'trimmed', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2 }] }], timeoutMs: 1000 });
+    expect(earliest.topics[0].partitions[0]).toMatchObject({ errorCode: 0, offset: 3 });
+    expect((await call(second, 1, 11, fetchBody('trimmed', 0, 2))).responses[0].partitions[0].errorCode).toBe(1);
+    expect((await call(second, 1, 11, fetchBody('trimmed', 0, 3))).responses[0].partitions[0].errorCode).toBe(0);
+    // A topic created again under the name starts from 0.
+    await second.topics.delete('trimmed');
+    await second.topics.create({ name: 'trimmed', numPartitions: 1, replicationFactor: 1 });
+    await call(second, 0, 9, produceBody('trimmed', 0, batchOf(['fresh'])));
+    expect((await call(second, 1, 11, fetchBody('trimmed', 0, 0))).responses[0].partitions[0].errorCode).toBe(0);
+  } finally {
+    await second.close();
+  }
+});

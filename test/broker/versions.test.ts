@@ -59,9 +59,11 @@ const bodies: Record<number, (v: number) => object> = {
   18: () => ({ clientSoftwareName: 'versions', clientSoftwareVersion: '1' }),
   19: (v) => ({ topics: [{ name: `created-${v}`, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'retention.ms', value: '60000' }] }], timeoutMs: 1000, validateOnly: false }),
   20: (v) => (v >= 6 ? { topics: [{ name: `created-${v}`, topicId: ZERO_UUID }], timeoutMs: 1000 } : { topicNames: [`created-${v}`], timeoutMs: 1000 }),
+  21: () => ({ topics: [{ name: 'vt', partitions: [{ partitionIndex: 0, offset: 0 }] }], timeoutMs: 1000 }),
   32: () => ({ resources: [{ resourceType: 2, resourceName: 'vt', configurationKeys: null }, { resourceType: 4, resourceName: '1', configurationKeys: null }], includeSynonyms: true, includeDocumentation: true }),
   33: () => ({ resources: [{ resourceType: 2, resourceName: 'vt', configs: [{ name: 'retention.ms', value: '100000' }] }], validateOnly: true }),
   37: () => ({ topics: [{ name: 'vt', count: 5, assignments: null }], timeoutMs: 1000, validateOnly: true }),
+  44: () => ({ resources: [{ resourceType: 2, resourceName: 'vt', configs: [{ name: 'retention.ms', configOperation: 0, value: '100000' }] }], validateOnly: true }),
   60: () => ({ includeClusterAuthorizedOperations: false, endpointType: 1 }),
 };
 
@@ -129,5 +131,24 @@ describe('every advertised version', () => {
       if (v >= 1) expect(entry.synonyms.length, `DescribeConfigs v${v}`).toBeGreaterThan(0);
       if (v >= 3) expect(entry).toMatchObject({ configType: 5, documentation: expect.any(String) });
     }
+  });
+
+  it('serves the max-timestamp lookup (ListOffsets v7+, -3) and the tiered specials of v8–10 over the wire', async () => {
+    await server.broker.topics.create({ name: 'mts', numPartitions: 1, replicationFactor: 1 });
+    for (const timestamp of [1_000, 5_000, 3_000]) {
+      await roundTrip(0, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'mts', partitionData: [{ index: 0, records: batchOf(['x', 'y'], { timestamp }) }] }] });
+    }
+    const ask = (v: number, timestamp: number) => roundTrip(2, v, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'mts', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }], timeoutMs: 1000 })
+      .then((b) => b.topics[0].partitions[0]);
+    const range = server.broker.apiVersions().find((r) => r.apiKey === 2)!;
+    expect(range.maxVersion).toBeGreaterThanOrEqual(7);
+    for (let v = 7; v <= range.maxVersion; v++) {
+      // The batch holding the largest timestamp is the second (offsets 2–3); its first record at that timestamp answers.
+      expect(await ask(v, -3), `ListOffsets v${v}`).toMatchObject({ errorCode: 0, offset: 2, timestamp: 5_000, leaderEpoch: 0 });
+      expect(await ask(v, 4_000)).toMatchObject({ errorCode: 0, offset: 2, timestamp: 5_000 });
+    }
+    expect(await ask(6, -3)).toMatchObject({ errorCode: 42 });
+    expect(await ask(8, -4)).toMatchObject({ errorCode: 0, offset: 0 });
+    if (range.maxVersion >= 9) expect(await ask(9, -5)).toMatchObject({ errorCode: 0, offset: -1, leaderEpoch: -1 });
   });
 });

@@ -174,4 +174,48 @@ describe('kafkajs 2.2.4', () => {
       for (const m of fetched) expect(partitionForKey(new Uint8Array(m.key!), 4)).toBe(p);
     }
   });
+
+  it('deletes records with admin.deleteTopicRecords (DeleteRecords): earliest moves, fetches start there', async () => {
+    const topic = 'kjs-delete-records';
+    const admin = kafka.admin();
+    await admin.connect();
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+      await producer.send({ topic, messages: Array.from({ length: 6 }, (_, i) => ({ value: `r${i}` })) });
+      // kafkajs looks the leader up in its metadata cache without refreshing it.
+      await admin.fetchTopicMetadata({ topics: [topic] });
+      await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '4' }] });
+      expect(await admin.fetchTopicOffsets(topic)).toEqual([{ partition: 0, offset: '6', high: '6', low: '4' }]);
+      expect((await fetchAll(topic, 0, 4)).map((m) => m.value!.toString())).toEqual(['r4', 'r5']);
+      // kafkajs's own check: an offset past the high watermark is refused.
+      await expect(admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '9' }] })).rejects.toThrow();
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
+
+  it('produces into a topic whose compression.type names another codec: the broker recompresses, kafkajs reads it back', async () => {
+    const topic = 'kjs-recompressed';
+    const admin = kafka.admin();
+    await admin.connect();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'compression.type', value: 'zstd' }] }] });
+      const messages = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}-${'z'.repeat(i * 5)}`, partition: 0 }));
+      const first = await producer.send({ topic, compression: CompressionTypes.GZIP, acks: -1, messages: messages.slice(0, 12) });
+      expect(first[0]).toMatchObject({ errorCode: 0, baseOffset: '0' });
+      const second = await producer.send({ topic, compression: CompressionTypes.None, acks: -1, messages: messages.slice(12) });
+      expect(second[0]).toMatchObject({ errorCode: 0, baseOffset: '12' });
+      expect(await storedCodecs(fx.broker, topic, 0)).toEqual([CompressionTypes.ZSTD, CompressionTypes.ZSTD]);
+      const fetched = await fetchAll(topic, 0, 0);
+      expect(fetched.map((m) => [m.offset, m.key!.toString(), m.value!.toString()])).toEqual(messages.map((m, i) => [String(i), m.key, m.value]));
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
 });

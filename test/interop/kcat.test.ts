@@ -87,6 +87,16 @@ describe('kcat (librdkafka 2.0)', () => {
     expect(messages.map((m) => m.tstype)).toEqual(['logappend', 'logappend']);
   });
 
+  it('recompresses to the topic\'s compression.type (with LogAppendTime) and librdkafka reads it back', async () => {
+    const topic = 'kcat-recompressed';
+    await fx.broker.topics.create({ name: topic, numPartitions: 1, replicationFactor: 1, configs: [['compression.type', 'lz4'], ['message.timestamp.type', 'LogAppendTime']] });
+    await kcat(['-b', fx.bootstrap, '-P', '-t', topic, '-p', '0', '-z', 'snappy', '-X', 'acks=all'], 'a\nb\nc\n');
+    await kcat(['-b', fx.bootstrap, '-P', '-t', topic, '-p', '0', '-X', 'acks=all'], 'd\n');
+    expect(await storedCodecs(fx.broker, topic, 0)).toEqual([CODEC_IDS.lz4, CODEC_IDS.lz4]);
+    const messages = await consume(topic, 'beginning');
+    expect(messages.map((m) => [m.offset, m.payload, m.tstype])).toEqual([[0, 'a', 'logappend'], [1, 'b', 'logappend'], [2, 'c', 'logappend'], [3, 'd', 'logappend']]);
+  });
+
   it('lists metadata and auto-creates a topic on produce', async () => {
     await kcat(['-b', fx.bootstrap, '-P', '-t', 'kcat-auto'], 'x\n');
     const meta = JSON.parse(await kcat(['-b', fx.bootstrap, '-L', '-J']));

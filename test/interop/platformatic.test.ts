@@ -82,4 +82,33 @@ describe('@platformatic/kafka 1.35', () => {
       await consumer.close(true);
     }
   });
+
+  it('calls IncrementalAlterConfigs, DeleteRecords, OffsetDelete and the max-timestamp ListOffsets through its Admin and Consumer', async () => {
+    const topic = 'pk-peer-admin';
+    const admin = new Admin({ clientId: 'interop', bootstrapBrokers: [fx.bootstrap] });
+    const producer = new Producer({ clientId: 'interop', bootstrapBrokers: [fx.bootstrap], serializers: stringSerializers, compression: 'lz4' });
+    const consumer = new Consumer({ clientId: 'interop', groupId: 'unused', bootstrapBrokers: [fx.bootstrap] });
+    try {
+      await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1, configs: [{ name: 'retention.ms', value: '60000' }] });
+      // Set one config, keep the other (AlterConfigs would have dropped retention.ms).
+      await admin.incrementalAlterConfigs({ resources: [{ resourceType: 2, resourceName: topic, configs: [{ name: 'compression.type', configOperation: 0, value: 'gzip' }] }] });
+      expect(Object.fromEntries(fx.broker.topics.get(topic)!.configs)).toEqual({ 'retention.ms': '60000', 'compression.type': 'gzip' });
+      const times = [1000, 9000, 4000, 2000, 3000, 5000];
+      await producer.send({ messages: times.map((t, i) => ({ topic, partition: 0, value: `m${i}`, timestamp: BigInt(t) })) });
+      // Produced in lz4, stored in the topic's gzip.
+      expect(await storedCodecs(fx.broker, topic, 0)).toEqual([1]);
+      expect((await consumer.listOffsets({ topics: [topic], timestamp: -3n })).get(topic)).toEqual([1n]);
+      const deleted = await admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition: 0, offset: 4n }] }] });
+      expect(deleted).toEqual([{ name: topic, partitions: [{ partition: 0, lowWatermark: 4n }] }]);
+      expect((await consumer.listOffsets({ topics: [topic], timestamp: -2n })).get(topic)).toEqual([4n]);
+      await admin.alterConsumerGroupOffsets({ groupId: 'pk-offsets-group', topics: [{ name: topic, partitionOffsets: [{ partition: 0, offset: 5n }] }] });
+      expect(fx.broker.groups.offsetCount('pk-offsets-group')).toBe(1);
+      await admin.deleteConsumerGroupOffsets({ groupId: 'pk-offsets-group', topics: [{ name: topic, partitionIndexes: [0] }] });
+      expect(fx.broker.groups.offsetCount('pk-offsets-group')).toBe(0);
+    } finally {
+      await consumer.close(true);
+      await producer.close();
+      await admin.close();
+    }
+  });
 });

@@ -13,9 +13,9 @@ import { ApiKey, concat, decodeResponse, encodeApiVersionsFallback, encodeRespon
 
 /** [apiKey, min, max] of what is served (decoded and handled). */
 const SERVED: ReadonlyArray<readonly [number, number, number]> = [
-  [0, 3, 9], [1, 4, 12], [2, 1, 5], [3, 0, 9], [8, 0, 9], [9, 0, 9], [10, 0, 4], [11, 0, 9],
+  [0, 3, 9], [1, 4, 12], [2, 1, 10], [3, 0, 9], [8, 0, 9], [9, 0, 9], [10, 0, 4], [11, 0, 9],
   [12, 0, 4], [13, 0, 5], [14, 0, 5], [15, 0, 5], [16, 0, 5], [18, 0, 3], [19, 0, 7], [20, 0, 6],
-  [22, 0, 5], [32, 0, 4], [33, 0, 2], [37, 0, 3], [42, 0, 2], [60, 0, 1],
+  [21, 0, 2], [22, 0, 5], [32, 0, 4], [33, 0, 2], [37, 0, 3], [42, 0, 2], [44, 0, 1], [47, 0, 0], [60, 0, 1],
 ];
 
 /** What the ApiVersions answer lists: the same, with Produce from v0 (librdkafka's compression probe). */
@@ -44,7 +44,7 @@ describe('advertised API versions', () => {
 
   it('keeps the v3 answer\'s exact bytes', async () => {
     const body = await broker.handle({ apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 1, clientId: 'pin' }, {});
-    expect(hex(encodeResponse(ApiKey.ApiVersions, 3, 1, body!))).toMatchInlineSnapshot(`"000000a6000000010000170000000000090000010004000c0000020001000500000300000009000008000000090000090000000900000a0000000400000b0000000900000c0000000400000d0000000500000e0000000500000f00000005000010000000050000120000000300001300000007000014000000060000160000000500002000000004000021000000020000250000000300002a0000000200003c00000001000000000000"`);
+    expect(hex(encodeResponse(ApiKey.ApiVersions, 3, 1, body!))).toMatchInlineSnapshot(`"000000bb0000000100001a0000000000090000010004000c0000020001000a00000300000009000008000000090000090000000900000a0000000400000b0000000900000c0000000400000d0000000500000e0000000500000f0000000500001000000005000012000000030000130000000700001400000006000015000000020000160000000500002000000004000021000000020000250000000300002a0000000200002c0000000100002f0000000000003c00000001000000000000"`);
   });
 
   it('answers an unsupported ApiVersions version with today\'s fallback bytes', () => {
@@ -53,7 +53,7 @@ describe('advertised API versions', () => {
 
   it('keeps the client\'s version choices against this broker', () => {
     const chosen = (list: typeof CLIENT_VERSIONS) => Object.fromEntries(list.map((r) => [r.apiKey, commonVersion(broker.apiVersions(), r.apiKey, list)]));
-    expect(chosen(CLIENT_VERSIONS)).toEqual({ 0: 9, 1: 12, 2: 5, 3: 9, 18: 3, 19: 7, 20: 5, 32: 4, 33: 2, 37: 3, 22: 4 });
-    expect(chosen(GROUP_CLIENT_VERSIONS)).toEqual({ 10: 4, 11: 9, 14: 5, 12: 4, 13: 5, 8: 8, 9: 7, 15: 5, 16: 4, 42: 2 });
+    expect(chosen(CLIENT_VERSIONS)).toEqual({ 0: 9, 1: 12, 2: 7, 3: 9, 18: 3, 19: 7, 20: 5, 21: 2, 32: 4, 33: 2, 37: 3, 22: 4, 44: 1 });
+    expect(chosen(GROUP_CLIENT_VERSIONS)).toEqual({ 10: 4, 11: 9, 14: 5, 12: 4, 13: 5, 8: 8, 9: 7, 15: 5, 16: 4, 42: 2, 47: 0 });
   });
 });

@@ -8,6 +8,7 @@ import { apiVersionsHandler } from './handlers/api-versions.ts';
 import { createPartitionsHandler } from './handlers/create-partitions.ts';
 import { createTopicsHandler } from './handlers/create-topics.ts';
 import { deleteGroupsHandler } from './handlers/delete-groups.ts';
+import { deleteRecordsHandler } from './handlers/delete-records.ts';
 import { deleteTopicsHandler } from './handlers/delete-topics.ts';
 import { describeClusterHandler } from './handlers/describe-cluster.ts';
 import { describeConfigsHandler } from './handlers/describe-configs.ts';
@@ -15,6 +16,7 @@ import { describeGroupsHandler } from './handlers/describe-groups.ts';
 import { fetchHandler } from './handlers/fetch.ts';
 import { findCoordinatorHandler } from './handlers/find-coordinator.ts';
 import { heartbeatHandler } from './handlers/heartbeat.ts';
+import { incrementalAlterConfigsHandler } from './handlers/incremental-alter-configs.ts';
 import { initProducerIdHandler } from './handlers/init-producer-id.ts';
 import { joinGroupHandler } from './handlers/join-group.ts';
 import { leaveGroupHandler } from './handlers/leave-group.ts';
@@ -22,6 +24,7 @@ import { listGroupsHandler } from './handlers/list-groups.ts';
 import { listOffsetsHandler } from './handlers/list-offsets.ts';
 import { metadataHandler } from './handlers/metadata.ts';
 import { offsetCommitHandler } from './handlers/offset-commit.ts';
+import { offsetDeleteHandler } from './handlers/offset-delete.ts';
 import { offsetFetchHandler } from './handlers/offset-fetch.ts';
 import { produceHandler } from './handlers/produce.ts';
 import { syncGroupHandler } from './handlers/sync-group.ts';
@@ -44,10 +47,13 @@ export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
   apiVersionsHandler,
   createTopicsHandler,
   deleteTopicsHandler,
+  deleteRecordsHandler,
   initProducerIdHandler,
   describeConfigsHandler,
   alterConfigsHandler,
   createPartitionsHandler,
   deleteGroupsHandler,
+  incrementalAlterConfigsHandler,
+  offsetDeleteHandler,
   describeClusterHandler,
 ]);

@@ -19,6 +19,13 @@ export interface CreateTopicSpec {
   readonly configs?: Iterable<readonly [string, string | null | undefined]>;
 }
 
+/** One IncrementalAlterConfigs operation (Kafka's AlterConfigOp.OpType numbers: 0 set, 1 delete, 2 append, 3 subtract). */
+export interface ConfigOp {
+  readonly name: string;
+  readonly op: number;
+  readonly value: string | null;
+}
+
 /** The metadata operations requests need (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, auto-creation). */
 export interface Controller {
   /** This controller's node id (what Metadata and DescribeCluster report). */
@@ -40,6 +47,12 @@ export interface Controller {
   createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly?: boolean): Promise<void>;
   /** Replaces a topic's config overrides (AlterConfigs semantics: unset ones revert to defaults). */
   alterTopicConfigs(name: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly?: boolean): Promise<void>;
+  /**
+   * Changes single config overrides of a topic (IncrementalAlterConfigs): each op sets,
+   * deletes (back to the default), appends to or subtracts from (list configs only) one
+   * config; the others stay. INVALID_CONFIG / INVALID_REQUEST / UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  incrementalAlterTopicConfigs(name: string, ops: readonly ConfigOp[], validateOnly?: boolean): Promise<void>;
   /** Registers (or re-registers) a broker's advertised address; visible at once. */
   registerBroker(endpoint: BrokerEndpoint): void;
 }

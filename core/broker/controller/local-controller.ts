@@ -6,15 +6,15 @@
  */
 import type { Logger } from '../../contracts/logger.ts';
 import type { MetadataStore } from '../../contracts/storage.ts';
-import { kafkaError, KafkaCode } from '../../errors.ts';
+import { isErrorCode, kafkaError, KafkaCode } from '../../errors.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import { MetadataDelta } from '../metadata/metadata-delta.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
 import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
-import { validateTopicConfigs } from '../topic-config.ts';
+import { ConfigType, TOPIC_CONFIGS, validateTopicConfigs } from '../topic-config.ts';
 import { collisionKey, validateNewTopicName } from '../topic-name.ts';
-import type { Controller, CreateTopicSpec } from './controller.ts';
+import type { ConfigOp, Controller, CreateTopicSpec } from './controller.ts';
 
 const TOPIC_PREFIX = 'topic/';
 
@@ -158,16 +158,31 @@ export class LocalController implements Controller {
     }
   }
 
+  /**
+   * Every caller gets the topic with its partitions, however many creations of it race
+   * (auto-creation from Metadata and Produce, CreateTopics): a caller that finds a creation
+   * under way waits for it instead of failing with TOPIC_ALREADY_EXISTS (issue 13 #25).
+   */
   async getOrCreateTopic(name: string): Promise<TopicImage> {
-    const existing = this.#options.loader.image.topic(name) ?? (await this.#creating.get(name)?.catch(() => undefined));
-    if (existing) return existing;
-    try {
-      return await this.createTopic({ name, numPartitions: -1, replicationFactor: -1 });
-    } catch (error) {
-      // Two auto-creations raced: the other one won.
-      const winner = this.#options.loader.image.topic(name);
-      if (winner) return winner;
-      throw error;
+    // Each pass either returns, throws a real error, or waits for a creation that settled.
+    for (;;) {
+      const existing = this.#options.loader.image.topic(name);
+      if (existing) return existing;
+      // Read the pending creation synchronously: an `await` before it lets a rival start one unseen.
+      const pending = this.#creating.get(name);
+      if (pending) {
+        const topic = await pending.catch(() => undefined);
+        if (topic && this.#options.loader.image.topicById(topic.id)) return this.#options.loader.image.topicById(topic.id)!;
+        continue;
+      }
+      try {
+        return await this.createTopic({ name, numPartitions: -1, replicationFactor: -1 });
+      } catch (error) {
+        // Another creation won between our look and our attempt: take its topic.
+        const raced = isErrorCode(error, 'TOPIC_ALREADY_EXISTS');
+        if (raced && (this.#options.loader.image.topic(name) || this.#creating.has(name))) continue;
+        throw error;
+      }
     }
   }
 
@@ -255,6 +270,51 @@ export class LocalController implements Controller {
     } finally {
       this.#reserved -= count;
     }
+  }
+
+  async incrementalAlterTopicConfigs(name: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
+    if (!this.#options.loader.image.topic(name)) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
+    const seen = new Set<string>();
+    for (const o of ops) {
+      if (seen.has(o.name)) throw kafkaError(KafkaCode.INVALID_REQUEST, `Config ${o.name} appears more than once`);
+      seen.add(o.name);
+      const spec = TOPIC_CONFIGS.get(o.name);
+      if (!spec) throw kafkaError(KafkaCode.INVALID_CONFIG, `Unknown topic config name: ${o.name}`);
+      if (o.op < 0 || o.op > 3) throw kafkaError(KafkaCode.INVALID_REQUEST, `Unknown config operation ${o.op} for ${o.name}`);
+      if ((o.op === 2 || o.op === 3) && spec.type !== ConfigType.list) {
+        throw kafkaError(KafkaCode.INVALID_CONFIG, `Config ${o.name} is not a list: ${o.op === 2 ? 'append' : 'subtract'} is not allowed`);
+      }
+      if (o.op !== 1 && o.value === null) throw kafkaError(KafkaCode.INVALID_CONFIG, `Null value for topic config ${o.name}`);
+    }
+    // Applied to the overrides current when the topic's lock is held, so concurrent changes compose.
+    const next = (overrides: ReadonlyMap<string, string>): Map<string, string> => {
+      const out = new Map(overrides);
+      for (const o of ops) {
+        const current = out.get(o.name) ?? TOPIC_CONFIGS.get(o.name)!.defaultValue;
+        const list = current.split(',').map((x) => x.trim()).filter((x) => x !== '');
+        const items = (o.value ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+        if (o.op === 0) out.set(o.name, o.value!);
+        else if (o.op === 1) out.delete(o.name);
+        else if (o.op === 2) out.set(o.name, [...list, ...items.filter((x) => !list.includes(x))].join(','));
+        else out.set(o.name, list.filter((x) => !items.includes(x)).join(','));
+      }
+      return validateTopicConfigs(out);
+    };
+    if (validateOnly) {
+      next(this.#options.loader.image.topic(name)!.configs);
+      return;
+    }
+    await this.#locked(name, async () => {
+      const topic = this.#options.loader.image.topic(name);
+      if (!topic) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
+      const checked = next(topic.configs);
+      const records: MetadataRecord[] = [];
+      for (const key of topic.configs.keys()) if (!checked.has(key)) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: key, value: null });
+      for (const [key, value] of checked) if (topic.configs.get(key) !== value) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: key, value });
+      if (records.length === 0) return;
+      await this.#write({ ...storedOf(topic), configs: Object.fromEntries(checked) });
+      await this.#options.loader.publish(records);
+    });
   }
 
   #liveBrokerIds(): number[] {

@@ -172,6 +172,11 @@ export class GroupCoordinator {
     return this.#offsets.removeTopicOffsets(topic);
   }
 
+  /** Handles OffsetDelete for one group (see {@link OffsetManager.deleteOffsets}). */
+  deleteOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitions: readonly number[] }>): ReturnType<OffsetManager['deleteOffsets']> {
+    return this.#offsets.deleteOffsets(groupId, topics);
+  }
+
   /** Removes expired offsets now (the retention timer calls this too); returns how many. */
   expireOffsets(): Promise<number> {
     return this.#offsets.expireOffsets();

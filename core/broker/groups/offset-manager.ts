@@ -278,6 +278,52 @@ export class OffsetManager {
     return { errorCode: unavailable, topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => one(t.name, p)) })) };
   }
 
+  /**
+   * OffsetDelete (KIP-496), as Kafka's GroupCoordinator.handleDeleteOffsets: an empty group
+   * (or one that only stores offsets) loses the named offsets; an active consumer group
+   * keeps those of topics its members subscribe to (GROUP_SUBSCRIBED_TO_TOPIC) and loses the
+   * rest; an active group of another protocol is NON_EMPTY_GROUP; an unknown or dead group
+   * GROUP_ID_NOT_FOUND. Deleting an offset that is not there is no error.
+   */
+  async deleteOffsets(
+    groupId: string,
+    topics: ReadonlyArray<{ name: string; partitions: readonly number[] }>,
+  ): Promise<{ errorCode: number; topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }> }> {
+    const none = { errorCode: KafkaCode.NONE, topics: [] };
+    const unavailable = this.#availability();
+    if (unavailable !== KafkaCode.NONE) return { ...none, errorCode: unavailable };
+    const group = this.#membership.group(groupId);
+    if ((!group || group.state === 'Dead') && !this.hasOffsets(groupId)) return { ...none, errorCode: KafkaCode.GROUP_ID_NOT_FOUND };
+    let subscribed: Set<string> | null | 'all' = 'all';
+    if (group && group.state !== 'Empty' && group.state !== 'Dead' && group.members.size > 0) {
+      if (group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { ...none, errorCode: KafkaCode.NON_EMPTY_GROUP };
+      // Subscriptions that cannot be read count as subscribed to everything (Kafka: isSubscribedToTopic).
+      subscribed = this.#membership.subscribedTopics(group);
+    }
+    const changes: OffsetChange[] = [];
+    const result = topics.map((t) => {
+      const keep = subscribed === null || (subscribed !== 'all' && subscribed.has(t.name));
+      return {
+        name: t.name,
+        partitions: t.partitions.map((partitionIndex) => {
+          if (keep) return { partitionIndex, errorCode: KafkaCode.GROUP_SUBSCRIBED_TO_TOPIC };
+          if (this.#offsets.get(groupId)?.get(t.name)?.has(partitionIndex)) changes.push({ topic: t.name, partition: partitionIndex, value: null });
+          return { partitionIndex, errorCode: KafkaCode.NONE };
+        }),
+      };
+    });
+    if (changes.length > 0) {
+      try {
+        await this.#store.writeOffsets(groupId, changes);
+      } catch (error) {
+        this.#logger.error('offset deletion failed to persist', { groupId, error: String(error) });
+        return { errorCode: KafkaCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+      }
+      this.#forget(groupId, changes);
+    }
+    return { errorCode: KafkaCode.NONE, topics: result };
+  }
+
   /** Deletes a group with everything stored for it (DeleteGroups, or expiry of an empty group). */
   async deleteGroup(group: ClassicGroup): Promise<void> {
     const offsets: Array<{ topic: string; partition: number }> = [];

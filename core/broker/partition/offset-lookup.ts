@@ -1,6 +1,7 @@
 /**
  * ListOffsets over one partition: earliest (-2), latest (-1), max timestamp (-3, v7+),
- * earliest local (-4, v8+: the same as earliest without tiered storage) and by timestamp.
+ * earliest local (-4, v8+: the same as earliest without tiered storage), latest tiered (-5,
+ * v9+: none without tiered storage) and by timestamp.
  *
  * A timestamp lookup answers, as Kafka does, the first record whose timestamp reaches the
  * target and that record's timestamp: the log finds the first batch whose max timestamp
@@ -24,6 +25,7 @@ const EARLIEST = -2;
 const LATEST = -1;
 const MAX_TIMESTAMP = -3;
 const EARLIEST_LOCAL = -4;
+const LATEST_TIERED = -5;
 
 /** A read's chunks as one array (the chunk itself when there is one: no copy). */
 function oneBuffer(chunks: readonly Uint8Array[]): Uint8Array {
@@ -56,29 +58,35 @@ async function firstRecordAt(state: Partition, from: number, target: number, cod
   }
 }
 
-/** Offset and timestamp of the batch with the largest timestamp below the high watermark. */
-async function maxTimestampOffset(state: Partition): Promise<OffsetAndTimestamp> {
+/**
+ * The first record with the largest timestamp below the high watermark: its offset and
+ * timestamp (Kafka since KAFKA-16310 answers that record, not its batch's last offset).
+ */
+async function maxTimestampOffset(state: Partition, codecs: CodecSource | undefined): Promise<OffsetAndTimestamp> {
   const hw = state.highWatermark;
-  let best = { offset: -1, timestamp: -1 };
+  let best = { base: -1, timestamp: -1 };
   const segments = state.log.segments().filter((s) => s.baseOffset < hw);
   let top = -1;
   for (const s of segments) if (s.maxTimestamp > top) top = s.maxTimestamp;
   const segment = segments.find((s) => s.maxTimestamp === top);
-  if (!segment) return best;
+  if (!segment) return NOT_FOUND;
   const from = Math.max(segment.baseOffset, state.logStartOffset);
   const result = await state.read(from, segment.sizeBytes, true);
   const bytes = oneBuffer(result.chunks);
   for (let pos = 0; pos < bytes.length; ) {
     const header = readBatchHeader(bytes, pos);
-    if (header.maxTimestamp > best.timestamp) best = { offset: header.baseOffset + header.lastOffsetDelta, timestamp: header.maxTimestamp };
+    if (header.maxTimestamp > best.timestamp) best = { base: header.baseOffset, timestamp: header.maxTimestamp };
     pos += header.batchLength + 12;
   }
-  return best;
+  if (best.base < 0) return NOT_FOUND;
+  // Inside the batch: the first record at that timestamp (the batch's first one under LogAppendTime).
+  return firstRecordAt(state, Math.max(best.base, state.logStartOffset), best.timestamp, codecs);
 }
 
 /**
  * The answer of ListOffsets for one partition: `timestamp` is a special one (-1 latest,
- * -2 earliest, -3 max timestamp from v7, -4 earliest local from v8) or a time to look up.
+ * -2 earliest, -3 max timestamp from v7, -4 earliest local from v8, -5 latest tiered from
+ * v9: -1, nothing is tiered) or a time to look up.
  * INVALID_REQUEST for a special timestamp the version does not know.
  */
 export async function lookupOffset(state: Partition, timestamp: number, v: number, codecs: CodecSource | undefined): Promise<OffsetAndTimestamp> {
@@ -91,7 +99,11 @@ export async function lookupOffset(state: Partition, timestamp: number, v: numbe
       if (v >= 8) return { offset: state.logStartOffset, timestamp: -1 };
       break;
     case MAX_TIMESTAMP:
-      if (v >= 7) return maxTimestampOffset(state);
+      if (v >= 7) return maxTimestampOffset(state, codecs);
+      break;
+    case LATEST_TIERED:
+      // Nothing is tiered: Kafka answers offset -1 when remote storage is off (UnifiedLog).
+      if (v >= 9) return NOT_FOUND;
       break;
   }
   if (timestamp < 0) throw kafkaError(KafkaCode.INVALID_REQUEST, `Unsupported special timestamp ${timestamp} for ListOffsets v${v}`);

@@ -49,10 +49,16 @@ export class Partition {
   // Log end offsets reported by followers (empty on a cluster of one).
   #followerEnd = new Map<number, number>();
   #tail: Promise<unknown> = Promise.resolve();
+  // DeleteRecords' log start: storage trims whole batches or segments, Kafka's start is exact.
+  #startFloor = 0;
   #listeners = new Set<() => void>();
   #closed = false;
 
-  constructor(topic: string, partition: number, log: PartitionLog, nodeId: number, replicas: number[], leaderEpoch = 0) {
+  /**
+   * `logStartOffset` is a start a DeleteRecords set before (kept in the metadata store by the
+   * replica manager): storage may still hold whole batches below it.
+   */
+  constructor(topic: string, partition: number, log: PartitionLog, nodeId: number, replicas: number[], leaderEpoch = 0, logStartOffset = 0) {
     this.topic = topic;
     this.partition = partition;
     this.log = log;
@@ -62,13 +68,15 @@ export class Partition {
     this.replicas = replicas;
     this.isr = [...replicas];
     this.#nextOffset = log.endOffset();
+    this.#startFloor = Math.min(logStartOffset, log.endOffset());
     // Everything recovered from storage was acknowledged before, or is all a single node has.
     this.#highWatermark = this.#computeHighWatermark();
   }
 
   /** First offset still held. */
   get logStartOffset(): number {
-    return this.log.startOffset();
+    const start = this.log.startOffset();
+    return this.#startFloor > start ? this.#startFloor : start;
   }
 
   /** One past the last offset appended to this node's log. */
@@ -183,6 +191,26 @@ export class Partition {
   updateFollowerEnd(nodeId: number, endOffset: number): void {
     this.#followerEnd.set(nodeId, endOffset);
     this.#advanceHighWatermark();
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset to `offset` (at most the high watermark, which
+   * the caller checks), deleting the whole batches and segments before it that storage can
+   * drop; records left in a kept batch below `offset` are no longer served (reads below
+   * the start are OFFSET_OUT_OF_RANGE). Runs in order with the appends; `persist` records
+   * the new start first. Resolves with the new log start offset (the low watermark).
+   */
+  deleteRecordsBefore(offset: number, persist?: (logStartOffset: number) => Promise<void>): Promise<number> {
+    const run = this.#tail.then(async () => {
+      if (this.#closed) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Partition ${this.topic}-${this.partition} is gone`);
+      // The new start is durable before any data goes: a crash in between never shows deleted records again.
+      if (offset > this.logStartOffset && persist) await persist(offset);
+      if (offset > this.log.startOffset()) await this.log.trimBefore(offset);
+      if (offset > this.#startFloor) this.#startFloor = offset;
+      return this.logStartOffset;
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
   }
 
   /** Re-reads the log after retention moved its start; wakes nobody (no new data). */

@@ -244,3 +244,32 @@ export async function deleteGroups(ctx: GroupAdminContext, groupIds: readonly st
   if (failed) throw kafkaError(failed.errorCode, `Deleting group ${failed.groupId} failed`, { details: { results } });
   return results;
 }
+
+/**
+ * Deletes a group's committed offsets of some partitions (OffsetDelete, KIP-496; kafkajs has
+ * no such call, the Java AdminClient names it deleteConsumerGroupOffsets). A group that
+ * still consumes a topic keeps its offsets: GROUP_SUBSCRIBED_TO_TOPIC.
+ */
+export async function deleteOffsets(
+  ctx: GroupAdminContext,
+  options: { groupId: string; topic: string; partitions?: readonly number[] },
+): Promise<Array<{ partition: number; errorCode: number }>> {
+  if (typeof options?.groupId !== 'string' || options.groupId === '') throw new TributaryError('ERR_INVALID_ARGUMENT', 'deleteOffsets needs a groupId');
+  if (typeof options.topic !== 'string' || options.topic === '') throw new TributaryError('ERR_INVALID_ARGUMENT', 'deleteOffsets needs a topic');
+  let partitions = options.partitions ? [...options.partitions] : undefined;
+  if (!partitions) {
+    const [meta] = await withRetry(ctx.retry, () => ctx.cluster.topicMetadata([options.topic]));
+    partitions = meta!.partitions.filter((p) => p !== undefined).map((p) => p.partition);
+  }
+  const channel = new CoordinatorChannel(ctx.cluster, options.groupId, ctx.logger);
+  const results = await retrying(ctx, channel, async () => {
+    const { body } = await channel.send(ApiKey.OffsetDelete, { groupId: options.groupId, topics: [{ name: options.topic, partitions: partitions!.map((partitionIndex) => ({ partitionIndex })) }] });
+    if (body.errorCode !== KafkaCode.NONE) {
+      throw kafkaError(body.errorCode, `Deleting offsets of group ${options.groupId} failed`, { details: { groupId: options.groupId } });
+    }
+    return body.topics.flatMap((t) => t.partitions.map((p) => ({ partition: p.partitionIndex, errorCode: p.errorCode })));
+  });
+  const failed = results.find((r) => r.errorCode !== KafkaCode.NONE);
+  if (failed) throw kafkaError(failed.errorCode, `Deleting the offset of ${options.topic}-${failed.partition} in group ${options.groupId} failed`, { details: { results } });
+  return results;
+}

@@ -22,12 +22,15 @@ import { saslHandshakeSchema, type SaslHandshakeRequest, type SaslHandshakeRespo
 import { apiVersionsSchema, type ApiVersionsRequest, type ApiVersionsResponse } from './api-versions.ts';
 import { createTopicsSchema, type CreateTopicsRequest, type CreateTopicsResponse } from './create-topics.ts';
 import { deleteTopicsSchema, type DeleteTopicsRequest, type DeleteTopicsResponse } from './delete-topics.ts';
+import { deleteRecordsSchema, type DeleteRecordsRequest, type DeleteRecordsResponse } from './delete-records.ts';
 import { initProducerIdSchema, type InitProducerIdRequest, type InitProducerIdResponse } from './init-producer-id.ts';
 import { describeConfigsSchema, type DescribeConfigsRequest, type DescribeConfigsResponse } from './describe-configs.ts';
 import { alterConfigsSchema, type AlterConfigsRequest, type AlterConfigsResponse } from './alter-configs.ts';
 import { saslAuthenticateSchema, type SaslAuthenticateRequest, type SaslAuthenticateResponse } from './sasl-authenticate.ts';
 import { createPartitionsSchema, type CreatePartitionsRequest, type CreatePartitionsResponse } from './create-partitions.ts';
 import { deleteGroupsSchema, type DeleteGroupsRequest, type DeleteGroupsResponse } from './delete-groups.ts';
+import { incrementalAlterConfigsSchema, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from './incremental-alter-configs.ts';
+import { offsetDeleteSchema, type OffsetDeleteRequest, type OffsetDeleteResponse } from './offset-delete.ts';
 import { describeClusterSchema, type DescribeClusterRequest, type DescribeClusterResponse } from './describe-cluster.ts';
 
 export * from './produce.ts';
@@ -47,12 +50,15 @@ export * from './sasl-handshake.ts';
 export * from './api-versions.ts';
 export * from './create-topics.ts';
 export * from './delete-topics.ts';
+export * from './delete-records.ts';
 export * from './init-producer-id.ts';
 export * from './describe-configs.ts';
 export * from './alter-configs.ts';
 export * from './sasl-authenticate.ts';
 export * from './create-partitions.ts';
 export * from './delete-groups.ts';
+export * from './incremental-alter-configs.ts';
+export * from './offset-delete.ts';
 export * from './describe-cluster.ts';
 export * from './consumer-protocol.ts';
 
@@ -75,12 +81,15 @@ export const ApiKey = Object.freeze({
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  DeleteRecords: 21,
   InitProducerId: 22,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  IncrementalAlterConfigs: 44,
+  OffsetDelete: 47,
   DescribeCluster: 60,
 } as const);
 
@@ -103,12 +112,15 @@ export const ALL_SCHEMAS: readonly ApiSchema[] = Object.freeze([
   apiVersionsSchema,
   createTopicsSchema,
   deleteTopicsSchema,
+  deleteRecordsSchema,
   initProducerIdSchema,
   describeConfigsSchema,
   alterConfigsSchema,
   saslAuthenticateSchema,
   createPartitionsSchema,
   deleteGroupsSchema,
+  incrementalAlterConfigsSchema,
+  offsetDeleteSchema,
   describeClusterSchema,
 ]);
 
@@ -151,6 +163,8 @@ export interface Messages {
   19: { request: CreateTopicsRequest; response: CreateTopicsResponse };
   /** DeleteTopics */
   20: { request: DeleteTopicsRequest; response: DeleteTopicsResponse };
+  /** DeleteRecords */
+  21: { request: DeleteRecordsRequest; response: DeleteRecordsResponse };
   /** InitProducerId */
   22: { request: InitProducerIdRequest; response: InitProducerIdResponse };
   /** DescribeConfigs */
@@ -163,6 +177,10 @@ export interface Messages {
   37: { request: CreatePartitionsRequest; response: CreatePartitionsResponse };
   /** DeleteGroups */
   42: { request: DeleteGroupsRequest; response: DeleteGroupsResponse };
+  /** IncrementalAlterConfigs */
+  44: { request: IncrementalAlterConfigsRequest; response: IncrementalAlterConfigsResponse };
+  /** OffsetDelete */
+  47: { request: OffsetDeleteRequest; response: OffsetDeleteResponse };
   /** DescribeCluster */
   60: { request: DescribeClusterRequest; response: DescribeClusterResponse };
 }

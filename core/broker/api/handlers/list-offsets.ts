@@ -1,7 +1,8 @@
 /**
  * ListOffsets: earliest (-2), latest (-1), max timestamp (-3, v7+), earliest local (-4,
- * v8+) and by timestamp, looked up by the replica manager (partition/offset-lookup.ts);
- * v0 answers in its old list form.
+ * v8+), latest tiered (-5, v9+) and by timestamp, looked up by the replica manager (partition/offset-lookup.ts);
+ * v0 answers in its old list form. v10's timeoutMs bounds reads from remote storage, which
+ * this broker does not have.
  */
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
