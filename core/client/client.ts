@@ -2,8 +2,8 @@
  * createClient: the entry point of the client — a cluster view shared by the producers,
  * consumers and admins it creates, over a Transport (TCP or in-process).
  */
-import type { Logger } from '../contracts/logger.ts';
-import { silentLogger } from '../contracts/logger.ts';
+import type { LogLevel, Logger } from '../contracts/logger.ts';
+import { stderrLogger } from '../contracts/logger.ts';
 import { TributaryError } from '../errors.ts';
 import type { Registry } from '../registry.ts';
 import type { AsyncScope } from './async-scope.ts';
@@ -26,8 +26,16 @@ export interface ClientOptions {
   readonly transport: TransportFactory;
   /** Where serializers, compressors and partitioners are found by name. */
   readonly registry: Registry;
-  /** Where the client logs (connections, retries, rebalances). Default: silent. */
+  /**
+   * Where the client logs (connections, retries, rebalances). Default: standard error,
+   * at {@link logLevel} — warnings and errors, such as a broker that stops answering.
+   */
   readonly logger?: Logger;
+  /**
+   * The level of the default logger (ignored when `logger` is given): debug, info, warn,
+   * error, or silent to print nothing. Default `warn`.
+   */
+  readonly logLevel?: LogLevel;
   /** A request without an answer after this long fails (retriable). Default 30000. */
   readonly requestTimeoutMs?: number;
   /** Connecting gives up after this long. Default 10000. */
@@ -71,7 +79,7 @@ export class Client {
     if (!options.registry || typeof options.registry.create !== 'function') throw new TributaryError('ERR_INVALID_ARGUMENT', 'createClient needs a registry');
     this.#options = options;
     this.registry = options.registry;
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger ?? stderrLogger(options.logLevel ?? 'warn');
     this.cluster = new Cluster({
       brokers: options.brokers,
       transport: options.transport,

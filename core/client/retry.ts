@@ -16,6 +16,13 @@ export interface RetryOptions {
   readonly multiplier?: number;
   /** Random spread, as a fraction of the backoff (0.2 → ±20%). Default 0.2. */
   readonly factor?: number;
+  /**
+   * reconnect.backoff.ms: the first wait of the loops that never give up on a broker
+   * (fetching, group membership, metadata) once it stops answering. Default 50.
+   */
+  readonly reconnectBackoffMs?: number;
+  /** reconnect.backoff.max.ms: the ceiling those waits grow to (exponentially, with jitter). Default 1000. */
+  readonly reconnectBackoffMaxMs?: number;
 }
 
 /** Retry settings with every default filled in. */
@@ -29,6 +36,8 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
     maxRetryTime: options.maxRetryTime ?? 30_000,
     multiplier: options.multiplier ?? 2,
     factor: options.factor ?? 0.2,
+    reconnectBackoffMs: options.reconnectBackoffMs ?? 50,
+    reconnectBackoffMaxMs: options.reconnectBackoffMaxMs ?? 1000,
   };
   for (const [name, value] of Object.entries(policy)) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -42,6 +51,18 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
 export function backoff(policy: RetryPolicy, attempt: number): number {
   const base = Math.min(policy.maxRetryTime, policy.initialRetryTime * policy.multiplier ** Math.max(0, attempt - 1));
   const spread = base * policy.factor;
+  return Math.max(0, Math.round(base - spread + Math.random() * 2 * spread));
+}
+
+/**
+ * Wait before attempt `attempt` (1 = first) of a loop that retries for as long as the
+ * consumer or producer runs (librdkafka's and the Java client's reconnect backoff):
+ * exponential from `reconnectBackoffMs` to `reconnectBackoffMaxMs`, with ±20% jitter so
+ * that clients of a restarted broker do not all come back at once.
+ */
+export function reconnectBackoff(policy: RetryPolicy, attempt: number): number {
+  const base = Math.min(policy.reconnectBackoffMaxMs, policy.reconnectBackoffMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+  const spread = base * 0.2;
   return Math.max(0, Math.round(base - spread + Math.random() * 2 * spread));
 }
 

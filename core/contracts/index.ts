@@ -6,4 +6,4 @@ export type * from './partitioner.ts';
 export type * from './storage.ts';
 export type * from './logger.ts';
 export { CompressionCodec } from './compressor.ts';
-export { silentLogger } from './logger.ts';
+export { silentLogger, stderrLogger } from './logger.ts';

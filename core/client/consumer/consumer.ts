@@ -32,6 +32,8 @@ import type {
   AssignmentTarget,
   AutoOffsetReset,
   ConsumerContext,
+  ConsumerEventListener,
+  ConsumerEventName,
   ConsumerOptions,
   RunOptions,
   TopicPartition,
@@ -54,6 +56,7 @@ export class Consumer {
   #resolveDone!: () => void;
   #rejectDone!: (error: unknown) => void;
   #crashed: unknown = undefined;
+  readonly #crashListeners = new Set<ConsumerEventListener<'crash'>>();
   /** The latest stop() in progress or done (a second stop() waits for it too). */
   #stopped: Promise<void> = Promise.resolve();
 
@@ -322,11 +325,35 @@ export class Consumer {
     return this.close();
   }
 
+  /**
+   * Listens to consumer events (`'crash'`: the consumer stopped on a fatal error, which
+   * `done()` rejects with too); returns a function that removes the listener.
+   */
+  on<E extends ConsumerEventName>(event: E, listener: ConsumerEventListener<E>): () => void {
+    if (event !== 'crash') return () => {};
+    const crash = listener as ConsumerEventListener<'crash'>;
+    this.#crashListeners.add(crash);
+    return () => this.#crashListeners.delete(crash);
+  }
+
+  /** The group of this consumer (null without one): what crash events carry. */
+  protected get eventGroupId(): string | null {
+    return null;
+  }
+
   #crash(error: unknown): void {
     if (this.#crashed !== undefined || !this.#state.running) return;
     this.#crashed = error;
-    this.#logger.error('consumer crashed', { error: String(error) });
+    this.#logger.error('consumer crashed', { error: String(error), code: error instanceof TributaryError ? error.code : undefined });
     void this.stop();
+    const payload = { error, groupId: this.eventGroupId };
+    for (const listener of this.#crashListeners) {
+      try {
+        listener(payload);
+      } catch (failure) {
+        this.#logger.warn('crash listener failed', { error: String(failure) });
+      }
+    }
   }
 
   #wake(): void {

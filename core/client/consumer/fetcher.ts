@@ -20,7 +20,7 @@ import type { Registry } from '../../registry.ts';
 import type { Transport } from '../transport.ts';
 import { type Cluster, needsRefresh } from '../cluster.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../list-offsets.ts';
-import { type RetryPolicy, backoff, sleep } from '../retry.ts';
+import { type RetryPolicy, backoff, reconnectBackoff, sleep } from '../retry.ts';
 import { decodeFetched, recordBuffers } from './fetched-batch.ts';
 import { type ConsumerState, type PartitionState, partitionKey } from './state.ts';
 import type { AutoOffsetReset } from './types.ts';
@@ -176,7 +176,7 @@ export class Fetcher {
           break;
         } catch (error) {
           this.#logger.debug('metadata refresh failed', { error: String(error) });
-          await sleep(backoff(this.#retry, Math.min(attempt, 10)));
+          await sleep(reconnectBackoff(this.#retry, attempt));
         }
       }
     } finally {
@@ -184,7 +184,7 @@ export class Fetcher {
     }
     this.start();
     if (state.running && [...state.partitions.values()].some((s) => this.#cluster.leaderOf(s.topic, s.partition) < 0)) {
-      await sleep(backoff(this.#retry, 1));
+      await sleep(reconnectBackoff(this.#retry, 1));
       if (state.running) void this.#refresh();
     }
   }
@@ -323,6 +323,7 @@ export class Fetcher {
       this.#fetchFailed([s], kafkaError(code, `Fetch ${s.topic}-${s.partition} failed`, { details: { topic: s.topic, partition: s.partition } }));
       return;
     }
+    s.failures = 0;
     const buffers = recordBuffers(p.records);
     if (buffers.length === 0) return;
     const { batches, nextOffset } = await decodeFetched(buffers, s.fetchPosition!, p.highWatermark, this.#registry);
@@ -336,18 +337,29 @@ export class Fetcher {
     if (batches.length > 0) this.#options.fetched();
   }
 
+  /**
+   * A fetch (or position lookup) failed. A retriable failure — a broker restarting or
+   * moving, a leader changing — is retried for as long as the consumer runs, as Kafka's
+   * clients do: after the retry backoff for the first `retries` attempts, then at the
+   * reconnect backoff's ceiling. Only a non-retriable error stops the consumer.
+   */
   #fetchFailed(states: PartitionState[], error: unknown): void {
     if (!this.#state.running) return;
     const retriable = error instanceof TributaryError && error.retriable;
+    if (!retriable) {
+      this.#options.crash(error);
+      return;
+    }
+    let first = false;
     for (const s of states) {
       s.failures++;
-      if (!retriable || s.failures > this.#retry.retries) {
-        this.#options.crash(error);
-        return;
-      }
-      s.retryAt = Date.now() + backoff(this.#retry, s.failures);
+      if (s.failures === 1) first = true;
+      const wait = s.failures <= this.#retry.retries ? Math.min(backoff(this.#retry, s.failures), this.#retry.reconnectBackoffMaxMs) : reconnectBackoff(this.#retry, s.failures);
+      s.retryAt = Date.now() + wait;
     }
-    this.#logger.debug('fetch failed; retrying', { error: String(error) });
+    // Once per outage at warn (what librdkafka prints for a broker it cannot reach), then at debug.
+    if (first && !(error instanceof TributaryError && error.kafkaCode !== undefined)) this.#logger.warn('fetch failed; retrying until the broker is back', { error: String(error) });
+    else this.#logger.debug('fetch failed; retrying', { error: String(error) });
     if (needsRefresh(error)) void this.#refresh();
   }
 }

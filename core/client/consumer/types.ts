@@ -47,7 +47,7 @@ export interface ConsumerOptions {
   readonly maxPrefetchBytes?: number;
   /** 0 read_uncommitted (default), 1 read_committed. */
   readonly isolationLevel?: 0 | 1;
-  /** Retries (fetch errors, handler failures) before the consumer crashes. Default: the client's. */
+  /** Handler retries before the consumer crashes, and the backoff of retried fetches (which never crash it: a broker that restarts is waited for). Default: the client's. */
   readonly retry?: RetryOptions;
 }
 
@@ -120,6 +120,22 @@ export interface AssignmentSource {
   /** What eachBatch's `commitOffsetsIfNecessary()` calls. */
   commitOffsetsIfNecessary?(): Promise<void>;
 }
+
+/** Events every consumer emits (`consumer.on(event, listener)`); a group consumer adds the group's. */
+export interface ConsumerEvents {
+  /**
+   * The consumer stopped for good on an error Kafka calls fatal (fenced, not authorized,
+   * unsupported version, a handler that kept failing…). `done()` rejects with the same
+   * error; a broker that restarts or moves is never one (the consumer waits for it).
+   */
+  readonly crash: { readonly error: unknown; readonly groupId: string | null };
+}
+
+/** The name of a consumer event. */
+export type ConsumerEventName = keyof ConsumerEvents;
+
+/** A listener of consumer event `E`. */
+export type ConsumerEventListener<E extends ConsumerEventName> = (payload: ConsumerEvents[E]) => void;
 
 /** What an assignment source may do to the consumer. */
 export interface AssignmentTarget {

@@ -5,7 +5,7 @@
  */
 import { TributaryError } from '../../errors.ts';
 import { type AssignorChoice, resolveAssignors } from '../assignors/index.ts';
-import { Consumer, type ConsumerContext, type ConsumerOptions, type RunOptions } from '../consumer.ts';
+import { Consumer, type ConsumerContext, type ConsumerEventListener, type ConsumerEventName, type ConsumerOptions, type RunOptions } from '../consumer.ts';
 import { retryPolicy } from '../retry.ts';
 import { GroupMembership, type GroupEventListener, type GroupEventName, type GroupState } from './membership.ts';
 import type { OffsetToCommit } from './offsets.ts';
@@ -124,9 +124,14 @@ export class GroupConsumer extends Consumer {
     return this.#membership.state();
   }
 
-  /** Listens to group events; returns a function that removes the listener. */
-  on<E extends GroupEventName>(event: E, listener: GroupEventListener<E>): () => void {
-    return this.#membership.on(event, listener);
+  /** Listens to group events and `'crash'`; returns a function that removes the listener. */
+  override on<E extends GroupEventName | ConsumerEventName>(event: E, listener: E extends ConsumerEventName ? ConsumerEventListener<E> : E extends GroupEventName ? GroupEventListener<E> : never): () => void {
+    if (event === 'crash') return super.on('crash', listener as ConsumerEventListener<'crash'>);
+    return this.#membership.on(event as GroupEventName, listener as GroupEventListener<GroupEventName>);
+  }
+
+  protected override get eventGroupId(): string | null {
+    return this.groupId;
   }
 
   /** Partitions come from the group: assign() is for consumers without a groupId. */

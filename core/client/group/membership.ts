@@ -31,7 +31,7 @@ import type { PartitionAssignor } from '../assignors/index.ts';
 import type { Cluster } from '../cluster.ts';
 import type { AssignmentSource, AssignmentTarget, TopicPartition, TopicPartitionOffset } from '../consumer.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../list-offsets.ts';
-import { type RetryPolicy, backoff, withRetry } from '../retry.ts';
+import { type RetryPolicy, reconnectBackoff, withRetry } from '../retry.ts';
 import { CoordinatorChannel, coordinatorMoved } from './coordinator-channel.ts';
 import { type JoinedMember, computeAssignments, decodeMembers, encodeAssignments, groupByTopic } from './leader-assignment.ts';
 import { OffsetCommitter } from './offset-committer.ts';
@@ -113,6 +113,8 @@ const FATAL: ReadonlySet<number> = new Set([
   KafkaCode.UNSUPPORTED_VERSION,
   KafkaCode.GROUP_MAX_SIZE_REACHED,
   KafkaCode.FENCED_INSTANCE_ID,
+  KafkaCode.TOPIC_AUTHORIZATION_FAILED,
+  KafkaCode.CLUSTER_AUTHORIZATION_FAILED,
 ]);
 
 function isFatal(error: unknown): boolean {
@@ -361,12 +363,14 @@ export class GroupMembership implements AssignmentSource {
 
   #fatal(session: number, error: unknown): void {
     if (!this.#alive(session)) return;
-    this.#logger.error('group membership failed', { groupId: this.settings.groupId, error: String(error) });
+    this.#logger.error('group membership failed', { groupId: this.settings.groupId, error: String(error), code: error instanceof TributaryError ? error.code : undefined });
     this.#running = false;
     this.#session++;
     this.#wake();
+    // Both surfaces: run() rejects when the first join fails; the consumer crashes
+    // either way (its done() rejects and its 'crash' listeners hear of it).
     if (!this.#firstJoin.settled) this.#firstJoin.reject(error);
-    else this.#target?.fail(error);
+    this.#target?.fail(error);
   }
 
   // ------------------------------------------------------------------ loops
@@ -383,7 +387,7 @@ export class GroupMembership implements AssignmentSource {
             if (!this.#firstJoin.settled) this.#firstJoin.resolve();
           } else if (++fruitless > 2) {
             // A round answered with an error that only asks to join again: do not spin.
-            await this.#sleep(backoff(this.#retry, Math.min(fruitless - 2, 10)), 'main');
+            await this.#sleep(reconnectBackoff(this.#retry, fruitless - 2), 'main');
           }
           continue;
         }
@@ -403,8 +407,10 @@ export class GroupMembership implements AssignmentSource {
           break;
         }
         failures++;
-        this.#logger.debug('group request failed; retrying', { groupId: this.settings.groupId, attempt: failures, error: String(error) });
-        await this.#sleep(backoff(this.#retry, Math.min(failures, 10)), 'main');
+        // A coordinator that restarts or moves is waited for as long as the consumer runs.
+        if (failures === 1) this.#logger.warn('group coordinator request failed; retrying', { groupId: this.settings.groupId, error: String(error) });
+        else this.#logger.debug('group request failed; retrying', { groupId: this.settings.groupId, attempt: failures, error: String(error) });
+        await this.#sleep(reconnectBackoff(this.#retry, failures), 'main');
       }
     }
   }
@@ -430,7 +436,7 @@ export class GroupMembership implements AssignmentSource {
         failures++;
         this.#logger.debug('heartbeat failed', { groupId: this.settings.groupId, attempt: failures, error: String(error) });
         // Retrying faster than the interval keeps the session alive across a coordinator move.
-        await this.#sleep(Math.min(backoff(this.#retry, Math.min(failures, 10)), this.settings.heartbeatIntervalMs), 'heartbeat');
+        await this.#sleep(Math.min(reconnectBackoff(this.#retry, failures), this.settings.heartbeatIntervalMs), 'heartbeat');
       }
     }
   }

@@ -133,6 +133,9 @@ export class Producer {
     const maxInFlightRequests = positiveInt('maxInFlightRequests', options.maxInFlightRequests, 5);
     const timeoutMs = positiveInt('timeoutMs', options.timeoutMs, 30_000);
     this.#retry = retryPolicy(options.retry ?? context.retry);
+    const deliveryTimeoutMs = positiveInt('deliveryTimeoutMs', options.deliveryTimeoutMs, 120_000);
+    // Kafka's retries default to "as many as the delivery timeout allows"; a count set by the user bounds them too.
+    const maxAttempts = (options.retry ?? context.retry)?.retries ?? Infinity;
     const explicit = options.idempotent === true;
     let idempotent = options.idempotent ?? true;
     if (idempotent && this.#acks !== -1) {
@@ -168,6 +171,8 @@ export class Producer {
       maxRequestSize: this.#maxRequestSize,
       maxInFlightRequests,
       timeoutMs,
+      deliveryTimeoutMs,
+      maxAttempts,
     });
   }
 

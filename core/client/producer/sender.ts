@@ -14,7 +14,7 @@ import { KafkaCode } from '../../kafka-error-codes.ts';
 import type { ApiResponse } from '../../protocol/api-messages.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
 import { type Cluster, needsRefresh } from '../cluster.ts';
-import { type RetryPolicy, backoff } from '../retry.ts';
+import { type RetryPolicy, backoff, reconnectBackoff } from '../retry.ts';
 import type { RecordAccumulator } from './accumulator.ts';
 import { type IdempotenceManager, needsRestamp, restamp } from './idempotence.ts';
 import type { ProducerBatch } from './producer-batch.ts';
@@ -43,6 +43,10 @@ export interface SenderOptions {
   readonly maxInFlightRequests: number;
   /** Broker-side timeout of a Produce request. */
   readonly timeoutMs: number;
+  /** A batch is retried until it is this old (delivery.timeout.ms). */
+  readonly deliveryTimeoutMs: number;
+  /** Retries of a batch at most (Infinity: until the delivery timeout). */
+  readonly maxAttempts: number;
 }
 
 /** Sends what the accumulator holds, per broker, with retries. */
@@ -57,6 +61,11 @@ export class Sender {
   readonly #maxRequestSize: number;
   readonly #maxInFlightRequests: number;
   readonly #timeoutMs: number;
+  readonly #deliveryTimeoutMs: number;
+  readonly #maxAttempts: number;
+  #refreshFailures = 0;
+  /** True from a failed send until the next acknowledgement: one warning per outage. */
+  #warned = false;
   readonly #nodeInFlight = new Map<number, number>();
   #drainQueued = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -74,6 +83,8 @@ export class Sender {
     this.#maxRequestSize = options.maxRequestSize;
     this.#maxInFlightRequests = options.maxInFlightRequests;
     this.#timeoutMs = options.timeoutMs;
+    this.#deliveryTimeoutMs = options.deliveryTimeoutMs;
+    this.#maxAttempts = options.maxAttempts;
   }
 
   /** Drains at `at` (ms since the epoch), or sooner when something else asks. */
@@ -133,6 +144,13 @@ export class Sender {
           }
           const node = this.#cluster.leaderOf(q.topic, q.partition);
           if (node < 0) {
+            // No leader known (the cluster is unreachable): the batch waits, up to its delivery timeout.
+            if (now - batch.createdAt >= this.#deliveryTimeoutMs && q.inFlight.size === 0) {
+              q.ready.shift();
+              this.fail(batch, new TributaryError('ERR_DELIVERY_TIMEOUT', `No leader for ${q.topic}-${q.partition} within the delivery timeout (${this.#deliveryTimeoutMs} ms)`, { details: { topic: q.topic, partition: q.partition } }));
+              continue;
+            }
+            wake = Math.min(wake, batch.createdAt + this.#deliveryTimeoutMs);
             missingLeader = true;
             break;
           }
@@ -170,13 +188,14 @@ export class Sender {
     this.#cluster.refresh().then(
       () => {
         this.#refreshing = false;
+        this.#refreshFailures = 0;
         this.drainSoon();
       },
       (error) => {
         this.#refreshing = false;
         this.#logger.debug('metadata refresh failed', { error: String(error) });
-        // Try again after a backoff; batches keep waiting (bounded by their retries when sent).
-        this.wakeAt(Date.now() + backoff(this.#retry, 1));
+        // Try again after a backoff; batches keep waiting (bounded by their delivery timeout).
+        this.wakeAt(Date.now() + reconnectBackoff(this.#retry, ++this.#refreshFailures));
       },
     );
   }
@@ -249,9 +268,16 @@ export class Sender {
     // Out of order behind an earlier batch being retried: this one is retried after it.
     // So is one refused while a new epoch is pending: it is restamped before it goes again.
     const retriable = (error instanceof TributaryError && error.retriable) || this.#idempotence.retriesOutOfOrder(batch, error);
-    if (retriable && batch.attempts < this.#retry.retries && !this.#lifecycle.closed()) {
+    const now = Date.now();
+    if (retriable && batch.attempts < this.#maxAttempts && now - batch.createdAt < this.#deliveryTimeoutMs && !this.#lifecycle.closed()) {
       batch.attempts++;
-      batch.retryAt = Date.now() + backoff(this.#retry, batch.attempts);
+      if (!this.#warned && !(error instanceof TributaryError && error.kafkaCode !== undefined)) {
+        this.#warned = true;
+        this.#logger.warn('produce failed; retrying within the delivery timeout', { topic: q.topic, partition: q.partition, error: String(error) });
+      }
+      // The retry backoff first, then the reconnect backoff's ceiling: a broker that restarts is polled, not waited out.
+      const wait = batch.attempts <= this.#retry.retries ? backoff(this.#retry, batch.attempts) : reconnectBackoff(this.#retry, batch.attempts);
+      batch.retryAt = Math.min(now + wait, batch.createdAt + this.#deliveryTimeoutMs);
       q.requeue(batch);
       this.#logger.debug('retrying batch', { topic: q.topic, partition: q.partition, attempt: batch.attempts, error: String(error) });
       if (needsRefresh(error)) this.#refreshSoon();
@@ -265,6 +291,7 @@ export class Sender {
     const q = batch.queue;
     q.inFlight.delete(batch);
     this.#accumulator.deallocate(batch);
+    this.#warned = false;
     const { topic, partition } = q;
     for (let i = 0; i < batch.deliveries.length; i++) {
       batch.deliveries[i]!.batchDone(topic, partition, baseOffset < 0 ? -1 : baseOffset + batch.firstIndex[i]!, logAppendTime, logStartOffset);

@@ -78,8 +78,18 @@ export interface ProducerOptions {
   readonly maxInFlightRequests?: number;
   /** Idempotent delivery. Default true (off automatically when acks is not all and idempotence was not asked for). */
   readonly idempotent?: boolean;
-  /** Retries of retriable failures (default: the client's). */
+  /**
+   * Retries of retriable failures (default: the client's). A batch is retried until its
+   * delivery timeout; `retry.retries`, when set (here or on the client), also bounds it.
+   */
   readonly retry?: RetryOptions;
+  /**
+   * delivery.timeout.ms: how long a record may wait for its acknowledgement from send(),
+   * retries included — a broker that restarts within it loses no send. A batch still
+   * unacknowledged after it fails (`ERR_DELIVERY_TIMEOUT`, or the last retriable error).
+   * Default 120000.
+   */
+  readonly deliveryTimeoutMs?: number;
   /** Broker-side timeout of a Produce request (acks=all). Default 30000. */
   readonly timeoutMs?: number;
 }
