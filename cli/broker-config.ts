@@ -19,6 +19,8 @@ export interface BrokerSettings {
   storage: StorageKind;
   dataDir: string;
   numPartitions: number;
+  maxPartitions: number;
+  maxOpenFiles: number | undefined;
   autoCreateTopics: boolean;
   retentionMs: number;
   retentionCheckIntervalMs: number;
@@ -79,6 +81,8 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'storage', flag: 'storage', arg: '<kind>', help: 'memory | filesystem | level', parse: oneOf(['memory', 'filesystem', 'level'] as const), default: 'filesystem' },
   { key: 'dataDir', flag: 'data-dir', arg: '<dir>', help: 'where filesystem or level storage keeps its data', parse: text, default: './data' },
   { key: 'numPartitions', flag: 'num-partitions', arg: '<n>', help: 'partitions of an auto-created topic', parse: int(1, 100000), default: 1 },
+  { key: 'maxPartitions', flag: 'max-partitions', arg: '<n>', help: 'most partitions this broker hosts; creations past it are refused (POLICY_VIOLATION)', parse: int(1, 10_000_000), default: 10_000 },
+  { key: 'maxOpenFiles', flag: 'max-open-files', arg: '<n>', help: 'filesystem storage: file handles partition logs keep open; idle logs beyond it close their files (default 1024, or half the open-file limit when lower)', parse: int(3, 10_000_000), default: undefined },
   { key: 'autoCreateTopics', flag: 'auto-create-topics', arg: '<true|false>', help: 'create unknown topics on Metadata/Produce', parse: bool, default: true },
   { key: 'retentionMs', flag: 'retention-ms', arg: '<ms>', help: 'default retention of a topic in ms (-1: forever)', parse: int(-1, Number.MAX_SAFE_INTEGER), default: 604_800_000 },
   { key: 'retentionCheckIntervalMs', flag: 'retention-check-interval-ms', arg: '<ms>', help: 'how often retention deletes what is past retention.ms / retention.bytes (Kafka\'s log.retention.check.interval.ms)', parse: int(1, 86_400_000), default: 300_000 },

@@ -34,6 +34,8 @@ export interface FilesystemLogConfig {
   readonly logger: Logger;
   /** Called once the log is closed, so that the storage forgets it. */
   readonly onClose?: () => void;
+  /** Called as an operation starts (the storage's budget of open files: most recently used). */
+  readonly onUse?: (log: FilesystemPartitionLog) => void;
 }
 
 /** Relative offsets and positions are int32 in the indexes. */
@@ -60,6 +62,12 @@ export class FilesystemPartitionLog implements PartitionLog {
   private directoryDirty = false;
   /** The partition directory itself was created and its parent not fsynced since. */
   private parentDirty = false;
+  /** Operations in flight: a busy log is never parked. */
+  private busy = 0;
+  /** Every file is closed (see {@link park}); the next operation reopens what it needs. */
+  private parked = false;
+  private parking: Promise<void> | undefined;
+  private waking: Promise<void> | undefined;
 
   private constructor(config: FilesystemLogConfig) {
     this.config = config;
@@ -119,7 +127,11 @@ export class FilesystemPartitionLog implements PartitionLog {
           logger,
           events: log.recovery,
         });
-        if (!isLast) await segment.deactivate();
+        // Older segments keep no file open: a read reopens the data file when it needs it.
+        if (!isLast) {
+          await segment.deactivate();
+          await segment.suspend();
+        }
         if (!isLast && segment.size === 0) {
           // Empty older segments hold nothing and would break "segments are contiguous runs of batches".
           await segment.remove();
@@ -137,6 +149,60 @@ export class FilesystemPartitionLog implements PartitionLog {
       throw storageError(error, 'open partition log in', dir);
     }
     return log;
+  }
+
+  /** File handles open right now (3 for a working log, 0 once parked). */
+  get openHandles(): number {
+    let n = 0;
+    for (const s of this.segs) n += s.openHandles;
+    return n;
+  }
+
+  /** True while parked (no file open). */
+  get isParked(): boolean {
+    return this.parked;
+  }
+
+  /**
+   * Closes every file of an idle log, keeping its state in memory (the storage does this to
+   * the least recently used logs when it holds more open files than its budget, as Kafka's
+   * file handle use would need an unbounded ulimit). The next operation reopens what it
+   * needs. False when the log is busy, closed or already parked.
+   */
+  park(): Promise<boolean> {
+    if (this.closed || this.busy > 0 || this.parked || this.parking !== undefined) return Promise.resolve(false);
+    this.parked = true;
+    const run = (async () => {
+      for (const s of this.segs) await s.suspend();
+    })();
+    this.parking = run.finally(() => (this.parking = undefined));
+    return run.then(
+      () => true,
+      (error: unknown) => {
+        this.config.logger.warn(`could not park the log of ${this.topic}-${this.partition}`, { error: String(error) });
+        return true;
+      },
+    );
+  }
+
+  /** Marks an operation started, and waits (only when parked) for the files to reopen. */
+  private begin(): Promise<void> | undefined {
+    this.busy++;
+    this.config.onUse?.(this);
+    if (!this.parked && this.parking === undefined) return undefined;
+    return this.wake();
+  }
+
+  private end(): void {
+    this.busy--;
+  }
+
+  private async wake(): Promise<void> {
+    if (this.parking !== undefined) await this.parking.catch(() => undefined);
+    if (!this.parked) return;
+    this.waking ??= this.active.activate().finally(() => (this.waking = undefined));
+    await this.waking;
+    this.parked = false;
   }
 
   private get active(): Segment {
@@ -162,6 +228,16 @@ export class FilesystemPartitionLog implements PartitionLog {
   }
 
   async append(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void> {
+    const waiting = this.begin();
+    try {
+      if (waiting !== undefined) await waiting;
+      return await this.appendNow(batch, info, options);
+    } finally {
+      this.end();
+    }
+  }
+
+  private async appendNow(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void> {
     this.checkBatch(batch, info);
     if (this.shouldRoll(batch.length, info)) await this.roll(info.baseOffset);
     const segment = this.active;
@@ -232,6 +308,16 @@ export class FilesystemPartitionLog implements PartitionLog {
   }
 
   async read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
+    const waiting = this.begin();
+    try {
+      if (waiting !== undefined) await waiting;
+      return await this.readNow(offset, maxBytes, options);
+    } finally {
+      this.end();
+    }
+  }
+
+  private async readNow(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
     const minOneBatch = options?.minOneBatch !== false;
     for (let retry = false; ; retry = true) {
       if (retry) {
@@ -367,6 +453,16 @@ export class FilesystemPartitionLog implements PartitionLog {
   }
 
   async offsetForTimestamp(timestamp: number): Promise<number | null> {
+    const waiting = this.begin();
+    try {
+      if (waiting !== undefined) await waiting;
+      return await this.offsetForTimestampNow(timestamp);
+    } finally {
+      this.end();
+    }
+  }
+
+  private async offsetForTimestampNow(timestamp: number): Promise<number | null> {
     for (let retry = false; ; retry = true) {
       if (retry) this.checkOpen(); // closed while the files were being walked
       const generation = this.generation;
@@ -391,6 +487,16 @@ export class FilesystemPartitionLog implements PartitionLog {
   }
 
   async truncateTo(offset: number): Promise<void> {
+    const waiting = this.begin();
+    try {
+      if (waiting !== undefined) await waiting;
+      return await this.truncateToNow(offset);
+    } finally {
+      this.end();
+    }
+  }
+
+  private async truncateToNow(offset: number): Promise<void> {
     this.generation++;
     if (offset <= this.startOffset()) {
       // Nothing stays: start over with one empty segment at `offset` (Kafka's truncateFullyAndStartAt).
@@ -422,6 +528,16 @@ export class FilesystemPartitionLog implements PartitionLog {
   }
 
   async trimBefore(offset: number): Promise<number> {
+    const waiting = this.begin();
+    try {
+      if (waiting !== undefined) await waiting;
+      return await this.trimBeforeNow(offset);
+    } finally {
+      this.end();
+    }
+  }
+
+  private async trimBeforeNow(offset: number): Promise<number> {
     let count = 0;
     while (count < this.segs.length && this.segs[count]!.nextOffset <= offset) count++;
     if (count === 0) return this.startOffset();
@@ -440,11 +556,24 @@ export class FilesystemPartitionLog implements PartitionLog {
   }
 
   async sync(): Promise<void> {
+    const waiting = this.begin();
+    try {
+      if (waiting !== undefined) await waiting;
+      return await this.syncNow();
+    } finally {
+      this.end();
+    }
+  }
+
+  private async syncNow(): Promise<void> {
     await this.active.flushAll();
     await this.syncDirectoryIfDirty();
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    // A parked log reopens its files first, so that close syncs the indexes as usual.
+    await this.wake().catch(() => undefined);
     if (this.closed) return;
     this.closed = true;
     let failure: unknown;

@@ -417,6 +417,22 @@ export class Segment {
     return this.logHandleOpening;
   }
 
+  /** File handles this segment holds open right now (0 to 3). */
+  get openHandles(): number {
+    return (this.logHandle ? 1 : 0) + (this.indexHandle ? 1 : 0) + (this.timeHandle ? 1 : 0);
+  }
+
+  /**
+   * Writes pending index entries and closes every file, keeping the segment usable: the
+   * data file reopens on the next read or append, the index files on {@link activate}
+   * (the storage's budget of open files parks idle logs this way).
+   */
+  async suspend(): Promise<void> {
+    if (this.readers > 0) return;
+    this.logHandleOpening = undefined;
+    await this.closeHandles();
+  }
+
   private async closeHandles(): Promise<void> {
     await this.writeIndexes().catch(() => {});
     const handles = [this.logHandle, this.indexHandle, this.timeHandle];

@@ -67,7 +67,8 @@ export function openError(location: string, error: unknown): TributaryError {
  * The error for a failed read or write: `ERR_STORAGE_CLOSED` when the database is no
  * longer open, `ERR_STORAGE_FULL` / `ERR_STORAGE_READ_ONLY` for a full or read-only disk,
  * `KAFKA_STORAGE_ERROR` otherwise. A TributaryError passes through unchanged. LevelDB
- * keeps refusing writes after a failed one until the database is reopened.
+ * keeps refusing writes after a failed one until the database is reopened, which the
+ * adapter does by itself before the next write (see level-storage.ts).
  */
 export function ioError(operation: string, error: unknown): TributaryError {
   if (error instanceof TributaryError) return error;

@@ -75,9 +75,66 @@ export function levelStorage(options: LevelStorageOptions = {}): GuardedStorage 
   /** Per partition: the tail of its open/delete operations, which must not interleave. */
   const lifecycle = new Map<string, Promise<unknown>>();
 
+  /**
+   * LevelDB refuses every write after one failed (its sticky background error: a full
+   * disk once, and never again until the database is reopened). The adapter therefore
+   * remembers a failed write and, before the next write, closes and reopens a database it
+   * owns — as the filesystem adapter recovers by itself once there is room again. A
+   * reopen that fails (still full) leaves the flag set, and the next write tries again.
+   * Reads are not held up; one that runs during the reopen itself may fail (retriable).
+   * A caller's database is the caller's to reopen.
+   */
+  let broken = false;
+  let reopening: Promise<void> | undefined;
+  const reopen = (current: LevelDatabase): Promise<void> => {
+    reopening ??= (async () => {
+      try {
+        if (current.status === 'open') await current.close();
+        await current.open();
+        broken = false;
+        logger.warn('level storage: reopened the database after a failed write; writes are accepted again', { location });
+      } catch (error) {
+        throw openError(location, error);
+      } finally {
+        reopening = undefined;
+      }
+    })();
+    return reopening;
+  };
+  /** Runs one write: first recovers from an earlier failed write, then notes whether this one fails. */
+  const writing = async <T>(current: LevelDatabase, write: () => Promise<T>): Promise<T> => {
+    if (owned && (broken || reopening !== undefined)) await (reopening ?? reopen(current));
+    try {
+      return await write();
+    } catch (error) {
+      if (owned && current.status === 'open' && (error as { code?: unknown } | null)?.code !== 'LEVEL_DATABASE_NOT_OPEN') broken = true;
+      throw error;
+    }
+  };
+  /** The database as the logs and the metadata store see it: its writes go through {@link writing}. */
+  let facade: LevelDatabase | undefined;
+  const recovering = (current: LevelDatabase): LevelDatabase =>
+    new Proxy(current, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (typeof value !== 'function') return value;
+        if (key === 'batch' || key === 'put' || key === 'del' || key === 'clear') {
+          return (...args: unknown[]) => writing(target, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        }
+        if (key === 'get' && owned) {
+          return async (...args: unknown[]) => {
+            // A reopen that failed left the database closed: try again before reading.
+            if (broken && target.status === 'closed') await (reopening ?? reopen(target));
+            return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          };
+        }
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+
   const database = (): LevelDatabase => {
     if (state !== 'open' || db === undefined) throw new TributaryError('ERR_STORAGE_CLOSED', `level storage at ${location} is not open`);
-    return db;
+    return (facade ??= recovering(db));
   };
 
   const syncDatabase = async (): Promise<void> => {
@@ -122,8 +179,11 @@ export function levelStorage(options: LevelStorageOptions = {}): GuardedStorage 
         throw openError(location, error);
       }
       db = fresh;
+      facade = undefined;
+      broken = false;
     } else {
       db = options.db!;
+      facade = undefined;
       if (db.status !== 'open') {
         try {
           await db.open();

@@ -69,7 +69,7 @@ export function storageFor(settings: BrokerSettings, logger: Logger, registry = 
     case 'memory':
       return registry.create('storage', 'memory');
     case 'filesystem':
-      return registry.create('storage', 'filesystem', { dir, logger });
+      return registry.create('storage', 'filesystem', { dir, logger, ...(settings.maxOpenFiles !== undefined ? { maxOpenFiles: settings.maxOpenFiles } : {}) });
     case 'level':
       return registry.create('storage', 'level', { location: dir, logger });
   }
@@ -102,6 +102,7 @@ export async function runBroker(argv: string[]): Promise<number> {
     nodeId: settings.nodeId,
     autoCreateTopics: settings.autoCreateTopics,
     numPartitions: settings.numPartitions,
+    maxPartitions: settings.maxPartitions,
     // Only what someone set: the rest are Kafka's defaults, and DescribeConfigs says so
     // (DEFAULT_CONFIG, not STATIC_BROKER_CONFIG).
     topicDefaults: {

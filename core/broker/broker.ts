@@ -18,6 +18,7 @@ import type { BrokerRequestHeader, HandlerEntry, ResponseBody } from './api/hand
 import type { ApiKey } from '../protocol/api-keys.ts';
 import type { ApiRequest } from '../protocol/api-messages.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
+import { GROUP_OFFSETS_LOG, GROUP_OFFSETS_TOPIC, LogGroupStore } from './groups/log-group-store.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
 import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
 import type { ShutdownWatch } from './partition/delayed-operations.ts';
@@ -65,6 +66,11 @@ export interface BrokerOptions {
   readonly numPartitions?: number;
   /** default.replication.factor. Default 1. */
   readonly defaultReplicationFactor?: number;
+  /**
+   * Most partitions this broker hosts (default 10,000): creations past it are refused with
+   * POLICY_VIOLATION, auto-creations included.
+   */
+  readonly maxPartitions?: number;
   /** Broker-wide defaults for topic configs, by topic config name (`retention.ms`, …). */
   readonly topicDefaults?: TopicConfigDefaults;
   /** How often retention runs (log.retention.check.interval.ms). Default 300000; 0 disables. */
@@ -160,6 +166,9 @@ export class Broker implements BrokerContext {
     if (!Number.isInteger(nodeId) || nodeId < 0) throw new TributaryError('ERR_INVALID_ARGUMENT', `nodeId must be a non-negative integer, got ${nodeId}`);
     const numPartitions = options.numPartitions ?? 1;
     if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new TributaryError('ERR_INVALID_ARGUMENT', `numPartitions must be at least 1, got ${numPartitions}`);
+    if (options.maxPartitions !== undefined && (!Number.isInteger(options.maxPartitions) || options.maxPartitions < 1)) {
+      throw new TributaryError('ERR_INVALID_ARGUMENT', `maxPartitions must be a positive integer, got ${options.maxPartitions}`);
+    }
     const defaultReplicationFactor = options.defaultReplicationFactor ?? 1;
     const limits = resolveBrokerLimits(options.limits);
     const topicDefaults = Object.fromEntries(validateTopicConfigs(Object.entries(options.topicDefaults ?? {})));
@@ -197,7 +206,13 @@ export class Broker implements BrokerContext {
     });
     for (const entry of options.handlers) this.#handlers.set(entry.apiKey, entry);
     this.groups = new GroupCoordinator(
-      { store: options.storage.metadata, logger: this.logger, partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined },
+      {
+        store: options.storage.metadata,
+        // Committed offsets in an append-and-compact log (Kafka's __consumer_offsets), not the metadata store.
+        groupStore: new LogGroupStore({ openLog: () => this.storage.openPartition(GROUP_OFFSETS_TOPIC, 0, GROUP_OFFSETS_LOG), legacy: this.storage.metadata }),
+        logger: this.logger,
+        partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined,
+      },
       options.groups,
     );
     this.producerState = new ProducerStateManager(options.storage.metadata, this.logger);
@@ -223,6 +238,7 @@ export class Broker implements BrokerContext {
       numPartitions,
       defaultReplicationFactor,
       socketRequestMaxBytes: limits.socketRequestMaxBytes,
+      ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}),
       loader: this.metadata,
       // A topic created again under the name must not inherit the old topic's committed offsets.
       onDeleted: (name) => this.groups.removeTopicOffsets(name),

@@ -21,6 +21,7 @@ import type { MetadataImage, TopicImage } from './metadata/metadata-image.ts';
 import type { MetadataPublisher } from './metadata/metadata-publisher.ts';
 import type { MetadataRecord } from './metadata/records.ts';
 import { Partition } from './partition/partition.ts';
+import { INTERNAL_LOGS } from './topic-name.ts';
 import { type IncomingBatch, checkBatches } from './partition/produce-validation.ts';
 import type { ProducerStateManager } from './producer-state/producer-state-manager.ts';
 import { type LogConfig, type TopicConfigDefaults, logConfig } from './topic-config.ts';
@@ -230,7 +231,38 @@ export class ReplicaManager implements MetadataPublisher {
         }),
       );
     }
-    if (opening.length > 0) return Promise.all(opening).then(() => undefined);
+    // Every opening settles before a failure is reported, so that abort() finds them all.
+    if (opening.length > 0) {
+      return Promise.allSettled(opening).then((settled) => {
+        const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failure) throw failure.reason;
+      });
+    }
+  }
+
+  /**
+   * Undoes {@link prepare} for records that will not be published: closes the logs it
+   * opened for them, and with `discard` (a failed creation) deletes their data, so that
+   * neither a handle nor a ghost partition is left behind. Partitions already hosted are
+   * never touched.
+   */
+  async abort(records: readonly MetadataRecord[], image: MetadataImage, discard: boolean): Promise<void> {
+    const { nodeId, storage, logger } = this.#options;
+    for (const record of records) {
+      if (record.type !== 'partition' || !record.replicas.includes(nodeId)) continue;
+      if (this.#byId.get(record.topicId)?.partitions[record.partitionId]) continue;
+      const key = partitionKey(record.topicId, record.partitionId);
+      const log = this.#prepared.get(key);
+      this.#prepared.delete(key);
+      const topicRecord = records.find((r) => r.type === 'topic' && r.topicId === record.topicId);
+      const name = topicRecord?.type === 'topic' ? topicRecord.name : image.topicById(record.topicId)?.name;
+      try {
+        if (discard && name !== undefined) await storage.deletePartition(name, record.partitionId);
+        else await log?.close();
+      } catch (error) {
+        logger.warn('could not undo the opening of a partition log', { topic: name, partition: record.partitionId, error: String(error) });
+      }
+    }
   }
 
   /** {@link MetadataPublisher} entry: see {@link applyMetadata}. */
@@ -292,6 +324,8 @@ export class ReplicaManager implements MetadataPublisher {
   async removeStrayLogs(image: MetadataImage): Promise<void> {
     const { storage, logger } = this.#options;
     for (const ref of await storage.listPartitions()) {
+      // The broker's own logs (committed offsets) are no topic of the image.
+      if (INTERNAL_LOGS.has(ref.topic)) continue;
       const topic = image.topic(ref.topic);
       if (!topic || ref.partition >= topic.partitions.length) {
         // A topic deleted while its log deletion was interrupted: finish the job (as Kafka does).

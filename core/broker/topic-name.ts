@@ -19,10 +19,22 @@ export function topicNameProblem(name: unknown): string | null {
   return null;
 }
 
+/**
+ * Names of the broker's internal logs in storage (committed offsets: Kafka's
+ * __consumer_offsets). No topic may be created under them.
+ */
+export const INTERNAL_LOGS: ReadonlySet<string> = new Set(['__consumer_offsets']);
+
 /** Throws `INVALID_TOPIC_EXCEPTION` (17) when `name` is not a legal topic name. */
 export function validateTopicName(name: unknown): asserts name is string {
   const problem = topicNameProblem(name);
   if (problem !== null) throw kafkaError(17, problem);
+}
+
+/** Throws `INVALID_TOPIC_EXCEPTION` (17) when a topic may not be created as `name` (illegal or internal). */
+export function validateNewTopicName(name: unknown): asserts name is string {
+  validateTopicName(name);
+  if (INTERNAL_LOGS.has(name)) throw kafkaError(17, `Topic name "${name}" is reserved: the broker keeps committed offsets there`);
 }
 
 /**

@@ -111,6 +111,9 @@ export interface PartitionLog {
    * Appends one whole RecordBatch (bytes as received, base offset already assigned).
    * The caller hands the bytes over: it must not modify them afterwards, so an adapter
    * may keep them without copying (copying only to avoid pinning a larger buffer).
+   * A failed append changes nothing: `endOffset()` stays where it was, and the next
+   * append may take the same base offset (the core never leaves a hole for a failed
+   * write — Kafka assigns no offset to one).
    */
   append(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void>;
   /**

@@ -1,5 +1,8 @@
 /** Helpers for the group coordinator tests: a manual clock and request bodies. */
 import type { GroupTimers } from '../../core/broker/groups/timers.ts';
+import { GROUP_OFFSETS_TOPIC, LogGroupStore } from '../../core/broker/groups/log-group-store.ts';
+import { offsetKey } from '../../core/broker/groups/metadata-group-store.ts';
+import type { Storage } from '../../core/contracts/storage.ts';
 import { encodeConsumerSubscription, encodeConsumerAssignment } from '../../core/protocol/consumer-protocol.ts';
 
 /** Timers that fire only when the test advances the clock. */
@@ -99,4 +102,17 @@ export function commitBody(groupId: string, generationId: number, memberId: stri
     topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
     ...extra,
   };
+}
+
+/**
+ * The committed-offset keys (`group-offsets/<group>/<topic>/<partition>`) that the broker's
+ * offsets log holds, starting with `prefix`, as a restart would load them.
+ */
+export async function storedOffsetKeys(storage: Storage, prefix = 'group-offsets/'): Promise<string[]> {
+  const store = new LogGroupStore({ openLog: () => storage.openPartition(GROUP_OFFSETS_TOPIC, 0) });
+  const groups = await store.load();
+  return groups
+    .flatMap((g) => g.offsets.map((o) => offsetKey(g.groupId, o.topic, o.partition)))
+    .filter((k) => k.startsWith(prefix))
+    .sort();
 }

@@ -5,11 +5,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../adapters/memory/index.ts';
-import type { Storage } from '../../core/contracts/storage.ts';
+import type { PartitionLog, Storage } from '../../core/contracts/storage.ts';
+import { PartitionProducers } from '../../core/broker/producer-state/partition-producers.ts';
 import { DelayedOperations } from '../../core/broker/partition/delayed-operations.ts';
 import { Partition } from '../../core/broker/partition/partition.ts';
 import { checkBatches } from '../../core/broker/partition/produce-validation.ts';
-import { batchOf } from './helpers.ts';
+import { batchOf, joined } from './helpers.ts';
 
 const storages: Storage[] = [];
 afterEach(async () => {
@@ -72,6 +73,96 @@ describe('partition', () => {
     await follower.truncateTo(0);
     expect(follower.logEndOffset).toBe(0);
     expect(follower.highWatermark).toBe(0);
+  });
+});
+
+/** A log whose next `failures` appends fail as a full disk would (nothing written). */
+function failingLog(inner: PartitionLog): { log: PartitionLog; fail(count: number): void } {
+  let failures = 0;
+  const log = new Proxy(inner, {
+    get(target, key) {
+      if (key === 'append') {
+        return (...args: Parameters<PartitionLog['append']>) => {
+          if (failures > 0) {
+            failures--;
+            return Promise.reject(Object.assign(new Error('No space left on device'), { code: 'ERR_STORAGE_FULL', kafkaCode: 56 }));
+          }
+          return target.append(...args);
+        };
+      }
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { log, fail: (count) => (failures = count) };
+}
+
+describe('failed appends leave no offset gap', () => {
+  it('appends queued behind a failed one fail too, and the next append takes the failed one\'s offset', async () => {
+    const storage = memoryStorage();
+    storages.push(storage);
+    await storage.open();
+    const { log, fail } = failingLog(await storage.openPartition('t', 0));
+    const p = new Partition('t', 0, log, 1, [1], 0);
+    await leaderAppend(p, ['a', 'b']).done;
+    fail(1);
+    const failed = leaderAppend(p, ['c']);
+    const behind = leaderAppend(p, ['d', 'e']);
+    expect(failed.baseOffsets).toEqual([2]);
+    await expect(failed.done).rejects.toMatchObject({ code: 'ERR_STORAGE_FULL' });
+    await expect(behind.done).rejects.toMatchObject({ kafkaCode: 56 });
+    expect(p.logEndOffset).toBe(2);
+    const next = leaderAppend(p, ['f']);
+    expect(next.baseOffsets).toEqual([2]);
+    await next.done;
+    expect(p.logEndOffset).toBe(3);
+    expect(p.highWatermark).toBe(3);
+    // The log holds offsets 0..2 with no hole: batches at 0 and 2.
+    const read = await log.read(0, 1 << 20);
+    const bases: number[] = [];
+    for (const chunk of read.chunks) {
+      const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      for (let at = 0; at < chunk.byteLength; at += 12 + view.getInt32(at + 8)) bases.push(Number(view.getBigInt64(at)));
+    }
+    expect(bases).toEqual([0, 2]);
+  });
+
+  it('a follower append that fails leaves the next one at the same offset', async () => {
+    const storage = memoryStorage();
+    storages.push(storage);
+    await storage.open();
+    const leader = await partition();
+    const a = leaderAppend(leader, ['a']);
+    const b = leaderAppend(leader, ['b']);
+    await Promise.all([a.done, b.done]);
+    const { log, fail } = failingLog(await storage.openPartition('t', 0));
+    const follower = new Partition('t', 0, log, 2, [1, 2], 0);
+    follower.makeFollower(1, 0, [1, 2], [1, 2]);
+    const stored = await leader.log.read(0, 1 << 20);
+    const bytes = joined(stored.chunks);
+    const size = 12 + new DataView(bytes.buffer, bytes.byteOffset).getInt32(8);
+    const first = bytes.subarray(0, size);
+    const second = bytes.subarray(size, 2 * size);
+    const info = (baseOffset: number) => ({ baseOffset, lastOffset: baseOffset, maxTimestamp: -1, recordCount: 1 });
+    fail(1);
+    await expect(follower.appendAsFollower(first, info(0))).rejects.toMatchObject({ code: 'ERR_STORAGE_FULL' });
+    await follower.appendAsFollower(first, info(0));
+    await follower.appendAsFollower(second, info(1));
+    expect(follower.logEndOffset).toBe(2);
+  });
+
+  it('idempotent state forgets a failed batch and the batches recorded after it, in any order', () => {
+    const table = new PartitionProducers();
+    const header = (baseSequence: number) => ({ producerId: 7, producerEpoch: 0, baseSequence, lastOffsetDelta: 0 });
+    table.record(header(0), 0);
+    table.record(header(1), 1);
+    table.record(header(2), 2);
+    // The append at offset 1 failed, and the one at 2 queued behind it: their failures arrive in order.
+    table.forget(7, 1);
+    table.forget(7, 2);
+    expect(table.entry(7)!.batches.map((b) => b.baseOffset)).toEqual([0]);
+    // A retry of sequence 1 is appended again, not answered as a duplicate.
+    expect(table.check(header(1))).toBeNull();
   });
 });
 

@@ -45,6 +45,34 @@ it('restores topics, configs, offsets and data from the filesystem', async () =>
   }
 });
 
+it('restarts with more partitions than its budget of open files (issue 13 #2)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-restart-'));
+  dirs.push(dir);
+  // 60 partitions, 12 handles: at most 4 working logs at a time.
+  const first = await startedBroker({ storage: filesystemStorage({ dir, maxOpenFiles: 12 }) });
+  for (const name of ['a', 'b', 'c']) await first.topics.create({ name, numPartitions: 20, replicationFactor: 1 });
+  for (const name of ['a', 'b', 'c']) {
+    for (let p = 0; p < 20; p++) await call(first, 0, 9, produceBody(name, p, batchOf([`${name}${p}`])));
+  }
+  await first.close();
+  const second = await startedBroker({ storage: filesystemStorage({ dir, maxOpenFiles: 12 }) });
+  try {
+    for (const name of ['a', 'b', 'c']) {
+      const topic = second.topics.get(name)!;
+      expect(topic.partitions.map((p) => p.highWatermark)).toEqual(Array(20).fill(1));
+      for (let p = 0; p < 20; p += 5) {
+        const f = await call(second, 1, 11, fetchBody(name, p, 0));
+        const batch = decodeBatchSync(joined(f.responses[0].partitions[0].records), 0);
+        expect(new TextDecoder().decode(batch.records[0]!.value!)).toBe(`${name}${p}`);
+      }
+      const r = await call(second, 0, 9, produceBody(name, 19, batchOf(['more'])));
+      expect(r.responses[0].partitionResponses[0].baseOffset).toBe(1);
+    }
+  } finally {
+    await second.close();
+  }
+});
+
 it('keeps a DeleteRecords log start across a restart, though storage kept the whole segment (issue 13 #26)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-restart-'));
   dirs.push(dir);

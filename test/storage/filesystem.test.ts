@@ -5,6 +5,7 @@
  * disk, rolling by size and age, reopen after trim/truncate, bad input.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { concat, makeBatch, splitBatches, tempDir } from './filesystem-fixtures.
 const dirs = new Map<Storage, string>();
 const cleanups: Array<() => Promise<void>> = [];
 
-function harness(options: { indexIntervalBytes?: number; segmentBytes?: number } = {}) {
+function harness(options: { indexIntervalBytes?: number; segmentBytes?: number; maxOpenFiles?: number } = {}) {
   return {
     create: async () => {
       const { dir, cleanup } = await tempDir();
@@ -42,6 +43,8 @@ function harness(options: { indexIntervalBytes?: number; segmentBytes?: number }
 storageConformance('filesystem', harness());
 storageConformance('filesystem (index entry every 64 bytes)', harness({ indexIntervalBytes: 64 }));
 storageConformance('filesystem (1 KiB segments)', harness({ segmentBytes: 1024, indexIntervalBytes: 100 }));
+// Two working logs at most: every other log is parked (files closed) and wakes on use.
+storageConformance('filesystem (6 open files)', harness({ maxOpenFiles: 6, segmentBytes: 2048 }));
 
 const opened: Storage[] = [];
 afterEach(async () => {
@@ -174,6 +177,64 @@ describe('filesystem storage: layout on disk', () => {
       o = last.baseOffset + last.lastOffsetDelta + 1;
     }
     expect(seen).toEqual(batches.map((b) => b.base));
+  });
+});
+
+describe('filesystem storage: a budget of open files (issue 13 #2)', () => {
+  const fds = () => readdirSync('/proc/self/fd').length;
+
+  it('keeps about its budget of files open with 100 partitions, and reopens them all after close', async (ctx) => {
+    if (!existsSync('/proc/self/fd')) return ctx.skip('needs /proc/self/fd to count open files');
+    const budget = 24;
+    // Slack: the parks still closing files when we count, the metadata file, the lock.
+    const slack = 12;
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const base = fds();
+    const storage = filesystemStorage({ dir, maxOpenFiles: budget });
+    await storage.open();
+    // All at once, as a broker opening a topic's partitions does.
+    const logs = await Promise.all(Array.from({ length: 100 }, (_, p) => storage.openPartition('t', p)));
+    let peak = fds() - base;
+    for (let p = 0; p < 100; p++) {
+      for (let i = 0; i < 3; i++) {
+        const b = makeBatch({ baseOffset: i * 2, count: 2, fill: (p * 10 + i) & 0xff });
+        await logs[p]!.append(b.bytes, b.info);
+        peak = Math.max(peak, fds() - base);
+      }
+    }
+    for (let p = 0; p < 100; p += 7) {
+      expect(splitBatches(concat((await logs[p]!.read(0, 1 << 20)).chunks)).length).toBe(3);
+      peak = Math.max(peak, fds() - base);
+    }
+    expect(peak).toBeLessThanOrEqual(budget + slack);
+    await storage.close();
+
+    const again = filesystemStorage({ dir, maxOpenFiles: budget });
+    await again.open();
+    opened.push(again);
+    const reopened = await Promise.all(Array.from({ length: 100 }, (_, p) => again.openPartition('t', p)));
+    peak = fds() - base;
+    for (let p = 0; p < 100; p++) {
+      const log = reopened[p]!;
+      expect(log.recovery).toEqual([]);
+      expect(log.endOffset()).toBe(6);
+      const batches = splitBatches(concat((await log.read(0, 1 << 20)).chunks));
+      expect(batches.map((b) => readBatchHeader(b).baseOffset)).toEqual([0, 2, 4]);
+      const b = makeBatch({ baseOffset: 6, count: 1, fill: p & 0xff });
+      await log.append(b.bytes, b.info, { sync: true });
+      peak = Math.max(peak, fds() - base);
+    }
+    expect(peak).toBeLessThanOrEqual(budget + slack);
+    await again.close();
+    const third = filesystemStorage({ dir, maxOpenFiles: budget });
+    await third.open();
+    opened.push(third);
+    expect((await third.openPartition('t', 99)).endOffset()).toBe(7);
+  });
+
+  it('refuses a budget that is not a positive number', () => {
+    expect(() => filesystemStorage({ dir: '/tmp/x', maxOpenFiles: 0 })).toThrow(/maxOpenFiles/);
   });
 });
 

@@ -362,3 +362,107 @@ describe('level storage: full and read-only disks', () => {
     expect(['ERR_STORAGE_READ_ONLY', 'ERR_STORAGE_OPEN']).toContain(code);
   });
 });
+
+/**
+ * Makes LevelDB's write path fail as on a full disk, with LevelDB's own rule: after one
+ * failed write, every write of that database fails until it is reopened.
+ */
+function injectWriteFailures(): { failNext(): void; restore(): void } {
+  let proto: any = Level.prototype;
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, '_batch')) proto = Object.getPrototypeOf(proto);
+  const original = { _batch: proto._batch, _put: proto._put, _del: proto._del, _open: proto._open };
+  const poisoned = new WeakSet<object>();
+  let armed = false;
+  const fail = (db: object) => {
+    if (armed) {
+      armed = false;
+      poisoned.add(db);
+    }
+    if (poisoned.has(db)) throw Object.assign(new Error('IO error: 000005.log: No space left on device'), { code: 'LEVEL_IO_ERROR' });
+  };
+  proto._batch = async function (this: object, ...args: unknown[]) {
+    fail(this);
+    return original._batch.apply(this, args);
+  };
+  proto._put = async function (this: object, ...args: unknown[]) {
+    fail(this);
+    return original._put.apply(this, args);
+  };
+  proto._del = async function (this: object, ...args: unknown[]) {
+    fail(this);
+    return original._del.apply(this, args);
+  };
+  proto._open = async function (this: object, ...args: unknown[]) {
+    poisoned.delete(this);
+    return original._open.apply(this, args);
+  };
+  return {
+    failNext: () => (armed = true),
+    restore: () => Object.assign(proto, original),
+  };
+}
+
+describe('level storage: recovery after a failed write', () => {
+  afterEach(removeDirs);
+
+  it('accepts writes again after one failed write, without a restart (LevelDB\'s error is sticky until reopen)', async () => {
+    const storage = levelStorage({ location: freshDir() });
+    await storage.open();
+    const inject = injectWriteFailures();
+    try {
+      const log = await storage.openPartition('t', 0);
+      const a = makeTestBatch({ baseOffset: 0, count: 5 });
+      await log.append(a.bytes, a.info);
+      inject.failNext();
+      const b = makeTestBatch({ baseOffset: 5, count: 5 });
+      expect(await codeOf(() => log.append(b.bytes, b.info))).toBe('ERR_STORAGE_FULL');
+      expect(log.endOffset()).toBe(5);
+      // The space is back: the same batch goes in at the same offset, and so does the rest.
+      await log.append(b.bytes, b.info, { sync: true });
+      const c = makeTestBatch({ baseOffset: 10, count: 5 });
+      await log.append(c.bytes, c.info);
+      await storage.metadata.put('k', new TextEncoder().encode('v'));
+      expect(parseReadResult(await log.read(0, 1 << 20)).map((x) => x.baseOffset)).toEqual([0, 5, 10]);
+      // A failed metadata write recovers the same way.
+      inject.failNext();
+      expect(await codeOf(() => storage.metadata.put('k', new TextEncoder().encode('w')))).toBe('ERR_STORAGE_FULL');
+      await storage.metadata.put('k', new TextEncoder().encode('x'));
+      expect(new TextDecoder().decode(await storage.metadata.get('k'))).toBe('x');
+    } finally {
+      inject.restore();
+      await storage.close();
+    }
+  });
+
+  it('on a really full disk: fails, then accepts writes once space is freed, in the same process', async (ctx) => {
+    const root = mountTmpfs('2m', ctx);
+    if (!root) return;
+    const filler = join(root, 'filler');
+    const storage = levelStorage({ location: join(root, 'db'), leveldb: { writeBufferSize: 64 * 1024 } });
+    await storage.open();
+    try {
+      const log = await storage.openPartition('t', 0);
+      writeFileSync(filler, new Uint8Array(1024 * 1024));
+      let offset = 0;
+      let error: unknown;
+      for (let i = 0; i < 2000 && error === undefined; i++) {
+        const b = makeTestBatch({ baseOffset: offset, count: 10, valueSize: 500 });
+        try {
+          await log.append(b.bytes, b.info, { sync: true });
+          offset += 10;
+        } catch (e) {
+          error = e;
+        }
+      }
+      expect((error as { code?: string }).code).toBe('ERR_STORAGE_FULL');
+      expect(log.endOffset()).toBe(offset);
+      rmSync(filler);
+      const b = makeTestBatch({ baseOffset: offset, count: 10 });
+      await log.append(b.bytes, b.info, { sync: true });
+      expect(log.endOffset()).toBe(offset + 10);
+      expect(parseReadResult(await log.read(0, 1 << 30)).length).toBe(offset / 10 + 1);
+    } finally {
+      await storage.close().catch(() => undefined);
+    }
+  });
+});

@@ -14,7 +14,7 @@ import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
 import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
 import { ConfigType, TOPIC_CONFIGS, validateTopicConfigs } from '../topic-config.ts';
 import { checkMaxMessageBytes } from '../broker-configs.ts';
-import { collisionKey, validateTopicName } from '../topic-name.ts';
+import { collisionKey, validateNewTopicName } from '../topic-name.ts';
 import type { ConfigOp, Controller, CreateTopicSpec } from './controller.ts';
 
 const TOPIC_PREFIX = 'topic/';
@@ -24,6 +24,9 @@ const TOPIC_PREFIX = 'topic/';
  * creation is POLICY_VIOLATION instead of a broker that allocates without bound.
  */
 export const MAX_NEW_PARTITIONS_PER_REQUEST = 10_000;
+
+/** Default of the broker-wide partition limit ({@link LocalControllerOptions.maxPartitions}). */
+export const DEFAULT_MAX_PARTITIONS = 10_000;
 
 /** POLICY_VIOLATION for a request that would create `count` partitions. */
 export function tooManyPartitions(count: number): Error {
@@ -58,6 +61,12 @@ export interface LocalControllerOptions {
   readonly numPartitions: number;
   /** default.replication.factor. */
   readonly defaultReplicationFactor: number;
+  /**
+   * Most partitions this broker hosts (default {@link DEFAULT_MAX_PARTITIONS}): a creation
+   * that would pass it is refused with POLICY_VIOLATION before anything is written, so
+   * the broker never accepts more partitions than it can open again after a restart.
+   */
+  readonly maxPartitions?: number;
   /** Where records go (the image and its publishers). */
   readonly loader: MetadataLoader;
   /** socket.request.max.bytes: a topic's max.message.bytes above it is INVALID_CONFIG. */
@@ -99,6 +108,8 @@ export class LocalController implements Controller {
   readonly #deleting = new Set<string>();
   // Metadata writes for one topic run one after another.
   readonly #locks = new Map<string, Promise<unknown>>();
+  // Partitions of creations under way (counted against maxPartitions before they are in the image).
+  #reserved = 0;
 
   constructor(options: LocalControllerOptions) {
     this.#options = options;
@@ -127,19 +138,21 @@ export class LocalController implements Controller {
   }
 
   async createTopic(spec: CreateTopicSpec, validateOnly = false): Promise<TopicImage> {
-    validateTopicName(spec.name);
+    validateNewTopicName(spec.name);
     const image = this.#options.loader.image;
     if (image.topic(spec.name) || this.#creating.has(spec.name)) throw kafkaError(KafkaCode.TOPIC_ALREADY_EXISTS, `Topic "${spec.name}" already exists`);
     const rival = this.#collidesWith(spec.name);
     if (rival !== undefined) throw kafkaError(KafkaCode.INVALID_TOPIC_EXCEPTION, `Topic "${spec.name}" collides with existing topic "${rival}" ('.' and '_' are the same in metric names)`);
     const stored = this.#plan(spec);
     const records = recordsOf(stored);
+    this.#checkLimit(stored.replicas.length);
     if (validateOnly) return new MetadataDelta(image).replay(records).apply().topic(spec.name)!;
-    const creating = this.#locked(spec.name, async () => {
-      await this.#write(stored);
-      await this.#options.loader.publish(records);
-      return this.#options.loader.image.topicById(stored.id)!;
-    });
+    const creating = this.#reserving(stored.replicas.length, () =>
+      this.#locked(spec.name, async () => {
+        await this.#commit(records, () => this.#write(stored));
+        return this.#options.loader.image.topicById(stored.id)!;
+      }),
+    );
     this.#creating.set(spec.name, creating);
     try {
       return await creating;
@@ -208,14 +221,15 @@ export class LocalController implements Controller {
     } else {
       replicas = Array.from({ length: added }, (_, i) => this.#assign(current + i, topic.replicationFactor));
     }
+    this.#checkLimit(added);
     if (validateOnly) return;
-    await this.#locked(name, async () => {
+    await this.#reserving(added, () => this.#locked(name, async () => {
       const now = this.#options.loader.image.topic(name) ?? topic;
       const first = now.partitions.length;
       const stored = storedOf(now);
-      await this.#write({ ...stored, replicas: [...stored.replicas, ...replicas], leaderEpochs: [...stored.leaderEpochs, ...replicas.map(() => 0)] });
-      await this.#options.loader.publish(replicas.map((ids, i) => partitionRecord(now.id, first + i, ids, 0)));
-    });
+      const records = replicas.map((ids, i) => partitionRecord(now.id, first + i, ids, 0));
+      await this.#commit(records, () => this.#write({ ...stored, replicas: [...stored.replicas, ...replicas], leaderEpochs: [...stored.leaderEpochs, ...replicas.map(() => 0)] }));
+    }));
   }
 
   async alterTopicConfigs(name: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
@@ -231,6 +245,34 @@ export class LocalController implements Controller {
       await this.#write({ ...storedOf(topic), configs: Object.fromEntries(checked) });
       await this.#options.loader.publish(records);
     });
+  }
+
+  /** The broker-wide partition limit. */
+  get maxPartitions(): number {
+    return this.#options.maxPartitions ?? DEFAULT_MAX_PARTITIONS;
+  }
+
+  /** POLICY_VIOLATION when `count` more partitions would pass the broker's limit. */
+  #checkLimit(count: number): void {
+    const existing = this.#options.loader.image.topics().reduce((n, t) => n + t.partitions.length, 0);
+    const total = existing + this.#reserved + count;
+    if (total > this.maxPartitions) {
+      throw kafkaError(
+        KafkaCode.POLICY_VIOLATION,
+        `Creating ${count} partition(s) would bring this broker to ${total} partitions, above its limit of ${this.maxPartitions} (max.partitions; --max-partitions). Delete topics or raise the limit.`,
+      );
+    }
+  }
+
+  /** Counts `count` partitions against the limit while `fn` runs (checked again: others may have reserved meanwhile). */
+  async #reserving<T>(count: number, fn: () => Promise<T>): Promise<T> {
+    this.#checkLimit(count);
+    this.#reserved += count;
+    try {
+      return await fn();
+    } finally {
+      this.#reserved -= count;
+    }
   }
 
   async incrementalAlterTopicConfigs(name: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
@@ -353,6 +395,24 @@ export class LocalController implements Controller {
   #assign(partition: number, replicationFactor: number): number[] {
     const ids = this.#liveBrokerIds().sort((a, b) => a - b);
     return Array.from({ length: replicationFactor }, (_, r) => ids[(partition + r) % ids.length]!);
+  }
+
+  /**
+   * Creates what `records` describe, all or nothing: the partition logs open first (a
+   * failure closes and deletes those that opened), then the topic is persisted (a failure
+   * deletes the logs), then the image shows it. A crash between the two leaves logs no
+   * stored topic names, which the next start removes (ReplicaManager.removeStrayLogs).
+   */
+  async #commit(records: readonly MetadataRecord[], persist: () => Promise<void>): Promise<void> {
+    const loader = this.#options.loader;
+    await loader.prepare(records, { discard: true });
+    try {
+      await persist();
+    } catch (error) {
+      await loader.abort(records, { discard: true });
+      throw error;
+    }
+    await Promise.all(loader.publishPrepared(records));
   }
 
   #write(stored: StoredTopic): Promise<void> {

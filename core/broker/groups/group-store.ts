@@ -3,11 +3,16 @@
  * few facts per group (its protocol type, since when it is empty — the retention clock).
  * Membership itself is not persisted: members rejoin after a restart, as with Kafka.
  *
- * Today's implementation is {@link MetadataGroupStore} over the storage metadata store; a
- * replicated internal topic (Kafka's __consumer_offsets) is the one the cluster will need,
- * which is why the coordinator sees only this interface.
+ * The broker uses {@link LogGroupStore}: an append-and-compact internal log
+ * (`__consumer_offsets`-0 in storage, as Kafka's topic), so a commit costs its own size;
+ * {@link MetadataGroupStore} over the metadata store (one rewrite of the store per write) is
+ * the coordinator's fallback and what older data directories hold, moved into the log on
+ * start. Replicating that log is what the cluster will need, which is why the coordinator
+ * sees only this interface.
  */
 import type { OffsetAndMetadata } from './offset-and-metadata.ts';
+import type { LogGroupStore } from './log-group-store.ts';
+import type { MetadataGroupStore } from './metadata-group-store.ts';
 
 /** What is persisted about a group besides its offsets. */
 export interface StoredGroupMeta {

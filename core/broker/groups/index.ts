@@ -22,4 +22,5 @@ export { type GroupCoordinatorOptions, type GroupSettings, groupSettings } from 
 export { type GroupTimers, systemTimers } from './timers.ts';
 export { type GroupStore, type StoredGroup, type StoredGroupMeta, type OffsetChange } from './group-store.ts';
 export { MetadataGroupStore } from './metadata-group-store.ts';
+export { GROUP_OFFSETS_TOPIC, LogGroupStore, type LogGroupStoreOptions } from './log-group-store.ts';
 export { type CoordinatorPhase, phaseError } from './phase.ts';

@@ -11,20 +11,25 @@ import type { MetadataOp, MetadataStore } from '../../contracts/storage.ts';
 import type { OffsetAndMetadata } from './offset-and-metadata.ts';
 import type { GroupStore, OffsetChange, StoredGroup, StoredGroupMeta } from './group-store.ts';
 
-const OFFSETS = 'group-offsets/';
-const META = 'group-meta/';
+/** Key prefix of committed offsets (`group-offsets/<group>/<topic>/<partition>`). */
+export const OFFSETS = 'group-offsets/';
+/** Key prefix of group facts (`group-meta/<group>`). */
+export const META = 'group-meta/';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function offsetKey(groupId: string, topic: string, partition: number): string {
+/** The key of one committed offset. */
+export function offsetKey(groupId: string, topic: string, partition: number): string {
   return `${OFFSETS}${encodeURIComponent(groupId)}/${topic}/${partition}`;
 }
 
-function metaKey(groupId: string): string {
+/** The key of a group's facts. */
+export function metaKey(groupId: string): string {
   return `${META}${encodeURIComponent(groupId)}`;
 }
 
-function json(value: unknown): Uint8Array {
+/** JSON bytes of a stored value. */
+export function json(value: unknown): Uint8Array {
   return encoder.encode(JSON.stringify(value));
 }
 
@@ -55,34 +60,7 @@ export class MetadataGroupStore implements GroupStore {
 
   /** Every stored group with its offsets (undecodable entries are skipped and reported). */
   async load(onBadEntry: (key: string) => void = () => undefined): Promise<StoredGroup[]> {
-    const groups = new Map<string, { meta: StoredGroupMeta | null; offsets: StoredGroup['offsets'] }>();
-    const entry = (id: string) => {
-      let g = groups.get(id);
-      if (!g) groups.set(id, (g = { meta: null, offsets: [] }));
-      return g;
-    };
-    for (const { key, value } of await this.#store.list(OFFSETS)) {
-      const parts = key.slice(OFFSETS.length).split('/');
-      const offset = parseOffset(value);
-      const partition = Number(parts[2]);
-      if (parts.length !== 3 || !offset || !Number.isInteger(partition)) {
-        onBadEntry(key);
-        continue;
-      }
-      entry(decodeURIComponent(parts[0]!)).offsets.push({ topic: parts[1]!, partition, value: offset });
-    }
-    for (const { key, value } of await this.#store.list(META)) {
-      try {
-        const meta = JSON.parse(decoder.decode(value)) as StoredGroupMeta;
-        entry(decodeURIComponent(key.slice(META.length))).meta = {
-          protocolType: typeof meta.protocolType === 'string' ? meta.protocolType : null,
-          emptySince: typeof meta.emptySince === 'number' ? meta.emptySince : null,
-        };
-      } catch {
-        onBadEntry(key);
-      }
-    }
-    return [...groups].map(([groupId, g]) => ({ groupId, ...g }));
+    return groupsOf([...(await this.#store.list(OFFSETS)), ...(await this.#store.list(META))], onBadEntry);
   }
 
   /** Writes and removes offsets of one group in one atomic write (queued behind earlier writes). */
@@ -118,4 +96,40 @@ export class MetadataGroupStore implements GroupStore {
     this.#tail = run;
     return run;
   }
+}
+
+/**
+ * The stored groups that entries keyed as this store keys them (`group-offsets/…`,
+ * `group-meta/…`) describe; undecodable entries are skipped and reported.
+ */
+export function groupsOf(entries: Iterable<{ key: string; value: Uint8Array }>, onBadEntry: (key: string) => void = () => undefined): StoredGroup[] {
+  const groups = new Map<string, { meta: StoredGroupMeta | null; offsets: StoredGroup['offsets'] }>();
+  const entry = (id: string) => {
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { meta: null, offsets: [] }));
+    return g;
+  };
+  for (const { key, value } of entries) {
+    if (key.startsWith(OFFSETS)) {
+      const parts = key.slice(OFFSETS.length).split('/');
+      const offset = parseOffset(value);
+      const partition = Number(parts[2]);
+      if (parts.length !== 3 || !offset || !Number.isInteger(partition)) {
+        onBadEntry(key);
+        continue;
+      }
+      entry(decodeURIComponent(parts[0]!)).offsets.push({ topic: parts[1]!, partition, value: offset });
+    } else if (key.startsWith(META)) {
+      try {
+        const meta = JSON.parse(decoder.decode(value)) as StoredGroupMeta;
+        entry(decodeURIComponent(key.slice(META.length))).meta = {
+          protocolType: typeof meta.protocolType === 'string' ? meta.protocolType : null,
+          emptySince: typeof meta.emptySince === 'number' ? meta.emptySince : null,
+        };
+      } catch {
+        onBadEntry(key);
+      }
+    } else onBadEntry(key);
+  }
+  return [...groups].map(([groupId, g]) => ({ groupId, ...g }));
 }

@@ -28,6 +28,18 @@ export interface MetadataPublisher {
    * published the records.
    */
   onMetadataUpdate(delta: MetadataDelta, image: MetadataImage): Promise<void> | void;
+  /**
+   * Undoes {@link prepare} for records that will not be published (a preparation or the
+   * metadata write failed). With `discard` the records were new (a creation): what was
+   * made for them (partition logs) is deleted; otherwise it is only released.
+   */
+  abort?(records: readonly MetadataRecord[], image: MetadataImage, discard: boolean): Promise<void> | void;
+}
+
+/** Options of {@link MetadataLoader.prepare}. */
+export interface PrepareOptions {
+  /** The records create something new: on failure, delete what was prepared (see {@link MetadataPublisher.abort}). */
+  readonly discard?: boolean;
 }
 
 /** Holds the current image and publishes records to it and to the publishers. */
@@ -49,10 +61,37 @@ export class MetadataLoader {
    * Publishes `records`: lets publishers prepare, then replays them onto the current image
    * and tells every publisher. Resolves when the publishers' follow-up work is done.
    */
-  async publish(records: readonly MetadataRecord[]): Promise<void> {
-    const preparing = this.#publishers.map((p) => p.prepare?.(records, this.#image));
-    if (preparing.some((p) => p instanceof Promise)) await Promise.all(preparing);
+  async publish(records: readonly MetadataRecord[], options: PrepareOptions = {}): Promise<void> {
+    await this.prepare(records, options);
     await Promise.all(this.publishPrepared(records));
+  }
+
+  /**
+   * Lets every publisher prepare for `records` (nothing becomes visible). When one fails,
+   * every preparation is first let to settle, then undone ({@link abort}), and the first
+   * failure is thrown: a failed creation leaves no open log and, with `discard`, no data.
+   */
+  async prepare(records: readonly MetadataRecord[], options: PrepareOptions = {}): Promise<void> {
+    const image = this.#image;
+    const preparing = this.#publishers.map((p) => {
+      try {
+        return p.prepare?.(records, image);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    });
+    if (!preparing.some((p) => p instanceof Promise)) return;
+    const settled = await Promise.allSettled(preparing);
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure === undefined) return;
+    await this.abort(records, options);
+    throw failure.reason;
+  }
+
+  /** Undoes a successful or partial {@link prepare} of records that will not be published. */
+  async abort(records: readonly MetadataRecord[], options: PrepareOptions = {}): Promise<void> {
+    const image = this.#image;
+    await Promise.allSettled(this.#publishers.map(async (p) => p.abort?.(records, image, options.discard === true)));
   }
 
   /**

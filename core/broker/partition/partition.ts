@@ -39,6 +39,12 @@ export class Partition {
 
   #nodeId: number;
   #nextOffset: number;
+  /**
+   * Bumped when an append fails: appends queued behind it were given offsets past the
+   * failed one, so they fail too instead of leaving a gap (Kafka assigns no offset to a
+   * failed append), and the next offset goes back to the log end.
+   */
+  #appendEpoch = 0;
   #highWatermark: number;
   // Log end offsets reported by followers (empty on a cluster of one).
   #followerEnd = new Map<number, number>();
@@ -144,7 +150,7 @@ export class Partition {
       baseOffsets.push(baseOffset);
       const info = stampBatch(records, batch, { baseOffset, leaderEpoch: this.leaderEpoch, logAppendTime });
       const own = batches.length === 1 ? records : records.subarray(batch.pos, batch.pos + batch.size);
-      appends.push(this.#append(own, info));
+      appends.push(this.#append(own, info, undefined));
     }
     return { baseOffsets, done: Promise.all(appends).then(() => undefined) };
   }
@@ -158,12 +164,7 @@ export class Partition {
       return Promise.reject(kafkaError(KafkaCode.OFFSET_OUT_OF_RANGE, `Batch at ${info.baseOffset} does not continue ${this.topic}-${this.partition} at ${this.#nextOffset}`));
     }
     this.#nextOffset = info.lastOffset + 1;
-    const run = this.#tail.then(() => {
-      if (this.#closed) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Partition ${this.topic}-${this.partition} is gone`);
-      return this.log.append(batch, info, options);
-    });
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return this.#queue(batch, info, options);
   }
 
   /** A follower's high watermark: the leader's, never past its own log end (and never back). */
@@ -252,13 +253,35 @@ export class Partition {
   }
 
   // Appends run one after another in call order; the high watermark advances (and waiters wake) after each.
-  #append(batch: Uint8Array, info: BatchInfo): Promise<void> {
-    const run = this.#tail.then(() => {
+  #append(batch: Uint8Array, info: BatchInfo, options: AppendOptions | undefined): Promise<void> {
+    return this.#queue(batch, info, options).then(() => this.#advanceHighWatermark());
+  }
+
+  /**
+   * Queues one append behind the others. Offsets were assigned when it was queued; when an
+   * earlier append failed meanwhile, those offsets follow a hole, so this one fails without
+   * writing (a retriable storage error: the producer sends it again and gets the next
+   * offset), and a failure rewinds the next offset to the log end. No offset is ever
+   * skipped, as in Kafka, where assignment and append happen under one lock.
+   */
+  #queue(batch: Uint8Array, info: BatchInfo, options: AppendOptions | undefined): Promise<void> {
+    const epoch = this.#appendEpoch;
+    const run = this.#tail.then(async () => {
       if (this.#closed) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Partition ${this.topic}-${this.partition} is gone`);
-      return this.log.append(batch, info);
+      if (epoch !== this.#appendEpoch) {
+        throw kafkaError(KafkaCode.KAFKA_STORAGE_ERROR, `An earlier append to ${this.topic}-${this.partition} failed; this batch, queued behind it at offset ${info.baseOffset}, was not written`);
+      }
+      try {
+        await this.log.append(batch, info, options);
+      } catch (error) {
+        // Still inside the queue: nothing queued behind runs before the rewind.
+        this.#appendEpoch++;
+        this.#nextOffset = this.log.endOffset();
+        throw error;
+      }
     });
     this.#tail = run.catch(() => undefined);
-    return run.then(() => this.#advanceHighWatermark());
+    return run;
   }
 
   #computeHighWatermark(): number {

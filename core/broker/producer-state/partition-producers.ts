@@ -106,12 +106,17 @@ export class PartitionProducers {
     if (entry.batches.length > RETAINED_BATCHES) entry.batches.shift();
   }
 
-  /** Forgets a batch whose append failed (only when it is still the producer's latest). */
+  /**
+   * Forgets a batch whose append failed, and the producer's batches recorded after it:
+   * appends queued behind a failed one fail too (see Partition), and their failures may be
+   * reported in any order, so the earliest one takes the later ones with it.
+   */
   forget(producerId: number, baseOffset: number): void {
     const entry = this.#entries.get(producerId);
     if (!entry) return;
-    if (entry.batches[entry.batches.length - 1]?.baseOffset !== baseOffset) return;
-    entry.batches.pop();
+    const at = entry.batches.findIndex((b) => b.baseOffset === baseOffset);
+    if (at < 0) return;
+    entry.batches.splice(at);
     if (entry.batches.length === 0) this.#entries.delete(producerId);
   }
 
