@@ -3,29 +3,14 @@
  * the given set, so configs left out return to their defaults. Broker settings are
  * static here (set at start-up), so altering a broker resource is INVALID_REQUEST.
  */
-import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
-import { ResourceType } from './describe-configs.ts';
-import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
+import { alterTopicResources } from './alter-topic-resources.ts';
 
 async function handleAlterConfigs(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.AlterConfigs>): Promise<ApiResponseInput<typeof ApiKey.AlterConfigs>> {
-  const responses = await Promise.all(
-    body.resources.map(async (r) => {
-      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      if (r.resourceType !== ResourceType.topic) {
-        return { ...base, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: 'Only topic configs can be altered; broker settings are static' };
-      }
-      try {
-        await ctx.controller.alterTopicConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly);
-        return { ...base, ...NO_ERROR };
-      } catch (error) {
-        return { ...base, ...toErrorPair(error) };
-      }
-    }),
-  );
+  const responses = await alterTopicResources(body.resources, (r) => ctx.controller.alterTopicConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly));
   return { throttleTimeMs: 0, responses };
 }
 
