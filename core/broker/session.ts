@@ -29,7 +29,7 @@ import { TributaryError } from '../errors.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
 import { DEFAULT_MAX_REQUEST_SIZE, FrameDecoder } from '../protocol/framing.ts';
 import { decodeRequest, encodeApiVersionsFallback, encodeResponse } from '../protocol/messages.ts';
-import { type ApiVersionRange, findVersionRange } from '../protocol/supported-versions.ts';
+import { type ApiVersionRange, findVersionRange } from '../protocol/version-policy.ts';
 
 /** The request header a session hands to the broker. */
 export interface SessionRequestHeader {
