@@ -89,16 +89,6 @@ export class Connection {
     return this.session.inFlight;
   }
 
-  /**
-   * Stops reading, lets every received request finish and its response go out, then ends
-   * the connection. Resolves when the socket is done (or already was).
-   */
-  async drainAndEnd(): Promise<void> {
-    this.socket.pause();
-    await this.session.drain();
-    await this.end();
-  }
-
   /** Ends the socket after what was written went out; resolves when it is done (or already was). */
   end(): Promise<void> {
     return new Promise<void>((resolve) => {
