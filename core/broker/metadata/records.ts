@@ -29,6 +29,12 @@ export interface PartitionRecord {
   readonly leader: number;
   /** Bumped on every leader change. */
   readonly leaderEpoch: number;
+  /**
+   * Bumped on every change of this partition (leader, ISR, replicas): an AlterPartition
+   * names the epoch it was computed from and is refused when it is stale
+   * (INVALID_UPDATE_VERSION). Absent in records written before clusters: 0.
+   */
+  readonly partitionEpoch?: number;
 }
 
 /** One config of a topic is set (a value) or removed (null). */
@@ -46,14 +52,49 @@ export interface RemoveTopicRecord {
   readonly topicId: string;
 }
 
-/** A broker joined (or changed its advertised address). */
+/**
+ * A broker joined (or changed its advertised address). In a cluster the controller writes
+ * it on BrokerRegistration: the broker starts fenced, with `brokerEpoch` the metadata
+ * offset of this record (Kafka's RegisterBrokerRecord). A cluster of one writes it with
+ * neither field (epoch 0, unfenced).
+ */
 export interface RegisterBrokerRecord {
   readonly type: 'register-broker';
   readonly nodeId: number;
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /** Random id of this start of the broker process (a second process with the same node id differs). */
+  readonly incarnationId?: string;
+  /** The registration's epoch; heartbeats and AlterPartition must name it. */
+  readonly brokerEpoch?: number;
+  /** True until the broker has caught up with the metadata log and asked to be unfenced. */
+  readonly fenced?: boolean;
+}
+
+/**
+ * A registered broker is fenced (session expired, controlled shutdown done) or unfenced
+ * (caught up and heartbeating) — Kafka's FenceBrokerRecord / UnfenceBrokerRecord. A fenced
+ * broker leads nothing, is in no ISR, and clients do not see it in Metadata.
+ */
+export interface BrokerFenceRecord {
+  readonly type: 'fence-broker';
+  readonly nodeId: number;
+  readonly brokerEpoch: number;
+  readonly fenced: boolean;
+}
+
+/**
+ * The controller handed out producer ids [`firstProducerId`, `firstProducerId + size`) to
+ * broker `nodeId` (Kafka's ProducerIdsRecord): the next block starts after it.
+ */
+export interface ProducerIdsRecord {
+  readonly type: 'producer-ids';
+  readonly nodeId: number;
+  readonly brokerEpoch: number;
+  readonly firstProducerId: number;
+  readonly size: number;
 }
 
 /** Any metadata record. */
-export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord;
+export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord;
