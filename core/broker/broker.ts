@@ -338,7 +338,10 @@ export class Broker implements BrokerContext {
       this.#clusterId ??= newClusterId();
       await this.storage.metadata.put('cluster/id', encoder.encode(this.#clusterId));
     }
-    if (this.cluster) await this.cluster.start();
+    if (this.cluster) {
+      await this.#checkNodeId();
+      await this.cluster.start();
+    }
     else await this.#local!.load();
     await this.replicaManager.removeStrayLogs(this.image);
     await this.producerState.load(this.replicaManager.hostedTopics());
@@ -349,6 +352,23 @@ export class Broker implements BrokerContext {
     this.#flush.start();
     this.#state = 'running';
     this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.image.topics().length });
+  }
+
+  /**
+   * A cluster member's data directory belongs to one node id: another id would serve
+   * replicas under the wrong name (and claim another node's partitions). The first start
+   * records the id; a later start with another refuses, saying so.
+   */
+  async #checkNodeId(): Promise<void> {
+    const stored = await this.storage.metadata.get('node/id');
+    if (stored === undefined) {
+      await this.storage.metadata.put('node/id', encoder.encode(String(this.nodeId)));
+      return;
+    }
+    const id = Number(decoder.decode(stored));
+    if (id !== this.nodeId) {
+      throw new TributaryError('ERR_INVALID_ARGUMENT', `This data directory belongs to node ${id}, not node ${this.nodeId}: start with --node-id ${id}, or give node ${this.nodeId} its own --data-dir`);
+    }
   }
 
   /** Sets the advertised address (in a cluster: registers with the controller at it). */
