@@ -39,6 +39,7 @@ export class MetadataDelta {
   readonly #removed = new Set<string>();
   #brokers: Map<number, BrokerRegistration> | undefined;
   #nextProducerId: number | undefined;
+  #clusterId: string | undefined;
 
   constructor(image: MetadataImage) {
     this.image = image;
@@ -113,6 +114,9 @@ export class MetadataDelta {
         this.#nextProducerId = Math.max(this.#nextProducerId ?? this.image.nextProducerId, record.firstProducerId + record.size);
         this.producerIdsChanged = true;
         return;
+      case 'cluster-id':
+        this.#clusterId = record.clusterId;
+        return;
     }
   }
 
@@ -130,10 +134,10 @@ export class MetadataDelta {
 
   /** The image after these records. */
   apply(): MetadataImage {
-    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers && this.#nextProducerId === undefined) return this.image;
+    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers && this.#nextProducerId === undefined && this.#clusterId === undefined) return this.image;
     const topics = new Map(this.image.topicsById);
     for (const id of this.#removed) topics.delete(id);
     for (const [id, t] of this.#topics) topics.set(id, Object.freeze({ ...t, partitions: Object.freeze([...t.partitions]), configs: t.configs }));
-    return new MetadataImage(topics, this.#brokers ?? this.image.registrationsById, this.#nextProducerId ?? this.image.nextProducerId);
+    return new MetadataImage(topics, this.#brokers ?? this.image.registrationsById, this.#nextProducerId ?? this.image.nextProducerId, this.#clusterId ?? this.image.clusterId);
   }
 }

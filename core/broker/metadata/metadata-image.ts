@@ -67,18 +67,26 @@ export class MetadataImage {
   readonly #byName: ReadonlyMap<string, TopicImage>;
   readonly #registrations: ReadonlyMap<number, BrokerRegistration>;
   readonly #nextProducerId: number;
+  readonly #clusterId: string | null;
   #sorted: TopicImage[] | undefined;
   #unfenced: BrokerEndpoint[] | undefined;
 
   /**
    * @param registrations every registered broker, fenced or not
    * @param nextProducerId the first producer id no block has handed out yet
+   * @param clusterId the cluster id the metadata log holds (null before one is written)
    */
-  constructor(topicsById: ReadonlyMap<string, TopicImage>, registrations: ReadonlyMap<number, BrokerRegistration>, nextProducerId = 0) {
+  constructor(topicsById: ReadonlyMap<string, TopicImage>, registrations: ReadonlyMap<number, BrokerRegistration>, nextProducerId = 0, clusterId: string | null = null) {
     this.#byId = topicsById;
     this.#byName = new Map([...topicsById.values()].map((t) => [t.name, t]));
     this.#registrations = registrations;
     this.#nextProducerId = nextProducerId;
+    this.#clusterId = clusterId;
+  }
+
+  /** The cluster id the metadata log holds (null in a cluster of one, or before the controller wrote it). */
+  get clusterId(): string | null {
+    return this.#clusterId;
   }
 
   /** The topic named `name`. */
