@@ -7,6 +7,7 @@
 import type { Clock } from '../../clock.ts';
 import { kafkaError, KafkaCode } from '../../errors.ts';
 import type { MetadataRecord } from '../metadata/records.ts';
+import { firstAtOrAfter } from './batch-search.ts';
 import { type MetadataBatch, type MetadataQuorum, type MetadataRead, nextOffsetAfter, type QuorumLeader } from './metadata-quorum.ts';
 
 /** Options of {@link MemoryQuorum}. */
@@ -104,7 +105,7 @@ export class MemoryQuorum implements MetadataQuorum {
   }
 
   #collect(fromOffset: number): MetadataRead {
-    return { batches: this.#batches.filter((b) => b.baseOffset >= fromOffset), highWatermark: this.#end };
+    return { batches: this.#batches.slice(firstAtOrAfter(this.#batches, fromOffset)), highWatermark: this.#end };
   }
 
   #wake(): void {
