@@ -203,8 +203,9 @@ describe('AlterPartition', () => {
     const alter = async (brokerId: number, over: object = {}, brokerEpoch = epochs.get(brokerId)!) => (await controller.alterPartition({ brokerId, brokerEpoch, items: [item(over)] }))[0]!;
 
     expect((await alter(2)).errorCode).toBe(KafkaCode.NOT_LEADER_OR_FOLLOWER);
-    expect((await alter(1, { leaderEpoch: 1 })).errorCode).toBe(KafkaCode.FENCED_LEADER_EPOCH);
-    expect((await alter(1, { partitionEpoch: 3 })).errorCode).toBe(KafkaCode.INVALID_UPDATE_VERSION);
+    // Epochs above the controller's: it must be behind a newer controller (Kafka's answer).
+    expect((await alter(1, { leaderEpoch: 1 })).errorCode).toBe(KafkaCode.NOT_CONTROLLER);
+    expect((await alter(1, { partitionEpoch: 3 })).errorCode).toBe(KafkaCode.NOT_CONTROLLER);
     expect((await alter(1, { newIsr: [1, 4] })).errorCode).toBe(KafkaCode.INELIGIBLE_REPLICA);
     expect((await alter(1, {}, 999)).errorCode).toBe(KafkaCode.STALE_BROKER_EPOCH);
     expect((await alter(1, { partition: 5 })).errorCode).toBe(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -224,6 +225,16 @@ describe('AlterPartition', () => {
     expect(controller.image.isFenced(3)).toBe(true);
     const grow = await alter(1, { partitionEpoch: 1, newIsr: [1, 2, 3] });
     expect(grow).toMatchObject({ errorCode: KafkaCode.INELIGIBLE_REPLICA, isr: [1, 2], partitionEpoch: 1 });
+  });
+  it('answers FENCED_LEADER_EPOCH to a leader that proposes from an older leader epoch', async () => {
+    const { controller } = startController();
+    const epochs = await unfencedBrokers(controller, [1, 2, 3]);
+    const moved = await controller.createTopic({ name: 'm', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [2, 1, 3] }] });
+    await heartbeat(controller, 2, epochs.get(2)!, { wantShutdown: true });
+    const p = controller.image.partition(moved.id, 0)!;
+    expect(p).toMatchObject({ leader: 1, leaderEpoch: 1, partitionEpoch: 1, isr: [1, 3] });
+    const stale = await controller.alterPartition({ brokerId: 1, brokerEpoch: epochs.get(1)!, items: [{ topicId: moved.id, partition: 0, leaderEpoch: 0, partitionEpoch: 1, newIsr: [1] }] });
+    expect(stale[0]).toMatchObject({ errorCode: KafkaCode.FENCED_LEADER_EPOCH, leader: 1, leaderEpoch: 1, partitionEpoch: 1, isr: [1, 3] });
   });
 });
 

@@ -25,7 +25,7 @@ import type { Logger } from '../../contracts/logger.ts';
 import { kafkaError, KafkaCode, TributaryError } from '../../errors.ts';
 import { MetadataDelta } from '../metadata/metadata-delta.ts';
 import { MetadataImage, type PartitionRegistration, type TopicImage } from '../metadata/metadata-image.ts';
-import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
+import type { MetadataRecord, PartitionRecord, RegisterBrokerRecord } from '../metadata/records.ts';
 import { type MetadataQuorum, nextOffsetAfter, type QuorumLeader } from '../quorum/metadata-quorum.ts';
 import { BrokerHeartbeats } from './broker-heartbeats.ts';
 import type {
@@ -176,7 +176,10 @@ export class QuorumController implements BrokerToController {
         }
         const existing = this.#image.registration(request.nodeId);
         if (existing && existing.incarnationId !== null && existing.incarnationId === request.incarnationId) {
-          // The same process asking again (a retry): the same registration.
+          // The same process asking again (a retry): the same registration, its address amended if it changed (Kafka's rule).
+          if (existing.host !== request.host || existing.port !== request.port || existing.rack !== request.rack) {
+            await this.#commit([{ ...this.#registrationRecord(request, existing.brokerEpoch), fenced: existing.fenced }]);
+          }
           this.#heartbeats.touch(request.nodeId);
           return { errorCode: 0, errorMessage: null, brokerEpoch: existing.brokerEpoch };
         }
@@ -188,16 +191,7 @@ export class QuorumController implements BrokerToController {
         // A new process for a node id: its predecessor's leaderships and ISR places go first (its log may have lost an unsynced tail).
         if (existing) records.push(...this.#removeFromPartitions(request.nodeId, new Set([request.nodeId])));
         const brokerEpoch = this.#nextOffset + records.length;
-        records.push({
-          type: 'register-broker',
-          nodeId: request.nodeId,
-          host: request.host,
-          port: request.port,
-          rack: request.rack,
-          incarnationId: request.incarnationId,
-          brokerEpoch,
-          fenced: true,
-        });
+        records.push(this.#registrationRecord(request, brokerEpoch));
         await this.#commit(records);
         this.#shuttingDown.delete(request.nodeId);
         this.#heartbeats.touch(request.nodeId);
@@ -380,6 +374,11 @@ export class QuorumController implements BrokerToController {
     return this.#image.topicById(topicId)!;
   }
 
+  // A registration as written: fenced until the broker has caught up and asks to be unfenced.
+  #registrationRecord(request: BrokerRegistrationRequest, brokerEpoch: number): RegisterBrokerRecord {
+    return { type: 'register-broker', nodeId: request.nodeId, host: request.host, port: request.port, rack: request.rack, incarnationId: request.incarnationId, brokerEpoch, fenced: true };
+  }
+
   // A new partition: every replica in sync, the preferred leader leads, epochs 0.
   #newPartition(topicId: string, partitionId: number, replicas: readonly number[]): PartitionRecord {
     return { type: 'partition', topicId, partitionId, replicas: [...replicas], isr: [...replicas], leader: replicas[0] ?? -1, leaderEpoch: 0, partitionEpoch: 0 };
@@ -396,11 +395,17 @@ export class QuorumController implements BrokerToController {
     checkPartitionLimit(existing, 0, count, this.#options.maxPartitions ?? DEFAULT_MAX_PARTITIONS);
   }
 
-  // The error code of one AlterPartition item against the partition as committed (0: acceptable).
+  /**
+   * The error code of one AlterPartition item against the partition as committed (0:
+   * acceptable), in Kafka's order. Epochs above ours mean this controller is behind a newer
+   * one: NOT_CONTROLLER sends the leader looking for it.
+   */
   #checkAlterPartition(brokerId: number, item: AlterPartitionRequest['items'][number], current: PartitionRegistration): number {
+    if (item.leaderEpoch > current.leaderEpoch || item.partitionEpoch > current.partitionEpoch) return KafkaCode.NOT_CONTROLLER;
+    if (item.leaderEpoch < current.leaderEpoch) return KafkaCode.FENCED_LEADER_EPOCH;
     if (current.leader !== brokerId) return KafkaCode.NOT_LEADER_OR_FOLLOWER;
-    if (item.leaderEpoch !== current.leaderEpoch) return KafkaCode.FENCED_LEADER_EPOCH;
-    if (item.partitionEpoch !== current.partitionEpoch) return KafkaCode.INVALID_UPDATE_VERSION;
+    if (item.partitionEpoch < current.partitionEpoch) return KafkaCode.INVALID_UPDATE_VERSION;
+    // The leader stays in the ISR it proposes; a member named twice is a malformed request.
     if (!item.newIsr.includes(current.leader) || new Set(item.newIsr).size !== item.newIsr.length) return KafkaCode.INVALID_REQUEST;
     for (const id of item.newIsr) {
       // Only a replica on an unfenced broker that is not shutting down may join.
