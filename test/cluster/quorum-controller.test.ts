@@ -5,6 +5,8 @@
  * across a controller failover, and NOT_CONTROLLER when not active.
  */
 import { describe, expect, it } from 'vitest';
+import { QuorumController } from '../../core/broker/controller/quorum-controller.ts';
+import { silentLogger } from '../../core/contracts/logger.ts';
 import { KafkaCode } from '../../core/errors.ts';
 import { heartbeat, register, startController, unfencedBrokers } from './controller-helpers.ts';
 
@@ -265,17 +267,52 @@ describe('producer ids and failover', () => {
     restarted.close();
   });
 
-  it('refuses an append from a deposed controller: a write computed at an old epoch never lands', async () => {
-    const { controller, quorum } = startController();
+  it('refuses what a controller computed before it was deposed: the write never lands', async () => {
+    const { controller, quorum, clock } = startController();
     await unfencedBrokers(controller, [1]);
     const length = quorum.batches().length;
-    // The election happens while the creation waits in the queue behind another operation.
-    const blocker = controller.createTopic({ name: 'a', numPartitions: 1, replicationFactor: 1 });
-    const racing = controller.createTopic({ name: 'b', numPartitions: 1, replicationFactor: 1 });
-    quorum.elect(200);
-    await expect(blocker).rejects.toMatchObject({ kafkaCode: KafkaCode.NOT_CONTROLLER });
-    await expect(racing).rejects.toMatchObject({ kafkaCode: KafkaCode.NOT_CONTROLLER });
+    // An election lands between the controller's decision and its append (fault injection around the real quorum).
+    const racing = new QuorumController({
+      quorum: {
+        leader: () => quorum.leader(),
+        read: (from, wait) => quorum.read(from, wait),
+        onLeaderChange: (listener) => quorum.onLeaderChange(listener),
+        close: () => quorum.close(),
+        append: (records, epoch) => {
+          quorum.elect(200);
+          return quorum.append(records, epoch);
+        },
+      },
+      nodeId: 100,
+      clock,
+      logger: silentLogger,
+      numPartitions: 1,
+      defaultReplicationFactor: 1,
+    });
+    controller.close();
+    await expect(racing.createTopic({ name: 'a', numPartitions: 1, replicationFactor: 1 })).rejects.toMatchObject({ kafkaCode: KafkaCode.NOT_CONTROLLER });
     expect(quorum.batches()).toHaveLength(length);
+    expect(racing.active).toBe(false);
+    expect((await register(racing, 5).catch((e: Error) => e.message))).toMatch(/41/);
+    racing.close();
+  });
+
+  it('a deposed controller that leads again replays what its successor wrote', async () => {
+    const { controller, quorum, controllerFor } = startController();
+    const epochs = await unfencedBrokers(controller, [1, 2, 3]);
+    const next = controllerFor(200);
+    quorum.elect(200);
+    await next.createTopic({ name: 'later', numPartitions: 2, replicationFactor: 3 });
+    await heartbeat(next, 3, epochs.get(3)!, { wantShutdown: true });
+    quorum.elect(100);
+    await controller.whenIdle();
+    expect(controller.active).toBe(true);
+    expect(next.active).toBe(false);
+    expect(controller.image.topic('later')).toEqual(next.image.topic('later'));
+    expect(controller.image.isFenced(3)).toBe(true);
+    expect((await next.createTopic({ name: 'x', numPartitions: 1, replicationFactor: 1 }).catch((e) => e)).kafkaCode).toBe(KafkaCode.NOT_CONTROLLER);
+    controller.close();
+    next.close();
   });
 
   it('a new controller gives every registered broker a fresh session, then fences the silent ones', async () => {
