@@ -129,8 +129,11 @@ describe.each(adapters)('SingleQuorum over the %s adapter', (_name, makeStorage)
     const start = async () => {
       const storage = await reopen();
       const quorum = new SingleQuorum({ storage, nodeId: 1, clock, logger: silentLogger });
-      await quorum.open();
+      // Made before the quorum opens: it becomes active when the quorum names its node leader.
       const controller = new QuorumController({ quorum, nodeId: 1, clock, logger: silentLogger, numPartitions: 1, defaultReplicationFactor: 1 });
+      expect((await controller.allocateProducerIds({ brokerId: 1, brokerEpoch: 0 })).errorCode).toBe(KafkaCode.NOT_CONTROLLER);
+      await quorum.open();
+      await expect(quorum.open()).rejects.toThrow(/opened already/);
       return { storage, quorum, controller };
     };
     let node = await start();

@@ -65,6 +65,7 @@ export class SingleQuorum implements MetadataQuorum {
    */
   async open(): Promise<void> {
     const { storage, logger, nodeId } = this.#options;
+    if (this.#log || this.#closed) throw new TributaryError('ERR_STORAGE_OPEN', 'The metadata quorum was opened already');
     const log = await storage.openPartition(METADATA_TOPIC, 0);
     for (const event of log.recovery) logger.warn('metadata log recovered', { ...event });
     let offset = log.startOffset();
