@@ -297,6 +297,43 @@ describe('producer ids and failover', () => {
     racing.close();
   });
 
+  it('reads the log again after an append whose outcome it did not learn, instead of deciding from a stale image', async () => {
+    const { controller, quorum, clock } = startController();
+    await unfencedBrokers(controller, [1]);
+    controller.close();
+    let loseAnswer = false;
+    // The batch commits but the answer is lost (a storage or network error after the write).
+    const lossy = new QuorumController({
+      quorum: {
+        leader: () => quorum.leader(),
+        read: (from, wait) => quorum.read(from, wait),
+        onLeaderChange: (listener) => quorum.onLeaderChange(listener),
+        close: () => quorum.close(),
+        append: async (records, epoch) => {
+          const offset = await quorum.append(records, epoch);
+          if (loseAnswer) {
+            loseAnswer = false;
+            throw new Error('answer lost');
+          }
+          return offset;
+        },
+      },
+      nodeId: 100,
+      clock,
+      logger: silentLogger,
+      numPartitions: 1,
+      defaultReplicationFactor: 1,
+    });
+    loseAnswer = true;
+    await expect(lossy.createTopic({ name: 'a', numPartitions: 1, replicationFactor: 1 })).rejects.toThrow('answer lost');
+    await expect(lossy.createTopic({ name: 'a', numPartitions: 1, replicationFactor: 1 })).rejects.toMatchObject({ kafkaCode: KafkaCode.TOPIC_ALREADY_EXISTS });
+    // Offsets are right again: a registration's epoch is the offset of its record.
+    const epoch = await register(lossy, 2);
+    const batch = quorum.batches().find((b) => b.records.some((r) => r.type === 'register-broker' && r.nodeId === 2))!;
+    expect(epoch).toBe(batch.baseOffset);
+    lossy.close();
+  });
+
   it('a deposed controller that leads again replays what its successor wrote', async () => {
     const { controller, quorum, controllerFor } = startController();
     const epochs = await unfencedBrokers(controller, [1, 2, 3]);
