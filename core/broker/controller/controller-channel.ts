@@ -22,6 +22,7 @@ import { ApiKey } from '../../protocol/api-keys.ts';
 import { ZERO_UUID } from '../../protocol/codec.ts';
 import type { ApiResponse } from '../../protocol/api-messages.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
+import type { ProducerIdBlockSource } from '../producer-state/producer-ids.ts';
 import { ConfigSource } from '../topic-config.ts';
 import type {
   AlterPartitionItemResult,
@@ -318,4 +319,20 @@ function resourceAnswer(responses: ReadonlyArray<{ resourceType: number; resourc
   const r = responses.find((x) => x.resourceType === TOPIC_RESOURCE && x.resourceName === name);
   if (!r) return unanswered<void>(name);
   return topicAnswer<void>(r.errorCode, r.errorMessage, () => undefined);
+}
+
+/**
+ * Producer id blocks from the controller (AllocateProducerIds), for a broker's
+ * ProducerIdManager in a cluster: `registration` gives this broker's id and current broker
+ * epoch at each call. A refusal (STALE_BROKER_EPOCH, NOT_CONTROLLER) rejects with its code.
+ */
+export function producerIdBlocksFrom(
+  controller: Pick<BrokerToController, 'allocateProducerIds'>,
+  registration: () => { readonly brokerId: number; readonly brokerEpoch: number },
+): ProducerIdBlockSource {
+  return async () => {
+    const result = await controller.allocateProducerIds(registration());
+    if (result.errorCode !== KafkaCode.NONE) throw kafkaError(result.errorCode, 'The controller allocated no producer ids');
+    return { firstProducerId: result.firstProducerId, size: result.size };
+  };
 }
