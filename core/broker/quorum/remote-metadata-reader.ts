@@ -13,6 +13,7 @@
  */
 import { kafkaError, KafkaCode, TributaryError } from '../../errors.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
+import { concat } from '../../protocol/writer.ts';
 import { ControllerLink, type ControllerLinkOptions, type LinkAnswer } from '../controller/controller-link.ts';
 import type { MetadataRecord } from '../metadata/records.ts';
 import { METADATA_TOPIC, METADATA_TOPIC_ID, decodeMetadataBatches } from './metadata-batch-codec.ts';
@@ -116,7 +117,7 @@ export class RemoteMetadataReader implements MetadataQuorum {
       return { kind: 'not-controller', value: unchanged, ...(leaderId !== undefined ? { leaderId } : {}) };
     }
     if (p.errorCode !== KafkaCode.NONE) throw kafkaError(p.errorCode, `The controller refused the metadata fetch from offset ${fromOffset}`);
-    const batches: MetadataBatch[] = decodeMetadataBatches(p.records ?? EMPTY).filter((b) => b.baseOffset >= fromOffset);
+    const batches: MetadataBatch[] = decodeMetadataBatches(recordBytes(p.records)).filter((b) => b.baseOffset >= fromOffset);
     this.#highWatermark = p.highWatermark;
     return { kind: 'done', value: { batches, highWatermark: p.highWatermark } };
   }
@@ -135,4 +136,14 @@ interface FetchedPartition {
   readonly highWatermark: number;
   readonly currentLeader: { readonly leaderId: number; readonly leaderEpoch: number };
   readonly records: Uint8Array | null;
+}
+
+/**
+ * The records of an answer as one buffer: over TCP they are one; the in-process transport
+ * hands a Fetch answer over as the handler built it, one chunk per batch.
+ */
+function recordBytes(records: Uint8Array | readonly Uint8Array[] | null): Uint8Array {
+  if (records === null) return EMPTY;
+  if (records instanceof Uint8Array) return records;
+  return records.length === 1 ? records[0]! : concat(records);
 }
