@@ -120,6 +120,11 @@ describe('controller channel over TCP', () => {
     expect(notYet.retriable).toBe(true);
     const seeing = channel([node.voter], { topic: (name) => node.controller.topic(name) });
     expect((await seeing.getOrCreateTopic('auto')).id).toBe(node.controller.topic('auto')!.id);
+    // Waiting for the broker's image: the created topic comes back with its replicas and leaders.
+    const waited: string[] = [];
+    const waiting = channel([node.voter], { awaitTopic: async (name, id) => (waited.push(name), node.controller.topic(name)?.id === id ? node.controller.topic(name) : undefined) });
+    expect((await waiting.createTopic({ name: 'placed', numPartitions: 2, replicationFactor: 1 })).partitions.map((p) => p.leader)).toEqual([1, 1]);
+    expect(waited).toEqual(['placed']);
 
     await ch.createPartitions('events', 5, null);
     expect(node.controller.topic('events')!.partitions).toHaveLength(5);
@@ -234,6 +239,36 @@ describe('controller channel over TCP', () => {
     // No block to be had (a stale epoch here): the producer is told to retry.
     const stale = new ProducerIdManager(memoryStorage().metadata, { allocateBlock: producerIdBlocksFrom(ch, () => ({ brokerId: 1, brokerEpoch: 99 })) });
     expect(await stale.initProducerId()).toEqual({ errorCode: KafkaCode.COORDINATOR_LOAD_IN_PROGRESS, producerId: -1, producerEpoch: -1 });
+  });
+});
+
+describe('the controller listener\'s answers to other versions', () => {
+  it('answers CreateTopics v0 and v7, DeleteTopics by name and (with a way to name ids) by id, AlterPartition v2', async () => {
+    const quorum = new TestQuorum(1);
+    const controller = new TestController(quorum);
+    const listener = await serveController({ nodeId: 1, controller, quorum, port: 0, topicName: (id) => [...['a', 'b', 'c']].find((n) => controller.topic(n)?.id === id) });
+    cleanups.push(() => listener.close());
+    const raw = await transport({ host: '127.0.0.1', port: listener.port }, { clientId: 'raw', requestTimeoutMs: 10_000, connectTimeoutMs: 5000, logger: silentLogger });
+    cleanups.push(() => raw.close());
+    const topic = (name: string, numPartitions = 1) => ({ name, numPartitions, replicationFactor: 1, assignments: [], configs: [{ name: 'retention.ms', value: '9' }] });
+    const v0 = await raw.request(ApiKey.CreateTopics, 0, { topics: [topic('d'), topic('d', 2), topic('b'), topic('a')], timeoutMs: 1000 });
+    expect(v0.topics.map((t) => [t.name, t.errorCode])).toEqual([['d', KafkaCode.INVALID_REQUEST], ['d', KafkaCode.INVALID_REQUEST], ['b', 0], ['a', 0]]);
+    expect(controller.topic('d')).toBeUndefined();
+    const v7 = await raw.request(ApiKey.CreateTopics, 7, { topics: [topic('c', 3), topic('b')], timeoutMs: 1000, validateOnly: false });
+    expect(v7.topics[0]).toMatchObject({ name: 'c', errorCode: 0, topicId: controller.topic('c')!.id, numPartitions: 3, replicationFactor: 1, configs: [{ name: 'retention.ms', value: '9', configSource: 1 }] });
+    expect(v7.topics[1]).toMatchObject({ name: 'b', errorCode: KafkaCode.TOPIC_ALREADY_EXISTS, errorMessage: 'Topic "b" already exists' });
+
+    const byId = await raw.request(ApiKey.DeleteTopics, 6, { topics: [{ name: null, topicId: controller.topic('c')!.id }, { name: null, topicId: '00000000-0000-4000-8000-0000000000ff' }], timeoutMs: 1000 });
+    expect(byId.responses.map((r) => [r.name, r.errorCode])).toEqual([['c', 0], [null, KafkaCode.UNKNOWN_TOPIC_ID]]);
+    const byName = await raw.request(ApiKey.DeleteTopics, 1, { topicNames: ['b', 'zzz'], timeoutMs: 1000 });
+    expect(byName.responses.map((r) => [r.name, r.errorCode])).toEqual([['b', 0], ['zzz', KafkaCode.UNKNOWN_TOPIC_OR_PARTITION]]);
+
+    const { brokerEpoch } = await controller.registerBroker({ nodeId: 1, clusterId: 'test-cluster', incarnationId: INCARNATION, host: 'h', port: 1, rack: null });
+    const a = controller.topic('a')!;
+    const v2 = await raw.request(ApiKey.AlterPartition, 2, { brokerId: 1, brokerEpoch, topics: [{ topicId: a.id, partitions: [{ partitionIndex: 0, leaderEpoch: 0, newIsr: [1, 2], partitionEpoch: 0 }] }] });
+    expect(v2).toMatchObject({ errorCode: 0, topics: [{ topicId: a.id, partitions: [{ partitionIndex: 0, errorCode: 0, isr: [1, 2], partitionEpoch: 1 }] }] });
+    const stale = await raw.request(ApiKey.AlterPartition, 3, { brokerId: 1, brokerEpoch: brokerEpoch + 5, topics: [{ topicId: a.id, partitions: [{ partitionIndex: 0, leaderEpoch: 0, newIsrWithEpochs: [{ brokerId: 1, brokerEpoch: 5 }], partitionEpoch: 1 }] }] });
+    expect(stale).toMatchObject({ errorCode: KafkaCode.STALE_BROKER_EPOCH, topics: [] });
   });
 });
 

@@ -11,10 +11,11 @@
  * - topic operations throw the controller's coded errors, as the local controller does, so a
  *   broker's CreateTopics handler answers the same codes whichever controller it has.
  *
- * A created topic comes back as a {@link TopicImage} made from the CreateTopics answer:
- * name, id, replication factor, partition count and config overrides — but not yet its
- * replicas or leaders (the answer does not carry them; the broker learns them from the
- * metadata log). When the broker's own image already has the topic, that is returned.
+ * A created topic comes back as the broker's image has it once it learned the creation from
+ * the metadata log ({@link ControllerChannelOptions.awaitTopic}); without that option, as a
+ * {@link TopicImage} made from the CreateTopics answer: name, id, replication factor,
+ * partition count and config overrides — but no replicas or leaders (the answer does not
+ * carry them).
  */
 import { systemClock } from '../../clock.ts';
 import { kafkaError, KafkaCode, type TributaryError } from '../../errors.ts';
@@ -47,6 +48,13 @@ export interface ControllerChannelOptions extends ControllerLinkOptions {
    * creation whose topic the image already names, and by getOrCreateTopic for an existing topic.
    */
   readonly topic?: (name: string) => TopicImage | undefined;
+  /**
+   * Waits until this broker's metadata image names the topic created with this id (it
+   * learns it from the metadata log), resolving with it — or with undefined when it gives
+   * up. When given, createTopic and getOrCreateTopic answer with that topic (replicas and
+   * leaders known); otherwise with the one made from the CreateTopics answer.
+   */
+  readonly awaitTopic?: (name: string, topicId: string) => Promise<TopicImage | undefined>;
   /** How long the controller may take over a topic operation (the requests' timeoutMs). Default 30 s. */
   readonly operationTimeoutMs?: number;
 }
@@ -82,6 +90,7 @@ export class ControllerChannel implements BrokerToController {
   readonly defaultNumPartitions: number;
   readonly #link: ControllerLink;
   readonly #topic: ((name: string) => TopicImage | undefined) | undefined;
+  readonly #awaitTopic: ControllerChannelOptions['awaitTopic'];
   readonly #operationTimeoutMs: number;
   readonly #now: () => number;
 
@@ -89,6 +98,7 @@ export class ControllerChannel implements BrokerToController {
     this.defaultNumPartitions = options.defaultNumPartitions;
     this.#link = new ControllerLink(options);
     this.#topic = options.topic;
+    this.#awaitTopic = options.awaitTopic;
     this.#operationTimeoutMs = options.operationTimeoutMs ?? 30_000;
     const clock = options.clock ?? systemClock;
     this.#now = () => clock.now();
@@ -228,7 +238,9 @@ export class ControllerChannel implements BrokerToController {
         return topicAnswer(t.errorCode, t.errorMessage, () => this.#createdTopic(t));
       },
     );
-    return unwrap(outcome);
+    const topic = unwrap(outcome);
+    if (validateOnly || !this.#awaitTopic) return topic;
+    return (await this.#awaitTopic(topic.name, topic.id)) ?? topic;
   }
 
   async getOrCreateTopic(name: string): Promise<TopicImage> {
