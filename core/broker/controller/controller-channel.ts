@@ -37,6 +37,7 @@ import type {
   BrokerToController,
 } from './broker-to-controller.ts';
 import type { ConfigOp, CreateTopicSpec } from './controller.ts';
+import { BROKER_LISTENER_NAME } from './api/handlers/broker-registration.ts';
 import { ControllerLink, type ControllerLinkOptions, type LinkAnswer } from './controller-link.ts';
 
 /** Options of {@link ControllerChannel}: the link's (voters, transport, clock, timeouts) and what topic answers need. */
@@ -58,9 +59,6 @@ export interface ControllerChannelOptions extends ControllerLinkOptions {
   /** How long the controller may take over a topic operation (the requests' timeoutMs). Default 30 s. */
   readonly operationTimeoutMs?: number;
 }
-
-/** The listener name a broker registers under (what the controller listener reads first). */
-export const BROKER_LISTENER = 'PLAINTEXT';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -129,7 +127,7 @@ export class ControllerChannel implements BrokerToController {
         brokerId: request.nodeId,
         clusterId: request.clusterId,
         incarnationId: request.incarnationId,
-        listeners: [{ name: BROKER_LISTENER, host: request.host, port: request.port, securityProtocol: 0 }],
+        listeners: [{ name: BROKER_LISTENER_NAME, host: request.host, port: request.port, securityProtocol: 0 }],
         features: [],
         rack: request.rack,
         isMigratingZkBroker: false,

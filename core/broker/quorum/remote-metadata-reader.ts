@@ -9,7 +9,9 @@
  * `currentLeader`); a voter that does not lead answers NOT_LEADER_OR_FOLLOWER with the
  * leader it knows, and the read moves there. Connection failures back off and retry on the
  * injected Clock (controller-link.ts) until the link's retry time runs out: then the read
- * rejects with REQUEST_TIMED_OUT (retriable), and the caller's loop decides.
+ * rejects with REQUEST_TIMED_OUT (retriable), and the caller's loop decides. It has a
+ * connection of its own: answers on a connection come in request order, so a long poll
+ * must not share one with the controller channel's heartbeats.
  */
 import { kafkaError, KafkaCode, TributaryError } from '../../errors.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
@@ -28,6 +30,7 @@ export interface RemoteMetadataReaderOptions extends ControllerLinkOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+const MAX_WAIT_MS = 0x7fffffff;
 
 /** A MetadataQuorum that reads the metadata log from the active controller over the network. */
 export class RemoteMetadataReader implements MetadataQuorum {
@@ -61,13 +64,15 @@ export class RemoteMetadataReader implements MetadataQuorum {
    */
   async read(fromOffset: number, waitMs: number): Promise<MetadataRead> {
     if (this.#closed) return { batches: [], highWatermark: this.#highWatermark };
+    // maxWaitMs is an int32 on the wire.
+    const wait = Math.min(MAX_WAIT_MS, Math.max(0, Math.floor(waitMs)));
     try {
       return await this.#link.call(
         ApiKey.Fetch,
         (version) => ({
           replicaId: this.#nodeId,
           ...(version >= 15 ? { replicaState: { replicaId: this.#nodeId, replicaEpoch: -1 } } : {}),
-          maxWaitMs: Math.max(0, Math.floor(waitMs)),
+          maxWaitMs: wait,
           minBytes: 1,
           maxBytes: this.#maxBytes,
           isolationLevel: 0,
@@ -82,7 +87,7 @@ export class RemoteMetadataReader implements MetadataQuorum {
           rackId: '',
         }),
         (response, version) => this.#interpret(response, version, fromOffset),
-        { extraTimeoutMs: Math.max(0, waitMs) },
+        { extraTimeoutMs: wait },
       );
     } catch (error) {
       // Closed while fetching: a pending read answers with what there is.
