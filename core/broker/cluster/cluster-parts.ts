@@ -11,6 +11,8 @@ import type { BrokerToController } from '../controller/broker-to-controller.ts';
 import { QuorumController } from '../controller/quorum-controller.ts';
 import type { MetadataQuorum } from '../quorum/metadata-quorum.ts';
 import { SingleQuorum } from '../quorum/single-quorum.ts';
+import { RemoteMetadataReader } from '../quorum/remote-metadata-reader.ts';
+import { ControllerChannel } from '../controller/controller-channel.ts';
 import type { ClusterOptions } from './cluster-options.ts';
 import type { MetadataSource } from './metadata-follower.ts';
 
@@ -88,7 +90,21 @@ export function clusterParts(cluster: ClusterOptions, context: ClusterPartsConte
     };
     return parts;
   }
-  throw new TributaryError('ERR_INVALID_ARGUMENT', `node ${context.nodeId}: networked cluster members are not wired yet`);
+  if (!cluster.transport) throw new TributaryError('ERR_INVALID_ARGUMENT', `node ${context.nodeId}: a cluster member that is not a voter needs a transport to reach the controller`);
+  // Every other broker: the metadata log fetched from, and calls sent to, the active controller.
+  const link = { voters: cluster.voters, transport: cluster.transport, clock: context.clock, logger: context.logger, clientId: `tributary-broker-${context.nodeId}` };
+  const reader = new RemoteMetadataReader({ ...link, nodeId: context.nodeId });
+  const channel = new ControllerChannel({ ...link, defaultNumPartitions: context.numPartitions });
+  return {
+    source: reader,
+    controller: channel,
+    controllerId: () => reader.leader().nodeId,
+    open: async () => {},
+    close: async () => {
+      await reader.close();
+      await channel.close?.();
+    },
+  };
 }
 
 /** A controller whose calls go to whatever `target` returns at call time (one built after storage opens). */
