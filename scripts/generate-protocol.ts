@@ -53,6 +53,7 @@ const APIS: ReadonlyArray<readonly [name: string, about: string]> = [
   ['IncrementalAlterConfigs', 'sets, deletes, appends to or subtracts from single configs (what kafka-configs.sh sends)'],
   ['OffsetDelete', 'deletes a group\'s committed offsets of partitions it no longer consumes'],
   ['DescribeCluster', 'the cluster id, controller and brokers'],
+  ['OffsetForLeaderEpoch', 'the end offset of a leader epoch in a partition (followers and clients find where logs diverged)'],
 ];
 
 /** Free-standing data formats (never flexible) that go in consumer-protocol.ts. */

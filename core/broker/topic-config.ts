@@ -96,6 +96,14 @@ export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigSpec> = new Map(
         doc: 'CreateTime keeps the producer\'s timestamps; LogAppendTime stamps each batch with the broker\'s clock.',
       },
       {
+        name: 'min.insync.replicas',
+        brokerName: 'min.insync.replicas',
+        type: ConfigType.int,
+        defaultValue: '1',
+        check: integer(1, INT_MAX),
+        doc: 'With acks=all, how many in-sync replicas (the leader included) a partition needs to accept a write; fewer is NOT_ENOUGH_REPLICAS.',
+      },
+      {
         name: 'retention.bytes',
         brokerName: 'log.retention.bytes',
         type: ConfigType.long,
@@ -127,6 +135,14 @@ export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigSpec> = new Map(
         check: integer(1, Number.MAX_SAFE_INTEGER),
         doc: 'Age at which a partition log rolls to a new segment (for adapters that segment).',
       },
+      {
+        name: 'unclean.leader.election.enable',
+        brokerName: 'unclean.leader.election.enable',
+        type: ConfigType.boolean,
+        defaultValue: 'false',
+        check: oneOf('true', 'false'),
+        doc: 'Whether a replica outside the ISR may become leader when no in-sync replica is alive (availability over durability: acknowledged records may be lost).',
+      },
     ] satisfies TopicConfigSpec[]
   ).map((spec) => [spec.name, spec]),
 );
@@ -145,6 +161,10 @@ export interface LogConfig {
   readonly retentionMs: number;
   readonly segmentBytes: number;
   readonly segmentMs: number;
+  /** acks=all needs at least this many in-sync replicas (min.insync.replicas). */
+  readonly minInsyncReplicas: number;
+  /** unclean.leader.election.enable. */
+  readonly uncleanLeaderElectionEnable: boolean;
 }
 
 /**
@@ -188,5 +208,7 @@ export function logConfig(overrides: ReadonlyMap<string, string>, defaults: Topi
     retentionMs: Number(get('retention.ms')),
     segmentBytes: Number(get('segment.bytes')),
     segmentMs: Number(get('segment.ms')),
+    minInsyncReplicas: Number(get('min.insync.replicas')),
+    uncleanLeaderElectionEnable: get('unclean.leader.election.enable').trim() === 'true',
   };
 }
