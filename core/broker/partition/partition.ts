@@ -168,6 +168,11 @@ export class Partition {
     return this.log.endOffset();
   }
 
+  /** The offset the next append takes: the log end plus the appends still queued. */
+  get nextOffset(): number {
+    return this.#nextOffset;
+  }
+
   /** Offsets below this are committed and may be read by consumers. */
   get highWatermark(): number {
     return this.#highWatermark;
