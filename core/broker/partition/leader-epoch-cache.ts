@@ -101,6 +101,7 @@ export class LeaderEpochCache {
 
   /** Drops the entries starting at or after `endOffset` (the log was truncated there). Returns true when the cache changed. */
   truncateFromEnd(endOffset: number): boolean {
+    if (endOffset < 0) return false;
     const before = this.#entries.length;
     while (this.#entries.length > 0 && this.#entries[this.#entries.length - 1]!.startOffset >= endOffset) this.#entries.pop();
     return this.#entries.length !== before;
