@@ -195,10 +195,10 @@ function failed(error: unknown): AppendResult {
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
 }
 
-/** The partition epoch of a registration (0 for images from before clusters, which lack it). */
-function partitionEpochOf(registration: PartitionRegistration): number {
+/** The partition epoch of a registration, when the image carries it. */
+function partitionEpochOf(registration: PartitionRegistration): number | undefined {
   const epoch = (registration as PartitionRegistration & { readonly partitionEpoch?: number }).partitionEpoch;
-  return typeof epoch === 'number' ? epoch : 0;
+  return typeof epoch === 'number' ? epoch : undefined;
 }
 
 function partitionKey(topicId: string, partition: number): string {
@@ -230,6 +230,8 @@ export class ReplicaManager implements MetadataPublisher {
   readonly #preparedStart = new Map<string, number>();
   // Leader-epoch caches loaded with the logs in `prepare`.
   readonly #preparedEpochs = new Map<string, LeaderEpochCache>();
+  // The highest partition epoch the records named, per partition (see partitionEpochOf).
+  readonly #recordPartitionEpochs = new Map<string, number>();
   readonly #clock: Clock;
   #fetchers: ReplicaFetchers | undefined;
   #isrTimer: unknown;
@@ -293,6 +295,11 @@ export class ReplicaManager implements MetadataPublisher {
     const opening: Promise<void>[] = [];
     for (const record of records) {
       if (record.type !== 'partition' || !record.replicas.includes(nodeId)) continue;
+      // The partition epoch as the records carry it, for an image whose registrations may not.
+      if (record.partitionEpoch !== undefined) {
+        const seen = partitionKey(record.topicId, record.partitionId);
+        this.#recordPartitionEpochs.set(seen, Math.max(record.partitionEpoch, this.#recordPartitionEpochs.get(seen) ?? 0));
+      }
       const key = partitionKey(record.topicId, record.partitionId);
       if (this.#byId.get(record.topicId)?.partitions[record.partitionId] || this.#prepared.has(key)) continue;
       const topicRecord = records.find((r) => r.type === 'topic' && r.topicId === record.topicId);
@@ -377,6 +384,7 @@ export class ReplicaManager implements MetadataPublisher {
       if (this.#byName.get(hosted.name) === hosted) this.#byName.delete(hosted.name);
       for (const partition of hosted.partitions) {
         if (!partition) continue;
+        this.#recordPartitionEpochs.delete(partitionKey(id, partition.partition));
         partition.close();
         stopFetching.push(partition);
       }
@@ -389,7 +397,7 @@ export class ReplicaManager implements MetadataPublisher {
       for (const index of [...changed].sort((a, b) => a - b)) {
         const registration = topic.partitions[index];
         if (!registration || !registration.replicas.includes(nodeId)) continue;
-        const partitionEpoch = partitionEpochOf(registration);
+        const partitionEpoch = partitionEpochOf(registration) ?? this.#recordPartitionEpochs.get(partitionKey(id, index)) ?? 0;
         let partition = hosted.partitions[index];
         if (!partition) partition = hosted.partitions[index] = this.#openPartition(topic, registration, partitionEpoch);
         if (registration.leader === nodeId) {

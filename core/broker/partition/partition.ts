@@ -240,7 +240,8 @@ export class Partition {
     this.#roleSet = true;
     if (!isNew) {
       if (partitionEpoch < this.partitionEpoch) return false;
-      if (partitionEpoch > this.partitionEpoch) this.#clearPending();
+      // As Kafka: the controller's word replaces whatever was proposed (a refused proposal included).
+      this.#clearPending();
       this.partitionEpoch = partitionEpoch;
       this.replicas = [...replicas];
       this.isr = [...isr];

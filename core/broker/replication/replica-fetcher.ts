@@ -103,6 +103,8 @@ export class ReplicaFetcher {
   #transport: Transport | undefined;
   #running = true;
   #wake: (() => void) | undefined;
+  // Set by add/remove/stop when no pause was waiting: the next pause returns at once.
+  #signalled = false;
   #loop: Promise<void>;
 
   constructor(sourceId: number, ctx: ReplicaFetcherContext) {
@@ -146,11 +148,16 @@ export class ReplicaFetcher {
   #signal(): void {
     const wake = this.#wake;
     this.#wake = undefined;
-    wake?.();
+    if (wake) wake();
+    else this.#signalled = true;
   }
 
   /** Sleeps up to `ms` on the clock, or until add/remove/stop. */
   #pause(ms: number): Promise<void> {
+    if (this.#signalled || !this.#running) {
+      this.#signalled = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = this.#ctx.clock.setTimeout(() => {
         this.#wake = undefined;
