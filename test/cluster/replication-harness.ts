@@ -230,7 +230,12 @@ export class ReplicationCluster {
 
   /** Publishes records to the nodes `to` (default: every node). */
   async publish(records: readonly MetadataRecord[], to?: readonly number[]): Promise<void> {
-    for (const node of this.nodes.values()) if (!to || to.includes(node.id)) await node.loader.publish(records);
+    for (const node of this.nodes.values()) {
+      if (to && !to.includes(node.id)) continue;
+      // A restarted node that has not heard of the topic yet gets everything with republish().
+      const known = records.filter((r) => r.type !== 'partition' || records.some((t) => t.type === 'topic' && t.topicId === r.topicId) || node.loader.image.topicById(r.topicId));
+      if (known.length > 0) await node.loader.publish(known);
+    }
   }
 
   async #alterPartition(nodeId: number, item: AlterPartitionItem): Promise<AlterPartitionItemResult> {
@@ -273,6 +278,8 @@ export class ReplicationCluster {
       target();
       let connected = true;
       let correlationId = 0;
+      // As a real connection: closing it fails the requests still waiting for an answer.
+      const pending = new Set<(error: Error) => void>();
       const transport: Transport = {
         apiVersions: BROKER_VERSIONS,
         get connected() {
@@ -287,7 +294,10 @@ export class ReplicationCluster {
           const handler = HANDLERS.get(apiKey);
           if (!handler) throw new Error(`No handler for API ${apiKey} in the test transport`);
           const ctx = { replicaManager: node.replicaManager, limits: { fetchMaxBytes: 52_428_800 } } as unknown as BrokerContext;
-          const answer = await handler.handle(ctx, decoded.header, decoded.body as never);
+          const answer = await new Promise<unknown>((resolve, reject) => {
+            pending.add(reject);
+            Promise.resolve(handler.handle(ctx, decoded.header, decoded.body as never)).then(resolve, reject).finally(() => pending.delete(reject));
+          });
           // The answer travels back only if the link still stands.
           target();
           if (!connected) throw new TributaryError('ERR_CONNECTION_CLOSED', 'closed', { retriable: true });
@@ -295,6 +305,8 @@ export class ReplicationCluster {
         }) as Transport['request'],
         close: async () => {
           connected = false;
+          for (const reject of [...pending]) reject(new TributaryError('ERR_CONNECTION_CLOSED', 'closed', { retriable: true }));
+          pending.clear();
         },
       };
       return transport;
