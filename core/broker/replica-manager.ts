@@ -187,6 +187,7 @@ interface Slot {
 interface ReadOutcome {
   readonly results: FetchResult[];
   readonly bytes: number;
+  /** True when a partition answered an error or a divergence: the fetch answers without waiting. */
   readonly errors: boolean;
 }
 
@@ -867,7 +868,8 @@ export class ReplicaManager implements MetadataPublisher {
           }
         }
       }
-      if (errorCode !== 0) errors = true;
+      // An error or a divergence is answered at once (Kafka's DelayedFetch completes on either).
+      if (errorCode !== 0 || divergingEpoch) errors = true;
       const ok = errorCode === 0 && partition !== undefined;
       const leaderHint = partition && (errorCode === KafkaCode.NOT_LEADER_OR_FOLLOWER || errorCode === KafkaCode.FENCED_LEADER_EPOCH)
         ? { currentLeader: { leaderId: partition.leaderId, leaderEpoch: partition.leaderEpoch } }

@@ -159,6 +159,34 @@ describe('truncation by leader epoch', () => {
     expect(c.node(B).replicaManager.lastOffsetForLeaderEpoch('t', 0, -1, 0, -2).errorCode).toBe(0);
   });
 
+  it('answers a diverged follower fetch at once with DivergingEpoch and no records (Kafka\'s rule)', async () => {
+    const c = await twoNodes();
+    await write(c.node(A), 'a');
+    await c.changePartition('T', 0, { leader: B }, [B]);
+    await c.changePartition('T', 0, { leader: A }, [A]);
+    await write(c.node(A), 'b');
+    // A: epoch 0 at 0, epoch 2 at 1. A follower that wrote epoch 1 up to offset 2 diverged at 1.
+    const fetch = (fetchOffset: number, lastFetchedEpoch: number) => {
+      const answer: { value?: Awaited<ReturnType<Node['replicaManager']['fetchRecords']>> } = {};
+      void c.node(A).replicaManager
+        .fetchRecords({ replicaId: B, isolationLevel: 0, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, apiVersion: 12, byId: false, entries: [{ topic: 't', partition: 0, fetchOffset, partitionMaxBytes: 1 << 20, currentLeaderEpoch: 2, lastFetchedEpoch }] })
+        .then((v) => (answer.value = v));
+      return answer;
+    };
+    const diverged = fetch(2, 1);
+    await settle(); // no time passes: the answer must not wait for maxWaitMs
+    expect(diverged.value![0]).toMatchObject({ errorCode: 0, divergingEpoch: { epoch: 0, endOffset: 1 }, records: [] });
+    // Past the leader's end within the same epoch: diverged too (the follower is ahead).
+    const ahead = fetch(5, 2);
+    await settle();
+    expect(ahead.value![0]).toMatchObject({ divergingEpoch: { epoch: 2, endOffset: 2 } });
+    // In step: records, no divergence.
+    const inStep = fetch(1, 0);
+    await settle();
+    expect(inStep.value![0]!.divergingEpoch).toBeUndefined();
+    expect(inStep.value![0]!.records.length).toBe(1);
+  });
+
   it('a stale-epoch replica fetch is FENCED_LEADER_EPOCH, a newer one UNKNOWN_LEADER_EPOCH', async () => {
     const c = await twoNodes();
     await c.changePartition('T', 0, { leader: A, isr: [A, B] });
