@@ -739,6 +739,11 @@ export class ReplicaManager implements MetadataPublisher {
       const lastOffset = header.baseOffset + header.lastOffsetDelta;
       if (lastOffset < partition.nextOffset) continue;
       verifyBatchCrc(batch, 0, header);
+      // A log started over at the leader's log start gets the leader's first batch, which may
+      // begin before that start (storage keeps whole batches): start the log at the batch (Kafka's rule).
+      if (header.baseOffset < partition.nextOffset && appends.length === 0 && partition.logEndOffset === partition.logStartOffset) {
+        await partition.truncateFullyAndStartAt(header.baseOffset);
+      }
       appends.push(partition.appendAsFollower(batch, { baseOffset: header.baseOffset, lastOffset, maxTimestamp: header.maxTimestamp, recordCount: header.recordCount }));
       if (header.producerId >= 0 && (header.attributes & BatchAttributes.control) === 0) producerState.record(partition, header, header.baseOffset);
     }
@@ -751,6 +756,18 @@ export class ReplicaManager implements MetadataPublisher {
       throw error;
     }
     return partition.logEndOffset;
+  }
+
+  /**
+   * Moves a follower's log start up to the leader's (DeleteRecords and retention on the
+   * leader reach the followers this way, as in Kafka); never past the follower's own log end.
+   */
+  async followLogStart(partition: Partition, leaderLogStartOffset: number): Promise<void> {
+    const offset = Math.min(leaderLogStartOffset, partition.logEndOffset);
+    if (offset <= partition.logStartOffset) return;
+    const key = partition.topicId ? LOG_START_PREFIX + partitionKey(partition.topicId, partition.partition) : undefined;
+    const persist = key ? (start: number) => this.#options.storage.metadata.put(key, encoder.encode(String(start))) : undefined;
+    await partition.deleteRecordsBefore(offset, persist);
   }
 
   /**

@@ -144,6 +144,30 @@ describe('replication', () => {
     expect(state.logEndOffset).toBeGreaterThanOrEqual(leader.leaderEpochStartOffset);
   });
 
+  it('the leader\'s log start reaches the followers; a follower behind it starts over there', async () => {
+    const c = await start({ replicaLagTimeMaxMs: 10_000 });
+    const leader = part(c, 1);
+    for (const v of ['a', 'b', 'c']) await produce(c.node(1), [v]).done;
+    await until(c.clock, () => [1, 2, 3].every((id) => part(c, id).highWatermark === 3), 'every replica at 3');
+    expect(await c.node(1).replicaManager.deleteRecords('t', 0, 2)).toEqual({ errorCode: 0, lowWatermark: 2 });
+    await until(c.clock, () => part(c, 2).logStartOffset === 2 && part(c, 3).logStartOffset === 2, 'the followers to move their log start');
+
+    // Node 3 is cut off, drops out of the ISR, and the leader deletes past its log end.
+    c.link(1, 3, false);
+    for (const v of ['d', 'e']) await produce(c.node(1), [v]).done;
+    await until(c.clock, () => leader.isr.length === 2 && leader.highWatermark === 5, 'the ISR to shrink and the high watermark to reach 5', 500, 100);
+    expect((await c.node(1).replicaManager.deleteRecords('t', 0, 5)).lowWatermark).toBe(5);
+    await produce(c.node(1), ['f']).done;
+    expect(part(c, 3).logEndOffset).toBe(3);
+
+    c.heal();
+    await until(c.clock, () => part(c, 3).logEndOffset === 6 && leader.isr.length === 3, 'node 3 to start over at 5 and rejoin');
+    expect(part(c, 3).logStartOffset).toBe(5);
+    const read = await part(c, 3).log.read(5, 1 << 20);
+    const leaderRead = await leader.log.read(5, 1 << 20);
+    expect(Buffer.from(concat(read.chunks)).equals(Buffer.from(concat(leaderRead.chunks)))).toBe(true);
+  });
+
   it('consumers fetch from the leader only, up to the high watermark', async () => {
     const c = await start();
     c.link(1, 3, false);

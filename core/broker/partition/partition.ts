@@ -449,6 +449,8 @@ export class Partition {
       if (offset > this.logStartOffset && persist) await persist(offset);
       if (offset > this.log.startOffset()) await this.log.trimBefore(offset);
       if (offset > this.#startFloor) this.#startFloor = offset;
+      // Epochs wholly before the new start are gone with their data.
+      if (this.epochs.truncateFromStart(this.logStartOffset)) await this.#saveEpochsNow();
       return this.logStartOffset;
     });
     this.#tail = run.catch(() => undefined);
@@ -458,6 +460,7 @@ export class Partition {
   /** Re-reads the log after retention moved its start; wakes nobody (no new data). */
   resync(): void {
     if (this.#nextOffset < this.log.endOffset()) this.#nextOffset = this.log.endOffset();
+    if (this.epochs.truncateFromStart(this.logStartOffset)) this.#queueSaveEpochs();
   }
 
   /**

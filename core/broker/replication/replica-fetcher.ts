@@ -49,6 +49,8 @@ export interface FollowerLogs {
   truncate(partition: Partition, offset: number): Promise<void>;
   /** Empties the log and starts it at `offset`. */
   truncateFullyAndStartAt(partition: Partition, offset: number): Promise<void>;
+  /** Moves the log start up to the leader's (never past the log end). */
+  followLogStart(partition: Partition, leaderLogStartOffset: number): Promise<void>;
 }
 
 /** Settings of the fetchers (Kafka's replica.fetch.* configs). */
@@ -313,6 +315,7 @@ export class ReplicaFetcher {
           if (p.nextOffset !== fetchOffset) return; // truncated meanwhile: fetch again from the new end
           if (data.records && data.records.length > 0) await logs.appendReplicated(p, data.records);
           p.updateHighWatermark(data.highWatermark);
+          if (data.logStartOffset > p.logStartOffset) await logs.followLogStart(p, data.logStartOffset);
           return;
         }
         case KafkaCode.OFFSET_OUT_OF_RANGE:
