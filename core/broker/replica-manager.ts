@@ -743,6 +743,7 @@ export class ReplicaManager implements MetadataPublisher {
       // begin before that start (storage keeps whole batches): start the log at the batch (Kafka's rule).
       if (header.baseOffset < partition.nextOffset && appends.length === 0 && partition.logEndOffset === partition.logStartOffset) {
         await partition.truncateFullyAndStartAt(header.baseOffset);
+        if (partition.isLeader || !partition.open) throw kafkaError(KafkaCode.NOT_LEADER_OR_FOLLOWER, `${partition.topic}-${partition.partition} changed role during a replica append`);
       }
       appends.push(partition.appendAsFollower(batch, { baseOffset: header.baseOffset, lastOffset, maxTimestamp: header.maxTimestamp, recordCount: header.recordCount }));
       if (header.producerId >= 0 && (header.attributes & BatchAttributes.control) === 0) producerState.record(partition, header, header.baseOffset);

@@ -316,6 +316,10 @@ export class Partition {
    * epoch first. The high watermark is not moved here; a follower takes the leader's.
    */
   appendAsFollower(batch: Uint8Array, info: BatchInfo, options?: AppendOptions): Promise<void> {
+    // A fetch answered by the old leader must not land after this node started its own epoch.
+    if (this.isLeader && this.#roleSet) {
+      return Promise.reject(kafkaError(KafkaCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} is led by this node now`));
+    }
     if (info.baseOffset !== this.#nextOffset) {
       return Promise.reject(kafkaError(KafkaCode.OFFSET_OUT_OF_RANGE, `Batch at ${info.baseOffset} does not continue ${this.topic}-${this.partition} at ${this.#nextOffset}`));
     }
