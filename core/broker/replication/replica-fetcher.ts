@@ -309,7 +309,13 @@ export class ReplicaFetcher {
           if (diverging && diverging.epoch >= 0 && diverging.endOffset >= 0) {
             const offset = this.#truncationOffset(p, diverging.epoch, diverging.endOffset);
             logger.info('follower log diverged from the leader; truncating', { ...where, divergingEpoch: diverging.epoch, divergingEndOffset: diverging.endOffset, truncateTo: offset, logEndOffset: p.logEndOffset });
+            const before = { end: p.logEndOffset, epoch: p.epochs.latestEpoch };
             await logs.truncate(p, offset);
+            // No progress would repeat the same answer at once, forever: pause instead.
+            if (p.logEndOffset === before.end && p.epochs.latestEpoch === before.epoch) {
+              logger.warn('truncation on a diverging epoch changed nothing; backing off', where);
+              state.delayedUntil = clock.now() + config.fetchBackoffMs;
+            }
             return;
           }
           if (p.nextOffset !== fetchOffset) return; // truncated meanwhile: fetch again from the new end
