@@ -135,6 +135,22 @@ describe('truncation by leader epoch', () => {
     expect(part(c, B).epochs.toJSON()).toEqual(part(c, A).epochs.toJSON());
   });
 
+  it('a replica that led an epoch without writing in it drops that epoch when it follows again', async () => {
+    const c = await twoNodes();
+    await write(c.node(A), 'a');
+    await until(c.clock, () => part(c, B).logEndOffset === 1, 'B to copy the first record');
+    c.link(A, B, false);
+    await c.changePartition('T', 0, { leader: B, isr: [B] }, [B]);
+    expect(part(c, B).epochs.toJSON()).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 1, startOffset: 1 }]);
+    await c.changePartition('T', 0, { leader: A, isr: [A] }, [A]);
+    await write(c.node(A), 'b');
+    c.heal();
+    await c.republish(B);
+    await until(c.clock, () => part(c, B).logEndOffset === 2, 'B to converge on A');
+    expect(part(c, B).epochs.toJSON()).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 1 }]);
+    expect((await bytesOf(c.node(B))).equals(await bytesOf(c.node(A)))).toBe(true);
+  });
+
   it('answers OffsetForLeaderEpoch from the leader\'s cache, with the epoch checks', async () => {
     const c = await twoNodes();
     await write(c.node(A), 'a');
