@@ -57,6 +57,7 @@ const APIS: ReadonlyArray<readonly [name: string, about: string]> = [
   ['BrokerRegistration', 'a broker registers with the active controller at start-up (inter-broker)'],
   ['BrokerHeartbeat', 'a broker keeps its registration alive and learns whether it is fenced (inter-broker)'],
   ['AllocateProducerIds', 'a broker takes a block of producer ids from the controller (inter-broker)'],
+  ['OffsetForLeaderEpoch', 'the end offset of a leader epoch in a partition (followers and clients find where logs diverged)'],
 ];
 
 /** Free-standing data formats (never flexible) that go in consumer-protocol.ts. */

@@ -64,6 +64,9 @@ export interface ApiVersionPolicy {
  *   ZooKeeper offsets); FindCoordinator 5+ only adds transaction errors (advertised ≤ 4).
  * - InitProducerId: our client stops at 4 (5 is for transactions, KIP-890).
  * - SASL and DescribeCluster: the broker serves them; our client does not send them.
+ * - OffsetForLeaderEpoch 0–4, every version there is: librdkafka sends 2 (it validates
+ *   positions after a leader change, KIP-320), the Java consumer up to 4; followers of
+ *   this broker use Fetch's DivergingEpoch instead, so our client does not send it.
  * - DeleteRecords 0–2 (kafkajs sends 0–1, librdkafka 0–1; flexible from 2),
  *   IncrementalAlterConfigs 0–1 (flexible from 1), OffsetDelete 0: every version there is.
  * - The controller listener (issue 11) serves brokers: the inter-broker APIs at the versions
@@ -106,6 +109,7 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   BrokerRegistration: { broker: null, client: null, controller: [0, 4] },
   BrokerHeartbeat: { broker: null, client: null, controller: [0, 1] },
   AllocateProducerIds: { broker: null, client: null, controller: [0, 0] },
+  OffsetForLeaderEpoch: { broker: [0, 4], client: null },
 });
 
 /** `a ∩ b` for one API, or undefined when they do not overlap. */

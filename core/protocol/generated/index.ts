@@ -24,6 +24,7 @@ import { createTopicsSchema, type CreateTopicsRequest, type CreateTopicsResponse
 import { deleteTopicsSchema, type DeleteTopicsRequest, type DeleteTopicsResponse } from './delete-topics.ts';
 import { deleteRecordsSchema, type DeleteRecordsRequest, type DeleteRecordsResponse } from './delete-records.ts';
 import { initProducerIdSchema, type InitProducerIdRequest, type InitProducerIdResponse } from './init-producer-id.ts';
+import { offsetForLeaderEpochSchema, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from './offset-for-leader-epoch.ts';
 import { describeConfigsSchema, type DescribeConfigsRequest, type DescribeConfigsResponse } from './describe-configs.ts';
 import { alterConfigsSchema, type AlterConfigsRequest, type AlterConfigsResponse } from './alter-configs.ts';
 import { saslAuthenticateSchema, type SaslAuthenticateRequest, type SaslAuthenticateResponse } from './sasl-authenticate.ts';
@@ -56,6 +57,7 @@ export * from './create-topics.ts';
 export * from './delete-topics.ts';
 export * from './delete-records.ts';
 export * from './init-producer-id.ts';
+export * from './offset-for-leader-epoch.ts';
 export * from './describe-configs.ts';
 export * from './alter-configs.ts';
 export * from './sasl-authenticate.ts';
@@ -91,6 +93,7 @@ export const ApiKey = Object.freeze({
   DeleteTopics: 20,
   DeleteRecords: 21,
   InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   SaslAuthenticate: 36,
@@ -126,6 +129,7 @@ export const ALL_SCHEMAS: readonly ApiSchema[] = Object.freeze([
   deleteTopicsSchema,
   deleteRecordsSchema,
   initProducerIdSchema,
+  offsetForLeaderEpochSchema,
   describeConfigsSchema,
   alterConfigsSchema,
   saslAuthenticateSchema,
@@ -183,6 +187,8 @@ export interface Messages {
   21: { request: DeleteRecordsRequest; response: DeleteRecordsResponse };
   /** InitProducerId */
   22: { request: InitProducerIdRequest; response: InitProducerIdResponse };
+  /** OffsetForLeaderEpoch */
+  23: { request: OffsetForLeaderEpochRequest; response: OffsetForLeaderEpochResponse };
   /** DescribeConfigs */
   32: { request: DescribeConfigsRequest; response: DescribeConfigsResponse };
   /** AlterConfigs */
