@@ -20,6 +20,9 @@ import type { ApiRequest } from '../protocol/api-messages.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import { GROUP_OFFSETS_LOG, GROUP_OFFSETS_TOPIC, LogGroupStore } from './groups/log-group-store.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
+import type { GroupService } from './groups/group-service.ts';
+import type { GroupPartitioningOptions } from './groups/group-partitioning.ts';
+import { PartitionedGroupCoordinator } from './groups/partitioned-coordinator.ts';
 import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
 import type { ShutdownWatch } from './partition/delayed-operations.ts';
 import type { ProducerIdManager } from './producer-state/producer-ids.ts';
@@ -94,6 +97,15 @@ export interface BrokerOptions {
   /** Group coordinator settings (session timeout bounds, initial rebalance delay, offset retention, timers). */
   readonly groups?: GroupCoordinatorOptions;
   /**
+   * Cluster mode for groups: committed offsets and group metadata in the replicated
+   * internal topic `__consumer_offsets` (offsets.topic.num.partitions, .replication.factor,
+   * offsets.commit.timeout.ms), created through the controller on the first
+   * FindCoordinator; this node coordinates the groups of the partitions it leads and
+   * answers NOT_COORDINATOR for the others. Absent (the default): this node coordinates
+   * every group, in its own offsets log in storage, as a single node always has.
+   */
+  readonly groupPartitioning?: GroupPartitioningOptions;
+  /**
    * Resource limits (socket.request.max.bytes, fetch.max.bytes, queued.max.request.bytes,
    * max.connections, …); unset ones take Kafka's defaults (see {@link BrokerLimits}). The
    * TCP listener enforces the connection and socket ones. Checked against each other:
@@ -135,8 +147,11 @@ export class Broker implements BrokerContext {
   readonly topicDefaults: TopicConfigDefaults;
   /** Broker-level settings as DescribeConfigs shows them (name → value, source). */
   readonly brokerConfigs: ReadonlyMap<string, BrokerConfigValue>;
-  /** The coordinator of every consumer group (this node coordinates all of them). */
-  readonly groups: GroupCoordinator;
+  /**
+   * The group coordinator: a {@link GroupCoordinator} of every group on a single node, a
+   * {@link PartitionedGroupCoordinator} with `groupPartitioning` (cluster mode).
+   */
+  readonly groups: GroupService;
   /** Producer ids and idempotent-producer sequences per partition. */
   readonly producerState: ProducerStateManager;
   /** Decompressors for ListOffsets by timestamp, when given. */
@@ -205,16 +220,18 @@ export class Broker implements BrokerContext {
       },
     });
     for (const entry of options.handlers) this.#handlers.set(entry.apiKey, entry);
-    this.groups = new GroupCoordinator(
-      {
-        store: options.storage.metadata,
-        // Committed offsets in an append-and-compact log (Kafka's __consumer_offsets), not the metadata store.
-        groupStore: new LogGroupStore({ openLog: () => this.storage.openPartition(GROUP_OFFSETS_TOPIC, 0, GROUP_OFFSETS_LOG), legacy: this.storage.metadata }),
-        logger: this.logger,
-        partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined,
-      },
-      options.groups,
-    );
+    // A single node coordinates every group, in an append-and-compact log in storage (Kafka's __consumer_offsets on one node).
+    const singleNodeGroups = (): GroupCoordinator =>
+      new GroupCoordinator(
+        {
+          store: options.storage.metadata,
+          groupStore: new LogGroupStore({ openLog: () => this.storage.openPartition(GROUP_OFFSETS_TOPIC, 0, GROUP_OFFSETS_LOG), legacy: this.storage.metadata }),
+          logger: this.logger,
+          partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined,
+        },
+        options.groups,
+      );
+    const singleNode = options.groupPartitioning === undefined ? singleNodeGroups() : undefined;
     this.producerState = new ProducerStateManager(options.storage.metadata, this.logger);
     this.metadata = new MetadataLoader();
     this.replicaManager = new ReplicaManager({
@@ -231,6 +248,23 @@ export class Broker implements BrokerContext {
     });
     // The replica manager hears of every change first: it opens logs before the image names them.
     this.metadata.install(this.replicaManager);
+    let partitioned: PartitionedGroupCoordinator | undefined;
+    if (options.groupPartitioning !== undefined) {
+      // After the replica manager: a partition it has just made leader here is loaded at once.
+      partitioned = new PartitionedGroupCoordinator(
+        {
+          nodeId,
+          logger: this.logger,
+          replicaManager: this.replicaManager,
+          image: () => this.image,
+          createTopic: (spec) => this.controller.createTopic(spec),
+        },
+        options.groups,
+        options.groupPartitioning,
+      );
+      this.metadata.install(partitioned);
+    }
+    this.groups = partitioned ?? singleNode!;
     this.controller = new LocalController({
       store: this.storage.metadata,
       nodeId,

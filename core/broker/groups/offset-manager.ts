@@ -17,6 +17,7 @@ import type { GroupStore, OffsetChange } from './group-store.ts';
 import type { MembershipManager } from './membership-manager.ts';
 import type { GroupSettings } from './options.ts';
 import { type CoordinatorPhase, phaseError } from './phase.ts';
+import { storeFailureCode } from './group-partitioning.ts';
 
 /** The protocol type of consumers: their subscriptions can be read (for offset expiry). */
 const CONSUMER_PROTOCOL_TYPE = 'consumer';
@@ -220,7 +221,7 @@ export class OffsetManager {
       this.#logger.error('offset commit failed to persist', { groupId: req.groupId, error: String(error) });
       this.#written(req.groupId);
       this.#membership.dropIfUnused(group);
-      return all(KafkaCode.COORDINATOR_NOT_AVAILABLE);
+      return all(storeFailureCode(error));
     }
     this.#written(req.groupId);
     if (group.state === 'Dead') {
@@ -317,7 +318,7 @@ export class OffsetManager {
         await this.#store.writeOffsets(groupId, changes);
       } catch (error) {
         this.#logger.error('offset deletion failed to persist', { groupId, error: String(error) });
-        return { errorCode: KafkaCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+        return { errorCode: storeFailureCode(error), topics: [] };
       }
       this.#forget(groupId, changes);
     }
