@@ -25,6 +25,13 @@ export function topicNameProblem(name: unknown): string | null {
  */
 export const INTERNAL_LOGS: ReadonlySet<string> = new Set(['__consumer_offsets']);
 
+/**
+ * Kafka's internal topics (Topic.INTERNAL_TOPICS): Metadata marks them `isInternal`
+ * (consumers leave them out of pattern subscriptions) and clients cannot produce to them.
+ * In a cluster `__consumer_offsets` is one, created by the group coordinator.
+ */
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+
 /** Throws `INVALID_TOPIC_EXCEPTION` (17) when `name` is not a legal topic name. */
 export function validateTopicName(name: unknown): asserts name is string {
   const problem = topicNameProblem(name);
