@@ -66,6 +66,12 @@ export interface LogGroupStoreOptions {
   readonly snapshotBatchBytes?: number;
   /** The clock of record timestamps (default the runtime's). */
   readonly now?: () => number;
+  /**
+   * Given: a snapshot that fails after a write was stored is reported here and the write
+   * still succeeds (a replicated log, whose appends can time out). Absent: the write fails
+   * with it (the single-node log).
+   */
+  readonly onSnapshotFailure?: (error: unknown) => void;
 }
 
 /** Records of one batch: keys and values (null removes the key). */
@@ -228,7 +234,14 @@ export class LogGroupStore implements GroupStore {
     // Applied only once stored: a failed append changes nothing.
     for (const { key, value } of entries) value === null ? this.#state.delete(key) : this.#state.set(key, value);
     this.#sinceSnapshot += entries.length;
-    if (this.#sinceSnapshot >= Math.max(this.#compactAfter, this.#state.size)) await this.#snapshot(log);
+    if (this.#sinceSnapshot < Math.max(this.#compactAfter, this.#state.size)) return;
+    if (!this.#options.onSnapshotFailure) {
+      await this.#snapshot(log);
+      return;
+    }
+    // The write itself is stored: a failed snapshot (a replicated append that timed out) must
+    // not fail it. The next write tries again; replay ignores a snapshot without its end.
+    await this.#snapshot(log).catch(this.#options.onSnapshotFailure);
   }
 
   /** Appends each group of entries as one batch, all in one call (atomic where the log can); resolves with the first base offset. */

@@ -163,6 +163,7 @@ export class PartitionedGroupCoordinator implements GroupService, MetadataPublis
       openGroupLog: async () => replicatedGroupLog({ replicaManager, topic: GROUP_OFFSETS_TOPIC, partition, leaderEpoch, timeoutMs: settings.commitTimeoutMs }),
       compactAfter: settings.compactAfter,
       snapshotBatchBytes: SNAPSHOT_BATCH_BYTES,
+      onSnapshotFailure: (error) => logger.warn('snapshot of an offsets partition failed; the next write tries again', { partition, leaderEpoch, error: String(error) }),
       ...(timers ? { now: () => timers.now() } : {}),
     });
     const coordinator = new GroupCoordinator(
