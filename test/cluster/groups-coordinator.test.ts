@@ -18,7 +18,7 @@ import { partitionForGroup } from '../../core/broker/groups/group-partitioning.t
 import { PartitionedGroupCoordinator } from '../../core/broker/groups/partitioned-coordinator.ts';
 import type { MetadataRecord, PartitionRecord } from '../../core/broker/metadata/records.ts';
 import { batchOf, brokerPool, call, produceBody } from '../broker/helpers.ts';
-import { ManualTimers, commitBody, heartbeatBody, joinBody, syncBody } from '../broker/group-helpers.ts';
+import { ManualTimers, assignment, commitBody, heartbeatBody, joinBody, syncBody } from '../broker/group-helpers.ts';
 
 const pool = brokerPool();
 afterEach(() => pool.closeAll());
@@ -187,6 +187,43 @@ describe('partitioned groups on one broker', () => {
     // And it takes commits again.
     expect(await commitErrors(b, stored, [['t', 0, 43]])).toEqual([0]);
     expect((await fetchOffsets(b, stored)).groups[0].topics[0].partitions[0].committedOffset).toBe(43);
+  });
+
+  it('runs a whole group lifecycle through the replicated log: join, sync, heartbeat, commit, leave; a reload finds the group and its offsets', async () => {
+    const b = await clusterBroker();
+    const coordinator = coordinatorOf(b);
+    const group = groupIn(2, 'life');
+    const opts = { session: 10_000, rebalance: 20_000 };
+    const first = await call(b, 11, 5, joinBody(group, '', opts));
+    expect(first.errorCode).toBe(KafkaCode.MEMBER_ID_REQUIRED);
+    const joined = await call(b, 11, 5, joinBody(group, first.memberId, opts));
+    expect(joined).toMatchObject({ errorCode: 0, generationId: 1, leader: first.memberId });
+    const synced = await call(b, 14, 5, syncBody(group, 1, first.memberId, [{ memberId: first.memberId, assignment: assignment('t', [0, 1]) }]));
+    expect(synced.errorCode).toBe(0);
+    expect((await call(b, 12, 4, heartbeatBody(group, 1, first.memberId))).errorCode).toBe(0);
+    const committed = await call(b, 8, 8, commitBody(group, 1, first.memberId, [['t', 0, 11, 'm0'], ['t', 1, 12, null]]));
+    expect(committed.topics[0].partitions.map((p: any) => p.errorCode)).toEqual([0, 0]);
+    const left = await call(b, 13, 3, { groupId: group, members: [{ memberId: first.memberId, groupInstanceId: null }] });
+    expect(left.errorCode).toBe(0);
+    expect((await call(b, 15, 5, { groups: [group], includeAuthorizedOperations: false })).groups[0]).toMatchObject({ errorCode: 0, groupState: 'Empty', protocolType: 'consumer' });
+
+    // Everything went to partition 2's log, acknowledged.
+    const log = b.replicaManager.partition(GROUP_OFFSETS_TOPIC, 2)!;
+    expect(log.logEndOffset).toBeGreaterThan(0);
+    expect(log.highWatermark).toBe(log.logEndOffset);
+
+    b.metadata.publishPrepared([partitionRecord(2, 2, 1, [1, 2], [1, 2])]);
+    expect((await call(b, 15, 5, { groups: [group], includeAuthorizedOperations: false })).groups[0].errorCode).toBe(KafkaCode.NOT_COORDINATOR);
+    b.metadata.publishPrepared([partitionRecord(2, 1, 2, [1, 2], [1])]);
+    await coordinator.loaded();
+    expect((await call(b, 15, 5, { groups: [group], includeAuthorizedOperations: false })).groups[0]).toMatchObject({ errorCode: 0, groupState: 'Empty', protocolType: 'consumer' });
+    const fetched = await fetchOffsets(b, group);
+    expect(fetched.groups[0].topics[0].partitions.map((p: any) => [p.committedOffset, p.metadata])).toEqual([
+      [11, 'm0'],
+      [12, ''],
+    ]);
+    // The old member is unknown to the reloaded coordinator: members rejoin, as after a failover in Kafka.
+    expect((await call(b, 12, 4, heartbeatBody(group, 1, first.memberId))).errorCode).toBe(KafkaCode.UNKNOWN_MEMBER_ID);
   });
 
   it('answers a commit only once the in-sync replicas have it: an ISR that does not follow gives COORDINATOR_NOT_AVAILABLE and no offset', async () => {
