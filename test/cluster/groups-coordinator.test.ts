@@ -119,6 +119,16 @@ describe('partitioned groups on one broker', () => {
     expect(listed.groups.map((g: any) => g.groupId)).toEqual([here]);
   });
 
+  it('shows the offsets-topic settings among the broker configs (cluster mode only)', async () => {
+    const b = await clusterBroker();
+    expect(b.brokerConfigs.get('offsets.topic.num.partitions')).toMatchObject({ value: String(PARTITIONS), explicit: true });
+    expect(b.brokerConfigs.get('offsets.topic.replication.factor')).toMatchObject({ value: '3', explicit: false });
+    expect(b.brokerConfigs.get('offsets.commit.timeout.ms')).toMatchObject({ value: '200', explicit: true });
+    const single = await pool.start({ nodeId: 1 });
+    expect(single.brokerConfigs.has('offsets.topic.num.partitions')).toBe(false);
+    expect(single.groups).not.toBeInstanceOf(PartitionedGroupCoordinator);
+  });
+
   it('marks __consumer_offsets internal in Metadata and refuses produce to it', async () => {
     const b = await clusterBroker();
     const meta = await call(b, 3, 9, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
