@@ -38,10 +38,17 @@ export function validateTopicName(name: unknown): asserts name is string {
   if (problem !== null) throw kafkaError(17, problem);
 }
 
-/** Throws `INVALID_TOPIC_EXCEPTION` (17) when a topic may not be created as `name` (illegal or internal). */
-export function validateNewTopicName(name: unknown): asserts name is string {
+/**
+ * Throws `INVALID_TOPIC_EXCEPTION` (17) when a topic may not be created as `name` (illegal
+ * or internal). `spec.internal` marks the broker's own creation of an internal topic (the
+ * group coordinator creating `__consumer_offsets` in a cluster: groups/group-partitioning.ts),
+ * which the reservation does not refuse; a controller passes its CreateTopicSpec.
+ */
+export function validateNewTopicName(name: unknown, spec: { readonly internal?: boolean } = {}): asserts name is string {
   validateTopicName(name);
-  if (INTERNAL_LOGS.has(name)) throw kafkaError(17, `Topic name "${name}" is reserved: the broker keeps committed offsets there`);
+  if (INTERNAL_LOGS.has(name) && !(spec.internal === true && INTERNAL_TOPICS.has(name))) {
+    throw kafkaError(17, `Topic name "${name}" is reserved: the broker keeps committed offsets there`);
+  }
 }
 
 /**

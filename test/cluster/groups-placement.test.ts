@@ -13,6 +13,7 @@ import {
   offsetsTopicSpec,
   partitionForGroup,
 } from '../../core/broker/groups/group-partitioning.ts';
+import { validateNewTopicName } from '../../core/broker/topic-name.ts';
 
 /** Java's definition, s[0]*31^(n-1) + … + s[n-1] over UTF-16 units, in exact arithmetic, then taken as a signed 32-bit int. */
 function referenceHash(s: string): number {
@@ -87,5 +88,12 @@ describe('group placement', () => {
     expect(coordinatorErrorOf(KafkaCode.KAFKA_STORAGE_ERROR)).toBe(KafkaCode.NOT_COORDINATOR);
     expect(coordinatorErrorOf(KafkaCode.MESSAGE_TOO_LARGE)).toBe(KafkaCode.UNKNOWN_SERVER_ERROR);
     expect(coordinatorErrorOf(KafkaCode.INVALID_COMMIT_OFFSET_SIZE)).toBe(KafkaCode.INVALID_COMMIT_OFFSET_SIZE);
+  });
+
+  it('reserves __consumer_offsets to the broker: a user creation is refused, the coordinator\'s internal one passes', () => {
+    expect(() => validateNewTopicName('__consumer_offsets')).toThrow(/reserved/);
+    expect(() => validateNewTopicName('__consumer_offsets', { internal: false })).toThrow(/reserved/);
+    expect(() => validateNewTopicName('__consumer_offsets', offsetsTopicSpec(groupPartitioning(), 1))).not.toThrow();
+    expect(() => validateNewTopicName('orders', { internal: true })).not.toThrow();
   });
 });
