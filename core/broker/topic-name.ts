@@ -21,9 +21,10 @@ export function topicNameProblem(name: unknown): string | null {
 
 /**
  * Names of the broker's internal logs in storage (committed offsets: Kafka's
- * __consumer_offsets). No topic may be created under them.
+ * __consumer_offsets; a controller voter's metadata log: __cluster_metadata). No topic
+ * may be created under them.
  */
-export const INTERNAL_LOGS: ReadonlySet<string> = new Set(['__consumer_offsets']);
+export const INTERNAL_LOGS: ReadonlySet<string> = new Set(['__consumer_offsets', '__cluster_metadata']);
 
 /**
  * Kafka's internal topics (Topic.INTERNAL_TOPICS): Metadata marks them `isInternal`
