@@ -279,6 +279,26 @@ describe('partitioned groups on one broker', () => {
     await coordinator.shard(0)!.expireOffsets(); // lets the queued removal finish
     expect(coordinator.committedTopics(group)).toEqual([]);
   });
+
+  it('keeps, on load, offsets of topics the image does not show (it may be catching up with the metadata log); a deletion seen while loaded removes them', async () => {
+    const b = await clusterBroker();
+    const coordinator = coordinatorOf(b);
+    const group = groupIn(2, 'unseen');
+    await b.topics.create({ name: 'other', numPartitions: 1, replicationFactor: 1 });
+    expect((await commit(b, group, [['t', 0, 1]])).topics[0].partitions[0].errorCode).toBe(0);
+    expect((await commit(b, group, [['other', 0, 2]])).topics[0].partitions[0].errorCode).toBe(0);
+    // Partition 2 moves away; meanwhile 'other' leaves the image; partition 2 comes back.
+    b.metadata.publishPrepared([partitionRecord(2, 2, 1, [1, 2], [1, 2])]);
+    const otherId = b.image.topic('other')!.id;
+    await b.metadata.publish([{ type: 'remove-topic', topicId: otherId }]);
+    b.metadata.publishPrepared([partitionRecord(2, 1, 2, [1, 2], [1])]);
+    await coordinator.loaded();
+    expect(coordinator.committedTopics(group).sort()).toEqual(['other', 't']);
+    // A deletion this coordinator sees (loaded) removes the topic's offsets.
+    await b.topics.delete('t');
+    await coordinator.shard(2)!.expireOffsets();
+    expect(coordinator.committedTopics(group)).toEqual(['other']);
+  });
 });
 
 describe('creating the offsets topic', () => {

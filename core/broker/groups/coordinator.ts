@@ -50,6 +50,8 @@ export interface GroupCoordinatorDeps {
   readonly logger: Logger;
   /** Whether a commit may name this partition (UNKNOWN_TOPIC_OR_PARTITION otherwise). */
   readonly partitionExists: (topic: string, partition: number) => boolean;
+  /** Whether loading removes stored offsets of partitions the image does not have (default true; see OffsetManagerDeps). */
+  readonly dropUnknownOnLoad?: boolean;
 }
 
 /** The coordinator of every group on this broker: real lifecycle state (timers, storage). */
@@ -79,6 +81,7 @@ export class GroupCoordinator implements GroupService {
       phase,
       membership: this.#membership,
       partitionExists: deps.partitionExists,
+      ...(deps.dropUnknownOnLoad !== undefined ? { dropUnknownOnLoad: deps.dropUnknownOnLoad } : {}),
     });
   }
 

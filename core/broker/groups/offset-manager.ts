@@ -68,6 +68,13 @@ export interface OffsetManagerDeps {
   readonly membership: MembershipManager;
   /** Whether a commit may name this partition (UNKNOWN_TOPIC_OR_PARTITION otherwise). */
   readonly partitionExists: (topic: string, partition: number) => boolean;
+  /**
+   * Whether {@link OffsetManager.load} removes stored offsets of partitions that do not
+   * exist (default true: a single node's image is complete when it loads). A cluster's
+   * coordinator may load while its image is still catching up with the metadata log, so
+   * it keeps them; deletions reach it as metadata changes instead.
+   */
+  readonly dropUnknownOnLoad?: boolean;
 }
 
 function utf8Length(s: string): number {
@@ -82,6 +89,7 @@ export class OffsetManager {
   readonly #phase: () => CoordinatorPhase;
   readonly #membership: MembershipManager;
   readonly #partitionExists: (topic: string, partition: number) => boolean;
+  readonly #dropUnknownOnLoad: boolean;
   /** Committed offsets: group id → topic → partition → offset. */
   readonly #offsets = new Map<string, Map<string, Map<number, OffsetAndMetadata>>>();
   /** Commits being written, by group id: their group must not be forgotten as unused meanwhile. */
@@ -95,6 +103,7 @@ export class OffsetManager {
     this.#phase = deps.phase;
     this.#membership = deps.membership;
     this.#partitionExists = deps.partitionExists;
+    this.#dropUnknownOnLoad = deps.dropUnknownOnLoad ?? true;
   }
 
   /**
@@ -109,7 +118,7 @@ export class OffsetManager {
       const group = this.#membership.restore(s.groupId, s.meta);
       const gone: OffsetChange[] = [];
       for (const o of s.offsets) {
-        if (this.#partitionExists(o.topic, o.partition)) this.#partitionsOf(group.groupId, o.topic).set(o.partition, o.value);
+        if (!this.#dropUnknownOnLoad || this.#partitionExists(o.topic, o.partition)) this.#partitionsOf(group.groupId, o.topic).set(o.partition, o.value);
         else gone.push({ topic: o.topic, partition: o.partition, value: null });
       }
       if (gone.length > 0) orphans.push({ groupId: s.groupId, changes: gone });

@@ -167,7 +167,14 @@ export class PartitionedGroupCoordinator implements GroupService, MetadataPublis
       ...(timers ? { now: () => timers.now() } : {}),
     });
     const coordinator = new GroupCoordinator(
-      { groupStore: store, logger, partitionExists: (t, p) => image().topic(t)?.partitions[p] !== undefined },
+      {
+        groupStore: store,
+        logger,
+        partitionExists: (t, p) => image().topic(t)?.partitions[p] !== undefined,
+        // The image may still be catching up with the metadata log: an offset of a topic it
+        // does not show yet is kept (a deleted topic's offsets go on its metadata change).
+        dropUnknownOnLoad: false,
+      },
       this.#options,
     );
     const shard: Shard = { partition, leaderEpoch, coordinator, loaded: Promise.resolve() };
@@ -315,10 +322,14 @@ export class PartitionedGroupCoordinator implements GroupService, MetadataPublis
     return { errorCode, groups };
   }
 
-  /** Forgets a deleted topic's offsets in every partition coordinated here. */
+  /** Forgets a deleted topic's offsets in every partition coordinated here (one still loading: once loaded). */
   async removeTopicOffsets(topic: string): Promise<number> {
-    const running = [...this.#shards.values()].filter((s) => s.coordinator.phase === 'running');
-    const counts = await Promise.all(running.map((s) => s.coordinator.removeTopicOffsets(topic)));
+    const counts = await Promise.all(
+      [...this.#shards.values()].map(async (s) => {
+        if (s.coordinator.phase === 'loading') await s.loaded;
+        return s.coordinator.phase === 'running' ? s.coordinator.removeTopicOffsets(topic) : 0;
+      }),
+    );
     return counts.reduce((a, b) => a + b, 0);
   }
 
