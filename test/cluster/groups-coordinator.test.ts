@@ -18,6 +18,9 @@ import { partitionForGroup } from '../../core/broker/groups/group-partitioning.t
 import { PartitionedGroupCoordinator } from '../../core/broker/groups/partitioned-coordinator.ts';
 import type { MetadataRecord, PartitionRecord } from '../../core/broker/metadata/records.ts';
 import { batchOf, brokerPool, call, produceBody } from '../broker/helpers.ts';
+import { encodeBatchSync } from '../../core/records/record-batch.ts';
+import { batchInfoOf } from '../../core/storage/batch-info.ts';
+import { json, offsetKey } from '../../core/broker/groups/metadata-group-store.ts';
 import { ManualTimers, assignment, commitBody, heartbeatBody, joinBody, syncBody } from '../broker/group-helpers.ts';
 
 const pool = brokerPool();
@@ -298,6 +301,36 @@ describe('partitioned groups on one broker', () => {
     await b.topics.delete('t');
     await coordinator.shard(2)!.expireOffsets();
     expect(coordinator.committedTopics(group)).toEqual(['other']);
+  });
+
+  it('replays a partition again later when its load failed while this node still leads it (a snapshot the replay writes timed out)', async () => {
+    const timers = new ManualTimers();
+    const b = await clusterBroker({ groups: { initialRebalanceDelayMs: 0, timers } });
+    const coordinator = coordinatorOf(b);
+    const group = groupIn(1, 'retry');
+    const enc = new TextEncoder();
+    // What node 2 led into partition 1, replicated here: a commit, then a snapshot cut short.
+    const follower = b.replicaManager.partition(GROUP_OFFSETS_TOPIC, 1)!;
+    const value = (offset: number) => json({ offset, leaderEpoch: -1, metadata: '', commitTimestamp: 1, expireTimestamp: null });
+    const committed = encodeBatchSync({ baseOffset: 0, records: [{ key: enc.encode(offsetKey(group, 't', 0)), value: value(5) }] });
+    const partial = encodeBatchSync({ baseOffset: 1, records: [{ key: enc.encode('\u0000snapshot-begin'), value: null }, { key: enc.encode(offsetKey(group, 't', 0)), value: value(99) }] });
+    await follower.appendAsFollower(committed, batchInfoOf(committed));
+    await follower.appendAsFollower(partial, batchInfoOf(partial));
+
+    // Node 1 leads partition 1 with node 2 in the ISR, which never fetches: the replay's
+    // whole snapshot is appended but not acknowledged in time, so the load fails.
+    b.metadata.publishPrepared([partitionRecord(1, 1, 1, [2, 1], [1, 2])]);
+    await coordinator.loaded();
+    expect(coordinator.ownedPartitions()).toEqual([0, 2]);
+    expect(await commitErrors(b, group, [['t', 0, 6]])).toEqual([KafkaCode.NOT_COORDINATOR]);
+
+    // Still the leader at that epoch: the replay runs again, finds the whole snapshot, and loads.
+    await timers.advance(1000);
+    await coordinator.loaded();
+    expect(coordinator.ownedPartitions()).toEqual([0, 1, 2]);
+    const fetched = await fetchOffsets(b, group, [0]);
+    expect(fetched.groups[0].errorCode).toBe(0);
+    expect(fetched.groups[0].topics[0].partitions[0].committedOffset).toBe(5);
   });
 });
 

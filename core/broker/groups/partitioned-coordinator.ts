@@ -35,6 +35,7 @@ import { GROUP_OFFSETS_TOPIC, LogGroupStore } from './log-group-store.ts';
 import type { DescribedGroup, GroupListing, HeartbeatRequest, JoinRequest, LeaveResult, LeavingMember, SyncRequest } from './membership-manager.ts';
 import type { CommitRequest, CommitResult, OffsetFetchResult } from './offset-manager.ts';
 import { type GroupCoordinatorOptions, groupSettings } from './options.ts';
+import { systemTimers } from './timers.ts';
 import { replicatedGroupLog } from './replicated-group-log.ts';
 
 /**
@@ -42,6 +43,9 @@ import { replicatedGroupLog } from './replicated-group-log.ts';
  * max.message.bytes (1 MiB), which the replica manager enforces on every append.
  */
 const SNAPSHOT_BATCH_BYTES = 512 * 1024;
+
+/** Wait before replaying a partition again after its load failed while this node still leads it. */
+const LOAD_RETRY_MS = 1000;
 
 /** What the partitioned coordinator needs from its broker. */
 export interface PartitionedGroupCoordinatorDeps {
@@ -185,12 +189,27 @@ export class PartitionedGroupCoordinator implements GroupService, MetadataPublis
         if (coordinator.phase === 'running') logger.info('loaded the groups of an offsets partition', { partition, leaderEpoch, groups: coordinator.groupIds().length });
       },
       (error: unknown) => {
-        // Lost the partition while replaying, or the log failed: give the groups up (a later leadership loads again).
+        // Lost the partition while replaying, or the log failed (a snapshot the replay
+        // writes may time out waiting for the ISR): give the groups up, and try again
+        // later while this node still leads the partition at that epoch.
         logger.warn('loading the groups of an offsets partition failed', { partition, leaderEpoch, error: String(error) });
-        if (this.#shards.get(partition) === shard) this.#shards.delete(partition);
         coordinator.unload();
+        if (this.#shards.get(partition) !== shard) return;
+        this.#shards.delete(partition);
+        this.#retryLoad(partition, leaderEpoch);
       },
     );
+  }
+
+  #retryLoad(partition: number, leaderEpoch: number): void {
+    const timers = this.#options.timers ?? systemTimers;
+    timers.setTimeout(() => {
+      if (this.#closed || this.#shards.has(partition)) return;
+      const hosted = this.#deps.replicaManager.partition(GROUP_OFFSETS_TOPIC, partition);
+      const registration = this.#deps.image().topic(GROUP_OFFSETS_TOPIC)?.partitions[partition];
+      if (!hosted?.isLeader || hosted.leaderEpoch !== leaderEpoch || registration?.leader !== this.#deps.nodeId || registration.leaderEpoch !== leaderEpoch) return;
+      this.#startLoad(partition, leaderEpoch);
+    }, LOAD_RETRY_MS);
   }
 
   #unload(shard: Shard, newLeader: number): void {
