@@ -83,6 +83,8 @@ export class PartitionedGroupCoordinator implements GroupService, MetadataPublis
   readonly #elsewhere: GroupCoordinator;
   #creating: Promise<void> | undefined;
   #closed = false;
+  /** Timers of loads to try again, by partition (cleared on close). */
+  readonly #retries = new Map<number, unknown>();
 
   constructor(deps: PartitionedGroupCoordinatorDeps, options: GroupCoordinatorOptions = {}, partitioning: GroupPartitioningOptions = {}) {
     this.#deps = deps;
@@ -124,6 +126,9 @@ export class PartitionedGroupCoordinator implements GroupService, MetadataPublis
   /** Closes every partition's coordinator (waiting requests get COORDINATOR_NOT_AVAILABLE). */
   async close(): Promise<void> {
     this.#closed = true;
+    const timers = this.#options.timers ?? systemTimers;
+    for (const handle of this.#retries.values()) timers.clearTimeout(handle);
+    this.#retries.clear();
     const shards = [...this.#shards.values()];
     this.#shards.clear();
     await Promise.all(shards.map((s) => s.coordinator.close()));
@@ -203,13 +208,16 @@ export class PartitionedGroupCoordinator implements GroupService, MetadataPublis
 
   #retryLoad(partition: number, leaderEpoch: number): void {
     const timers = this.#options.timers ?? systemTimers;
-    timers.setTimeout(() => {
+    timers.clearTimeout(this.#retries.get(partition));
+    const handle = timers.setTimeout(() => {
+      if (this.#retries.get(partition) === handle) this.#retries.delete(partition);
       if (this.#closed || this.#shards.has(partition)) return;
       const hosted = this.#deps.replicaManager.partition(GROUP_OFFSETS_TOPIC, partition);
       const registration = this.#deps.image().topic(GROUP_OFFSETS_TOPIC)?.partitions[partition];
       if (!hosted?.isLeader || hosted.leaderEpoch !== leaderEpoch || registration?.leader !== this.#deps.nodeId || registration.leaderEpoch !== leaderEpoch) return;
       this.#startLoad(partition, leaderEpoch);
     }, LOAD_RETRY_MS);
+    this.#retries.set(partition, handle);
   }
 
   #unload(shard: Shard, newLeader: number): void {
