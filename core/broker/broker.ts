@@ -35,7 +35,7 @@ import { LocalController } from './controller/local-controller.ts';
 import type { Controller } from './controller/controller.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
 import type { ClusterOptions } from './cluster/cluster-options.ts';
-import { clusterParts } from './cluster/cluster-parts.ts';
+import { type ClusterParts, clusterParts } from './cluster/cluster-parts.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { MetadataImage } from './metadata/metadata-image.ts';
 import { MetadataLoader } from './metadata/metadata-publisher.ts';
@@ -197,6 +197,7 @@ export class Broker implements BrokerContext {
   #state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
   // The single node's controller (persists topics in the metadata store); absent in a cluster.
   readonly #local: LocalController | undefined;
+  readonly #parts: ClusterParts | undefined;
   #endpoint: BrokerEndpoint;
 
   constructor(options: BrokerOptions) {
@@ -294,7 +295,17 @@ export class Broker implements BrokerContext {
     this.clock = options.cluster?.clock ?? systemClock;
     this.#endpoint = { nodeId, host: options.host ?? 'localhost', port: options.port ?? 9092, rack: this.rack };
     if (options.cluster) {
-      const parts = clusterParts(options.cluster, nodeId);
+      const parts = clusterParts(options.cluster, {
+        nodeId,
+        storage: this.storage,
+        clock: this.clock,
+        logger: this.logger,
+        numPartitions,
+        defaultReplicationFactor,
+        socketRequestMaxBytes: limits.socketRequestMaxBytes,
+        ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}),
+      });
+      this.#parts = parts;
       this.cluster = new ClusterMember({
         nodeId,
         cluster: options.cluster,
@@ -311,6 +322,7 @@ export class Broker implements BrokerContext {
       this.#local = undefined;
     } else {
       this.cluster = undefined;
+      this.#parts = undefined;
       this.controller = this.#local = this.#localController(options, nodeId, numPartitions, defaultReplicationFactor, limits);
       this.#local.registerBroker(this.#endpoint);
     }
@@ -366,22 +378,11 @@ export class Broker implements BrokerContext {
     if (this.#state !== 'new') throw new TributaryError('ERR_ALREADY_STARTED', 'The broker was already started');
     this.#state = 'starting';
     await this.storage.open();
-    const stored = await this.storage.metadata.get('cluster/id');
-    if (stored) {
-      const id = decoder.decode(stored);
-      if (this.#clusterId !== undefined && this.#clusterId !== id) {
-        throw kafkaInconsistentCluster(this.#clusterId, id);
-      }
-      this.#clusterId = id;
-    } else {
-      this.#clusterId ??= newClusterId();
-      await this.storage.metadata.put('cluster/id', encoder.encode(this.#clusterId));
+    if (this.cluster) await this.#startClusterMember();
+    else {
+      await this.#restoreClusterId();
+      await this.#local!.load();
     }
-    if (this.cluster) {
-      await this.#checkNodeId();
-      await this.cluster.start();
-    }
-    else await this.#local!.load();
     await this.replicaManager.removeStrayLogs(this.image);
     await this.producerState.load(this.replicaManager.hostedTopics());
     await this.groups.load();
@@ -391,6 +392,41 @@ export class Broker implements BrokerContext {
     this.#flush.start();
     this.#state = 'running';
     this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.image.topics().length });
+  }
+
+  /** A cluster of one: the stored cluster id, or a new one (kept from now on). */
+  async #restoreClusterId(): Promise<void> {
+    const stored = await this.storage.metadata.get('cluster/id');
+    if (stored) {
+      const id = decoder.decode(stored);
+      if (this.#clusterId !== undefined && this.#clusterId !== id) throw kafkaInconsistentCluster(this.#clusterId, id);
+      this.#clusterId = id;
+    } else {
+      this.#clusterId ??= newClusterId();
+      await this.storage.metadata.put('cluster/id', encoder.encode(this.#clusterId));
+    }
+  }
+
+  /**
+   * A cluster member: checks its node id, opens what it hosts (a voter's log and
+   * controller), replays the metadata log until caught up, then takes the cluster's id —
+   * a data directory of another cluster refuses to start, saying so.
+   */
+  async #startClusterMember(): Promise<void> {
+    await this.#checkNodeId();
+    const stored = await this.storage.metadata.get('cluster/id');
+    const storedId = stored ? decoder.decode(stored) : undefined;
+    if (storedId !== undefined && this.#clusterId !== undefined && storedId !== this.#clusterId) throw kafkaInconsistentCluster(this.#clusterId, storedId);
+    // A voter names the cluster when its log has no id yet.
+    const proposed = storedId ?? this.#clusterId ?? newClusterId();
+    await this.#parts!.open(proposed);
+    await this.cluster!.start();
+    const clusterId = this.image.clusterId ?? proposed;
+    if (storedId !== undefined && storedId !== clusterId) {
+      throw new TributaryError('INCONSISTENT_CLUSTER_ID', `This data directory belongs to cluster ${storedId}, but the controller quorum runs cluster ${clusterId}: give this node a fresh --data-dir, or point it at its own cluster's --controller-quorum`, { kafkaCode: 104 });
+    }
+    if (storedId === undefined) await this.storage.metadata.put('cluster/id', encoder.encode(clusterId));
+    this.#clusterId = clusterId;
   }
 
   /**
@@ -434,6 +470,11 @@ export class Broker implements BrokerContext {
   /** The live brokers, by id: just this one until clusters exist. */
   brokers(): BrokerEndpoint[] {
     return this.image.brokers();
+  }
+
+  /** The controller this node runs as a voter of the quorum (to serve on its controller listener), if any. */
+  get hostedController(): ClusterParts['hosted'] {
+    return this.#parts?.hosted;
   }
 
   /**
@@ -508,11 +549,32 @@ export class Broker implements BrokerContext {
     }
   }
 
+  /**
+   * Stops at once, as a killed process would: no controlled shutdown, no flush, no producer
+   * state snapshot; the cluster learns of it only when heartbeats stop. Storage is closed
+   * without a sync (what was written stays as the adapter left it). For fault injection
+   * (`createCluster().kill(id)`); a real shutdown is {@link close}.
+   */
+  async crash(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    await this.cluster?.halt();
+    this.beginShutdown();
+    this.#retention.stop();
+    this.#flush.stop();
+    await this.groups.close().catch(() => undefined);
+    this.replicaManager.closeAll();
+    await this.#parts?.close().catch(() => undefined);
+    await this.storage.close().catch(() => undefined);
+    this.logger.info('broker crashed (fault injection)', { nodeId: this.nodeId });
+  }
+
   /** Shuts down: stops retention, wakes waiters, lets appends finish, closes storage. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     // Controlled shutdown first, while this broker still serves: leadership moves to peers.
     if (this.cluster && this.#state === 'running') await this.cluster.shutdown();
+    else if (this.cluster) await this.cluster.halt();
     this.beginShutdown();
     this.#retention.stop();
     await this.#retention.idle();
@@ -523,6 +585,7 @@ export class Broker implements BrokerContext {
     await this.#flush.flushAll();
     this.replicaManager.closeAll();
     this.#state = 'closed';
+    await this.#parts?.close();
     await this.storage.close();
     this.logger.info('broker closed', { nodeId: this.nodeId });
   }
