@@ -73,6 +73,8 @@ describe('group placement', () => {
     expect(one).toMatchObject({ name: '__consumer_offsets', numPartitions: 50, replicationFactor: 1, internal: true });
     expect(offsetsTopicSpec(settings, 2).replicationFactor).toBe(2);
     expect(offsetsTopicSpec(settings, 5).replicationFactor).toBe(3);
+    // Today's Kafka refuses instead (the controller answers INVALID_REPLICATION_FACTOR until enough brokers are up).
+    expect(offsetsTopicSpec(groupPartitioning({ strictReplicationFactor: true }), 1).replicationFactor).toBe(3);
     const configs = new Map(one.configs);
     // No time or size retention: only the coordinator's own snapshots trim the log.
     expect(configs.get('retention.ms')).toBe('-1');

@@ -27,6 +27,15 @@ export interface GroupPartitioningOptions {
   readonly segmentBytes?: number;
   /** Fewest records appended between two snapshots of a partition's groups (see LogGroupStore). Default 1000. */
   readonly compactAfter?: number;
+  /**
+   * Refuse to create the topic with fewer replicas than {@link replicationFactor} (today's
+   * Kafka: "internal topic creation will fail until the cluster size meets this replication
+   * factor"; FindCoordinator answers COORDINATOR_NOT_AVAILABLE meanwhile) instead of cutting
+   * the factor to the live brokers (Kafka's older rule, the default here). Cutting lets a
+   * group start on a cluster still coming up, at the price of a topic that stays less
+   * replicated than asked.
+   */
+  readonly strictReplicationFactor?: boolean;
 }
 
 /** {@link GroupPartitioningOptions} with defaults applied. */
@@ -36,6 +45,7 @@ export interface GroupPartitioning {
   readonly commitTimeoutMs: number;
   readonly segmentBytes: number;
   readonly compactAfter: number;
+  readonly strictReplicationFactor: boolean;
 }
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
@@ -52,6 +62,7 @@ export function groupPartitioning(options: GroupPartitioningOptions = {}): Group
     commitTimeoutMs: positiveInt('offsets.commit.timeout.ms', options.commitTimeoutMs, 5000),
     segmentBytes: positiveInt('offsets.topic.segment.bytes', options.segmentBytes, GROUP_OFFSETS_LOG.segmentBytes),
     compactAfter: positiveInt('compactAfter', options.compactAfter, 1000),
+    strictReplicationFactor: options.strictReplicationFactor === true,
   });
 }
 
@@ -87,7 +98,7 @@ export interface OffsetsTopicSpec extends CreateTopicSpec {
 
 /**
  * How `__consumer_offsets` is created: the configured partitions, the replication factor
- * cut to the live brokers (at least 1), and configs that keep every record until the
+ * cut to the live brokers (at least 1; unless `strictReplicationFactor`), and configs that keep every record until the
  * coordinator itself trims the log after a snapshot. Kafka's offsets topic is
  * `cleanup.policy=compact`; our storage has no log cleaner (topic-config.ts refuses
  * "compact"), so the topic keeps `delete` with unlimited retention — time or size
@@ -99,7 +110,7 @@ export function offsetsTopicSpec(settings: GroupPartitioning, liveBrokers: numbe
   return {
     name: GROUP_OFFSETS_TOPIC,
     numPartitions: settings.numPartitions,
-    replicationFactor: Math.max(1, Math.min(settings.replicationFactor, liveBrokers)),
+    replicationFactor: settings.strictReplicationFactor ? settings.replicationFactor : Math.max(1, Math.min(settings.replicationFactor, liveBrokers)),
     configs: [
       ['cleanup.policy', 'delete'],
       ['retention.ms', '-1'],
