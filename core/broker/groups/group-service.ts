@@ -36,21 +36,31 @@ export interface GroupService {
   committedTopics(groupId: string): string[];
   /** How many partitions a group has committed offsets for (inspection, tests). */
   offsetCount(groupId: string): number;
+  /** JoinGroup; settles when the member may proceed (or fails). */
   join(req: JoinRequest): Promise<JoinResult>;
+  /** SyncGroup; a follower's answer waits for the leader's assignment. */
   sync(req: SyncRequest): Promise<SyncResult>;
+  /** Heartbeat; returns its error code. */
   heartbeat(req: HeartbeatRequest): number;
+  /** LeaveGroup for one or more members. */
   leave(groupId: string, leaving: readonly LeavingMember[]): LeaveResult;
+  /** DescribeGroups for one group. */
   describe(groupId: string): DescribedGroup;
+  /** ListGroups, optionally filtered by state or type. */
   list(statesFilter?: readonly string[], typesFilter?: readonly string[]): { errorCode: number; groups: GroupListing[] };
+  /** OffsetCommit: answered once the offsets are stored (in a cluster: on the in-sync replicas). */
   commitOffsets(req: CommitRequest): Promise<CommitResult>;
+  /** OffsetFetch for one group: `topics` null means every committed partition. */
   fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null): OffsetFetchResult;
   /** Forgets every group's committed offsets of a deleted topic; returns how many. */
   removeTopicOffsets(topic: string): Promise<number>;
+  /** OffsetDelete for one group. */
   deleteOffsets(
     groupId: string,
     topics: ReadonlyArray<{ name: string; partitions: readonly number[] }>,
   ): Promise<{ errorCode: number; topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }> }>;
   /** Removes expired offsets now; returns how many. */
   expireOffsets(): Promise<number>;
+  /** DeleteGroups: empty groups go with their offsets. */
   deleteGroups(groupIds: readonly string[]): Promise<Array<{ groupId: string; errorCode: number }>>;
 }

@@ -295,34 +295,42 @@ export class PartitionedGroupCoordinator implements GroupService, MetadataPublis
     return this.#route(groupId).offsetCount(groupId);
   }
 
+  /** At the group's partition coordinator (NOT_COORDINATOR when not led here). */
   join(req: JoinRequest): Promise<JoinResult> {
     return this.#route(req.groupId).join(req);
   }
 
+  /** At the group's partition coordinator (NOT_COORDINATOR when not led here). */
   sync(req: SyncRequest): Promise<SyncResult> {
     return this.#route(req.groupId).sync(req);
   }
 
+  /** At the group's partition coordinator (NOT_COORDINATOR when not led here). */
   heartbeat(req: HeartbeatRequest): number {
     return this.#route(req.groupId).heartbeat(req);
   }
 
+  /** At the group's partition coordinator (NOT_COORDINATOR when not led here). */
   leave(groupId: string, leaving: readonly LeavingMember[]): LeaveResult {
     return this.#route(groupId).leave(groupId, leaving);
   }
 
+  /** At the group's partition coordinator (NOT_COORDINATOR when not led here). */
   describe(groupId: string): DescribedGroup {
     return this.#route(groupId).describe(groupId);
   }
 
+  /** At the group's partition coordinator (NOT_COORDINATOR when not led here). */
   commitOffsets(req: CommitRequest): Promise<CommitResult> {
     return this.#route(req.groupId).commitOffsets(req);
   }
 
+  /** At the group's partition coordinator (NOT_COORDINATOR when not led here). */
   fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null): OffsetFetchResult {
     return this.#route(groupId).fetchOffsets(groupId, topics);
   }
 
+  /** At the group's partition coordinator (NOT_COORDINATOR when not led here). */
   deleteOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitions: readonly number[] }>): ReturnType<GroupService['deleteOffsets']> {
     return this.#route(groupId).deleteOffsets(groupId, topics);
   }
