@@ -152,7 +152,6 @@ describe('README: limits (#19)', () => {
       const cases: Array<[object, string]> = [
         [{ replicationFactor: 2 }, 'INVALID_REPLICATION_FACTOR'],
         [{ configs: { 'cleanup.policy': 'compact' } }, 'INVALID_CONFIG'],
-        [{ configs: { 'min.insync.replicas': '2' } }, 'INVALID_CONFIG'],
       ];
       for (const [topic, code] of cases) {
         expect(await refusal(topic), JSON.stringify(topic)).toBe(code);

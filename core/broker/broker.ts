@@ -36,6 +36,7 @@ import type { Controller } from './controller/controller.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
 import type { ClusterOptions } from './cluster/cluster-options.ts';
 import { type ClusterParts, clusterParts } from './cluster/cluster-parts.ts';
+import { newClusterId } from './cluster/cluster-id.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { MetadataImage } from './metadata/metadata-image.ts';
 import { MetadataLoader } from './metadata/metadata-publisher.ts';
@@ -130,13 +131,6 @@ export interface BrokerOptions {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-// Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding.
-function newClusterId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 /** A broker instance: state with a lifecycle (start, serve, shut down, close). */
 export class Broker implements BrokerContext {

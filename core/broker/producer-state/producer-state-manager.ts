@@ -18,7 +18,7 @@ import { BatchAttributes, type BatchHeader, batchSizeAt, readBatchHeader } from 
 import type { Partition as PartitionState } from '../partition/partition.ts';
 import type { HostedTopic as Topic } from '../replica-manager.ts';
 import { PartitionProducers, type BatchMetadata, type ProducerEntry } from './partition-producers.ts';
-import { ProducerIdManager } from './producer-ids.ts';
+import { ProducerIdManager, type ProducerIdManagerOptions } from './producer-ids.ts';
 
 const SNAPSHOT_PREFIX = 'producer-state/';
 /** How long a producer may stay idle before its state is forgotten (Kafka's producer.id.expiration.ms). */
@@ -48,10 +48,11 @@ export class ProducerStateManager {
   // Keyed by the partition object, so a deleted and recreated topic starts clean.
   readonly #tables = new WeakMap<PartitionState, PartitionProducers>();
 
-  constructor(store: MetadataStore, logger: Logger) {
+  /** `ids`: where producer id blocks come from (default: this broker's metadata store). */
+  constructor(store: MetadataStore, logger: Logger, ids: ProducerIdManagerOptions = {}) {
     this.#store = store;
     this.#logger = logger;
-    this.ids = new ProducerIdManager(store);
+    this.ids = new ProducerIdManager(store, ids);
   }
 
   /** The table of a partition (created empty on first use). */

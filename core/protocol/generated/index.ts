@@ -31,7 +31,11 @@ import { createPartitionsSchema, type CreatePartitionsRequest, type CreatePartit
 import { deleteGroupsSchema, type DeleteGroupsRequest, type DeleteGroupsResponse } from './delete-groups.ts';
 import { incrementalAlterConfigsSchema, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from './incremental-alter-configs.ts';
 import { offsetDeleteSchema, type OffsetDeleteRequest, type OffsetDeleteResponse } from './offset-delete.ts';
+import { alterPartitionSchema, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
 import { describeClusterSchema, type DescribeClusterRequest, type DescribeClusterResponse } from './describe-cluster.ts';
+import { brokerRegistrationSchema, type BrokerRegistrationRequest, type BrokerRegistrationResponse } from './broker-registration.ts';
+import { brokerHeartbeatSchema, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
+import { allocateProducerIdsSchema, type AllocateProducerIdsRequest, type AllocateProducerIdsResponse } from './allocate-producer-ids.ts';
 
 export * from './produce.ts';
 export * from './fetch.ts';
@@ -59,7 +63,11 @@ export * from './create-partitions.ts';
 export * from './delete-groups.ts';
 export * from './incremental-alter-configs.ts';
 export * from './offset-delete.ts';
+export * from './alter-partition.ts';
 export * from './describe-cluster.ts';
+export * from './broker-registration.ts';
+export * from './broker-heartbeat.ts';
+export * from './allocate-producer-ids.ts';
 export * from './consumer-protocol.ts';
 
 /** Kafka API keys by name (the numbers on the wire). */
@@ -90,7 +98,11 @@ export const ApiKey = Object.freeze({
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
+  AlterPartition: 56,
   DescribeCluster: 60,
+  BrokerRegistration: 62,
+  BrokerHeartbeat: 63,
+  AllocateProducerIds: 67,
 } as const);
 
 /** Every described API, by ascending key. */
@@ -121,7 +133,11 @@ export const ALL_SCHEMAS: readonly ApiSchema[] = Object.freeze([
   deleteGroupsSchema,
   incrementalAlterConfigsSchema,
   offsetDeleteSchema,
+  alterPartitionSchema,
   describeClusterSchema,
+  brokerRegistrationSchema,
+  brokerHeartbeatSchema,
+  allocateProducerIdsSchema,
 ]);
 
 /** Schemas by API key. */
@@ -181,6 +197,14 @@ export interface Messages {
   44: { request: IncrementalAlterConfigsRequest; response: IncrementalAlterConfigsResponse };
   /** OffsetDelete */
   47: { request: OffsetDeleteRequest; response: OffsetDeleteResponse };
+  /** AlterPartition */
+  56: { request: AlterPartitionRequest; response: AlterPartitionResponse };
   /** DescribeCluster */
   60: { request: DescribeClusterRequest; response: DescribeClusterResponse };
+  /** BrokerRegistration */
+  62: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
+  /** BrokerHeartbeat */
+  63: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
+  /** AllocateProducerIds */
+  67: { request: AllocateProducerIdsRequest; response: AllocateProducerIdsResponse };
 }
