@@ -18,6 +18,7 @@ import { partitionForGroup } from '../../core/broker/groups/group-partitioning.t
 import { PartitionedGroupCoordinator } from '../../core/broker/groups/partitioned-coordinator.ts';
 import type { MetadataRecord, PartitionRecord } from '../../core/broker/metadata/records.ts';
 import { batchOf, brokerPool, call, produceBody } from '../broker/helpers.ts';
+import { until } from '../client/helpers.ts';
 import { encodeBatchSync } from '../../core/records/record-batch.ts';
 import { batchInfoOf } from '../../core/storage/batch-info.ts';
 import { json, offsetKey } from '../../core/broker/groups/metadata-group-store.ts';
@@ -253,6 +254,20 @@ describe('partitioned groups on one broker', () => {
     expect(log.logEndOffset).toBeGreaterThan(log.highWatermark);
     const fetched = await fetchOffsets(b, group, [0]);
     expect(fetched.groups[0].topics[0].partitions[0].committedOffset).toBe(-1);
+  });
+
+  it('does not count a commit as stored when its acks=-1 wait ended by shutdown rather than by the in-sync replicas', async () => {
+    const b = await clusterBroker({ groupPartitioning: { numPartitions: PARTITIONS, commitTimeoutMs: 60_000 } });
+    const coordinator = coordinatorOf(b);
+    const group = groupIn(1, 'shutdown');
+    b.metadata.publishPrepared([partitionRecord(1, 1, 1, [2, 1], [1, 2])]);
+    await coordinator.loaded();
+    const log = b.replicaManager.partition(GROUP_OFFSETS_TOPIC, 1)!;
+    const pending = commitErrors(b, group, [['t', 0, 5]]);
+    await until(() => log.logEndOffset > 0);
+    b.beginShutdown();
+    expect(await pending).toEqual([KafkaCode.COORDINATOR_NOT_AVAILABLE]);
+    expect(log.highWatermark).toBe(0);
   });
 
   it('compacts a replicated partition by snapshot, keeping offsets: the log start moves and a reload finds the latest offsets', async () => {

@@ -67,6 +67,13 @@ export function replicatedGroupLog(options: ReplicatedGroupLogOptions): GroupLog
         const code = result?.errorCode ?? KafkaCode.UNKNOWN_SERVER_ERROR;
         throw new CoordinatorWriteError(coordinatorErrorOf(code), `Appending to ${name} failed with error ${code}${result?.errorMessage ? `: ${result.errorMessage}` : ''}`);
       }
+      // Acknowledged only when the high watermark passed every record: an acks=-1 wait that
+      // ended for another reason than the ISR (shutdown, the partition closed) is no success.
+      const end = result.baseOffset + groups.reduce((n, records) => n + records.length, 0);
+      const hosted = replicaManager.hostedTopic(topic)?.partitions[index];
+      if (!hosted || hosted.highWatermark < end) {
+        throw new CoordinatorWriteError(KafkaCode.COORDINATOR_NOT_AVAILABLE, `Appended to ${name} up to ${end}, but the in-sync replicas did not acknowledge it (high watermark ${hosted?.highWatermark ?? -1})`);
+      }
       return result.baseOffset;
     },
     async trimBefore(offset: number): Promise<void> {
