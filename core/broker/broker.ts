@@ -20,6 +20,9 @@ import type { ApiRequest } from '../protocol/api-messages.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import { GROUP_OFFSETS_LOG, GROUP_OFFSETS_TOPIC, LogGroupStore } from './groups/log-group-store.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
+import type { GroupService } from './groups/group-service.ts';
+import type { GroupPartitioningOptions } from './groups/group-partitioning.ts';
+import { PartitionedGroupCoordinator } from './groups/partitioned-coordinator.ts';
 import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
 import type { ShutdownWatch } from './partition/delayed-operations.ts';
 import type { ProducerIdManager } from './producer-state/producer-ids.ts';
@@ -100,6 +103,17 @@ export interface BrokerOptions {
   /** Group coordinator settings (session timeout bounds, initial rebalance delay, offset retention, timers). */
   readonly groups?: GroupCoordinatorOptions;
   /**
+   * Cluster mode for groups: committed offsets and group metadata in the replicated
+   * internal topic `__consumer_offsets` (offsets.topic.num.partitions, .replication.factor,
+   * offsets.commit.timeout.ms), created through the controller on the first
+   * FindCoordinator; this node coordinates the groups of the partitions it leads and
+   * answers NOT_COORDINATOR for the others. Absent (the default): this node coordinates
+   * every group, in its own offsets log in storage, as a single node always has — unless
+   * `cluster` is set: a cluster member always places groups by partition (these options,
+   * or Kafka's defaults).
+   */
+  readonly groupPartitioning?: GroupPartitioningOptions;
+  /**
    * Resource limits (socket.request.max.bytes, fetch.max.bytes, queued.max.request.bytes,
    * max.connections, …); unset ones take Kafka's defaults (see {@link BrokerLimits}). The
    * TCP listener enforces the connection and socket ones. Checked against each other:
@@ -147,8 +161,11 @@ export class Broker implements BrokerContext {
   readonly topicDefaults: TopicConfigDefaults;
   /** Broker-level settings as DescribeConfigs shows them (name → value, source). */
   readonly brokerConfigs: ReadonlyMap<string, BrokerConfigValue>;
-  /** The coordinator of every consumer group (this node coordinates all of them). */
-  readonly groups: GroupCoordinator;
+  /**
+   * The group coordinator: a {@link GroupCoordinator} of every group on a single node, a
+   * {@link PartitionedGroupCoordinator} with `groupPartitioning` (cluster mode).
+   */
+  readonly groups: GroupService;
   /** Producer ids and idempotent-producer sequences per partition. */
   readonly producerState: ProducerStateManager;
   /** Decompressors for ListOffsets by timestamp, when given. */
@@ -204,7 +221,9 @@ export class Broker implements BrokerContext {
     const flushPolicy = validateFlushPolicy(options.flushPolicy ?? { mode: 'never' });
     this.#flush = new FlushScheduler({ logger: this.logger });
     this.topicDefaults = topicDefaults;
-    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options, limits);
+    // A cluster splits groups across brokers by their __consumer_offsets partition; a single node keeps them all.
+    const partitioning = options.groupPartitioning ?? (options.cluster ? {} : undefined);
+    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, { ...options, groupPartitioning: partitioning }, limits);
     this.#retentionIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     // The policy (core/storage) decides; partitions report their log and high watermark.
     this.#retention = new RetentionManager({
@@ -221,16 +240,18 @@ export class Broker implements BrokerContext {
       },
     });
     for (const entry of options.handlers) this.#handlers.set(entry.apiKey, entry);
-    this.groups = new GroupCoordinator(
-      {
-        store: options.storage.metadata,
-        // Committed offsets in an append-and-compact log (Kafka's __consumer_offsets), not the metadata store.
-        groupStore: new LogGroupStore({ openLog: () => this.storage.openPartition(GROUP_OFFSETS_TOPIC, 0, GROUP_OFFSETS_LOG), legacy: this.storage.metadata }),
-        logger: this.logger,
-        partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined,
-      },
-      options.groups,
-    );
+    // A single node coordinates every group, in an append-and-compact log in storage (Kafka's __consumer_offsets on one node).
+    const singleNodeGroups = (): GroupCoordinator =>
+      new GroupCoordinator(
+        {
+          store: options.storage.metadata,
+          groupStore: new LogGroupStore({ openLog: () => this.storage.openPartition(GROUP_OFFSETS_TOPIC, 0, GROUP_OFFSETS_LOG), legacy: this.storage.metadata }),
+          logger: this.logger,
+          partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined,
+        },
+        options.groups,
+      );
+    const singleNode = partitioning === undefined ? singleNodeGroups() : undefined;
     this.producerState = new ProducerStateManager(options.storage.metadata, this.logger);
     this.metadata = new MetadataLoader();
     this.replicaManager = new ReplicaManager({
@@ -247,6 +268,24 @@ export class Broker implements BrokerContext {
     });
     // The replica manager hears of every change first: it opens logs before the image names them.
     this.metadata.install(this.replicaManager);
+    let partitioned: PartitionedGroupCoordinator | undefined;
+    if (partitioning !== undefined) {
+      // After the replica manager: a partition it has just made leader here is loaded at once.
+      partitioned = new PartitionedGroupCoordinator(
+        {
+          nodeId,
+          logger: this.logger,
+          replicaManager: this.replicaManager,
+          image: () => this.image,
+          createTopic: (spec) => this.controller.createTopic(spec),
+        },
+        // Group sessions and offset expiry run on the cluster's clock (the simulation drives it) unless told otherwise.
+        options.cluster?.clock && !options.groups?.timers ? { ...options.groups, timers: options.cluster.clock } : options.groups,
+        partitioning,
+      );
+      this.metadata.install(partitioned);
+    }
+    this.groups = partitioned ?? singleNode!;
     this.clock = options.cluster?.clock ?? systemClock;
     this.#endpoint = { nodeId, host: options.host ?? 'localhost', port: options.port ?? 9092, rack: this.rack };
     if (options.cluster) {

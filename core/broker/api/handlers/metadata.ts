@@ -11,7 +11,7 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
 import type { MetadataResponseTopic } from '../../../protocol/generated/metadata.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
-import { topicNameProblem } from '../../topic-name.ts';
+import { INTERNAL_TOPICS, topicNameProblem } from '../../topic-name.ts';
 import type { TopicImage } from '../../metadata/metadata-image.ts';
 import { toErrorPair } from '../../error-pair.ts';
 
@@ -20,7 +20,7 @@ function describeTopic(topic: TopicImage, operations: number): Encodable<Metadat
     errorCode: 0,
     name: topic.name,
     topicId: topic.id,
-    isInternal: false,
+    isInternal: INTERNAL_TOPICS.has(topic.name),
     partitions: topic.partitions.map((p) => ({
       errorCode: 0,
       partitionIndex: p.partition,
