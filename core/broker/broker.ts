@@ -36,6 +36,9 @@ import type { Controller } from './controller/controller.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
 import type { ClusterOptions } from './cluster/cluster-options.ts';
 import { type ClusterParts, clusterParts } from './cluster/cluster-parts.ts';
+import { CLUSTER_DEFAULTS } from './cluster/cluster-options.ts';
+import { ReplicaFetcherManager } from './replication/replica-fetcher-manager.ts';
+import { producerIdBlocksFrom } from './controller/controller-channel.ts';
 import { newClusterId } from './cluster/cluster-id.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { MetadataImage } from './metadata/metadata-image.ts';
@@ -192,6 +195,8 @@ export class Broker implements BrokerContext {
   // The single node's controller (persists topics in the metadata store); absent in a cluster.
   readonly #local: LocalController | undefined;
   readonly #parts: ClusterParts | undefined;
+  // Replica fetchers (one per leader this node follows); cluster members only.
+  #fetchers: ReplicaFetcherManager | undefined;
   #endpoint: BrokerEndpoint;
 
   constructor(options: BrokerOptions) {
@@ -252,7 +257,12 @@ export class Broker implements BrokerContext {
         options.groups,
       );
     const singleNode = partitioning === undefined ? singleNodeGroups() : undefined;
-    this.producerState = new ProducerStateManager(options.storage.metadata, this.logger);
+    // In a cluster producer ids come in blocks from the controller, so no two brokers hand out the same id.
+    this.producerState = new ProducerStateManager(
+      options.storage.metadata,
+      this.logger,
+      options.cluster ? { allocateBlock: () => producerIdBlocksFrom(this.#parts!.controller, () => ({ brokerId: nodeId, brokerEpoch: this.cluster!.lifecycle.brokerEpoch }))() } : {},
+    );
     this.metadata = new MetadataLoader();
     this.replicaManager = new ReplicaManager({
       nodeId,
@@ -265,7 +275,38 @@ export class Broker implements BrokerContext {
       producerState: this.producerState,
       shutdown: this.#shutdownWatch,
       codecs: options.codecs,
+      ...(options.cluster
+        ? {
+            clock: options.cluster.clock ?? systemClock,
+            replicaLagTimeMaxMs: options.cluster.replicaLagTimeMaxMs ?? CLUSTER_DEFAULTS.replicaLagTimeMaxMs,
+            // ISR changes are proposed to the controller under this broker's current registration.
+            alterPartition: async (item) => {
+              const [result] = await this.#parts!.controller.alterPartition({ brokerId: nodeId, brokerEpoch: this.cluster!.lifecycle.brokerEpoch, items: [item] });
+              return result!;
+            },
+          }
+        : {}),
     });
+    if (options.cluster) {
+      const transport = options.cluster.transport;
+      if (!transport) throw new TributaryError('ERR_INVALID_ARGUMENT', 'A cluster member needs cluster.transport to reach its peers (replication)');
+      this.#fetchers = new ReplicaFetcherManager({
+        nodeId,
+        logs: this.replicaManager,
+        transportFactory: transport,
+        resolveAddress: (id) => {
+          const b = this.image.broker(id) ?? this.image.allBrokers().find((x) => x.nodeId === id);
+          return b ? { host: b.host, port: b.port, nodeId: id } : undefined;
+        },
+        logger: this.logger,
+        clock: options.cluster.clock ?? systemClock,
+        config: {
+          fetchWaitMaxMs: options.cluster.replicaFetchWaitMaxMs ?? CLUSTER_DEFAULTS.replicaFetchWaitMaxMs,
+          fetchBackoffMs: options.cluster.replicaFetchBackoffMs ?? CLUSTER_DEFAULTS.replicaFetchBackoffMs,
+        },
+      });
+      this.replicaManager.useFetchers(this.#fetchers);
+    }
     // The replica manager hears of every change first: it opens logs before the image names them.
     this.metadata.install(this.replicaManager);
     let partitioned: PartitionedGroupCoordinator | undefined;
@@ -554,6 +595,7 @@ export class Broker implements BrokerContext {
     this.#state = 'closed';
     await this.cluster?.halt();
     this.beginShutdown();
+    await this.#fetchers?.shutdown();
     this.#retention.stop();
     this.#flush.stop();
     await this.groups.close().catch(() => undefined);
@@ -570,6 +612,7 @@ export class Broker implements BrokerContext {
     if (this.cluster && this.#state === 'running') await this.cluster.shutdown();
     else if (this.cluster) await this.cluster.halt();
     this.beginShutdown();
+    await this.#fetchers?.shutdown();
     this.#retention.stop();
     await this.#retention.idle();
     await this.groups.close();

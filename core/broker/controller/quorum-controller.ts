@@ -346,7 +346,10 @@ export class QuorumController implements BrokerToController {
 
   async #createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<TopicImage> {
     const image = this.#image;
-    checkNewTopicName(spec.name, (name) => image.topic(name) !== undefined, image.topics().map((t) => t.name));
+    // A CreateTopics forwarded over the wire cannot say `internal`: the cluster's controller
+    // lets the offsets topic be created by name, as KRaft's does (brokers create it, clients cannot
+    // produce to it).
+    checkNewTopicName(spec.name, (name) => image.topic(name) !== undefined, image.topics().map((t) => t.name), { internal: spec.internal ?? spec.name === '__consumer_offsets' });
     const configs = checkTopicConfigs(spec.configs ?? [], this.#options.socketRequestMaxBytes);
     const live = this.#activeBrokerIds();
     const topicId = (this.#options.newTopicId ?? (() => crypto.randomUUID()))();

@@ -217,7 +217,7 @@ export class ReplicaFetcher {
     if (!address) throw new Error(`The address of broker ${this.sourceId} is not known yet`);
     const transport = await transportFactory(
       { host: address.host, port: address.port, nodeId: this.sourceId },
-      { clientId: `replica-fetcher-${nodeId}-from-${this.sourceId}`, requestTimeoutMs: config.requestTimeoutMs, connectTimeoutMs: config.connectTimeoutMs, logger },
+      { clientId: `tributary-broker-${nodeId}`, requestTimeoutMs: config.requestTimeoutMs, connectTimeoutMs: config.connectTimeoutMs, logger },
     );
     if (!this.#running) {
       await transport.close().catch(() => undefined);
