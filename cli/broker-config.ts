@@ -33,6 +33,14 @@ export interface BrokerSettings {
   maxConnections: number | undefined;
   maxConnectionsPerIp: number | undefined;
   logLevel: LogLevel;
+  controllerQuorum: string | undefined;
+  controllerListenPort: number | undefined;
+  advertisedPort: number | undefined;
+  defaultReplicationFactor: number;
+  minInsyncReplicas: number;
+  brokerHeartbeatIntervalMs: number;
+  brokerSessionTimeoutMs: number;
+  replicaLagTimeMaxMs: number;
 }
 
 /** One setting: its flag, environment variable, parser and default. */
@@ -94,6 +102,14 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'queuedMaxRequestBytes', flag: 'queued-max-request-bytes', arg: '<bytes>', help: 'broker-wide bytes of requests read and not yet handled; reads pause beyond (queued.max.request.bytes; default 512 MiB, at least --socket-request-max-bytes)', parse: int(1, 2147483647), default: undefined },
   { key: 'maxConnections', flag: 'max-connections', arg: '<n>', help: 'open client connections; more are refused with a log line (max.connections; default unlimited)', parse: int(1, 2147483647), default: undefined },
   { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', arg: '<n>', help: 'open client connections from one IP address (max.connections.per.ip; default unlimited)', parse: int(1, 2147483647), default: undefined },
+  { key: 'controllerQuorum', flag: 'controller-quorum', arg: '<id@host:port,…>', help: 'the controller voters (controller.quorum.voters): makes this broker a cluster member; a node whose id is listed also serves the controller on that port', parse: text, default: undefined },
+  { key: 'controllerListenPort', flag: 'controller-listen-port', arg: '<n>', help: 'port the controller listener binds (default: this node\'s port in --controller-quorum; differs when a proxy sits in front)', parse: int(0, 65535), default: undefined },
+  { key: 'advertisedPort', flag: 'advertised-port', arg: '<n>', help: 'port clients and peers are told to connect to (default: --port)', parse: int(1, 65535), default: undefined },
+  { key: 'defaultReplicationFactor', flag: 'default-replication-factor', arg: '<n>', help: 'replication factor of auto-created topics (default.replication.factor)', parse: int(1, 1000), default: 1 },
+  { key: 'minInsyncReplicas', flag: 'min-insync-replicas', arg: '<n>', help: 'default min.insync.replicas of topics: acks=all needs this many in-sync replicas', parse: int(1, 1000), default: 1 },
+  { key: 'brokerHeartbeatIntervalMs', flag: 'broker-heartbeat-interval-ms', arg: '<ms>', help: 'how often a cluster member heartbeats to the controller (broker.heartbeat.interval.ms)', parse: int(10, 3_600_000), default: 2000 },
+  { key: 'brokerSessionTimeoutMs', flag: 'broker-session-timeout-ms', arg: '<ms>', help: 'a member without heartbeats this long is fenced and loses its leaderships (broker.session.timeout.ms; applied by the controller)', parse: int(50, 3_600_000), default: 9000 },
+  { key: 'replicaLagTimeMaxMs', flag: 'replica-lag-time-max-ms', arg: '<ms>', help: 'a follower not caught up for this long leaves the in-sync replicas (replica.lag.time.max.ms)', parse: int(10, 3_600_000), default: 30_000 },
   { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 

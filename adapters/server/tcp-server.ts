@@ -61,6 +61,8 @@ export interface ServerOptions {
   readonly port?: number;
   /** Host to advertise when the broker options give none. Default: `host`, or `localhost` for a wildcard bind. */
   readonly advertisedHost?: string;
+  /** Port clients and peers are told to connect to (a proxy in front); default the port listened on. */
+  readonly advertisedPort?: number;
   /** Largest accepted request (socket.request.max.bytes). Default: the broker's limits (100 MiB). */
   readonly maxRequestSize?: number;
   /** Idle connections close after this (connections.max.idle.ms). Default 10 minutes; 0 never. */
@@ -169,7 +171,7 @@ export async function startServer(broker: Broker, options: ServerOptions = {}): 
   server.on('error', (error) => logger.error('server error', { error: String(error) }));
   const port = (server.address() as AddressInfo).port;
   const wildcard = host === '0.0.0.0' || host === '::';
-  broker.advertiseDefault(options.advertisedHost ?? (wildcard ? 'localhost' : host), port);
+  broker.advertiseDefault(options.advertisedHost ?? (wildcard ? 'localhost' : host), options.advertisedPort ?? port);
   logger.info('listening', { host, port, nodeId: broker.nodeId });
   if (!isLoopback(host)) {
     // No SASL, TLS or ACLs yet: anyone who reaches the port can read, write and delete.

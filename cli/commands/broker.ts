@@ -11,6 +11,8 @@ import { TributaryError } from '../../core/errors.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { startServer } from '../../adapters/server/index.ts';
+import { tcpTransport } from '../../adapters/transport/index.ts';
+import { type ClusterOptions, parseVoters } from '../../core/broker/cluster/cluster-options.ts';
 import { createDefaultRegistry } from '../../adapters/runtime/default-registry.ts';
 import { attachNegativeValues } from '../args.ts';
 import { BROKER_SETTINGS, envName, resolveBrokerSettingsWithSources, type BrokerSettings } from '../broker-config.ts';
@@ -75,6 +77,23 @@ export function storageFor(settings: BrokerSettings, logger: Logger, registry = 
   }
 }
 
+/** The cluster membership `--controller-quorum` asks for (peers reached over TCP). */
+function clusterOptions(settings: BrokerSettings): ClusterOptions {
+  let voters;
+  try {
+    voters = parseVoters(settings.controllerQuorum!);
+  } catch (error) {
+    throw new TributaryError('ERR_INVALID_ARGUMENT', `--controller-quorum: ${(error as Error).message}`);
+  }
+  return {
+    voters,
+    transport: tcpTransport(),
+    heartbeatIntervalMs: settings.brokerHeartbeatIntervalMs,
+    sessionTimeoutMs: settings.brokerSessionTimeoutMs,
+    replicaLagTimeMaxMs: settings.replicaLagTimeMaxMs,
+  };
+}
+
 /** Runs the broker until a signal stops it. Resolves with the exit code. */
 export async function runBroker(argv: string[]): Promise<number> {
   const options = {
@@ -108,6 +127,7 @@ export async function runBroker(argv: string[]): Promise<number> {
     topicDefaults: {
       ...(explicit.has('retentionMs') ? { 'retention.ms': String(settings.retentionMs) } : {}),
       ...(explicit.has('compressionType') ? { 'compression.type': settings.compressionType } : {}),
+      ...(explicit.has('minInsyncReplicas') ? { 'min.insync.replicas': String(settings.minInsyncReplicas) } : {}),
     },
     ...(explicit.has('retentionCheckIntervalMs') ? { retentionCheckIntervalMs: settings.retentionCheckIntervalMs } : {}),
     flushPolicy: settings.flushMs < 0 ? { mode: 'never' } : settings.flushMs === 0 ? { mode: 'always' } : { mode: 'interval', ms: settings.flushMs },
@@ -122,10 +142,18 @@ export async function runBroker(argv: string[]): Promise<number> {
     },
     logger,
     ...(settings.advertisedHost ? { host: settings.advertisedHost } : {}),
+    ...(settings.advertisedPort !== undefined ? { port: settings.advertisedPort } : {}),
+    defaultReplicationFactor: settings.defaultReplicationFactor,
+    ...(settings.controllerQuorum !== undefined ? { cluster: clusterOptions(settings) } : {}),
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(broker, { host: settings.host, port: settings.port, ...(settings.advertisedHost ? { advertisedHost: settings.advertisedHost } : {}) });
+    server = await startServer(broker, {
+      host: settings.host,
+      port: settings.port,
+      ...(settings.advertisedHost ? { advertisedHost: settings.advertisedHost } : {}),
+      ...(settings.advertisedPort !== undefined ? { advertisedPort: settings.advertisedPort } : {}),
+    });
   } catch (error) {
     // startServer closes a broker it started when listening fails; this is for one it did not.
     await broker.close().catch(() => {});

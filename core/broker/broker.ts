@@ -29,6 +29,11 @@ import { type TopicConfigDefaults, validateTopicConfigs } from './topic-config.t
 import { type BrokerLimits, brokerConfigTable, checkMaxMessageBytes, resolveBrokerLimits } from './broker-configs.ts';
 import { TopicsView } from './topics-view.ts';
 import { LocalController } from './controller/local-controller.ts';
+import type { Controller } from './controller/controller.ts';
+import { ClusterMember } from './cluster/cluster-member.ts';
+import type { ClusterOptions } from './cluster/cluster-options.ts';
+import { clusterParts } from './cluster/cluster-parts.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import type { MetadataImage } from './metadata/metadata-image.ts';
 import { MetadataLoader } from './metadata/metadata-publisher.ts';
 
@@ -100,6 +105,12 @@ export interface BrokerOptions {
    * INVALID_CONFIG when they cannot work together.
    */
   readonly limits?: Partial<BrokerLimits>;
+  /**
+   * Makes this broker a member of a cluster: its metadata comes from the controller
+   * quorum's log, it registers and heartbeats, and it replicates partitions with its peers.
+   * Absent: a cluster of one, which controls itself (today's single broker).
+   */
+  readonly cluster?: ClusterOptions;
 }
 
 const encoder = new TextEncoder();
@@ -129,8 +140,15 @@ export class Broker implements BrokerContext {
   readonly topics: TopicsView;
   /** The current metadata image and its publishers. */
   readonly metadata: MetadataLoader;
-  /** The controller (a cluster of one controls itself). */
-  readonly controller: LocalController;
+  /**
+   * Where metadata changes go: the local controller of a cluster of one, or, in a cluster,
+   * the active controller (forwarded; answers once this broker's image shows the change).
+   */
+  readonly controller: Controller;
+  /** This broker's part in a cluster (metadata replay, registration, heartbeats); undefined for a cluster of one. */
+  readonly cluster: ClusterMember | undefined;
+  /** Time source of the cluster parts. */
+  readonly clock: Clock;
   /** Broker-wide topic config defaults, by topic config name. */
   readonly topicDefaults: TopicConfigDefaults;
   /** Broker-level settings as DescribeConfigs shows them (name → value, source). */
@@ -160,6 +178,9 @@ export class Broker implements BrokerContext {
   #retentionIntervalMs: number;
   #flush: FlushScheduler;
   #state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
+  // The single node's controller (persists topics in the metadata store); absent in a cluster.
+  readonly #local: LocalController | undefined;
+  #endpoint: BrokerEndpoint;
 
   constructor(options: BrokerOptions) {
     const nodeId = options.nodeId ?? 1;
@@ -231,7 +252,34 @@ export class Broker implements BrokerContext {
     });
     // The replica manager hears of every change first: it opens logs before the image names them.
     this.metadata.install(this.replicaManager);
-    this.controller = new LocalController({
+    this.clock = options.cluster?.clock ?? systemClock;
+    this.#endpoint = { nodeId, host: options.host ?? 'localhost', port: options.port ?? 9092, rack: this.rack };
+    if (options.cluster) {
+      const parts = clusterParts(options.cluster, nodeId);
+      this.cluster = new ClusterMember({
+        nodeId,
+        cluster: options.cluster,
+        clock: this.clock,
+        logger: this.logger,
+        loader: this.metadata,
+        source: parts.source,
+        controller: parts.controller,
+        controllerId: () => parts.controllerId(),
+        clusterId: () => this.#clusterId ?? '',
+        defaultNumPartitions: numPartitions,
+      });
+      this.controller = this.cluster.controller;
+      this.#local = undefined;
+    } else {
+      this.cluster = undefined;
+      this.controller = this.#local = this.#localController(options, nodeId, numPartitions, defaultReplicationFactor, limits);
+      this.#local.registerBroker(this.#endpoint);
+    }
+    this.topics = new TopicsView(() => this.image, this.controller, this.replicaManager, topicDefaults);
+  }
+
+  #localController(options: BrokerOptions, nodeId: number, numPartitions: number, defaultReplicationFactor: number, limits: BrokerLimits): LocalController {
+    return new LocalController({
       store: this.storage.metadata,
       nodeId,
       logger: this.logger,
@@ -243,8 +291,6 @@ export class Broker implements BrokerContext {
       // A topic created again under the name must not inherit the old topic's committed offsets.
       onDeleted: (name) => this.groups.removeTopicOffsets(name),
     });
-    this.controller.registerBroker({ nodeId, host: options.host ?? 'localhost', port: options.port ?? 9092, rack: this.rack });
-    this.topics = new TopicsView(() => this.image, this.controller, this.replicaManager, topicDefaults);
   }
 
   /** The cluster id (known after {@link start}). */
@@ -292,19 +338,24 @@ export class Broker implements BrokerContext {
       this.#clusterId ??= newClusterId();
       await this.storage.metadata.put('cluster/id', encoder.encode(this.#clusterId));
     }
-    await this.controller.load();
+    if (this.cluster) await this.cluster.start();
+    else await this.#local!.load();
     await this.replicaManager.removeStrayLogs(this.image);
     await this.producerState.load(this.replicaManager.hostedTopics());
     await this.groups.load();
+    // An address given in the options is final: register now (a server calls advertise otherwise).
+    if (this.cluster && this.#explicitPort !== undefined) this.cluster.register(this.#endpoint);
     if (this.#retentionIntervalMs > 0) this.#retention.start();
     this.#flush.start();
     this.#state = 'running';
     this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.image.topics().length });
   }
 
-  /** Sets the advertised address. */
+  /** Sets the advertised address (in a cluster: registers with the controller at it). */
   advertise(host: string, port: number): void {
-    this.controller.registerBroker({ nodeId: this.nodeId, host, port, rack: this.rack });
+    this.#endpoint = { nodeId: this.nodeId, host, port, rack: this.rack };
+    if (this.#local) this.#local.registerBroker(this.#endpoint);
+    else if (this.#state === 'running' || this.#state === 'starting') this.cluster!.register(this.#endpoint);
   }
 
   /**
@@ -312,7 +363,7 @@ export class Broker implements BrokerContext {
    * with the address it listens on, which may be an ephemeral port).
    */
   advertiseDefault(host: string, port: number): void {
-    const self = this.image.broker(this.nodeId)!;
+    const self = this.#endpoint;
     this.advertise(this.#explicitHost === undefined ? host : self.host, this.#explicitPort === undefined ? port : self.port);
   }
 
@@ -326,9 +377,14 @@ export class Broker implements BrokerContext {
     return this.image.brokers();
   }
 
-  /** The controller's node id: this node on a cluster of one. */
+  /**
+   * The controller id clients see (Metadata, DescribeCluster): this node on a cluster of
+   * one; in a cluster also this node, as KRaft brokers answer a live broker — clients send
+   * admin requests there and brokers forward them to the active controller, which clients
+   * cannot reach.
+   */
   get controllerId(): number {
-    return this.controller.controllerId;
+    return this.cluster ? this.nodeId : this.controller.controllerId;
   }
 
   /**
@@ -396,6 +452,8 @@ export class Broker implements BrokerContext {
   /** Shuts down: stops retention, wakes waiters, lets appends finish, closes storage. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
+    // Controlled shutdown first, while this broker still serves: leadership moves to peers.
+    if (this.cluster && this.#state === 'running') await this.cluster.shutdown();
     this.beginShutdown();
     this.#retention.stop();
     await this.#retention.idle();

@@ -1,0 +1,91 @@
+/**
+ * The {@link Controller} a broker's request handlers use in a cluster: every metadata change
+ * (CreateTopics, DeleteTopics, CreatePartitions, config changes, auto-creation) goes to the
+ * active controller, and the answer waits until this broker's own image shows the change —
+ * so a client that created a topic and then asks this broker for Metadata sees it (Kafka's
+ * brokers forward to the controller the same way).
+ */
+import { isErrorCode } from '../../errors.ts';
+import type { BrokerEndpoint } from '../api/context.ts';
+import type { BrokerToController } from '../controller/broker-to-controller.ts';
+import type { ConfigOp, Controller, CreateTopicSpec } from '../controller/controller.ts';
+import type { MetadataImage, TopicImage } from '../metadata/metadata-image.ts';
+import type { MetadataFollower } from './metadata-follower.ts';
+
+/** Options of {@link ForwardingController}. */
+export interface ForwardingControllerOptions {
+  /** The active controller (in this process, or over the network). */
+  readonly controller: BrokerToController;
+  /** This broker's metadata replay. */
+  readonly follower: MetadataFollower;
+  /** This broker's current image. */
+  readonly image: () => MetadataImage;
+  /** The active controller's node id as this broker knows it (-1 when unknown). */
+  readonly controllerId: () => number;
+  /** num.partitions as the brokers are configured (what CreateTopics -1 means). */
+  readonly defaultNumPartitions: number;
+}
+
+/** Forwards metadata changes to the active controller and waits to see them. */
+export class ForwardingController implements Controller {
+  readonly #options: ForwardingControllerOptions;
+
+  constructor(options: ForwardingControllerOptions) {
+    this.#options = options;
+  }
+
+  /** The active controller's node id. */
+  get controllerId(): number {
+    return this.#options.controllerId();
+  }
+
+  /** num.partitions. */
+  get defaultNumPartitions(): number {
+    return this.#options.defaultNumPartitions;
+  }
+
+  async createTopic(spec: CreateTopicSpec, validateOnly = false): Promise<TopicImage> {
+    const created = await this.#options.controller.createTopic(spec, validateOnly);
+    if (validateOnly) return created;
+    await this.#options.follower.syncWithLog();
+    return this.#options.image().topicById(created.id) ?? created;
+  }
+
+  async getOrCreateTopic(name: string): Promise<TopicImage> {
+    const existing = this.#options.image().topic(name);
+    if (existing) return existing;
+    try {
+      return await this.createTopic({ name, numPartitions: -1, replicationFactor: -1 });
+    } catch (error) {
+      // Created meanwhile by another broker's client (or our image was behind).
+      if (!isErrorCode(error, 'TOPIC_ALREADY_EXISTS')) throw error;
+      await this.#options.follower.syncWithLog();
+      const topic = this.#options.image().topic(name);
+      if (topic) return topic;
+      throw error;
+    }
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await this.#options.controller.deleteTopic(name);
+    await this.#options.follower.syncWithLog();
+  }
+
+  async createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly = false): Promise<void> {
+    await this.#options.controller.createPartitions(name, count, assignments, validateOnly);
+    if (!validateOnly) await this.#options.follower.syncWithLog();
+  }
+
+  async alterTopicConfigs(name: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
+    await this.#options.controller.alterTopicConfigs(name, configs, validateOnly);
+    if (!validateOnly) await this.#options.follower.syncWithLog();
+  }
+
+  async incrementalAlterTopicConfigs(name: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
+    await this.#options.controller.incrementalAlterTopicConfigs(name, ops, validateOnly);
+    if (!validateOnly) await this.#options.follower.syncWithLog();
+  }
+
+  /** In a cluster a broker's address reaches the controller by registration (BrokerLifecycle), not here. */
+  registerBroker(_endpoint: BrokerEndpoint): void {}
+}
