@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { SCALE, clusterUnsupportedReason, runScenario } from './scenario.ts';
 
-const unsupported = clusterUnsupportedReason();
+const unsupported = await clusterUnsupportedReason();
 
 describe.skipIf(unsupported !== null)(`kill -9 the leader${unsupported ? ` (skipped: ${unsupported})` : ''}`, () => {
   it('loses no acknowledged value', async () => {

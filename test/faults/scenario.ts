@@ -4,25 +4,43 @@
  * the final read and the checker. The scenario tests differ only in their fault.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../cli/cli-helpers.ts';
 import { type CheckResult, checkHistory } from './checker.ts';
 import type { History, PartitionIsr } from './history.ts';
-import { type ClusterTimeouts, type ProcessCluster, startProcessCluster } from './process-cluster.ts';
+import { BrokerNode } from './broker-node.ts';
+import { type ClusterTimeouts, type ProcessCluster, freePort, startProcessCluster } from './process-cluster.ts';
 import { observeCommits, readFinalLog, startGroupConsumer, type WorkloadConsumer } from './workload-consumers.ts';
 import { confluentAvailable, type ProducerKind, type ProducerSettings, startConfluentProducer, startKafkajsProducer, startOurProducer, type WorkloadProducer } from './workload-producers.ts';
 
 /** How much longer and more often `npm run test:faults` runs (FAULTS_SCALE, default 1). */
 export const SCALE = Math.max(1, Number(process.env.FAULTS_SCALE ?? 1) || 1);
 
-/** Why the scenarios cannot run here, or null when the broker supports clusters. */
-export function clusterUnsupportedReason(): string | null {
+/**
+ * Why the scenarios cannot run here, or null when the broker runs as a cluster member: its
+ * help must list the cluster flags, and a lone node 1 with `--controller-quorum` must start.
+ */
+export async function clusterUnsupportedReason(): Promise<string | null> {
   const help = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'broker', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   const text = `${help.stdout ?? ''}${help.stderr ?? ''}`;
   if (!text.includes('--controller-quorum')) return 'the broker has no --controller-quorum (no cluster mode yet)';
   const missing = ['--advertised-port', '--controller-listen-port', '--broker-session-timeout-ms', '--replica-lag-time-max-ms'].filter((f) => !text.includes(f));
-  return missing.length > 0 ? `the broker lacks ${missing.join(', ')}` : null;
+  if (missing.length > 0) return `the broker lacks ${missing.join(', ')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-faults-probe-'));
+  const [port, controller] = [await freePort(), await freePort()];
+  const node = new BrokerNode({ id: 1, port, dataDir: dir, logFile: join(dir, 'probe.log'), args: ['--node-id', '1', '--port', String(port), '--data-dir', dir, '--storage', 'filesystem', '--controller-quorum', `1@127.0.0.1:${controller}`, '--log-level', 'warn'] });
+  try {
+    await node.start(30_000);
+    return null;
+  } catch {
+    const said = node.log().split('\n').find((l) => l.startsWith('tributary broker:'));
+    return `a cluster member does not start${said ? ` (${said.trim()})` : ''}`;
+  } finally {
+    await node.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** What a scenario's fault gets to work with. */
