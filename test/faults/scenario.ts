@@ -190,6 +190,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun
       note(`final read failed: ${String(error)}`);
     }
   }
+  // Faults on links nobody uses prove nothing: replication and the controller channel must cross the proxies.
+  const links = [...cluster.net.stats.forwarded].map(([link, n]) => `${link}:${n}`).join(' ');
+  note(`requests forwarded per link: ${links}`);
+  const peerLinks = [...cluster.net.stats.forwarded.keys()].filter((l) => !l.startsWith('client->'));
+  if (!failure && (!peerLinks.some((l) => l.endsWith('->controller')) || !peerLinks.some((l) => /^\d+->\d+$/.test(l)))) {
+    failure = new Error(`no broker-to-broker or broker-to-controller request crossed the proxies (${links}): the faults did not touch the cluster's links`);
+  }
   const dir = join(RUNS_DIR, `${options.name}-${new Date(started).toISOString().replace(/[:.]/g, '-')}`);
   const result = history ? checkHistory(history) : undefined;
   const problems = consumer?.problems ?? [];
