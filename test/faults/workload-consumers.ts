@@ -68,7 +68,7 @@ export function observeCommits(client: Client, topic: string, groupId: string, e
 
 /** Reads every partition of `topic` from the beginning to its high watermark with kcat. */
 export async function readFinalLog(bootstrap: readonly string[], topic: string): Promise<SeenRecord[]> {
-  const out = await kcat(['-C', '-b', bootstrap.join(','), '-t', topic, '-o', 'beginning', '-e', '-J', '-q', '-X', 'client.id=faults-final-reader', '-X', 'topic.metadata.refresh.interval.ms=1000']);
+  const out = await kcat(['-C', '-b', bootstrap.join(','), '-t', topic, '-o', 'beginning', '-e', '-J', '-q', '-X', 'client.id=faults-final-reader', '-X', 'topic.metadata.refresh.interval.ms=1000'], '', { timeoutMs: 60_000 });
   return out
     .split('\n')
     .filter((l) => l.trim().startsWith('{'))
