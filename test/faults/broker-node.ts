@@ -22,19 +22,23 @@ export type NodeState = 'running' | 'paused' | 'down';
 
 /** A broker process that survives in name across restarts. */
 export class BrokerNode {
+  /** How it is started (the same every life). */
   readonly spec: BrokerNodeSpec;
   #child: ChildProcess | null = null;
   #exited: Promise<void> = Promise.resolve();
   #state: NodeState = 'down';
 
+  /** A node not started yet. */
   constructor(spec: BrokerNodeSpec) {
     this.spec = spec;
   }
 
+  /** Its node id. */
   get id(): number {
     return this.spec.id;
   }
 
+  /** Running, paused (SIGSTOP) or down. */
   get state(): NodeState {
     return this.#state;
   }

@@ -46,6 +46,7 @@ const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(ke
 
 /** The proxies of one cluster and the faults on its links. */
 export class FaultNetwork {
+  /** What crossed the proxies, per link. */
   readonly stats: ProxyStats = { connections: new Map(), forwarded: new Map(), dropped: new Map() };
   readonly #servers = new Map<Target, Server>();
   readonly #faults = new Map<string, LinkFault>();
