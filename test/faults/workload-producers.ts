@@ -33,6 +33,8 @@ export interface WorkloadProducer {
   readonly outcomes: ProduceOutcome[];
   /** Acknowledged values so far. */
   acked(): number;
+  /** What the client reported besides outcomes (client errors, an unclean exit), for the run's report. */
+  problems(): string[];
   /** Stops sending, waits for what is in flight (each still unsettled is recorded as unknown). */
   stop(): Promise<void>;
 }
@@ -77,6 +79,7 @@ function drive(name: string, settings: ProducerSettings, send: (value: string, p
     name,
     outcomes,
     acked: () => acked,
+    problems: () => [],
     async stop() {
       running = false;
       await loop;
@@ -147,13 +150,17 @@ export function startConfluentProducer(name: string, settings: ProducerSettings,
       return [];
     });
   const outcomes: ProduceOutcome[] = [];
+  const problems: string[] = [];
   return {
     name,
     outcomes,
     acked: () => python.events.filter((e) => e.event === 'acked').length,
+    problems: () => [...problems, ...python.events.filter((e) => e.event !== 'acked' && e.event !== 'unknown').map((e) => `${name}: ${JSON.stringify(e)}`)],
     async stop() {
       try {
         await python.stop();
+      } catch (error) {
+        problems.push(`${name}: ${String(error).slice(0, 2_000)}`);
       } finally {
         python.kill();
         outcomes.push(...toOutcomes());
