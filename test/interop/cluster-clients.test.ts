@@ -29,13 +29,17 @@ const hasKafkaPython = pythonCan('import kafka');
 const COUNT = 30;
 const PARTITIONS = 3;
 const dec = new TextDecoder();
+/** Kafka's ConfigResource type of a topic. */
+const TOPIC_RESOURCE = 2;
 
 let cluster: InteropCluster;
+let adminClient: Client;
 let admin: ReturnType<Client['admin']>;
 
 beforeAll(async () => {
   cluster = await startInteropCluster(3);
-  admin = cluster.client(1, 'cluster-interop-admin').admin();
+  adminClient = cluster.client(1, 'cluster-interop-admin');
+  admin = adminClient.admin();
   await until('three brokers in the cluster', async () => (await admin.describeCluster()).brokers.length === 3);
 }, 90_000);
 
@@ -64,6 +68,22 @@ async function describeTopic(topic: string): Promise<Array<{ partition: number; 
   return (d?.partitions ?? []).map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] })).sort((a, b) => a.partition - b.partition);
 }
 
+/** Log end offsets (= high watermarks once replicated) of each partition of `topic`, in partition order. */
+async function partitionEnds(topic: string): Promise<number[]> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.sort((a, b) => a.partition - b.partition).map((o) => Number(o.high));
+}
+
+/** The committed offsets of `group` on `topic`, in partition order (-1 where none). */
+async function committedOffsets(group: string, topic: string): Promise<number[]> {
+  const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  return (t?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => p.offset);
+}
+
+function sameOffsets(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** Where a client produces and consumes: the leader of partition 0 (which leads only some partitions), and another broker. */
 interface Route {
   produceNode: number;
@@ -87,6 +107,8 @@ async function routeFor(topic: string): Promise<Route> {
   const producer = leaders[0]!;
   expect(new Set(leaders).size, `leaders ${leaders}: the bootstrap broker must not lead every partition`).toBeGreaterThan(1);
   const consumer = [1, 2, 3].find((n) => n !== producer)!;
+  const [config] = (await admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['min.insync.replicas'] }] })).resources;
+  expect(config?.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue).toBe('2');
   return { produceNode: producer, consumeNode: consumer, produceFrom: cluster.address(producer), consumeFrom: cluster.address(consumer), leaders };
 }
 
@@ -99,8 +121,8 @@ async function createReplicated(topic: string): Promise<Route> {
 }
 
 /** The keyed values a client sends: `key-i` → `<tag>-i`. */
-function values(tag: string): Array<{ key: string; value: string }> {
-  return Array.from({ length: COUNT }, (_, i) => ({ key: `key-${i}`, value: `${tag}-${i}` }));
+function values(tag: string, count = COUNT): Array<{ key: string; value: string }> {
+  return Array.from({ length: count }, (_, i) => ({ key: `key-${i}`, value: `${tag}-${i}` }));
 }
 
 /** One record as read back. */
@@ -257,4 +279,67 @@ describe('clients against a three-broker process cluster (RF 3, min.insync.repli
     const ends = [0, 1, 2].map((p) => got.filter((g) => g.partition === p).length);
     expect(eventsNamed(consumed, 'committed')[0]!.offsets).toEqual([0, 1, 2].map((p) => [topic, p, ends[p]]));
   }, 60_000);
+
+  it("committed offsets of our client's and kafkajs's groups are served after their coordinator's process is killed -9; new members resume from them", async () => {
+    const topic = 'cc-failover';
+    await createReplicated(topic);
+    // Groups whose coordinator (the leader of their __consumer_offsets partition) is one
+    // broker other than node 1, which also serves the controller this test keeps alive.
+    let coordinator = -1;
+    const pick = async (prefix: string, want?: number): Promise<string> => {
+      for (let n = 0; n < 200; n++) {
+        const group = `${prefix}-${n}`;
+        const node = await findCoordinator(adminClient.cluster, group);
+        if (node !== 1 && (want === undefined || node === want)) {
+          coordinator = node;
+          return group;
+        }
+      }
+      throw new Error(`no group ${prefix}-n with a coordinator other than node 1${want ? ` and equal to ${want}` : ''}`);
+    };
+    const ourGroup = await pick('cc-failover-ours');
+    const kjsGroup = await pick('cc-failover-kafkajs', coordinator);
+    const survivor = [2, 3].find((n) => n !== coordinator)!;
+
+    const producer = cluster.client(survivor, 'cc-failover-producer').producer({ acks: -1 });
+    await producer.send({ topic, messages: values(`${topic}-old`) });
+
+    const kjs = (group: string) => new kafkajs.Kafka({ clientId: `cc-${group}`, brokers: [cluster.address(survivor)], logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 15, initialRetryTime: 100, maxRetryTime: 1000 } }).consumer({ groupId: group, heartbeatInterval: 200, maxWaitTimeInMs: 100, sessionTimeout: 6000 });
+    /** One member of each group reads from the committed offsets (or the beginning) until it has `count` records. */
+    const consumeBoth = async (tag: string): Promise<void> => {
+      const ours = cluster.client(survivor, `cc-failover-ours-${tag}`).consumer({ groupId: ourGroup, heartbeatIntervalMs: 200, sessionTimeoutMs: 6000, maxWaitMs: 100, autoCommitIntervalMs: 100 });
+      const theirs = kjs(kjsGroup);
+      const ourGot: Got[] = [];
+      const theirGot: Got[] = [];
+      await ours.subscribe({ topics: [topic], fromBeginning: true });
+      await ours.run({ eachMessage: async ({ partition, message }) => void ourGot.push({ partition, offset: Number(message.offset), key: message.key ? dec.decode(message.key as Uint8Array) : null, value: dec.decode(message.value as Uint8Array) }) });
+      await theirs.connect();
+      await theirs.subscribe({ topic, fromBeginning: true });
+      await theirs.run({ autoCommitThreshold: 1, eachMessage: async ({ partition, message }) => void theirGot.push({ partition, offset: Number(message.offset), key: message.key?.toString() ?? null, value: message.value?.toString() ?? null }) });
+      try {
+        await until(`${tag}: ${COUNT} records consumed by each group`, () => ourGot.length >= COUNT && theirGot.length >= COUNT, 60_000);
+        // Both committed everything they read before they leave.
+        const end = await partitionEnds(topic);
+        for (const group of [ourGroup, kjsGroup]) await until(`${group} committed to the end`, async () => sameOffsets(await committedOffsets(group, topic), end));
+      } finally {
+        await ours.stop();
+        await theirs.disconnect();
+      }
+      expectOnceInOrder(`${topic}-${tag}`, ourGot);
+      expectOnceInOrder(`${topic}-${tag}`, theirGot);
+    };
+    await consumeBoth('old');
+    const committedBefore = await partitionEnds(topic);
+
+    await cluster.nodes.get(coordinator)!.kill();
+    // Another broker takes over the groups' __consumer_offsets partition and serves what was committed.
+    await until('a new coordinator for both groups', async () => (await findCoordinator(adminClient.cluster, ourGroup)) !== coordinator && (await findCoordinator(adminClient.cluster, kjsGroup)) !== coordinator);
+    for (const group of [ourGroup, kjsGroup]) await until(`${group}: committed offsets from the new coordinator`, async () => sameOffsets(await committedOffsets(group, topic), committedBefore));
+
+    // New values (acks=all still reaches min.insync.replicas 2 with two brokers); new
+    // members must read only these, never the old ones again.
+    await producer.send({ topic, messages: values(`${topic}-new`) });
+    await producer.close();
+    await consumeBoth('new');
+  }, 120_000);
 });
