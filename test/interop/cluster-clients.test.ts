@@ -254,7 +254,7 @@ describe('clients against a three-broker process cluster (RF 3, min.insync.repli
     const topic = 'cc-confluent';
     const route = await createReplicated(topic);
     const records = values(topic).map((v) => ({ key: b64(v.key), value: b64(v.value), headers: [], partition: null, timestamp: null }));
-    const produced = await runPython('confluent_produce.py', { bootstrap: route.produceFrom, topic, codec: 'none', idempotent: true, records });
+    const produced = await runPython('confluent_produce.py', { bootstrap: route.produceFrom, topic, codec: 'none', idempotent: true, acks: 'all', records });
     expect(eventsNamed(produced, 'client-error')).toEqual([]);
     expect(eventsNamed(produced, 'sent').map((e) => e.error)).toEqual(records.map(() => null));
     const consumed = await runPython('confluent_consume.py', { bootstrap: route.consumeFrom, topics: [topic], group_id: 'cc-confluent-group', count: COUNT });
