@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { Admin, Consumer as PkConsumer, Producer as PkProducer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { Client } from '../../core/client/client.ts';
 import { findCoordinator } from '../../core/client/group/coordinator-channel.ts';
 import { type InteropCluster, startInteropCluster } from './cluster-fixture.ts';
@@ -42,6 +42,13 @@ beforeAll(async () => {
   admin = adminClient.admin();
   await until('three brokers in the cluster', async () => (await admin.describeCluster()).brokers.length === 3);
 }, 90_000);
+
+// A failure shows the end of each broker's log (the data directory is removed afterwards).
+beforeEach(() => {
+  onTestFailed(() => {
+    for (const node of cluster?.nodes.values() ?? []) console.error(`----- node ${node.id} (last 150 lines) -----\n${node.log().split('\n').slice(-150).join('\n')}`);
+  });
+});
 
 afterAll(async () => {
   await cluster?.close();
