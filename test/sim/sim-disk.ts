@@ -34,6 +34,7 @@ export class SimDisk {
   // Per log: the end offset known durable.
   readonly #synced = new Map<string, number>();
   #view: { dead: boolean } | undefined;
+  #opened = false;
   /** Records dropped by machine crashes, per log (for the trace). */
   lostRecords = 0;
 
@@ -59,6 +60,8 @@ export class SimDisk {
   /** A machine crash: as {@link kill}, and every log goes back to its last durable end. */
   async powerLoss(): Promise<Array<{ topic: string; partition: number; from: number; to: number }>> {
     this.kill();
+    if (!this.#opened) await this.#memory.open();
+    this.#opened = true;
     const cut: Array<{ topic: string; partition: number; from: number; to: number }> = [];
     for (const ref of await this.#memory.listPartitions()) {
       const log = await this.#memory.openPartition(ref.topic, ref.partition);
@@ -100,7 +103,11 @@ export class SimDisk {
         list: (prefix) => checked(() => metadata.list(prefix)),
         write: (ops) => checked(() => metadata.write(ops)),
       },
-      open: () => checked(async () => undefined),
+      open: () =>
+        checked(async () => {
+          if (!this.#opened) await memory.open();
+          this.#opened = true;
+        }),
       openPartition: (topic: string, partition: number, options?: PartitionLogOptions) =>
         checked(async () => this.#log(await memory.openPartition(topic, partition, options), view, check)),
       listPartitions: () => checked(() => memory.listPartitions()),
