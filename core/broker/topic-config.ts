@@ -96,6 +96,14 @@ export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigSpec> = new Map(
         doc: 'CreateTime keeps the producer\'s timestamps; LogAppendTime stamps each batch with the broker\'s clock.',
       },
       {
+        name: 'min.insync.replicas',
+        brokerName: 'min.insync.replicas',
+        type: ConfigType.int,
+        defaultValue: '1',
+        check: integer(1, INT_MAX),
+        doc: 'With acks=all, the fewest in-sync replicas a write needs: fewer answers NOT_ENOUGH_REPLICAS.',
+      },
+      {
         name: 'retention.bytes',
         brokerName: 'log.retention.bytes',
         type: ConfigType.long,
@@ -126,6 +134,14 @@ export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigSpec> = new Map(
         defaultValue: '604800000',
         check: integer(1, Number.MAX_SAFE_INTEGER),
         doc: 'Age at which a partition log rolls to a new segment (for adapters that segment).',
+      },
+      {
+        name: 'unclean.leader.election.enable',
+        brokerName: 'unclean.leader.election.enable',
+        type: ConfigType.boolean,
+        defaultValue: 'false',
+        check: oneOf('true', 'false'),
+        doc: 'Whether a replica outside the ISR may become leader when no in-sync replica is live (availability over durability: acknowledged records may be lost).',
       },
     ] satisfies TopicConfigSpec[]
   ).map((spec) => [spec.name, spec]),

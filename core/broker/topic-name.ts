@@ -21,8 +21,9 @@ export function topicNameProblem(name: unknown): string | null {
 
 /**
  * Names of the broker's internal logs in storage (committed offsets: Kafka's
- * __consumer_offsets; a controller voter's metadata log: __cluster_metadata). No topic
- * may be created under them.
+ * __consumer_offsets; the metadata log of a single-voter controller quorum:
+ * __cluster_metadata). No topic may be created under them, and no clean-up of stray
+ * topic logs may remove them.
  */
 export const INTERNAL_LOGS: ReadonlySet<string> = new Set(['__consumer_offsets', '__cluster_metadata']);
 
@@ -35,7 +36,7 @@ export function validateTopicName(name: unknown): asserts name is string {
 /** Throws `INVALID_TOPIC_EXCEPTION` (17) when a topic may not be created as `name` (illegal or internal). */
 export function validateNewTopicName(name: unknown): asserts name is string {
   validateTopicName(name);
-  if (INTERNAL_LOGS.has(name)) throw kafkaError(17, `Topic name "${name}" is reserved: the broker keeps committed offsets there`);
+  if (INTERNAL_LOGS.has(name)) throw kafkaError(17, `Topic name "${name}" is reserved: the broker keeps ${name === '__cluster_metadata' ? 'the cluster metadata log' : 'committed offsets'} there`);
 }
 
 /**

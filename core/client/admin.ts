@@ -163,6 +163,20 @@ export class Admin {
     }
   }
 
+  /**
+   * The cluster as Metadata shows it: its id, the controller id brokers report (a live
+   * broker that forwards to the active controller) and the live brokers (as kafkajs'
+   * describeCluster).
+   */
+  async describeCluster(): Promise<{ clusterId: string | null; controller: number; brokers: Array<{ nodeId: number; host: string; port: number; rack: string | null }> }> {
+    await withRetry(this.retry, () => this.cluster.refresh());
+    return {
+      clusterId: this.cluster.clusterId,
+      controller: this.cluster.controllerId,
+      brokers: this.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })),
+    };
+  }
+
   /** Names of every topic. */
   async listTopics(): Promise<string[]> {
     const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.Metadata, { topics: null, allowAutoTopicCreation: false }));

@@ -12,26 +12,23 @@ import { MetadataDelta } from '../metadata/metadata-delta.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
 import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
-import { ConfigType, TOPIC_CONFIGS, validateTopicConfigs } from '../topic-config.ts';
-import { checkMaxMessageBytes } from '../broker-configs.ts';
-import { collisionKey, validateNewTopicName } from '../topic-name.ts';
 import type { ConfigOp, Controller, CreateTopicSpec } from './controller.ts';
+import {
+  applyConfigOps,
+  checkConfigOps,
+  checkNewTopicName,
+  checkPartitionLimit,
+  checkTopicConfigs,
+  configChangeRecords,
+  DEFAULT_MAX_PARTITIONS,
+  planNewPartitions,
+  planTopicReplicas,
+} from './topic-planning.ts';
+
+// Where the request handlers have always imported them from.
+export { DEFAULT_MAX_PARTITIONS, MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from './topic-planning.ts';
 
 const TOPIC_PREFIX = 'topic/';
-
-/**
- * Most partitions one request may create (Kafka's MAX_PARTITIONS_PER_BATCH): beyond it a
- * creation is POLICY_VIOLATION instead of a broker that allocates without bound.
- */
-export const MAX_NEW_PARTITIONS_PER_REQUEST = 10_000;
-
-/** Default of the broker-wide partition limit ({@link LocalControllerOptions.maxPartitions}). */
-export const DEFAULT_MAX_PARTITIONS = 10_000;
-
-/** POLICY_VIOLATION for a request that would create `count` partitions. */
-export function tooManyPartitions(count: number): Error {
-  return kafkaError(KafkaCode.POLICY_VIOLATION, `Excessively large number of partitions per request: ${count} (at most ${MAX_NEW_PARTITIONS_PER_REQUEST})`);
-}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -138,11 +135,8 @@ export class LocalController implements Controller {
   }
 
   async createTopic(spec: CreateTopicSpec, validateOnly = false): Promise<TopicImage> {
-    validateNewTopicName(spec.name);
     const image = this.#options.loader.image;
-    if (image.topic(spec.name) || this.#creating.has(spec.name)) throw kafkaError(KafkaCode.TOPIC_ALREADY_EXISTS, `Topic "${spec.name}" already exists`);
-    const rival = this.#collidesWith(spec.name);
-    if (rival !== undefined) throw kafkaError(KafkaCode.INVALID_TOPIC_EXCEPTION, `Topic "${spec.name}" collides with existing topic "${rival}" ('.' and '_' are the same in metric names)`);
+    checkNewTopicName(spec.name, (name) => image.topic(name) !== undefined || this.#creating.has(name), this.#topicNames());
     const stored = this.#plan(spec);
     const records = recordsOf(stored);
     this.#checkLimit(stored.replicas.length);
@@ -208,19 +202,10 @@ export class LocalController implements Controller {
   async createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly = false): Promise<void> {
     const topic = this.#options.loader.image.topic(name);
     if (!topic) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
-    const current = topic.partitions.length;
-    if (count <= current) throw kafkaError(KafkaCode.INVALID_PARTITIONS, `Topic "${name}" has ${current} partitions; the new count ${count} must be larger`);
-    const added = count - current;
-    if (added > MAX_NEW_PARTITIONS_PER_REQUEST) throw tooManyPartitions(added);
-    let replicas: number[][];
-    if (assignments) {
-      if (assignments.length !== added) {
-        throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `${assignments.length} assignments given for ${added} new partitions`);
-      }
-      replicas = assignments.map((ids) => this.#checkAssignment(ids, topic.replicationFactor));
-    } else {
-      replicas = Array.from({ length: added }, (_, i) => this.#assign(current + i, topic.replicationFactor));
-    }
+    const replicas = planNewPartitions(topic, count, assignments, this.#liveBrokerIds(), (first, added) =>
+      Array.from({ length: added }, (_, i) => this.#assign(first + i, topic.replicationFactor)),
+    );
+    const added = replicas.length;
     this.#checkLimit(added);
     if (validateOnly) return;
     await this.#reserving(added, () => this.#locked(name, async () => {
@@ -234,14 +219,12 @@ export class LocalController implements Controller {
 
   async alterTopicConfigs(name: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
     if (!this.#options.loader.image.topic(name)) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
-    const checked = this.#checkConfigs(configs);
+    const checked = checkTopicConfigs(configs, this.#options.socketRequestMaxBytes);
     if (validateOnly) return;
     await this.#locked(name, async () => {
       const topic = this.#options.loader.image.topic(name);
       if (!topic) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
-      const records: MetadataRecord[] = [];
-      for (const key of topic.configs.keys()) if (!checked.has(key)) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: key, value: null });
-      for (const [key, value] of checked) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: key, value });
+      const records = configChangeRecords(name, topic.configs, checked, false);
       await this.#write({ ...storedOf(topic), configs: Object.fromEntries(checked) });
       await this.#options.loader.publish(records);
     });
@@ -255,13 +238,7 @@ export class LocalController implements Controller {
   /** POLICY_VIOLATION when `count` more partitions would pass the broker's limit. */
   #checkLimit(count: number): void {
     const existing = this.#options.loader.image.topics().reduce((n, t) => n + t.partitions.length, 0);
-    const total = existing + this.#reserved + count;
-    if (total > this.maxPartitions) {
-      throw kafkaError(
-        KafkaCode.POLICY_VIOLATION,
-        `Creating ${count} partition(s) would bring this broker to ${total} partitions, above its limit of ${this.maxPartitions} (max.partitions; --max-partitions). Delete topics or raise the limit.`,
-      );
-    }
+    checkPartitionLimit(existing, this.#reserved, count, this.maxPartitions);
   }
 
   /** Counts `count` partitions against the limit while `fn` runs (checked again: others may have reserved meanwhile). */
@@ -277,32 +254,9 @@ export class LocalController implements Controller {
 
   async incrementalAlterTopicConfigs(name: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
     if (!this.#options.loader.image.topic(name)) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
-    const seen = new Set<string>();
-    for (const o of ops) {
-      if (seen.has(o.name)) throw kafkaError(KafkaCode.INVALID_REQUEST, `Config ${o.name} appears more than once`);
-      seen.add(o.name);
-      const spec = TOPIC_CONFIGS.get(o.name);
-      if (!spec) throw kafkaError(KafkaCode.INVALID_CONFIG, `Unknown topic config name: ${o.name}`);
-      if (o.op < 0 || o.op > 3) throw kafkaError(KafkaCode.INVALID_REQUEST, `Unknown config operation ${o.op} for ${o.name}`);
-      if ((o.op === 2 || o.op === 3) && spec.type !== ConfigType.list) {
-        throw kafkaError(KafkaCode.INVALID_CONFIG, `Config ${o.name} is not a list: ${o.op === 2 ? 'append' : 'subtract'} is not allowed`);
-      }
-      if (o.op !== 1 && o.value === null) throw kafkaError(KafkaCode.INVALID_CONFIG, `Null value for topic config ${o.name}`);
-    }
+    checkConfigOps(ops);
     // Applied to the overrides current when the topic's lock is held, so concurrent changes compose.
-    const next = (overrides: ReadonlyMap<string, string>): Map<string, string> => {
-      const out = new Map(overrides);
-      for (const o of ops) {
-        const current = out.get(o.name) ?? TOPIC_CONFIGS.get(o.name)!.defaultValue;
-        const list = current.split(',').map((x) => x.trim()).filter((x) => x !== '');
-        const items = (o.value ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
-        if (o.op === 0) out.set(o.name, o.value!);
-        else if (o.op === 1) out.delete(o.name);
-        else if (o.op === 2) out.set(o.name, [...list, ...items.filter((x) => !list.includes(x))].join(','));
-        else out.set(o.name, list.filter((x) => !items.includes(x)).join(','));
-      }
-      return validateTopicConfigs(out);
-    };
+    const next = (overrides: ReadonlyMap<string, string>): Map<string, string> => applyConfigOps(overrides, ops);
     if (validateOnly) {
       next(this.#options.loader.image.topic(name)!.configs);
       return;
@@ -311,9 +265,7 @@ export class LocalController implements Controller {
       const topic = this.#options.loader.image.topic(name);
       if (!topic) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`);
       const checked = next(topic.configs);
-      const records: MetadataRecord[] = [];
-      for (const key of topic.configs.keys()) if (!checked.has(key)) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: key, value: null });
-      for (const [key, value] of checked) if (topic.configs.get(key) !== value) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: key, value });
+      const records = configChangeRecords(name, topic.configs, checked, true);
       if (records.length === 0) return;
       await this.#write({ ...storedOf(topic), configs: Object.fromEntries(checked) });
       await this.#options.loader.publish(records);
@@ -324,52 +276,19 @@ export class LocalController implements Controller {
     return this.#options.loader.image.brokers().map((b) => b.nodeId);
   }
 
-  #collidesWith(name: string): string | undefined {
-    if (!name.includes('.') && !name.includes('_')) return undefined;
-    const key = collisionKey(name);
-    const names = [...this.#options.loader.image.topics().map((t) => t.name), ...this.#creating.keys()];
-    for (const other of names) {
-      if (other !== name && collisionKey(other) === key) return other;
-    }
-    return undefined;
-  }
-
-  /** Each config checked alone, then against the broker's limits. */
-  #checkConfigs(configs: Iterable<readonly [string, string | null | undefined]>): Map<string, string> {
-    const checked = validateTopicConfigs(configs);
-    if (this.#options.socketRequestMaxBytes !== undefined) checkMaxMessageBytes(checked.get('max.message.bytes'), this.#options.socketRequestMaxBytes);
-    return checked;
+  // Topics in the image and those being created: a new name must collide with neither.
+  #topicNames(): string[] {
+    return [...this.#options.loader.image.topics().map((t) => t.name), ...this.#creating.keys()];
   }
 
   #plan(spec: CreateTopicSpec): StoredTopic {
-    const configs = this.#checkConfigs(spec.configs ?? []);
-    const assignments = spec.assignments ?? [];
-    let replicas: number[][];
-    let replicationFactor: number;
-    if (assignments.length > 0) {
-      if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
-        throw kafkaError(KafkaCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set; use either one');
-      }
-      const sorted = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
-      sorted.forEach((a, i) => {
-        if (a.partitionIndex !== i) throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, 'Partition assignments must cover partitions 0..n-1 exactly once');
-      });
-      replicationFactor = sorted[0]!.brokerIds.length;
-      replicas = sorted.map((a) => this.#checkAssignment(a.brokerIds, replicationFactor));
-    } else {
-      const numPartitions = spec.numPartitions === -1 ? this.#options.numPartitions : spec.numPartitions;
-      replicationFactor = spec.replicationFactor === -1 ? this.#options.defaultReplicationFactor : spec.replicationFactor;
-      if (!Number.isInteger(numPartitions) || numPartitions < 1) throw kafkaError(KafkaCode.INVALID_PARTITIONS, `Number of partitions ${numPartitions} is below 1`);
-      if (numPartitions > MAX_NEW_PARTITIONS_PER_REQUEST) throw tooManyPartitions(numPartitions);
-      const live = this.#liveBrokerIds().length;
-      if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
-        throw kafkaError(KafkaCode.INVALID_REPLICATION_FACTOR, `Replication factor ${replicationFactor} is below 1`);
-      }
-      if (replicationFactor > live) {
-        throw kafkaError(KafkaCode.INVALID_REPLICATION_FACTOR, `Replication factor ${replicationFactor} is larger than the number of live brokers (${live})`);
-      }
-      replicas = Array.from({ length: numPartitions }, (_, i) => this.#assign(i, replicationFactor));
-    }
+    const configs = checkTopicConfigs(spec.configs ?? [], this.#options.socketRequestMaxBytes);
+    const { replicationFactor, replicas } = planTopicReplicas(spec, {
+      numPartitions: this.#options.numPartitions,
+      defaultReplicationFactor: this.#options.defaultReplicationFactor,
+      liveIds: this.#liveBrokerIds(),
+      place: (count, rf) => Array.from({ length: count }, (_, i) => this.#assign(i, rf)),
+    });
     return {
       name: spec.name,
       id: crypto.randomUUID(),
@@ -379,16 +298,6 @@ export class LocalController implements Controller {
       configs: Object.fromEntries(configs),
       createdAt: Date.now(),
     };
-  }
-
-  #checkAssignment(ids: readonly number[], replicationFactor: number): number[] {
-    const live = new Set(this.#liveBrokerIds());
-    if (ids.length === 0 || ids.length !== replicationFactor) {
-      throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `Every partition needs ${replicationFactor} replicas; got ${ids.length}`);
-    }
-    if (new Set(ids).size !== ids.length) throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate broker ids in assignment ${ids.join(',')}`);
-    for (const id of ids) if (!live.has(id)) throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `Broker ${id} in the assignment is not alive`);
-    return [...ids];
   }
 
   // Round-robin over the live brokers, as Kafka's rack-unaware assignment starts out.

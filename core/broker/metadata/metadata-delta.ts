@@ -4,8 +4,7 @@
  * (Kafka's MetadataDelta).
  */
 import { TributaryError } from '../../errors.ts';
-import type { BrokerEndpoint } from '../api/context.ts';
-import { MetadataImage, type PartitionRegistration, type TopicImage } from './metadata-image.ts';
+import { type BrokerRegistration, MetadataImage, type PartitionRegistration, type TopicImage } from './metadata-image.ts';
 import type { MetadataRecord } from './records.ts';
 
 interface WorkingTopic {
@@ -29,12 +28,18 @@ export class MetadataDelta {
   readonly changedPartitions = new Map<string, Set<number>>();
   /** Ids of topics whose configs changed. */
   readonly changedConfigs = new Set<string>();
-  /** True when a broker registered or changed its address. */
+  /** True when a broker registered, changed its address, or was fenced or unfenced. */
   brokersChanged = false;
+  /** Node ids of the brokers registered, fenced or unfenced by these records. */
+  readonly changedBrokers = new Set<number>();
+  /** True when a producer-id block was handed out. */
+  producerIdsChanged = false;
 
   readonly #topics = new Map<string, WorkingTopic>();
   readonly #removed = new Set<string>();
-  #brokers: Map<number, BrokerEndpoint> | undefined;
+  #brokers: Map<number, BrokerRegistration> | undefined;
+  #nextProducerId: number | undefined;
+  #clusterId: string | undefined;
 
   constructor(image: MetadataImage) {
     this.image = image;
@@ -56,7 +61,7 @@ export class MetadataDelta {
       case 'partition': {
         const topic = this.#working(record.topicId);
         if (!topic) throw new TributaryError('ERR_INVALID_ARGUMENT', `Partition record for unknown topic ${record.topicId}`);
-        topic.partitions[record.partitionId] = { partition: record.partitionId, replicas: [...record.replicas], isr: [...record.isr], leader: record.leader, leaderEpoch: record.leaderEpoch };
+        topic.partitions[record.partitionId] = { partition: record.partitionId, replicas: [...record.replicas], isr: [...record.isr], leader: record.leader, leaderEpoch: record.leaderEpoch, partitionEpoch: record.partitionEpoch ?? 0 };
         let set = this.changedPartitions.get(record.topicId);
         if (!set) this.changedPartitions.set(record.topicId, (set = new Set()));
         set.add(record.partitionId);
@@ -82,9 +87,35 @@ export class MetadataDelta {
         return;
       }
       case 'register-broker':
-        this.#brokers ??= new Map(this.image.brokersById);
-        this.#brokers.set(record.nodeId, { nodeId: record.nodeId, host: record.host, port: record.port, rack: record.rack });
+        this.#brokers ??= new Map(this.image.registrationsById);
+        this.#brokers.set(record.nodeId, {
+          nodeId: record.nodeId,
+          host: record.host,
+          port: record.port,
+          rack: record.rack,
+          brokerEpoch: record.brokerEpoch ?? 0,
+          incarnationId: record.incarnationId ?? null,
+          fenced: record.fenced ?? false,
+        });
         this.brokersChanged = true;
+        this.changedBrokers.add(record.nodeId);
+        return;
+      case 'fence-broker': {
+        this.#brokers ??= new Map(this.image.registrationsById);
+        const current = this.#brokers.get(record.nodeId);
+        // A fence for an earlier registration of the node (another epoch) changes nothing.
+        if (!current || current.brokerEpoch !== record.brokerEpoch || current.fenced === record.fenced) return;
+        this.#brokers.set(record.nodeId, { ...current, fenced: record.fenced });
+        this.brokersChanged = true;
+        this.changedBrokers.add(record.nodeId);
+        return;
+      }
+      case 'producer-ids':
+        this.#nextProducerId = Math.max(this.#nextProducerId ?? this.image.nextProducerId, record.firstProducerId + record.size);
+        this.producerIdsChanged = true;
+        return;
+      case 'cluster-id':
+        this.#clusterId = record.clusterId;
         return;
     }
   }
@@ -103,10 +134,10 @@ export class MetadataDelta {
 
   /** The image after these records. */
   apply(): MetadataImage {
-    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers) return this.image;
+    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers && this.#nextProducerId === undefined && this.#clusterId === undefined) return this.image;
     const topics = new Map(this.image.topicsById);
     for (const id of this.#removed) topics.delete(id);
     for (const [id, t] of this.#topics) topics.set(id, Object.freeze({ ...t, partitions: Object.freeze([...t.partitions]), configs: t.configs }));
-    return new MetadataImage(topics, this.#brokers ?? this.image.brokersById);
+    return new MetadataImage(topics, this.#brokers ?? this.image.registrationsById, this.#nextProducerId ?? this.image.nextProducerId, this.#clusterId ?? this.image.clusterId);
   }
 }

@@ -16,6 +16,28 @@ export interface PartitionRegistration {
   /** Node id of the leader (-1: none). */
   readonly leader: number;
   readonly leaderEpoch: number;
+  /** Bumped on every change of leader, ISR or replicas (0 for partitions written by a cluster of one). */
+  readonly partitionEpoch: number;
+}
+
+/**
+ * A registered broker as the metadata log has it (Kafka's BrokerRegistration): its address,
+ * the epoch of its registration, which start of the process registered, and whether it is
+ * fenced. A cluster of one registers with epoch 0, no incarnation, unfenced.
+ */
+export interface BrokerRegistration extends BrokerEndpoint {
+  /** The registration's epoch (the metadata offset of its record; 0 in a cluster of one). */
+  readonly brokerEpoch: number;
+  /** Random id of the process start that registered (null in a cluster of one). */
+  readonly incarnationId: string | null;
+  /** A fenced broker leads nothing, is in no ISR, and clients do not see it. */
+  readonly fenced: boolean;
+}
+
+/** One partition of one topic, by topic id (what the per-broker look-ups return). */
+export interface TopicIdPartition {
+  readonly topicId: string;
+  readonly partition: number;
 }
 
 /** One topic in the image. */
@@ -43,13 +65,28 @@ export class MetadataImage {
 
   readonly #byId: ReadonlyMap<string, TopicImage>;
   readonly #byName: ReadonlyMap<string, TopicImage>;
-  readonly #brokers: ReadonlyMap<number, BrokerEndpoint>;
+  readonly #registrations: ReadonlyMap<number, BrokerRegistration>;
+  readonly #nextProducerId: number;
+  readonly #clusterId: string | null;
   #sorted: TopicImage[] | undefined;
+  #unfenced: BrokerEndpoint[] | undefined;
 
-  constructor(topicsById: ReadonlyMap<string, TopicImage>, brokers: ReadonlyMap<number, BrokerEndpoint>) {
+  /**
+   * @param registrations every registered broker, fenced or not
+   * @param nextProducerId the first producer id no block has handed out yet
+   * @param clusterId the cluster id the metadata log holds (null before one is written)
+   */
+  constructor(topicsById: ReadonlyMap<string, TopicImage>, registrations: ReadonlyMap<number, BrokerRegistration>, nextProducerId = 0, clusterId: string | null = null) {
     this.#byId = topicsById;
     this.#byName = new Map([...topicsById.values()].map((t) => [t.name, t]));
-    this.#brokers = brokers;
+    this.#registrations = registrations;
+    this.#nextProducerId = nextProducerId;
+    this.#clusterId = clusterId;
+  }
+
+  /** The cluster id the metadata log holds (null in a cluster of one, or before the controller wrote it). */
+  get clusterId(): string | null {
+    return this.#clusterId;
   }
 
   /** The topic named `name`. */
@@ -73,18 +110,77 @@ export class MetadataImage {
     return this.#byId;
   }
 
-  /** Registered brokers by node id. */
-  get brokersById(): ReadonlyMap<number, BrokerEndpoint> {
-    return this.#brokers;
+  /** Every registered broker by node id, fenced ones too (what a delta starts from). */
+  get registrationsById(): ReadonlyMap<number, BrokerRegistration> {
+    return this.#registrations;
   }
 
-  /** The registered brokers, by node id. */
+  /**
+   * The unfenced brokers' addresses, by node id: what Metadata and DescribeCluster show
+   * clients (a fenced broker serves nothing). A cluster of one registers unfenced.
+   */
   brokers(): BrokerEndpoint[] {
-    return [...this.#brokers.values()].sort((a, b) => a.nodeId - b.nodeId);
+    this.#unfenced ??= [...this.#registrations.values()]
+      .filter((b) => !b.fenced)
+      .sort((a, b) => a.nodeId - b.nodeId)
+      .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
+    return [...this.#unfenced];
   }
 
-  /** The broker with this node id. */
+  /** Every registered broker, fenced ones too, by node id. */
+  allBrokers(): BrokerRegistration[] {
+    return [...this.#registrations.values()].sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** The address of the registered broker with this node id (fenced or not). */
   broker(nodeId: number): BrokerEndpoint | undefined {
-    return this.#brokers.get(nodeId);
+    return this.#registrations.get(nodeId);
+  }
+
+  /** The registration of broker `nodeId` (epoch, incarnation, fenced). */
+  registration(nodeId: number): BrokerRegistration | undefined {
+    return this.#registrations.get(nodeId);
+  }
+
+  /** True when broker `nodeId` is registered and fenced. An unknown broker is not "fenced": check {@link registration}. */
+  isFenced(nodeId: number): boolean {
+    return this.#registrations.get(nodeId)?.fenced === true;
+  }
+
+  /** The first producer id no block has handed out yet (0 before any block). */
+  get nextProducerId(): number {
+    return this.#nextProducerId;
+  }
+
+  /** The partitions broker `nodeId` leads. */
+  partitionsLedBy(nodeId: number): TopicIdPartition[] {
+    return this.#partitionsWhere((p) => p.leader === nodeId);
+  }
+
+  /** The partitions with a replica on broker `nodeId`. */
+  partitionsReplicatedOn(nodeId: number): TopicIdPartition[] {
+    return this.#partitionsWhere((p) => p.replicas.includes(nodeId));
+  }
+
+  /** The partitions whose ISR has broker `nodeId`. */
+  partitionsInIsrOf(nodeId: number): TopicIdPartition[] {
+    return this.#partitionsWhere((p) => p.isr.includes(nodeId));
+  }
+
+  /** The partitions with no leader (offline). */
+  partitionsWithoutLeader(): TopicIdPartition[] {
+    return this.#partitionsWhere((p) => p.leader === -1);
+  }
+
+  /** Partition `partition` of topic `topicId`. */
+  partition(topicId: string, partition: number): PartitionRegistration | undefined {
+    return this.#byId.get(topicId)?.partitions[partition];
+  }
+
+  // Walks every partition: the images are small enough that an index would cost more than it saves.
+  #partitionsWhere(test: (p: PartitionRegistration) => boolean): TopicIdPartition[] {
+    const out: TopicIdPartition[] = [];
+    for (const topic of this.topics()) for (const p of topic.partitions) if (p && test(p)) out.push({ topicId: topic.id, partition: p.partition });
+    return out;
   }
 }

@@ -96,5 +96,16 @@ export interface ProducerIdsRecord {
   readonly size: number;
 }
 
+/**
+ * The cluster's id, written once by the controller before the first registration it
+ * accepts (Kafka keeps it in every node's meta.properties; here the metadata log is where
+ * the controller learns it again after a restart). A broker registering with another id
+ * is refused with INCONSISTENT_CLUSTER_ID.
+ */
+export interface ClusterIdRecord {
+  readonly type: 'cluster-id';
+  readonly clusterId: string;
+}
+
 /** Any metadata record. */
-export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord;
+export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord;
