@@ -40,6 +40,8 @@ export { bestGzip, nativeGzip } from './adapters/runtime/gzip-native.ts';
 export { bestZstd } from './adapters/runtime/zstd-native.ts';
 export { createDefaultRegistry } from './adapters/runtime/default-registry.ts';
 export { EmbeddedBroker, createBroker, type EmbeddedBrokerOptions, type EmbeddedClientOptions } from './adapters/runtime/embedded-broker.ts';
+export { CONTROLLER_NODE_ID, EmbeddedCluster, createCluster, type EmbeddedClusterOptions } from './adapters/runtime/embedded-cluster.ts';
+export { ClusterNetwork, type LinkState } from './adapters/runtime/cluster-network.ts';
 
 /** The registry `createClient` and `createBroker` use unless given another: every built-in. */
 export const defaultRegistry: Registry = createDefaultRegistry();

@@ -53,6 +53,11 @@ const APIS: ReadonlyArray<readonly [name: string, about: string]> = [
   ['IncrementalAlterConfigs', 'sets, deletes, appends to or subtracts from single configs (what kafka-configs.sh sends)'],
   ['OffsetDelete', 'deletes a group\'s committed offsets of partitions it no longer consumes'],
   ['DescribeCluster', 'the cluster id, controller and brokers'],
+  ['AlterPartition', 'a partition leader proposes a new in-sync replica set to the controller (inter-broker)'],
+  ['BrokerRegistration', 'a broker registers with the active controller at start-up (inter-broker)'],
+  ['BrokerHeartbeat', 'a broker keeps its registration alive and learns whether it is fenced (inter-broker)'],
+  ['AllocateProducerIds', 'a broker takes a block of producer ids from the controller (inter-broker)'],
+  ['OffsetForLeaderEpoch', 'the end offset of a leader epoch in a partition (followers and clients find where logs diverged)'],
 ];
 
 /** Free-standing data formats (never flexible) that go in consumer-protocol.ts. */

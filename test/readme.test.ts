@@ -152,12 +152,14 @@ describe('README: limits (#19)', () => {
       const cases: Array<[object, string]> = [
         [{ replicationFactor: 2 }, 'INVALID_REPLICATION_FACTOR'],
         [{ configs: { 'cleanup.policy': 'compact' } }, 'INVALID_CONFIG'],
-        [{ configs: { 'min.insync.replicas': '2' } }, 'INVALID_CONFIG'],
       ];
       for (const [topic, code] of cases) {
         expect(await refusal(topic), JSON.stringify(topic)).toBe(code);
         expect(limits).toContain(code);
       }
+      // min.insync.replicas is a topic config now; one replica cannot meet 2 (acks=all: NOT_ENOUGH_REPLICAS).
+      expect(await refusal({ configs: { 'min.insync.replicas': '2' } })).toBe('created');
+      expect(limits).toContain('NOT_ENOUGH_REPLICAS');
       // A limit that went (issue 13 #27): a topic codec is accepted, and the list no longer names it.
       expect(await refusal({ configs: { 'compression.type': 'gzip' } })).toBe('created');
       expect(limits).not.toContain('compression.type');

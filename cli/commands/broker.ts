@@ -11,6 +11,7 @@ import { TributaryError } from '../../core/errors.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { startServer } from '../../adapters/server/index.ts';
+import { type ControllerListener, serveController } from '../../adapters/server/controller-listener.ts';
 import { tcpTransport } from '../../adapters/transport/index.ts';
 import { type ClusterOptions, parseVoters } from '../../core/broker/cluster/cluster-options.ts';
 import { createDefaultRegistry } from '../../adapters/runtime/default-registry.ts';
@@ -163,6 +164,20 @@ export async function runBroker(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  // A voter of the controller quorum also serves the controller listener for the other brokers.
+  let controllerListener: ControllerListener | undefined;
+  const hosted = broker.hostedController;
+  if (hosted) {
+    const voter = parseVoters(settings.controllerQuorum!).find((v) => v.nodeId === settings.nodeId)!;
+    const port = settings.controllerListenPort ?? voter.port;
+    try {
+      controllerListener = await serveController({ nodeId: settings.nodeId, controller: hosted.controller, quorum: hosted.quorum, host: settings.host, port, logger });
+    } catch (error) {
+      await server.close().catch(() => {});
+      throw new TributaryError('ERR_ADDRESS_IN_USE', `cannot serve the controller on ${settings.host}:${port}: ${(error as Error).message}`, { cause: error });
+    }
+    console.log(`Tributary controller (node ${settings.nodeId}) listening on ${controllerListener.address}`);
+  }
   const where = settings.storage === 'memory' ? 'memory (nothing is kept after exit)' : `${settings.storage} storage in ${resolve(settings.dataDir)}`;
   console.log(`Tributary broker ${settings.nodeId} listening on ${server.address} — ${where} — started in ${(performance.now() - started).toFixed(0)} ms`);
   if (values.dev) console.log(`Development defaults (--dev): ${describeDefaults(DEV_DEFAULTS)}; Kafka's production default is 3000 (tributary broker without --dev)`);
@@ -177,7 +192,7 @@ export async function runBroker(argv: string[]): Promise<number> {
       }
       stopping = true;
       logger.info('shutting down', { signal });
-      server.close().then(
+      (controllerListener ? controllerListener.close().catch(() => undefined) : Promise.resolve()).then(() => server.close()).then(
         () => {
           console.log('Tributary broker stopped cleanly');
           done(0);

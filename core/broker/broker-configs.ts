@@ -1,6 +1,7 @@
 /** The broker-level settings DescribeConfigs reports (static: set when the broker is built). */
 import type { BrokerConfigValue } from './api/context.ts';
 import { kafkaError, KafkaCode } from '../errors.ts';
+import { type GroupPartitioningOptions, groupPartitioning } from './groups/group-partitioning.ts';
 
 const MiB = 1024 * 1024;
 const INT_MAX = 2147483647;
@@ -97,6 +98,7 @@ export interface BrokerConfigOptions {
   readonly retentionCheckIntervalMs?: number;
   readonly limits?: Partial<BrokerLimits>;
   readonly groups?: { readonly initialRebalanceDelayMs?: number };
+  readonly groupPartitioning?: GroupPartitioningOptions;
 }
 
 /** The static broker settings DescribeConfigs shows, each marked explicit when the options set it. */
@@ -129,5 +131,18 @@ export function brokerConfigTable(
     type: 3,
     doc: 'How long the first rebalance of a new group waits for more members.',
   });
+  // Cluster mode only: a single node keeps its offsets in its own log, not in this topic.
+  const partitioning = options.groupPartitioning;
+  if (partitioning !== undefined) {
+    const settings = groupPartitioning(partitioning);
+    // Kafka's config types: 3 INT, 4 SHORT.
+    const offsetsConfigs: Array<[string, number, boolean, string, number]> = [
+      ['offsets.topic.num.partitions', settings.numPartitions, partitioning.numPartitions !== undefined, 'Partitions of __consumer_offsets when it is created.', 3],
+      ['offsets.topic.replication.factor', settings.replicationFactor, partitioning.replicationFactor !== undefined, 'Replication factor of __consumer_offsets when it is created (cut to the live brokers).', 4],
+      ['offsets.commit.timeout.ms', settings.commitTimeoutMs, partitioning.commitTimeoutMs !== undefined, 'How long a commit waits for the in-sync replicas of its offsets partition.', 3],
+      ['offsets.topic.segment.bytes', settings.segmentBytes, partitioning.segmentBytes !== undefined, 'Segment size of __consumer_offsets.', 3],
+    ];
+    for (const [name, value, explicit, doc, type] of offsetsConfigs) table.set(name, { value: String(value), explicit, type, doc });
+  }
   return table;
 }

@@ -20,6 +20,9 @@ import type { ApiRequest } from '../protocol/api-messages.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import { GROUP_OFFSETS_LOG, GROUP_OFFSETS_TOPIC, LogGroupStore } from './groups/log-group-store.ts';
 import type { GroupCoordinatorOptions } from './groups/options.ts';
+import type { GroupService } from './groups/group-service.ts';
+import type { GroupPartitioningOptions } from './groups/group-partitioning.ts';
+import { PartitionedGroupCoordinator } from './groups/partitioned-coordinator.ts';
 import { ProducerStateManager } from './producer-state/producer-state-manager.ts';
 import type { ShutdownWatch } from './partition/delayed-operations.ts';
 import type { ProducerIdManager } from './producer-state/producer-ids.ts';
@@ -32,7 +35,11 @@ import { LocalController } from './controller/local-controller.ts';
 import type { Controller } from './controller/controller.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
 import type { ClusterOptions } from './cluster/cluster-options.ts';
-import { clusterParts } from './cluster/cluster-parts.ts';
+import { type ClusterParts, clusterParts } from './cluster/cluster-parts.ts';
+import { CLUSTER_DEFAULTS } from './cluster/cluster-options.ts';
+import { ReplicaFetcherManager } from './replication/replica-fetcher-manager.ts';
+import { producerIdBlocksFrom } from './controller/controller-channel.ts';
+import { newClusterId } from './cluster/cluster-id.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { MetadataImage } from './metadata/metadata-image.ts';
 import { MetadataLoader } from './metadata/metadata-publisher.ts';
@@ -99,6 +106,17 @@ export interface BrokerOptions {
   /** Group coordinator settings (session timeout bounds, initial rebalance delay, offset retention, timers). */
   readonly groups?: GroupCoordinatorOptions;
   /**
+   * Cluster mode for groups: committed offsets and group metadata in the replicated
+   * internal topic `__consumer_offsets` (offsets.topic.num.partitions, .replication.factor,
+   * offsets.commit.timeout.ms), created through the controller on the first
+   * FindCoordinator; this node coordinates the groups of the partitions it leads and
+   * answers NOT_COORDINATOR for the others. Absent (the default): this node coordinates
+   * every group, in its own offsets log in storage, as a single node always has — unless
+   * `cluster` is set: a cluster member always places groups by partition (these options,
+   * or Kafka's defaults).
+   */
+  readonly groupPartitioning?: GroupPartitioningOptions;
+  /**
    * Resource limits (socket.request.max.bytes, fetch.max.bytes, queued.max.request.bytes,
    * max.connections, …); unset ones take Kafka's defaults (see {@link BrokerLimits}). The
    * TCP listener enforces the connection and socket ones. Checked against each other:
@@ -116,13 +134,6 @@ export interface BrokerOptions {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-// Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding.
-function newClusterId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 /** A broker instance: state with a lifecycle (start, serve, shut down, close). */
 export class Broker implements BrokerContext {
@@ -153,8 +164,11 @@ export class Broker implements BrokerContext {
   readonly topicDefaults: TopicConfigDefaults;
   /** Broker-level settings as DescribeConfigs shows them (name → value, source). */
   readonly brokerConfigs: ReadonlyMap<string, BrokerConfigValue>;
-  /** The coordinator of every consumer group (this node coordinates all of them). */
-  readonly groups: GroupCoordinator;
+  /**
+   * The group coordinator: a {@link GroupCoordinator} of every group on a single node, a
+   * {@link PartitionedGroupCoordinator} with `groupPartitioning` (cluster mode).
+   */
+  readonly groups: GroupService;
   /** Producer ids and idempotent-producer sequences per partition. */
   readonly producerState: ProducerStateManager;
   /** Decompressors for ListOffsets by timestamp, when given. */
@@ -180,6 +194,9 @@ export class Broker implements BrokerContext {
   #state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
   // The single node's controller (persists topics in the metadata store); absent in a cluster.
   readonly #local: LocalController | undefined;
+  readonly #parts: ClusterParts | undefined;
+  // Replica fetchers (one per leader this node follows); cluster members only.
+  #fetchers: ReplicaFetcherManager | undefined;
   #endpoint: BrokerEndpoint;
 
   constructor(options: BrokerOptions) {
@@ -209,7 +226,9 @@ export class Broker implements BrokerContext {
     const flushPolicy = validateFlushPolicy(options.flushPolicy ?? { mode: 'never' });
     this.#flush = new FlushScheduler({ logger: this.logger });
     this.topicDefaults = topicDefaults;
-    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, options, limits);
+    // A cluster splits groups across brokers by their __consumer_offsets partition; a single node keeps them all.
+    const partitioning = options.groupPartitioning ?? (options.cluster ? {} : undefined);
+    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, { ...options, groupPartitioning: partitioning }, limits);
     this.#retentionIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     // The policy (core/storage) decides; partitions report their log and high watermark.
     this.#retention = new RetentionManager({
@@ -226,17 +245,24 @@ export class Broker implements BrokerContext {
       },
     });
     for (const entry of options.handlers) this.#handlers.set(entry.apiKey, entry);
-    this.groups = new GroupCoordinator(
-      {
-        store: options.storage.metadata,
-        // Committed offsets in an append-and-compact log (Kafka's __consumer_offsets), not the metadata store.
-        groupStore: new LogGroupStore({ openLog: () => this.storage.openPartition(GROUP_OFFSETS_TOPIC, 0, GROUP_OFFSETS_LOG), legacy: this.storage.metadata }),
-        logger: this.logger,
-        partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined,
-      },
-      options.groups,
+    // A single node coordinates every group, in an append-and-compact log in storage (Kafka's __consumer_offsets on one node).
+    const singleNodeGroups = (): GroupCoordinator =>
+      new GroupCoordinator(
+        {
+          store: options.storage.metadata,
+          groupStore: new LogGroupStore({ openLog: () => this.storage.openPartition(GROUP_OFFSETS_TOPIC, 0, GROUP_OFFSETS_LOG), legacy: this.storage.metadata }),
+          logger: this.logger,
+          partitionExists: (t, p) => this.image.topic(t)?.partitions[p] !== undefined,
+        },
+        options.groups,
+      );
+    const singleNode = partitioning === undefined ? singleNodeGroups() : undefined;
+    // In a cluster producer ids come in blocks from the controller, so no two brokers hand out the same id.
+    this.producerState = new ProducerStateManager(
+      options.storage.metadata,
+      this.logger,
+      options.cluster ? { allocateBlock: () => producerIdBlocksFrom(this.#parts!.controller, () => ({ brokerId: nodeId, brokerEpoch: this.cluster!.lifecycle.brokerEpoch }))() } : {},
     );
-    this.producerState = new ProducerStateManager(options.storage.metadata, this.logger);
     this.metadata = new MetadataLoader();
     this.replicaManager = new ReplicaManager({
       nodeId,
@@ -249,13 +275,72 @@ export class Broker implements BrokerContext {
       producerState: this.producerState,
       shutdown: this.#shutdownWatch,
       codecs: options.codecs,
+      ...(options.cluster
+        ? {
+            clock: options.cluster.clock ?? systemClock,
+            replicaLagTimeMaxMs: options.cluster.replicaLagTimeMaxMs ?? CLUSTER_DEFAULTS.replicaLagTimeMaxMs,
+            // ISR changes are proposed to the controller under this broker's current registration.
+            alterPartition: async (item) => {
+              const [result] = await this.#parts!.controller.alterPartition({ brokerId: nodeId, brokerEpoch: this.cluster!.lifecycle.brokerEpoch, items: [item] });
+              return result!;
+            },
+          }
+        : {}),
     });
+    if (options.cluster) {
+      const transport = options.cluster.transport;
+      if (!transport) throw new TributaryError('ERR_INVALID_ARGUMENT', 'A cluster member needs cluster.transport to reach its peers (replication)');
+      this.#fetchers = new ReplicaFetcherManager({
+        nodeId,
+        logs: this.replicaManager,
+        transportFactory: transport,
+        resolveAddress: (id) => {
+          const b = this.image.broker(id) ?? this.image.allBrokers().find((x) => x.nodeId === id);
+          return b ? { host: b.host, port: b.port, nodeId: id } : undefined;
+        },
+        logger: this.logger,
+        clock: options.cluster.clock ?? systemClock,
+        config: {
+          fetchWaitMaxMs: options.cluster.replicaFetchWaitMaxMs ?? CLUSTER_DEFAULTS.replicaFetchWaitMaxMs,
+          fetchBackoffMs: options.cluster.replicaFetchBackoffMs ?? CLUSTER_DEFAULTS.replicaFetchBackoffMs,
+        },
+      });
+      this.replicaManager.useFetchers(this.#fetchers);
+    }
     // The replica manager hears of every change first: it opens logs before the image names them.
     this.metadata.install(this.replicaManager);
+    let partitioned: PartitionedGroupCoordinator | undefined;
+    if (partitioning !== undefined) {
+      // After the replica manager: a partition it has just made leader here is loaded at once.
+      partitioned = new PartitionedGroupCoordinator(
+        {
+          nodeId,
+          logger: this.logger,
+          replicaManager: this.replicaManager,
+          image: () => this.image,
+          createTopic: (spec) => this.controller.createTopic(spec),
+        },
+        // Group sessions and offset expiry run on the cluster's clock (the simulation drives it) unless told otherwise.
+        options.cluster?.clock && !options.groups?.timers ? { ...options.groups, timers: options.cluster.clock } : options.groups,
+        partitioning,
+      );
+      this.metadata.install(partitioned);
+    }
+    this.groups = partitioned ?? singleNode!;
     this.clock = options.cluster?.clock ?? systemClock;
     this.#endpoint = { nodeId, host: options.host ?? 'localhost', port: options.port ?? 9092, rack: this.rack };
     if (options.cluster) {
-      const parts = clusterParts(options.cluster, nodeId);
+      const parts = clusterParts(options.cluster, {
+        nodeId,
+        storage: this.storage,
+        clock: this.clock,
+        logger: this.logger,
+        numPartitions,
+        defaultReplicationFactor,
+        socketRequestMaxBytes: limits.socketRequestMaxBytes,
+        ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}),
+      });
+      this.#parts = parts;
       this.cluster = new ClusterMember({
         nodeId,
         cluster: options.cluster,
@@ -272,6 +357,7 @@ export class Broker implements BrokerContext {
       this.#local = undefined;
     } else {
       this.cluster = undefined;
+      this.#parts = undefined;
       this.controller = this.#local = this.#localController(options, nodeId, numPartitions, defaultReplicationFactor, limits);
       this.#local.registerBroker(this.#endpoint);
     }
@@ -327,22 +413,11 @@ export class Broker implements BrokerContext {
     if (this.#state !== 'new') throw new TributaryError('ERR_ALREADY_STARTED', 'The broker was already started');
     this.#state = 'starting';
     await this.storage.open();
-    const stored = await this.storage.metadata.get('cluster/id');
-    if (stored) {
-      const id = decoder.decode(stored);
-      if (this.#clusterId !== undefined && this.#clusterId !== id) {
-        throw kafkaInconsistentCluster(this.#clusterId, id);
-      }
-      this.#clusterId = id;
-    } else {
-      this.#clusterId ??= newClusterId();
-      await this.storage.metadata.put('cluster/id', encoder.encode(this.#clusterId));
+    if (this.cluster) await this.#startClusterMember();
+    else {
+      await this.#restoreClusterId();
+      await this.#local!.load();
     }
-    if (this.cluster) {
-      await this.#checkNodeId();
-      await this.cluster.start();
-    }
-    else await this.#local!.load();
     await this.replicaManager.removeStrayLogs(this.image);
     await this.producerState.load(this.replicaManager.hostedTopics());
     await this.groups.load();
@@ -352,6 +427,41 @@ export class Broker implements BrokerContext {
     this.#flush.start();
     this.#state = 'running';
     this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.image.topics().length });
+  }
+
+  /** A cluster of one: the stored cluster id, or a new one (kept from now on). */
+  async #restoreClusterId(): Promise<void> {
+    const stored = await this.storage.metadata.get('cluster/id');
+    if (stored) {
+      const id = decoder.decode(stored);
+      if (this.#clusterId !== undefined && this.#clusterId !== id) throw kafkaInconsistentCluster(this.#clusterId, id);
+      this.#clusterId = id;
+    } else {
+      this.#clusterId ??= newClusterId();
+      await this.storage.metadata.put('cluster/id', encoder.encode(this.#clusterId));
+    }
+  }
+
+  /**
+   * A cluster member: checks its node id, opens what it hosts (a voter's log and
+   * controller), replays the metadata log until caught up, then takes the cluster's id —
+   * a data directory of another cluster refuses to start, saying so.
+   */
+  async #startClusterMember(): Promise<void> {
+    await this.#checkNodeId();
+    const stored = await this.storage.metadata.get('cluster/id');
+    const storedId = stored ? decoder.decode(stored) : undefined;
+    if (storedId !== undefined && this.#clusterId !== undefined && storedId !== this.#clusterId) throw kafkaInconsistentCluster(this.#clusterId, storedId);
+    // A voter names the cluster when its log has no id yet.
+    const proposed = storedId ?? this.#clusterId ?? newClusterId();
+    await this.#parts!.open(proposed);
+    await this.cluster!.start();
+    const clusterId = this.image.clusterId ?? proposed;
+    if (storedId !== undefined && storedId !== clusterId) {
+      throw new TributaryError('INCONSISTENT_CLUSTER_ID', `This data directory belongs to cluster ${storedId}, but the controller quorum runs cluster ${clusterId}: give this node a fresh --data-dir, or point it at its own cluster's --controller-quorum`, { kafkaCode: 104 });
+    }
+    if (storedId === undefined) await this.storage.metadata.put('cluster/id', encoder.encode(clusterId));
+    this.#clusterId = clusterId;
   }
 
   /**
@@ -395,6 +505,11 @@ export class Broker implements BrokerContext {
   /** The live brokers, by id: just this one until clusters exist. */
   brokers(): BrokerEndpoint[] {
     return this.image.brokers();
+  }
+
+  /** The controller this node runs as a voter of the quorum (to serve on its controller listener), if any. */
+  get hostedController(): ClusterParts['hosted'] {
+    return this.#parts?.hosted;
   }
 
   /**
@@ -469,12 +584,35 @@ export class Broker implements BrokerContext {
     }
   }
 
+  /**
+   * Stops at once, as a killed process would: no controlled shutdown, no flush, no producer
+   * state snapshot; the cluster learns of it only when heartbeats stop. Storage is closed
+   * without a sync (what was written stays as the adapter left it). For fault injection
+   * (`createCluster().kill(id)`); a real shutdown is {@link close}.
+   */
+  async crash(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    await this.cluster?.halt();
+    this.beginShutdown();
+    await this.#fetchers?.shutdown();
+    this.#retention.stop();
+    this.#flush.stop();
+    await this.groups.close().catch(() => undefined);
+    this.replicaManager.closeAll();
+    await this.#parts?.close().catch(() => undefined);
+    await this.storage.close().catch(() => undefined);
+    this.logger.info('broker crashed (fault injection)', { nodeId: this.nodeId });
+  }
+
   /** Shuts down: stops retention, wakes waiters, lets appends finish, closes storage. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     // Controlled shutdown first, while this broker still serves: leadership moves to peers.
     if (this.cluster && this.#state === 'running') await this.cluster.shutdown();
+    else if (this.cluster) await this.cluster.halt();
     this.beginShutdown();
+    await this.#fetchers?.shutdown();
     this.#retention.stop();
     await this.#retention.idle();
     await this.groups.close();
@@ -484,6 +622,7 @@ export class Broker implements BrokerContext {
     await this.#flush.flushAll();
     this.replicaManager.closeAll();
     this.#state = 'closed';
+    await this.#parts?.close();
     await this.storage.close();
     this.logger.info('broker closed', { nodeId: this.nodeId });
   }

@@ -5,6 +5,7 @@
  * {@link ReplicaManager.fetchOffset}; waits (long polls, acks=all) go through one queue of
  * delayed operations.
  */
+import { type Clock, systemClock } from '../clock.ts';
 import type { Logger } from '../contracts/logger.ts';
 import type { PartitionLog, Storage } from '../contracts/storage.ts';
 import { TributaryError, kafkaError, KafkaCode } from '../errors.ts';
@@ -14,13 +15,16 @@ import { DelayedOperations, type ShutdownWatch } from './partition/delayed-opera
 import { lookupOffset } from './partition/offset-lookup.ts';
 import { codecOf, needsRecompression, recompressBatch, targetCodec } from './partition/recompress.ts';
 import { CompressionCodec } from '../contracts/compressor.ts';
-import { readBatchHeader } from '../records/batch-header.ts';
+import { BatchAttributes, batchSizeAt, readBatchHeader, verifyBatchCrc } from '../records/batch-header.ts';
+import type { AlterPartitionItem, AlterPartitionItemResult } from './controller/broker-to-controller.ts';
+import { type LeaderEpochCache } from './partition/leader-epoch-cache.ts';
+import { deleteLeaderEpochs, leaderEpochKey, loadLeaderEpochs, saveLeaderEpochs } from './partition/leader-epoch-store.ts';
 import { concat } from '../protocol/writer.ts';
 import type { MetadataDelta } from './metadata/metadata-delta.ts';
-import type { MetadataImage, TopicImage } from './metadata/metadata-image.ts';
+import type { MetadataImage, PartitionRegistration, TopicImage } from './metadata/metadata-image.ts';
 import type { MetadataPublisher } from './metadata/metadata-publisher.ts';
 import type { MetadataRecord } from './metadata/records.ts';
-import { Partition } from './partition/partition.ts';
+import { Partition, REPLICA_LAG_TIME_MAX_MS } from './partition/partition.ts';
 import { INTERNAL_LOGS } from './topic-name.ts';
 import { type IncomingBatch, checkBatches } from './partition/produce-validation.ts';
 import type { ProducerStateManager } from './producer-state/producer-state-manager.ts';
@@ -56,6 +60,36 @@ export interface ReplicaManagerOptions {
   readonly shutdown?: ShutdownWatch;
   /** Decompressors for ListOffsets by timestamp (see offset-lookup.ts). */
   readonly codecs?: CodecSource;
+  /** Time for waits, follower lag and the ISR expiration check (default: the system clock). */
+  readonly clock?: Clock;
+  /**
+   * Proposes an ISR change of a partition this node leads (BrokerToController
+   * AlterPartition for one item, with this broker's id and epoch). Without it (a cluster
+   * of one) the ISR never changes and no expiration check runs.
+   */
+  readonly alterPartition?: (item: AlterPartitionItem) => Promise<AlterPartitionItemResult>;
+  /** replica.lag.time.max.ms (default 30000): a follower behind this long leaves the ISR. */
+  readonly replicaLagTimeMaxMs?: number;
+}
+
+/** A partition this node follows, as the replica fetchers are told of it. */
+export interface FollowedPartition {
+  readonly topicId: string;
+  readonly partition: Partition;
+  /** The node to fetch from. */
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+}
+
+/**
+ * The replica fetchers as the replica manager drives them (replication/replica-fetcher-manager.ts):
+ * which partitions to fetch from which leader.
+ */
+export interface ReplicaFetchers {
+  /** Starts (or, on a new leader or epoch, restarts) fetching these partitions. */
+  addPartitions(entries: readonly FollowedPartition[]): void;
+  /** Stops fetching these partitions (this node leads them now, or they are gone). */
+  removePartitions(partitions: readonly Partition[]): void;
 }
 
 /** One partition's records in a Produce. */
@@ -93,11 +127,13 @@ export interface FetchEntry {
   readonly fetchOffset: number;
   readonly partitionMaxBytes: number;
   readonly currentLeaderEpoch?: number;
+  /** The epoch of the last batch the follower has (Fetch v12+, followers), -1 when absent. */
+  readonly lastFetchedEpoch?: number;
 }
 
 /** A Fetch as the replica manager serves it. */
 export interface FetchRequestParams {
-  /** -1 for consumers; a broker id for followers (served like consumers until replication exists). */
+  /** -1 for consumers; a broker id for followers (which must fetch from the leader and read up to its log end). */
   readonly replicaId: number;
   /** 0 READ_UNCOMMITTED, 1 READ_COMMITTED. */
   readonly isolationLevel: number;
@@ -120,6 +156,17 @@ export interface FetchResult {
   readonly abortedTransactions: [] | null;
   readonly preferredReadReplica: number;
   readonly records: Uint8Array[];
+  /** Fetch v12+: where the follower's log diverged from the leader's (then no records). */
+  readonly divergingEpoch?: { readonly epoch: number; readonly endOffset: number };
+  /** Fetch v12+: the leader this node knows, on NOT_LEADER_OR_FOLLOWER and fenced epochs. */
+  readonly currentLeader?: { readonly leaderId: number; readonly leaderEpoch: number };
+}
+
+/** What one partition of an OffsetForLeaderEpoch answers. */
+export interface EpochEndOffsetResult {
+  readonly errorCode: number;
+  readonly leaderEpoch: number;
+  readonly endOffset: number;
 }
 
 /** What one partition of a ListOffsets answers. */
@@ -140,12 +187,19 @@ interface Slot {
 interface ReadOutcome {
   readonly results: FetchResult[];
   readonly bytes: number;
+  /** True when a partition answered an error or a divergence: the fetch answers without waiting. */
   readonly errors: boolean;
 }
 
 function failed(error: unknown): AppendResult {
   const { errorCode, errorMessage } = toErrorPair(error);
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+}
+
+/** The partition epoch of a registration, when the image carries it. */
+function partitionEpochOf(registration: PartitionRegistration): number | undefined {
+  const epoch = (registration as PartitionRegistration & { readonly partitionEpoch?: number }).partitionEpoch;
+  return typeof epoch === 'number' ? epoch : undefined;
 }
 
 function partitionKey(topicId: string, partition: number): string {
@@ -175,12 +229,41 @@ export class ReplicaManager implements MetadataPublisher {
   readonly #prepared = new Map<string, PartitionLog>();
   // Log start offsets a DeleteRecords set, read with the logs in `prepare`.
   readonly #preparedStart = new Map<string, number>();
+  // Leader-epoch caches loaded with the logs in `prepare`.
+  readonly #preparedEpochs = new Map<string, LeaderEpochCache>();
+  // The highest partition epoch the records named, per partition (see partitionEpochOf).
+  readonly #recordPartitionEpochs = new Map<string, number>();
+  readonly #clock: Clock;
+  #fetchers: ReplicaFetchers | undefined;
+  #isrTimer: unknown;
+  #closed = false;
   /** Waits on partitions: fetch long polls and acks=all. */
   readonly delayed: DelayedOperations;
 
   constructor(options: ReplicaManagerOptions) {
     this.#options = options;
-    this.delayed = new DelayedOperations(options.shutdown);
+    this.#clock = options.clock ?? systemClock;
+    this.delayed = new DelayedOperations(options.shutdown, this.#clock);
+    if (options.alterPartition) this.#scheduleIsrExpiration();
+  }
+
+  /**
+   * Hands the replica fetchers in (the manager needs this replica manager, so it comes
+   * after construction) and tells them every partition this node follows now.
+   */
+  useFetchers(fetchers: ReplicaFetchers): void {
+    this.#fetchers = fetchers;
+    const followed: FollowedPartition[] = [];
+    for (const topic of this.#byId.values()) {
+      for (const p of topic.partitions) if (p && p.open && !p.isLeader && p.leaderId >= 0) followed.push({ topicId: topic.id, partition: p, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch });
+    }
+    if (followed.length > 0) fetchers.addPartitions(followed);
+  }
+
+  /** The hosted partition of topic id `topicId`, if open. */
+  partitionById(topicId: string, index: number): Partition | undefined {
+    const p = this.#byId.get(topicId)?.partitions[index];
+    return p && p.open ? p : undefined;
   }
 
   /** The hosted partition `topic`-`index`, if this node has it open. */
@@ -213,6 +296,11 @@ export class ReplicaManager implements MetadataPublisher {
     const opening: Promise<void>[] = [];
     for (const record of records) {
       if (record.type !== 'partition' || !record.replicas.includes(nodeId)) continue;
+      // The partition epoch as the records carry it, for an image whose registrations may not.
+      if (record.partitionEpoch !== undefined) {
+        const seen = partitionKey(record.topicId, record.partitionId);
+        this.#recordPartitionEpochs.set(seen, Math.max(record.partitionEpoch, this.#recordPartitionEpochs.get(seen) ?? 0));
+      }
       const key = partitionKey(record.topicId, record.partitionId);
       if (this.#byId.get(record.topicId)?.partitions[record.partitionId] || this.#prepared.has(key)) continue;
       const topicRecord = records.find((r) => r.type === 'topic' && r.topicId === record.topicId);
@@ -228,6 +316,13 @@ export class ReplicaManager implements MetadataPublisher {
           this.#prepared.set(key, this.#options.wrapLog ? this.#options.wrapLog(log) : log);
         }).then(() => storage.metadata.get(LOG_START_PREFIX + key)).then((stored) => {
           if (stored) this.#preparedStart.set(key, Number(decoder.decode(stored)));
+        }).then(async () => {
+          const log = this.#prepared.get(key)!;
+          const epochKey = leaderEpochKey(record.topicId, record.partitionId);
+          const loaded = await loadLeaderEpochs(log, storage.metadata, epochKey);
+          if (loaded.rebuilt && loaded.cache.entries.length > 0) logger.info('leader-epoch cache rebuilt from the log', { topic: name, partition: record.partitionId, epochs: loaded.cache.entries.length });
+          if (loaded.changed) await saveLeaderEpochs(storage.metadata, epochKey, loaded.cache);
+          this.#preparedEpochs.set(key, loaded.cache);
         }),
       );
     }
@@ -254,6 +349,8 @@ export class ReplicaManager implements MetadataPublisher {
       const key = partitionKey(record.topicId, record.partitionId);
       const log = this.#prepared.get(key);
       this.#prepared.delete(key);
+      this.#preparedStart.delete(key);
+      this.#preparedEpochs.delete(key);
       const topicRecord = records.find((r) => r.type === 'topic' && r.topicId === record.topicId);
       const name = topicRecord?.type === 'topic' ? topicRecord.name : image.topicById(record.topicId)?.name;
       try {
@@ -279,12 +376,19 @@ export class ReplicaManager implements MetadataPublisher {
   applyMetadata(delta: MetadataDelta, image: MetadataImage): Promise<void> | void {
     const { nodeId } = this.#options;
     const deletions: Promise<void>[] = [];
+    const stopFetching: Partition[] = [];
+    const startFetching: FollowedPartition[] = [];
     for (const id of delta.deletedTopics.keys()) {
       const hosted = this.#byId.get(id);
       if (!hosted) continue;
       this.#byId.delete(id);
       if (this.#byName.get(hosted.name) === hosted) this.#byName.delete(hosted.name);
-      for (const partition of hosted.partitions) partition.close();
+      for (const partition of hosted.partitions) {
+        if (!partition) continue;
+        this.#recordPartitionEpochs.delete(partitionKey(id, partition.partition));
+        partition.close();
+        stopFetching.push(partition);
+      }
       deletions.push(this.#deleteLogs(hosted));
     }
     for (const [id, changed] of delta.changedPartitions) {
@@ -294,21 +398,16 @@ export class ReplicaManager implements MetadataPublisher {
       for (const index of [...changed].sort((a, b) => a - b)) {
         const registration = topic.partitions[index];
         if (!registration || !registration.replicas.includes(nodeId)) continue;
+        const partitionEpoch = partitionEpochOf(registration) ?? this.#recordPartitionEpochs.get(partitionKey(id, index)) ?? 0;
         let partition = hosted.partitions[index];
-        const fresh = !partition;
-        if (!partition) {
-          const key = partitionKey(id, index);
-          const log = this.#prepared.get(key);
-          if (!log) throw new TributaryError('ERR_INVALID_ARGUMENT', `The log of ${topic.name}-${index} was not opened before it was published`);
-          this.#prepared.delete(key);
-          const start = this.#preparedStart.get(key) ?? 0;
-          this.#preparedStart.delete(key);
-          partition = new Partition(topic.name, index, log, nodeId, [...registration.replicas], registration.leaderEpoch, start);
-          hosted.partitions[index] = partition;
-        }
-        if (fresh || registration.leaderEpoch !== partition.leaderEpoch) {
-          if (registration.leader === nodeId) partition.makeLeader(registration.leaderEpoch, [...registration.replicas], [...registration.isr]);
-          else partition.makeFollower(registration.leader, registration.leaderEpoch, [...registration.replicas], [...registration.isr]);
+        if (!partition) partition = hosted.partitions[index] = this.#openPartition(topic, registration, partitionEpoch);
+        if (registration.leader === nodeId) {
+          partition.makeLeader(registration.leaderEpoch, [...registration.replicas], [...registration.isr], partitionEpoch);
+          stopFetching.push(partition);
+        } else {
+          const restart = partition.makeFollower(registration.leader, registration.leaderEpoch, [...registration.replicas], [...registration.isr], partitionEpoch);
+          if (registration.leader < 0) stopFetching.push(partition);
+          else if (restart) startFetching.push({ topicId: id, partition, leaderId: registration.leader, leaderEpoch: registration.leaderEpoch });
         }
       }
     }
@@ -317,7 +416,33 @@ export class ReplicaManager implements MetadataPublisher {
       const topic = image.topicById(id);
       if (hosted && topic) hosted.logConfig = logConfig(topic.configs, this.#options.topicDefaults);
     }
+    if (stopFetching.length > 0) this.#fetchers?.removePartitions(stopFetching);
+    if (startFetching.length > 0) this.#fetchers?.addPartitions(startFetching);
     if (deletions.length > 0) return Promise.all(deletions).then(() => undefined);
+  }
+
+  #openPartition(topic: TopicImage, registration: PartitionRegistration, partitionEpoch: number): Partition {
+    const { nodeId, storage, logger } = this.#options;
+    const index = registration.partition;
+    const key = partitionKey(topic.id, index);
+    const log = this.#prepared.get(key);
+    if (!log) throw new TributaryError('ERR_INVALID_ARGUMENT', `The log of ${topic.name}-${index} was not opened before it was published`);
+    this.#prepared.delete(key);
+    const start = this.#preparedStart.get(key) ?? 0;
+    this.#preparedStart.delete(key);
+    const epochCache = this.#preparedEpochs.get(key);
+    this.#preparedEpochs.delete(key);
+    const epochKey = leaderEpochKey(topic.id, index);
+    return new Partition(topic.name, index, log, nodeId, [...registration.replicas], registration.leaderEpoch, start, {
+      clock: this.#clock,
+      logger,
+      topicId: topic.id,
+      partitionEpoch,
+      epochCache,
+      saveEpochs: (cache) => saveLeaderEpochs(storage.metadata, epochKey, cache),
+      alterPartition: this.#options.alterPartition,
+      replicaLagTimeMaxMs: this.#options.replicaLagTimeMaxMs,
+    });
   }
 
   /** Deletes logs of topics or partitions the image does not have (a deletion interrupted by a crash). */
@@ -340,9 +465,33 @@ export class ReplicaManager implements MetadataPublisher {
     for (const partition of this.partitions()) await partition.settle();
   }
 
-  /** Marks every partition closed (wakes waiting fetches). */
+  /** Marks every partition closed (wakes waiting fetches) and stops the ISR expiration check. */
   closeAll(): void {
-    for (const partition of this.partitions()) partition.close();
+    this.#closed = true;
+    this.#clock.clearTimeout(this.#isrTimer);
+    this.#isrTimer = undefined;
+    const all = this.partitions().filter((p) => p !== undefined);
+    this.#fetchers?.removePartitions(all);
+    for (const partition of all) partition.close();
+  }
+
+  /**
+   * Every replica.lag.time.max.ms / 2, each partition this node leads proposes dropping the
+   * followers that have not caught up for replica.lag.time.max.ms (Kafka's isr-expiration task).
+   */
+  #scheduleIsrExpiration(): void {
+    const every = Math.max(1, Math.floor((this.#options.replicaLagTimeMaxMs ?? REPLICA_LAG_TIME_MAX_MS) / 2));
+    this.#isrTimer = this.#clock.setTimeout(() => {
+      if (this.#closed) return;
+      this.maybeShrinkIsr();
+      this.#scheduleIsrExpiration();
+    }, every);
+  }
+
+  /** Runs the ISR expiration check of every partition this node leads now (the timer calls it). */
+  maybeShrinkIsr(): void {
+    const now = this.#clock.now();
+    for (const partition of this.partitions()) if (partition && partition.open && partition.isLeader) partition.maybeShrinkIsr(now);
   }
 
   #host(topic: TopicImage): MutableHostedTopic {
@@ -357,9 +506,11 @@ export class ReplicaManager implements MetadataPublisher {
 
   async #deleteLogs(hosted: MutableHostedTopic): Promise<void> {
     for (const partition of hosted.partitions) {
+      if (!partition) continue;
       await partition.settle();
       await this.#options.storage.deletePartition(hosted.name, partition.partition);
       await this.#options.storage.metadata.delete(LOG_START_PREFIX + partitionKey(hosted.id, partition.partition));
+      await deleteLeaderEpochs(this.#options.storage.metadata, leaderEpochKey(hosted.id, partition.partition));
     }
   }
 
@@ -381,6 +532,7 @@ export class ReplicaManager implements MetadataPublisher {
     if (!topic || !partition || !partition.open) {
       return Promise.resolve(failed(kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic or partition ${entry.topic}-${entry.partition}`)));
     }
+    if (!partition.isLeader) return Promise.resolve(notLeader(partition));
     const config = topic.logConfig;
     const target = targetCodec(config.compressionType);
     let batches: IncomingBatch[];
@@ -459,6 +611,12 @@ export class ReplicaManager implements MetadataPublisher {
   #commit(topic: MutableHostedTopic, partition: Partition, records: Uint8Array, batches: IncomingBatch[], request: AppendRequest): Promise<AppendResult> {
     const { logger, producerState } = this.#options;
     const config = topic.logConfig;
+    // Leadership may have moved while a conversion ran.
+    if (!partition.isLeader || !partition.open) return Promise.resolve(partition.open ? notLeader(partition) : failed(kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Partition ${topic.name}-${partition.partition} is gone`)));
+    // acks=all refuses before the append when too few replicas are in sync (the committed ISR, as Kafka).
+    if (request.acks === -1 && partition.isr.length < config.minInsyncReplicas) {
+      return Promise.resolve(failed(kafkaError(KafkaCode.NOT_ENOUGH_REPLICAS, `${topic.name}-${partition.partition} has ${partition.isr.length} in-sync replicas, min.insync.replicas is ${config.minInsyncReplicas}`)));
+    }
     let duplicate: { baseOffset: number } | null;
     try {
       duplicate = producerState.admit(partition, batches);
@@ -471,7 +629,8 @@ export class ReplicaManager implements MetadataPublisher {
       const baseOffset = duplicate.baseOffset;
       return partition.settle().then(() => ({ errorCode: 0, errorMessage: null, baseOffset, logAppendTimeMs: -1, logStartOffset: partition.logStartOffset }));
     }
-    const logAppendTime = config.timestampType === 'LogAppendTime' ? Date.now() : undefined;
+    const logAppendTime = config.timestampType === 'LogAppendTime' ? this.#clock.now() : undefined;
+    const leaderEpoch = partition.leaderEpoch;
     const { baseOffsets, done } = partition.appendAsLeader(records, batches, logAppendTime);
     batches.forEach((batch, i) => producerState.record(partition, batch.header, baseOffsets[i]!));
     const firstOffset = baseOffsets[0] ?? -1;
@@ -480,8 +639,8 @@ export class ReplicaManager implements MetadataPublisher {
       async (): Promise<AppendResult> => {
         // acks=all: the in-sync replicas must have the batches (on a cluster of one they do already).
         if (request.acks === -1) {
-          const reason = await this.delayed.waitForHighWatermark(partition, last, request.timeoutMs);
-          if (reason === 'timeout') return failed(kafkaError(KafkaCode.REQUEST_TIMED_OUT, `The in-sync replicas of ${topic.name}-${partition.partition} did not catch up within ${request.timeoutMs} ms`));
+          const error = await this.#awaitReplication(topic, partition, leaderEpoch, last, request.timeoutMs);
+          if (error) return failed(error);
         }
         return { errorCode: 0, errorMessage: null, baseOffset: firstOffset, logAppendTimeMs: logAppendTime ?? -1, logStartOffset: partition.logStartOffset };
       },
@@ -494,6 +653,26 @@ export class ReplicaManager implements MetadataPublisher {
   }
 
   /**
+   * acks=all after the append (Kafka's DelayedProduce): waits until the high watermark
+   * passes `last`, then answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the committed ISR
+   * shrank below min.insync.replicas meanwhile; NOT_LEADER_OR_FOLLOWER when leadership
+   * moved (the batches may be truncated away); REQUEST_TIMED_OUT after `timeoutMs`.
+   */
+  async #awaitReplication(topic: MutableHostedTopic, partition: Partition, leaderEpoch: number, last: number, timeoutMs: number): Promise<TributaryError | undefined> {
+    const lost = () => !partition.isLeader || partition.leaderEpoch !== leaderEpoch;
+    const reason = await this.delayed.waitUntil([partition], () => lost() || !partition.open || partition.highWatermark >= last, timeoutMs);
+    const name = `${topic.name}-${partition.partition}`;
+    if (lost()) return kafkaError(KafkaCode.NOT_LEADER_OR_FOLLOWER, `This node no longer leads ${name} at epoch ${leaderEpoch}`);
+    if (partition.highWatermark >= last) {
+      const min = topic.logConfig.minInsyncReplicas;
+      if (partition.isr.length < min) return kafkaError(KafkaCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, `${name} has ${partition.isr.length} in-sync replicas after the append, min.insync.replicas is ${min}`);
+      return undefined;
+    }
+    if (reason === 'timeout') return kafkaError(KafkaCode.REQUEST_TIMED_OUT, `The in-sync replicas of ${name} did not catch up within ${timeoutMs} ms`);
+    return kafkaError(KafkaCode.NOT_LEADER_OR_FOLLOWER, `${name} closed before its in-sync replicas caught up`);
+  }
+
+  /**
    * Reads whole stored batches from each entry's offset up to the high watermark. Long
    * poll: when fewer than minBytes are available it waits until data arrives on any of
    * its partitions, maxWaitMs passes or the broker shuts down, then answers with what
@@ -502,22 +681,113 @@ export class ReplicaManager implements MetadataPublisher {
   async fetchRecords(request: FetchRequestParams): Promise<FetchResult[]> {
     const slots = this.#resolve(request);
     const readCommitted = request.isolationLevel === 1;
-    const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+    const follower = request.replicaId >= 0;
+    const upTo = follower ? 'end' : 'committed';
+    const deadline = this.#clock.now() + Math.max(0, request.maxWaitMs);
     const watched = slots.flatMap((s) => (s.partition && s.error === 0 ? [s.partition] : []));
-    let marks = watched.map((p) => p.highWatermark);
+    // Followers read up to the log end, so they wait for it to move; consumers for the high watermark.
+    const mark = (p: Partition) => (follower ? p.logEndOffset : p.highWatermark);
+    let marks = watched.map(mark);
     let outcome = await this.#readAll(slots, request, readCommitted);
     const shutdown = this.#options.shutdown;
     while (!outcome.errors && outcome.bytes < request.minBytes && watched.length > 0) {
-      const left = deadline - Date.now();
+      const left = deadline - this.#clock.now();
       if (left <= 0 || shutdown?.aborted()) break;
       // Data that landed while we were reading would not wake us: look before sleeping.
-      const moved = watched.some((p, i) => p.highWatermark !== marks[i] || !p.open);
-      const reason = moved ? 'data' : await this.delayed.waitForData(watched, left);
-      marks = watched.map((p) => p.highWatermark);
+      const moved = watched.some((p, i) => mark(p) !== marks[i] || !p.open);
+      const reason = moved ? 'data' : await this.delayed.waitForData(watched, left, upTo);
+      marks = watched.map(mark);
       outcome = await this.#readAll(slots, request, readCommitted);
       if (reason !== 'data') break;
     }
     return outcome.results;
+  }
+
+  /**
+   * OffsetForLeaderEpoch for one partition: where `leaderEpoch` ends in the leader's log
+   * (the leader-epoch cache), after the leader and leader-epoch checks. Only the leader
+   * answers, except to replica id -2 (Kafka's debugging id).
+   */
+  lastOffsetForLeaderEpoch(topic: string, index: number, currentLeaderEpoch: number | undefined, leaderEpoch: number, replicaId = -1): EpochEndOffsetResult {
+    const none = { errorCode: 0, leaderEpoch: -1, endOffset: -1 };
+    const partition = this.partition(topic, index);
+    if (!partition) return { ...none, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION };
+    if (replicaId !== -2 && !partition.isLeader) return { ...none, errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER };
+    const epochError = partition.checkLeaderEpoch(currentLeaderEpoch);
+    if (epochError !== 0) return { ...none, errorCode: epochError };
+    const found = partition.endOffsetForEpoch(leaderEpoch);
+    if (found.endOffset < 0) return none;
+    return { errorCode: 0, leaderEpoch: found.epoch, endOffset: found.endOffset };
+  }
+
+  /**
+   * Appends batches a follower fetched from its leader, exactly as the leader wrote them
+   * (replica fetcher): each batch's CRC is checked, batches the log already has are
+   * skipped, producer state records each idempotent batch (so a new leader still
+   * recognises a retried duplicate). Resolves with the new log end offset.
+   */
+  async appendReplicated(partition: Partition, records: Uint8Array): Promise<number> {
+    const { producerState } = this.#options;
+    const appends: Promise<void>[] = [];
+    for (let pos = 0; pos + 61 <= records.length; ) {
+      const size = batchSizeAt(records, pos);
+      // A fetch may end with a partial batch (a size limit cut it): the next fetch gets it whole.
+      if (size < 61 || pos + size > records.length) break;
+      const header = readBatchHeader(records, pos);
+      const batch = records.subarray(pos, pos + size);
+      pos += size;
+      const lastOffset = header.baseOffset + header.lastOffsetDelta;
+      if (lastOffset < partition.nextOffset) continue;
+      verifyBatchCrc(batch, 0, header);
+      // A log started over at the leader's log start gets the leader's first batch, which may
+      // begin before that start (storage keeps whole batches): start the log at the batch (Kafka's rule).
+      if (header.baseOffset < partition.nextOffset && appends.length === 0 && partition.logEndOffset === partition.logStartOffset) {
+        await partition.truncateFullyAndStartAt(header.baseOffset);
+        if (partition.isLeader || !partition.open) throw kafkaError(KafkaCode.NOT_LEADER_OR_FOLLOWER, `${partition.topic}-${partition.partition} changed role during a replica append`);
+      }
+      appends.push(partition.appendAsFollower(batch, { baseOffset: header.baseOffset, lastOffset, maxTimestamp: header.maxTimestamp, recordCount: header.recordCount }));
+      if (header.producerId >= 0 && (header.attributes & BatchAttributes.control) === 0) producerState.record(partition, header, header.baseOffset);
+    }
+    try {
+      await Promise.all(appends);
+    } catch (error) {
+      // What was not written must not count as sequences: start over from the log.
+      await partition.settle();
+      await producerState.rebuild(partition);
+      throw error;
+    }
+    return partition.logEndOffset;
+  }
+
+  /**
+   * Moves a follower's log start up to the leader's (DeleteRecords and retention on the
+   * leader reach the followers this way, as in Kafka); never past the follower's own log end.
+   */
+  async followLogStart(partition: Partition, leaderLogStartOffset: number): Promise<void> {
+    const offset = Math.min(leaderLogStartOffset, partition.logEndOffset);
+    if (offset <= partition.logStartOffset) return;
+    const key = partition.topicId ? LOG_START_PREFIX + partitionKey(partition.topicId, partition.partition) : undefined;
+    const persist = key ? (start: number) => this.#options.storage.metadata.put(key, encoder.encode(String(start))) : undefined;
+    await partition.deleteRecordsBefore(offset, persist);
+  }
+
+  /**
+   * Truncates a follower's log to `offset` (a diverging epoch), its epoch cache with it,
+   * and rebuilds its producer state from what is left.
+   */
+  async truncate(partition: Partition, offset: number): Promise<void> {
+    await partition.truncateTo(offset);
+    await this.#options.producerState.rebuild(partition);
+  }
+
+  /**
+   * Empties a follower's log and starts it at `offset` (the leader's log start is past this
+   * log's end); the new start is persisted as a DeleteRecords start is.
+   */
+  async truncateFullyAndStartAt(partition: Partition, offset: number): Promise<void> {
+    if (partition.topicId) await this.#options.storage.metadata.put(LOG_START_PREFIX + partitionKey(partition.topicId, partition.partition), encoder.encode(String(offset)));
+    await partition.truncateFullyAndStartAt(offset);
+    await this.#options.producerState.rebuild(partition);
   }
 
   /**
@@ -528,6 +798,7 @@ export class ReplicaManager implements MetadataPublisher {
     const none = { errorCode: 0, offset: -1, timestamp: -1, leaderEpoch: -1 };
     const partition = this.partition(topic, index);
     if (!partition) return { ...none, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION };
+    if (!partition.isLeader) return { ...none, errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER };
     const epochError = partition.checkLeaderEpoch(currentLeaderEpoch);
     if (epochError !== 0) return { ...none, errorCode: epochError };
     try {
@@ -568,12 +839,18 @@ export class ReplicaManager implements MetadataPublisher {
       let error: number = KafkaCode.NONE;
       if (!topic) error = request.byId ? KafkaCode.UNKNOWN_TOPIC_ID : KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
       else if (!partition || !partition.open) error = KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
+      else if (!partition.isLeader) error = KafkaCode.NOT_LEADER_OR_FOLLOWER;
       else error = partition.checkLeaderEpoch(entry.currentLeaderEpoch);
+      // A follower this partition does not list: its view (or ours) is stale; it retries (Kafka's rule).
+      if (error === 0 && request.replicaId >= 0 && !partition!.replicas.includes(request.replicaId)) {
+        error = entry.currentLeaderEpoch !== undefined && entry.currentLeaderEpoch >= 0 ? KafkaCode.UNKNOWN_LEADER_EPOCH : KafkaCode.NOT_LEADER_OR_FOLLOWER;
+      }
       return { entry, partition, error };
     });
   }
 
   async #readAll(slots: readonly Slot[], request: FetchRequestParams, readCommitted: boolean): Promise<ReadOutcome> {
+    const follower = request.replicaId >= 0;
     let remaining = request.maxBytes;
     let bytes = 0;
     let errors = false;
@@ -582,24 +859,39 @@ export class ReplicaManager implements MetadataPublisher {
       const partition = slot.partition;
       let errorCode = slot.error;
       let records: Uint8Array[] = [];
+      let divergingEpoch: { epoch: number; endOffset: number } | undefined;
       if (errorCode === 0 && partition) {
         if (!partition.open) errorCode = KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
+        else if (!partition.isLeader) errorCode = KafkaCode.NOT_LEADER_OR_FOLLOWER;
         else {
           const limit = Math.min(slot.entry.partitionMaxBytes, remaining);
           // KIP-74: from v3 the first partition with data may exceed the limits so a fetch always progresses.
           const minOneBatch = request.apiVersion >= 3 && bytes === 0;
           try {
-            const result = await partition.read(slot.entry.fetchOffset, Math.max(0, limit), minOneBatch);
-            records = result.chunks;
-            bytes += result.bytes;
-            remaining -= result.bytes;
+            const lastFetchedEpoch = slot.entry.lastFetchedEpoch ?? -1;
+            // A follower that names its last epoch learns where its log left the leader's (KIP-320 / KIP-595).
+            const diverged = follower && lastFetchedEpoch >= 0 ? partition.divergingEpoch(slot.entry.fetchOffset, lastFetchedEpoch) : null;
+            if (diverged) divergingEpoch = { epoch: diverged.epoch, endOffset: diverged.endOffset };
+            else {
+              // The log end before the read: appends after it do not keep a follower from catching up.
+              const leaderEnd = partition.logEndOffset;
+              const result = await partition.read(slot.entry.fetchOffset, Math.max(0, limit), minOneBatch, follower ? 'end' : 'committed');
+              records = result.chunks;
+              bytes += result.bytes;
+              remaining -= result.bytes;
+              if (follower) partition.updateFollowerFetch(request.replicaId, slot.entry.fetchOffset, leaderEnd, this.#clock.now());
+            }
           } catch (error) {
             errorCode = toErrorPair(error).errorCode;
           }
         }
       }
-      if (errorCode !== 0) errors = true;
+      // An error or a divergence is answered at once (Kafka's DelayedFetch completes on either).
+      if (errorCode !== 0 || divergingEpoch) errors = true;
       const ok = errorCode === 0 && partition !== undefined;
+      const leaderHint = partition && (errorCode === KafkaCode.NOT_LEADER_OR_FOLLOWER || errorCode === KafkaCode.FENCED_LEADER_EPOCH)
+        ? { currentLeader: { leaderId: partition.leaderId, leaderEpoch: partition.leaderEpoch } }
+        : {};
       results.push({
         partitionIndex: slot.entry.partition,
         errorCode,
@@ -611,8 +903,15 @@ export class ReplicaManager implements MetadataPublisher {
         abortedTransactions: readCommitted || !ok ? [] : null,
         preferredReadReplica: -1,
         records,
+        ...(divergingEpoch ? { divergingEpoch } : {}),
+        ...leaderHint,
       });
     }
     return { results, bytes, errors };
   }
+}
+
+/** NOT_LEADER_OR_FOLLOWER for a produce to a partition this node hosts but does not lead. */
+function notLeader(partition: Partition): AppendResult {
+  return failed(kafkaError(KafkaCode.NOT_LEADER_OR_FOLLOWER, `This node does not lead ${partition.topic}-${partition.partition} (leader ${partition.leaderId}, epoch ${partition.leaderEpoch})`));
 }

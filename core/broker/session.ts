@@ -30,6 +30,7 @@ import { ApiKey } from '../protocol/api-keys.ts';
 import { DEFAULT_MAX_REQUEST_SIZE, FrameDecoder } from '../protocol/framing.ts';
 import { decodeRequest, encodeApiVersionsFallback, encodeResponse } from '../protocol/messages.ts';
 import { type ApiVersionRange, findVersionRange } from '../protocol/version-policy.ts';
+import type { BrokerLimits } from './broker-configs.ts';
 
 /** The request header a session hands to the broker. */
 export interface SessionRequestHeader {
@@ -47,6 +48,22 @@ export interface SessionBroker {
   apiVersions(): readonly ApiVersionRange[];
   /** Answers one decoded request: a response body, or null for none (acks=0). */
   handle(header: SessionRequestHeader, body: unknown): Promise<object | null>;
+}
+
+/**
+ * What a Kafka listener serves (adapters/server): a {@link SessionBroker} for each
+ * connection's session, plus what the listener itself checks — whether to take a
+ * connection, the connection and socket limits, and the signal that shutdown began. The
+ * Broker fits; so does the controller listener's ControllerServer.
+ */
+export interface RequestTarget extends SessionBroker {
+  /** False before start and once shutdown began: new connections are refused. */
+  readonly running: boolean;
+  readonly logger: Logger;
+  /** socket.request.max.bytes, queued.max.request.bytes, the per-connection bounds, max.connections. */
+  readonly limits: BrokerLimits;
+  /** Shutdown begins: long polls answer now with what they have. */
+  beginShutdown(): void;
 }
 
 /** How a session reaches its peer. */

@@ -161,6 +161,10 @@ export interface LogConfig {
   readonly retentionMs: number;
   readonly segmentBytes: number;
   readonly segmentMs: number;
+  /** acks=all needs at least this many in-sync replicas (min.insync.replicas). */
+  readonly minInsyncReplicas: number;
+  /** unclean.leader.election.enable. */
+  readonly uncleanLeaderElectionEnable: boolean;
 }
 
 /**
@@ -204,5 +208,7 @@ export function logConfig(overrides: ReadonlyMap<string, string>, defaults: Topi
     retentionMs: Number(get('retention.ms')),
     segmentBytes: Number(get('segment.bytes')),
     segmentMs: Number(get('segment.ms')),
+    minInsyncReplicas: Number(get('min.insync.replicas')),
+    uncleanLeaderElectionEnable: get('unclean.leader.election.enable').trim() === 'true',
   };
 }

@@ -27,16 +27,30 @@ export function topicNameProblem(name: unknown): string | null {
  */
 export const INTERNAL_LOGS: ReadonlySet<string> = new Set(['__consumer_offsets', '__cluster_metadata']);
 
+/**
+ * Kafka's internal topics (Topic.INTERNAL_TOPICS): Metadata marks them `isInternal`
+ * (consumers leave them out of pattern subscriptions) and clients cannot produce to them.
+ * In a cluster `__consumer_offsets` is one, created by the group coordinator.
+ */
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+
 /** Throws `INVALID_TOPIC_EXCEPTION` (17) when `name` is not a legal topic name. */
 export function validateTopicName(name: unknown): asserts name is string {
   const problem = topicNameProblem(name);
   if (problem !== null) throw kafkaError(17, problem);
 }
 
-/** Throws `INVALID_TOPIC_EXCEPTION` (17) when a topic may not be created as `name` (illegal or internal). */
-export function validateNewTopicName(name: unknown): asserts name is string {
+/**
+ * Throws `INVALID_TOPIC_EXCEPTION` (17) when a topic may not be created as `name` (illegal
+ * or internal). `spec.internal` marks the broker's own creation of an internal topic (the
+ * group coordinator creating `__consumer_offsets` in a cluster: groups/group-partitioning.ts),
+ * which the reservation does not refuse; a controller passes its CreateTopicSpec.
+ */
+export function validateNewTopicName(name: unknown, spec: { readonly internal?: boolean } = {}): asserts name is string {
   validateTopicName(name);
-  if (INTERNAL_LOGS.has(name)) throw kafkaError(17, `Topic name "${name}" is reserved: the broker keeps ${name === '__cluster_metadata' ? 'the cluster metadata log' : 'committed offsets'} there`);
+  if (INTERNAL_LOGS.has(name) && !(spec.internal === true && INTERNAL_TOPICS.has(name))) {
+    throw kafkaError(17, `Topic name "${name}" is reserved: the broker keeps ${name === '__cluster_metadata' ? 'the cluster metadata log' : 'committed offsets'} there`);
+  }
 }
 
 /**

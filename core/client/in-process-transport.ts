@@ -11,8 +11,8 @@
  * Each connection runs a {@link BrokerSession}, the rules a TCP connection runs: answers
  * in request order, no answer for acks=0, the connection closed by a failed handler.
  */
-import type { Broker } from '../broker/broker.ts';
-import { BrokerSession } from '../broker/session.ts';
+import type { Logger } from '../contracts/logger.ts';
+import { BrokerSession, type SessionBroker } from '../broker/session.ts';
 import { TributaryError } from '../errors.ts';
 import { KafkaCode } from '../kafka-error-codes.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
@@ -39,17 +39,27 @@ function closed(): TributaryError {
   return new TributaryError('ERR_CONNECTION_CLOSED', 'The in-process connection is closed', { retriable: true });
 }
 
+/**
+ * What the in-process transport reaches: a Broker, or any other request target — the
+ * controller listener's ControllerServer (in-process clusters reach their controller so).
+ */
+export interface InProcessTarget extends SessionBroker {
+  /** False before start and once shutdown began: connections fail, as a refused socket would. */
+  readonly running: boolean;
+  readonly logger: Logger;
+}
+
 /** One "connection" to an embedded broker, under the same session rules as a TCP connection. */
 class InProcessConnection implements Transport {
   readonly apiVersions: readonly ApiVersionRange[];
-  readonly #broker: Broker;
+  readonly #broker: InProcessTarget;
   readonly #clientId: string;
   readonly #timeoutMs: number;
   readonly #session: BrokerSession;
   #connected = true;
   #correlationId = 0;
 
-  constructor(broker: Broker, clientId: string, timeoutMs: number) {
+  constructor(broker: InProcessTarget, clientId: string, timeoutMs: number) {
     this.#broker = broker;
     this.#clientId = clientId;
     this.#timeoutMs = timeoutMs;
@@ -117,9 +127,10 @@ class InProcessConnection implements Transport {
 
 /**
  * A transport factory that reaches `broker` in this process, whatever address the
- * client asks for (the broker is a cluster of one).
+ * client asks for (the broker is a cluster of one). Any {@link InProcessTarget} serves:
+ * a ControllerServer gives a broker's controller channel an in-process controller.
  */
-export function inProcessTransport(broker: Broker): TransportFactory {
+export function inProcessTransport(broker: InProcessTarget): TransportFactory {
   return async (_address: BrokerAddress, options: TransportOptions): Promise<Transport> => {
     if (!broker.running) throw new TributaryError('ERR_CONNECT_FAILED', 'The embedded broker is not running', { retriable: true });
     return new InProcessConnection(broker, options.clientId, options.requestTimeoutMs);

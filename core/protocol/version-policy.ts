@@ -23,12 +23,22 @@ export interface ApiVersionRange {
 /** Inclusive bounds. */
 type Bounds = readonly [min: number, max: number];
 
-/** The policy of one API: what the broker may advertise, and what our client speaks. */
+/** The policy of one API: what the broker may advertise, what our client speaks, and what the controller listener serves. */
 export interface ApiVersionPolicy {
-  /** The widest range the broker advertises (cut to its handler and the schema). */
-  readonly broker: Bounds;
+  /**
+   * The widest range the broker advertises (cut to its handler and the schema); null for
+   * the inter-broker APIs, which only the controller listener serves — a broker never
+   * advertises them to clients, whatever handlers it has.
+   */
+  readonly broker: Bounds | null;
   /** The range our client builds requests for and reads answers of; null when it never sends the API. */
   readonly client: Bounds | null;
+  /**
+   * The range of the controller listener, both ends of which are ours: what it advertises
+   * (cut to its handlers and the schema) and what a broker's controller channel sends.
+   * Absent when the controller listener does not serve the API.
+   */
+  readonly controller?: Bounds;
 }
 
 /**
@@ -54,12 +64,22 @@ export interface ApiVersionPolicy {
  *   ZooKeeper offsets); FindCoordinator 5+ only adds transaction errors (advertised ≤ 4).
  * - InitProducerId: our client stops at 4 (5 is for transactions, KIP-890).
  * - SASL and DescribeCluster: the broker serves them; our client does not send them.
+ * - OffsetForLeaderEpoch 0–4, every version there is: librdkafka sends 2 (it validates
+ *   positions after a leader change, KIP-320), the Java consumer up to 4; followers of
+ *   this broker use Fetch's DivergingEpoch instead, so our client does not send it.
  * - DeleteRecords 0–2 (kafkajs sends 0–1, librdkafka 0–1; flexible from 2),
  *   IncrementalAlterConfigs 0–1 (flexible from 1), OffsetDelete 0: every version there is.
+ * - The controller listener (issue 11) serves brokers: the inter-broker APIs at the versions
+ *   a current Kafka broker sends — BrokerRegistration 0–4, BrokerHeartbeat 0–1,
+ *   AlterPartition 2–3 (v0–1 name topics, we address them by id), AllocateProducerIds 0 —
+ *   plus the admin requests brokers forward (CreateTopics, DeleteTopics, CreatePartitions,
+ *   AlterConfigs, IncrementalAlterConfigs at the broker's ranges) and Fetch of the metadata
+ *   log: 4–17, by name up to 12 and by topic id from 13 (both ends are ours, so the top).
+ *   The inter-broker APIs have no broker range: a plain broker's ApiVersions never lists them.
  */
 export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersionPolicy } = Object.freeze({
   Produce: { broker: [3, 9], client: [3, 9] },
-  Fetch: { broker: [4, 12], client: [4, 12] },
+  Fetch: { broker: [4, 12], client: [4, 12], controller: [4, 17] },
   ListOffsets: { broker: [1, 10], client: [1, 7] },
   Metadata: { broker: [0, 9], client: [1, 9] },
   OffsetCommit: { broker: [0, 9], client: [0, 8] },
@@ -72,19 +92,24 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   DescribeGroups: { broker: [0, 5], client: [0, 5] },
   ListGroups: { broker: [0, 5], client: [0, 4] },
   SaslHandshake: { broker: [0, 1], client: null },
-  ApiVersions: { broker: [0, 3], client: [0, 3] },
-  CreateTopics: { broker: [0, 7], client: [0, 7] },
-  DeleteTopics: { broker: [0, 6], client: [0, 5] },
+  ApiVersions: { broker: [0, 3], client: [0, 3], controller: [0, 3] },
+  CreateTopics: { broker: [0, 7], client: [0, 7], controller: [0, 7] },
+  DeleteTopics: { broker: [0, 6], client: [0, 5], controller: [0, 6] },
   InitProducerId: { broker: [0, 5], client: [0, 4] },
   DescribeConfigs: { broker: [0, 4], client: [0, 4] },
-  AlterConfigs: { broker: [0, 2], client: [0, 2] },
+  AlterConfigs: { broker: [0, 2], client: [0, 2], controller: [0, 2] },
   SaslAuthenticate: { broker: [0, 2], client: null },
-  CreatePartitions: { broker: [0, 3], client: [0, 3] },
+  CreatePartitions: { broker: [0, 3], client: [0, 3], controller: [0, 3] },
   DeleteRecords: { broker: [0, 2], client: [0, 2] },
   DeleteGroups: { broker: [0, 2], client: [0, 2] },
-  IncrementalAlterConfigs: { broker: [0, 1], client: [0, 1] },
+  IncrementalAlterConfigs: { broker: [0, 1], client: [0, 1], controller: [0, 1] },
   OffsetDelete: { broker: [0, 0], client: [0, 0] },
   DescribeCluster: { broker: [0, 1], client: null },
+  AlterPartition: { broker: null, client: null, controller: [2, 3] },
+  BrokerRegistration: { broker: null, client: null, controller: [0, 4] },
+  BrokerHeartbeat: { broker: null, client: null, controller: [0, 1] },
+  AllocateProducerIds: { broker: null, client: null, controller: [0, 0] },
+  OffsetForLeaderEpoch: { broker: [0, 4], client: null },
 });
 
 /** `a ∩ b` for one API, or undefined when they do not overlap. */
@@ -95,7 +120,7 @@ export function intersectRange(a: ApiVersionRange, b: { readonly minVersion: num
 }
 
 /** Each side's policy cut to the schema's range, by ascending key. */
-function derive(side: 'broker' | 'client', keep: (apiKey: number) => boolean = () => true): readonly ApiVersionRange[] {
+function derive(side: 'broker' | 'client' | 'controller', keep: (apiKey: number) => boolean = () => true): readonly ApiVersionRange[] {
   const out: ApiVersionRange[] = [];
   for (const [name, policy] of Object.entries(VERSION_POLICY) as Array<[keyof typeof ApiKey, ApiVersionPolicy]>) {
     const bounds = policy[side];
@@ -113,6 +138,12 @@ export const BROKER_VERSIONS: readonly ApiVersionRange[] = derive('broker');
 
 /** What our client builds and reads of every API it sends: policy ∩ schema. */
 export const CLIENT_API_VERSIONS: readonly ApiVersionRange[] = derive('client');
+
+/**
+ * The controller listener's ranges (policy ∩ schema): what it may advertise (cut further by
+ * its handlers) and what a broker's controller channel sends.
+ */
+export const CONTROLLER_VERSIONS: readonly ApiVersionRange[] = derive('controller');
 
 /**
  * The consumer group, idempotent producer and SASL APIs (issue 5), which the broker

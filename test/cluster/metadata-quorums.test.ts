@@ -129,8 +129,11 @@ describe.each(adapters)('SingleQuorum over the %s adapter', (_name, makeStorage)
     const start = async () => {
       const storage = await reopen();
       const quorum = new SingleQuorum({ storage, nodeId: 1, clock, logger: silentLogger });
-      await quorum.open();
+      // Made before the quorum opens: it becomes active when the quorum names its node leader.
       const controller = new QuorumController({ quorum, nodeId: 1, clock, logger: silentLogger, numPartitions: 1, defaultReplicationFactor: 1 });
+      expect((await controller.allocateProducerIds({ brokerId: 1, brokerEpoch: 0 })).errorCode).toBe(KafkaCode.NOT_CONTROLLER);
+      await quorum.open();
+      await expect(quorum.open()).rejects.toThrow(/opened already/);
       return { storage, quorum, controller };
     };
     let node = await start();
@@ -149,6 +152,38 @@ describe.each(adapters)('SingleQuorum over the %s adapter', (_name, makeStorage)
     node.controller.close();
     await node.quorum.close();
     await node.storage.close();
+  });
+});
+
+describe('SingleQuorum when storage fails', () => {
+  it('commits nothing of a batch whose sync failed, and the next batch takes its offset', async () => {
+    const storage = memoryStorage();
+    await storage.open();
+    let failSync = false;
+    // Fault injection around the real adapter: the metadata log's sync fails when told to.
+    const faulty = withOverrides(storage, {
+      openPartition: async (topic: string, partition: number) => {
+        const log = await storage.openPartition(topic, partition);
+        return withOverrides(log, {
+          sync: async () => {
+            if (failSync) throw new Error('disk gone');
+            return log.sync();
+          },
+        });
+      },
+    });
+    const clock = new ManualClock();
+    const quorum = new SingleQuorum({ storage: faulty, nodeId: 1, clock, logger: silentLogger });
+    await quorum.open();
+    expect(await quorum.append([cluster('a')], 1)).toBe(0);
+    failSync = true;
+    await expect(quorum.append([ids(0, 10)], 1)).rejects.toThrow('disk gone');
+    expect((await quorum.read(0, 0)).highWatermark).toBe(1);
+    failSync = false;
+    expect(await quorum.append([ids(10, 10)], 1)).toBe(1);
+    const read = await quorum.read(0, 0);
+    expect(read.batches.map((b) => b.records[0])).toEqual([cluster('a'), ids(10, 10)]);
+    expect((await storage.openPartition('__cluster_metadata', 0)).endOffset()).toBe(2);
   });
 });
 
@@ -184,6 +219,17 @@ describe('SingleQuorum after a crash (filesystem)', () => {
     await storage.close();
   });
 });
+
+/** `target` with some members replaced (the rest bound to it, private fields and all). */
+function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(t, key) {
+      if (key in overrides) return (overrides as Record<PropertyKey, unknown>)[key];
+      const value = Reflect.get(t, key, t);
+      return typeof value === 'function' ? value.bind(t) : value;
+    },
+  });
+}
 
 async function findFiles(dir: string, suffix: string): Promise<string[]> {
   const out: string[] = [];

@@ -5,6 +5,8 @@
  * across a controller failover, and NOT_CONTROLLER when not active.
  */
 import { describe, expect, it } from 'vitest';
+import { QuorumController } from '../../core/broker/controller/quorum-controller.ts';
+import { silentLogger } from '../../core/contracts/logger.ts';
 import { KafkaCode } from '../../core/errors.ts';
 import { heartbeat, register, startController, unfencedBrokers } from './controller-helpers.ts';
 
@@ -203,8 +205,9 @@ describe('AlterPartition', () => {
     const alter = async (brokerId: number, over: object = {}, brokerEpoch = epochs.get(brokerId)!) => (await controller.alterPartition({ brokerId, brokerEpoch, items: [item(over)] }))[0]!;
 
     expect((await alter(2)).errorCode).toBe(KafkaCode.NOT_LEADER_OR_FOLLOWER);
-    expect((await alter(1, { leaderEpoch: 1 })).errorCode).toBe(KafkaCode.FENCED_LEADER_EPOCH);
-    expect((await alter(1, { partitionEpoch: 3 })).errorCode).toBe(KafkaCode.INVALID_UPDATE_VERSION);
+    // Epochs above the controller's: it must be behind a newer controller (Kafka's answer).
+    expect((await alter(1, { leaderEpoch: 1 })).errorCode).toBe(KafkaCode.NOT_CONTROLLER);
+    expect((await alter(1, { partitionEpoch: 3 })).errorCode).toBe(KafkaCode.NOT_CONTROLLER);
     expect((await alter(1, { newIsr: [1, 4] })).errorCode).toBe(KafkaCode.INELIGIBLE_REPLICA);
     expect((await alter(1, {}, 999)).errorCode).toBe(KafkaCode.STALE_BROKER_EPOCH);
     expect((await alter(1, { partition: 5 })).errorCode).toBe(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -224,6 +227,16 @@ describe('AlterPartition', () => {
     expect(controller.image.isFenced(3)).toBe(true);
     const grow = await alter(1, { partitionEpoch: 1, newIsr: [1, 2, 3] });
     expect(grow).toMatchObject({ errorCode: KafkaCode.INELIGIBLE_REPLICA, isr: [1, 2], partitionEpoch: 1 });
+  });
+  it('answers FENCED_LEADER_EPOCH to a leader that proposes from an older leader epoch', async () => {
+    const { controller } = startController();
+    const epochs = await unfencedBrokers(controller, [1, 2, 3]);
+    const moved = await controller.createTopic({ name: 'm', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [2, 1, 3] }] });
+    await heartbeat(controller, 2, epochs.get(2)!, { wantShutdown: true });
+    const p = controller.image.partition(moved.id, 0)!;
+    expect(p).toMatchObject({ leader: 1, leaderEpoch: 1, partitionEpoch: 1, isr: [1, 3] });
+    const stale = await controller.alterPartition({ brokerId: 1, brokerEpoch: epochs.get(1)!, items: [{ topicId: moved.id, partition: 0, leaderEpoch: 0, partitionEpoch: 1, newIsr: [1] }] });
+    expect(stale[0]).toMatchObject({ errorCode: KafkaCode.FENCED_LEADER_EPOCH, leader: 1, leaderEpoch: 1, partitionEpoch: 1, isr: [1, 3] });
   });
 });
 
@@ -254,17 +267,89 @@ describe('producer ids and failover', () => {
     restarted.close();
   });
 
-  it('refuses an append from a deposed controller: a write computed at an old epoch never lands', async () => {
-    const { controller, quorum } = startController();
+  it('refuses what a controller computed before it was deposed: the write never lands', async () => {
+    const { controller, quorum, clock } = startController();
     await unfencedBrokers(controller, [1]);
     const length = quorum.batches().length;
-    // The election happens while the creation waits in the queue behind another operation.
-    const blocker = controller.createTopic({ name: 'a', numPartitions: 1, replicationFactor: 1 });
-    const racing = controller.createTopic({ name: 'b', numPartitions: 1, replicationFactor: 1 });
-    quorum.elect(200);
-    await expect(blocker).rejects.toMatchObject({ kafkaCode: KafkaCode.NOT_CONTROLLER });
-    await expect(racing).rejects.toMatchObject({ kafkaCode: KafkaCode.NOT_CONTROLLER });
+    // An election lands between the controller's decision and its append (fault injection around the real quorum).
+    const racing = new QuorumController({
+      quorum: {
+        leader: () => quorum.leader(),
+        read: (from, wait) => quorum.read(from, wait),
+        onLeaderChange: (listener) => quorum.onLeaderChange(listener),
+        close: () => quorum.close(),
+        append: (records, epoch) => {
+          quorum.elect(200);
+          return quorum.append(records, epoch);
+        },
+      },
+      nodeId: 100,
+      clock,
+      logger: silentLogger,
+      numPartitions: 1,
+      defaultReplicationFactor: 1,
+    });
+    controller.close();
+    await expect(racing.createTopic({ name: 'a', numPartitions: 1, replicationFactor: 1 })).rejects.toMatchObject({ kafkaCode: KafkaCode.NOT_CONTROLLER });
     expect(quorum.batches()).toHaveLength(length);
+    expect(racing.active).toBe(false);
+    expect((await register(racing, 5).catch((e: Error) => e.message))).toMatch(/41/);
+    racing.close();
+  });
+
+  it('reads the log again after an append whose outcome it did not learn, instead of deciding from a stale image', async () => {
+    const { controller, quorum, clock } = startController();
+    await unfencedBrokers(controller, [1]);
+    controller.close();
+    let loseAnswer = false;
+    // The batch commits but the answer is lost (a storage or network error after the write).
+    const lossy = new QuorumController({
+      quorum: {
+        leader: () => quorum.leader(),
+        read: (from, wait) => quorum.read(from, wait),
+        onLeaderChange: (listener) => quorum.onLeaderChange(listener),
+        close: () => quorum.close(),
+        append: async (records, epoch) => {
+          const offset = await quorum.append(records, epoch);
+          if (loseAnswer) {
+            loseAnswer = false;
+            throw new Error('answer lost');
+          }
+          return offset;
+        },
+      },
+      nodeId: 100,
+      clock,
+      logger: silentLogger,
+      numPartitions: 1,
+      defaultReplicationFactor: 1,
+    });
+    loseAnswer = true;
+    await expect(lossy.createTopic({ name: 'a', numPartitions: 1, replicationFactor: 1 })).rejects.toThrow('answer lost');
+    await expect(lossy.createTopic({ name: 'a', numPartitions: 1, replicationFactor: 1 })).rejects.toMatchObject({ kafkaCode: KafkaCode.TOPIC_ALREADY_EXISTS });
+    // Offsets are right again: a registration's epoch is the offset of its record.
+    const epoch = await register(lossy, 2);
+    const batch = quorum.batches().find((b) => b.records.some((r) => r.type === 'register-broker' && r.nodeId === 2))!;
+    expect(epoch).toBe(batch.baseOffset);
+    lossy.close();
+  });
+
+  it('a deposed controller that leads again replays what its successor wrote', async () => {
+    const { controller, quorum, controllerFor } = startController();
+    const epochs = await unfencedBrokers(controller, [1, 2, 3]);
+    const next = controllerFor(200);
+    quorum.elect(200);
+    await next.createTopic({ name: 'later', numPartitions: 2, replicationFactor: 3 });
+    await heartbeat(next, 3, epochs.get(3)!, { wantShutdown: true });
+    quorum.elect(100);
+    await controller.whenIdle();
+    expect(controller.active).toBe(true);
+    expect(next.active).toBe(false);
+    expect(controller.image.topic('later')).toEqual(next.image.topic('later'));
+    expect(controller.image.isFenced(3)).toBe(true);
+    expect((await next.createTopic({ name: 'x', numPartitions: 1, replicationFactor: 1 }).catch((e) => e)).kafkaCode).toBe(KafkaCode.NOT_CONTROLLER);
+    controller.close();
+    next.close();
   });
 
   it('a new controller gives every registered broker a fresh session, then fences the silent ones', async () => {

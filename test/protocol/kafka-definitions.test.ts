@@ -22,7 +22,7 @@ interface KafkaField {
   versions: string;
   nullableVersions?: string;
   taggedVersions?: string;
-  tag?: number;
+  tag?: number | string;
   default?: string;
   fields?: KafkaField[];
 }
@@ -57,7 +57,8 @@ function kafkaView(fields: KafkaField[], common: Map<string, KafkaField[]>, vers
       name: lower(f.name),
       type: struct ? (isArray ? '[]struct' : 'struct') : f.type,
       nullable: inVersions(f.nullableVersions, version),
-      tag: flexible && inVersions(f.taggedVersions, version) ? f.tag : undefined,
+      // Kafka writes a few tags as strings (BrokerHeartbeatRequest's "tag": "0").
+      tag: flexible && inVersions(f.taggedVersions, version) && f.tag !== undefined ? Number(f.tag) : undefined,
       default: def === 0 || def === false ? undefined : def,
       fields: sub ? kafkaView(sub, common, version, flexible) : undefined,
     };

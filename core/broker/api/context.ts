@@ -6,7 +6,7 @@
  * context of its own.
  */
 import type { Logger } from '../../contracts/logger.ts';
-import type { GroupCoordinator } from '../groups/coordinator.ts';
+import type { GroupService } from '../groups/group-service.ts';
 import type { ProducerIdManager } from '../producer-state/producer-ids.ts';
 import type { ReplicaManager } from '../replica-manager.ts';
 import type { TopicConfigDefaults } from '../topic-config.ts';
@@ -61,8 +61,8 @@ export interface BrokerContext {
   readonly topicDefaults: TopicConfigDefaults;
   /** Broker-level settings as DescribeConfigs shows them. */
   readonly brokerConfigs: ReadonlyMap<string, BrokerConfigValue>;
-  /** The coordinator of every consumer group. */
-  readonly groups: GroupCoordinator;
+  /** The group coordinator: of every group on a single node, of the groups whose offsets partitions this node leads in a cluster. */
+  readonly groups: GroupService;
   /** The partitions this node hosts: appends, fetches, offset lookups. */
   readonly replicaManager: ReplicaManager;
   /** Producer id allocation (InitProducerId). */

@@ -32,14 +32,18 @@ export interface VersionRange {
 /** What a handler of API `K` answers: its response (missing fields take their defaults), or null for none. */
 export type HandlerResult<K extends ApiKey> = ApiResponseInput<K> | null;
 
-/** A handler with the API key it answers and the version range it fully implements. */
-export interface HandlerEntry<K extends ApiKey = ApiKey> {
+/**
+ * A handler with the API key it answers and the version range it fully implements. `C` is
+ * the context it runs over: the broker's {@link BrokerContext}, or the controller
+ * listener's ControllerContext (core/broker/controller/api/context.ts).
+ */
+export interface HandlerEntry<K extends ApiKey = ApiKey, C = BrokerContext> {
   readonly apiKey: K;
   /** What this handler implements; the broker advertises it ∩ schema ∩ version policy. */
   readonly versions: VersionRange;
   /** Answers one decoded request of API `K`. */
-  handle(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<K>): Promise<HandlerResult<K>> | HandlerResult<K>;
+  handle(ctx: C, header: BrokerRequestHeader, body: ApiRequest<K>): Promise<HandlerResult<K>> | HandlerResult<K>;
 }
 
-/** The answering function of a handler of API `K`. */
-export type RequestHandler<K extends ApiKey = ApiKey> = HandlerEntry<K>['handle'];
+/** The answering function of a handler of API `K` over context `C`. */
+export type RequestHandler<K extends ApiKey = ApiKey, C = BrokerContext> = HandlerEntry<K, C>['handle'];

@@ -26,6 +26,7 @@ import { metadataHandler } from './handlers/metadata.ts';
 import { offsetCommitHandler } from './handlers/offset-commit.ts';
 import { offsetDeleteHandler } from './handlers/offset-delete.ts';
 import { offsetFetchHandler } from './handlers/offset-fetch.ts';
+import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.ts';
 import { produceHandler } from './handlers/produce.ts';
 import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.ts';
 import { syncGroupHandler } from './handlers/sync-group.ts';
@@ -57,6 +58,7 @@ export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
   incrementalAlterConfigsHandler,
   offsetDeleteHandler,
   describeClusterHandler,
+  offsetForLeaderEpochHandler,
   saslHandshakeHandler,
   saslAuthenticateHandler,
 ]);

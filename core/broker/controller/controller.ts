@@ -17,6 +17,11 @@ export interface CreateTopicSpec {
   /** Explicit replica assignment per partition (then both counts are -1). */
   readonly assignments?: ReadonlyArray<{ partitionIndex: number; brokerIds: number[] }>;
   readonly configs?: Iterable<readonly [string, string | null | undefined]>;
+  /**
+   * The broker's own creation of an internal topic (`__consumer_offsets` in a cluster, on
+   * a group's first FindCoordinator): its reserved name is allowed.
+   */
+  readonly internal?: boolean;
 }
 
 /** One IncrementalAlterConfigs operation (Kafka's AlterConfigOp.OpType numbers: 0 set, 1 delete, 2 append, 3 subtract). */

@@ -136,7 +136,7 @@ export class LocalController implements Controller {
 
   async createTopic(spec: CreateTopicSpec, validateOnly = false): Promise<TopicImage> {
     const image = this.#options.loader.image;
-    checkNewTopicName(spec.name, (name) => image.topic(name) !== undefined || this.#creating.has(name), this.#topicNames());
+    checkNewTopicName(spec.name, (name) => image.topic(name) !== undefined || this.#creating.has(name), this.#topicNames(), spec);
     const stored = this.#plan(spec);
     const records = recordsOf(stored);
     this.#checkLimit(stored.replicas.length);

@@ -25,7 +25,7 @@ import type { Logger } from '../../contracts/logger.ts';
 import { kafkaError, KafkaCode, TributaryError } from '../../errors.ts';
 import { MetadataDelta } from '../metadata/metadata-delta.ts';
 import { MetadataImage, type PartitionRegistration, type TopicImage } from '../metadata/metadata-image.ts';
-import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
+import type { MetadataRecord, PartitionRecord, RegisterBrokerRecord } from '../metadata/records.ts';
 import { type MetadataQuorum, nextOffsetAfter, type QuorumLeader } from '../quorum/metadata-quorum.ts';
 import { BrokerHeartbeats } from './broker-heartbeats.ts';
 import type {
@@ -40,8 +40,9 @@ import type {
   BrokerToController,
 } from './broker-to-controller.ts';
 import type { ConfigOp, CreateTopicSpec } from './controller.ts';
-import { buildPartitionChange, sameMembers } from './partition-change.ts';
+import { sameMembers } from './partition-change.ts';
 import { placementStart, placeReplicas } from './replica-placement.ts';
+import { checkAlterPartition, electionsOnUnfence, isrChangeRecord, newPartitionRecord, removeBrokerFromPartitions } from './replication-control.ts';
 import {
   applyConfigOps,
   checkConfigOps,
@@ -176,7 +177,10 @@ export class QuorumController implements BrokerToController {
         }
         const existing = this.#image.registration(request.nodeId);
         if (existing && existing.incarnationId !== null && existing.incarnationId === request.incarnationId) {
-          // The same process asking again (a retry): the same registration.
+          // The same process asking again (a retry): the same registration, its address amended if it changed (Kafka's rule).
+          if (existing.host !== request.host || existing.port !== request.port || existing.rack !== request.rack) {
+            await this.#commit([{ ...this.#registrationRecord(request, existing.brokerEpoch), fenced: existing.fenced }]);
+          }
           this.#heartbeats.touch(request.nodeId);
           return { errorCode: 0, errorMessage: null, brokerEpoch: existing.brokerEpoch };
         }
@@ -186,18 +190,9 @@ export class QuorumController implements BrokerToController {
           return refused(KafkaCode.DUPLICATE_BROKER_REGISTRATION, message);
         }
         // A new process for a node id: its predecessor's leaderships and ISR places go first (its log may have lost an unsynced tail).
-        if (existing) records.push(...this.#removeFromPartitions(request.nodeId, new Set([request.nodeId])));
+        if (existing) records.push(...removeBrokerFromPartitions(this.#image, request.nodeId, this.#isActive));
         const brokerEpoch = this.#nextOffset + records.length;
-        records.push({
-          type: 'register-broker',
-          nodeId: request.nodeId,
-          host: request.host,
-          port: request.port,
-          rack: request.rack,
-          incarnationId: request.incarnationId,
-          brokerEpoch,
-          fenced: true,
-        });
+        records.push(this.#registrationRecord(request, brokerEpoch));
         await this.#commit(records);
         this.#shuttingDown.delete(request.nodeId);
         this.#heartbeats.touch(request.nodeId);
@@ -221,7 +216,7 @@ export class QuorumController implements BrokerToController {
         if (request.wantShutdown) {
           // Controlled shutdown: leadership and ISR places move away, then the broker is fenced and may go.
           this.#shuttingDown.add(nodeId);
-          const records = this.#removeFromPartitions(nodeId, new Set([nodeId]));
+          const records: MetadataRecord[] = removeBrokerFromPartitions(this.#image, nodeId, this.#isActive);
           if (!registration.fenced) records.push({ type: 'fence-broker', nodeId, brokerEpoch: registration.brokerEpoch, fenced: true });
           if (records.length > 0) await this.#commit(records);
           if (!registration.fenced) this.#options.logger.info('broker in controlled shutdown fenced', { nodeId });
@@ -230,11 +225,11 @@ export class QuorumController implements BrokerToController {
         if (registration.fenced && isCaughtUp && !request.wantFence) {
           this.#shuttingDown.delete(nodeId);
           const records: MetadataRecord[] = [{ type: 'fence-broker', nodeId, brokerEpoch: registration.brokerEpoch, fenced: false }];
-          records.push(...this.#electOnUnfence(nodeId));
+          records.push(...electionsOnUnfence(this.#image, nodeId, this.#isActive));
           await this.#commit(records);
           this.#options.logger.info('broker unfenced', { nodeId, brokerEpoch: registration.brokerEpoch, elected: records.length - 1 });
         } else if (!registration.fenced && request.wantFence) {
-          await this.#commit([...this.#removeFromPartitions(nodeId, new Set()), { type: 'fence-broker', nodeId, brokerEpoch: registration.brokerEpoch, fenced: true }]);
+          await this.#commit([...removeBrokerFromPartitions(this.#image, nodeId, this.#isActive), { type: 'fence-broker', nodeId, brokerEpoch: registration.brokerEpoch, fenced: true }]);
         }
         return answer(0, isCaughtUp, this.#image.isFenced(nodeId), false);
       },
@@ -262,23 +257,14 @@ export class QuorumController implements BrokerToController {
         const records: PartitionRecord[] = [];
         for (const item of request.items) {
           const current = this.#image.partition(item.topicId, item.partition);
-          const error = current ? this.#checkAlterPartition(request.brokerId, item, current) : KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
+          const error = current ? checkAlterPartition(request.brokerId, item, current, this.#isActive) : KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
           if (error !== 0 || !current) {
             results.push(failed(error, item, current));
             continue;
           }
           results.push(null);
           if (sameMembers(item.newIsr, current.isr)) continue;
-          records.push({
-            type: 'partition',
-            topicId: item.topicId,
-            partitionId: item.partition,
-            replicas: [...current.replicas],
-            isr: [...item.newIsr],
-            leader: current.leader,
-            leaderEpoch: current.leaderEpoch,
-            partitionEpoch: current.partitionEpoch + 1,
-          });
+          records.push(isrChangeRecord(item.topicId, current, item.newIsr));
         }
         if (records.length > 0) await this.#commit(records);
         // The accepted items answer with the partition as committed.
@@ -331,7 +317,7 @@ export class QuorumController implements BrokerToController {
       this.#checkLimit(replicas.length);
       if (validateOnly) return;
       const first = topic.partitions.length;
-      await this.#commit(replicas.map((ids, i) => this.#newPartition(topic.id, first + i, ids)));
+      await this.#commit(replicas.map((ids, i) => newPartitionRecord(topic.id, first + i, ids)));
     });
   }
 
@@ -360,7 +346,10 @@ export class QuorumController implements BrokerToController {
 
   async #createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<TopicImage> {
     const image = this.#image;
-    checkNewTopicName(spec.name, (name) => image.topic(name) !== undefined, image.topics().map((t) => t.name));
+    // A CreateTopics forwarded over the wire cannot say `internal`: the cluster's controller
+    // lets the offsets topic be created by name, as KRaft's does (brokers create it, clients cannot
+    // produce to it).
+    checkNewTopicName(spec.name, (name) => image.topic(name) !== undefined, image.topics().map((t) => t.name), { internal: spec.internal ?? spec.name === '__consumer_offsets' });
     const configs = checkTopicConfigs(spec.configs ?? [], this.#options.socketRequestMaxBytes);
     const live = this.#activeBrokerIds();
     const topicId = (this.#options.newTopicId ?? (() => crypto.randomUUID()))();
@@ -372,7 +361,7 @@ export class QuorumController implements BrokerToController {
     });
     this.#checkLimit(replicas.length);
     const records: MetadataRecord[] = [{ type: 'topic', name: spec.name, topicId, replicationFactor, createdAt: this.#options.clock.now() }];
-    replicas.forEach((ids, i) => records.push(this.#newPartition(topicId, i, ids)));
+    replicas.forEach((ids, i) => records.push(newPartitionRecord(topicId, i, ids)));
     for (const [name, value] of configs) records.push({ type: 'config', resourceType: 'topic', resourceName: spec.name, name, value });
     if (validateOnly) return new MetadataDelta(image).replay(records).apply().topicById(topicId)!;
     await this.#commit(records);
@@ -380,9 +369,9 @@ export class QuorumController implements BrokerToController {
     return this.#image.topicById(topicId)!;
   }
 
-  // A new partition: every replica in sync, the preferred leader leads, epochs 0.
-  #newPartition(topicId: string, partitionId: number, replicas: readonly number[]): PartitionRecord {
-    return { type: 'partition', topicId, partitionId, replicas: [...replicas], isr: [...replicas], leader: replicas[0] ?? -1, leaderEpoch: 0, partitionEpoch: 0 };
+  // A registration as written: fenced until the broker has caught up and asks to be unfenced.
+  #registrationRecord(request: BrokerRegistrationRequest, brokerEpoch: number): RegisterBrokerRecord {
+    return { type: 'register-broker', nodeId: request.nodeId, host: request.host, port: request.port, rack: request.rack, incarnationId: request.incarnationId, brokerEpoch, fenced: true };
   }
 
   #existing(name: string): TopicImage {
@@ -396,66 +385,14 @@ export class QuorumController implements BrokerToController {
     checkPartitionLimit(existing, 0, count, this.#options.maxPartitions ?? DEFAULT_MAX_PARTITIONS);
   }
 
-  // The error code of one AlterPartition item against the partition as committed (0: acceptable).
-  #checkAlterPartition(brokerId: number, item: AlterPartitionRequest['items'][number], current: PartitionRegistration): number {
-    if (current.leader !== brokerId) return KafkaCode.NOT_LEADER_OR_FOLLOWER;
-    if (item.leaderEpoch !== current.leaderEpoch) return KafkaCode.FENCED_LEADER_EPOCH;
-    if (item.partitionEpoch !== current.partitionEpoch) return KafkaCode.INVALID_UPDATE_VERSION;
-    if (!item.newIsr.includes(current.leader) || new Set(item.newIsr).size !== item.newIsr.length) return KafkaCode.INVALID_REQUEST;
-    for (const id of item.newIsr) {
-      // Only a replica on an unfenced broker that is not shutting down may join.
-      if (!current.replicas.includes(id) || !this.#isActiveBroker(id)) return KafkaCode.INELIGIBLE_REPLICA;
-    }
-    return 0;
-  }
-
   /** Registered, unfenced and not in controlled shutdown: may lead, join an ISR, get new replicas. */
-  #isActiveBroker(nodeId: number): boolean {
+  readonly #isActive = (nodeId: number): boolean => {
     const registration = this.#image.registration(nodeId);
     return registration !== undefined && !registration.fenced && !this.#shuttingDown.has(nodeId);
-  }
+  };
 
   #activeBrokerIds(): number[] {
-    return this.#image.allBrokers().filter((b) => this.#isActiveBroker(b.nodeId)).map((b) => b.nodeId);
-  }
-
-  #unclean(topic: TopicImage): boolean {
-    return topic.configs.get('unclean.leader.election.enable') === 'true';
-  }
-
-  /**
-   * The partition changes that take broker `nodeId` out of every ISR it is in (never
-   * emptying one) and elect new leaders where it led, no broker of `excluded` leading.
-   */
-  #removeFromPartitions(nodeId: number, excluded: ReadonlySet<number>): MetadataRecord[] {
-    const records: MetadataRecord[] = [];
-    const acceptable = (id: number) => id !== nodeId && !excluded.has(id) && this.#isActiveBroker(id);
-    for (const topic of this.#image.topics()) {
-      for (const partition of topic.partitions) {
-        if (!partition || (!partition.isr.includes(nodeId) && partition.leader !== nodeId)) continue;
-        const change = buildPartitionChange(topic.id, partition, {
-          targetIsr: partition.isr.filter((id) => id !== nodeId),
-          isAcceptableLeader: acceptable,
-          unclean: this.#unclean(topic),
-        });
-        if (change) records.push(change);
-      }
-    }
-    return records;
-  }
-
-  // Leaderless partitions with a replica on `nodeId` (being unfenced) elect again, it now acceptable.
-  #electOnUnfence(nodeId: number): MetadataRecord[] {
-    const records: MetadataRecord[] = [];
-    const acceptable = (id: number) => id === nodeId || this.#isActiveBroker(id);
-    for (const topic of this.#image.topics()) {
-      for (const partition of topic.partitions) {
-        if (!partition || partition.leader !== -1 || !partition.replicas.includes(nodeId)) continue;
-        const change = buildPartitionChange(topic.id, partition, { isAcceptableLeader: acceptable, unclean: this.#unclean(topic) });
-        if (change) records.push(change);
-      }
-    }
-    return records;
+    return this.#image.allBrokers().filter((b) => this.#isActive(b.nodeId)).map((b) => b.nodeId);
   }
 
   async #sessionExpired(nodeId: number): Promise<void> {
@@ -464,7 +401,7 @@ export class QuorumController implements BrokerToController {
     // Fenced already, or heard from again since the timer fired.
     if (!registration || registration.fenced || this.#heartbeats.hasLiveSession(nodeId)) return;
     await this.#catchUpIfStale();
-    const records = this.#removeFromPartitions(nodeId, new Set());
+    const records: MetadataRecord[] = removeBrokerFromPartitions(this.#image, nodeId, this.#isActive);
     records.push({ type: 'fence-broker', nodeId, brokerEpoch: registration.brokerEpoch, fenced: true });
     await this.#commit(records);
     this.#options.logger.warn('broker fenced: no heartbeat within the session timeout', { nodeId, brokerEpoch: registration.brokerEpoch, partitionsChanged: records.length - 1 });

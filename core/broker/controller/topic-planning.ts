@@ -47,8 +47,8 @@ export function checkPartitionLimit(existing: number, reserved: number, count: n
  * those being created): INVALID_TOPIC_EXCEPTION for a bad name or one that collides in
  * metric names, TOPIC_ALREADY_EXISTS for a taken one.
  */
-export function checkNewTopicName(name: string, taken: (name: string) => boolean, existing: Iterable<string>): void {
-  validateNewTopicName(name);
+export function checkNewTopicName(name: string, taken: (name: string) => boolean, existing: Iterable<string>, spec: { readonly internal?: boolean } = {}): void {
+  validateNewTopicName(name, spec);
   if (taken(name)) throw kafkaError(KafkaCode.TOPIC_ALREADY_EXISTS, `Topic "${name}" already exists`);
   const rival = collidingTopic(name, existing);
   if (rival !== undefined) throw kafkaError(KafkaCode.INVALID_TOPIC_EXCEPTION, `Topic "${name}" collides with existing topic "${rival}" ('.' and '_' are the same in metric names)`);

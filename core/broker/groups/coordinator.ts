@@ -32,6 +32,8 @@ import { MetadataGroupStore } from './metadata-group-store.ts';
 import { type CommitRequest, type CommitResult, type OffsetFetchResult, OffsetManager } from './offset-manager.ts';
 import { type GroupCoordinatorOptions, type GroupSettings, groupSettings } from './options.ts';
 import { type CoordinatorPhase, phaseError } from './phase.ts';
+import type { GroupService } from './group-service.ts';
+import { storeFailureCode } from './group-partitioning.ts';
 
 // The request and answer shapes stay importable from here, where the handlers first found them.
 export type { ClassicGroupState } from './classic-group.ts';
@@ -41,17 +43,19 @@ export type { CommitRequest, CommitResult, FetchedOffset, OffsetFetchResult } fr
 
 /** What the coordinator needs from its broker. */
 export interface GroupCoordinatorDeps {
-  /** The metadata store offsets persist in (used when no {@link groupStore} is given). */
-  readonly store: MetadataStore;
+  /** The metadata store offsets persist in (used when no {@link groupStore} is given; one of the two is needed). */
+  readonly store?: MetadataStore;
   /** Where groups persist; default a {@link MetadataGroupStore} over {@link store}. */
   readonly groupStore?: GroupStore;
   readonly logger: Logger;
   /** Whether a commit may name this partition (UNKNOWN_TOPIC_OR_PARTITION otherwise). */
   readonly partitionExists: (topic: string, partition: number) => boolean;
+  /** Whether loading removes stored offsets of partitions the image does not have (default true; see OffsetManagerDeps). */
+  readonly dropUnknownOnLoad?: boolean;
 }
 
 /** The coordinator of every group on this broker: real lifecycle state (timers, storage). */
-export class GroupCoordinator {
+export class GroupCoordinator implements GroupService {
   /** Settings with defaults applied. */
   readonly settings: GroupSettings;
   readonly #logger: Logger;
@@ -63,7 +67,8 @@ export class GroupCoordinator {
   constructor(deps: GroupCoordinatorDeps, options: GroupCoordinatorOptions = {}) {
     this.settings = groupSettings(options);
     this.#logger = deps.logger;
-    this.#store = deps.groupStore ?? new MetadataGroupStore(deps.store);
+    if (!deps.groupStore && !deps.store) throw new TypeError('GroupCoordinator needs a groupStore or a metadata store');
+    this.#store = deps.groupStore ?? new MetadataGroupStore(deps.store!);
     const phase = (): CoordinatorPhase => this.#phase;
     // The two managers meet only here: offsets ask membership who may commit, membership asks
     // offsets whether an unused group still holds any.
@@ -76,6 +81,7 @@ export class GroupCoordinator {
       phase,
       membership: this.#membership,
       partitionExists: deps.partitionExists,
+      ...(deps.dropUnknownOnLoad !== undefined ? { dropUnknownOnLoad: deps.dropUnknownOnLoad } : {}),
     });
   }
 
@@ -97,6 +103,24 @@ export class GroupCoordinator {
     this.#offsets.stopExpiry();
     this.#membership.close();
     await this.#store.settle();
+  }
+
+  /**
+   * Gives up the groups (cluster mode: this node no longer leads their partition): stops
+   * every timer, answers waiting JoinGroup and SyncGroup requests with NOT_COORDINATOR, and
+   * from now on answers every request NOT_COORDINATOR, so members find the new coordinator.
+   * Writes under way finish or fail on their own (the log refuses a node that lost it).
+   */
+  unload(): void {
+    if (this.#phase === 'closed' || this.#phase === 'unloaded') return;
+    this.#phase = 'unloaded';
+    this.#offsets.stopExpiry();
+    this.#membership.close(KafkaCode.NOT_COORDINATOR);
+  }
+
+  /** The lifecycle phase (loading, running, unloaded, …). */
+  get phase(): CoordinatorPhase {
+    return this.#phase;
   }
 
   /** The group with this id, if the coordinator knows it (for inspection and tests). */
@@ -196,7 +220,7 @@ export class GroupCoordinator {
           await this.#offsets.deleteGroup(this.#membership.group(groupId)!);
         } catch (error) {
           this.#logger.error('group deletion failed to persist', { groupId, error: String(error) });
-          return { groupId, errorCode: KafkaCode.COORDINATOR_NOT_AVAILABLE };
+          return { groupId, errorCode: storeFailureCode(error) };
         }
         return { groupId, errorCode: KafkaCode.NONE };
       }),

@@ -7,8 +7,9 @@
  * (`__consumer_offsets`-0 in storage, as Kafka's topic), so a commit costs its own size;
  * {@link MetadataGroupStore} over the metadata store (one rewrite of the store per write) is
  * the coordinator's fallback and what older data directories hold, moved into the log on
- * start. Replicating that log is what the cluster will need, which is why the coordinator
- * sees only this interface.
+ * start. In a cluster each `__consumer_offsets` partition a broker leads has a
+ * {@link LogGroupStore} over the replicated partition (replicated-group-log.ts), which is
+ * why the coordinator sees only this interface.
  */
 import type { OffsetAndMetadata } from './offset-and-metadata.ts';
 import type { LogGroupStore } from './log-group-store.ts';

@@ -23,4 +23,20 @@ export { type GroupTimers, systemTimers } from './timers.ts';
 export { type GroupStore, type StoredGroup, type StoredGroupMeta, type OffsetChange } from './group-store.ts';
 export { MetadataGroupStore } from './metadata-group-store.ts';
 export { GROUP_OFFSETS_TOPIC, LogGroupStore, type LogGroupStoreOptions } from './log-group-store.ts';
-export { type CoordinatorPhase, phaseError } from './phase.ts';
+export { type CoordinatorPhase, phaseError, stopped } from './phase.ts';
+export { type GroupLog, type GroupLogRecords, storageGroupLog } from './log-group-store.ts';
+export { type GroupService, type CoordinatorLocation } from './group-service.ts';
+export { PartitionedGroupCoordinator, type PartitionedGroupCoordinatorDeps } from './partitioned-coordinator.ts';
+export { replicatedGroupLog, type ReplicatedGroupLogOptions } from './replicated-group-log.ts';
+export {
+  type GroupPartitioning,
+  type GroupPartitioningOptions,
+  type OffsetsTopicSpec,
+  CoordinatorWriteError,
+  coordinatorErrorOf,
+  groupPartitioning,
+  javaStringHashCode,
+  kafkaAbs,
+  offsetsTopicSpec,
+  partitionForGroup,
+} from './group-partitioning.ts';

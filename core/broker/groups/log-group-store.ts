@@ -49,14 +49,77 @@ type Entry = { readonly key: string; readonly value: Uint8Array | null };
 
 /** Options of {@link LogGroupStore}. */
 export interface LogGroupStoreOptions {
-  /** Opens the internal log (called once, by the first load or write). */
-  readonly openLog: () => Promise<PartitionLog>;
+  /** Opens the internal log in storage (called once, by the first load or write); or give {@link openGroupLog}. */
+  readonly openLog?: () => Promise<PartitionLog>;
+  /**
+   * Opens the log as a {@link GroupLog} instead (a replicated partition, written through
+   * the replica manager: see replicated-group-log.ts). Called once, like {@link openLog}.
+   */
+  readonly openGroupLog?: () => Promise<GroupLog>;
   /** A metadata store whose `group-offsets/` and `group-meta/` entries move into the log on load. */
   readonly legacy?: MetadataStore;
   /** Fewest records between two snapshots (default 1000). */
   readonly compactAfter?: number;
-  /** Make each write durable before it resolves, as metadata writes are (default true). */
+  /** Make each write durable before it resolves, as metadata writes are (default true; storage logs only). */
   readonly sync?: boolean;
+  /** Largest snapshot batch in bytes, about (default unlimited: 4096 records a batch). A replicated log must stay under max.message.bytes. */
+  readonly snapshotBatchBytes?: number;
+  /** The clock of record timestamps (default the runtime's). */
+  readonly now?: () => number;
+  /**
+   * Given: a snapshot that fails after a write was stored is reported here and the write
+   * still succeeds (a replicated log, whose appends can time out). Absent: the write fails
+   * with it (the single-node log).
+   */
+  readonly onSnapshotFailure?: (error: unknown) => void;
+}
+
+/** Records of one batch: keys and values (null removes the key). */
+export type GroupLogRecords = ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array | null }>;
+
+/**
+ * The log a {@link LogGroupStore} replays and appends to: a storage partition log on a
+ * single node ({@link storageGroupLog}), a replicated `__consumer_offsets` partition in a
+ * cluster. Offsets never change once assigned, so a snapshot can be trimmed behind by
+ * moving the log start.
+ */
+export interface GroupLog {
+  /** First offset held. */
+  startOffset(): number;
+  /** Offset the next append takes. */
+  endOffset(): number;
+  /** Whole batches from the one holding `offset`, about `maxBytes` of them (at least one). */
+  read(offset: number, maxBytes: number): Promise<{ readonly chunks: readonly Uint8Array[] }>;
+  /** Appends each group of records as one batch, all at once and in order; resolves with the first batch's base offset once stored. */
+  append(batches: readonly GroupLogRecords[], now: number): Promise<number>;
+  /** Drops what comes before `offset` (a snapshot begins there). */
+  trimBefore(offset: number): Promise<void>;
+}
+
+/** A {@link GroupLog} over a storage partition log (the single-node offsets log): batches get their offsets here. */
+export function storageGroupLog(log: PartitionLog, sync: boolean): GroupLog {
+  return {
+    startOffset: () => log.startOffset(),
+    endOffset: () => log.endOffset(),
+    read: (offset, maxBytes) => log.read(offset, maxBytes),
+    async append(groups, now) {
+      const first = log.endOffset();
+      let base = first;
+      const batches = groups.map((records) => {
+        const batch = encodeBatchSync({ baseOffset: base, now, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
+        base += records.length;
+        return { batch, info: batchInfoOf(batch) };
+      });
+      const options = { sync };
+      if (batches.length === 1) await log.append(batches[0]!.batch, batches[0]!.info, options);
+      else if (log.appendBatches) await log.appendBatches(batches, options);
+      else for (const { batch, info } of batches) await log.append(batch, info, options);
+      return first;
+    },
+    trimBefore: async (offset) => {
+      await log.trimBefore(offset);
+    },
+  };
 }
 
 /** Group offsets and facts in an append-and-compact log; one instance per coordinator. */
@@ -64,7 +127,7 @@ export class LogGroupStore implements GroupStore {
   readonly #options: LogGroupStoreOptions;
   readonly #compactAfter: number;
   readonly #state = new Map<string, Uint8Array>();
-  #log: Promise<PartitionLog> | undefined;
+  #log: Promise<GroupLog> | undefined;
   #sinceSnapshot = 0;
   #tail: Promise<unknown> = Promise.resolve();
 
@@ -146,8 +209,11 @@ export class LogGroupStore implements GroupStore {
     await this.#tail.catch(() => undefined);
   }
 
-  #openLog(): Promise<PartitionLog> {
-    this.#log ??= this.#options.openLog();
+  #openLog(): Promise<GroupLog> {
+    const { openLog, openGroupLog, sync } = this.#options;
+    if (openGroupLog) this.#log ??= openGroupLog();
+    else if (openLog) this.#log ??= openLog().then((log) => storageGroupLog(log, sync ?? true));
+    else throw new TypeError('LogGroupStore needs openLog or openGroupLog');
     return this.#log;
   }
 
@@ -168,33 +234,44 @@ export class LogGroupStore implements GroupStore {
     // Applied only once stored: a failed append changes nothing.
     for (const { key, value } of entries) value === null ? this.#state.delete(key) : this.#state.set(key, value);
     this.#sinceSnapshot += entries.length;
-    if (this.#sinceSnapshot >= Math.max(this.#compactAfter, this.#state.size)) await this.#snapshot(log);
+    if (this.#sinceSnapshot < Math.max(this.#compactAfter, this.#state.size)) return;
+    if (!this.#options.onSnapshotFailure) {
+      await this.#snapshot(log);
+      return;
+    }
+    // The write itself is stored: a failed snapshot (a replicated append that timed out) must
+    // not fail it. The next write tries again; replay ignores a snapshot without its end.
+    await this.#snapshot(log).catch(this.#options.onSnapshotFailure);
   }
 
-  /** Appends each group of entries as one batch, all in one call (atomic where the adapter can). */
-  async #append(log: PartitionLog, groups: Entry[][]): Promise<void> {
-    const now = Date.now();
-    let base = log.endOffset();
-    const batches = groups.map((entries) => {
-      const batch = encodeBatchSync({ baseOffset: base, now, records: entries.map((e) => ({ key: encoder.encode(e.key), value: e.value, timestamp: now })) });
-      base += entries.length;
-      return { batch, info: batchInfoOf(batch) };
-    });
-    const options = { sync: this.#options.sync ?? true };
-    if (batches.length === 1) await log.append(batches[0]!.batch, batches[0]!.info, options);
-    else if (log.appendBatches) await log.appendBatches(batches, options);
-    else for (const { batch, info } of batches) await log.append(batch, info, options);
+  /** Appends each group of entries as one batch, all in one call (atomic where the log can); resolves with the first base offset. */
+  #append(log: GroupLog, groups: Entry[][]): Promise<number> {
+    const now = (this.#options.now ?? Date.now)();
+    return log.append(groups.map((entries) => entries.map((e) => ({ key: encoder.encode(e.key), value: e.value }))), now);
   }
 
   /** Appends the live entries between snapshot markers, then trims the log before them. */
-  async #snapshot(log: PartitionLog): Promise<void> {
-    const start = log.endOffset();
+  async #snapshot(log: GroupLog): Promise<void> {
     const all: Entry[] = [{ key: SNAPSHOT_BEGIN, value: null }];
     for (const [key, value] of this.#state) all.push({ key, value });
     all.push({ key: SNAPSHOT_END, value: null });
     const groups: Entry[][] = [];
-    for (let i = 0; i < all.length; i += SNAPSHOT_BATCH_RECORDS) groups.push(all.slice(i, i + SNAPSHOT_BATCH_RECORDS));
-    await this.#append(log, groups);
+    const maxBytes = this.#options.snapshotBatchBytes ?? Number.POSITIVE_INFINITY;
+    let current: Entry[] = [];
+    let bytes = 0;
+    for (const entry of all) {
+      // Key and value, plus a few bytes of record framing.
+      const size = entry.key.length * 3 + (entry.value?.length ?? 0) + 16;
+      if (current.length > 0 && (current.length >= SNAPSHOT_BATCH_RECORDS || bytes + size > maxBytes)) {
+        groups.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(entry);
+      bytes += size;
+    }
+    if (current.length > 0) groups.push(current);
+    const start = await this.#append(log, groups);
     this.#sinceSnapshot = 0;
     await log.trimBefore(start);
   }

@@ -19,7 +19,7 @@ import { ClassicGroupMember, type JoinResult, type MemberProtocol, type SyncResu
 import { KafkaCode } from '../../kafka-error-codes.ts';
 import type { GroupStore, StoredGroupMeta } from './group-store.ts';
 import type { GroupSettings } from './options.ts';
-import { type CoordinatorPhase, phaseError } from './phase.ts';
+import { type CoordinatorPhase, phaseError, stopped } from './phase.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -177,8 +177,12 @@ export class MembershipManager {
     return group;
   }
 
-  /** Stops every timer and answers every waiting JoinGroup and SyncGroup with COORDINATOR_NOT_AVAILABLE. */
-  close(): void {
+  /**
+   * Stops every timer and answers every waiting JoinGroup and SyncGroup with `errorCode`
+   * (COORDINATOR_NOT_AVAILABLE on shutdown; NOT_COORDINATOR when the groups move to another
+   * broker, as Kafka's GroupMetadataManager.onUnloaded answers them).
+   */
+  close(errorCode: number = KafkaCode.COORDINATOR_NOT_AVAILABLE): void {
     const timers = this.#settings.timers;
     for (const group of this.#groups.values()) {
       timers.clearTimeout(group.joinTimer);
@@ -189,8 +193,8 @@ export class MembershipManager {
       for (const m of group.members.values()) {
         timers.clearTimeout(m.sessionTimer);
         m.sessionTimer = undefined;
-        m.answerJoin(joinError(KafkaCode.COORDINATOR_NOT_AVAILABLE, m.memberId));
-        m.answerSync(syncError(KafkaCode.COORDINATOR_NOT_AVAILABLE));
+        m.answerJoin(joinError(errorCode, m.memberId));
+        m.answerSync(syncError(errorCode));
       }
     }
   }
@@ -441,7 +445,7 @@ export class MembershipManager {
 
   /** Ends the join phase: drops members that did not rejoin and starts the next generation. */
   #completeJoin(group: ClassicGroup): void {
-    if (group.state !== 'PreparingRebalance' || this.#phase() === 'closed') return;
+    if (group.state !== 'PreparingRebalance' || stopped(this.#phase())) return;
     const timers = this.#settings.timers;
     timers.clearTimeout(group.joinTimer);
     group.joinTimer = undefined;
@@ -511,7 +515,7 @@ export class MembershipManager {
 
   #expirePendingSync(group: ClassicGroup, generation: number): void {
     group.syncTimer = undefined;
-    if (this.#phase() === 'closed' || group.generationId !== generation) return;
+    if (stopped(this.#phase()) || group.generationId !== generation) return;
     if (group.state !== 'CompletingRebalance' && group.state !== 'Stable') return;
     const late = [...group.pendingSync];
     group.pendingSync.clear();
@@ -544,7 +548,7 @@ export class MembershipManager {
 
   #onSessionExpired(group: ClassicGroup, member: ClassicGroupMember): void {
     member.sessionTimer = undefined;
-    if (group.members.get(member.memberId) !== member || this.#phase() === 'closed') return;
+    if (group.members.get(member.memberId) !== member || stopped(this.#phase())) return;
     // A member waiting in JoinGroup or SyncGroup is alive: it waits on us.
     if (member.awaitingJoin || member.syncWaiter !== null) {
       this.#armSession(group, member);

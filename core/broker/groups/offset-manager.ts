@@ -17,6 +17,7 @@ import type { GroupStore, OffsetChange } from './group-store.ts';
 import type { MembershipManager } from './membership-manager.ts';
 import type { GroupSettings } from './options.ts';
 import { type CoordinatorPhase, phaseError } from './phase.ts';
+import { storeFailureCode } from './group-partitioning.ts';
 
 /** The protocol type of consumers: their subscriptions can be read (for offset expiry). */
 const CONSUMER_PROTOCOL_TYPE = 'consumer';
@@ -67,6 +68,13 @@ export interface OffsetManagerDeps {
   readonly membership: MembershipManager;
   /** Whether a commit may name this partition (UNKNOWN_TOPIC_OR_PARTITION otherwise). */
   readonly partitionExists: (topic: string, partition: number) => boolean;
+  /**
+   * Whether {@link OffsetManager.load} removes stored offsets of partitions that do not
+   * exist (default true: a single node's image is complete when it loads). A cluster's
+   * coordinator may load while its image is still catching up with the metadata log, so
+   * it keeps them; deletions reach it as metadata changes instead.
+   */
+  readonly dropUnknownOnLoad?: boolean;
 }
 
 function utf8Length(s: string): number {
@@ -81,6 +89,7 @@ export class OffsetManager {
   readonly #phase: () => CoordinatorPhase;
   readonly #membership: MembershipManager;
   readonly #partitionExists: (topic: string, partition: number) => boolean;
+  readonly #dropUnknownOnLoad: boolean;
   /** Committed offsets: group id → topic → partition → offset. */
   readonly #offsets = new Map<string, Map<string, Map<number, OffsetAndMetadata>>>();
   /** Commits being written, by group id: their group must not be forgotten as unused meanwhile. */
@@ -94,6 +103,7 @@ export class OffsetManager {
     this.#phase = deps.phase;
     this.#membership = deps.membership;
     this.#partitionExists = deps.partitionExists;
+    this.#dropUnknownOnLoad = deps.dropUnknownOnLoad ?? true;
   }
 
   /**
@@ -108,7 +118,7 @@ export class OffsetManager {
       const group = this.#membership.restore(s.groupId, s.meta);
       const gone: OffsetChange[] = [];
       for (const o of s.offsets) {
-        if (this.#partitionExists(o.topic, o.partition)) this.#partitionsOf(group.groupId, o.topic).set(o.partition, o.value);
+        if (!this.#dropUnknownOnLoad || this.#partitionExists(o.topic, o.partition)) this.#partitionsOf(group.groupId, o.topic).set(o.partition, o.value);
         else gone.push({ topic: o.topic, partition: o.partition, value: null });
       }
       if (gone.length > 0) orphans.push({ groupId: s.groupId, changes: gone });
@@ -220,7 +230,7 @@ export class OffsetManager {
       this.#logger.error('offset commit failed to persist', { groupId: req.groupId, error: String(error) });
       this.#written(req.groupId);
       this.#membership.dropIfUnused(group);
-      return all(KafkaCode.COORDINATOR_NOT_AVAILABLE);
+      return all(storeFailureCode(error));
     }
     this.#written(req.groupId);
     if (group.state === 'Dead') {
@@ -317,7 +327,7 @@ export class OffsetManager {
         await this.#store.writeOffsets(groupId, changes);
       } catch (error) {
         this.#logger.error('offset deletion failed to persist', { groupId, error: String(error) });
-        return { errorCode: KafkaCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+        return { errorCode: storeFailureCode(error), topics: [] };
       }
       this.#forget(groupId, changes);
     }

@@ -5,6 +5,7 @@
  * on its deadline, or when the broker starts shutting down; every listener and timer is
  * removed before its promise settles.
  */
+import { type Clock, systemClock } from '../../clock.ts';
 import type { Partition } from './partition.ts';
 
 /** Tells whether the broker is shutting down, and whom to call when it starts to. */
@@ -28,14 +29,16 @@ interface Waiter {
 /** One queue of waits on partitions, keyed by the partition they watch. */
 export class DelayedOperations {
   readonly #shutdown: ShutdownWatch | undefined;
+  readonly #clock: Clock;
   readonly #byPartition = new Map<Partition, Set<Waiter>>();
   // One listener per watched partition (not one per waiter), removed when its last waiter goes.
   readonly #unsubscribe = new Map<Partition, () => void>();
   #unsubscribeShutdown: (() => void) | undefined;
   readonly #all = new Set<Waiter>();
 
-  constructor(shutdown?: ShutdownWatch) {
+  constructor(shutdown?: ShutdownWatch, clock: Clock = systemClock) {
     this.#shutdown = shutdown;
+    this.#clock = clock;
   }
 
   /** How many waits are pending (for tests and metrics). */
@@ -44,11 +47,25 @@ export class DelayedOperations {
   }
 
   /**
-   * Waits up to `timeoutMs` for new committed data on any of `partitions` (a high
-   * watermark that advances, or a partition that closes).
+   * Waits up to `timeoutMs` for new data on any of `partitions`: a high watermark that
+   * advances (consumers), or with `upTo` 'end' a log end that moves (followers, which
+   * read up to the log end), or a partition that closes or changes role.
    */
-  waitForData(partitions: readonly Partition[], timeoutMs: number): Promise<WakeReason> {
-    return this.#wait(partitions, undefined, timeoutMs);
+  waitForData(partitions: readonly Partition[], timeoutMs: number, upTo: 'committed' | 'end' = 'committed'): Promise<WakeReason> {
+    const mark = (p: Partition) => (upTo === 'end' ? p.logEndOffset : p.highWatermark);
+    const marks = partitions.map(mark);
+    const leaders = partitions.map((p) => p.isLeader);
+    const ready = () => partitions.some((p, i) => mark(p) !== marks[i] || !p.open || p.isLeader !== leaders[i]);
+    return this.#wait(partitions, ready, timeoutMs);
+  }
+
+  /**
+   * Waits up to `timeoutMs` until `ready()` holds, checked whenever one of `partitions`
+   * changes (see Partition.onData).
+   */
+  waitUntil(partitions: readonly Partition[], ready: () => boolean, timeoutMs: number): Promise<WakeReason> {
+    if (ready()) return Promise.resolve('data');
+    return this.#wait(partitions, ready, timeoutMs);
   }
 
   /**
@@ -72,12 +89,12 @@ export class DelayedOperations {
         finish: (reason) => {
           if (done) return;
           done = true;
-          clearTimeout(timer);
+          this.#clock.clearTimeout(timer);
           this.#remove(waiter);
           resolve(reason);
         },
       };
-      const timer = setTimeout(() => waiter.finish('timeout'), timeoutMs);
+      const timer = this.#clock.setTimeout(() => waiter.finish('timeout'), timeoutMs);
       this.#add(waiter);
     });
   }

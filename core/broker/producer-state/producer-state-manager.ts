@@ -18,7 +18,7 @@ import { BatchAttributes, type BatchHeader, batchSizeAt, readBatchHeader } from 
 import type { Partition as PartitionState } from '../partition/partition.ts';
 import type { HostedTopic as Topic } from '../replica-manager.ts';
 import { PartitionProducers, type BatchMetadata, type ProducerEntry } from './partition-producers.ts';
-import { ProducerIdManager } from './producer-ids.ts';
+import { ProducerIdManager, type ProducerIdManagerOptions } from './producer-ids.ts';
 
 const SNAPSHOT_PREFIX = 'producer-state/';
 /** How long a producer may stay idle before its state is forgotten (Kafka's producer.id.expiration.ms). */
@@ -39,6 +39,36 @@ function snapshotKey(topic: string, partition: number): string {
   return `${SNAPSHOT_PREFIX}${topic}/${partition}`;
 }
 
+/** Records every idempotent batch header of `log` from `from` into `table`; returns how many batches were read. */
+async function scanInto(table: PartitionProducers, log: PartitionState['log'], start: number): Promise<number> {
+  let from = start;
+  const end = log.endOffset();
+  const now = Date.now();
+  let scanned = 0;
+  while (from < end) {
+    const read = await log.read(from, SCAN_CHUNK_BYTES, { minOneBatch: true });
+    if (read.bytes === 0) break;
+    let next = from;
+    for (const chunk of read.chunks) {
+      for (let pos = 0; pos < chunk.length; ) {
+        const size = batchSizeAt(chunk, pos);
+        if (size < 0 || pos + size > chunk.length) break;
+        const h = readBatchHeader(chunk, pos);
+        pos += size;
+        const last = h.baseOffset + h.lastOffsetDelta;
+        if (last < from) continue;
+        // Rebuilt producers start their expiry clock now: the log does not say when they last wrote.
+        if (h.producerId >= 0 && (h.attributes & BatchAttributes.control) === 0) table.record(h, h.baseOffset, now);
+        next = Math.max(next, last + 1);
+        scanned++;
+      }
+    }
+    if (next <= from) break;
+    from = next;
+  }
+  return scanned;
+}
+
 /** Producer ids and per-partition sequence state; one per broker. */
 export class ProducerStateManager {
   /** Producer id allocation (InitProducerId). */
@@ -48,10 +78,11 @@ export class ProducerStateManager {
   // Keyed by the partition object, so a deleted and recreated topic starts clean.
   readonly #tables = new WeakMap<PartitionState, PartitionProducers>();
 
-  constructor(store: MetadataStore, logger: Logger) {
+  /** `ids`: where producer id blocks come from (default: this broker's metadata store). */
+  constructor(store: MetadataStore, logger: Logger, ids: ProducerIdManagerOptions = {}) {
     this.#store = store;
     this.#logger = logger;
-    this.ids = new ProducerIdManager(store);
+    this.ids = new ProducerIdManager(store, ids);
   }
 
   /** The table of a partition (created empty on first use). */
@@ -145,33 +176,21 @@ export class ProducerStateManager {
       // would look usable to the next start after a crash, and restore sequences the log lost.
       if (!usable) await this.#store.delete(snapshotKey(topic.name, partition.partition));
     }
-    const end = log.endOffset();
-    const now = Date.now();
-    let scanned = 0;
-    while (from < end) {
-      const read = await log.read(from, SCAN_CHUNK_BYTES, { minOneBatch: true });
-      if (read.bytes === 0) break;
-      let next = from;
-      for (const chunk of read.chunks) {
-        for (let pos = 0; pos < chunk.length; ) {
-          const size = batchSizeAt(chunk, pos);
-          if (size < 0 || pos + size > chunk.length) break;
-          const h = readBatchHeader(chunk, pos);
-          pos += size;
-          const last = h.baseOffset + h.lastOffsetDelta;
-          if (last < from) continue;
-          // Rebuilt producers start their expiry clock now: the log does not say when they last wrote.
-          if (h.producerId >= 0 && (h.attributes & BatchAttributes.control) === 0) table.record(h, h.baseOffset, now);
-          next = Math.max(next, last + 1);
-          scanned++;
-        }
-      }
-      if (next <= from) break;
-      from = next;
-    }
+    const scanned = await scanInto(table, log, from);
     if (scanned > 0 || table.size > 0) {
       this.#logger.debug('producer state restored', { topic: topic.name, partition: partition.partition, producers: table.size, batchesScanned: scanned });
     }
+  }
+
+  /**
+   * Rebuilds a partition's table from its log alone (a follower truncated its log: the
+   * batches it dropped must not count as sequences any more). Appends to the partition
+   * must not run meanwhile (the replica fetcher awaits this before appending again).
+   */
+  async rebuild(partition: PartitionState): Promise<void> {
+    const table = new PartitionProducers();
+    await scanInto(table, partition.log, partition.log.startOffset());
+    this.#tables.set(partition, table);
   }
 
   /** Writes a snapshot of every partition's table in one atomic write (at a clean close). */

@@ -65,6 +65,7 @@ export class SingleQuorum implements MetadataQuorum {
    */
   async open(): Promise<void> {
     const { storage, logger, nodeId } = this.#options;
+    if (this.#log || this.#closed) throw new TributaryError('ERR_STORAGE_OPEN', 'The metadata quorum was opened already');
     const log = await storage.openPartition(METADATA_TOPIC, 0);
     for (const event of log.recovery) logger.warn('metadata log recovered', { ...event });
     let offset = log.startOffset();
@@ -121,8 +122,14 @@ export class SingleQuorum implements MetadataQuorum {
     const bytes = encodeMetadataBatch(batch);
     const next = nextOffsetAfter(batch);
     await log.append(bytes, { baseOffset: batch.baseOffset, lastOffset: next - 1, maxTimestamp: batch.appendTimeMs, recordCount: records.length }, { sync: true });
-    // Committed means durable: nothing is visible to readers before the sync.
-    await log.sync();
+    try {
+      // Committed means durable: nothing is visible to readers before the sync.
+      await log.sync();
+    } catch (error) {
+      // Not committed, so not in the log either: the next batch takes this offset again.
+      await log.truncateTo(batch.baseOffset).catch((cause: unknown) => this.#options.logger.error('metadata log: dropping an unsynced batch failed', { baseOffset: batch.baseOffset, error: String(cause) }));
+      throw error;
+    }
     // What readers get is what the log gives back after a restart (JSON), never the caller's objects.
     this.#batches.push(decodeMetadataBatches(bytes)[0]!);
     this.#end = next;

@@ -24,6 +24,7 @@ import { createTopicsSchema, type CreateTopicsRequest, type CreateTopicsResponse
 import { deleteTopicsSchema, type DeleteTopicsRequest, type DeleteTopicsResponse } from './delete-topics.ts';
 import { deleteRecordsSchema, type DeleteRecordsRequest, type DeleteRecordsResponse } from './delete-records.ts';
 import { initProducerIdSchema, type InitProducerIdRequest, type InitProducerIdResponse } from './init-producer-id.ts';
+import { offsetForLeaderEpochSchema, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from './offset-for-leader-epoch.ts';
 import { describeConfigsSchema, type DescribeConfigsRequest, type DescribeConfigsResponse } from './describe-configs.ts';
 import { alterConfigsSchema, type AlterConfigsRequest, type AlterConfigsResponse } from './alter-configs.ts';
 import { saslAuthenticateSchema, type SaslAuthenticateRequest, type SaslAuthenticateResponse } from './sasl-authenticate.ts';
@@ -31,7 +32,11 @@ import { createPartitionsSchema, type CreatePartitionsRequest, type CreatePartit
 import { deleteGroupsSchema, type DeleteGroupsRequest, type DeleteGroupsResponse } from './delete-groups.ts';
 import { incrementalAlterConfigsSchema, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from './incremental-alter-configs.ts';
 import { offsetDeleteSchema, type OffsetDeleteRequest, type OffsetDeleteResponse } from './offset-delete.ts';
+import { alterPartitionSchema, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
 import { describeClusterSchema, type DescribeClusterRequest, type DescribeClusterResponse } from './describe-cluster.ts';
+import { brokerRegistrationSchema, type BrokerRegistrationRequest, type BrokerRegistrationResponse } from './broker-registration.ts';
+import { brokerHeartbeatSchema, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
+import { allocateProducerIdsSchema, type AllocateProducerIdsRequest, type AllocateProducerIdsResponse } from './allocate-producer-ids.ts';
 
 export * from './produce.ts';
 export * from './fetch.ts';
@@ -52,6 +57,7 @@ export * from './create-topics.ts';
 export * from './delete-topics.ts';
 export * from './delete-records.ts';
 export * from './init-producer-id.ts';
+export * from './offset-for-leader-epoch.ts';
 export * from './describe-configs.ts';
 export * from './alter-configs.ts';
 export * from './sasl-authenticate.ts';
@@ -59,7 +65,11 @@ export * from './create-partitions.ts';
 export * from './delete-groups.ts';
 export * from './incremental-alter-configs.ts';
 export * from './offset-delete.ts';
+export * from './alter-partition.ts';
 export * from './describe-cluster.ts';
+export * from './broker-registration.ts';
+export * from './broker-heartbeat.ts';
+export * from './allocate-producer-ids.ts';
 export * from './consumer-protocol.ts';
 
 /** Kafka API keys by name (the numbers on the wire). */
@@ -83,6 +93,7 @@ export const ApiKey = Object.freeze({
   DeleteTopics: 20,
   DeleteRecords: 21,
   InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   SaslAuthenticate: 36,
@@ -90,7 +101,11 @@ export const ApiKey = Object.freeze({
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
+  AlterPartition: 56,
   DescribeCluster: 60,
+  BrokerRegistration: 62,
+  BrokerHeartbeat: 63,
+  AllocateProducerIds: 67,
 } as const);
 
 /** Every described API, by ascending key. */
@@ -114,6 +129,7 @@ export const ALL_SCHEMAS: readonly ApiSchema[] = Object.freeze([
   deleteTopicsSchema,
   deleteRecordsSchema,
   initProducerIdSchema,
+  offsetForLeaderEpochSchema,
   describeConfigsSchema,
   alterConfigsSchema,
   saslAuthenticateSchema,
@@ -121,7 +137,11 @@ export const ALL_SCHEMAS: readonly ApiSchema[] = Object.freeze([
   deleteGroupsSchema,
   incrementalAlterConfigsSchema,
   offsetDeleteSchema,
+  alterPartitionSchema,
   describeClusterSchema,
+  brokerRegistrationSchema,
+  brokerHeartbeatSchema,
+  allocateProducerIdsSchema,
 ]);
 
 /** Schemas by API key. */
@@ -167,6 +187,8 @@ export interface Messages {
   21: { request: DeleteRecordsRequest; response: DeleteRecordsResponse };
   /** InitProducerId */
   22: { request: InitProducerIdRequest; response: InitProducerIdResponse };
+  /** OffsetForLeaderEpoch */
+  23: { request: OffsetForLeaderEpochRequest; response: OffsetForLeaderEpochResponse };
   /** DescribeConfigs */
   32: { request: DescribeConfigsRequest; response: DescribeConfigsResponse };
   /** AlterConfigs */
@@ -181,6 +203,14 @@ export interface Messages {
   44: { request: IncrementalAlterConfigsRequest; response: IncrementalAlterConfigsResponse };
   /** OffsetDelete */
   47: { request: OffsetDeleteRequest; response: OffsetDeleteResponse };
+  /** AlterPartition */
+  56: { request: AlterPartitionRequest; response: AlterPartitionResponse };
   /** DescribeCluster */
   60: { request: DescribeClusterRequest; response: DescribeClusterResponse };
+  /** BrokerRegistration */
+  62: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
+  /** BrokerHeartbeat */
+  63: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
+  /** AllocateProducerIds */
+  67: { request: AllocateProducerIdsRequest; response: AllocateProducerIdsResponse };
 }

@@ -17,7 +17,7 @@ export function advertisedRanges(served: readonly ApiRange[]): ApiRange[] {
   return served.map((r) => (r.apiKey === ApiKey.Produce && r.minVersion <= 3 ? { ...r, minVersion: 0 } : r));
 }
 
-function handleApiVersions(ctx: BrokerContext, _header: BrokerRequestHeader): ApiResponseInput<typeof ApiKey.ApiVersions> {
+function handleApiVersions(ctx: Pick<BrokerContext, 'apiVersions'>, _header: BrokerRequestHeader): ApiResponseInput<typeof ApiKey.ApiVersions> {
   return {
     errorCode: 0,
     apiKeys: advertisedRanges(ctx.apiVersions()),
@@ -29,8 +29,11 @@ function handleApiVersions(ctx: BrokerContext, _header: BrokerRequestHeader): Ap
   };
 }
 
-/** ApiVersions v0–4 (the request body is not needed to answer). */
-export const apiVersionsHandler: HandlerEntry<typeof ApiKey.ApiVersions> = {
+/**
+ * ApiVersions v0–4 (the request body is not needed to answer). It needs nothing of its
+ * context but the served ranges, so the controller listener serves it too.
+ */
+export const apiVersionsHandler: HandlerEntry<typeof ApiKey.ApiVersions, Pick<BrokerContext, 'apiVersions'>> = {
   apiKey: ApiKey.ApiVersions,
   versions: { min: 0, max: 4 },
   handle: handleApiVersions,

@@ -6,20 +6,31 @@ import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-message
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../controller/local-controller.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
+import type { Controller } from '../../controller/controller.ts';
 
-async function handleCreatePartitions(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.CreatePartitions>): Promise<ApiResponseInput<typeof ApiKey.CreatePartitions>> {
+/**
+ * The CreatePartitions rules over any controller: the whole request fails when it would add
+ * too many partitions at once (counted against `currentCount`, where known), a topic named
+ * twice is INVALID_REQUEST, every other topic grows on its own. The broker's handler and the
+ * controller listener's share it.
+ */
+export async function answerCreatePartitions(
+  controller: Pick<Controller, 'createPartitions'>,
+  body: ApiRequest<typeof ApiKey.CreatePartitions>,
+  currentCount: (name: string) => number | undefined,
+): Promise<ApiResponseInput<typeof ApiKey.CreatePartitions>> {
   const counts = new Map<string, number>();
   for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   // As Kafka: the whole request fails when it would add too many partitions at once.
   let added = 0;
-  for (const t of body.topics) added += Math.max(0, t.count - (ctx.image.topic(t.name)?.partitions.length ?? t.count));
+  for (const t of body.topics) added += Math.max(0, t.count - (currentCount(t.name) ?? t.count));
   const requestError = added > MAX_NEW_PARTITIONS_PER_REQUEST ? tooManyPartitions(added) : null;
   const results = await Promise.all(
     body.topics.map(async (t) => {
       try {
         if (requestError) throw requestError;
         if ((counts.get(t.name) ?? 0) > 1) throw kafkaError(KafkaCode.INVALID_REQUEST, `Topic "${t.name}" appears more than once in the request`);
-        await ctx.controller.createPartitions(t.name, t.count, t.assignments ? t.assignments.map((a) => a.brokerIds) : null, body.validateOnly);
+        await controller.createPartitions(t.name, t.count, t.assignments ? t.assignments.map((a) => a.brokerIds) : null, body.validateOnly);
         return { name: t.name, ...NO_ERROR };
       } catch (error) {
         return { name: t.name, ...toErrorPair(error) };
@@ -27,6 +38,10 @@ async function handleCreatePartitions(ctx: BrokerContext, _header: BrokerRequest
     }),
   );
   return { throttleTimeMs: 0, results };
+}
+
+function handleCreatePartitions(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.CreatePartitions>): Promise<ApiResponseInput<typeof ApiKey.CreatePartitions>> {
+  return answerCreatePartitions(ctx.controller, body, (name) => ctx.image.topic(name)?.partitions.length);
 }
 
 /** CreatePartitions v0–3. */

@@ -8,10 +8,14 @@ import type { CreateTopicsResponseCreatableTopicResult } from '../../../protocol
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../controller/local-controller.ts';
 import type { TopicImage } from '../../metadata/metadata-image.ts';
+import type { Controller } from '../../controller/controller.ts';
 import { describeTopicConfigs } from './describe-configs.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 
-function created(ctx: BrokerContext, topic: TopicImage): Encodable<CreateTopicsResponseCreatableTopicResult> {
+/** One config entry of a created topic's answer (v5+). */
+export type CreatedTopicConfig = NonNullable<Encodable<CreateTopicsResponseCreatableTopicResult>['configs']>[number];
+
+function created(topic: TopicImage, configs: readonly CreatedTopicConfig[]): Encodable<CreateTopicsResponseCreatableTopicResult> {
   return {
     ...NO_ERROR,
     name: topic.name,
@@ -19,23 +23,28 @@ function created(ctx: BrokerContext, topic: TopicImage): Encodable<CreateTopicsR
     topicConfigErrorCode: 0,
     numPartitions: topic.partitions.length,
     replicationFactor: topic.replicationFactor,
-    configs: describeTopicConfigs(ctx, topic, null).map((c) => ({
-      name: c.name,
-      value: c.value,
-      readOnly: c.readOnly,
-      configSource: c.configSource,
-      isSensitive: c.isSensitive,
-    })),
+    configs,
   };
 }
 
-async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.CreateTopics>): Promise<ApiResponseInput<typeof ApiKey.CreateTopics>> {
+/**
+ * The CreateTopics rules over any controller: the whole request fails when it would create
+ * too many partitions at once, a topic named twice is INVALID_REQUEST, every other topic is
+ * created (or validated) on its own and answered with its coded error or its result, with
+ * the configs `configsOf` lists. The broker's handler and the controller listener's share it.
+ */
+export async function answerCreateTopics(
+  controller: Pick<Controller, 'createTopic' | 'defaultNumPartitions'>,
+  header: BrokerRequestHeader,
+  body: ApiRequest<typeof ApiKey.CreateTopics>,
+  configsOf: (topic: TopicImage) => readonly CreatedTopicConfig[],
+): Promise<ApiResponseInput<typeof ApiKey.CreateTopics>> {
   const counts = new Map<string, number>();
   for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   const validateOnly = header.apiVersion >= 1 && body.validateOnly === true;
   // As Kafka: the whole request fails when it would create too many partitions at once.
   let total = 0;
-  for (const t of body.topics) total += t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? ctx.controller.defaultNumPartitions : Math.max(0, t.numPartitions);
+  for (const t of body.topics) total += t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? controller.defaultNumPartitions : Math.max(0, t.numPartitions);
   const requestError = total > MAX_NEW_PARTITIONS_PER_REQUEST ? tooManyPartitions(total) : null;
   const topics = await Promise.all(
     body.topics.map(async (t) => {
@@ -51,7 +60,7 @@ async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeade
       if (requestError) return fail(requestError);
       if ((counts.get(t.name) ?? 0) > 1) return fail(kafkaError(KafkaCode.INVALID_REQUEST, `Topic "${t.name}" appears more than once in the request`));
       try {
-        const topic = await ctx.controller.createTopic(
+        const topic = await controller.createTopic(
           {
             name: t.name,
             numPartitions: t.numPartitions,
@@ -61,7 +70,7 @@ async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeade
           },
           validateOnly,
         );
-        return created(ctx, topic);
+        return created(topic, configsOf(topic));
       } catch (error) {
         return fail(error);
       }
@@ -69,6 +78,17 @@ async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeade
   );
   // v0 has no error message field; the codec drops what a version lacks.
   return { throttleTimeMs: 0, topics };
+}
+
+function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.CreateTopics>): Promise<ApiResponseInput<typeof ApiKey.CreateTopics>> {
+  return answerCreateTopics(ctx.controller, header, body, (topic) =>
+    describeTopicConfigs(ctx, topic, null).map((c) => ({
+      name: c.name,
+      value: c.value,
+      readOnly: c.readOnly,
+      configSource: c.configSource,
+      isSensitive: c.isSensitive,
+    })));
 }
 
 /** CreateTopics v0–7. */

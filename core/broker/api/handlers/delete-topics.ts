@@ -7,7 +7,18 @@ import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 import { kafkaError, KafkaCode } from '../../../errors.ts';
 
-async function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.DeleteTopics>): Promise<ApiResponseInput<typeof ApiKey.DeleteTopics>> {
+/**
+ * The DeleteTopics rules over any controller: each topic by name or (v6) by id, resolved to
+ * its name and id by `resolve` (which throws the coded error of a topic it does not know),
+ * a topic named twice is INVALID_REQUEST and is not deleted, every other one is deleted on
+ * its own. The broker's handler and the controller listener's share it.
+ */
+export async function answerDeleteTopics(
+  header: BrokerRequestHeader,
+  body: ApiRequest<typeof ApiKey.DeleteTopics>,
+  resolve: (name: string | null, topicId: string) => { readonly name: string; readonly id: string },
+  deleteTopic: (name: string) => Promise<void>,
+): Promise<ApiResponseInput<typeof ApiKey.DeleteTopics>> {
   const wanted =
     header.apiVersion >= 6
       ? (body.topics ?? []).map((t) => ({ name: t.name, topicId: t.topicId ?? ZERO_UUID }))
@@ -23,9 +34,8 @@ async function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeade
       try {
         if (name !== null && topicId !== ZERO_UUID) throw kafkaError(KafkaCode.INVALID_REQUEST, 'Give a topic name or a topic id, not both');
         if ((seen.get(name !== null ? `n:${name}` : `i:${topicId}`) ?? 0) > 1) throw kafkaError(KafkaCode.INVALID_REQUEST, `Topic ${name ?? topicId} appears more than once in the request`);
-        const topic = name !== null ? ctx.image.topic(name) : ctx.image.topicById(topicId);
-        if (!topic) throw name !== null ? kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`) : kafkaError(KafkaCode.UNKNOWN_TOPIC_ID, `No topic has id ${topicId}`);
-        await ctx.controller.deleteTopic(topic.name);
+        const topic = resolve(name, topicId);
+        await deleteTopic(topic.name);
         return { ...NO_ERROR, name: topic.name, topicId: topic.id };
       } catch (error) {
         return { ...toErrorPair(error), name, topicId };
@@ -33,6 +43,14 @@ async function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeade
     }),
   );
   return { throttleTimeMs: 0, responses };
+}
+
+function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.DeleteTopics>): Promise<ApiResponseInput<typeof ApiKey.DeleteTopics>> {
+  return answerDeleteTopics(header, body, (name, topicId) => {
+    const topic = name !== null ? ctx.image.topic(name) : ctx.image.topicById(topicId);
+    if (!topic) throw name !== null ? kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`) : kafkaError(KafkaCode.UNKNOWN_TOPIC_ID, `No topic has id ${topicId}`);
+    return topic;
+  }, (name) => ctx.controller.deleteTopic(name));
 }
 
 /** DeleteTopics v0–6. */

@@ -1,5 +1,6 @@
 /**
- * Fetch: whole stored batches from each requested offset, up to the high watermark, as
+ * Fetch: whole stored batches from each requested offset, up to the high watermark (the
+ * log end for a follower), as
  * bytes (never decoded), read by the replica manager (which also runs the long poll).
  * This handler checks the request and shapes the answer per topic.
  */
@@ -25,7 +26,8 @@ async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body
   const minBytes = Number.isInteger(body.minBytes) && body.minBytes > 0 ? body.minBytes : 0;
   const byId = v >= 13;
   const results = await ctx.replicaManager.fetchRecords({
-    replicaId: body.replicaId ?? -1,
+    // Fetch v15+ names the follower in ReplicaState (KIP-903), older versions in ReplicaId.
+    replicaId: (v >= 15 ? body.replicaState?.replicaId : body.replicaId) ?? -1,
     isolationLevel: body.isolationLevel ?? 0,
     maxWaitMs,
     minBytes,
@@ -40,6 +42,7 @@ async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body
         fetchOffset: p.fetchOffset,
         partitionMaxBytes: p.partitionMaxBytes,
         currentLeaderEpoch: p.currentLeaderEpoch,
+        lastFetchedEpoch: v >= 12 ? p.lastFetchedEpoch : -1,
       })),
     ),
   });
@@ -53,7 +56,11 @@ async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body
   return { ...base, errorCode: 0, responses };
 }
 
-/** Fetch v4–17 (record batches; sessionless; follower fetch is not served yet). */
+/**
+ * Fetch v4–17 (record batches; sessionless). Consumers (replica id -1) read up to the high
+ * watermark from the leader; followers (a broker id) read up to the log end, with
+ * DivergingEpoch from v12 (see ReplicaManager.fetchRecords).
+ */
 export const fetchHandler: HandlerEntry<typeof ApiKey.Fetch> = {
   apiKey: ApiKey.Fetch,
   versions: { min: 4, max: 17 },

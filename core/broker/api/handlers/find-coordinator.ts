@@ -1,7 +1,9 @@
 /**
  * FindCoordinator: on a cluster of one every group and transaction coordinator is this
- * node. (librdkafka also reads its presence as "the broker supports lz4".) The group
- * protocol itself is served by the group coordinator, registered separately.
+ * node; with partitioned groups (cluster mode) a group's coordinator is the leader of its
+ * `__consumer_offsets` partition, which the group coordinator locates (creating the topic
+ * when missing). (librdkafka also reads its presence as "the broker supports lz4".) The
+ * group protocol itself is served by the group coordinator, registered separately.
  */
 import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
@@ -9,19 +11,35 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
-function handleFindCoordinator(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.FindCoordinator>): ApiResponseInput<typeof ApiKey.FindCoordinator> {
-  const self = ctx.image.broker(ctx.nodeId)!;
-  const keyType = body.keyType ?? 0;
-  const known = keyType === 0 || keyType === 1;
-  const errorCode = known ? KafkaCode.NONE : KafkaCode.INVALID_REQUEST;
-  const errorMessage = known ? null : `Unknown coordinator key type ${keyType}`;
-  if (header.apiVersion >= 4) {
-    return {
-      throttleTimeMs: 0,
-      coordinators: (body.coordinatorKeys ?? []).map((key) => ({ key, nodeId: known ? self.nodeId : -1, host: known ? self.host : '', port: known ? self.port : -1, errorCode, errorMessage })),
-    };
+interface Answer {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+}
+
+// One key: this node, unless the group coordinator places groups (then its partition's leader).
+async function answerFor(ctx: BrokerContext, keyType: number, key: string): Promise<Answer> {
+  if (keyType !== 0 && keyType !== 1) return { nodeId: -1, host: '', port: -1, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}` };
+  if (keyType === 0 && ctx.groups.locate) {
+    const found = await ctx.groups.locate(key);
+    const broker = found.errorCode === KafkaCode.NONE ? ctx.image.broker(found.nodeId) : undefined;
+    if (!broker) return { nodeId: -1, host: '', port: -1, errorCode: found.errorCode === KafkaCode.NONE ? KafkaCode.COORDINATOR_NOT_AVAILABLE : found.errorCode, errorMessage: found.errorMessage };
+    return { nodeId: broker.nodeId, host: broker.host, port: broker.port, errorCode: KafkaCode.NONE, errorMessage: null };
   }
-  return { throttleTimeMs: 0, errorCode, errorMessage, nodeId: known ? self.nodeId : -1, host: known ? self.host : '', port: known ? self.port : -1 };
+  const self = ctx.image.broker(ctx.nodeId)!;
+  return { nodeId: self.nodeId, host: self.host, port: self.port, errorCode: KafkaCode.NONE, errorMessage: null };
+}
+
+async function handleFindCoordinator(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.FindCoordinator>): Promise<ApiResponseInput<typeof ApiKey.FindCoordinator>> {
+  const keyType = body.keyType ?? 0;
+  if (header.apiVersion >= 4) {
+    const keys = body.coordinatorKeys ?? [];
+    const answers = await Promise.all(keys.map((key) => answerFor(ctx, keyType, key)));
+    return { throttleTimeMs: 0, coordinators: keys.map((key, i) => ({ key, ...answers[i]! })) };
+  }
+  return { throttleTimeMs: 0, ...(await answerFor(ctx, keyType, body.key ?? '')) };
 }
 
 /** FindCoordinator v0–6. */

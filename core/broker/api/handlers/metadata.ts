@@ -11,25 +11,26 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
 import type { MetadataResponseTopic } from '../../../protocol/generated/metadata.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
-import { topicNameProblem } from '../../topic-name.ts';
+import { INTERNAL_TOPICS, topicNameProblem } from '../../topic-name.ts';
 import type { TopicImage } from '../../metadata/metadata-image.ts';
 import { toErrorPair } from '../../error-pair.ts';
 
-function describeTopic(topic: TopicImage, operations: number): Encodable<MetadataResponseTopic> {
+function describeTopic(topic: TopicImage, operations: number, live: (nodeId: number) => boolean): Encodable<MetadataResponseTopic> {
   return {
     errorCode: 0,
     name: topic.name,
     topicId: topic.id,
-    isInternal: false,
+    isInternal: INTERNAL_TOPICS.has(topic.name),
     partitions: topic.partitions.map((p) => ({
-      errorCode: 0,
+      // No leader (every in-sync replica down, or an election under way): clients retry.
+      errorCode: p.leader < 0 ? KafkaCode.LEADER_NOT_AVAILABLE : KafkaCode.NONE,
       partitionIndex: p.partition,
       leaderId: p.leader,
       leaderEpoch: p.leaderEpoch,
       replicaNodes: p.replicas,
       isrNodes: p.isr,
-      // Replicas on brokers that are down; a cluster of one never lists its own node here.
-      offlineReplicas: [],
+      // Replicas on brokers that are fenced or gone (a cluster of one never lists its own node).
+      offlineReplicas: p.replicas.filter((id) => !live(id)),
     })),
     topicAuthorizedOperations: operations,
   };
@@ -46,7 +47,8 @@ async function handleMetadata(ctx: BrokerContext, header: BrokerRequestHeader, b
   const allowAuto = ctx.autoCreateTopics && (v < 4 || body.allowAutoTopicCreation !== false);
   // The codec drops these fields outside v8+ (topic) and v8–10 (cluster).
   const topicOperations = authorizedOperations(body.includeTopicAuthorizedOperations, TOPIC_OPERATIONS);
-  const describe = (topic: TopicImage) => describeTopic(topic, topicOperations);
+  const liveIds = new Set(ctx.image.brokers().map((b) => b.nodeId));
+  const describe = (topic: TopicImage) => describeTopic(topic, topicOperations, (id) => liveIds.has(id));
   let topics: ReadonlyArray<Encodable<MetadataResponseTopic>>;
   if (all) {
     topics = ctx.image.topics().map(describe);

@@ -9,7 +9,7 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry, HandlerResult } from '../handler.ts';
 import type { AppendEntry, AppendResult } from '../../replica-manager.ts';
-import { topicNameProblem } from '../../topic-name.ts';
+import { INTERNAL_TOPICS, topicNameProblem } from '../../topic-name.ts';
 import { toErrorPair } from '../../error-pair.ts';
 
 interface PartitionResult {
@@ -60,11 +60,17 @@ async function handleProduce(ctx: BrokerContext, header: BrokerRequestHeader, bo
   if (refusal !== null) {
     settled = body.topicData.map((data) => ({ name: data.name, partitionResponses: data.partitionData.map((p) => failed(p.index, refusal)) }));
   } else {
-    const entries: AppendEntry[] = body.topicData.flatMap((data) => data.partitionData.map((p) => ({ topic: data.name, partition: p.index, records: p.records })));
+    // Clients never append to an internal topic (Kafka's ReplicaManager: "Cannot append to internal topic"); its coordinator does.
+    const internal = (name: string) => INTERNAL_TOPICS.has(name) && ctx.image.topic(name) !== undefined;
+    const entries: AppendEntry[] = body.topicData.flatMap((data) => (internal(data.name) ? [] : data.partitionData.map((p) => ({ topic: data.name, partition: p.index, records: p.records }))));
     const results = await ctx.replicaManager.appendRecords({ acks, timeoutMs: body.timeoutMs, apiVersion: header.apiVersion, entries });
     let i = 0;
     const errors = creationErrors;
     settled = body.topicData.map((data) => {
+      if (internal(data.name)) {
+        const refused = kafkaError(KafkaCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${data.name}`);
+        return { name: data.name, partitionResponses: data.partitionData.map((p) => failed(p.index, refused)) };
+      }
       const problem = topicNameProblem(data.name);
       const partitionResponses = data.partitionData.map((p) => {
         const r = results[i++]!;
