@@ -167,7 +167,10 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
       .join(' ');
   const checkNow = async (): Promise<Observation> => {
     const observation = await cluster.observe();
-    report(checker.check(observation));
+    const found = checker.check(observation);
+    report(found);
+    // A failure's report shows the replicas as they were when it was seen.
+    if (found.length > 0) for (const r of observation.replicas) trace.add(`  replica node=${r.node}#${r.incarnation} ${r.topic}-${r.partition} ${r.role} epoch=${r.leaderEpoch} hw=${r.highWatermark} start=${r.logStartOffset} end=${r.logEndOffset}${r.isr ? ` isr=[${r.isr.join(',')}]` : ''}`);
     const now = layout();
     if (now !== lastLayout) {
       trace.add(`metadata ${now}`);
