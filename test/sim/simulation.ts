@@ -56,6 +56,8 @@ export interface SimulationOptions {
    * runs and the producers have started; it drives faults and time itself.
    */
   readonly script?: (sim: SimulationContext) => Promise<void>;
+  /** The producers' acks: -1 (default) or 1 (to show that the checker catches loss). */
+  readonly acks?: -1 | 1;
   /** Stop at the first violation (default true). */
   readonly stopAtFirstViolation?: boolean;
 }
@@ -169,21 +171,25 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
     const observation = await cluster.observe();
     const found = checker.check(observation);
     report(found);
-    // A failure's report shows the replicas as they were when it was seen.
-    if (found.length > 0) for (const r of observation.replicas) trace.add(`  replica node=${r.node}#${r.incarnation} ${r.topic}-${r.partition} ${r.role} epoch=${r.leaderEpoch} hw=${r.highWatermark} start=${r.logStartOffset} end=${r.logEndOffset}${r.isr ? ` isr=[${r.isr.join(',')}]` : ''}`);
     const now = layout();
     if (now !== lastLayout) {
       trace.add(`metadata ${now}`);
       lastLayout = now;
     }
+    // A failure's report shows the replicas as they were when it was seen.
+    if (found.length > 0) dump(observation);
     return observation;
+  };
+  const dump = (observation: Observation) => {
+    trace.add(`  brokers ${cluster.nodes.map((n) => `${n.id}:${n.broker?.running ? 'up' : n.down ?? 'starting'}${n.broker?.cluster?.lifecycle.fenced ? '/fenced' : ''}`).join(' ')} controller ${layout()}`);
+    for (const r of observation.replicas) trace.add(`  replica node=${r.node}#${r.incarnation} ${r.topic}-${r.partition} ${r.role} epoch=${r.leaderEpoch} hw=${r.highWatermark} start=${r.logStartOffset} end=${r.logEndOffset}${r.isr ? ` isr=[${r.isr.join(',')}]` : ''}`);
   };
   const stopped = () => stopAtFirst && violations.length > 0;
 
   const startNode = (node: SimNode) => {
     const started = cluster.startBroker(node).then(
       () => trace.add(`started node=${node.id} incarnation=${node.incarnation}`),
-      (error: unknown) => trace.add(`start-failed node=${node.id} ${String(error)}`),
+      (error: unknown) => trace.add(`start-failed node=${node.id} ${String(error)}${process.env.SIM_STACKS ? (error as Error).stack : ''}`),
     );
     starting.set(node.id, started);
     void started.finally(() => starting.delete(node.id));
@@ -215,6 +221,7 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
         requestTimeoutMs: 3000,
         ackTimeoutMs: 2000,
         intervalMs: 20,
+        acks: options.acks ?? -1,
         onAck: (ack) => report(checker.recordAck(ack)),
       }),
     );
@@ -339,6 +346,10 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
     if (settled) break;
   }
   final ??= await cluster.observe();
+  if (!settled) {
+    trace.add('NOT SETTLED');
+    dump(final);
+  }
   if (!stopped()) report(checker.final(final));
   const acked = producers.reduce((n, p) => n + p.acked, 0);
   const retries = producers.reduce((n, p) => n + p.retries, 0);

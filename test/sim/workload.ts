@@ -43,6 +43,8 @@ export interface SimProducerOptions {
   readonly requestTimeoutMs: number;
   /** Produce's timeoutMs: how long acks=all may wait on the broker. */
   readonly ackTimeoutMs: number;
+  /** -1 (acks=all, the default) or 1 (the leader alone: what the checker must catch losing data). */
+  readonly acks?: -1 | 1;
   /** Pause between two records. */
   readonly intervalMs: number;
   /** Called with every acknowledgement. */
@@ -145,7 +147,7 @@ export class SimProducer {
         const version = Math.min(9, t.apiVersions.find((r) => r.apiKey === ApiKey.Produce)?.maxVersion ?? 9);
         const answer = (await t.request(ApiKey.Produce, version, {
           transactionalId: null,
-          acks: -1,
+          acks: this.#options.acks ?? -1,
           timeoutMs: this.#options.ackTimeoutMs,
           topicData: [{ name: this.#options.topic, partitionData: [{ index: p.partition, records: p.bytes }] }],
         } as never)) as { responses: Array<{ partitionResponses: Array<{ errorCode: number; baseOffset: number }> }> };
