@@ -10,10 +10,9 @@
  *   keeps its order (TCP), different connections reorder freely;
  * - drop: a message may be lost with its connection (a reset, as TCP shows a lost path):
  *   the request may or may not have reached the other side, the caller cannot know;
- * - partitions, also one-way: a blocked direction delivers nothing — bytes wait in the
- *   pipe (TCP retransmits) until the link heals or the caller's request timeout closes
- *   the connection; a message-style call whose request or answer meets a blocked link is
- *   lost and the caller times out;
+ * - partitions, also one-way: a blocked direction delivers nothing — bytes and messages
+ *   wait (TCP retransmits) until the link heals or the caller's request timeout gives up
+ *   (a connection is then closed, as the TCP transport closes one on a timeout);
  * - crashes: {@link SimNetwork.crash} resets every connection of a node and refuses
  *   every later send of its old incarnation (a broker object left over from before the
  *   crash cannot reach anyone).
@@ -91,6 +90,8 @@ export class SimNetwork {
   readonly #incarnation = new Map<number, number>();
   readonly #blocked = new Set<string>();
   readonly #connections = new Set<SimConnection>();
+  // Message calls waiting for a blocked link to come back (TCP retransmits until it does or the caller gives up).
+  readonly #linkWaiters = new Set<() => void>();
 
   constructor(clock: Clock, random: SeededRandom, faults: NetworkFaults) {
     this.clock = clock;
@@ -144,6 +145,25 @@ export class SimNetwork {
 
   #pumpAll(): void {
     for (const c of [...this.#connections]) c.pump();
+    for (const wake of [...this.#linkWaiters]) wake();
+  }
+
+  /** Waits until from → to is up (true) or `deadline` passes (false). */
+  async #waitLink(from: number, to: number, deadline: number): Promise<boolean> {
+    while (this.isBlocked(from, to)) {
+      const left = deadline - this.clock.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.#linkWaiters.delete(wake);
+          this.clock.clearTimeout(timer);
+          resolve();
+        };
+        const timer = this.clock.setTimeout(wake, left);
+        this.#linkWaiters.add(wake);
+      });
+    }
+    return true;
   }
 
   /** One message's delay, or undefined when it is lost (drawn in a fixed order: determinism). */
@@ -219,13 +239,16 @@ export class SimNetwork {
       throw error;
     };
     const request = this.messageFate();
-    if (this.isBlocked(from, to)) {
-      this.stats.heldByPartition++;
-      this.stats.timeouts++;
-      return lost(timeoutMs, timeoutError(from, to, 'call'));
-    }
     if (request === undefined) return lost(this.faults.minDelayMs, closedError(from, to, 'message lost'));
     await this.sleep(request);
+    if (this.isBlocked(from, to)) {
+      // Held by the partition: delivered when it heals, unless the caller gave up first.
+      this.stats.heldByPartition++;
+      if (!(await this.#waitLink(from, to, start + timeoutMs))) {
+        this.stats.timeouts++;
+        throw timeoutError(from, to, 'call');
+      }
+    }
     let outcome: { ok: true; value: T } | { ok: false; error: unknown };
     let timer: unknown;
     try {
@@ -242,13 +265,15 @@ export class SimNetwork {
       this.clock.clearTimeout(timer);
     }
     const answer = this.messageFate();
-    if (this.isBlocked(to, from)) {
-      this.stats.heldByPartition++;
-      this.stats.timeouts++;
-      return lost(Math.max(0, timeoutMs - (this.clock.now() - start)), timeoutError(from, to, 'call'));
-    }
     if (answer === undefined) return lost(this.faults.minDelayMs, closedError(from, to, 'answer lost'));
     await this.sleep(answer);
+    if (this.isBlocked(to, from)) {
+      this.stats.heldByPartition++;
+      if (!(await this.#waitLink(to, from, start + timeoutMs))) {
+        this.stats.timeouts++;
+        throw timeoutError(from, to, 'call');
+      }
+    }
     if (!alive()) throw closedError(from, to, `node ${from} crashed`);
     if (!outcome.ok) throw outcome.error;
     // A copy, as bytes on a wire would be: the caller never shares the controller's objects.

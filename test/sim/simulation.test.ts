@@ -69,7 +69,7 @@ describe('deterministic simulation', () => {
   });
 
   it.each(seeds)('seed %i: every rule holds after every step, every acknowledged record survives', async (seed) => {
-    const r = await runSimulation({ seed, durationMs });
+    const r = await runSimulation({ seed, durationMs, fullTrace: single !== undefined });
     if (single !== undefined) console.log(explain(r).replace('trace tail:', `trace hash ${r.traceHash}, faults ${JSON.stringify(r.faults)}\ntrace tail:`));
     expect(r.violations, explain(r)).toEqual([]);
     expect(r.settled, explain(r)).toBe(true);

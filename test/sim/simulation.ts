@@ -58,6 +58,8 @@ export interface SimulationOptions {
   readonly script?: (sim: SimulationContext) => Promise<void>;
   /** The producers' acks: -1 (default) or 1 (to show that the checker catches loss). */
   readonly acks?: -1 | 1;
+  /** Keep every trace line (for replaying one seed) instead of the last few hundred. */
+  readonly fullTrace?: boolean;
   /** Stop at the first violation (default true). */
   readonly stopAtFirstViolation?: boolean;
 }
@@ -147,7 +149,7 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
   const workloadRandom = root.fork();
   const faults: NetworkFaults = { dropRate: 0, minDelayMs: 1, maxDelayMs: 10 };
   const cluster = new SimCluster({ brokers, random: root.fork(), faults, timings, ...(options.logger ? { logger: options.logger } : {}) });
-  const trace = new SimTrace(() => Date.now() - START_TIME);
+  const trace = new SimTrace(() => Date.now() - START_TIME, options.fullTrace ? Number.MAX_SAFE_INTEGER : 400);
   const checker = new InvariantChecker();
   const violations: Violation[] = [];
   const counts: Record<string, number> = {};
@@ -157,10 +159,9 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
   let lastLayout = '';
 
   const report = (found: readonly Violation[]) => {
-    for (const v of found) {
-      violations.push(v);
-      trace.add(`VIOLATION ${v.rule}: ${v.detail}`);
-    }
+    for (const v of found) violations.push(v);
+    for (const v of found.slice(0, 5)) trace.add(`VIOLATION ${v.rule}: ${v.detail}`);
+    if (found.length > 5) trace.add(`VIOLATION … and ${found.length - 5} more`);
   };
   const layout = () =>
     cluster
@@ -234,7 +235,8 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
   // A machine crash of `node` keeps acknowledged data only if every partition it hosts has
   // another running, untainted member in its committed ISR: the copy acks=all relies on.
   const powerCrashAllowed = (node: SimNode): boolean => {
-    if (cluster.nodes.some((n) => n.down !== undefined || starting.has(n.id))) return false;
+    // Only into a healthy cluster: an ISR member cut off now would be fenced, leaving the crashed one last.
+    if (cluster.nodes.some((n) => n.down !== undefined || starting.has(n.id)) || cluster.network.blockedLinks().length > 0) return false;
     return cluster.controllerPartitions().every((p) => !p.isr.includes(node.id) || p.isr.some((m) => m !== node.id && !cluster.node(m).down && !checker.isTainted(m, p.topic, p.partition)));
   };
 
@@ -251,6 +253,11 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
         startNode(node);
       }
     }
+    // One machine crash at a time is what acks=all survives: until the controller has taken
+    // the crashed node (and its lost tail) out of every ISR, no other fault strikes — else a
+    // blip could leave that node the last ISR member, and its empty log would lead (the case
+    // Kafka's KIP-966 addresses, beyond the guarantee this simulation checks).
+    if (cluster.controllerPartitions().some((p) => p.isr.some((m) => checker.isTainted(m, p.topic, p.partition)))) return;
     if (r < 0.03 && mix.kill) {
       const candidates = cluster.nodes.filter((n) => n.down === undefined && !starting.has(n.id));
       if (candidates.length === brokers) {
@@ -264,7 +271,8 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
       const candidates = cluster.nodes.filter((n) => n.down === undefined && !starting.has(n.id) && powerCrashAllowed(n));
       if (candidates.length > 0) {
         const node = faultRandom.pick(candidates);
-        const hosted = cluster.controllerPartitions().filter((p) => p.isr.includes(node.id) || true);
+        // Tainted for every partition: where it is no replica the mark is never looked at.
+        const hosted = cluster.controllerPartitions();
         const cut = await cluster.crash(node, 'power');
         checker.taint(node.id, hosted);
         restarts.set(node.id, now + faultRandom.int(500, 8000));
@@ -368,7 +376,7 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
     violations,
     traceHash: trace.digest(),
     traceLines: trace.length,
-    traceTail: trace.tail(80),
+    traceTail: trace.tail(options.fullTrace ? Number.MAX_SAFE_INTEGER : 80),
     acked,
     retries,
     faults: counts,
