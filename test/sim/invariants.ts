@@ -40,6 +40,8 @@ export interface ReplicaObservation {
   readonly logEndOffset: number;
   /** The leader's ISR (maximal: with pending changes) when it leads. */
   readonly isr?: readonly number[];
+  /** The leader-epoch cache as text (for failure reports only). */
+  readonly epochCache?: string;
   /** The record at `offset`, undefined outside the log. */
   entry(offset: number): LogEntry | undefined;
 }

@@ -51,6 +51,8 @@ interface ObservedPartition {
   readonly logEndOffset: number;
   readonly maximalIsr?: readonly number[];
   readonly open: boolean;
+  /** The leader-epoch cache (epoch → start offset), when the partition keeps one. */
+  readonly epochs?: { toJSON(): unknown };
 }
 
 /** One broker node: its disk, and the broker of its current incarnation while it runs. */
@@ -212,6 +214,7 @@ export class SimCluster {
             logStartOffset: p.logStartOffset,
             logEndOffset: p.logEndOffset,
             ...(p.isLeader && p.maximalIsr ? { isr: [...p.maximalIsr] } : {}),
+            ...(p.epochs ? { epochCache: JSON.stringify(p.epochs.toJSON()) } : {}),
           },
         });
       }

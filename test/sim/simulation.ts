@@ -183,7 +183,7 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
   };
   const dump = (observation: Observation) => {
     trace.add(`  brokers ${cluster.nodes.map((n) => `${n.id}:${n.broker?.running ? 'up' : n.down ?? 'starting'}${n.broker?.cluster?.lifecycle.fenced ? '/fenced' : ''}`).join(' ')} controller ${layout()}`);
-    for (const r of observation.replicas) trace.add(`  replica node=${r.node}#${r.incarnation} ${r.topic}-${r.partition} ${r.role} epoch=${r.leaderEpoch} hw=${r.highWatermark} start=${r.logStartOffset} end=${r.logEndOffset}${r.isr ? ` isr=[${r.isr.join(',')}]` : ''}`);
+    for (const r of observation.replicas) trace.add(`  replica node=${r.node}#${r.incarnation} ${r.topic}-${r.partition} ${r.role} epoch=${r.leaderEpoch} hw=${r.highWatermark} start=${r.logStartOffset} end=${r.logEndOffset}${r.isr ? ` isr=[${r.isr.join(',')}]` : ''}${r.epochCache ? ` epochs=${r.epochCache}` : ''} batches=${epochRuns(r)}`);
   };
   const stopped = () => stopAtFirst && violations.length > 0;
 
@@ -383,6 +383,22 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
     settled,
     virtualMs: Date.now() - START_TIME,
   };
+}
+
+/** The log as runs of batch epochs: `epoch@first-last,…` (for failure reports). */
+function epochRuns(r: Observation['replicas'][number]): string {
+  const runs: string[] = [];
+  let current: { epoch: number; first: number; last: number } | undefined;
+  for (let offset = r.logStartOffset; offset < r.logEndOffset; offset++) {
+    const epoch = r.entry(offset)?.epoch ?? -1;
+    if (current && current.epoch === epoch) current.last = offset;
+    else {
+      if (current) runs.push(`${current.epoch}@${current.first}-${current.last}`);
+      current = { epoch, first: offset, last: offset };
+    }
+  }
+  if (current) runs.push(`${current.epoch}@${current.first}-${current.last}`);
+  return runs.join(',') || 'empty';
 }
 
 /** Every partition with a serving leader, a full ISR, and every replica at the leader's high watermark = log end. */
