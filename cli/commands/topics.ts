@@ -122,7 +122,7 @@ const describe: Subcommand = {
         const shown = flags['all-configs'] ? entries : entries.filter((e) => e.configSource === 1);
         const partitions = [...meta.partitions].sort((a, b) => a.partitionId - b.partitionId).map((p) => {
           const o = offsets.find((x) => x.partition === p.partitionId);
-          return { partition: p.partitionId, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, earliest: o?.low ?? -1, latest: o?.high ?? -1 };
+          return { partition: p.partitionId, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, offline: p.offlineReplicas, earliest: o?.low ?? -1, latest: o?.high ?? -1 };
         });
         if (flags.json) {
           out.push(JSON.stringify({
@@ -136,8 +136,8 @@ const describe: Subcommand = {
         const rf = partitions[0]?.replicas.length ?? 0;
         out.push(`Topic: ${meta.name}${/^[0-]*$/.test(meta.topicId) ? '' : `  TopicId: ${meta.topicId}`}  PartitionCount: ${partitions.length}  ReplicationFactor: ${rf}  Messages: ${partitions.reduce((n, p) => n + (p.latest - p.earliest), 0)}`);
         out.push(indent(table(
-          ['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'EARLIEST', 'LATEST', 'MESSAGES'],
-          partitions.map((p) => [p.partition, p.leader, p.replicas.join(',') || '-', p.isr.join(',') || '-', p.earliest, p.latest, p.latest - p.earliest]),
+          ['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'OFFLINE', 'EARLIEST', 'LATEST', 'MESSAGES'],
+          partitions.map((p) => [p.partition, p.leader < 0 ? 'none' : p.leader, p.replicas.join(',') || '-', p.isr.join(',') || '-', p.offline.join(',') || '-', p.earliest, p.latest, p.latest - p.earliest]),
         )));
         if (shown.length > 0) {
           out.push(`  Configs${flags['all-configs'] ? '' : ' (set on the topic; --all-configs for all)'}:`);

@@ -626,8 +626,19 @@ export class ReplicaManager implements MetadataPublisher {
     }
     if (duplicate) {
       // An idempotent producer's retry: answer with the first append's offset (once it is done), append nothing.
+      // Under acks=all the retry waits for replication as the first try did (Kafka's DelayedProduce
+      // asks the same of a duplicate): the first try may have timed out on a leader that could not
+      // replicate it, and answering the retry at once would acknowledge what no follower has.
       const baseOffset = duplicate.baseOffset;
-      return partition.settle().then(() => ({ errorCode: 0, errorMessage: null, baseOffset, logAppendTimeMs: -1, logStartOffset: partition.logStartOffset }));
+      const leaderEpoch = partition.leaderEpoch;
+      const last = baseOffset + batches.reduce((n, b) => n + b.header.recordCount, 0);
+      return partition.settle().then(async (): Promise<AppendResult> => {
+        if (request.acks === -1) {
+          const error = await this.#awaitReplication(topic, partition, leaderEpoch, last, request.timeoutMs);
+          if (error) return failed(error);
+        }
+        return { errorCode: 0, errorMessage: null, baseOffset, logAppendTimeMs: -1, logStartOffset: partition.logStartOffset };
+      });
     }
     const logAppendTime = config.timestampType === 'LogAppendTime' ? this.#clock.now() : undefined;
     const leaderEpoch = partition.leaderEpoch;

@@ -136,4 +136,25 @@ describe('idempotence across a failover', () => {
     await until(c.clock, () => resent.result !== undefined, 'the resend');
     expect(resent.result).toMatchObject({ errorCode: 0, baseOffset: 2 });
   });
+
+  it('makes a retry of a batch that timed out wait for replication too, rather than acknowledging what no follower has', async () => {
+    const c = await start({}, 60_000);
+    // The followers cannot fetch: the first try appends on the leader only and times out.
+    c.link(1, 2, false);
+    c.link(1, 3, false);
+    const first = produce(c.node(1), idempotent('a', 0), -1, 1_000);
+    await until(c.clock, () => first.result !== undefined, 'the first answer');
+    expect(first.result!.errorCode).toBe(7);
+    // The producer retries the same batch: a duplicate, answered only once replicated.
+    const retry = produce(c.node(1), idempotent('a', 0), -1, 1_000);
+    await until(c.clock, () => retry.result !== undefined, 'the retry answer');
+    expect(retry.result!.errorCode).toBe(7);
+    expect(part(c, 1).logEndOffset).toBe(1);
+    c.link(1, 2, true);
+    c.link(1, 3, true);
+    const again = produce(c.node(1), idempotent('a', 0));
+    await until(c.clock, () => again.result !== undefined, 'the answer once followers fetch');
+    expect(again.result).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect(part(c, 2).logEndOffset).toBe(1);
+  });
 });

@@ -266,7 +266,8 @@ describe('partitioned groups on one broker', () => {
     const pending = commitErrors(b, group, [['t', 0, 5]]);
     await until(() => log.logEndOffset > 0);
     b.beginShutdown();
-    expect(await pending).toEqual([KafkaCode.COORDINATOR_NOT_AVAILABLE]);
+    // The replica manager ends the wait with NOT_LEADER_OR_FOLLOWER (the partition is going), which a commit answers as NOT_COORDINATOR: not acknowledged.
+    expect(await pending).toEqual([KafkaCode.NOT_COORDINATOR]);
     expect(log.highWatermark).toBe(0);
   });
 

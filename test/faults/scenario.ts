@@ -169,6 +169,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun
     cluster.net.heal();
     await Promise.allSettled(producers.map((p) => p.stop()));
     note('producers stopped');
+    // A fault cut short (a failed wait) may leave a node down or paused: the final read is of the healed cluster.
+    for (const node of cluster.nodes.values()) {
+      if (node.state === 'paused') node.resume();
+      if (node.state === 'down') await node.start().then(() => note(`started node ${node.id} left down`), (error: unknown) => note(`node ${node.id} does not start: ${String(error)}`));
+    }
     // Let the group consumer catch up with the last writes before it stops.
     await new Promise((r) => setTimeout(r, 2_000));
     await consumer?.stop();

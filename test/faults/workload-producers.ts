@@ -45,9 +45,9 @@ const REFUSED = new Set(['NOT_ENOUGH_REPLICAS', 'INVALID_RECORD', 'RECORD_LIST_T
 
 /**
  * Drives `send` once per interval with unique values until stopped, recording outcomes;
- * sends do not wait for each other (the producer batches and orders them).
+ * up to `concurrency` sends are in flight at once (the producer batches and orders them).
  */
-function drive(name: string, settings: ProducerSettings, send: (value: string, partition: number) => Promise<{ partition: number; offset: number }>, close: () => Promise<void>): WorkloadProducer {
+function drive(name: string, settings: ProducerSettings, send: (value: string, partition: number) => Promise<{ partition: number; offset: number }>, close: () => Promise<void>, concurrency = 200): WorkloadProducer {
   const outcomes: ProduceOutcome[] = [];
   const inFlight = new Map<string, Promise<void>>();
   let running = true;
@@ -69,7 +69,7 @@ function drive(name: string, settings: ProducerSettings, send: (value: string, p
       );
       inFlight.set(value, settled.finally(() => inFlight.delete(value)));
       // Back-pressure: a stalled cluster must not pile up unbounded sends.
-      while (running && inFlight.size >= 200) await Promise.race(inFlight.values());
+      while (running && inFlight.size >= concurrency) await Promise.race(inFlight.values());
       await new Promise((r) => setTimeout(r, settings.intervalMs ?? 20));
     }
   })();
@@ -103,7 +103,13 @@ export function startOurProducer(name: string, client: Client, settings: Produce
   );
 }
 
-/** A kafkajs producer (idempotent with one request in flight, as kafkajs requires). */
+/**
+ * A kafkajs producer (idempotent with one request in flight, as kafkajs requires), one
+ * send() at a time: concurrent send() calls of an idempotent kafkajs producer reuse
+ * sequence numbers, so the broker takes later values for retries of earlier ones and
+ * acknowledges them at the earlier offset (tulios/kafkajs#1005; the checker caught it here
+ * as a lost value plus a duplicate).
+ */
 export async function startKafkajsProducer(name: string, settings: ProducerSettings): Promise<WorkloadProducer> {
   const idempotent = settings.idempotent ?? settings.acks === -1;
   const kafka = new Kafka({ clientId: name, brokers: [...settings.bootstrap], logLevel: logLevel.NOTHING, requestTimeout: 5_000, connectionTimeout: 3_000, retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2_000 } });
@@ -117,6 +123,7 @@ export async function startKafkajsProducer(name: string, settings: ProducerSetti
       return { partition: meta!.partition, offset: Number(meta!.baseOffset) };
     },
     () => producer.disconnect(),
+    idempotent ? 1 : 200,
   );
 }
 

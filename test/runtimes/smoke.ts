@@ -10,7 +10,7 @@ import { createDefaultRegistry } from '../../adapters/runtime/default-registry.t
 import { decodeBatch, encodeBatch } from '../../core/records/index.ts';
 import type { Serializer } from '../../core/contracts/serializer.ts';
 import protobufjs from 'protobufjs';
-import { createBroker, createClient, type Client } from '../../mod.ts';
+import { createBroker, createClient, createCluster, type Client } from '../../mod.ts';
 
 const runtime = 'Deno' in globalThis ? 'deno' : 'Bun' in globalThis ? 'bun' : 'node';
 const registry = createDefaultRegistry();
@@ -136,6 +136,17 @@ await check('client ↔ broker over TCP', async () => {
   } finally {
     await client.close();
     await broker.close();
+  }
+});
+
+await check('client ↔ a 3-broker in-process cluster, replicated (RF 3, acks=all)', async () => {
+  const cluster = await createCluster({ brokers: 3 });
+  const client = cluster.client({ serializers: { key: 'string', value: 'json' } });
+  try {
+    await client.admin().createTopics({ topics: [{ topic: 'smoke-cluster', numPartitions: 2, replicationFactor: 3 }] });
+    await roundTrip(client, 'smoke-cluster');
+  } finally {
+    await cluster.close();
   }
 });
 

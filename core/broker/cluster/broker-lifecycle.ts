@@ -42,6 +42,7 @@ export class BrokerLifecycle {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #shutdownDone: (() => void) | undefined;
+  #duplicateRefusals = 0;
 
   constructor(options: BrokerLifecycleOptions) {
     this.#options = options;
@@ -133,13 +134,23 @@ export class BrokerLifecycle {
     const endpoint = this.#endpoint!;
     const result = await controller.registerBroker({ nodeId, clusterId: this.#options.clusterId(), incarnationId: this.#incarnationId, host: endpoint.host, port: endpoint.port, rack: endpoint.rack });
     if (result.errorCode === KafkaCode.NONE) {
+      this.#duplicateRefusals = 0;
       this.#brokerEpoch = result.brokerEpoch;
       this.#fenced = true;
       logger.info('registered with the controller', { nodeId, brokerEpoch: result.brokerEpoch, host: endpoint.host, port: endpoint.port });
       this.#options.onRegistered?.(result.brokerEpoch);
       return;
     }
-    if (result.errorCode === KafkaCode.DUPLICATE_BROKER_REGISTRATION || result.errorCode === KafkaCode.INCONSISTENT_CLUSTER_ID) {
+    if (result.errorCode === KafkaCode.DUPLICATE_BROKER_REGISTRATION) {
+      // Another process holds this node id — or our own previous life, until its session ends
+      // (a restart after kill -9). Kafka's brokers retry; a real duplicate keeps saying so.
+      this.#duplicateRefusals++;
+      if (this.#duplicateRefusals === 1 || this.#duplicateRefusals % 20 === 0) {
+        logger.error('the controller refuses this node id: another live broker has it; retrying (a restarted broker waits for its old session to end)', { nodeId, message: result.errorMessage });
+      }
+      return;
+    }
+    if (result.errorCode === KafkaCode.INCONSISTENT_CLUSTER_ID) {
       const message = result.errorMessage ?? `registration of node ${nodeId} refused (error ${result.errorCode})`;
       logger.error('the controller refused this broker', { nodeId, errorCode: result.errorCode, message });
       this.#options.onFatal?.(message);

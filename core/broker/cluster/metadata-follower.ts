@@ -7,8 +7,14 @@
  */
 import { type Clock, sleep } from '../../clock.ts';
 import type { Logger } from '../../contracts/logger.ts';
+import { KafkaCode, TributaryError } from '../../errors.ts';
 import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
 import { type MetadataQuorum, nextOffsetAfter } from '../quorum/metadata-quorum.ts';
+
+/** Errors that retrying cannot fix: the configured address is not a controller. */
+function isConfigurationError(error: unknown): boolean {
+  return error instanceof TributaryError && (error.code === 'ERR_NOT_A_CONTROLLER' || error.kafkaCode === KafkaCode.UNSUPPORTED_VERSION || error.code === 'INCONSISTENT_CLUSTER_ID');
+}
 
 /** Where a follower reads the metadata log. */
 export type MetadataSource = Pick<MetadataQuorum, 'read'>;
@@ -34,6 +40,7 @@ export class MetadataFollower {
   #loop: Promise<void> | undefined;
   readonly #waiters = new Set<{ offset: number; resolve: () => void }>();
   #failures = 0;
+  #fatal: unknown;
 
   constructor(options: MetadataFollowerOptions) {
     this.#options = options;
@@ -76,7 +83,10 @@ export class MetadataFollower {
     await this.waitForOffset(highWatermark);
   }
 
-  /** Resolves once the follower has applied what was committed when it first read successfully. */
+  /**
+   * Resolves once the follower has applied what was committed when it first read
+   * successfully; rejects when the metadata log cannot be read because of a misconfiguration.
+   */
   async waitForCatchUp(): Promise<void> {
     while (this.#running && !this.caughtUp) {
       await new Promise<void>((resolve) => {
@@ -85,6 +95,7 @@ export class MetadataFollower {
         // Woken by the next applied batch or read; re-checked by the loop condition.
       });
     }
+    if (this.#fatal) throw this.#fatal;
   }
 
   /** Stops the loop (an in-flight read finishes first). */
@@ -115,6 +126,14 @@ export class MetadataFollower {
         this.#wake();
       } catch (error) {
         if (!this.#running) return;
+        // A misconfiguration (the address is no controller, UNSUPPORTED_VERSION) ends the start
+        // with its reason instead of a wait that never ends; once caught up, every error is retried.
+        if (this.#highWatermark < 0 && isConfigurationError(error)) {
+          this.#fatal = error;
+          this.#running = false;
+          this.#wake();
+          return;
+        }
         this.#failures++;
         // First failure and then every tenth: a controller that is down is loud but not a flood.
         if (this.#failures === 1 || this.#failures % 10 === 0) {

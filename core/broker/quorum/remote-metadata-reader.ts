@@ -121,6 +121,10 @@ export class RemoteMetadataReader implements MetadataQuorum {
       const leaderId = version >= 12 && p.currentLeader.leaderId >= 0 ? p.currentLeader.leaderId : undefined;
       return { kind: 'not-controller', value: unchanged, ...(leaderId !== undefined ? { leaderId } : {}) };
     }
+    if (p.errorCode === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION || p.errorCode === KafkaCode.UNKNOWN_TOPIC_ID) {
+      // Every controller listener has the metadata log: this address is a plain broker's.
+      throw new TributaryError('ERR_NOT_A_CONTROLLER', `The controller quorum address answers as a Kafka broker without a metadata log (${METADATA_TOPIC} unknown): --controller-quorum must name a controller listener (the voter's controller port), not a broker port`);
+    }
     if (p.errorCode !== KafkaCode.NONE) throw kafkaError(p.errorCode, `The controller refused the metadata fetch from offset ${fromOffset}`);
     const batches: MetadataBatch[] = decodeMetadataBatches(recordBytes(p.records)).filter((b) => b.baseOffset >= fromOffset);
     this.#highWatermark = p.highWatermark;

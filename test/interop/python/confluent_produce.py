@@ -1,7 +1,7 @@
 """confluent-kafka-python (librdkafka): sends the given records with one codec, idempotent
 when asked, and prints each delivery report.
 
-stdin: {"bootstrap", "topic", "codec", "idempotent": bool, "records": [{"key", "value",
+stdin: {"bootstrap", "topic", "codec", "idempotent": bool, "acks" (optional), "records": [{"key", "value",
 "headers", "partition", "timestamp"}]} (base64 bytes; partition/timestamp may be null)
 """
 from interop_common import emit, hard_timeout, headers_in, read_args, unb64
@@ -21,6 +21,8 @@ config = {
     "partitioner": "murmur2_random",
     "message.timeout.ms": 20000,
 }
+if "acks" in args:
+    config["acks"] = args["acks"]
 errors = []
 
 
