@@ -13,7 +13,7 @@ import { CONTROLLER_ID } from './sim-cluster.ts';
 import { runSimulation, type SimulationContext, type SimulationResult } from './simulation.ts';
 
 const single = process.env.SIM_SEED !== undefined ? Number(process.env.SIM_SEED) : undefined;
-const count = Number(process.env.SIM_SEEDS ?? 40);
+const count = Number(process.env.SIM_SEEDS ?? 200);
 const first = Number(process.env.SIM_FIRST_SEED ?? 1);
 const durationMs = Number(process.env.SIM_DURATION_MS ?? 30_000);
 const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_, i) => first + i);
