@@ -8,7 +8,8 @@
  *
  * A failing seed is named in the failure with the command that replays it exactly.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { Partition } from '../../core/broker/partition/partition.ts';
 import { CONTROLLER_ID } from './sim-cluster.ts';
 import { runSimulation, type SimulationContext, type SimulationResult } from './simulation.ts';
 
@@ -60,6 +61,22 @@ describe('deterministic simulation', () => {
     const r = await runSimulation({ seed: 3, brokers: 3, partitions: 1, acks: 1, script: isolateLeader });
     expect(r.acked).toBeGreaterThan(0);
     expect(r.violations.map((v) => v.rule)).toContain('ack-kept');
+  });
+
+  it('catches a leader whose high watermark ignores its followers (sabotaged Partition)', async () => {
+    // Sabotage: the leader's high watermark is its own log end, as if no follower counted.
+    const real = Object.getOwnPropertyDescriptor(Partition.prototype, 'highWatermark')!;
+    const sabotage = vi.spyOn(Partition.prototype, 'highWatermark', 'get').mockImplementation(function (this: Partition) {
+      return this.isLeader ? this.logEndOffset : (real.get!.call(this) as number);
+    });
+    try {
+      const r = await runSimulation({ seed: 3, brokers: 3, partitions: 1, script: isolateLeader, stopAtFirstViolation: false });
+      const rules = new Set(r.violations.map((v) => v.rule));
+      // At once: followers in the ISR below the high watermark; after the failover: records lost.
+      expect([...rules].sort(), explain(r)).toEqual(expect.arrayContaining(['ack-kept', 'isr-logs-identical']));
+    } finally {
+      sabotage.mockRestore();
+    }
   });
 
   it('the same isolation under acks=all loses nothing', async () => {
