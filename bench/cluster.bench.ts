@@ -12,6 +12,9 @@
  *    ≥ 0.6 (Kafka's 2014 measure: 421,823 ÷ 821,557 = 0.51). Three rounds; each figure is
  *    the median; the leader of the round's topics moves from node to node;
  *    one warm-up produce per process start (acks=1 single, acks=all RF 3) is not counted.
+ *    Each row also gives the CPU time all broker processes spent per record (user + system
+ *    from /proc, kcat's start to the high watermark at the end): a cost that does not
+ *    depend on how busy the machine is, where records/s does.
  * 2. Replication lag under load, taken during the acks=1 RF 3 runs: every 20 ms the size of
  *    each replica's partition log files (`<data-dir>/<topic>-0/*.log`) — bytes the broker has
  *    written to its log, which is what a follower fetches — gives each follower's distance
@@ -30,7 +33,7 @@
  * printed with the results.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +105,20 @@ class BrokerProcess {
       if (child.exitCode !== null) throw new Error(`broker ${this.id} exited: ${this.#out}`);
       if (Date.now() - started > 60_000) throw new Error(`broker ${this.id} not listening after 60 s: ${this.#out}`);
       await sleep(20);
+    }
+  }
+
+  /**
+   * CPU time the process has used so far (user + system), in ms, from /proc (Linux; NaN
+   * elsewhere). Clock ticks are taken as 100 per second, Linux's USER_HZ.
+   */
+  cpuMs(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.#child!.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return NaN;
     }
   }
 
@@ -261,6 +278,7 @@ function kcat(args: string[], stdin: Uint8Array): Promise<number> {
  * that the high watermark reaches them; records/s over kcat's run.
  */
 async function produce(brokers: Brokers, topic: string, acks: '1' | 'all', sent?: () => void): Promise<number> {
+  const cpuBefore = brokerCpuMs(brokers);
   const ms = await kcat(['-b', brokers.bootstrap, '-P', '-t', topic, '-p', '0', '-X', `acks=${acks}`, '-X', 'linger.ms=5', '-X', 'queue.buffering.max.messages=1000000'], input);
   sent?.();
   // acks=1 answers before the followers have the records: the high watermark follows shortly.
@@ -269,8 +287,17 @@ async function produce(brokers: Brokers, topic: string, acks: '1' | 'all', sent?
     if (hw === RECORDS) break;
     if (Date.now() - started > 60_000) throw new Error(`${topic}: high watermark ${hw}, expected ${RECORDS}`);
   }
+  lastCpuMs = brokerCpuMs(brokers) - cpuBefore;
   return RECORDS / (ms / 1000);
 }
+
+/** CPU ms of every broker process of `brokers` together. */
+function brokerCpuMs(brokers: Brokers): number {
+  return [...brokers.nodes.values()].reduce((sum, n) => sum + n.cpuMs(), 0);
+}
+
+/** Broker CPU (all processes) spent by the last {@link produce}, from kcat's start until the high watermark reached the end. */
+let lastCpuMs = NaN;
 
 /** Follower lag while acks=1 records flow into `topic` on a 3-replica partition led by `leader`. */
 interface LagResult {
@@ -330,6 +357,12 @@ const single: number[] = [];
 const rf1: number[] = [];
 const rf3acks1: number[] = [];
 const rf3acksAll: number[] = [];
+/** Broker CPU µs per record, per configuration. */
+const cpu = new Map<number[], number[]>([single, rf1, rf3acks1, rf3acksAll].map((xs) => [xs, []]));
+const record = (xs: number[], rate: number) => {
+  xs.push(rate);
+  cpu.get(xs)!.push((lastCpuMs * 1000) / RECORDS);
+};
 const lags: LagResult[] = [];
 let isrShrank = 0;
 {
@@ -348,12 +381,12 @@ let isrShrank = 0;
       await createTopic(three, `rf1-${round}`, [leader]);
       await createTopic(three, `rf3-acks1-${round}`, replicas);
       await createTopic(three, `rf3-acksall-${round}`, replicas);
-      single.push(await produce(one, `single-${round}`, '1'));
-      rf1.push(await produce(three, `rf1-${round}`, '1'));
+      record(single, await produce(one, `single-${round}`, '1'));
+      record(rf1, await produce(three, `rf1-${round}`, '1'));
       const sampled = await produceSamplingLag(three, `rf3-acks1-${round}`, leader);
-      rf3acks1.push(sampled.rate);
+      record(rf3acks1, sampled.rate);
       lags.push(sampled.lag);
-      rf3acksAll.push(await produce(three, `rf3-acksall-${round}`, 'all'));
+      record(rf3acksAll, await produce(three, `rf3-acksall-${round}`, 'all'));
       for (const topic of [`rf3-acks1-${round}`, `rf3-acksall-${round}`]) if ((await describe(three, topic)).isr.length < 3) isrShrank++;
     }
   } finally {
@@ -370,14 +403,15 @@ const throughputRow = (name: string, rates: number[], ratio = true): BenchRow =>
     recordsPerSec: r,
     mbPerSec: (r * VALUE_BYTES) / 1e6,
     ...(ratio ? { ratio: { peer: 'single broker acks=1', value: r / base } } : {}),
-    extra: { rounds: rates.map((x) => (x / 1000).toFixed(0) + 'k').join(',') },
+    extra: { rounds: rates.map((x) => (x / 1000).toFixed(0) + 'k').join(','), brokerCpuUsPerRecord: median(cpu.get(rates)!).toFixed(1) },
   };
 };
 const what = `kcat, ${RECORDS} × ${VALUE_BYTES} B, filesystem`;
 rows.push(throughputRow(`single broker process, RF 1, acks=1 (${what})`, single, false));
 rows.push(throughputRow('3-broker cluster, RF 1, acks=1', rf1));
 rows.push(throughputRow('3-broker cluster, RF 3, acks=1', rf3acks1));
-rows.push({ ...throughputRow('3-broker cluster, RF 3, acks=all (goal ≥ 0.6; Kafka 2014: 0.51)', rf3acksAll), extra: { rounds: rf3acksAll.map((x) => (x / 1000).toFixed(0) + 'k').join(','), vsClusterRf1: (median(rf3acksAll) / median(rf1)).toFixed(2), isrShrinks: String(isrShrank) } });
+const allRow = throughputRow('3-broker cluster, RF 3, acks=all (goal ≥ 0.6; Kafka 2014: 0.51)', rf3acksAll);
+rows.push({ ...allRow, extra: { ...allRow.extra, vsClusterRf1: (median(rf3acksAll) / median(rf1)).toFixed(2), isrShrinks: String(isrShrank) } });
 const allRecords = lags.flatMap((l) => l.records);
 const allMs = lags.flatMap((l) => l.ms);
 rows.push({
