@@ -168,6 +168,10 @@ interface Brokers {
 }
 
 const roots: string[] = [];
+// Data directories go when the benchmark ends, failed or not.
+process.on('exit', () => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
 
 /** One standalone broker (no --controller-quorum): what a single-node user runs. */
 async function startSingle(): Promise<Brokers> {
@@ -520,6 +524,5 @@ for (const [name, flags] of failoverSettings) {
   });
 }
 
-for (const root of roots) rmSync(root, { recursive: true, force: true });
 rows.push({ name: 'machine load (1/5/15-min load average)', extra: { start: loadAtStart, end: load(), cores: String(cpus().length) } });
 report('cluster', rows);
