@@ -425,11 +425,24 @@ export class Broker implements BrokerContext {
     await this.producerState.load(this.replicaManager.hostedTopics());
     await this.groups.load();
     // An address given in the options is final: register now (a server calls advertise otherwise).
-    if (this.cluster && this.#explicitPort !== undefined) this.cluster.register(this.#endpoint);
+    if (this.cluster && this.#explicitPort !== undefined) {
+      this.cluster.register(this.#endpoint);
+      // Kafka's initialCatchUpFuture: serve only once the metadata log is replayed past this
+      // incarnation's registration — the controller took the old incarnation's leaderships
+      // and ISR places away in that commit, so a stale image cannot make this node a leader.
+      await this.#awaitOwnRegistration();
+    }
     if (this.#retentionIntervalMs > 0) this.#retention.start();
     this.#flush.start();
     this.#state = 'running';
     this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.#clusterId, topics: this.image.topics().length });
+  }
+
+  async #awaitOwnRegistration(): Promise<void> {
+    const member = this.cluster!;
+    while (member.lifecycle.brokerEpoch < 0 && member.fatalError === undefined) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 50));
+    if (member.fatalError !== undefined) return;
+    await member.follower.waitForOffset(member.lifecycle.brokerEpoch + 1);
   }
 
   /** A cluster of one: the stored cluster id, or a new one (kept from now on). */

@@ -286,7 +286,8 @@ export class ReplicaManager implements MetadataPublisher {
 
   /** Every hosted topic, by name. */
   hostedTopics(): HostedTopic[] {
-    return [...this.#byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // A node hosts some partitions of a topic: its array has holes, which callers must not see.
+    return [...this.#byName.values()].map((t) => ({ ...t, partitions: t.partitions.filter((p) => p !== undefined) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Every hosted partition. */

@@ -9,6 +9,7 @@ import { type Clock, sleep } from '../../clock.ts';
 import type { Logger } from '../../contracts/logger.ts';
 import { KafkaCode, TributaryError } from '../../errors.ts';
 import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
+import type { MetadataRecord } from '../metadata/records.ts';
 import { type MetadataQuorum, nextOffsetAfter } from '../quorum/metadata-quorum.ts';
 
 /** Errors that retrying cannot fix: the configured address is not a controller. */
@@ -40,6 +41,10 @@ export class MetadataFollower {
   #loop: Promise<void> | undefined;
   readonly #waiters = new Set<{ offset: number; resolve: () => void }>();
   #failures = 0;
+  // Start-up backlog read but not yet applied (see #run), and where reading goes on.
+  #backlog: MetadataRecord[] = [];
+  #backlogEnd = 0;
+  #readFrom = 0;
   #fatal: unknown;
 
   constructor(options: MetadataFollowerOptions) {
@@ -111,17 +116,38 @@ export class MetadataFollower {
     const pollMs = this.#options.pollMs ?? 500;
     while (this.#running) {
       try {
-        const read = await source.read(this.#nextOffset, this.caughtUp ? pollMs : 0);
+        const read = await source.read(this.#readFrom, this.caughtUp ? pollMs : 0);
         if (!this.#running) return;
         if (this.#failures > 0) logger.info('metadata log reachable again', { afterFailures: this.#failures });
         this.#failures = 0;
-        for (const batch of read.batches) {
-          if (batch.baseOffset < this.#nextOffset) continue; // already applied (a read raced a reconnect)
-          // Prepare (open logs) before publishing; a failure here is retried from the same batch.
-          await loader.prepare(batch.records);
-          await Promise.all(loader.publishPrepared(batch.records));
-          this.#nextOffset = nextOffsetAfter(batch);
+        const fresh = read.batches.filter((b) => b.baseOffset >= this.#nextOffset); // older: a read raced a reconnect
+        if (!this.caughtUp && (fresh.length > 0 || this.#backlog.length > 0)) {
+          // The backlog at start is applied as one change (Kafka hands its replica manager the
+          // final image at start-up): a partition never becomes leader at an epoch the log has
+          // long moved past, which would rewrite its leader-epoch cache from a stale state.
+          const known = this.#backlogEnd;
+          for (const b of fresh) if (b.baseOffset >= known) this.#backlog.push(...b.records);
+          if (fresh.length > 0) this.#backlogEnd = Math.max(known, nextOffsetAfter(fresh[fresh.length - 1]!));
+          if (this.#backlogEnd >= read.highWatermark) {
+            const records = this.#backlog;
+            await loader.prepare(records);
+            await Promise.all(loader.publishPrepared(records));
+            this.#backlog = [];
+            this.#nextOffset = this.#backlogEnd;
+          } else {
+            // More backlog to read: ask from its end, publish nothing yet.
+            this.#readFrom = this.#backlogEnd;
+            continue;
+          }
+        } else {
+          for (const batch of fresh) {
+            // Prepare (open logs) before publishing; a failure here is retried from the same batch.
+            await loader.prepare(batch.records);
+            await Promise.all(loader.publishPrepared(batch.records));
+            this.#nextOffset = nextOffsetAfter(batch);
+          }
         }
+        this.#readFrom = this.#nextOffset;
         this.#highWatermark = Math.max(this.#highWatermark, read.highWatermark);
         this.#wake();
       } catch (error) {
