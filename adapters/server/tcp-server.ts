@@ -5,7 +5,7 @@
  */
 import type { Broker } from '../../core/broker/broker.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
-import { isLoopback, openListener } from './kafka-listener.ts';
+import { isLoopback, type KafkaListener, openListener } from './kafka-listener.ts';
 
 export { isLoopback } from './kafka-listener.ts';
 
@@ -38,20 +38,10 @@ export interface ServerOptions {
   readonly logger?: Logger;
 }
 
-/** A running server. */
-export interface TributaryServer {
+/** A running server: a listener for Kafka clients in front of one broker. */
+export interface TributaryServer extends KafkaListener {
   /** The broker it serves. */
   readonly broker: Broker;
-  /** Bound host. */
-  readonly host: string;
-  /** Bound port (the real one when 0 was asked). */
-  readonly port: number;
-  /** `host:port`, for clients' bootstrap lists. */
-  readonly address: string;
-  /** Open connections now. */
-  connectionCount(): number;
-  /** Bytes of requests held now, every connection together (bounded by queued.max.request.bytes). */
-  queuedRequestBytes(): number;
   /** Graceful shutdown: drain, end connections, close the broker and storage. */
   close(): Promise<void>;
 }

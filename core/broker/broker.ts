@@ -279,6 +279,9 @@ export class Broker implements BrokerContext {
         ? {
             clock: options.cluster.clock ?? systemClock,
             replicaLagTimeMaxMs: options.cluster.replicaLagTimeMaxMs ?? CLUSTER_DEFAULTS.replicaLagTimeMaxMs,
+            // Only once this incarnation is registered and unfenced: before, the image may name
+            // this node leader from a previous life whose unsynced tail a crash took.
+            leadershipAllowed: () => this.cluster !== undefined && this.cluster.lifecycle.brokerEpoch >= 0 && !this.cluster.lifecycle.fenced,
             // ISR changes are proposed to the controller under this broker's current registration.
             alterPartition: async (item) => {
               const [result] = await this.#parts!.controller.alterPartition({ brokerId: nodeId, brokerEpoch: this.cluster!.lifecycle.brokerEpoch, items: [item] });

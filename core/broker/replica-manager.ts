@@ -70,6 +70,13 @@ export interface ReplicaManagerOptions {
   readonly alterPartition?: (item: AlterPartitionItem) => Promise<AlterPartitionItemResult>;
   /** replica.lag.time.max.ms (default 30000): a follower behind this long leaves the ISR. */
   readonly replicaLagTimeMaxMs?: number;
+  /**
+   * Whether this node may act as leader now (default: always). A cluster member that has
+   * just (re)started must not: its image may still name it leader from before a crash that
+   * cost it its unsynced tail, until the controller has taken its registration (which moves
+   * leadership and ISR places away from the previous incarnation) and unfenced it.
+   */
+  readonly leadershipAllowed?: () => boolean;
 }
 
 /** A partition this node follows, as the replica fetchers are told of it. */
@@ -491,7 +498,7 @@ export class ReplicaManager implements MetadataPublisher {
   /** Runs the ISR expiration check of every partition this node leads now (the timer calls it). */
   maybeShrinkIsr(): void {
     const now = this.#clock.now();
-    for (const partition of this.partitions()) if (partition && partition.open && partition.isLeader) partition.maybeShrinkIsr(now);
+    for (const partition of this.partitions()) if (partition && partition.open && this.#leads(partition)) partition.maybeShrinkIsr(now);
   }
 
   #host(topic: TopicImage): MutableHostedTopic {
@@ -514,6 +521,11 @@ export class ReplicaManager implements MetadataPublisher {
     }
   }
 
+  // Leads `partition` and may act on it (see ReplicaManagerOptions.leadershipAllowed).
+  #leads(partition: Partition): boolean {
+    return partition.isLeader && (this.#options.leadershipAllowed?.() ?? true);
+  }
+
   /**
    * Checks, stamps and appends each entry's records and answers per acks (acks=-1 waits
    * for the high watermark to pass the batches). Everything up to the appends runs
@@ -532,7 +544,7 @@ export class ReplicaManager implements MetadataPublisher {
     if (!topic || !partition || !partition.open) {
       return Promise.resolve(failed(kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic or partition ${entry.topic}-${entry.partition}`)));
     }
-    if (!partition.isLeader) return Promise.resolve(notLeader(partition));
+    if (!this.#leads(partition)) return Promise.resolve(notLeader(partition));
     const config = topic.logConfig;
     const target = targetCodec(config.compressionType);
     let batches: IncomingBatch[];
@@ -612,7 +624,7 @@ export class ReplicaManager implements MetadataPublisher {
     const { logger, producerState } = this.#options;
     const config = topic.logConfig;
     // Leadership may have moved while a conversion ran.
-    if (!partition.isLeader || !partition.open) return Promise.resolve(partition.open ? notLeader(partition) : failed(kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Partition ${topic.name}-${partition.partition} is gone`)));
+    if (!this.#leads(partition) || !partition.open) return Promise.resolve(partition.open ? notLeader(partition) : failed(kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Partition ${topic.name}-${partition.partition} is gone`)));
     // acks=all refuses before the append when too few replicas are in sync (the committed ISR, as Kafka).
     if (request.acks === -1 && partition.isr.length < config.minInsyncReplicas) {
       return Promise.resolve(failed(kafkaError(KafkaCode.NOT_ENOUGH_REPLICAS, `${topic.name}-${partition.partition} has ${partition.isr.length} in-sync replicas, min.insync.replicas is ${config.minInsyncReplicas}`)));
@@ -670,7 +682,7 @@ export class ReplicaManager implements MetadataPublisher {
    * moved (the batches may be truncated away); REQUEST_TIMED_OUT after `timeoutMs`.
    */
   async #awaitReplication(topic: MutableHostedTopic, partition: Partition, leaderEpoch: number, last: number, timeoutMs: number): Promise<TributaryError | undefined> {
-    const lost = () => !partition.isLeader || partition.leaderEpoch !== leaderEpoch;
+    const lost = () => !this.#leads(partition) || partition.leaderEpoch !== leaderEpoch;
     const reason = await this.delayed.waitUntil([partition], () => lost() || !partition.open || partition.highWatermark >= last, timeoutMs);
     const name = `${topic.name}-${partition.partition}`;
     if (lost()) return kafkaError(KafkaCode.NOT_LEADER_OR_FOLLOWER, `This node no longer leads ${name} at epoch ${leaderEpoch}`);
@@ -723,7 +735,7 @@ export class ReplicaManager implements MetadataPublisher {
     const none = { errorCode: 0, leaderEpoch: -1, endOffset: -1 };
     const partition = this.partition(topic, index);
     if (!partition) return { ...none, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION };
-    if (replicaId !== -2 && !partition.isLeader) return { ...none, errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER };
+    if (replicaId !== -2 && !this.#leads(partition)) return { ...none, errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER };
     const epochError = partition.checkLeaderEpoch(currentLeaderEpoch);
     if (epochError !== 0) return { ...none, errorCode: epochError };
     const found = partition.endOffsetForEpoch(leaderEpoch);
@@ -809,7 +821,7 @@ export class ReplicaManager implements MetadataPublisher {
     const none = { errorCode: 0, offset: -1, timestamp: -1, leaderEpoch: -1 };
     const partition = this.partition(topic, index);
     if (!partition) return { ...none, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION };
-    if (!partition.isLeader) return { ...none, errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER };
+    if (!this.#leads(partition)) return { ...none, errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER };
     const epochError = partition.checkLeaderEpoch(currentLeaderEpoch);
     if (epochError !== 0) return { ...none, errorCode: epochError };
     try {
@@ -829,7 +841,7 @@ export class ReplicaManager implements MetadataPublisher {
   async deleteRecords(topic: string, index: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
     const partition = this.partition(topic, index);
     if (!partition || !partition.open) return { errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1 };
-    if (!partition.isLeader) return { errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 };
+    if (!this.#leads(partition)) return { errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 };
     const hw = partition.highWatermark;
     const target = offset === -1 ? hw : offset;
     if (!Number.isSafeInteger(target) || target < 0 || target > hw) return { errorCode: KafkaCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
@@ -850,7 +862,7 @@ export class ReplicaManager implements MetadataPublisher {
       let error: number = KafkaCode.NONE;
       if (!topic) error = request.byId ? KafkaCode.UNKNOWN_TOPIC_ID : KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
       else if (!partition || !partition.open) error = KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
-      else if (!partition.isLeader) error = KafkaCode.NOT_LEADER_OR_FOLLOWER;
+      else if (!this.#leads(partition)) error = KafkaCode.NOT_LEADER_OR_FOLLOWER;
       else error = partition.checkLeaderEpoch(entry.currentLeaderEpoch);
       // A follower this partition does not list: its view (or ours) is stale; it retries (Kafka's rule).
       if (error === 0 && request.replicaId >= 0 && !partition!.replicas.includes(request.replicaId)) {
@@ -873,7 +885,7 @@ export class ReplicaManager implements MetadataPublisher {
       let divergingEpoch: { epoch: number; endOffset: number } | undefined;
       if (errorCode === 0 && partition) {
         if (!partition.open) errorCode = KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
-        else if (!partition.isLeader) errorCode = KafkaCode.NOT_LEADER_OR_FOLLOWER;
+        else if (!this.#leads(partition)) errorCode = KafkaCode.NOT_LEADER_OR_FOLLOWER;
         else {
           const limit = Math.min(slot.entry.partitionMaxBytes, remaining);
           // KIP-74: from v3 the first partition with data may exceed the limits so a fetch always progresses.

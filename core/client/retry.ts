@@ -10,7 +10,11 @@ export interface RetryOptions {
   readonly retries?: number;
   /** Backoff before the first retry, in ms. Default 100. */
   readonly initialRetryTime?: number;
-  /** Backoff ceiling, in ms. Default 30000. */
+  /**
+   * Backoff ceiling, in ms. Default 1000, as the Java producer's retry.backoff.max.ms
+   * (KIP-580): after a failover the next attempt comes within a second of the new leader,
+   * not several seconds later (kafkajs's default is 30000).
+   */
   readonly maxRetryTime?: number;
   /** Growth per attempt. Default 2. */
   readonly multiplier?: number;
@@ -33,7 +37,7 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
   const policy = {
     retries: options.retries ?? 5,
     initialRetryTime: options.initialRetryTime ?? 100,
-    maxRetryTime: options.maxRetryTime ?? 30_000,
+    maxRetryTime: options.maxRetryTime ?? 1000,
     multiplier: options.multiplier ?? 2,
     factor: options.factor ?? 0.2,
     reconnectBackoffMs: options.reconnectBackoffMs ?? 50,

@@ -126,7 +126,7 @@ describe('tributary cluster up / describe', () => {
       if (r.code !== 0) return undefined;
       expect(r.stdout).toMatch(/Topic: replicated\b.*PartitionCount: 3\s+ReplicationFactor: 3\b/);
       expect(r.stdout).toMatch(/^\s*min\.insync\.replicas\s+2\s/m);
-      const parsed = [...r.stdout.matchAll(/^\s*(\d+)\s+(-?\d+)\s+([\d,]+)\s+([\d,-]+)\s+\d+\s+\d+\s+\d+\s*$/gm)].map((m) => ({
+      const parsed = [...r.stdout.matchAll(/^\s*(\d+)\s+(-?\d+|none)\s+([\d,]+)\s+([\d,-]+)\s+[\d,-]+\s+\d+\s+\d+\s+\d+\s*$/gm)].map((m) => ({
         partition: Number(m[1]),
         leader: Number(m[2]),
         replicas: m[3]!.split(',').map(Number),

@@ -204,7 +204,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun
   }
   const dir = join(RUNS_DIR, `${options.name}-${new Date(started).toISOString().replace(/[:.]/g, '-')}`);
   const result = history ? checkHistory(history) : undefined;
-  const problems = consumer?.problems ?? [];
+  // Client errors repeat (one per retry): each distinct one once.
+  const problems = [...new Set([...(consumer?.problems ?? []), ...producers.flatMap((p) => p.problems())])].slice(0, 50);
   const report = [`scenario ${options.name}`, ...timeline, ...problems, result?.report ?? 'no verdict (the run did not finish)', failure ? `run error: ${String(failure)}` : ''].join('\n');
   // Only a clean run removes its data; any other leaves its logs and history for the report.
   const clean = !failure && result !== undefined && result.ok;

@@ -33,6 +33,8 @@ export interface WorkloadProducer {
   readonly outcomes: ProduceOutcome[];
   /** Acknowledged values so far. */
   acked(): number;
+  /** What the client reported besides outcomes (client errors, an unclean exit), for the run's report. */
+  problems(): string[];
   /** Stops sending, waits for what is in flight (each still unsettled is recorded as unknown). */
   stop(): Promise<void>;
 }
@@ -77,6 +79,7 @@ function drive(name: string, settings: ProducerSettings, send: (value: string, p
     name,
     outcomes,
     acked: () => acked,
+    problems: () => [],
     async stop() {
       running = false;
       await loop;
@@ -105,10 +108,8 @@ export function startOurProducer(name: string, client: Client, settings: Produce
 
 /**
  * A kafkajs producer (idempotent with one request in flight, as kafkajs requires), one
- * send() at a time: concurrent send() calls of an idempotent kafkajs producer reuse
- * sequence numbers, so the broker takes later values for retries of earlier ones and
- * acknowledges them at the earlier offset (tulios/kafkajs#1005; the checker caught it here
- * as a lost value plus a duplicate).
+ * send() at a time: concurrent send() calls of an idempotent kafkajs producer are known to
+ * lose messages (tulios/kafkajs#1005), which would be kafkajs's failure, not the cluster's.
  */
 export async function startKafkajsProducer(name: string, settings: ProducerSettings): Promise<WorkloadProducer> {
   const idempotent = settings.idempotent ?? settings.acks === -1;
@@ -147,13 +148,18 @@ export function startConfluentProducer(name: string, settings: ProducerSettings,
       return [];
     });
   const outcomes: ProduceOutcome[] = [];
+  const problems: string[] = [];
   return {
     name,
     outcomes,
     acked: () => python.events.filter((e) => e.event === 'acked').length,
+    problems: () => [...problems, ...python.events.filter((e) => e.event !== 'acked' && e.event !== 'unknown').map((e) => `${name}: ${JSON.stringify(e)}`)],
     async stop() {
       try {
         await python.stop();
+      } catch (error) {
+        // The tail holds the exit status and stderr; the events are in the history.
+        problems.push(`${name}: ${String(error).split('\n')[0]} … ${String(error).slice(-2_000)}`);
       } finally {
         python.kill();
         outcomes.push(...toOutcomes());
