@@ -37,6 +37,8 @@ export class SimDisk {
   #opened = false;
   /** Records dropped by machine crashes, per log (for the trace). */
   lostRecords = 0;
+  /** Told of every metadata-store put (a debugging hook: which leader-epoch caches were saved). */
+  onMetadataPut: ((key: string, value: Uint8Array) => void) | undefined;
 
   constructor(nodeId: number) {
     this.nodeId = nodeId;
@@ -95,7 +97,11 @@ export class SimDisk {
       supports: Object.freeze({ durable: true, segmented: true }),
       metadata: {
         get: (key) => checked(() => metadata.get(key)),
-        put: (key, value) => checked(() => metadata.put(key, value)),
+        put: (key, value) =>
+          checked(async () => {
+            await metadata.put(key, value);
+            this.onMetadataPut?.(key, value);
+          }),
         delete: (key) => checked(() => metadata.delete(key)),
         list: (prefix) => checked(() => metadata.list(prefix)),
         write: (ops) => checked(() => metadata.write(ops)),

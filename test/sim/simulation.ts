@@ -150,6 +150,15 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
   const faults: NetworkFaults = { dropRate: 0, minDelayMs: 1, maxDelayMs: 10 };
   const cluster = new SimCluster({ brokers, random: root.fork(), faults, timings, ...(options.logger ? { logger: options.logger } : {}) });
   const trace = new SimTrace(() => Date.now() - START_TIME, options.fullTrace ? Number.MAX_SAFE_INTEGER : 400);
+  // SIM_TRACE_EPOCHS=1: every saved leader-epoch cache goes to the trace (to follow an epoch-cache bug).
+  if (process.env.SIM_TRACE_EPOCHS) {
+    const text = new TextDecoder();
+    for (const node of cluster.nodes) {
+      node.disk.onMetadataPut = (key, value) => {
+        if (key.startsWith('leader-epochs/')) trace.add(`epochs-saved node=${node.id}#${node.incarnation} ${key.slice(key.lastIndexOf(':'))} ${text.decode(value)}`);
+      };
+    }
+  }
   const checker = new InvariantChecker();
   const violations: Violation[] = [];
   const counts: Record<string, number> = {};
