@@ -86,16 +86,7 @@ describe('deterministic simulation', () => {
     expect(r.acked).toBeGreaterThan(0);
   });
 
-  // Open finding (issue 11 note): in seed 157 an ISR expansion commits while the leader's high
-  // watermark has moved past the new member's log end. Kept visible as a known failure: when the
-  // bug is fixed this test fails, and the seed moves back among the others.
-  const KNOWN_FAILING = new Set(single !== undefined ? [] : [157]);
-  it.fails.each(seeds.filter((s) => KNOWN_FAILING.has(s)))('seed %i (known failure: ISR expansion past the high watermark)', async (seed) => {
-    const r = await runSimulation({ seed, durationMs });
-    expect(r.violations, explain(r)).toEqual([]);
-  });
-
-  it.each(seeds.filter((s) => !KNOWN_FAILING.has(s)))('seed %i: every rule holds after every step, every acknowledged record survives', async (seed) => {
+  it.each(seeds)('seed %i: every rule holds after every step, every acknowledged record survives', async (seed) => {
     const r = await runSimulation({ seed, durationMs, fullTrace: single !== undefined });
     if (single !== undefined) console.log(explain(r).replace('trace tail:', `trace hash ${r.traceHash}, faults ${JSON.stringify(r.faults)}\ntrace tail:`));
     expect(r.violations, explain(r)).toEqual([]);

@@ -240,6 +240,10 @@ export class Partition {
     this.#roleSet = true;
     if (!isNew) {
       if (partitionEpoch < this.partitionEpoch) return false;
+      // The state an in-flight proposal was computed from, arriving late through the metadata log
+      // (the AlterPartition answer came first): nothing new, and dropping the proposal would let
+      // the high watermark pass a replica whose addition is about to commit.
+      if (partitionEpoch === this.partitionEpoch && this.#pending !== undefined) return false;
       // As Kafka: the controller's word replaces whatever was proposed (a refused proposal included).
       this.#clearPending();
       this.partitionEpoch = partitionEpoch;
