@@ -7,8 +7,8 @@
 import type { Clock } from '../../clock.ts';
 import { kafkaError, KafkaCode } from '../../errors.ts';
 import type { MetadataRecord } from '../metadata/records.ts';
-import { firstAtOrAfter } from './batch-search.ts';
-import { type MetadataBatch, type MetadataQuorum, type MetadataRead, nextOffsetAfter, type QuorumLeader } from './metadata-quorum.ts';
+import { CommittedBatches } from './committed-batches.ts';
+import type { MetadataBatch, MetadataQuorum, MetadataRead, QuorumLeader } from './metadata-quorum.ts';
 
 /** Options of {@link MemoryQuorum}. */
 export interface MemoryQuorumOptions {
@@ -23,15 +23,14 @@ export interface MemoryQuorumOptions {
 /** The metadata log in memory, shared by every in-process node. */
 export class MemoryQuorum implements MetadataQuorum {
   readonly #clock: Clock;
-  readonly #batches: MetadataBatch[] = [];
+  readonly #committed: CommittedBatches;
   readonly #listeners = new Set<(leader: QuorumLeader) => void>();
-  readonly #waiters = new Set<() => void>();
   #leader: QuorumLeader;
-  #end = 0;
   #closed = false;
 
   constructor(options: MemoryQuorumOptions) {
     this.#clock = options.clock;
+    this.#committed = new CommittedBatches(options.clock);
     const nodeId = options.leaderId ?? -1;
     this.#leader = Object.freeze({ nodeId, epoch: options.epoch ?? (nodeId === -1 ? 0 : 1) });
   }
@@ -52,12 +51,12 @@ export class MemoryQuorum implements MetadataQuorum {
 
   /** One past the last committed offset. */
   get highWatermark(): number {
-    return this.#end;
+    return this.#committed.end;
   }
 
   /** Every committed batch, in order (a copy). */
   batches(): MetadataBatch[] {
-    return [...this.#batches];
+    return this.#committed.all();
   }
 
   append(records: readonly MetadataRecord[], expectedEpoch: number): Promise<number> {
@@ -68,30 +67,17 @@ export class MemoryQuorum implements MetadataQuorum {
     if (records.length === 0) return Promise.reject(kafkaError(KafkaCode.INVALID_REQUEST, 'A metadata batch needs at least one record'));
     // A copy through JSON: what readers see is what a stored log would give back, never the caller's objects.
     const batch: MetadataBatch = Object.freeze({
-      baseOffset: this.#end,
+      baseOffset: this.#committed.end,
       epoch: this.#leader.epoch,
       appendTimeMs: this.#clock.now(),
       records: Object.freeze(JSON.parse(JSON.stringify(records)) as MetadataRecord[]),
     });
-    this.#batches.push(batch);
-    this.#end = nextOffsetAfter(batch);
-    this.#wake();
+    this.#committed.commit(batch);
     return Promise.resolve(batch.baseOffset);
   }
 
-  async read(fromOffset: number, waitMs: number): Promise<MetadataRead> {
-    const now = this.#collect(fromOffset);
-    if (now.batches.length > 0 || waitMs <= 0 || this.#closed) return now;
-    await new Promise<void>((resolve) => {
-      const wake = () => {
-        this.#waiters.delete(wake);
-        this.#clock.clearTimeout(timer);
-        resolve();
-      };
-      const timer = this.#clock.setTimeout(wake, waitMs);
-      this.#waiters.add(wake);
-    });
-    return this.#collect(fromOffset);
+  read(fromOffset: number, waitMs: number): Promise<MetadataRead> {
+    return this.#committed.read(fromOffset, waitMs);
   }
 
   onLeaderChange(listener: (leader: QuorumLeader) => void): () => void {
@@ -101,14 +87,6 @@ export class MemoryQuorum implements MetadataQuorum {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#wake();
-  }
-
-  #collect(fromOffset: number): MetadataRead {
-    return { batches: this.#batches.slice(firstAtOrAfter(this.#batches, fromOffset)), highWatermark: this.#end };
-  }
-
-  #wake(): void {
-    for (const wake of [...this.#waiters]) wake();
+    this.#committed.close();
   }
 }

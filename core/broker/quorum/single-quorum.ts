@@ -18,7 +18,8 @@ import type { PartitionLog, Storage } from '../../contracts/storage.ts';
 import { kafkaError, KafkaCode, TributaryError } from '../../errors.ts';
 import type { MetadataRecord } from '../metadata/records.ts';
 import { decodeMetadataBatches, encodeMetadataBatch, METADATA_TOPIC } from './metadata-batch-codec.ts';
-import { firstAtOrAfter } from './batch-search.ts';
+import { CommittedBatches } from './committed-batches.ts';
+import { concat } from '../../protocol/writer.ts';
 import { type MetadataBatch, type MetadataQuorum, type MetadataRead, nextOffsetAfter, type QuorumLeader } from './metadata-quorum.ts';
 
 /** Where the epoch of the last start is kept in the storage's metadata store. */
@@ -44,18 +45,17 @@ const decoder = new TextDecoder();
 /** A metadata quorum of one voter, its log in its storage. */
 export class SingleQuorum implements MetadataQuorum {
   readonly #options: SingleQuorumOptions;
-  readonly #batches: MetadataBatch[] = [];
+  readonly #committed: CommittedBatches;
   readonly #listeners = new Set<(leader: QuorumLeader) => void>();
-  readonly #waiters = new Set<() => void>();
   #log: PartitionLog | undefined;
   #leader: QuorumLeader;
-  #end = 0;
   #closed = false;
   // Appends run one after another: each takes the log end the previous one left.
   #appending: Promise<unknown> = Promise.resolve();
 
   constructor(options: SingleQuorumOptions) {
     this.#options = options;
+    this.#committed = new CommittedBatches(options.clock);
     this.#leader = Object.freeze({ nodeId: -1, epoch: 0 });
   }
 
@@ -76,23 +76,23 @@ export class SingleQuorum implements MetadataQuorum {
       const before = offset;
       for (const batch of batches) {
         if (batch.baseOffset < offset) continue;
-        this.#batches.push(batch);
+        this.#committed.commit(batch);
         offset = nextOffsetAfter(batch);
       }
       // Nothing whole past where we were: the rest is not a batch (the adapter's recovery keeps only whole ones).
       if (offset === before) break;
     }
-    this.#end = Math.max(offset, log.endOffset());
+    this.#committed.end = Math.max(offset, log.endOffset());
     const stored = await storage.metadata.get(QUORUM_EPOCH_KEY);
     const storedEpoch = stored === undefined ? 0 : Number(decoder.decode(stored));
     if (!Number.isSafeInteger(storedEpoch) || storedEpoch < 0) {
       throw new TributaryError('ERR_METADATA_CORRUPT', `The stored metadata quorum epoch (${QUORUM_EPOCH_KEY}) is not a number: ${decoder.decode(stored!)}`);
     }
-    const epoch = this.#batches.reduce((max, b) => Math.max(max, b.epoch), storedEpoch) + 1;
+    const epoch = this.#committed.maxEpoch(storedEpoch) + 1;
     await storage.metadata.put(QUORUM_EPOCH_KEY, encoder.encode(String(epoch)));
     this.#log = log;
     this.#leader = Object.freeze({ nodeId, epoch });
-    logger.info('metadata quorum open', { nodeId, epoch, batches: this.#batches.length, endOffset: this.#end });
+    logger.info('metadata quorum open', { nodeId, epoch, batches: this.#committed.count, endOffset: this.#committed.end });
     for (const listener of [...this.#listeners]) listener(this.#leader);
   }
 
@@ -102,7 +102,7 @@ export class SingleQuorum implements MetadataQuorum {
 
   /** One past the last committed offset. */
   get highWatermark(): number {
-    return this.#end;
+    return this.#committed.end;
   }
 
   append(records: readonly MetadataRecord[], expectedEpoch: number): Promise<number> {
@@ -118,7 +118,7 @@ export class SingleQuorum implements MetadataQuorum {
       throw kafkaError(KafkaCode.NOT_CONTROLLER, `Append for epoch ${expectedEpoch} refused: the quorum is at epoch ${this.#leader.epoch}`);
     }
     if (records.length === 0) throw kafkaError(KafkaCode.INVALID_REQUEST, 'A metadata batch needs at least one record');
-    const batch: MetadataBatch = Object.freeze({ baseOffset: this.#end, epoch: this.#leader.epoch, appendTimeMs: this.#options.clock.now(), records: Object.freeze([...records]) });
+    const batch: MetadataBatch = Object.freeze({ baseOffset: this.#committed.end, epoch: this.#leader.epoch, appendTimeMs: this.#options.clock.now(), records: Object.freeze([...records]) });
     const bytes = encodeMetadataBatch(batch);
     const next = nextOffsetAfter(batch);
     await log.append(bytes, { baseOffset: batch.baseOffset, lastOffset: next - 1, maxTimestamp: batch.appendTimeMs, recordCount: records.length }, { sync: true });
@@ -131,25 +131,12 @@ export class SingleQuorum implements MetadataQuorum {
       throw error;
     }
     // What readers get is what the log gives back after a restart (JSON), never the caller's objects.
-    this.#batches.push(decodeMetadataBatches(bytes)[0]!);
-    this.#end = next;
-    this.#wake();
+    this.#committed.commit(decodeMetadataBatches(bytes)[0]!);
     return batch.baseOffset;
   }
 
-  async read(fromOffset: number, waitMs: number): Promise<MetadataRead> {
-    const now = this.#collect(fromOffset);
-    if (now.batches.length > 0 || waitMs <= 0 || this.#closed) return now;
-    await new Promise<void>((resolve) => {
-      const wake = () => {
-        this.#waiters.delete(wake);
-        this.#options.clock.clearTimeout(timer);
-        resolve();
-      };
-      const timer = this.#options.clock.setTimeout(wake, waitMs);
-      this.#waiters.add(wake);
-    });
-    return this.#collect(fromOffset);
+  read(fromOffset: number, waitMs: number): Promise<MetadataRead> {
+    return this.#committed.read(fromOffset, waitMs);
   }
 
   onLeaderChange(listener: (leader: QuorumLeader) => void): () => void {
@@ -160,26 +147,7 @@ export class SingleQuorum implements MetadataQuorum {
   /** Stops: waiting reads answer, later appends reject. The log itself is closed with the storage. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#wake();
+    this.#committed.close();
     await this.#appending;
   }
-
-  #collect(fromOffset: number): MetadataRead {
-    return { batches: this.#batches.slice(firstAtOrAfter(this.#batches, fromOffset)), highWatermark: this.#end };
-  }
-
-  #wake(): void {
-    for (const wake of [...this.#waiters]) wake();
-  }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let pos = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, pos);
-    pos += chunk.length;
-  }
-  return out;
 }
