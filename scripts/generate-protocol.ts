@@ -58,6 +58,21 @@ const APIS: ReadonlyArray<readonly [name: string, about: string]> = [
   ['BrokerHeartbeat', 'a broker keeps its registration alive and learns whether it is fenced (inter-broker)'],
   ['AllocateProducerIds', 'a broker takes a block of producer ids from the controller (inter-broker)'],
   ['OffsetForLeaderEpoch', 'the end offset of a leader epoch in a partition (followers and clients find where logs diverged)'],
+  ['Vote', 'a candidate asks the controller quorum\'s voters for their vote in an epoch (Raft, KIP-595)'],
+  ['BeginQuorumEpoch', 'a newly elected quorum leader tells the voters it leads an epoch (Raft, KIP-595)'],
+  ['EndQuorumEpoch', 'a quorum leader that steps down asks the voters to elect another at once (Raft, KIP-595)'],
+  ['DescribeQuorum', 'the controller quorum: leader, epoch, high watermark and each voter\'s and observer\'s progress'],
+  ['FetchSnapshot', 'a quorum follower or observer reads a snapshot of the metadata log (Raft, KIP-630)'],
+  ['ElectLeaders', 'runs a preferred (or unclean) leader election for partitions'],
+  ['AlterPartitionReassignments', 'starts or cancels moving partitions\' replicas to other brokers'],
+  ['ListPartitionReassignments', 'the reassignments in progress'],
+  ['DescribeLogDirs', 'the log directories of a broker and the size of each partition in them'],
+  ['DescribeAcls', 'the access control entries that match a filter'],
+  ['CreateAcls', 'adds access control entries'],
+  ['DeleteAcls', 'removes the access control entries that match filters'],
+  ['DescribeUserScramCredentials', 'which SCRAM mechanisms and iterations users have (never the secrets)'],
+  ['AlterUserScramCredentials', 'sets or deletes users\' salted SCRAM credentials'],
+  ['UnregisterBroker', 'removes a broker\'s registration from the cluster (decommission)'],
 ];
 
 /** Free-standing data formats (never flexible) that go in consumer-protocol.ts. */

@@ -39,7 +39,12 @@ export interface SessionRequestHeader {
   readonly correlationId: number;
   readonly clientId: string | null;
   /** The peer as Kafka reports a member's host (`/127.0.0.1`); absent in process. */
-  readonly clientHost?: string;
+  readonly clientHost?: string;  /**
+   * Who sent the request, as Kafka's KafkaPrincipal prints (`User:alice`): set once SASL or a
+   * client certificate authenticated the connection (issue 14). Absent means `User:ANONYMOUS`
+   * (a PLAINTEXT listener, or an in-process caller).
+   */
+  readonly principal?: string;
 }
 
 /** What a session needs of the broker (the Broker class fits). */

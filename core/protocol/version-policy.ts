@@ -110,6 +110,23 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   BrokerHeartbeat: { broker: null, client: null, controller: [0, 1] },
   AllocateProducerIds: { broker: null, client: null, controller: [0, 0] },
   OffsetForLeaderEpoch: { broker: [0, 4], client: null },
+  // Added for issues 12 and 14 before their handlers exist: nothing advertises them until
+  // the work that serves them sets its ranges here.
+  Vote: { broker: null, client: null },
+  BeginQuorumEpoch: { broker: null, client: null },
+  EndQuorumEpoch: { broker: null, client: null },
+  DescribeQuorum: { broker: null, client: null },
+  FetchSnapshot: { broker: null, client: null },
+  ElectLeaders: { broker: null, client: null },
+  AlterPartitionReassignments: { broker: null, client: null },
+  ListPartitionReassignments: { broker: null, client: null },
+  DescribeLogDirs: { broker: null, client: null },
+  DescribeAcls: { broker: null, client: null },
+  CreateAcls: { broker: null, client: null },
+  DeleteAcls: { broker: null, client: null },
+  DescribeUserScramCredentials: { broker: null, client: null },
+  AlterUserScramCredentials: { broker: null, client: null },
+  UnregisterBroker: { broker: null, client: null },
 });
 
 /** `a ∩ b` for one API, or undefined when they do not overlap. */

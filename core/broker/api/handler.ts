@@ -17,7 +17,12 @@ export interface BrokerRequestHeader {
    * Where the request came from, as Kafka shows it (`/127.0.0.1`): DescribeGroups reports
    * it per member. Absent for in-process callers.
    */
-  readonly clientHost?: string;
+  readonly clientHost?: string;  /**
+   * Who sent the request, as Kafka's KafkaPrincipal prints (`User:alice`): set once SASL or a
+   * client certificate authenticated the connection (issue 14). Absent means `User:ANONYMOUS`
+   * (a PLAINTEXT listener, or an in-process caller).
+   */
+  readonly principal?: string;
 }
 
 /** A response body as the broker hands it to the codec, or null when the request gets no response (acks=0). */

@@ -25,17 +25,32 @@ import { deleteTopicsSchema, type DeleteTopicsRequest, type DeleteTopicsResponse
 import { deleteRecordsSchema, type DeleteRecordsRequest, type DeleteRecordsResponse } from './delete-records.ts';
 import { initProducerIdSchema, type InitProducerIdRequest, type InitProducerIdResponse } from './init-producer-id.ts';
 import { offsetForLeaderEpochSchema, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from './offset-for-leader-epoch.ts';
+import { describeAclsSchema, type DescribeAclsRequest, type DescribeAclsResponse } from './describe-acls.ts';
+import { createAclsSchema, type CreateAclsRequest, type CreateAclsResponse } from './create-acls.ts';
+import { deleteAclsSchema, type DeleteAclsRequest, type DeleteAclsResponse } from './delete-acls.ts';
 import { describeConfigsSchema, type DescribeConfigsRequest, type DescribeConfigsResponse } from './describe-configs.ts';
 import { alterConfigsSchema, type AlterConfigsRequest, type AlterConfigsResponse } from './alter-configs.ts';
+import { describeLogDirsSchema, type DescribeLogDirsRequest, type DescribeLogDirsResponse } from './describe-log-dirs.ts';
 import { saslAuthenticateSchema, type SaslAuthenticateRequest, type SaslAuthenticateResponse } from './sasl-authenticate.ts';
 import { createPartitionsSchema, type CreatePartitionsRequest, type CreatePartitionsResponse } from './create-partitions.ts';
 import { deleteGroupsSchema, type DeleteGroupsRequest, type DeleteGroupsResponse } from './delete-groups.ts';
+import { electLeadersSchema, type ElectLeadersRequest, type ElectLeadersResponse } from './elect-leaders.ts';
 import { incrementalAlterConfigsSchema, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from './incremental-alter-configs.ts';
+import { alterPartitionReassignmentsSchema, type AlterPartitionReassignmentsRequest, type AlterPartitionReassignmentsResponse } from './alter-partition-reassignments.ts';
+import { listPartitionReassignmentsSchema, type ListPartitionReassignmentsRequest, type ListPartitionReassignmentsResponse } from './list-partition-reassignments.ts';
 import { offsetDeleteSchema, type OffsetDeleteRequest, type OffsetDeleteResponse } from './offset-delete.ts';
+import { describeUserScramCredentialsSchema, type DescribeUserScramCredentialsRequest, type DescribeUserScramCredentialsResponse } from './describe-user-scram-credentials.ts';
+import { alterUserScramCredentialsSchema, type AlterUserScramCredentialsRequest, type AlterUserScramCredentialsResponse } from './alter-user-scram-credentials.ts';
+import { voteSchema, type VoteRequest, type VoteResponse } from './vote.ts';
+import { beginQuorumEpochSchema, type BeginQuorumEpochRequest, type BeginQuorumEpochResponse } from './begin-quorum-epoch.ts';
+import { endQuorumEpochSchema, type EndQuorumEpochRequest, type EndQuorumEpochResponse } from './end-quorum-epoch.ts';
+import { describeQuorumSchema, type DescribeQuorumRequest, type DescribeQuorumResponse } from './describe-quorum.ts';
 import { alterPartitionSchema, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
+import { fetchSnapshotSchema, type FetchSnapshotRequest, type FetchSnapshotResponse } from './fetch-snapshot.ts';
 import { describeClusterSchema, type DescribeClusterRequest, type DescribeClusterResponse } from './describe-cluster.ts';
 import { brokerRegistrationSchema, type BrokerRegistrationRequest, type BrokerRegistrationResponse } from './broker-registration.ts';
 import { brokerHeartbeatSchema, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
+import { unregisterBrokerSchema, type UnregisterBrokerRequest, type UnregisterBrokerResponse } from './unregister-broker.ts';
 import { allocateProducerIdsSchema, type AllocateProducerIdsRequest, type AllocateProducerIdsResponse } from './allocate-producer-ids.ts';
 
 export * from './produce.ts';
@@ -58,17 +73,32 @@ export * from './delete-topics.ts';
 export * from './delete-records.ts';
 export * from './init-producer-id.ts';
 export * from './offset-for-leader-epoch.ts';
+export * from './describe-acls.ts';
+export * from './create-acls.ts';
+export * from './delete-acls.ts';
 export * from './describe-configs.ts';
 export * from './alter-configs.ts';
+export * from './describe-log-dirs.ts';
 export * from './sasl-authenticate.ts';
 export * from './create-partitions.ts';
 export * from './delete-groups.ts';
+export * from './elect-leaders.ts';
 export * from './incremental-alter-configs.ts';
+export * from './alter-partition-reassignments.ts';
+export * from './list-partition-reassignments.ts';
 export * from './offset-delete.ts';
+export * from './describe-user-scram-credentials.ts';
+export * from './alter-user-scram-credentials.ts';
+export * from './vote.ts';
+export * from './begin-quorum-epoch.ts';
+export * from './end-quorum-epoch.ts';
+export * from './describe-quorum.ts';
 export * from './alter-partition.ts';
+export * from './fetch-snapshot.ts';
 export * from './describe-cluster.ts';
 export * from './broker-registration.ts';
 export * from './broker-heartbeat.ts';
+export * from './unregister-broker.ts';
 export * from './allocate-producer-ids.ts';
 export * from './consumer-protocol.ts';
 
@@ -94,17 +124,32 @@ export const ApiKey = Object.freeze({
   DeleteRecords: 21,
   InitProducerId: 22,
   OffsetForLeaderEpoch: 23,
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
   DescribeConfigs: 32,
   AlterConfigs: 33,
+  DescribeLogDirs: 35,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  ElectLeaders: 43,
   IncrementalAlterConfigs: 44,
+  AlterPartitionReassignments: 45,
+  ListPartitionReassignments: 46,
   OffsetDelete: 47,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
+  Vote: 52,
+  BeginQuorumEpoch: 53,
+  EndQuorumEpoch: 54,
+  DescribeQuorum: 55,
   AlterPartition: 56,
+  FetchSnapshot: 59,
   DescribeCluster: 60,
   BrokerRegistration: 62,
   BrokerHeartbeat: 63,
+  UnregisterBroker: 64,
   AllocateProducerIds: 67,
 } as const);
 
@@ -130,17 +175,32 @@ export const ALL_SCHEMAS: readonly ApiSchema[] = Object.freeze([
   deleteRecordsSchema,
   initProducerIdSchema,
   offsetForLeaderEpochSchema,
+  describeAclsSchema,
+  createAclsSchema,
+  deleteAclsSchema,
   describeConfigsSchema,
   alterConfigsSchema,
+  describeLogDirsSchema,
   saslAuthenticateSchema,
   createPartitionsSchema,
   deleteGroupsSchema,
+  electLeadersSchema,
   incrementalAlterConfigsSchema,
+  alterPartitionReassignmentsSchema,
+  listPartitionReassignmentsSchema,
   offsetDeleteSchema,
+  describeUserScramCredentialsSchema,
+  alterUserScramCredentialsSchema,
+  voteSchema,
+  beginQuorumEpochSchema,
+  endQuorumEpochSchema,
+  describeQuorumSchema,
   alterPartitionSchema,
+  fetchSnapshotSchema,
   describeClusterSchema,
   brokerRegistrationSchema,
   brokerHeartbeatSchema,
+  unregisterBrokerSchema,
   allocateProducerIdsSchema,
 ]);
 
@@ -189,28 +249,58 @@ export interface Messages {
   22: { request: InitProducerIdRequest; response: InitProducerIdResponse };
   /** OffsetForLeaderEpoch */
   23: { request: OffsetForLeaderEpochRequest; response: OffsetForLeaderEpochResponse };
+  /** DescribeAcls */
+  29: { request: DescribeAclsRequest; response: DescribeAclsResponse };
+  /** CreateAcls */
+  30: { request: CreateAclsRequest; response: CreateAclsResponse };
+  /** DeleteAcls */
+  31: { request: DeleteAclsRequest; response: DeleteAclsResponse };
   /** DescribeConfigs */
   32: { request: DescribeConfigsRequest; response: DescribeConfigsResponse };
   /** AlterConfigs */
   33: { request: AlterConfigsRequest; response: AlterConfigsResponse };
+  /** DescribeLogDirs */
+  35: { request: DescribeLogDirsRequest; response: DescribeLogDirsResponse };
   /** SaslAuthenticate */
   36: { request: SaslAuthenticateRequest; response: SaslAuthenticateResponse };
   /** CreatePartitions */
   37: { request: CreatePartitionsRequest; response: CreatePartitionsResponse };
   /** DeleteGroups */
   42: { request: DeleteGroupsRequest; response: DeleteGroupsResponse };
+  /** ElectLeaders */
+  43: { request: ElectLeadersRequest; response: ElectLeadersResponse };
   /** IncrementalAlterConfigs */
   44: { request: IncrementalAlterConfigsRequest; response: IncrementalAlterConfigsResponse };
+  /** AlterPartitionReassignments */
+  45: { request: AlterPartitionReassignmentsRequest; response: AlterPartitionReassignmentsResponse };
+  /** ListPartitionReassignments */
+  46: { request: ListPartitionReassignmentsRequest; response: ListPartitionReassignmentsResponse };
   /** OffsetDelete */
   47: { request: OffsetDeleteRequest; response: OffsetDeleteResponse };
+  /** DescribeUserScramCredentials */
+  50: { request: DescribeUserScramCredentialsRequest; response: DescribeUserScramCredentialsResponse };
+  /** AlterUserScramCredentials */
+  51: { request: AlterUserScramCredentialsRequest; response: AlterUserScramCredentialsResponse };
+  /** Vote */
+  52: { request: VoteRequest; response: VoteResponse };
+  /** BeginQuorumEpoch */
+  53: { request: BeginQuorumEpochRequest; response: BeginQuorumEpochResponse };
+  /** EndQuorumEpoch */
+  54: { request: EndQuorumEpochRequest; response: EndQuorumEpochResponse };
+  /** DescribeQuorum */
+  55: { request: DescribeQuorumRequest; response: DescribeQuorumResponse };
   /** AlterPartition */
   56: { request: AlterPartitionRequest; response: AlterPartitionResponse };
+  /** FetchSnapshot */
+  59: { request: FetchSnapshotRequest; response: FetchSnapshotResponse };
   /** DescribeCluster */
   60: { request: DescribeClusterRequest; response: DescribeClusterResponse };
   /** BrokerRegistration */
   62: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
   /** BrokerHeartbeat */
   63: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
+  /** UnregisterBroker */
+  64: { request: UnregisterBrokerRequest; response: UnregisterBrokerResponse };
   /** AllocateProducerIds */
   67: { request: AllocateProducerIdsRequest; response: AllocateProducerIdsResponse };
 }
