@@ -24,25 +24,13 @@ export interface TlsListenerOptions {
   readonly clientAuth?: ClientAuth;
 }
 
-// RFC 2253 §2.4: these characters are escaped with a backslash; so are a leading '#' or space and a trailing space.
-function escapeValue(value: string): string {
-  let out = value.replace(/([,+"\\<>;])/g, '\\$1');
-  if (out.startsWith('#') || out.startsWith(' ')) out = `\\${out}`;
-  if (out.endsWith(' ') && out.length > 1) out = `${out.slice(0, -1)}\\ `;
-  return out;
-}
-
 /**
- * A certificate subject as RFC 2253 prints it: the relative names of Node's subject
- * (one `TYPE=value` a line, in certificate order) reversed and joined with commas.
+ * A certificate subject as RFC 2253 prints it: the relative names of Node's subject (one
+ * `TYPE=value` a line, in certificate order, values already escaped by OpenSSL the RFC 2253
+ * way — `O=Acme\, Inc.`) reversed and joined with commas.
  */
 export function subjectDistinguishedName(subject: string): string {
-  const parts = subject.split('\n').filter((l) => l !== '').map((line) => {
-    const eq = line.indexOf('=');
-    // Node prints a multi-valued RDN as `A=x + B=y` on one line.
-    return line.slice(0, eq) + '=' + escapeValue(line.slice(eq + 1));
-  });
-  return parts.reverse().join(',');
+  return subject.split('\n').filter((l) => l !== '').reverse().join(',');
 }
 
 /** The principal of a TLS connection's verified client certificate, or undefined (none, or not verified). */
