@@ -176,7 +176,9 @@ class ScramServerExchange implements SaslServerExchange {
     } catch {
       throw new SaslAuthenticationError('Authentication failed: invalid SCRAM client-final message', this.#username);
     }
-    if (attributes.get('r') !== this.#nonce) throw new SaslAuthenticationError('Authentication failed: invalid SCRAM nonce', this.#username);
+    // Kafka's ScramSaslServer checks that the nonce ends with the server's, not equality:
+    // librdkafka (2.0 here) sends its own nonce again in front of the one it was given.
+    if (!(attributes.get('r') ?? '').endsWith(this.#nonce)) throw new SaslAuthenticationError('Authentication failed: invalid SCRAM nonce', this.#username);
     let binding: string;
     try {
       binding = new TextDecoder().decode(fromBase64(attributes.get('c') ?? ''));
