@@ -65,7 +65,7 @@ describe('requests answered with an error code instead of a closed connection (#
     expect(handshake.mechanisms).toEqual([]);
     const auth = decodeResponse(36, 2, frames[1]!).body;
     expect(auth.errorCode).toBe(34);
-    expect(auth.errorMessage).toMatch(/SASL is not configured/);
+    expect(auth.errorMessage).toMatch(/SASL is not enabled on this listener/);
     expect(logger.lines.filter((l) => l.message === 'closing connection')).toEqual([]);
   });
 
