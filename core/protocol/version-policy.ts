@@ -125,7 +125,7 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   CreateAcls: { broker: null, client: null },
   DeleteAcls: { broker: null, client: null },
   DescribeUserScramCredentials: { broker: [0, 0], client: [0, 0] },
-  AlterUserScramCredentials: { broker: [0, 0], client: [0, 0] },
+  AlterUserScramCredentials: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
   UnregisterBroker: { broker: null, client: null },
 });
 

@@ -14,7 +14,7 @@ import { createDefaultRegistry } from '../../adapters/runtime/default-registry.t
 import { startServer, type TributaryServer } from '../../adapters/server/index.ts';
 import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import { Broker } from '../../core/broker/broker.ts';
-import { newScramCredential, type ScramMechanism, toBase64 } from '../../core/security/scram.ts';
+import { randomBytes, saltedPassword, SCRAM_MIN_ITERATIONS, type ScramMechanism } from '../../core/security/scram.ts';
 import { type LogLine, recordingLogger } from './broker-fixture.ts';
 
 /** Why certificates cannot be made here, or undefined when openssl works. */
@@ -94,11 +94,11 @@ export interface SecureBroker {
 
 /** Stores `password` for `username` under each SCRAM mechanism, as AlterUserScramCredentials would. */
 export async function addScramUser(broker: Broker, username: string, password: string, mechanisms: readonly ScramMechanism[] = ['SCRAM-SHA-256', 'SCRAM-SHA-512']): Promise<void> {
-  const changes = await Promise.all(mechanisms.map(async (mechanism) => {
-    const c = await newScramCredential(mechanism, password);
-    return { type: 'user-scram-credential' as const, name: username, mechanism, salt: toBase64(c.salt), storedKey: toBase64(c.storedKey), serverKey: toBase64(c.serverKey), iterations: c.iterations };
+  const upsertions = await Promise.all(mechanisms.map(async (mechanism) => {
+    const salt = randomBytes(32);
+    return { name: username, mechanism, iterations: SCRAM_MIN_ITERATIONS, salt, saltedPassword: await saltedPassword(mechanism, password, salt, SCRAM_MIN_ITERATIONS) };
   }));
-  await broker.controller.alterUserScramCredentials!(changes);
+  await broker.controller.alterUserScramCredentials!({ upsertions, deletions: [] });
 }
 
 /** Starts the broker with its four listeners (127.0.0.1, ephemeral ports). */

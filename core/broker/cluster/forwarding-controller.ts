@@ -8,7 +8,7 @@
 import { isErrorCode } from '../../errors.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { BrokerToController } from '../controller/broker-to-controller.ts';
-import type { ConfigOp, Controller, CreateTopicSpec, ScramCredentialChange } from '../controller/controller.ts';
+import type { ConfigOp, Controller, CreateTopicSpec, ScramCredentialChanges } from '../controller/controller.ts';
 import { kafkaError, KafkaCode } from '../../errors.ts';
 import type { MetadataImage, TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataFollower } from './metadata-follower.ts';
@@ -88,9 +88,9 @@ export class ForwardingController implements Controller {
   }
 
   /** SCRAM credentials go to the active controller, which commits them for every broker. */
-  async alterUserScramCredentials(changes: readonly ScramCredentialChange[]): Promise<void> {
+  async alterUserScramCredentials(changes: ScramCredentialChanges): Promise<void> {
     const controller = this.#options.controller;
-    if (!controller.alterUserScramCredentials) throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'SCRAM credentials cannot be forwarded to a controller in another process yet: alter them through a broker that hosts the active controller');
+    if (!controller.alterUserScramCredentials) throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'This controller does not keep SCRAM credentials');
     await controller.alterUserScramCredentials(changes);
     await this.#options.follower.syncWithLog();
   }

@@ -6,10 +6,17 @@
  */
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
-import type { RemoveUserScramCredentialRecord, UserScramCredentialRecord } from '../metadata/records.ts';
+import type { ScramMechanism } from '../../security/scram.ts';
 
-/** A change of one user's SCRAM credential for one mechanism, as the record it becomes. */
-export type ScramCredentialChange = UserScramCredentialRecord | RemoveUserScramCredentialRecord;
+/**
+ * SCRAM credential changes as AlterUserScramCredentials carries them (checked by the
+ * handler): each upsertion's salt and client-side SaltedPassword, from which the controller
+ * derives the stored keys; each deletion's user and mechanism.
+ */
+export interface ScramCredentialChanges {
+  readonly upsertions: ReadonlyArray<{ readonly name: string; readonly mechanism: ScramMechanism; readonly iterations: number; readonly salt: Uint8Array; readonly saltedPassword: Uint8Array }>;
+  readonly deletions: ReadonlyArray<{ readonly name: string; readonly mechanism: ScramMechanism }>;
+}
 
 /** What a topic creation asks for, before defaults are applied. */
 export interface CreateTopicSpec {
@@ -66,8 +73,8 @@ export interface Controller {
   registerBroker(endpoint: BrokerEndpoint): void;
   /**
    * Sets and removes users' SCRAM credentials (AlterUserScramCredentials, already checked
-   * by the handler); resolves once this node's image shows them. Optional: a controller
-   * without it (the network link to a remote controller, for now) refuses the request.
+   * by the handler) as metadata records; resolves once this node's image shows them.
+   * Optional, so that a Controller written before issue 14 still fits.
    */
-  alterUserScramCredentials?(changes: readonly ScramCredentialChange[]): Promise<void>;
+  alterUserScramCredentials?(changes: ScramCredentialChanges): Promise<void>;
 }

@@ -12,7 +12,8 @@ import { MetadataDelta } from '../metadata/metadata-delta.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
 import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
-import type { ConfigOp, Controller, CreateTopicSpec, ScramCredentialChange } from './controller.ts';
+import type { ConfigOp, Controller, CreateTopicSpec, ScramCredentialChanges } from './controller.ts';
+import { scramCredentialRecords } from './scram-records.ts';
 import {
   applyConfigOps,
   checkConfigOps,
@@ -133,7 +134,8 @@ export class LocalController implements Controller {
   }
 
   /** Persists SCRAM credential changes (the salted records as they are), then shows them in the image. */
-  async alterUserScramCredentials(changes: readonly ScramCredentialChange[]): Promise<void> {
+  async alterUserScramCredentials(request: ScramCredentialChanges): Promise<void> {
+    const changes = await scramCredentialRecords(request);
     await this.#locked(SCRAM_PREFIX, async () => {
       for (const change of changes) {
         const key = `${SCRAM_PREFIX}${change.mechanism}/${change.name}`;

@@ -39,7 +39,8 @@ import type {
   BrokerRegistrationResult,
   BrokerToController,
 } from './broker-to-controller.ts';
-import type { ConfigOp, CreateTopicSpec, ScramCredentialChange } from './controller.ts';
+import type { ConfigOp, CreateTopicSpec, ScramCredentialChanges } from './controller.ts';
+import { scramCredentialRecords } from './scram-records.ts';
 import { sameMembers } from './partition-change.ts';
 import { placementStart, placeReplicas } from './replica-placement.ts';
 import { checkAlterPartition, electionsOnUnfence, isrChangeRecord, newPartitionRecord, removeBrokerFromPartitions } from './replication-control.ts';
@@ -292,9 +293,10 @@ export class QuorumController implements BrokerToController {
   // ---- topic operations (Controller) ----
 
   /** Commits SCRAM credential changes to the metadata log: every broker replays them. */
-  alterUserScramCredentials(changes: readonly ScramCredentialChange[]): Promise<void> {
+  async alterUserScramCredentials(request: ScramCredentialChanges): Promise<void> {
+    const records = await scramCredentialRecords(request);
     return this.#topicCall(async () => {
-      if (changes.length > 0) await this.#commit(changes);
+      if (records.length > 0) await this.#commit(records);
     });
   }
 

@@ -9,16 +9,14 @@ import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import {
-  credentialFromSaltedPassword,
   SCRAM_MAX_ITERATIONS,
   SCRAM_MECHANISMS,
   SCRAM_MIN_ITERATIONS,
   scramHashLength,
   scramMechanismId,
   scramMechanismOf,
-  toBase64,
+  type ScramMechanism,
 } from '../../../security/scram.ts';
-import type { ScramCredentialChange } from '../../controller/controller.ts';
 import type { BrokerContext } from '../context.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
@@ -49,6 +47,7 @@ interface UserOutcome {
   errorMessage: string | null;
 }
 
+/** Validates as Kafka's ControllerApis does, per user; the accepted users' changes go to the controller together. */
 async function handleAlter(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.AlterUserScramCredentials>): Promise<ApiResponseInput<typeof ApiKey.AlterUserScramCredentials>> {
   const outcomes = new Map<string, UserOutcome>();
   const fail = (user: string, errorCode: number, errorMessage: string) => {
@@ -60,8 +59,10 @@ async function handleAlter(ctx: BrokerContext, _header: BrokerRequestHeader, bod
   // As Kafka: one user's changes succeed or fail together; the same user and mechanism twice is DUPLICATE_RESOURCE.
   const seen = new Map<string, number>();
   for (const item of [...body.deletions, ...body.upsertions]) seen.set(`${item.mechanism}/${item.name}`, (seen.get(`${item.mechanism}/${item.name}`) ?? 0) + 1);
-  const changes = new Map<string, ScramCredentialChange[]>();
-  const add = (user: string, change: ScramCredentialChange) => {
+  type Upsertion = { name: string; mechanism: ScramMechanism; iterations: number; salt: Uint8Array; saltedPassword: Uint8Array };
+  type Deletion = { name: string; mechanism: ScramMechanism };
+  const changes = new Map<string, Array<{ upsertion?: Upsertion; deletion?: Deletion }>>();
+  const add = (user: string, change: { upsertion?: Upsertion; deletion?: Deletion }) => {
     let list = changes.get(user);
     if (!list) changes.set(user, (list = []));
     list.push(change);
@@ -74,7 +75,7 @@ async function handleAlter(ctx: BrokerContext, _header: BrokerRequestHeader, bod
     else if (ctx.image.scramCredential(deletion.name, mechanism) === undefined) fail(deletion.name, KafkaCode.RESOURCE_NOT_FOUND, `Attempt to delete a user credential that does not exist: ${deletion.name} (${mechanism})`);
     else {
       ok(deletion.name);
-      add(deletion.name, { type: 'remove-user-scram-credential', name: deletion.name, mechanism });
+      add(deletion.name, { deletion: { name: deletion.name, mechanism } });
     }
   }
   for (const upsertion of body.upsertions) {
@@ -88,23 +89,14 @@ async function handleAlter(ctx: BrokerContext, _header: BrokerRequestHeader, bod
     else if (upsertion.saltedPassword.length !== scramHashLength(mechanism)) fail(upsertion.name, KafkaCode.UNACCEPTABLE_CREDENTIAL, `The salted password must be ${scramHashLength(mechanism)} bytes for ${mechanism}`);
     else {
       ok(upsertion.name);
-      const credential = await credentialFromSaltedPassword(mechanism, upsertion.saltedPassword, upsertion.salt, upsertion.iterations);
-      add(upsertion.name, {
-        type: 'user-scram-credential',
-        name: upsertion.name,
-        mechanism,
-        salt: toBase64(credential.salt),
-        storedKey: toBase64(credential.storedKey),
-        serverKey: toBase64(credential.serverKey),
-        iterations: credential.iterations,
-      });
+      add(upsertion.name, { upsertion: { name: upsertion.name, mechanism, iterations: upsertion.iterations, salt: upsertion.salt, saltedPassword: upsertion.saltedPassword } });
     }
   }
   const accepted = [...changes].filter(([user]) => outcomes.get(user)?.errorCode === 0).flatMap(([, list]) => list);
   if (accepted.length > 0) {
     try {
       if (!ctx.controller.alterUserScramCredentials) throw new Error('this controller does not keep SCRAM credentials');
-      await ctx.controller.alterUserScramCredentials(accepted);
+      await ctx.controller.alterUserScramCredentials({ upsertions: accepted.flatMap((c) => (c.upsertion ? [c.upsertion] : [])), deletions: accepted.flatMap((c) => (c.deletion ? [c.deletion] : [])) });
     } catch (error) {
       const code = (error as { kafkaCode?: number }).kafkaCode ?? KafkaCode.UNKNOWN_SERVER_ERROR;
       for (const [user, outcome] of outcomes) if (outcome.errorCode === 0) outcomes.set(user, { errorCode: code, errorMessage: (error as Error).message });
