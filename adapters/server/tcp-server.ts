@@ -35,8 +35,9 @@ export { isLoopback } from './kafka-listener.ts';
 /** Options of {@link startServer}. */
 export interface ServerOptions {
   /**
-   * Interface to bind. Default `127.0.0.1`. The broker has no authentication yet: any other
-   * address (`0.0.0.0` above all) lets whoever reaches the port in, and is logged as a warning.
+   * Interface to bind (one PLAINTEXT listener; see `listeners` for more). Default
+   * `127.0.0.1`. PLAINTEXT has no authentication: any other address (`0.0.0.0` above all)
+   * lets whoever reaches the port in, and is logged as a warning.
    */
   readonly host?: string;
   /** Port; 0 (the default) picks a free one. */
