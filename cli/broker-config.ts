@@ -41,6 +41,17 @@ export interface BrokerSettings {
   brokerHeartbeatIntervalMs: number;
   brokerSessionTimeoutMs: number;
   replicaLagTimeMaxMs: number;
+  listeners: string | undefined;
+  advertisedListeners: string | undefined;
+  listenerSecurityProtocolMap: string | undefined;
+  sslCert: string | undefined;
+  sslKey: string | undefined;
+  sslKeyPassword: string | undefined;
+  sslCa: string | undefined;
+  sslClientAuth: 'none' | 'requested' | 'required';
+  saslPlainUsers: string | undefined;
+  saslEnabledMechanisms: string | undefined;
+  failedAuthenticationDelayMs: number;
 }
 
 /** One setting: its flag, environment variable, parser and default. */
@@ -110,6 +121,17 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'brokerHeartbeatIntervalMs', flag: 'broker-heartbeat-interval-ms', arg: '<ms>', help: 'how often a cluster member heartbeats to the controller (broker.heartbeat.interval.ms)', parse: int(10, 3_600_000), default: 2000 },
   { key: 'brokerSessionTimeoutMs', flag: 'broker-session-timeout-ms', arg: '<ms>', help: 'a member without heartbeats this long is fenced and loses its leaderships (broker.session.timeout.ms; applied by the controller)', parse: int(50, 3_600_000), default: 9000 },
   { key: 'replicaLagTimeMaxMs', flag: 'replica-lag-time-max-ms', arg: '<ms>', help: 'a follower not caught up for this long leaves the in-sync replicas (replica.lag.time.max.ms)', parse: int(10, 3_600_000), default: 30_000 },
+  { key: 'listeners', flag: 'listeners', arg: '<NAME://host:port,…>', help: 'named listeners, as Kafka\'s listeners: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL or names mapped by --listener-security-protocol-map (replaces --host/--port; default PLAINTEXT://127.0.0.1:9092)', parse: text, default: undefined },
+  { key: 'advertisedListeners', flag: 'advertised-listeners', arg: '<NAME://host:port,…>', help: 'addresses clients of each listener are told (advertised.listeners; default: each listener\'s own, localhost for a wildcard)', parse: text, default: undefined },
+  { key: 'listenerSecurityProtocolMap', flag: 'listener-security-protocol-map', arg: '<NAME:PROTOCOL,…>', help: 'security protocol of each listener name (listener.security.protocol.map; default: each protocol name maps to itself)', parse: text, default: undefined },
+  { key: 'sslCert', flag: 'ssl-cert', arg: '<file>', help: 'the broker\'s certificate chain, PEM, for SSL and SASL_SSL listeners (Kafka\'s ssl.keystore.type=PEM certificate chain)', parse: text, default: undefined },
+  { key: 'sslKey', flag: 'ssl-key', arg: '<file>', help: 'the broker\'s private key, PEM (Kafka\'s ssl.keystore.key)', parse: text, default: undefined },
+  { key: 'sslKeyPassword', flag: 'ssl-key-password', arg: '<password>', help: 'passphrase of an encrypted --ssl-key (ssl.key.password)', parse: text, default: undefined },
+  { key: 'sslCa', flag: 'ssl-ca', arg: '<file>', help: 'CA certificates, PEM, that sign client certificates (the truststore; default: the system\'s)', parse: text, default: undefined },
+  { key: 'sslClientAuth', flag: 'ssl-client-auth', arg: '<mode>', help: 'client certificates on TLS listeners: none | requested | required (ssl.client.auth); the principal is User:<subject DN>', parse: oneOf(['none', 'requested', 'required'] as const), default: 'none' },
+  { key: 'saslPlainUsers', flag: 'sasl-plain-users', arg: '<file>', help: 'users of SASL/PLAIN: one name:password a line, or Kafka JAAS user_<name>="<password>" entries (SCRAM users are added with tributary users add)', parse: text, default: undefined },
+  { key: 'saslEnabledMechanisms', flag: 'sasl-enabled-mechanisms', arg: '<list>', help: 'SASL mechanisms offered: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (sasl.enabled.mechanisms; default: both SCRAMs, plus PLAIN with --sasl-plain-users)', parse: text, default: undefined },
+  { key: 'failedAuthenticationDelayMs', flag: 'connection-failed-authentication-delay-ms', arg: '<ms>', help: 'a failed login is answered and closed after this delay (connection.failed.authentication.delay.ms)', parse: int(0, 60_000), default: 100 },
   { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 

@@ -310,6 +310,7 @@ export class EmbeddedCluster {
       createPartitions: (name, count, assignments, validateOnly) => call(() => controller.createPartitions(name, count, assignments, validateOnly)),
       alterTopicConfigs: (name, configs, validateOnly) => call(() => controller.alterTopicConfigs(name, configs, validateOnly)),
       incrementalAlterTopicConfigs: (name, ops, validateOnly) => call(() => controller.incrementalAlterTopicConfigs(name, ops, validateOnly)),
+      alterUserScramCredentials: (changes) => call(() => controller.alterUserScramCredentials(changes)),
     };
   }
 }

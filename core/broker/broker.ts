@@ -43,6 +43,8 @@ import { newClusterId } from './cluster/cluster-id.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { MetadataImage } from './metadata/metadata-image.ts';
 import { MetadataLoader } from './metadata/metadata-publisher.ts';
+import type { SaslCredentials } from './security/sasl-mechanisms.ts';
+import { plainUserCredentials } from './security/plain-users.ts';
 
 export type { BrokerRequestHeader, HandlerEntry, RequestHandler, ResponseBody } from './api/handler.ts';
 export type { ApiRange, BrokerEndpoint } from './api/context.ts';
@@ -129,6 +131,12 @@ export interface BrokerOptions {
    * Absent: a cluster of one, which controls itself (today's single broker).
    */
   readonly cluster?: ClusterOptions;
+  /**
+   * Users of SASL/PLAIN: name → password, as Kafka's JAAS `user_<name>="<password>"`
+   * entries (PLAIN compares the password itself, so it must be known). SCRAM users live in
+   * the metadata store instead (AlterUserScramCredentials), salted.
+   */
+  readonly plainUsers?: ReadonlyMap<string, string>;
 }
 
 const encoder = new TextEncoder();
@@ -177,6 +185,8 @@ export class Broker implements BrokerContext {
   readonly replicaManager: ReplicaManager;
   /** Resource limits, defaults filled in. */
   readonly limits: BrokerLimits;
+  /** Where SASL listeners find users: PLAIN's configured passwords, SCRAM's credentials in the image. */
+  readonly saslCredentials: SaslCredentials;
 
   #clusterId: string | undefined;
   #explicitHost: string | undefined;
@@ -198,6 +208,7 @@ export class Broker implements BrokerContext {
   // Replica fetchers (one per leader this node follows); cluster members only.
   #fetchers: ReplicaFetcherManager | undefined;
   #endpoint: BrokerEndpoint;
+  readonly #listenerAddresses = new Map<string, { host: string; port: number }>();
 
   constructor(options: BrokerOptions) {
     const nodeId = options.nodeId ?? 1;
@@ -212,6 +223,7 @@ export class Broker implements BrokerContext {
     const topicDefaults = Object.fromEntries(validateTopicConfigs(Object.entries(options.topicDefaults ?? {})));
     checkMaxMessageBytes(topicDefaults['max.message.bytes'], limits.socketRequestMaxBytes, 'message.max.bytes (the broker default of max.message.bytes)');
     this.limits = limits;
+    this.saslCredentials = plainUserCredentials(options.plainUsers ?? new Map(), () => this.image);
     this.#codecVersions = options.protocolVersions ?? BROKER_VERSIONS;
     this.nodeId = nodeId;
     this.rack = options.rack ?? null;
@@ -511,6 +523,16 @@ export class Broker implements BrokerContext {
   advertiseDefault(host: string, port: number): void {
     const self = this.#endpoint;
     this.advertise(this.#explicitHost === undefined ? host : self.host, this.#explicitPort === undefined ? port : self.port);
+  }
+
+  /** Sets this node's advertised address on a named listener (the server calls it for each). */
+  advertiseListener(name: string, host: string, port: number): void {
+    this.#listenerAddresses.set(name, { host, port });
+  }
+
+  /** This node's advertised address on listener `name`, if it has one. */
+  listenerAddress(name: string): { readonly host: string; readonly port: number } | undefined {
+    return this.#listenerAddresses.get(name);
   }
 
   /** The current metadata image. */

@@ -139,6 +139,52 @@ await check('client ↔ broker over TCP', async () => {
   }
 });
 
+// SCRAM-SHA-256 over TLS: the broker's TLS listener and the client's TLS transport on this
+// runtime's node:tls, SCRAM on its WebCrypto. Certificates from openssl, made for the run.
+async function makeCertificates(): Promise<{ ca: string; cert: string; key: string; remove: () => void } | undefined> {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-smoke-tls-'));
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  try {
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=smoke CA');
+    writeFileSync(join(dir, 'ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+    run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'ext');
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+  return { ca: read('ca.pem'), cert: read('server.pem'), key: read('server.key'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+await check('client ↔ broker over SASL_SSL (SCRAM-SHA-256 over TLS)', async () => {
+  const certs = await makeCertificates();
+  if (!certs) {
+    console.log('skipped SASL_SSL: openssl is not installed');
+    return;
+  }
+  const broker = await createBroker({ listen: { listeners: [{ name: 'SASL_SSL', securityProtocol: 'SASL_SSL', host: '127.0.0.1', port: 0, tls: { cert: certs.cert, key: certs.key } }] } });
+  const admin = broker.client();
+  await admin.admin().alterUserScramCredentials({ upsertions: [{ user: 'smoke', mechanism: 'scram-sha-256', password: `pw-${runtime}` }] });
+  await admin.close();
+  const client = createClient({ brokers: [broker.address!], ssl: { ca: certs.ca }, sasl: { mechanism: 'scram-sha-256', username: 'smoke', password: `pw-${runtime}` }, serializers: { key: 'string', value: 'json' } });
+  try {
+    await roundTrip(client, 'smoke-sasl-ssl');
+    const wrong = createClient({ brokers: [broker.address!], ssl: { ca: certs.ca }, sasl: { mechanism: 'scram-sha-256', username: 'smoke', password: 'wrong' }, logLevel: 'silent', retry: { retries: 0 } });
+    const refused = await wrong.admin().listTopics().then(() => undefined, (e: { code?: string }) => e.code);
+    await wrong.close();
+    assert(refused === 'SASL_AUTHENTICATION_FAILED', `a wrong password gave ${refused}`);
+  } finally {
+    await client.close();
+    await broker.close();
+    certs.remove();
+  }
+});
+
 await check('client ↔ a 3-broker in-process cluster, replicated (RF 3, acks=all)', async () => {
   const cluster = await createCluster({ brokers: 3 });
   const client = cluster.client({ serializers: { key: 'string', value: 'json' } });

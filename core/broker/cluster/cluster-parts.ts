@@ -6,7 +6,7 @@
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../contracts/logger.ts';
 import type { Storage } from '../../contracts/storage.ts';
-import { TributaryError } from '../../errors.ts';
+import { kafkaError, KafkaCode, TributaryError } from '../../errors.ts';
 import type { BrokerToController } from '../controller/broker-to-controller.ts';
 import { QuorumController } from '../controller/quorum-controller.ts';
 import type { MetadataQuorum } from '../quorum/metadata-quorum.ts';
@@ -123,5 +123,10 @@ function delegateTo(target: () => BrokerToController): BrokerToController {
     createPartitions: (name, count, assignments, validateOnly) => target().createPartitions(name, count, assignments, validateOnly),
     alterTopicConfigs: (name, configs, validateOnly) => target().alterTopicConfigs(name, configs, validateOnly),
     incrementalAlterTopicConfigs: (name, ops, validateOnly) => target().incrementalAlterTopicConfigs(name, ops, validateOnly),
+    alterUserScramCredentials: async (changes) => {
+      const controller = target();
+      if (!controller.alterUserScramCredentials) throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'This controller does not keep SCRAM credentials');
+      await controller.alterUserScramCredentials(changes);
+    },
   };
 }

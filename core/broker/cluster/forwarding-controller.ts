@@ -8,7 +8,8 @@
 import { isErrorCode } from '../../errors.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { BrokerToController } from '../controller/broker-to-controller.ts';
-import type { ConfigOp, Controller, CreateTopicSpec } from '../controller/controller.ts';
+import type { ConfigOp, Controller, CreateTopicSpec, ScramCredentialChanges } from '../controller/controller.ts';
+import { kafkaError, KafkaCode } from '../../errors.ts';
 import type { MetadataImage, TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataFollower } from './metadata-follower.ts';
 
@@ -84,6 +85,14 @@ export class ForwardingController implements Controller {
   async incrementalAlterTopicConfigs(name: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
     await this.#options.controller.incrementalAlterTopicConfigs(name, ops, validateOnly);
     if (!validateOnly) await this.#options.follower.syncWithLog();
+  }
+
+  /** SCRAM credentials go to the active controller, which commits them for every broker. */
+  async alterUserScramCredentials(changes: ScramCredentialChanges): Promise<void> {
+    const controller = this.#options.controller;
+    if (!controller.alterUserScramCredentials) throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'This controller does not keep SCRAM credentials');
+    await controller.alterUserScramCredentials(changes);
+    await this.#options.follower.syncWithLog();
   }
 
   /** In a cluster a broker's address reaches the controller by registration (BrokerLifecycle), not here. */

@@ -36,7 +36,8 @@ import type {
   BrokerRegistrationResult,
   BrokerToController,
 } from './broker-to-controller.ts';
-import type { ConfigOp, CreateTopicSpec } from './controller.ts';
+import type { ConfigOp, CreateTopicSpec, ScramCredentialChanges } from './controller.ts';
+import { scramMechanismId } from '../../security/scram.ts';
 import { BROKER_LISTENER_NAME } from './api/handlers/broker-registration.ts';
 import { ControllerLink, type ControllerLinkOptions, type LinkAnswer } from './controller-link.ts';
 
@@ -291,6 +292,22 @@ export class ControllerChannel implements BrokerToController {
       ApiKey.AlterConfigs,
       () => ({ resources: [{ resourceType: TOPIC_RESOURCE, resourceName: name, configs: entries }], validateOnly }),
       (r) => resourceAnswer(r.responses, name),
+    );
+    unwrap(outcome);
+  }
+
+  /** AlterUserScramCredentials forwarded as it came (salts and salted passwords): the controller derives and commits the keys. */
+  async alterUserScramCredentials(changes: ScramCredentialChanges): Promise<void> {
+    const outcome = await this.#link.call(
+      ApiKey.AlterUserScramCredentials,
+      () => ({
+        upsertions: changes.upsertions.map((u) => ({ name: u.name, mechanism: scramMechanismId(u.mechanism), iterations: u.iterations, salt: u.salt, saltedPassword: u.saltedPassword })),
+        deletions: changes.deletions.map((d) => ({ name: d.name, mechanism: scramMechanismId(d.mechanism) })),
+      }),
+      (r) => {
+        const failed = r.results.find((x) => x.errorCode !== KafkaCode.NONE);
+        return topicAnswer<void>(failed?.errorCode ?? KafkaCode.NONE, failed?.errorMessage, () => undefined);
+      },
     );
     unwrap(outcome);
   }

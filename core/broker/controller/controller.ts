@@ -6,6 +6,17 @@
  */
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
+import type { ScramMechanism } from '../../security/scram.ts';
+
+/**
+ * SCRAM credential changes as AlterUserScramCredentials carries them (checked by the
+ * handler): each upsertion's salt and client-side SaltedPassword, from which the controller
+ * derives the stored keys; each deletion's user and mechanism.
+ */
+export interface ScramCredentialChanges {
+  readonly upsertions: ReadonlyArray<{ readonly name: string; readonly mechanism: ScramMechanism; readonly iterations: number; readonly salt: Uint8Array; readonly saltedPassword: Uint8Array }>;
+  readonly deletions: ReadonlyArray<{ readonly name: string; readonly mechanism: ScramMechanism }>;
+}
 
 /** What a topic creation asks for, before defaults are applied. */
 export interface CreateTopicSpec {
@@ -60,4 +71,10 @@ export interface Controller {
   incrementalAlterTopicConfigs(name: string, ops: readonly ConfigOp[], validateOnly?: boolean): Promise<void>;
   /** Registers (or re-registers) a broker's advertised address; visible at once. */
   registerBroker(endpoint: BrokerEndpoint): void;
+  /**
+   * Sets and removes users' SCRAM credentials (AlterUserScramCredentials, already checked
+   * by the handler) as metadata records; resolves once this node's image shows them.
+   * Optional, so that a Controller written before issue 14 still fits.
+   */
+  alterUserScramCredentials?(changes: ScramCredentialChanges): Promise<void>;
 }

@@ -12,7 +12,8 @@ import { MetadataDelta } from '../metadata/metadata-delta.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
 import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
-import type { ConfigOp, Controller, CreateTopicSpec } from './controller.ts';
+import type { ConfigOp, Controller, CreateTopicSpec, ScramCredentialChanges } from './controller.ts';
+import { scramCredentialRecords } from './scram-records.ts';
 import {
   applyConfigOps,
   checkConfigOps,
@@ -29,6 +30,8 @@ import {
 export { DEFAULT_MAX_PARTITIONS, MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from './topic-planning.ts';
 
 const TOPIC_PREFIX = 'topic/';
+/** SCRAM credentials: one JSON record per user and mechanism under `scram/<mechanism>/<user>`. */
+const SCRAM_PREFIX = 'scram/';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -126,7 +129,21 @@ export class LocalController implements Controller {
   async load(): Promise<void> {
     const entries = await this.#options.store.list(TOPIC_PREFIX);
     const records = entries.flatMap(({ value }) => recordsOf(JSON.parse(decoder.decode(value)) as StoredTopic));
+    for (const { value } of await this.#options.store.list(SCRAM_PREFIX)) records.push(JSON.parse(decoder.decode(value)) as MetadataRecord);
     if (records.length > 0) await this.#options.loader.publish(records);
+  }
+
+  /** Persists SCRAM credential changes (the salted records as they are), then shows them in the image. */
+  async alterUserScramCredentials(request: ScramCredentialChanges): Promise<void> {
+    const changes = await scramCredentialRecords(request);
+    await this.#locked(SCRAM_PREFIX, async () => {
+      for (const change of changes) {
+        const key = `${SCRAM_PREFIX}${change.mechanism}/${change.name}`;
+        if (change.type === 'user-scram-credential') await this.#options.store.put(key, encoder.encode(JSON.stringify(change)));
+        else await this.#options.store.delete(key);
+      }
+      await this.#options.loader.publish(changes);
+    });
   }
 
   /** Registers a broker's address; the image shows it before this returns. */

@@ -39,7 +39,8 @@ import type {
   BrokerRegistrationResult,
   BrokerToController,
 } from './broker-to-controller.ts';
-import type { ConfigOp, CreateTopicSpec } from './controller.ts';
+import type { ConfigOp, CreateTopicSpec, ScramCredentialChanges } from './controller.ts';
+import { scramCredentialRecords } from './scram-records.ts';
 import { sameMembers } from './partition-change.ts';
 import { placementStart, placeReplicas } from './replica-placement.ts';
 import { checkAlterPartition, electionsOnUnfence, isrChangeRecord, newPartitionRecord, removeBrokerFromPartitions } from './replication-control.ts';
@@ -290,6 +291,14 @@ export class QuorumController implements BrokerToController {
   }
 
   // ---- topic operations (Controller) ----
+
+  /** Commits SCRAM credential changes to the metadata log: every broker replays them. */
+  async alterUserScramCredentials(request: ScramCredentialChanges): Promise<void> {
+    const records = await scramCredentialRecords(request);
+    return this.#topicCall(async () => {
+      if (records.length > 0) await this.#commit(records);
+    });
+  }
 
   createTopic(spec: CreateTopicSpec, validateOnly = false): Promise<TopicImage> {
     return this.#topicCall(() => this.#createTopic(spec, validateOnly));

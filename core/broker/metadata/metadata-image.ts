@@ -5,6 +5,10 @@
  * An image never changes; a {@link MetadataDelta} replays records onto one to make the next.
  */
 import type { BrokerEndpoint } from '../api/context.ts';
+import type { ScramCredential, ScramMechanism } from '../../security/scram.ts';
+
+/** SCRAM credentials by user name, then by mechanism. */
+export type ScramCredentials = ReadonlyMap<string, ReadonlyMap<ScramMechanism, ScramCredential>>;
 
 /** One partition as the controller assigned it. */
 export interface PartitionRegistration {
@@ -68,6 +72,7 @@ export class MetadataImage {
   readonly #registrations: ReadonlyMap<number, BrokerRegistration>;
   readonly #nextProducerId: number;
   readonly #clusterId: string | null;
+  readonly #scram: ScramCredentials;
   #sorted: TopicImage[] | undefined;
   #unfenced: BrokerEndpoint[] | undefined;
 
@@ -75,8 +80,10 @@ export class MetadataImage {
    * @param registrations every registered broker, fenced or not
    * @param nextProducerId the first producer id no block has handed out yet
    * @param clusterId the cluster id the metadata log holds (null before one is written)
+   * @param scram the users' SCRAM credentials
    */
-  constructor(topicsById: ReadonlyMap<string, TopicImage>, registrations: ReadonlyMap<number, BrokerRegistration>, nextProducerId = 0, clusterId: string | null = null) {
+  constructor(topicsById: ReadonlyMap<string, TopicImage>, registrations: ReadonlyMap<number, BrokerRegistration>, nextProducerId = 0, clusterId: string | null = null, scram: ScramCredentials = new Map()) {
+    this.#scram = scram;
     this.#byId = topicsById;
     this.#byName = new Map([...topicsById.values()].map((t) => [t.name, t]));
     this.#registrations = registrations;
@@ -87,6 +94,16 @@ export class MetadataImage {
   /** The cluster id the metadata log holds (null in a cluster of one, or before the controller wrote it). */
   get clusterId(): string | null {
     return this.#clusterId;
+  }
+
+  /** Every user's SCRAM credentials, by name then mechanism (what a delta starts from). */
+  get scramCredentials(): ScramCredentials {
+    return this.#scram;
+  }
+
+  /** The SCRAM credential of `user` for `mechanism`, if set. */
+  scramCredential(user: string, mechanism: ScramMechanism): ScramCredential | undefined {
+    return this.#scram.get(user)?.get(mechanism);
   }
 
   /** The topic named `name`. */

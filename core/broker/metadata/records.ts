@@ -107,5 +107,27 @@ export interface ClusterIdRecord {
   readonly clusterId: string;
 }
 
+/**
+ * A user's SCRAM credential for one mechanism is set (Kafka's UserScramCredentialRecord,
+ * written by AlterUserScramCredentials): the salted form only, never the password. Bytes
+ * are standard base64 (records travel as JSON).
+ */
+export interface UserScramCredentialRecord {
+  readonly type: 'user-scram-credential';
+  readonly name: string;
+  readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  readonly salt: string;
+  readonly storedKey: string;
+  readonly serverKey: string;
+  readonly iterations: number;
+}
+
+/** A user's SCRAM credential for one mechanism is removed (Kafka's RemoveUserScramCredentialRecord). */
+export interface RemoveUserScramCredentialRecord {
+  readonly type: 'remove-user-scram-credential';
+  readonly name: string;
+  readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+}
+
 /** Any metadata record. */
-export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord;
+export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | UserScramCredentialRecord | RemoveUserScramCredentialRecord;

@@ -7,7 +7,7 @@
  */
 import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
-import type { BrokerContext } from '../context.ts';
+import { addressOn, type BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
@@ -20,15 +20,16 @@ interface Answer {
 }
 
 // One key: this node, unless the group coordinator places groups (then its partition's leader).
-async function answerFor(ctx: BrokerContext, keyType: number, key: string): Promise<Answer> {
+async function answerFor(ctx: BrokerContext, keyType: number, key: string, listener: string | undefined): Promise<Answer> {
   if (keyType !== 0 && keyType !== 1) return { nodeId: -1, host: '', port: -1, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}` };
   if (keyType === 0 && ctx.groups.locate) {
     const found = await ctx.groups.locate(key);
-    const broker = found.errorCode === KafkaCode.NONE ? ctx.image.broker(found.nodeId) : undefined;
+    const registered = found.errorCode === KafkaCode.NONE ? ctx.image.broker(found.nodeId) : undefined;
+    const broker = registered === undefined ? undefined : addressOn(ctx, listener, registered);
     if (!broker) return { nodeId: -1, host: '', port: -1, errorCode: found.errorCode === KafkaCode.NONE ? KafkaCode.COORDINATOR_NOT_AVAILABLE : found.errorCode, errorMessage: found.errorMessage };
     return { nodeId: broker.nodeId, host: broker.host, port: broker.port, errorCode: KafkaCode.NONE, errorMessage: null };
   }
-  const self = ctx.image.broker(ctx.nodeId)!;
+  const self = addressOn(ctx, listener, ctx.image.broker(ctx.nodeId)!);
   return { nodeId: self.nodeId, host: self.host, port: self.port, errorCode: KafkaCode.NONE, errorMessage: null };
 }
 
@@ -36,10 +37,10 @@ async function handleFindCoordinator(ctx: BrokerContext, header: BrokerRequestHe
   const keyType = body.keyType ?? 0;
   if (header.apiVersion >= 4) {
     const keys = body.coordinatorKeys ?? [];
-    const answers = await Promise.all(keys.map((key) => answerFor(ctx, keyType, key)));
+    const answers = await Promise.all(keys.map((key) => answerFor(ctx, keyType, key, header.listener)));
     return { throttleTimeMs: 0, coordinators: keys.map((key, i) => ({ key, ...answers[i]! })) };
   }
-  return { throttleTimeMs: 0, ...(await answerFor(ctx, keyType, body.key ?? '')) };
+  return { throttleTimeMs: 0, ...(await answerFor(ctx, keyType, body.key ?? '', header.listener)) };
 }
 
 /** FindCoordinator v0–6. */

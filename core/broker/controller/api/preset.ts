@@ -13,6 +13,7 @@ import { brokerRegistrationHandler } from './handlers/broker-registration.ts';
 import { metadataFetchHandler } from './handlers/metadata-fetch.ts';
 import {
   controllerAlterConfigsHandler,
+  controllerAlterUserScramCredentialsHandler,
   controllerCreatePartitionsHandler,
   controllerCreateTopicsHandler,
   controllerDeleteTopicsHandler,
@@ -32,4 +33,5 @@ export const CONTROLLER_HANDLERS: ReadonlyArray<HandlerEntry<ApiKey, ControllerC
   controllerCreatePartitionsHandler,
   controllerAlterConfigsHandler,
   controllerIncrementalAlterConfigsHandler,
+  controllerAlterUserScramCredentialsHandler,
 ]);

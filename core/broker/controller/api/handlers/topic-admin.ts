@@ -17,6 +17,7 @@ import { answerCreatePartitions } from '../../../api/handlers/create-partitions.
 import { answerCreateTopics, type CreatedTopicConfig } from '../../../api/handlers/create-topics.ts';
 import { answerDeleteTopics } from '../../../api/handlers/delete-topics.ts';
 import { ConfigSource } from '../../../topic-config.ts';
+import { scramMechanismOf } from '../../../../security/scram.ts';
 import type { TopicImage } from '../../../metadata/metadata-image.ts';
 import type { ControllerContext } from '../context.ts';
 
@@ -81,4 +82,36 @@ export const controllerIncrementalAlterConfigsHandler: HandlerEntry<typeof ApiKe
     responses: await alterTopicResources(body.resources, (r) =>
       ctx.controller.incrementalAlterTopicConfigs(r.resourceName, r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), body.validateOnly)),
   }),
+};
+
+/**
+ * AlterUserScramCredentials v0 on the controller listener: what a broker forwards, already
+ * checked there; the controller derives the stored keys and commits them. Every user gets
+ * the outcome of the one commit (NOT_CONTROLLER when this voter does not lead: the broker
+ * retries elsewhere).
+ */
+export const controllerAlterUserScramCredentialsHandler: HandlerEntry<typeof ApiKey.AlterUserScramCredentials, ControllerContext> = {
+  apiKey: ApiKey.AlterUserScramCredentials,
+  versions: { min: 0, max: 0 },
+  handle: async (ctx, _header, body) => {
+    const users = [...new Set([...body.upsertions, ...body.deletions].map((x) => x.name))];
+    const mechanism = (id: number) => {
+      const m = scramMechanismOf(id);
+      if (m === undefined) throw kafkaError(KafkaCode.UNSUPPORTED_SASL_MECHANISM, `Unknown SCRAM mechanism ${id}`);
+      return m;
+    };
+    let errorCode: number = KafkaCode.NONE;
+    let errorMessage: string | null = null;
+    try {
+      if (!ctx.controller.alterUserScramCredentials) throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'This controller does not keep SCRAM credentials');
+      await ctx.controller.alterUserScramCredentials({
+        upsertions: body.upsertions.map((u) => ({ name: u.name, mechanism: mechanism(u.mechanism), iterations: u.iterations, salt: u.salt, saltedPassword: u.saltedPassword })),
+        deletions: body.deletions.map((d) => ({ name: d.name, mechanism: mechanism(d.mechanism) })),
+      });
+    } catch (error) {
+      errorCode = (error as { kafkaCode?: number }).kafkaCode ?? KafkaCode.UNKNOWN_SERVER_ERROR;
+      errorMessage = (error as Error).message;
+    }
+    return { throttleTimeMs: 0, results: users.map((user) => ({ user, errorCode, errorMessage })) };
+  },
 };
