@@ -163,6 +163,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   readonly #granted = new Set<number>();
   readonly #rejected = new Set<number>();
   #electionRetries = 0;
+  // A follower's leader sent EndQuorumEpoch: the election it scheduled stands.
+  #leaderResigned = false;
   #announced: QuorumLeader = Object.freeze({ nodeId: -1, epoch: 0 });
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -394,6 +396,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
         const successors = successorsOf(p);
         const delay = this.#successorBackoff(successors.indexOf(this.#nodeId), successors.length);
         this.#logger.info('raft leader resigned', { nodeId: this.#nodeId, leader: p.leaderId, epoch: p.leaderEpoch, electionInMs: delay });
+        this.#leaderResigned = true;
         this.#setTimer(delay, () => this.#becomeCandidate());
       }
       return answer(KafkaCode.NONE);
@@ -485,7 +488,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       const stopWatching = shutdown.onAbort(finish);
       this.#fetchWaiters.add(finish);
     });
-    if (shutdown.aborted() || this.#closed) return first.answer;
+    if (shutdown.aborted()) return first.answer;
+    // Closed or no longer leader meanwhile: the second attempt answers with the error that says so.
     return (await this.#serial(() => this.#tryFetch(replicaId, p, maxBytes))).answer;
   }
 
@@ -700,6 +704,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   }
 
   #resetFetchTimer(generation: number): void {
+    // The leader said it is going (EndQuorumEpoch): its last answers do not put the election off.
+    if (this.#leaderResigned) return;
     this.#setTimer(this.#timings.fetchTimeoutMs, () => {
       if (generation !== this.#generation || this.#role !== 'follower') return;
       this.#logger.warn('raft follower: no answer from the leader within the fetch timeout', { nodeId: this.#nodeId, leaderId: this.#election.leaderId, epoch: this.#election.epoch });
@@ -811,6 +817,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     this.#role = role;
     this.#granted.clear();
     this.#rejected.clear();
+    this.#leaderResigned = false;
     if (role !== 'leader') {
       this.#progress = undefined;
       this.#leaderReady = false;
