@@ -215,6 +215,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
         this.#becomeUnattachedInMemory();
       }
       if (this.#voterIds.length === 1) await this.#becomeCandidate();
+      this.#announce();
     });
   }
 
@@ -848,6 +849,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   async #saveElection(state: ElectionState): Promise<void> {
     await this.#stateStore.save(state);
     this.#election = Object.freeze({ ...state });
+    // Closed meanwhile: the step that wanted this state must not act on it (the state itself is harmless to keep).
+    if (this.#closed) throw kafkaError(KafkaCode.BROKER_NOT_AVAILABLE, 'The Raft quorum closed');
   }
 
   // The high watermark moved to `hw`: commit the batches below it, answer their appends.
