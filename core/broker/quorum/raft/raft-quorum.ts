@@ -607,6 +607,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   #scheduleCheckQuorum(generation: number): void {
     const window = Math.floor(this.#timings.fetchTimeoutMs * CHECK_QUORUM_FACTOR);
     const deadline = this.#progress!.checkQuorumDeadline(window);
+    if (deadline === Number.POSITIVE_INFINITY) return;
     this.#setTimer(Math.max(1, deadline - this.#clock.now()), async () => {
       if (generation !== this.#generation || this.#role !== 'leader' || !this.#progress) return;
       if (this.#clock.now() < this.#progress.checkQuorumDeadline(window)) {
