@@ -64,7 +64,7 @@ import {
   endQuorumEpochRequest,
   endQuorumEpochResponse,
   fetchReplicaId,
-  FETCH_MAX_WAIT_MS,
+  fetchMaxWaitMs,
   followerFetchRequest,
   isMetadataTopic,
   type LeaderAndEpoch,
@@ -464,7 +464,9 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       topics: request.topics.map((t) => ({
         topicName: t.topicName,
         partitions: t.partitions.map((p) => {
-          const base = { partitionIndex: p.partitionIndex, errorMessage: null, leaderId: d.leaderId, leaderEpoch: d.epoch, highWatermark: d.highWatermark, currentVoters: [], observers: [] };
+          // A leader whose first batch is not committed yet does not know the high watermark (-1, as Kafka's).
+          const highWatermark = d.role === 'leader' && this.#announced.nodeId !== this.#nodeId ? -1 : d.highWatermark;
+          const base = { partitionIndex: p.partitionIndex, errorMessage: null, leaderId: d.leaderId, leaderEpoch: d.epoch, highWatermark, currentVoters: [], observers: [] };
           if (t.topicName !== METADATA_TOPIC || p.partitionIndex !== 0) return { ...base, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION };
           if (d.role !== 'leader') return { ...base, errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER };
           return { ...base, errorCode: KafkaCode.NONE, currentVoters: d.voters.map(replica), observers: d.observers.map(replica) };
@@ -732,10 +734,11 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     const next = async (): Promise<void> => {
       if (generation !== this.#generation || this.#closed || !this.#log) return;
       const log = this.#log;
-      const request = followerFetchRequest(this.#clusterId, this.#nodeId, this.#election.epoch, log.endOffset, log.lastEpoch, this.#maxFetchBytes);
+      const maxWaitMs = fetchMaxWaitMs(this.#timings.fetchTimeoutMs);
+      const request = followerFetchRequest(this.#clusterId, this.#nodeId, this.#election.epoch, log.endOffset, log.lastEpoch, this.#maxFetchBytes, maxWaitMs);
       let again: 'now' | 'backoff' | 'stop';
       try {
-        const response = await this.#channel.send(leaderId, ApiKey.Fetch, RAFT_REQUEST_VERSIONS[ApiKey.Fetch], request, this.#timings.requestTimeoutMs + FETCH_MAX_WAIT_MS);
+        const response = await this.#channel.send(leaderId, ApiKey.Fetch, RAFT_REQUEST_VERSIONS[ApiKey.Fetch], request, this.#timings.requestTimeoutMs + maxWaitMs);
         again = await this.#serial(() => this.#onFetchResponse(generation, response));
       } catch (error) {
         if (generation === this.#generation) this.#logger.debug('raft follower: fetch failed', { nodeId: this.#nodeId, leaderId, error: String(error) });
