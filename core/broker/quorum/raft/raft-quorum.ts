@@ -935,7 +935,12 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       void this.#serial(async () => {
         if (generation !== this.#generation || this.#closed) return;
         await action();
-      }).catch((error: unknown) => this.#logger.error('raft: a timed action failed', { nodeId: this.#nodeId, error: String(error) }));
+      }).catch((error: unknown) => {
+        if (this.#closed) return;
+        this.#logger.error('raft: a timed action failed; trying again after an election timeout', { nodeId: this.#nodeId, role: this.#role, error: String(error) });
+        // A failed step (the election state could not be saved, say) must not leave the voter without a timer.
+        if (this.#timer === undefined && this.#role !== 'leader') this.#setTimer(this.#randomElectionTimeout(), () => this.#becomeCandidate());
+      });
     }, ms);
     this.#timer = handle;
   }
