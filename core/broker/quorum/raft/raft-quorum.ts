@@ -47,12 +47,12 @@ import type { Storage } from '../../../contracts/storage.ts';
 import { kafkaError, KafkaCode, TributaryError } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { ApiRequest, ApiResponse, ApiResponseInput } from '../../../protocol/api-messages.ts';
-import { concat } from '../../../protocol/writer.ts';
 import type { ShutdownWatch } from '../../partition/delayed-operations.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { CommittedBatches } from '../committed-batches.ts';
 import { METADATA_TOPIC } from '../metadata-batch-codec.ts';
 import type { MetadataBatch, MetadataQuorum, MetadataRead, QuorumLeader, QuorumVoter } from '../metadata-quorum.ts';
+import { followerFetchOutcome } from './follower-fetching.ts';
 import { type FetchPartitionAnswer, type FetchPartitionRequest, serveFetch } from './fetch-serving.ts';
 import { LeaderProgress, type ReplicaProgress } from './leader-progress.ts';
 import { type ElectionState, QuorumStateStore } from './quorum-state-store.ts';
@@ -743,37 +743,36 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   async #onFetchResponse(generation: number, response: ApiResponse<typeof ApiKey.Fetch>): Promise<'now' | 'backoff' | 'stop'> {
     if (generation !== this.#generation || this.#role !== 'follower' || !this.#log) return 'stop';
     const log = this.#log;
-    const p = response.responses[0]?.partitions[0];
-    if (response.errorCode !== KafkaCode.NONE || !p) return 'backoff';
-    const leader = p.currentLeader;
-    if (leader.leaderEpoch > this.#election.epoch || p.errorCode === KafkaCode.FENCED_LEADER_EPOCH || p.errorCode === KafkaCode.NOT_LEADER_OR_FOLLOWER) {
-      if (leader.leaderEpoch > this.#election.epoch) {
-        await this.#maybeTransition(leader.leaderId, leader.leaderEpoch);
+    const outcome = followerFetchOutcome(response, this.#election.epoch);
+    switch (outcome.kind) {
+      case 'new-epoch':
+        await this.#maybeTransition(outcome.leaderId, outcome.epoch);
         return 'stop';
-      }
-      return 'backoff';
-    }
-    if (p.errorCode !== KafkaCode.NONE) return 'backoff';
-    const diverging = p.divergingEpoch;
-    if (diverging.epoch >= 0) {
-      const to = log.truncationOffsetFor(diverging.epoch, diverging.endOffset);
-      if (to < this.#committed.end) {
-        // Raft never asks this (committed entries are on every later leader); refuse rather than lose them.
-        this.#logger.error('raft follower: the leader asked to truncate below the high watermark; refused', { nodeId: this.#nodeId, to, highWatermark: this.#committed.end, diverging });
+      case 'retry':
         return 'backoff';
+      case 'truncate': {
+        const to = log.truncationOffsetFor(outcome.epoch, outcome.endOffset);
+        if (to < this.#committed.end) {
+          // Raft never asks this (committed entries are on every later leader); refuse rather than lose them.
+          this.#logger.error('raft follower: the leader asked to truncate below the high watermark; refused', { nodeId: this.#nodeId, to, highWatermark: this.#committed.end, divergingEpoch: outcome.epoch, divergingEnd: outcome.endOffset });
+          return 'backoff';
+        }
+        this.#logger.info('raft follower truncates a diverging tail', { nodeId: this.#nodeId, from: log.endOffset, to, divergingEpoch: outcome.epoch, divergingEnd: outcome.endOffset });
+        await log.truncateTo(to);
+        break;
       }
-      this.#logger.info('raft follower truncates a diverging tail', { nodeId: this.#nodeId, from: log.endOffset, to, divergingEpoch: diverging.epoch, divergingEnd: diverging.endOffset });
-      await log.truncateTo(to);
-    } else {
-      const bytes = recordBytes(p.records);
-      if (bytes.length > 0) await log.appendAsFollower(bytes);
-      if (generation !== this.#generation) return 'stop';
-      const hw = Math.min(p.highWatermark, log.endOffset);
-      if (hw > this.#committed.end) this.#onHighWatermark(hw);
+      case 'append': {
+        if (outcome.records.length > 0) await log.appendAsFollower(outcome.records);
+        if (generation !== this.#generation) return 'stop';
+        const hw = Math.min(outcome.highWatermark, log.endOffset);
+        if (hw > this.#committed.end) this.#onHighWatermark(hw);
+        break;
+      }
     }
     this.#resetFetchTimer(generation);
     return 'now';
   }
+
 
   // ---------------------------------------------------------------- unattached
 
@@ -958,11 +957,4 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     );
     return run;
   }
-}
-
-/** A Fetch answer's records as one buffer (the in-process transports hand over chunks). */
-function recordBytes(records: Uint8Array | readonly Uint8Array[] | null): Uint8Array {
-  if (records === null) return new Uint8Array(0);
-  if (records instanceof Uint8Array) return records;
-  return records.length === 1 ? records[0]! : concat(records);
 }
