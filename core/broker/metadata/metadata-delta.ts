@@ -131,6 +131,9 @@ export class MetadataDelta {
         if (user.size === 0) this.#scram!.delete(record.name);
         return;
       }
+      case 'leader-change':
+        // The quorum's own bookkeeping (a new Raft leader's first batch): no metadata changes.
+        return;
     }
   }
 
