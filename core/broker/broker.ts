@@ -209,6 +209,8 @@ export class Broker implements BrokerContext {
   #fetchers: ReplicaFetcherManager | undefined;
   #endpoint: BrokerEndpoint;
   readonly #listenerAddresses = new Map<string, { host: string; port: number }>();
+  // The listener whose address is the broker's registered one (the first the server opened).
+  #registeredListener: string | undefined;
 
   constructor(options: BrokerOptions) {
     const nodeId = options.nodeId ?? 1;
@@ -512,6 +514,8 @@ export class Broker implements BrokerContext {
   /** Sets the advertised address (in a cluster: registers with the controller at it). */
   advertise(host: string, port: number): void {
     this.#endpoint = { nodeId: this.nodeId, host, port, rack: this.rack };
+    // The registered address is the first listener's: clients that came in on it get this one.
+    if (this.#registeredListener !== undefined) this.#listenerAddresses.set(this.#registeredListener, { host, port });
     if (this.#local) this.#local.registerBroker(this.#endpoint);
     else if (this.#state === 'running' || this.#state === 'starting') this.cluster!.register(this.#endpoint);
   }
@@ -527,6 +531,7 @@ export class Broker implements BrokerContext {
 
   /** Sets this node's advertised address on a named listener (the server calls it for each). */
   advertiseListener(name: string, host: string, port: number): void {
+    this.#registeredListener ??= name;
     this.#listenerAddresses.set(name, { host, port });
   }
 
