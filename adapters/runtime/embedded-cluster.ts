@@ -310,6 +310,8 @@ export class EmbeddedCluster {
       createPartitions: (name, count, assignments, validateOnly) => call(() => controller.createPartitions(name, count, assignments, validateOnly)),
       alterTopicConfigs: (name, configs, validateOnly) => call(() => controller.alterTopicConfigs(name, configs, validateOnly)),
       incrementalAlterTopicConfigs: (name, ops, validateOnly) => call(() => controller.incrementalAlterTopicConfigs(name, ops, validateOnly)),
+      createAcls: (bindings) => call(() => controller.createAcls(bindings)),
+      deleteAcls: (filters) => call(() => controller.deleteAcls(filters)),
     };
   }
 }

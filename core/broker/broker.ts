@@ -43,6 +43,8 @@ import { newClusterId } from './cluster/cluster-id.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { MetadataImage } from './metadata/metadata-image.ts';
 import { MetadataLoader } from './metadata/metadata-publisher.ts';
+import type { Authorizer, AuthorizerSettings } from '../contracts/authorizer.ts';
+import { StandardAuthorizer } from './acl/standard-authorizer.ts';
 
 export type { BrokerRequestHeader, HandlerEntry, RequestHandler, ResponseBody } from './api/handler.ts';
 export type { ApiRange, BrokerEndpoint } from './api/context.ts';
@@ -129,6 +131,13 @@ export interface BrokerOptions {
    * Absent: a cluster of one, which controls itself (today's single broker).
    */
   readonly cluster?: ClusterOptions;
+  /**
+   * Who may do what (Kafka's authorizer.class.name): `{ name: 'standard', superUsers,
+   * allowEveryoneIfNoAclFound }` for the built-in StandardAuthorizer over the ACLs of the
+   * metadata log, or an {@link Authorizer} of your own. Absent: no authorizer — every
+   * request is allowed, as today, and the ACL APIs answer SECURITY_DISABLED.
+   */
+  readonly authorizer?: ({ readonly name: 'standard' } & AuthorizerSettings) | Authorizer;
 }
 
 const encoder = new TextEncoder();
@@ -177,6 +186,8 @@ export class Broker implements BrokerContext {
   readonly replicaManager: ReplicaManager;
   /** Resource limits, defaults filled in. */
   readonly limits: BrokerLimits;
+  /** Who may do what; undefined: no authorizer, everything allowed. */
+  readonly authorizer: Authorizer | undefined;
 
   #clusterId: string | undefined;
   #explicitHost: string | undefined;
@@ -365,6 +376,9 @@ export class Broker implements BrokerContext {
       this.#local.registerBroker(this.#endpoint);
     }
     this.topics = new TopicsView(() => this.image, this.controller, this.replicaManager, topicDefaults);
+    const authorizer = options.authorizer;
+    // The built-in one decides over this broker's image: the ACL records it replayed.
+    this.authorizer = authorizer === undefined ? undefined : 'authorize' in authorizer ? authorizer : new StandardAuthorizer(authorizer, () => this.image.aclIndex);
   }
 
   #localController(options: BrokerOptions, nodeId: number, numPartitions: number, defaultReplicationFactor: number, limits: BrokerLimits): LocalController {

@@ -172,6 +172,12 @@ export interface SessionOptions {
   readonly remote?: string;
   /** The peer as Kafka reports a member's host (DescribeGroups), passed in every header. */
   readonly clientHost?: string;
+  /**
+   * The principal of this connection's requests (`User:alice`), stamped on every header
+   * that does not carry one. Until authentication sets it per connection (SASL, issue 14),
+   * tests and in-process callers set it here; absent means User:ANONYMOUS.
+   */
+  readonly principal?: string;
 }
 
 /** Log level of a close. */
@@ -208,6 +214,7 @@ export class BrokerSession {
   readonly #logger: Logger;
   readonly #remote: string | undefined;
   readonly #clientHost: string | undefined;
+  readonly #principal: string | undefined;
   readonly #maxInFlight: number;
   readonly #maxRequestBytes: number;
   readonly #maxResponseBytes: number;
@@ -233,6 +240,7 @@ export class BrokerSession {
     this.#logger = options.logger ?? silentLogger;
     this.#remote = options.remote;
     this.#clientHost = options.clientHost;
+    this.#principal = options.principal;
     this.#maxInFlight = options.maxInFlight ?? 1000;
     this.#maxRequestBytes = options.maxRequestBytes ?? Number.POSITIVE_INFINITY;
     this.#maxResponseBytes = options.maxResponseBytes ?? Number.POSITIVE_INFINITY;
@@ -384,7 +392,8 @@ export class BrokerSession {
       this.close(`cannot serve request: ${error.message}`, 'warn', error);
       return Promise.reject(error);
     }
-    return this.#enqueue(header, this.#call(header, body));
+    const stamped = this.#principal !== undefined && header.principal === undefined ? { ...header, principal: this.#principal } : header;
+    return this.#enqueue(stamped, this.#call(stamped, body));
   }
 
   /**
@@ -446,7 +455,8 @@ export class BrokerSession {
       this.close(`cannot serve request: ${(error as Error).message}`, 'warn', error);
       return;
     }
-    const header: SessionRequestHeader = this.#clientHost === undefined ? request.header : { ...request.header, clientHost: this.#clientHost };
+    let header: SessionRequestHeader = this.#clientHost === undefined ? request.header : { ...request.header, clientHost: this.#clientHost };
+    if (this.#principal !== undefined && header.principal === undefined) header = { ...header, principal: this.#principal };
     const slot: Slot = { done: false, chunks: null, requestBytes: this.#bounded ? frame.length : 0 };
     this.#slots.push(slot);
     this.#call(header, request.body).then(

@@ -30,6 +30,7 @@ import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.
 import { produceHandler } from './handlers/produce.ts';
 import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.ts';
 import { syncGroupHandler } from './handlers/sync-group.ts';
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './handlers/acls.ts';
 
 /** Every API a single broker serves today: topics, produce/fetch, groups, idempotent producer ids. */
 export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
@@ -61,4 +62,7 @@ export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
   offsetForLeaderEpochHandler,
   saslHandshakeHandler,
   saslAuthenticateHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
 ]);

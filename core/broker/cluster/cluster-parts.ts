@@ -123,5 +123,7 @@ function delegateTo(target: () => BrokerToController): BrokerToController {
     createPartitions: (name, count, assignments, validateOnly) => target().createPartitions(name, count, assignments, validateOnly),
     alterTopicConfigs: (name, configs, validateOnly) => target().alterTopicConfigs(name, configs, validateOnly),
     incrementalAlterTopicConfigs: (name, ops, validateOnly) => target().incrementalAlterTopicConfigs(name, ops, validateOnly),
+    createAcls: (bindings) => target().createAcls(bindings),
+    deleteAcls: (filters) => target().deleteAcls(filters),
   };
 }

@@ -40,6 +40,8 @@ import type {
   BrokerToController,
 } from './broker-to-controller.ts';
 import type { ConfigOp, CreateTopicSpec } from './controller.ts';
+import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
+import { type AclCreationResult, type AclDeletionResult, planAclCreations, planAclDeletions } from '../acl/acl-control.ts';
 import { sameMembers } from './partition-change.ts';
 import { placementStart, placeReplicas } from './replica-placement.ts';
 import { checkAlterPartition, electionsOnUnfence, isrChangeRecord, newPartitionRecord, removeBrokerFromPartitions } from './replication-control.ts';
@@ -340,6 +342,24 @@ export class QuorumController implements BrokerToController {
       if (validateOnly) return;
       const records = configChangeRecords(name, topic.configs, checked, true);
       if (records.length > 0) await this.#commit(records);
+    });
+  }
+
+  // ---- ACLs (Kafka's AclControlManager) ----
+
+  createAcls(bindings: readonly AclBinding[]): Promise<AclCreationResult[]> {
+    return this.#topicCall(async () => {
+      const { records, results } = planAclCreations(this.#image, bindings, this.#options.newTopicId);
+      if (records.length > 0) await this.#commit(records);
+      return results;
+    });
+  }
+
+  deleteAcls(filters: readonly (AclBindingFilter | null)[]): Promise<AclDeletionResult[]> {
+    return this.#topicCall(async () => {
+      const { records, results } = planAclDeletions(this.#image, filters);
+      if (records.length > 0) await this.#commit(records);
+      return results;
     });
   }
 
