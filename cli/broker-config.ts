@@ -41,6 +41,9 @@ export interface BrokerSettings {
   brokerHeartbeatIntervalMs: number;
   brokerSessionTimeoutMs: number;
   replicaLagTimeMaxMs: number;
+  authorizer: 'none' | 'standard';
+  superUsers: string[];
+  allowEveryoneIfNoAclFound: boolean;
 }
 
 /** One setting: its flag, environment variable, parser and default. */
@@ -52,6 +55,8 @@ interface SettingSpec<K extends keyof BrokerSettings> {
   help: string;
   parse: (raw: string, source: string) => BrokerSettings[K];
   default: BrokerSettings[K];
+  /** A flag that may stand alone (`--allow-everyone-if-no-acl-found` means true). */
+  bare?: true;
 }
 
 const int = (min: number, max: number) => (raw: string, source: string): number => {
@@ -73,6 +78,13 @@ const bool = (raw: string, source: string): boolean => {
   if (['true', '1', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new TributaryError('ERR_INVALID_ARGUMENT', `${source}: expected true or false, got "${raw}"`);
+};
+
+/** Kafka's super.users: principals separated by `;` (each `Type:name`). */
+const principals = (raw: string, source: string): string[] => {
+  const list = raw.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const p of list) if (!/^[^:]+:.+$/.test(p)) throw new TributaryError('ERR_INVALID_ARGUMENT', `${source}: expected Type:name principals separated by ';' (User:admin;User:ops), got "${p}"`);
+  return list;
 };
 
 const text = (raw: string, source: string): string => {
@@ -110,6 +122,9 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'brokerHeartbeatIntervalMs', flag: 'broker-heartbeat-interval-ms', arg: '<ms>', help: 'how often a cluster member heartbeats to the controller (broker.heartbeat.interval.ms)', parse: int(10, 3_600_000), default: 2000 },
   { key: 'brokerSessionTimeoutMs', flag: 'broker-session-timeout-ms', arg: '<ms>', help: 'a member without heartbeats this long is fenced and loses its leaderships (broker.session.timeout.ms; applied by the controller)', parse: int(50, 3_600_000), default: 9000 },
   { key: 'replicaLagTimeMaxMs', flag: 'replica-lag-time-max-ms', arg: '<ms>', help: 'a follower not caught up for this long leaves the in-sync replicas (replica.lag.time.max.ms)', parse: int(10, 3_600_000), default: 30_000 },
+  { key: 'authorizer', flag: 'authorizer', arg: '<none|standard>', help: 'standard: every request is checked against the ACLs (tributary acls …); none (default): everything is allowed', parse: oneOf(['none', 'standard'] as const), default: 'none' },
+  { key: 'superUsers', flag: 'super-users', arg: '<User:a;User:b>', help: 'principals allowed everything, whatever the ACLs say (super.users; `;`-separated)', parse: principals, default: [] },
+  { key: 'allowEveryoneIfNoAclFound', flag: 'allow-everyone-if-no-acl-found', arg: '[true|false]', help: 'allow everyone what no ACL speaks of (allow.everyone.if.no.acl.found; default false: only super users)', parse: bool, default: false, bare: true },
   { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 
