@@ -32,6 +32,8 @@ export type TributaryErrorCode =
   | 'ERR_CORRELATION_MISMATCH' | 'ERR_MISSING_RESPONSE'
   // connections and servers
   | 'ERR_CONNECT_FAILED' | 'ERR_CONNECTION_CLOSED' | 'ERR_REQUEST_TIMEOUT' | 'ERR_NO_BROKERS' | 'ERR_LISTEN' | 'ERR_ADDRESS_IN_USE' | 'ERR_TOO_MANY_CONNECTIONS'
+  // security: a malformed SASL exchange, an oversized frame before authentication, a TLS setup or handshake failure
+  | 'ERR_SASL' | 'ERR_SASL_FRAME_TOO_LARGE' | 'ERR_TLS'
   // clusters: an address in --controller-quorum that is no controller listener
   | 'ERR_NOT_A_CONTROLLER'
   // lifecycles

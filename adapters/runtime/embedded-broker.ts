@@ -49,6 +49,11 @@ export class EmbeddedBroker {
     return this.#server?.address;
   }
 
+  /** The TCP server with every listener (`server.listeners`), or undefined when there is none. */
+  get server(): TributaryServer | undefined {
+    return this.#server;
+  }
+
   /** Starts a TCP listener (idempotent); resolves with its `host:port`. */
   async listen(options: ServerOptions = {}): Promise<string> {
     this.#server ??= await startServer(this.broker, { host: '127.0.0.1', port: 0, ...options });

@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { BrokerSession, type RequestMemory, type SessionBroker } from '../../core/broker/session.ts';
+import type { SaslListenerConfig } from '../../core/broker/security/sasl-authenticator.ts';
 
 /** Settings of a connection. */
 export interface ConnectionOptions {
@@ -23,6 +24,17 @@ export interface ConnectionOptions {
   /** The broker-wide pool of request bytes (queued.max.request.bytes). */
   readonly memory?: RequestMemory;
   readonly logger: Logger;
+  /** The listener's name, stamped on every request header. */
+  readonly listener?: string;
+  /** True on a TLS listener (the socket is a TLSSocket, already past its handshake). */
+  readonly tls?: boolean;
+  /** A SASL listener's settings. */
+  readonly sasl?: SaslListenerConfig;
+}
+
+/** Per connection: the principal a client certificate proved (TLS listeners). */
+export interface ConnectionIdentity {
+  readonly principal?: string;
 }
 
 /** A client connection: a socket and its session. */
@@ -34,7 +46,7 @@ export class Connection {
   #options: ConnectionOptions;
   #closed = false;
 
-  constructor(socket: Socket, broker: SessionBroker, options: ConnectionOptions) {
+  constructor(socket: Socket, broker: SessionBroker, options: ConnectionOptions, identity: ConnectionIdentity = {}) {
     this.socket = socket;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#options = options;
@@ -49,6 +61,7 @@ export class Connection {
         }
       },
       close: () => socket.destroy(),
+      end: () => socket.end(),
       flowChanged: () => this.#updateFlow(),
       // Counted only while a 'drain' event is due, which resumes the session.
       unsentBytes: () => (socket.writableNeedDrain ? socket.writableLength : 0),
@@ -62,10 +75,23 @@ export class Connection {
       remote: this.remote,
       // The client's address as Kafka reports a member's host (DescribeGroups).
       clientHost: `/${socket.remoteAddress ?? ''}`,
+      ...(options.listener !== undefined ? { listener: options.listener } : {}),
+      ...(identity.principal !== undefined ? { principal: identity.principal } : {}),
+      ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
     });
     socket.setNoDelay(true);
     if (options.idleTimeoutMs > 0) socket.setTimeout(options.idleTimeoutMs);
+    let first = !options.tls;
     socket.on('data', (chunk: Uint8Array) => {
+      if (first) {
+        first = false;
+        // A TLS ClientHello (record type 22, version 3.x) where a Kafka frame size should be.
+        if (chunk.length >= 2 && chunk[0] === 0x16 && chunk[1] === 0x03) {
+          options.logger.warn('closing connection: a TLS handshake on a plaintext listener (is the client configured for SSL against a PLAINTEXT/SASL_PLAINTEXT port?)', { remote: this.remote, listener: options.listener, code: 'ERR_TLS' });
+          this.session.close('TLS handshake on a plaintext listener', 'debug');
+          return;
+        }
+      }
       this.session.receive(chunk);
       this.#updateFlow();
     });

@@ -8,6 +8,11 @@
  * caller's business.
  */
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { SaslListenerConfig } from '../../core/broker/security/sasl-authenticator.ts';
+import { SASL_MECHANISMS, type SaslMechanism } from '../../core/broker/security/sasl-mechanisms.ts';
+import { type SecurityProtocol, usesSasl, usesTls } from '../../core/broker/security/listeners.ts';
+import { type TlsListenerOptions, tlsPrincipal } from './tls-principal.ts';
 import type { Logger } from '../../core/contracts/logger.ts';
 import { RequestMemory, type RequestTarget, drainSessions } from '../../core/broker/session.ts';
 import { TributaryError } from '../../core/errors.ts';
@@ -73,6 +78,21 @@ export interface ListenerOptions {
   readonly drainTimeoutMs?: number;
   /** Logger; default: the target's. */
   readonly logger?: Logger;
+  /** The listener's name (Kafka's listener name: `PLAINTEXT`, `SASL_SSL`, `EXTERNAL`, …), stamped on request headers. */
+  readonly name?: string;
+  /** What the listener speaks. Default PLAINTEXT. */
+  readonly securityProtocol?: SecurityProtocol;
+  /** TLS settings: required for SSL and SASL_SSL. */
+  readonly tls?: TlsListenerOptions;
+  /**
+   * SASL mechanisms offered on SASL_PLAINTEXT and SASL_SSL (sasl.enabled.mechanisms).
+   * Default: SCRAM-SHA-256 and SCRAM-SHA-512, plus PLAIN when the target has PLAIN users.
+   */
+  readonly saslMechanisms?: readonly SaslMechanism[];
+  /** connection.failed.authentication.delay.ms. Default 100. */
+  readonly failedAuthenticationDelayMs?: number;
+  /** sasl.server.max.receive.size. Default 524288. */
+  readonly saslMaxReceiveSize?: number;
 }
 
 /** A bound listener. */
@@ -83,6 +103,10 @@ export interface KafkaListener {
   readonly port: number;
   /** `host:port`. */
   readonly address: string;
+  /** The listener's name. */
+  readonly name: string;
+  /** What it speaks. */
+  readonly securityProtocol: SecurityProtocol;
   /** Open connections now. */
   connectionCount(): number;
   /** Bytes of requests held now, every connection together (bounded by queued.max.request.bytes). */
@@ -105,6 +129,23 @@ export async function openListener(target: RequestTarget, options: ListenerOptio
   const maxConnections = options.maxConnections ?? limits.maxConnections;
   const maxConnectionsPerIp = options.maxConnectionsPerIp ?? limits.maxConnectionsPerIp;
   const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+  const protocol = options.securityProtocol ?? 'PLAINTEXT';
+  const name = options.name ?? protocol;
+  const tls = usesTls(protocol);
+  if (tls && options.tls === undefined) throw new TributaryError('ERR_INVALID_CONFIG', `listener ${name} (${protocol}) needs a certificate and a key (--ssl-cert, --ssl-key)`);
+  let sasl: SaslListenerConfig | undefined;
+  if (usesSasl(protocol)) {
+    const credentials = target.saslCredentials;
+    if (credentials === undefined) throw new TributaryError('ERR_INVALID_CONFIG', `listener ${name} (${protocol}): this server has no SASL users`);
+    const mechanisms = options.saslMechanisms ?? SASL_MECHANISMS;
+    for (const m of mechanisms) if (!SASL_MECHANISMS.includes(m)) throw new TributaryError('ERR_INVALID_CONFIG', `listener ${name}: unknown SASL mechanism ${m} (known: ${SASL_MECHANISMS.join(', ')})`);
+    sasl = {
+      mechanisms,
+      credentials,
+      ...(options.failedAuthenticationDelayMs !== undefined ? { failedAuthenticationDelayMs: options.failedAuthenticationDelayMs } : {}),
+      ...(options.saslMaxReceiveSize !== undefined ? { maxReceiveSize: options.saslMaxReceiveSize } : {}),
+    };
+  }
   const connectionOptions = {
     maxRequestSize: options.maxRequestSize ?? limits.socketRequestMaxBytes,
     idleTimeoutMs: options.idleTimeoutMs ?? 600_000,
@@ -114,11 +155,14 @@ export async function openListener(target: RequestTarget, options: ListenerOptio
     // One pool for every connection of this listener: queued.max.request.bytes.
     memory: new RequestMemory(limits.queuedMaxRequestBytes, logger),
     logger,
+    listener: name,
+    tls,
+    ...(sasl !== undefined ? { sasl } : {}),
   };
   const connections = new Set<Connection>();
   const perIp = new Map<string, number>();
   const refusals = new RefusalLog(logger);
-  const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
+  const accept = (socket: Socket) => {
     if (!target.running) {
       socket.destroy();
       return;
@@ -137,7 +181,8 @@ export async function openListener(target: RequestTarget, options: ListenerOptio
       return;
     }
     perIp.set(ip, fromIp + 1);
-    const connection = new Connection(socket, target, connectionOptions);
+    const principal = tls ? tlsPrincipal(socket as TLSSocket) : undefined;
+    const connection = new Connection(socket, target, connectionOptions, principal !== undefined ? { principal } : {});
     connections.add(connection);
     socket.once('close', () => {
       connections.delete(connection);
@@ -145,7 +190,33 @@ export async function openListener(target: RequestTarget, options: ListenerOptio
       if (left > 0) perIp.set(ip, left);
       else perIp.delete(ip);
     });
-  });
+  };
+  let server: Server;
+  if (tls) {
+    const t = options.tls!;
+    const clientAuth = t.clientAuth ?? 'none';
+    // 'requested': a certificate is asked for, and a missing or unverified one leaves the connection ANONYMOUS.
+    server = createTlsServer({
+      cert: t.cert as string,
+      key: t.key as string,
+      ...(t.passphrase !== undefined ? { passphrase: t.passphrase } : {}),
+      ...(t.ca !== undefined ? { ca: t.ca as string } : {}),
+      requestCert: clientAuth !== 'none',
+      rejectUnauthorized: clientAuth === 'required',
+    }, accept);
+    server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
+      // A plaintext Kafka client sends a frame size where a ClientHello belongs.
+      const plaintext = /wrong version number|http request|unknown protocol|packet length too long/i.test(error.message);
+      logger.warn(plaintext ? 'closing connection: not a TLS handshake on a TLS listener (is the client configured for PLAINTEXT/SASL_PLAINTEXT against an SSL port?)' : 'closing connection: TLS handshake failed', {
+        remote: `${socket.remoteAddress}:${socket.remotePort}`,
+        listener: name,
+        code: 'ERR_TLS',
+        error: error.code ?? error.message,
+      });
+    });
+  } else {
+    server = createServer({ noDelay: true }, accept);
+  }
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -190,6 +261,8 @@ export async function openListener(target: RequestTarget, options: ListenerOptio
     host,
     port,
     address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+    name,
+    securityProtocol: protocol,
     connectionCount: () => connections.size,
     queuedRequestBytes: () => connectionOptions.memory.used,
     close: () => (closing ??= close()),

@@ -9,7 +9,9 @@
  * `ERR_CONNECTION_CLOSED`. Memory stays bounded: writes wait for 'drain' once the socket
  * buffer is full, and a response larger than `maxResponseSize` closes the connection.
  */
-import { type Socket, connect } from 'node:net';
+import { type Socket, connect, isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { saslAuthenticate } from '../../core/client/sasl-authenticate.ts';
 import type { BrokerAddress, RequestOptions, ResponseOf, Transport, TransportFactory, TransportOptions } from '../../core/client/transport.ts';
 import { TributaryError, kafkaError } from '../../core/errors.ts';
 import { KafkaCode } from '../../core/kafka-error-codes.ts';
@@ -250,27 +252,44 @@ export function tcpTransport(transportOptions: TcpTransportOptions = {}): Transp
   const maxResponseSize = transportOptions.maxResponseSize ?? 256 * 1024 * 1024;
   const keepAliveMs = transportOptions.keepAliveMs ?? 60_000;
   return async (address: BrokerAddress, options: TransportOptions): Promise<Transport> => {
+    const ssl = options.ssl === true ? {} : options.ssl === false ? undefined : options.ssl;
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: address.host, port: address.port, noDelay: true });
+      const s: Socket = ssl === undefined
+        ? connect({ host: address.host, port: address.port, noDelay: true })
+        : tlsConnect({
+            host: address.host,
+            port: address.port,
+            // SNI takes host names only; an IP address is checked against the certificate's IP entries.
+            ...(ssl.servername !== undefined ? { servername: ssl.servername } : isIP(address.host) === 0 ? { servername: address.host } : {}),
+            ...(ssl.ca !== undefined ? { ca: ssl.ca as string | string[] } : {}),
+            ...(ssl.cert !== undefined ? { cert: ssl.cert as string } : {}),
+            ...(ssl.key !== undefined ? { key: ssl.key as string } : {}),
+            ...(ssl.passphrase !== undefined ? { passphrase: ssl.passphrase } : {}),
+            rejectUnauthorized: ssl.rejectUnauthorized ?? true,
+          });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new TributaryError('ERR_CONNECT_FAILED', `Connecting to ${address.host}:${address.port} timed out`, { retriable: true }));
       }, options.connectTimeoutMs);
-      s.once('connect', () => {
+      s.once(ssl === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         s.off('error', onError);
         resolve(s);
       });
       const onError = (error: Error) => {
         clearTimeout(timer);
-        reject(new TributaryError('ERR_CONNECT_FAILED', `Cannot connect to ${address.host}:${address.port}: ${error.message}`, { retriable: true, cause: error }));
+        // A certificate the client does not trust will not change by retrying: not retriable.
+        const tlsProblem = ssl !== undefined && /certificate|self.signed|altname|SSL|TLS|handshake/i.test(`${(error as { code?: string }).code ?? ''} ${error.message}`);
+        reject(new TributaryError(tlsProblem ? 'ERR_TLS' : 'ERR_CONNECT_FAILED', `Cannot connect to ${address.host}:${address.port}${tlsProblem ? ' over TLS' : ''}: ${error.message}`, { retriable: !tlsProblem, cause: error }));
       };
       s.once('error', onError);
     });
+    socket.setNoDelay(true);
     if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
     const connection = new TcpConnection(socket, address, options, maxResponseSize);
     try {
       await connection.negotiate();
+      if (options.sasl !== undefined) await saslAuthenticate(connection, options.sasl);
     } catch (error) {
       await connection.close();
       throw error;

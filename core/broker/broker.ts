@@ -45,6 +45,8 @@ import type { MetadataImage } from './metadata/metadata-image.ts';
 import { MetadataLoader } from './metadata/metadata-publisher.ts';
 import type { Authorizer, AuthorizerSettings } from '../contracts/authorizer.ts';
 import { StandardAuthorizer } from './acl/standard-authorizer.ts';
+import type { SaslCredentials } from './security/sasl-mechanisms.ts';
+import { plainUserCredentials } from './security/plain-users.ts';
 
 export type { BrokerRequestHeader, HandlerEntry, RequestHandler, ResponseBody } from './api/handler.ts';
 export type { ApiRange, BrokerEndpoint } from './api/context.ts';
@@ -138,6 +140,12 @@ export interface BrokerOptions {
    * request is allowed, as today, and the ACL APIs answer SECURITY_DISABLED.
    */
   readonly authorizer?: ({ readonly name: 'standard' } & AuthorizerSettings) | Authorizer;
+  /**
+   * Users of SASL/PLAIN: name → password, as Kafka's JAAS `user_<name>="<password>"`
+   * entries (PLAIN compares the password itself, so it must be known). SCRAM users live in
+   * the metadata store instead (AlterUserScramCredentials), salted.
+   */
+  readonly plainUsers?: ReadonlyMap<string, string>;
 }
 
 const encoder = new TextEncoder();
@@ -188,6 +196,8 @@ export class Broker implements BrokerContext {
   readonly limits: BrokerLimits;
   /** Who may do what; undefined: no authorizer, everything allowed. */
   readonly authorizer: Authorizer | undefined;
+  /** Where SASL listeners find users: PLAIN's configured passwords, SCRAM's credentials in the image. */
+  readonly saslCredentials: SaslCredentials;
 
   #clusterId: string | undefined;
   #explicitHost: string | undefined;
@@ -209,6 +219,7 @@ export class Broker implements BrokerContext {
   // Replica fetchers (one per leader this node follows); cluster members only.
   #fetchers: ReplicaFetcherManager | undefined;
   #endpoint: BrokerEndpoint;
+  readonly #listenerAddresses = new Map<string, { host: string; port: number }>();
 
   constructor(options: BrokerOptions) {
     const nodeId = options.nodeId ?? 1;
@@ -223,6 +234,7 @@ export class Broker implements BrokerContext {
     const topicDefaults = Object.fromEntries(validateTopicConfigs(Object.entries(options.topicDefaults ?? {})));
     checkMaxMessageBytes(topicDefaults['max.message.bytes'], limits.socketRequestMaxBytes, 'message.max.bytes (the broker default of max.message.bytes)');
     this.limits = limits;
+    this.saslCredentials = plainUserCredentials(options.plainUsers ?? new Map(), () => this.image);
     this.#codecVersions = options.protocolVersions ?? BROKER_VERSIONS;
     this.nodeId = nodeId;
     this.rack = options.rack ?? null;
@@ -525,6 +537,16 @@ export class Broker implements BrokerContext {
   advertiseDefault(host: string, port: number): void {
     const self = this.#endpoint;
     this.advertise(this.#explicitHost === undefined ? host : self.host, this.#explicitPort === undefined ? port : self.port);
+  }
+
+  /** Sets this node's advertised address on a named listener (the server calls it for each). */
+  advertiseListener(name: string, host: string, port: number): void {
+    this.#listenerAddresses.set(name, { host, port });
+  }
+
+  /** This node's advertised address on listener `name`, if it has one. */
+  listenerAddress(name: string): { readonly host: string; readonly port: number } | undefined {
+    return this.#listenerAddresses.get(name);
   }
 
   /** The current metadata image. */

@@ -31,6 +31,9 @@ import { DEFAULT_MAX_REQUEST_SIZE, FrameDecoder } from '../protocol/framing.ts';
 import { decodeRequest, encodeApiVersionsFallback, encodeResponse } from '../protocol/messages.ts';
 import { type ApiVersionRange, findVersionRange } from '../protocol/version-policy.ts';
 import type { BrokerLimits } from './broker-configs.ts';
+import { SaslAuthenticator, type SaslListenerConfig } from './security/sasl-authenticator.ts';
+import { SaslAuthenticationError, type SaslCredentials } from './security/sasl-mechanisms.ts';
+import { KafkaCode } from '../kafka-error-codes.ts';
 
 /** The request header a session hands to the broker. */
 export interface SessionRequestHeader {
@@ -45,6 +48,12 @@ export interface SessionRequestHeader {
    * (a PLAINTEXT listener, or an in-process caller).
    */
   readonly principal?: string;
+  /**
+   * The listener the connection came in on (`PLAINTEXT`, `SASL_SSL`, …): Metadata,
+   * DescribeCluster and FindCoordinator advertise that listener's addresses. Absent: the
+   * broker's default listener.
+   */
+  readonly listener?: string;
 }
 
 /** What a session needs of the broker (the Broker class fits). */
@@ -69,6 +78,8 @@ export interface RequestTarget extends SessionBroker {
   readonly limits: BrokerLimits;
   /** Shutdown begins: long polls answer now with what they have. */
   beginShutdown(): void;
+  /** Where a SASL listener finds users; a target without it cannot serve SASL listeners. */
+  readonly saslCredentials?: SaslCredentials;
 }
 
 /** How a session reaches its peer. */
@@ -87,6 +98,11 @@ export interface SessionTransport {
    * reported by a later {@link BrokerSession.resume}. Counted against `maxResponseBytes`.
    */
   unsentBytes?(): number;
+  /**
+   * Optional: closes once what was written went out (a failed authentication's answer must
+   * reach the client before the close). Without it {@link close} is used.
+   */
+  end?(): void;
 }
 
 /**
@@ -172,12 +188,15 @@ export interface SessionOptions {
   readonly remote?: string;
   /** The peer as Kafka reports a member's host (DescribeGroups), passed in every header. */
   readonly clientHost?: string;
+  /** The listener's name, passed in every header. */
+  readonly listener?: string;
   /**
-   * The principal of this connection's requests (`User:alice`), stamped on every header
-   * that does not carry one. Until authentication sets it per connection (SASL, issue 14),
-   * tests and in-process callers set it here; absent means User:ANONYMOUS.
+   * The principal the transport authenticated (a TLS client certificate's subject,
+   * `User:CN=…`); SASL, when configured, replaces it. Absent: `User:ANONYMOUS`.
    */
   readonly principal?: string;
+  /** A SASL listener: requests are served only once the connection authenticated. */
+  readonly sasl?: SaslListenerConfig;
 }
 
 /** Log level of a close. */
@@ -214,7 +233,13 @@ export class BrokerSession {
   readonly #logger: Logger;
   readonly #remote: string | undefined;
   readonly #clientHost: string | undefined;
-  readonly #principal: string | undefined;
+  readonly #listener: string | undefined;
+  #principal: string | undefined;
+  readonly #sasl: SaslAuthenticator | undefined;
+  /** A SASL step is under way: no other frame starts until it answers. */
+  #authBusy = false;
+  /** Set once a refused authentication's answer is queued: the connection ends after it. */
+  #endAfterFlush: string | undefined;
   readonly #maxInFlight: number;
   readonly #maxRequestBytes: number;
   readonly #maxResponseBytes: number;
@@ -240,13 +265,36 @@ export class BrokerSession {
     this.#logger = options.logger ?? silentLogger;
     this.#remote = options.remote;
     this.#clientHost = options.clientHost;
+    this.#listener = options.listener;
     this.#principal = options.principal;
+    this.#sasl = options.sasl === undefined ? undefined : new SaslAuthenticator(options.sasl);
     this.#maxInFlight = options.maxInFlight ?? 1000;
     this.#maxRequestBytes = options.maxRequestBytes ?? Number.POSITIVE_INFINITY;
     this.#maxResponseBytes = options.maxResponseBytes ?? Number.POSITIVE_INFINITY;
     this.#memory = options.memory;
     const bounded = options.maxRequestBytes !== undefined || options.memory !== undefined;
-    this.#decoder = new FrameDecoder(options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE, bounded ? (size) => this.#reserve(size) : undefined);
+    const sasl = this.#sasl;
+    const reserve = bounded ? (size: number) => this.#reserve(size) : undefined;
+    // Before authentication a SASL listener takes small frames only (sasl.server.max.receive.size).
+    const guarded = sasl === undefined
+      ? reserve
+      : (size: number) => {
+          if (size > sasl.maxReceiveSize) {
+            throw new TributaryError('ERR_SASL_FRAME_TOO_LARGE', `a ${size}-byte frame before authentication (sasl.server.max.receive.size is ${sasl.maxReceiveSize}): not a SASL client, or an oversized SASL token`);
+          }
+          return reserve === undefined ? true : reserve(size);
+        };
+    this.#decoder = new FrameDecoder(options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE, guarded);
+  }
+
+  /** The connection's principal (`User:alice`), or undefined for `User:ANONYMOUS`. */
+  get principal(): string | undefined {
+    return this.#principal;
+  }
+
+  /** True on a SASL listener until the client authenticated. */
+  get authenticating(): boolean {
+    return this.#sasl !== undefined && this.#sasl.state !== 'complete';
   }
 
   /** Request bytes this session holds (received or announced, not yet handled). */
@@ -329,6 +377,8 @@ export class BrokerSession {
   /** Starts received requests while the in-flight and unsent-response bounds allow. */
   #pump(): void {
     while (this.#pending.length > 0 && !this.#closed) {
+      // SASL steps run one at a time: what follows depends on their outcome.
+      if (this.#authBusy || this.#endAfterFlush !== undefined) return;
       if (this.#slots.length >= this.#maxInFlight) return;
       if (this.#maxResponseBytes !== Number.POSITIVE_INFINITY && this.unsentResponseBytes > this.#maxResponseBytes) {
         this.#logPause('unsent responses above their bound', 'ERR_CONNECTION_RESPONSE_BYTES', { unsent: this.unsentResponseBytes, limit: this.#maxResponseBytes });
@@ -437,6 +487,10 @@ export class BrokerSession {
   }
 
   #dispatchFrame(frame: Uint8Array): void {
+    if (this.#sasl?.expectsRawToken) {
+      this.#rawSaslToken(frame);
+      return;
+    }
     const supported = this.#broker.apiVersions();
     let request: { header: SessionRequestHeader; body: unknown };
     try {
@@ -455,8 +509,8 @@ export class BrokerSession {
       this.close(`cannot serve request: ${(error as Error).message}`, 'warn', error);
       return;
     }
-    let header: SessionRequestHeader = this.#clientHost === undefined ? request.header : { ...request.header, clientHost: this.#clientHost };
-    if (this.#principal !== undefined && header.principal === undefined) header = { ...header, principal: this.#principal };
+    const header = this.#stamp(request.header);
+    if (this.#sasl !== undefined && this.#sasl.state !== 'complete' && !this.#saslGate(header, request.body, frame.length)) return;
     const slot: Slot = { done: false, chunks: null, requestBytes: this.#bounded ? frame.length : 0 };
     this.#slots.push(slot);
     this.#call(header, request.body).then(
@@ -479,6 +533,157 @@ export class BrokerSession {
       },
       (error: unknown) => this.#failed(header, error),
     );
+  }
+
+  /** The header the broker sees: the decoded one with the peer, listener and principal. */
+  #stamp(header: SessionRequestHeader): SessionRequestHeader {
+    if (this.#clientHost === undefined && this.#listener === undefined && this.#principal === undefined) return header;
+    return {
+      ...header,
+      ...(this.#clientHost !== undefined ? { clientHost: this.#clientHost } : {}),
+      ...(this.#listener !== undefined ? { listener: this.#listener } : {}),
+      ...(this.#principal !== undefined ? { principal: this.#principal } : {}),
+    };
+  }
+
+  /**
+   * Before authentication on a SASL listener: true lets the request through (ApiVersions
+   * before the handshake); SaslHandshake and SaslAuthenticate are answered here; anything
+   * else closes the connection, as Kafka's authenticator does.
+   */
+  #saslGate(header: SessionRequestHeader, body: unknown, frameBytes: number): boolean {
+    const sasl = this.#sasl!;
+    if (sasl.state === 'handshake' && header.apiKey === ApiKey.ApiVersions) return true;
+    const requestBytes = this.#bounded ? frameBytes : 0;
+    if (sasl.state === 'handshake' && header.apiKey === ApiKey.SaslHandshake) {
+      const asked = (body as { mechanism: string }).mechanism;
+      const chosen = sasl.handshake(header.apiVersion, asked);
+      if (chosen !== undefined) {
+        this.#answerNow(header, { errorCode: 0, mechanisms: [...sasl.config.mechanisms] }, requestBytes);
+        return false;
+      }
+      this.#logger.warn('authentication failed: unsupported SASL mechanism', { remote: this.#remote, code: 'UNSUPPORTED_SASL_MECHANISM', mechanism: asked, enabled: sasl.config.mechanisms.join(',') });
+      this.#failLater(header, { errorCode: KafkaCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: [...sasl.config.mechanisms] }, requestBytes, `unsupported SASL mechanism ${asked}`);
+      return false;
+    }
+    if (sasl.state === 'authenticate' && header.apiKey === ApiKey.SaslAuthenticate) {
+      const slot: Slot = { done: false, chunks: null, requestBytes };
+      this.#slots.push(slot);
+      this.#authBusy = true;
+      sasl.authenticate((body as { authBytes: Uint8Array }).authBytes).then(
+        (step) => {
+          if (this.#closed) return;
+          this.#authBusy = false;
+          if (step.username !== undefined) this.#authenticated(sasl);
+          this.#fill(slot, header, { errorCode: 0, errorMessage: null, authBytes: step.response, sessionLifetimeMs: 0 });
+          this.resume();
+        },
+        (error: unknown) => {
+          if (this.#closed) return;
+          const message = this.#authFailed(sasl, error);
+          this.#slots.splice(this.#slots.indexOf(slot), 1);
+          this.#release(slot.requestBytes);
+          this.#failLater(header, { errorCode: KafkaCode.SASL_AUTHENTICATION_FAILED, errorMessage: message, authBytes: new Uint8Array(0), sessionLifetimeMs: 0 }, 0, 'authentication failed');
+        },
+      );
+      return false;
+    }
+    const what = sasl.state === 'handshake' ? 'SASL handshake' : 'SASL authentication';
+    const error = new TributaryError('ILLEGAL_SASL_STATE', `Unexpected Kafka request of type ${header.apiKey} v${header.apiVersion} during ${what}`, { kafkaCode: KafkaCode.ILLEGAL_SASL_STATE });
+    this.#release(requestBytes);
+    this.close(error.message, 'warn', error);
+    return false;
+  }
+
+  /** A bare token after a v0 handshake: answered with a bare size-prefixed token, or the connection closes. */
+  #rawSaslToken(frame: Uint8Array): void {
+    const sasl = this.#sasl!;
+    const requestBytes = this.#bounded ? frame.length : 0;
+    const slot: Slot = { done: false, chunks: null, requestBytes };
+    this.#slots.push(slot);
+    this.#authBusy = true;
+    sasl.authenticate(frame.slice()).then(
+      (step) => {
+        if (this.#closed) return;
+        this.#authBusy = false;
+        if (step.username !== undefined) this.#authenticated(sasl);
+        this.#release(slot.requestBytes);
+        slot.requestBytes = 0;
+        const size = new Uint8Array(4);
+        new DataView(size.buffer).setInt32(0, step.response.length);
+        slot.chunks = [size, step.response];
+        slot.responseBytes = 4 + step.response.length;
+        this.#queuedResponseBytes += slot.responseBytes;
+        slot.done = true;
+        this.#flush();
+        this.resume();
+      },
+      (error: unknown) => {
+        if (this.#closed) return;
+        this.#authFailed(sasl, error);
+        // A v0 exchange has no error frame: the close is the answer, after the same delay.
+        this.#endAfterFlush = 'authentication failed';
+        this.#later(sasl.failureDelayMs, () => this.close('authentication failed', 'debug'));
+      },
+    );
+  }
+
+  #authenticated(sasl: SaslAuthenticator): void {
+    this.#principal = sasl.principal;
+    this.#logger.debug('authenticated', { remote: this.#remote, mechanism: sasl.mechanism, principal: this.#principal });
+  }
+
+  /** Logs a refused authentication (never the secret) and returns the message for the client. */
+  #authFailed(sasl: SaslAuthenticator, error: unknown): string {
+    const message = error instanceof SaslAuthenticationError ? error.message : `Authentication failed: ${(error as Error)?.message ?? error}`;
+    const user = error instanceof SaslAuthenticationError ? error.username : undefined;
+    this.#logger.warn('authentication failed', { remote: this.#remote, code: 'SASL_AUTHENTICATION_FAILED', mechanism: sasl.mechanism, ...(user !== undefined ? { user } : {}), reason: message });
+    return message;
+  }
+
+  /** Answers a request at once, in order (a handshake). */
+  #answerNow(header: SessionRequestHeader, response: object, requestBytes: number): void {
+    const slot: Slot = { done: false, chunks: null, requestBytes };
+    this.#slots.push(slot);
+    this.#fill(slot, header, response);
+  }
+
+  /** Encodes a response into its slot and flushes what is ready. */
+  #fill(slot: Slot, header: SessionRequestHeader, response: object): void {
+    this.#release(slot.requestBytes);
+    slot.requestBytes = 0;
+    try {
+      slot.chunks = encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
+    } catch (error) {
+      this.close(`cannot encode the ${header.apiKey} v${header.apiVersion} response: ${(error as Error).message}`, 'error', error);
+      return;
+    }
+    slot.responseBytes = byteLength(slot.chunks);
+    this.#queuedResponseBytes += slot.responseBytes;
+    slot.done = true;
+    this.#flush();
+  }
+
+  /**
+   * A refusal: nothing more is read; after connection.failed.authentication.delay.ms the
+   * answer goes out and the connection ends (Kafka delays the close the same way, so a
+   * guesser gets one try per delay per connection).
+   */
+  #failLater(header: SessionRequestHeader, response: object, requestBytes: number, reason: string): void {
+    this.#endAfterFlush = reason;
+    this.#pending = [];
+    this.#release(requestBytes);
+    const slot: Slot = { done: false, chunks: null };
+    this.#slots.push(slot);
+    this.#later(this.#sasl!.failureDelayMs, () => {
+      if (this.#closed) return;
+      this.#fill(slot, header, response);
+    });
+  }
+
+  #later(ms: number, run: () => void): void {
+    if (ms <= 0) queueMicrotask(run);
+    else setTimeout(run, ms);
   }
 
   /** The broker's answer, with a synchronous throw turned into a rejection. */
@@ -534,6 +739,14 @@ export class BrokerSession {
       else out.push(...slot.chunks);
     }
     if (out !== undefined) this.#transport.write(out);
+    if (this.#endAfterFlush !== undefined && this.#slots.length === 0) {
+      const reason = this.#endAfterFlush;
+      this.#logger.debug('closing connection', { remote: this.#remote, reason });
+      this.#shut(reason);
+      if (this.#transport.end) this.#transport.end();
+      else this.#transport.close();
+      return;
+    }
     if (this.#slots.length === 0) this.#notifyDrained();
     // A handled request released its bytes (even behind an unfinished one): retry what waits.
     if (this.#decoder.stalled || this.#pending.length > 0) this.resume();

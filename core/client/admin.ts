@@ -13,6 +13,8 @@ import { aclFromWire, aclToWire, filterToWire } from '../broker/acl/acl-wire.ts'
 import { KafkaCode, TributaryError, kafkaError } from '../errors.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
 import { commonVersion } from './client-versions.ts';
+import { randomBytes, saltedPassword, SCRAM_MIN_ITERATIONS, type ScramMechanism, scramMechanismId, scramMechanismOf } from '../security/scram.ts';
+import { saslMechanismName } from './sasl-authenticate.ts';
 import { type Cluster, type PartitionMetadata, needsRefresh } from './cluster.ts';
 import * as groups from './group/admin-groups.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
@@ -442,7 +444,21 @@ export class Admin {
     return groups.deleteGroups(this, groupIds);
   }
 
-  /** Nothing to release of its own (connections belong to the client). */
+  /**
+   * Users' SCRAM credentials (DescribeUserScramCredentials, KIP-554): each user with the
+   * mechanisms and iteration counts it has — never the keys. Every user when `users` is
+   * omitted; a named user without credentials is RESOURCE_NOT_FOUND.
+   */
+  async describeUserScramCredentials(users?: readonly string[]): Promise<Array<{ user: string; credentials: Array<{ mechanism: ScramMechanism; iterations: number }> }>> {
+    await this.#requireApi(ApiKey.DescribeUserScramCredentials, 'DescribeUserScramCredentials');
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.DescribeUserScramCredentials, { users: users === undefined ? null : users.map((name) => ({ name })) }));
+    if (body.errorCode !== KafkaCode.NONE) throw kafkaError(body.errorCode, body.errorMessage ?? 'DescribeUserScramCredentials failed');
+    return body.results.map((r) => {
+      if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? `DescribeUserScramCredentials ${r.user} failed`, { details: { user: r.user } });
+      return { user: r.user, credentials: r.credentialInfos.flatMap((c) => (scramMechanismOf(c.mechanism) ? [{ mechanism: scramMechanismOf(c.mechanism)!, iterations: c.iterations }] : [])) };
+    });
+  }
+
   /**
    * Adds ACLs (CreateAcls; the broker needs an authorizer and the caller ALTER on the
    * cluster). An ACL already there is not added twice. Rejects with the first entry's
@@ -487,6 +503,43 @@ export class Admin {
     });
   }
 
+  /**
+   * Sets and removes SCRAM credentials (AlterUserScramCredentials, KIP-554). The password
+   * never leaves this process: a random salt and the salted password (PBKDF2, `iterations`,
+   * default 4096) are sent, from which the broker keeps StoredKey and ServerKey. Rejects
+   * with the first user's error (UNACCEPTABLE_CREDENTIAL, RESOURCE_NOT_FOUND for removing
+   * what is not there, DUPLICATE_RESOURCE, UNSUPPORTED_SASL_MECHANISM).
+   */
+  async alterUserScramCredentials(options: {
+    upsertions?: ReadonlyArray<{ user: string; mechanism: string; password: string; iterations?: number }>;
+    deletions?: ReadonlyArray<{ user: string; mechanism: string }>;
+  }): Promise<void> {
+    const scram = (m: string): ScramMechanism => {
+      const name = saslMechanismName(m);
+      if (name === 'PLAIN') throw new TributaryError('ERR_INVALID_ARGUMENT', 'SCRAM credentials are for scram-sha-256 or scram-sha-512, not PLAIN');
+      return name;
+    };
+    const upsertions = await Promise.all((options.upsertions ?? []).map(async (u) => {
+      const mechanism = scram(u.mechanism);
+      const iterations = u.iterations ?? SCRAM_MIN_ITERATIONS;
+      const salt = randomBytes(32);
+      return { name: u.user, mechanism: scramMechanismId(mechanism), iterations, salt, saltedPassword: await saltedPassword(mechanism, u.password, salt, iterations) };
+    }));
+    const deletions = (options.deletions ?? []).map((d) => ({ name: d.user, mechanism: scramMechanismId(scram(d.mechanism)) }));
+    if (upsertions.length === 0 && deletions.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'alterUserScramCredentials needs upsertions or deletions');
+    await this.#requireApi(ApiKey.AlterUserScramCredentials, 'AlterUserScramCredentials');
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.AlterUserScramCredentials, { upsertions, deletions }));
+    for (const r of body.results) {
+      if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? `AlterUserScramCredentials ${r.user} failed`, { details: { user: r.user } });
+    }
+  }
+
+  async #requireApi(apiKey: number, name: string): Promise<void> {
+    const transport = await this.cluster.anyConnection();
+    if (commonVersion(transport.apiVersions, apiKey) === undefined) throw new TributaryError('ERR_UNSUPPORTED_API', `The broker does not advertise ${name}`);
+  }
+
+  /** Nothing to release of its own (connections belong to the client). */
   async close(): Promise<void> {}
 
   /** Same as {@link close} (kafkajs's name). */

@@ -14,7 +14,8 @@ import { GroupConsumer, type GroupConsumerOptions } from './group/group-consumer
 import { Producer, type ProducerOptions } from './producer.ts';
 import type { RetryOptions } from './retry.ts';
 import type { CompressionChoice, PartitionerChoice, SerializerChoices, TopicSettings } from './serde.ts';
-import type { TransportFactory } from './transport.ts';
+import type { TlsOptions, TransportFactory } from './transport.ts';
+import { type SaslOptions, saslMechanismName } from './sasl-authenticate.ts';
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -60,6 +61,16 @@ export interface ClientOptions {
    * stop in the synchronous part of a handler is recognised; one after an await deadlocks.
    */
   readonly asyncScope?: AsyncScope;
+  /**
+   * Connect over TLS (kafkajs' `ssl`): `true` trusts the system's CAs; or `{ ca, cert, key,
+   * rejectUnauthorized, servername }` in PEM. For SSL and SASL_SSL listeners.
+   */
+  readonly ssl?: boolean | TlsOptions;
+  /**
+   * Authenticate with SASL (kafkajs' `sasl`): `{ mechanism: 'plain' | 'scram-sha-256' |
+   * 'scram-sha-512', username, password }`. For SASL_PLAINTEXT and SASL_SSL listeners.
+   */
+  readonly sasl?: SaslOptions;
 }
 
 /** A client: creates producers, consumers and admins that share its connections. */
@@ -77,6 +88,10 @@ export class Client {
   constructor(options: ClientOptions) {
     if (!options || typeof options !== 'object') throw new TributaryError('ERR_INVALID_ARGUMENT', 'createClient needs options');
     if (!options.registry || typeof options.registry.create !== 'function') throw new TributaryError('ERR_INVALID_ARGUMENT', 'createClient needs a registry');
+    if (options.sasl !== undefined) {
+      saslMechanismName(options.sasl.mechanism);
+      if (typeof options.sasl.username !== 'string' || typeof options.sasl.password !== 'string') throw new TributaryError('ERR_INVALID_OPTION', 'sasl needs a username and a password');
+    }
     this.#options = options;
     this.registry = options.registry;
     this.logger = options.logger ?? stderrLogger(options.logLevel ?? 'warn');
@@ -89,6 +104,8 @@ export class Client {
       logger: this.logger,
       metadataMaxAgeMs: options.metadataMaxAgeMs,
       allowAutoTopicCreation: options.allowAutoTopicCreation,
+      ...(options.ssl !== undefined && options.ssl !== false ? { ssl: options.ssl } : {}),
+      ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
     });
   }
 

@@ -109,7 +109,14 @@ export class Cluster {
     if (typeof options.transport !== 'function') throw new TributaryError('ERR_INVALID_ARGUMENT', 'transport must be a TransportFactory');
     this.#options = options;
     this.logger = options.logger;
-    this.#transportOptions = { clientId: options.clientId, requestTimeoutMs: options.requestTimeoutMs, connectTimeoutMs: options.connectTimeoutMs, logger: options.logger };
+    this.#transportOptions = {
+      clientId: options.clientId,
+      requestTimeoutMs: options.requestTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs,
+      logger: options.logger,
+      ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+      ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
+    };
     this.#bootstrap = options.brokers.map(parseAddress);
     this.#maxAgeMs = options.metadataMaxAgeMs ?? 300_000;
   }
@@ -299,6 +306,8 @@ export class Cluster {
 
   async #connectBootstrap(): Promise<Transport> {
     let last: unknown;
+    // A broker that answered and refused (a failed login, an untrusted certificate) says more than "none answered".
+    let refused: TributaryError | undefined;
     for (const address of this.#bootstrap) {
       try {
         const t = await this.#options.transport(address, this.#transportOptions);
@@ -307,9 +316,11 @@ export class Cluster {
         return t;
       } catch (error) {
         last = error;
+        if (error instanceof TributaryError && !error.retriable) refused = error;
         this.logger.debug('bootstrap broker unreachable', { host: address.host, port: address.port, error: String(error) });
       }
     }
+    if (refused !== undefined) throw refused;
     throw new TributaryError('ERR_NO_BROKERS', `None of the brokers answered: ${this.#bootstrap.map((a) => `${a.host}:${a.port}`).join(', ')}`, {
       retriable: true,
       cause: last,

@@ -10,6 +10,23 @@ import type { Logger } from '../contracts/logger.ts';
 import type { ApiKey } from '../protocol/api-keys.ts';
 import type { ApiRequestInput, ApiResponse } from '../protocol/api-messages.ts';
 import type { ApiVersionRange } from '../protocol/version-policy.ts';
+import type { SaslOptions } from './sasl-authenticate.ts';
+
+/** TLS settings of a client (kafkajs' `ssl`): PEM strings or bytes. */
+export interface TlsOptions {
+  /** CA certificates to trust instead of the system's. */
+  readonly ca?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /** A client certificate (mTLS), PEM. */
+  readonly cert?: string | Uint8Array;
+  /** Its private key, PEM. */
+  readonly key?: string | Uint8Array;
+  /** Passphrase of an encrypted key. */
+  readonly passphrase?: string;
+  /** Check the broker's certificate. Default true. */
+  readonly rejectUnauthorized?: boolean;
+  /** Name checked against the broker's certificate (SNI). Default: the host connected to. */
+  readonly servername?: string;
+}
 
 /** Where a transport connects: a broker's advertised address and, once known, its id. */
 export interface BrokerAddress {
@@ -28,6 +45,10 @@ export interface TransportOptions {
   /** Connecting fails with `ERR_CONNECT_FAILED` after this long. */
   readonly connectTimeoutMs: number;
   readonly logger: Logger;
+  /** Connect over TLS (SSL, SASL_SSL listeners): true for the system's CAs, or settings. */
+  readonly ssl?: boolean | TlsOptions;
+  /** Authenticate each connection with SASL (SASL_PLAINTEXT, SASL_SSL listeners). */
+  readonly sasl?: SaslOptions;
 }
 
 /** Per-request settings. */

@@ -75,4 +75,20 @@ export interface BrokerContext {
   readonly authorizer?: Authorizer | undefined;
   /** What ApiVersions advertises. */
   apiVersions(): readonly ApiRange[];
+  /**
+   * This node's advertised address on listener `name` (advertised.listeners), or undefined
+   * when it has no such listener (then the registered address stands).
+   */
+  listenerAddress?(name: string): { readonly host: string; readonly port: number } | undefined;
+}
+
+/**
+ * A broker's address as a client that came in on `listener` must see it: this node's own
+ * address on that listener (a SASL_SSL client gets the SASL_SSL port), other nodes their
+ * registered one (brokers register one listener's address today).
+ */
+export function addressOn<T extends BrokerEndpoint>(ctx: BrokerContext, listener: string | undefined, endpoint: T): T {
+  if (listener === undefined || endpoint.nodeId !== ctx.nodeId || !ctx.listenerAddress) return endpoint;
+  const own = ctx.listenerAddress(listener);
+  return own === undefined ? endpoint : { ...endpoint, host: own.host, port: own.port };
 }

@@ -23,6 +23,12 @@ export interface BrokerRequestHeader {
    * (a PLAINTEXT listener, or an in-process caller).
    */
   readonly principal?: string;
+  /**
+   * The listener the request came in on (`PLAINTEXT`, `SASL_SSL`, …): Metadata,
+   * DescribeCluster and FindCoordinator answer with that listener's addresses. Absent: the
+   * registered address (in-process callers).
+   */
+  readonly listener?: string;
 }
 
 /** A response body as the broker hands it to the codec, or null when the request gets no response (acks=0). */

@@ -31,6 +31,7 @@ import { produceHandler } from './handlers/produce.ts';
 import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.ts';
 import { syncGroupHandler } from './handlers/sync-group.ts';
 import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './handlers/acls.ts';
+import { alterUserScramCredentialsHandler, describeUserScramCredentialsHandler } from './handlers/user-scram-credentials.ts';
 
 /** Every API a single broker serves today: topics, produce/fetch, groups, idempotent producer ids. */
 export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
@@ -65,4 +66,6 @@ export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
   describeAclsHandler,
   createAclsHandler,
   deleteAclsHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
 ]);

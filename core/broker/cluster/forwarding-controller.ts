@@ -10,7 +10,8 @@ import { isErrorCode } from '../../errors.ts';
 import type { AclCreationResult, AclDeletionResult } from '../acl/acl-control.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { BrokerToController } from '../controller/broker-to-controller.ts';
-import type { ConfigOp, Controller, CreateTopicSpec } from '../controller/controller.ts';
+import type { ConfigOp, Controller, CreateTopicSpec, ScramCredentialChange } from '../controller/controller.ts';
+import { kafkaError, KafkaCode } from '../../errors.ts';
 import type { MetadataImage, TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataFollower } from './metadata-follower.ts';
 
@@ -98,6 +99,14 @@ export class ForwardingController implements Controller {
     const results = await this.#options.controller.deleteAcls(filters);
     await this.#options.follower.syncWithLog();
     return results;
+  }
+
+  /** SCRAM credentials go to the active controller, which commits them for every broker. */
+  async alterUserScramCredentials(changes: readonly ScramCredentialChange[]): Promise<void> {
+    const controller = this.#options.controller;
+    if (!controller.alterUserScramCredentials) throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'SCRAM credentials cannot be forwarded to a controller in another process yet: alter them through a broker that hosts the active controller');
+    await controller.alterUserScramCredentials(changes);
+    await this.#options.follower.syncWithLog();
   }
 
   /** In a cluster a broker's address reaches the controller by registration (BrokerLifecycle), not here. */

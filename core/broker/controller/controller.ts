@@ -8,6 +8,10 @@ import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts
 import type { AclCreationResult, AclDeletionResult } from '../acl/acl-control.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
+import type { RemoveUserScramCredentialRecord, UserScramCredentialRecord } from '../metadata/records.ts';
+
+/** A change of one user's SCRAM credential for one mechanism, as the record it becomes. */
+export type ScramCredentialChange = UserScramCredentialRecord | RemoveUserScramCredentialRecord;
 
 /** What a topic creation asks for, before defaults are applied. */
 export interface CreateTopicSpec {
@@ -73,4 +77,10 @@ export interface Controller {
   deleteAcls(filters: readonly (AclBindingFilter | null)[]): Promise<AclDeletionResult[]>;
   /** Registers (or re-registers) a broker's advertised address; visible at once. */
   registerBroker(endpoint: BrokerEndpoint): void;
+  /**
+   * Sets and removes users' SCRAM credentials (AlterUserScramCredentials, already checked
+   * by the handler); resolves once this node's image shows them. Optional: a controller
+   * without it (the network link to a remote controller, for now) refuses the request.
+   */
+  alterUserScramCredentials?(changes: readonly ScramCredentialChange[]): Promise<void>;
 }

@@ -12,7 +12,7 @@ import { MetadataDelta } from '../metadata/metadata-delta.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
 import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
-import type { ConfigOp, Controller, CreateTopicSpec } from './controller.ts';
+import type { ConfigOp, Controller, CreateTopicSpec, ScramCredentialChange } from './controller.ts';
 import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
 import { type AclCreationResult, type AclDeletionResult, planAclCreations, planAclDeletions } from '../acl/acl-control.ts';
 import {
@@ -35,6 +35,8 @@ const TOPIC_PREFIX = 'topic/';
 const ACL_PREFIX = 'acl/';
 /** The lock key ACL changes share (no topic name holds a NUL). */
 const ACL_LOCK = '\u0000acls';
+/** SCRAM credentials: one JSON record per user and mechanism under `scram/<mechanism>/<user>`. */
+const SCRAM_PREFIX = 'scram/';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -132,6 +134,7 @@ export class LocalController implements Controller {
   async load(): Promise<void> {
     const entries = await this.#options.store.list(TOPIC_PREFIX);
     const records: MetadataRecord[] = entries.flatMap(({ value }) => recordsOf(JSON.parse(decoder.decode(value)) as StoredTopic));
+    for (const { value } of await this.#options.store.list(SCRAM_PREFIX)) records.push(JSON.parse(decoder.decode(value)) as MetadataRecord);
     for (const { value } of await this.#options.store.list(ACL_PREFIX)) records.push(JSON.parse(decoder.decode(value)) as MetadataRecord);
     if (records.length > 0) await this.#options.loader.publish(records);
   }
@@ -152,6 +155,19 @@ export class LocalController implements Controller {
       for (const record of records) await this.#options.store.delete(ACL_PREFIX + record.id);
       if (records.length > 0) await this.#options.loader.publish(records);
       return results;
+    });
+  }
+
+
+  /** Persists SCRAM credential changes (the salted records as they are), then shows them in the image. */
+  async alterUserScramCredentials(changes: readonly ScramCredentialChange[]): Promise<void> {
+    await this.#locked(SCRAM_PREFIX, async () => {
+      for (const change of changes) {
+        const key = `${SCRAM_PREFIX}${change.mechanism}/${change.name}`;
+        if (change.type === 'user-scram-credential') await this.#options.store.put(key, encoder.encode(JSON.stringify(change)));
+        else await this.#options.store.delete(key);
+      }
+      await this.#options.loader.publish(changes);
     });
   }
 

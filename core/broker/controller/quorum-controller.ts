@@ -39,7 +39,7 @@ import type {
   BrokerRegistrationResult,
   BrokerToController,
 } from './broker-to-controller.ts';
-import type { ConfigOp, CreateTopicSpec } from './controller.ts';
+import type { ConfigOp, CreateTopicSpec, ScramCredentialChange } from './controller.ts';
 import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
 import { type AclCreationResult, type AclDeletionResult, planAclCreations, planAclDeletions } from '../acl/acl-control.ts';
 import { sameMembers } from './partition-change.ts';
@@ -292,6 +292,13 @@ export class QuorumController implements BrokerToController {
   }
 
   // ---- topic operations (Controller) ----
+
+  /** Commits SCRAM credential changes to the metadata log: every broker replays them. */
+  alterUserScramCredentials(changes: readonly ScramCredentialChange[]): Promise<void> {
+    return this.#topicCall(async () => {
+      if (changes.length > 0) await this.#commit(changes);
+    });
+  }
 
   createTopic(spec: CreateTopicSpec, validateOnly = false): Promise<TopicImage> {
     return this.#topicCall(() => this.#createTopic(spec, validateOnly));

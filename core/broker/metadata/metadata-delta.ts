@@ -7,6 +7,8 @@ import type { AclBinding } from '../../contracts/authorizer.ts';
 import { TributaryError } from '../../errors.ts';
 import { type BrokerRegistration, MetadataImage, type PartitionRegistration, type TopicImage } from './metadata-image.ts';
 import type { MetadataRecord } from './records.ts';
+import type { ScramCredential, ScramMechanism } from '../../security/scram.ts';
+import { fromBase64 } from '../../security/scram.ts';
 
 interface WorkingTopic {
   name: string;
@@ -44,6 +46,7 @@ export class MetadataDelta {
   #nextProducerId: number | undefined;
   #clusterId: string | undefined;
   #acls: Map<string, AclBinding> | undefined;
+  #scram: Map<string, Map<ScramMechanism, ScramCredential>> | undefined;
 
   constructor(image: MetadataImage) {
     this.image = image;
@@ -133,7 +136,26 @@ export class MetadataDelta {
         this.#acls.delete(record.id);
         this.aclsChanged = true;
         return;
+      case 'user-scram-credential': {
+        const user = this.#scramUser(record.name);
+        user.set(record.mechanism, { salt: fromBase64(record.salt), iterations: record.iterations, storedKey: fromBase64(record.storedKey), serverKey: fromBase64(record.serverKey) });
+        return;
+      }
+      case 'remove-user-scram-credential': {
+        const user = this.#scramUser(record.name);
+        user.delete(record.mechanism);
+        if (user.size === 0) this.#scram!.delete(record.name);
+        return;
+      }
     }
+  }
+
+  // A user's credentials as changed so far: the image's copied on the first SCRAM record.
+  #scramUser(name: string): Map<ScramMechanism, ScramCredential> {
+    this.#scram ??= new Map([...this.image.scramCredentials].map(([n, m]) => [n, new Map(m)]));
+    let user = this.#scram.get(name);
+    if (!user) this.#scram.set(name, (user = new Map()));
+    return user;
   }
 
   // The topic as changed so far: a copy of the image's on first change.
@@ -150,10 +172,10 @@ export class MetadataDelta {
 
   /** The image after these records. */
   apply(): MetadataImage {
-    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers && this.#nextProducerId === undefined && this.#clusterId === undefined && !this.#acls) return this.image;
+    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers && this.#nextProducerId === undefined && this.#clusterId === undefined && !this.#scram && !this.#acls) return this.image;
     const topics = new Map(this.image.topicsById);
     for (const id of this.#removed) topics.delete(id);
     for (const [id, t] of this.#topics) topics.set(id, Object.freeze({ ...t, partitions: Object.freeze([...t.partitions]), configs: t.configs }));
-    return new MetadataImage(topics, this.#brokers ?? this.image.registrationsById, this.#nextProducerId ?? this.image.nextProducerId, this.#clusterId ?? this.image.clusterId, this.#acls ?? this.image.acls);
+    return new MetadataImage(topics, this.#brokers ?? this.image.registrationsById, this.#nextProducerId ?? this.image.nextProducerId, this.#clusterId ?? this.image.clusterId, this.#scram ?? this.image.scramCredentials, this.#acls ?? this.image.acls);
   }
 }

@@ -7,6 +7,10 @@
 import type { AclBinding } from '../../contracts/authorizer.ts';
 import { AclIndex } from '../acl/acl-rules.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
+import type { ScramCredential, ScramMechanism } from '../../security/scram.ts';
+
+/** SCRAM credentials by user name, then by mechanism. */
+export type ScramCredentials = ReadonlyMap<string, ReadonlyMap<ScramMechanism, ScramCredential>>;
 
 /** One partition as the controller assigned it. */
 export interface PartitionRegistration {
@@ -72,6 +76,7 @@ export class MetadataImage {
   readonly #clusterId: string | null;
   readonly #acls: ReadonlyMap<string, AclBinding>;
   #aclIndex: AclIndex | undefined;
+  readonly #scram: ScramCredentials;
   #sorted: TopicImage[] | undefined;
   #unfenced: BrokerEndpoint[] | undefined;
 
@@ -79,9 +84,11 @@ export class MetadataImage {
    * @param registrations every registered broker, fenced or not
    * @param nextProducerId the first producer id no block has handed out yet
    * @param clusterId the cluster id the metadata log holds (null before one is written)
+   * @param scram the users' SCRAM credentials
    * @param acls every ACL, by id
    */
-  constructor(topicsById: ReadonlyMap<string, TopicImage>, registrations: ReadonlyMap<number, BrokerRegistration>, nextProducerId = 0, clusterId: string | null = null, acls: ReadonlyMap<string, AclBinding> = new Map()) {
+  constructor(topicsById: ReadonlyMap<string, TopicImage>, registrations: ReadonlyMap<number, BrokerRegistration>, nextProducerId = 0, clusterId: string | null = null, scram: ScramCredentials = new Map(), acls: ReadonlyMap<string, AclBinding> = new Map()) {
+    this.#scram = scram;
     this.#acls = acls;
     this.#byId = topicsById;
     this.#byName = new Map([...topicsById.values()].map((t) => [t.name, t]));
@@ -104,6 +111,16 @@ export class MetadataImage {
   get aclIndex(): AclIndex {
     this.#aclIndex ??= this.#acls.size === 0 ? AclIndex.EMPTY : new AclIndex(this.#acls.values());
     return this.#aclIndex;
+  }
+
+  /** Every user's SCRAM credentials, by name then mechanism (what a delta starts from). */
+  get scramCredentials(): ScramCredentials {
+    return this.#scram;
+  }
+
+  /** The SCRAM credential of `user` for `mechanism`, if set. */
+  scramCredential(user: string, mechanism: ScramMechanism): ScramCredential | undefined {
+    return this.#scram.get(user)?.get(mechanism);
   }
 
   /** The topic named `name`. */

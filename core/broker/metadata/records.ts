@@ -109,6 +109,28 @@ export interface ClusterIdRecord {
 }
 
 /**
+ * A user's SCRAM credential for one mechanism is set (Kafka's UserScramCredentialRecord,
+ * written by AlterUserScramCredentials): the salted form only, never the password. Bytes
+ * are standard base64 (records travel as JSON).
+ */
+export interface UserScramCredentialRecord {
+  readonly type: 'user-scram-credential';
+  readonly name: string;
+  readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  readonly salt: string;
+  readonly storedKey: string;
+  readonly serverKey: string;
+  readonly iterations: number;
+}
+
+/** A user's SCRAM credential for one mechanism is removed (Kafka's RemoveUserScramCredentialRecord). */
+export interface RemoveUserScramCredentialRecord {
+  readonly type: 'remove-user-scram-credential';
+  readonly name: string;
+  readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+}
+
+/**
  * An ACL is added (Kafka's AccessControlEntryRecord): `id` names it for its removal. The
  * binding's fields are the Authorizer contract's (core/contracts/authorizer.ts).
  */
@@ -125,4 +147,4 @@ export interface RemoveAclRecord {
 }
 
 /** Any metadata record. */
-export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | AclRecord | RemoveAclRecord;
+export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | UserScramCredentialRecord | RemoveUserScramCredentialRecord | AclRecord | RemoveAclRecord;

@@ -3,7 +3,7 @@ import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import { CLUSTER_OPERATIONS, authorizedOperations, grantedOperations } from '../../authorized-operations.ts';
 import { access } from '../access.ts';
-import type { BrokerContext } from '../context.ts';
+import { addressOn, type BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 
@@ -22,7 +22,7 @@ function handleDescribeCluster(ctx: BrokerContext, header: BrokerRequestHeader, 
     ...base,
     errorCode: 0,
     errorMessage: null,
-    brokers: ctx.image.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    brokers: ctx.image.brokers().map((e) => addressOn(ctx, header.listener, e)).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
-import type { BrokerContext } from '../context.ts';
+import { addressOn, type BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { access } from '../access.ts';
@@ -21,15 +21,16 @@ interface Answer {
 }
 
 // One key: this node, unless the group coordinator places groups (then its partition's leader).
-async function answerFor(ctx: BrokerContext, keyType: number, key: string): Promise<Answer> {
+async function answerFor(ctx: BrokerContext, keyType: number, key: string, listener: string | undefined): Promise<Answer> {
   if (keyType !== 0 && keyType !== 1) return { nodeId: -1, host: '', port: -1, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}` };
   if (keyType === 0 && ctx.groups.locate) {
     const found = await ctx.groups.locate(key);
-    const broker = found.errorCode === KafkaCode.NONE ? ctx.image.broker(found.nodeId) : undefined;
+    const registered = found.errorCode === KafkaCode.NONE ? ctx.image.broker(found.nodeId) : undefined;
+    const broker = registered === undefined ? undefined : addressOn(ctx, listener, registered);
     if (!broker) return { nodeId: -1, host: '', port: -1, errorCode: found.errorCode === KafkaCode.NONE ? KafkaCode.COORDINATOR_NOT_AVAILABLE : found.errorCode, errorMessage: found.errorMessage };
     return { nodeId: broker.nodeId, host: broker.host, port: broker.port, errorCode: KafkaCode.NONE, errorMessage: null };
   }
-  const self = ctx.image.broker(ctx.nodeId)!;
+  const self = addressOn(ctx, listener, ctx.image.broker(ctx.nodeId)!);
   return { nodeId: self.nodeId, host: self.host, port: self.port, errorCode: KafkaCode.NONE, errorMessage: null };
 }
 
@@ -44,7 +45,7 @@ async function handleFindCoordinator(ctx: BrokerContext, header: BrokerRequestHe
   const refused: Answer = group
     ? { nodeId: -1, host: '', port: -1, errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED, errorMessage: 'Not authorized to describe this group' }
     : { nodeId: -1, host: '', port: -1, errorCode: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Not authorized to describe this transactional id' };
-  const answers = await Promise.all(keys.map((key) => (describable(key) ? answerFor(ctx, keyType, key) : refused)));
+  const answers = await Promise.all(keys.map((key) => (describable(key) ? answerFor(ctx, keyType, key, header.listener) : refused)));
   if (header.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: keys.map((key, i) => ({ key, ...answers[i]! })) };
   return { throttleTimeMs: 0, ...answers[0]! };
 }

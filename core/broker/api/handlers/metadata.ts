@@ -8,7 +8,7 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, authorizedOperations, grantedOperations } from '../../authorized-operations.ts';
 import { access } from '../access.ts';
 import { ZERO_UUID } from '../../../protocol/codec.ts';
-import type { BrokerContext } from '../context.ts';
+import { addressOn, type BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
 import type { MetadataResponseTopic } from '../../../protocol/generated/metadata.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
@@ -88,7 +88,7 @@ async function handleMetadata(ctx: BrokerContext, header: BrokerRequestHeader, b
   }
   return {
     throttleTimeMs: 0,
-    brokers: ctx.image.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    brokers: ctx.image.brokers().map((e) => addressOn(ctx, header.listener, e)).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
     clusterId: ctx.clusterId,
     controllerId: ctx.controllerId,
     topics,
