@@ -17,6 +17,7 @@ import { createClient } from '../../core/client/client.ts';
 import { KafkaCode } from '../../core/errors.ts';
 import { fullRegistry } from '../client/helpers.ts';
 import { kcat } from './kcat-runner.ts';
+import { pythonCan, runPython } from './python-runner.ts';
 
 const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
 
@@ -128,6 +129,19 @@ describe('ACLs with kafkajs, kcat and our client', () => {
     await expect(kcat([...kcatAs('bob'), '-P', '-t', 'orders'], 'intruder\n', { timeoutMs: 20_000 })).rejects.toThrow(/[Aa]uthoriz/);
     // Nothing of bob's was appended.
     expect(broker.replicaManager.partition('orders', 0)!.log.endOffset()).toBe(2);
+  });
+
+  it.skipIf(!pythonCan('import confluent_kafka'))('confluent-kafka-python (librdkafka) as bob: TOPIC_AUTHORIZATION_FAILED reading and writing; as alice: both pass', async () => {
+    // Bob may use his group (so only the topic is refused); alice's groups are alice-*.
+    await kafkajsAs('admin').admin().createAcls({ acl: [{ resourceType: AclResourceTypes.GROUP, resourceName: 'bob-probe', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:bob', host: '*', operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.ALLOW }] });
+    const probe = (user: User) => runPython('confluent_acl_probe.py', { bootstrap: address, topic: 'orders', group: `${user}-probe`, username: user, password: PASSWORDS[user] });
+    const bob = await probe('bob');
+    expect(bob.filter((e) => e.event === 'record')).toEqual([]);
+    expect(bob.filter((e) => e.event === 'read-error').map((e) => e.name)).toEqual(['TOPIC_AUTHORIZATION_FAILED']);
+    expect(bob.find((e) => e.event === 'produce-error')).toMatchObject({ code: KafkaCode.TOPIC_AUTHORIZATION_FAILED });
+    const alice = await probe('alice');
+    expect(alice.filter((e) => e.event === 'record').map((e) => e.value)).toEqual(['one', 'two']);
+    expect(alice.find((e) => e.event === 'delivered')).toBeDefined();
   });
 
   it('our client authenticates with SASL and is refused as Kafka refuses', async () => {
