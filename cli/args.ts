@@ -4,7 +4,10 @@
  * failures are usage errors (exit 2).
  */
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { usageError } from './exit-codes.ts';
+import type { SaslOptions } from '../core/client/sasl-authenticate.ts';
+import type { TlsOptions } from '../core/client/transport.ts';
 
 /** A parseArgs option spec. */
 export type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
@@ -13,12 +16,25 @@ export type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?
 export const GLOBAL_OPTIONS = {
   brokers: { type: 'string', short: 'b' },
   help: { type: 'boolean', short: 'h' },
+  'sasl-mechanism': { type: 'string' },
+  'sasl-username': { type: 'string' },
+  'sasl-password': { type: 'string' },
+  ssl: { type: 'boolean' },
+  'ssl-ca': { type: 'string' },
+  'ssl-cert': { type: 'string' },
+  'ssl-key': { type: 'string' },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Help lines for the global flags. */
 export const GLOBAL_HELP = [
   'Global options (every command but broker; before or after the command name):',
   '  -b, --brokers <host:port,…>  brokers to bootstrap from (default 127.0.0.1:9092, env TRIBUTARY_BROKERS)',
+  '  --sasl-mechanism <m>         authenticate: plain | scram-sha-256 | scram-sha-512 (env TRIBUTARY_SASL_MECHANISM)',
+  '  --sasl-username <name>       SASL user (env TRIBUTARY_SASL_USERNAME)',
+  '  --sasl-password <password>   SASL password (env TRIBUTARY_SASL_PASSWORD, which keeps it out of `ps`)',
+  '  --ssl                        connect over TLS, trusting the system\'s CAs (env TRIBUTARY_SSL=true)',
+  '  --ssl-ca <file>              connect over TLS, trusting this CA (PEM; env TRIBUTARY_SSL_CA)',
+  '  --ssl-cert <file>, --ssl-key <file>  a client certificate and its key (PEM) for SSL listeners',
   '  -h, --help                   show this help',
 ].join('\n');
 
@@ -101,8 +117,51 @@ export function currentBrokers(): readonly string[] {
   return lastBrokers;
 }
 
-/** The broker list from --brokers, TRIBUTARY_BROKERS or the default. */
+let lastConnection: { ssl?: boolean | TlsOptions; sasl?: SaslOptions } = {};
+
+/** The TLS and SASL settings of the last {@link brokersFrom} call (what openClient connects with). */
+export function lastConnectionSecurity(): { ssl?: boolean | TlsOptions; sasl?: SaslOptions } {
+  return lastConnection;
+}
+
+function readFlagFile(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw usageError(`${flag}: cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** The client's `ssl` and `sasl` from the connection flags (and their TRIBUTARY_* variables). */
+export function connectionSecurityFrom(flags: Flags, env: Record<string, string | undefined> = process.env): { ssl?: boolean | TlsOptions; sasl?: SaslOptions } {
+  const get = (flag: string, variable: string) => (flags[flag] as string | undefined) ?? (env[variable] !== '' ? env[variable] : undefined);
+  const mechanism = get('sasl-mechanism', 'TRIBUTARY_SASL_MECHANISM');
+  const username = get('sasl-username', 'TRIBUTARY_SASL_USERNAME');
+  const password = get('sasl-password', 'TRIBUTARY_SASL_PASSWORD');
+  let sasl: SaslOptions | undefined;
+  if (mechanism !== undefined || username !== undefined || password !== undefined) {
+    if (mechanism === undefined || username === undefined || password === undefined) throw usageError('SASL needs --sasl-mechanism, --sasl-username and --sasl-password (or TRIBUTARY_SASL_PASSWORD)');
+    if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism.toLowerCase())) throw usageError(`--sasl-mechanism: expected plain, scram-sha-256 or scram-sha-512, got "${mechanism}"`);
+    sasl = { mechanism: mechanism.toLowerCase() as SaslOptions['mechanism'], username, password };
+  }
+  const ca = get('ssl-ca', 'TRIBUTARY_SSL_CA');
+  const cert = get('ssl-cert', 'TRIBUTARY_SSL_CERT');
+  const key = get('ssl-key', 'TRIBUTARY_SSL_KEY');
+  const on = flags.ssl === true || /^(1|true|yes|on)$/i.test(env.TRIBUTARY_SSL ?? '') || ca !== undefined || cert !== undefined;
+  if ((cert === undefined) !== (key === undefined)) throw usageError('--ssl-cert and --ssl-key go together');
+  const tls: TlsOptions = {
+    ...(ca !== undefined ? { ca: readFlagFile(ca, '--ssl-ca') } : {}),
+    ...(cert !== undefined ? { cert: readFlagFile(cert, '--ssl-cert'), key: readFlagFile(key!, '--ssl-key') } : {}),
+  };
+  return { ...(on ? { ssl: Object.keys(tls).length > 0 ? tls : true } : {}), ...(sasl ? { sasl } : {}) };
+}
+
+/**
+ * The broker list from --brokers, TRIBUTARY_BROKERS or the default; also reads the
+ * connection flags (--ssl*, --sasl-*) that openClient then connects with.
+ */
 export function brokersFrom(flags: Flags, env: Record<string, string | undefined> = process.env): string[] {
+  lastConnection = connectionSecurityFrom(flags, env);
   const raw = (flags.brokers as string | undefined) ?? env.TRIBUTARY_BROKERS ?? '127.0.0.1:9092';
   const list = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   if (list.length === 0) throw usageError('--brokers: expected host:port[,host:port…]');

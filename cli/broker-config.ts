@@ -44,6 +44,17 @@ export interface BrokerSettings {
   authorizer: 'none' | 'standard';
   superUsers: string[];
   allowEveryoneIfNoAclFound: boolean;
+  listeners: string | undefined;
+  advertisedListeners: string | undefined;
+  listenerSecurityProtocolMap: string | undefined;
+  sslCert: string | undefined;
+  sslKey: string | undefined;
+  sslKeyPassword: string | undefined;
+  sslCa: string | undefined;
+  sslClientAuth: 'none' | 'requested' | 'required';
+  saslPlainUsers: string | undefined;
+  saslEnabledMechanisms: string | undefined;
+  failedAuthenticationDelayMs: number;
 }
 
 /** One setting: its flag, environment variable, parser and default. */
@@ -125,6 +136,17 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'authorizer', flag: 'authorizer', arg: '<none|standard>', help: 'standard: every request is checked against the ACLs (tributary acls …); none (default): everything is allowed', parse: oneOf(['none', 'standard'] as const), default: 'none' },
   { key: 'superUsers', flag: 'super-users', arg: '<User:a;User:b>', help: 'principals allowed everything, whatever the ACLs say (super.users; `;`-separated)', parse: principals, default: [] },
   { key: 'allowEveryoneIfNoAclFound', flag: 'allow-everyone-if-no-acl-found', arg: '[true|false]', help: 'allow everyone what no ACL speaks of (allow.everyone.if.no.acl.found; default false: only super users)', parse: bool, default: false, bare: true },
+  { key: 'listeners', flag: 'listeners', arg: '<NAME://host:port,…>', help: 'named listeners, as Kafka\'s listeners: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL or names mapped by --listener-security-protocol-map (replaces --host/--port; default PLAINTEXT://127.0.0.1:9092)', parse: text, default: undefined },
+  { key: 'advertisedListeners', flag: 'advertised-listeners', arg: '<NAME://host:port,…>', help: 'addresses clients of each listener are told (advertised.listeners; default: each listener\'s own, localhost for a wildcard)', parse: text, default: undefined },
+  { key: 'listenerSecurityProtocolMap', flag: 'listener-security-protocol-map', arg: '<NAME:PROTOCOL,…>', help: 'security protocol of each listener name (listener.security.protocol.map; default: each protocol name maps to itself)', parse: text, default: undefined },
+  { key: 'sslCert', flag: 'ssl-cert', arg: '<file>', help: 'the broker\'s certificate chain, PEM, for SSL and SASL_SSL listeners (Kafka\'s ssl.keystore.type=PEM certificate chain)', parse: text, default: undefined },
+  { key: 'sslKey', flag: 'ssl-key', arg: '<file>', help: 'the broker\'s private key, PEM (Kafka\'s ssl.keystore.key)', parse: text, default: undefined },
+  { key: 'sslKeyPassword', flag: 'ssl-key-password', arg: '<password>', help: 'passphrase of an encrypted --ssl-key (ssl.key.password)', parse: text, default: undefined },
+  { key: 'sslCa', flag: 'ssl-ca', arg: '<file>', help: 'CA certificates, PEM, that sign client certificates (the truststore; default: the system\'s)', parse: text, default: undefined },
+  { key: 'sslClientAuth', flag: 'ssl-client-auth', arg: '<mode>', help: 'client certificates on TLS listeners: none | requested | required (ssl.client.auth); the principal is User:<subject DN>', parse: oneOf(['none', 'requested', 'required'] as const), default: 'none' },
+  { key: 'saslPlainUsers', flag: 'sasl-plain-users', arg: '<file>', help: 'users of SASL/PLAIN: one name:password a line, or Kafka JAAS user_<name>="<password>" entries (SCRAM users are added with tributary users add)', parse: text, default: undefined },
+  { key: 'saslEnabledMechanisms', flag: 'sasl-enabled-mechanisms', arg: '<list>', help: 'SASL mechanisms offered: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (sasl.enabled.mechanisms; default: both SCRAMs, plus PLAIN with --sasl-plain-users)', parse: text, default: undefined },
+  { key: 'failedAuthenticationDelayMs', flag: 'connection-failed-authentication-delay-ms', arg: '<ms>', help: 'a failed login is answered and closed after this delay (connection.failed.authentication.delay.ms)', parse: int(0, 60_000), default: 100 },
   { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 

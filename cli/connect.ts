@@ -6,6 +6,7 @@
 import { Client, type ClientOptions } from '../core/client/client.ts';
 import { tcpTransport } from '../adapters/transport/index.ts';
 import { cliRegistry } from './cli-registry.ts';
+import { lastConnectionSecurity } from './args.ts';
 
 type CreateClientOptions = Omit<ClientOptions, 'transport' | 'registry'>;
 
@@ -27,6 +28,8 @@ export async function openClient(brokers: readonly string[], options: OpenClient
     connectTimeoutMs: 5_000,
     requestTimeoutMs: 30_000,
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2_000 },
+    // --ssl / --sasl-* (read by brokersFrom with the brokers they go with).
+    ...lastConnectionSecurity(),
     ...options,
     allowAutoTopicCreation: options.allowAutoTopicCreation ?? false,
     brokers: [...brokers],

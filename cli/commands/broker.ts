@@ -18,6 +18,7 @@ import { createDefaultRegistry } from '../../adapters/runtime/default-registry.t
 import { attachNegativeValues } from '../args.ts';
 import { BROKER_SETTINGS, envName, resolveBrokerSettingsWithSources, type BrokerSettings } from '../broker-config.ts';
 import { consoleLogger } from '../console-logger.ts';
+import { listenerSetup } from '../listener-config.ts';
 
 /** The help text of `tributary broker`. */
 export function brokerHelp(): string {
@@ -44,9 +45,12 @@ export function brokerHelp(): string {
     'Options:',
     ...rows,
     '',
-    'Security: the broker has no authentication, encryption or ACLs yet. It listens on',
-    '127.0.0.1 by default; with --host 0.0.0.0 (or any non-loopback address) anyone who can',
-    'reach the port can read, write and delete every topic, and it logs a warning saying so.',
+    'Security: by default the broker listens on 127.0.0.1 with PLAINTEXT (no authentication,',
+    'no encryption); a PLAINTEXT listener on a non-loopback address logs a warning, since',
+    'anyone who can reach it can read, write and delete every topic. For a broker that leaves',
+    'the machine use --listeners SASL_SSL://0.0.0.0:9093 with --ssl-cert/--ssl-key and SCRAM',
+    'users (tributary users add), or SSL with --ssl-client-auth required. See the README,',
+    '"Securing a broker".',
     '',
     'Stop it with Ctrl-C (SIGINT) or SIGTERM: in-flight requests are answered and storage',
     'is synced and closed before it exits (exit 0; a second signal exits at once, 130).',
@@ -111,6 +115,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   }
   const { settings, explicit } = resolveBrokerSettingsWithSources(values as Record<string, string | boolean | undefined>, process.env, values.dev ? DEV_DEFAULTS : {});
   const logger = consoleLogger(settings.logLevel);
+  const setup = listenerSetup(settings, explicit);
   const started = performance.now();
   const registry = createDefaultRegistry();
   const broker = new Broker({
@@ -147,15 +152,11 @@ export async function runBroker(argv: string[]): Promise<number> {
     defaultReplicationFactor: settings.defaultReplicationFactor,
     ...(settings.controllerQuorum !== undefined ? { cluster: clusterOptions(settings) } : {}),
     ...(settings.authorizer === 'standard' ? { authorizer: { name: 'standard' as const, superUsers: settings.superUsers, allowEveryoneIfNoAclFound: settings.allowEveryoneIfNoAclFound } } : {}),
+    ...(setup.plainUsers !== undefined ? { plainUsers: setup.plainUsers } : {}),
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(broker, {
-      host: settings.host,
-      port: settings.port,
-      ...(settings.advertisedHost ? { advertisedHost: settings.advertisedHost } : {}),
-      ...(settings.advertisedPort !== undefined ? { advertisedPort: settings.advertisedPort } : {}),
-    });
+    server = await startServer(broker, { listeners: setup.listeners, failedAuthenticationDelayMs: settings.failedAuthenticationDelayMs });
   } catch (error) {
     // startServer closes a broker it started when listening fails; this is for one it did not.
     await broker.close().catch(() => {});
@@ -180,7 +181,8 @@ export async function runBroker(argv: string[]): Promise<number> {
     console.log(`Tributary controller (node ${settings.nodeId}) listening on ${controllerListener.address}`);
   }
   const where = settings.storage === 'memory' ? 'memory (nothing is kept after exit)' : `${settings.storage} storage in ${resolve(settings.dataDir)}`;
-  console.log(`Tributary broker ${settings.nodeId} listening on ${server.address} — ${where} — started in ${(performance.now() - started).toFixed(0)} ms`);
+  const addresses = server.listeners.length === 1 && server.listeners[0]!.securityProtocol === 'PLAINTEXT' ? server.address : server.listeners.map((l) => `${l.name}://${l.address}`).join(', ');
+  console.log(`Tributary broker ${settings.nodeId} listening on ${addresses} — ${where} — started in ${(performance.now() - started).toFixed(0)} ms`);
   if (values.dev) console.log(`Development defaults (--dev): ${describeDefaults(DEV_DEFAULTS)}; Kafka's production default is 3000 (tributary broker without --dev)`);
 
   return await new Promise<number>((done) => {

@@ -76,9 +76,11 @@ export async function saslAuthenticate(transport: Transport, sasl: SaslOptions):
   await scramExchange(mechanism, sasl.username, sasl.password, step);
 }
 
-/** SCRAM's client: client-first, client-final with the proof, then the server's signature checked. */
-export async function scramExchange(mechanism: ScramMechanism, username: string, password: string, step: (token: Uint8Array) => Promise<Uint8Array>): Promise<void> {
-  const clientNonce = scramNonce();
+/**
+ * SCRAM's client: client-first, client-final with the proof, then the server's signature
+ * checked. `clientNonce` is random unless a test pins it (RFC 7677's example).
+ */
+export async function scramExchange(mechanism: ScramMechanism, username: string, password: string, step: (token: Uint8Array) => Promise<Uint8Array>, clientNonce = scramNonce()): Promise<void> {
   const clientFirstBare = `n=${toSaslName(username)},r=${clientNonce}`;
   const serverFirst = decoder.decode(await step(encoder.encode(`n,,${clientFirstBare}`)));
   const attributes = scramAttributes(serverFirst);

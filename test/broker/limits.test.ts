@@ -65,7 +65,7 @@ describe('requests answered with an error code instead of a closed connection (#
     expect(handshake.mechanisms).toEqual([]);
     const auth = decodeResponse(36, 2, frames[1]!).body;
     expect(auth.errorCode).toBe(34);
-    expect(auth.errorMessage).toMatch(/SASL is not configured/);
+    expect(auth.errorMessage).toMatch(/SASL is not enabled on this listener/);
     expect(logger.lines.filter((l) => l.message === 'closing connection')).toEqual([]);
   });
 
@@ -133,11 +133,14 @@ describe('a non-loopback bind says there is no authentication (#13)', () => {
     for (const h of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', 'broker.example.com', '::ffff:10.0.0.1']) expect(isLoopback(h), h).toBe(false);
   });
 
-  it('--help and the README say the broker has no authentication', async () => {
-    expect(brokerHelp()).toMatch(/no authentication/);
+  it('--help and the README say PLAINTEXT has no authentication, and how to secure a broker', async () => {
+    expect(brokerHelp()).toMatch(/PLAINTEXT \(no authentication/);
     expect(brokerHelp()).toMatch(/0\.0\.0\.0/);
+    expect(brokerHelp()).toMatch(/SASL_SSL/);
     const { readFileSync } = await import('node:fs');
-    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toMatch(/no authentication yet/);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toMatch(/## Securing a broker/);
+    expect(readme).toMatch(/PLAINTEXT on 127\.0\.0\.1/);
   });
 });
 
