@@ -26,10 +26,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   produce: { summary: 'send lines of stdin or a file as messages (kcat -P)', load: async () => (await import('./commands/produce.ts')).produceCommand },
   consume: { summary: 'print messages of topics (kcat -C)', load: async () => (await import('./commands/consume.ts')).consumeCommand },
   groups: { summary: 'list, describe, reset offsets of and delete consumer groups', load: async () => (await import('./commands/groups.ts')).groupsCommand },
-  acls: { summary: 'list, add and remove ACLs (kafka-acls.sh)', load: async () => (await import('./commands/acls.ts')).aclsCommand },
   cluster: { summary: 'start a local cluster (cluster up), or describe one', load: async () => (await import('./commands/cluster.ts')).clusterCommand },
   perf: { summary: 'producer, consumer and end-to-end load tests', load: async () => (await import('./commands/perf.ts')).perfCommand },
   users: { summary: 'list, add and remove SCRAM users (SASL authentication)', load: async () => (await import('./commands/users.ts')).usersCommand },
+  acls: { summary: 'list, add and remove ACLs (kafka-acls.sh)', load: async () => (await import('./commands/acls.ts')).aclsCommand },
 };
 
 function usage(): string {
