@@ -70,6 +70,29 @@ describe('tributary acls', () => {
   });
 });
 
+describe('tributary acls over SASL', () => {
+  it('a super user grants, a user without DESCRIBE on the cluster is refused', async () => {
+    const secure = new Broker({
+      handlers: DEFAULT_HANDLERS, storage: memoryStorage(), logger: silentLogger, retentionCheckIntervalMs: 0,
+      plainUsers: new Map([['admin', 'admin-secret'], ['alice', 'alice-secret']]),
+      authorizer: { name: 'standard', superUsers: ['User:admin'] },
+    });
+    const s = await startServer(secure, { listeners: [{ name: 'SASL_PLAINTEXT', securityProtocol: 'SASL_PLAINTEXT', host: '127.0.0.1', port: 0 }] });
+    try {
+      const as = (user: string, password: string) => ({ env: { TRIBUTARY_SASL_MECHANISM: 'plain', TRIBUTARY_SASL_USERNAME: user, TRIBUTARY_SASL_PASSWORD: password } });
+      const at = ['-b', s.listeners[0]!.address];
+      const added = await runCli(['acls', 'add', '--allow-principal', 'User:alice', '--operation', 'read', '--topic', 'orders', ...at], as('admin', 'admin-secret'));
+      expect(added.code, added.stderr).toBe(0);
+      expect([...secure.image.acls.values()]).toEqual([{ principal: 'User:alice', host: '*', resourceType: 'topic', resourceName: 'orders', patternType: 'literal', operation: 'read', permission: 'allow' }]);
+      const refused = await runCli(['acls', 'list', ...at], as('alice', 'alice-secret'));
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('CLUSTER_AUTHORIZATION_FAILED');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('broker flags of the authorizer', () => {
   it('--authorizer standard --super-users User:admin;User:ops --allow-everyone-if-no-acl-found', () => {
     const settings = resolveBrokerSettings({ authorizer: 'standard', 'super-users': 'User:admin;User:ops', 'allow-everyone-if-no-acl-found': true }, {});
