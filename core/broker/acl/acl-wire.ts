@@ -89,8 +89,8 @@ export function filterToWire(f: AclBindingFilter): WireAclFilter {
 
 /**
  * The filter of a wire entry; undefined when a code is UNKNOWN (Kafka refuses such a filter
- * with INVALID_REQUEST). A resource type we do not model (delegation token, user) is kept
- * as a filter that can match nothing: `null` resource type.
+ * with INVALID_REQUEST). A resource type we do not model (delegation token, user) gives
+ * `'matches-nothing'`: valid, but no ACL of ours can match it.
  */
 export function filterFromWire(w: WireAclFilter): AclBindingFilter | 'matches-nothing' | undefined {
   const patternType = PATTERN_TYPES.get(w.patternTypeFilter);

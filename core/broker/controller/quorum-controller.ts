@@ -90,7 +90,7 @@ export interface QuorumControllerOptions {
    * log without one. Without it the first broker to register gives it.
    */
   readonly clusterId?: string;
-  /** Makes a new topic's id (default crypto.randomUUID; a simulation passes a seeded one). */
+  /** Makes a new topic's id, and a new ACL's (default crypto.randomUUID; a simulation passes a seeded one). */
   readonly newTopicId?: () => string;
 }
 
