@@ -41,6 +41,9 @@ export interface BrokerSettings {
   brokerHeartbeatIntervalMs: number;
   brokerSessionTimeoutMs: number;
   replicaLagTimeMaxMs: number;
+  authorizer: 'none' | 'standard';
+  superUsers: string[];
+  allowEveryoneIfNoAclFound: boolean;
   listeners: string | undefined;
   advertisedListeners: string | undefined;
   listenerSecurityProtocolMap: string | undefined;
@@ -63,6 +66,8 @@ interface SettingSpec<K extends keyof BrokerSettings> {
   help: string;
   parse: (raw: string, source: string) => BrokerSettings[K];
   default: BrokerSettings[K];
+  /** A flag that may stand alone (`--allow-everyone-if-no-acl-found` means true). */
+  bare?: true;
 }
 
 const int = (min: number, max: number) => (raw: string, source: string): number => {
@@ -84,6 +89,13 @@ const bool = (raw: string, source: string): boolean => {
   if (['true', '1', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new TributaryError('ERR_INVALID_ARGUMENT', `${source}: expected true or false, got "${raw}"`);
+};
+
+/** Kafka's super.users: principals separated by `;` (each `Type:name`). */
+const principals = (raw: string, source: string): string[] => {
+  const list = raw.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const p of list) if (!/^[^:]+:.+$/.test(p)) throw new TributaryError('ERR_INVALID_ARGUMENT', `${source}: expected Type:name principals separated by ';' (User:admin;User:ops), got "${p}"`);
+  return list;
 };
 
 const text = (raw: string, source: string): string => {
@@ -121,6 +133,9 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'brokerHeartbeatIntervalMs', flag: 'broker-heartbeat-interval-ms', arg: '<ms>', help: 'how often a cluster member heartbeats to the controller (broker.heartbeat.interval.ms)', parse: int(10, 3_600_000), default: 2000 },
   { key: 'brokerSessionTimeoutMs', flag: 'broker-session-timeout-ms', arg: '<ms>', help: 'a member without heartbeats this long is fenced and loses its leaderships (broker.session.timeout.ms; applied by the controller)', parse: int(50, 3_600_000), default: 9000 },
   { key: 'replicaLagTimeMaxMs', flag: 'replica-lag-time-max-ms', arg: '<ms>', help: 'a follower not caught up for this long leaves the in-sync replicas (replica.lag.time.max.ms)', parse: int(10, 3_600_000), default: 30_000 },
+  { key: 'authorizer', flag: 'authorizer', arg: '<none|standard>', help: 'standard: every request is checked against the ACLs (tributary acls …); none (default): everything is allowed', parse: oneOf(['none', 'standard'] as const), default: 'none' },
+  { key: 'superUsers', flag: 'super-users', arg: '<User:a;User:b>', help: 'principals allowed everything, whatever the ACLs say (super.users; `;`-separated)', parse: principals, default: [] },
+  { key: 'allowEveryoneIfNoAclFound', flag: 'allow-everyone-if-no-acl-found', arg: '[true|false]', help: 'allow everyone what no ACL speaks of (allow.everyone.if.no.acl.found; default false: only super users)', parse: bool, default: false, bare: true },
   { key: 'listeners', flag: 'listeners', arg: '<NAME://host:port,…>', help: 'named listeners, as Kafka\'s listeners: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL or names mapped by --listener-security-protocol-map (replaces --host/--port; default PLAINTEXT://127.0.0.1:9092)', parse: text, default: undefined },
   { key: 'advertisedListeners', flag: 'advertised-listeners', arg: '<NAME://host:port,…>', help: 'addresses clients of each listener are told (advertised.listeners; default: each listener\'s own, localhost for a wildcard)', parse: text, default: undefined },
   { key: 'listenerSecurityProtocolMap', flag: 'listener-security-protocol-map', arg: '<NAME:PROTOCOL,…>', help: 'security protocol of each listener name (listener.security.protocol.map; default: each protocol name maps to itself)', parse: text, default: undefined },

@@ -311,6 +311,8 @@ export class EmbeddedCluster {
       alterTopicConfigs: (name, configs, validateOnly) => call(() => controller.alterTopicConfigs(name, configs, validateOnly)),
       incrementalAlterTopicConfigs: (name, ops, validateOnly) => call(() => controller.incrementalAlterTopicConfigs(name, ops, validateOnly)),
       alterUserScramCredentials: (changes) => call(() => controller.alterUserScramCredentials(changes)),
+      createAcls: (bindings) => call(() => controller.createAcls(bindings)),
+      deleteAcls: (filters) => call(() => controller.deleteAcls(filters)),
     };
   }
 }

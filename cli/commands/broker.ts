@@ -102,7 +102,7 @@ function clusterOptions(settings: BrokerSettings): ClusterOptions {
 /** Runs the broker until a signal stops it. Resolves with the exit code. */
 export async function runBroker(argv: string[]): Promise<number> {
   const options = {
-    ...Object.fromEntries(BROKER_SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
+    ...Object.fromEntries(BROKER_SETTINGS.map((s) => [s.flag, { type: s.bare ? ('boolean' as const) : ('string' as const) }])),
     config: { type: 'string' as const },
     dev: { type: 'boolean' as const },
     help: { type: 'boolean' as const, short: 'h' },
@@ -151,6 +151,7 @@ export async function runBroker(argv: string[]): Promise<number> {
     ...(settings.advertisedPort !== undefined ? { port: settings.advertisedPort } : {}),
     defaultReplicationFactor: settings.defaultReplicationFactor,
     ...(settings.controllerQuorum !== undefined ? { cluster: clusterOptions(settings) } : {}),
+    ...(settings.authorizer === 'standard' ? { authorizer: { name: 'standard' as const, superUsers: settings.superUsers, allowEveryoneIfNoAclFound: settings.allowEveryoneIfNoAclFound } } : {}),
     ...(setup.plainUsers !== undefined ? { plainUsers: setup.plainUsers } : {}),
   });
   let server: Awaited<ReturnType<typeof startServer>>;

@@ -43,6 +43,8 @@ import { newClusterId } from './cluster/cluster-id.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { MetadataImage } from './metadata/metadata-image.ts';
 import { MetadataLoader } from './metadata/metadata-publisher.ts';
+import type { Authorizer, AuthorizerSettings } from '../contracts/authorizer.ts';
+import { StandardAuthorizer } from './acl/standard-authorizer.ts';
 import type { SaslCredentials } from './security/sasl-mechanisms.ts';
 import { plainUserCredentials } from './security/plain-users.ts';
 
@@ -132,6 +134,13 @@ export interface BrokerOptions {
    */
   readonly cluster?: ClusterOptions;
   /**
+   * Who may do what (Kafka's authorizer.class.name): `{ name: 'standard', superUsers,
+   * allowEveryoneIfNoAclFound }` for the built-in StandardAuthorizer over the ACLs of the
+   * metadata log, or an {@link Authorizer} of your own. Absent: no authorizer — every
+   * request is allowed, as today, and the ACL APIs answer SECURITY_DISABLED.
+   */
+  readonly authorizer?: ({ readonly name: 'standard' } & AuthorizerSettings) | Authorizer;
+  /**
    * Users of SASL/PLAIN: name → password, as Kafka's JAAS `user_<name>="<password>"`
    * entries (PLAIN compares the password itself, so it must be known). SCRAM users live in
    * the metadata store instead (AlterUserScramCredentials), salted.
@@ -185,6 +194,8 @@ export class Broker implements BrokerContext {
   readonly replicaManager: ReplicaManager;
   /** Resource limits, defaults filled in. */
   readonly limits: BrokerLimits;
+  /** Who may do what; undefined: no authorizer, everything allowed. */
+  readonly authorizer: Authorizer | undefined;
   /** Where SASL listeners find users: PLAIN's configured passwords, SCRAM's credentials in the image. */
   readonly saslCredentials: SaslCredentials;
 
@@ -379,6 +390,9 @@ export class Broker implements BrokerContext {
       this.#local.registerBroker(this.#endpoint);
     }
     this.topics = new TopicsView(() => this.image, this.controller, this.replicaManager, topicDefaults);
+    const authorizer = options.authorizer;
+    // The built-in one decides over this broker's image: the ACL records it replayed.
+    this.authorizer = authorizer === undefined ? undefined : 'authorize' in authorizer ? authorizer : new StandardAuthorizer(authorizer, () => this.image.aclIndex);
   }
 
   #localController(options: BrokerOptions, nodeId: number, numPartitions: number, defaultReplicationFactor: number, limits: BrokerLimits): LocalController {

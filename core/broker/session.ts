@@ -442,7 +442,8 @@ export class BrokerSession {
       this.close(`cannot serve request: ${error.message}`, 'warn', error);
       return Promise.reject(error);
     }
-    return this.#enqueue(header, this.#call(header, body));
+    const stamped = this.#principal !== undefined && header.principal === undefined ? { ...header, principal: this.#principal } : header;
+    return this.#enqueue(stamped, this.#call(stamped, body));
   }
 
   /**

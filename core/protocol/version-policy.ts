@@ -76,6 +76,9 @@ export interface ApiVersionPolicy {
  *   AlterConfigs, IncrementalAlterConfigs at the broker's ranges) and Fetch of the metadata
  *   log: 4–17, by name up to 12 and by topic id from 13 (both ends are ours, so the top).
  *   The inter-broker APIs have no broker range: a plain broker's ApiVersions never lists them.
+ * - DescribeAcls, CreateAcls, DeleteAcls 0–3 (issue 14), every version there is: kafkajs
+ *   sends 0–1, librdkafka and the Java AdminClient up to 3; brokers forward CreateAcls and
+ *   DeleteAcls to the controller listener at the same versions.
  */
 export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersionPolicy } = Object.freeze({
   Produce: { broker: [3, 9], client: [3, 9] },
@@ -121,9 +124,9 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   AlterPartitionReassignments: { broker: null, client: null },
   ListPartitionReassignments: { broker: null, client: null },
   DescribeLogDirs: { broker: null, client: null },
-  DescribeAcls: { broker: null, client: null },
-  CreateAcls: { broker: null, client: null },
-  DeleteAcls: { broker: null, client: null },
+  DescribeAcls: { broker: [0, 3], client: [0, 3] },
+  CreateAcls: { broker: [0, 3], client: [0, 3], controller: [0, 3] },
+  DeleteAcls: { broker: [0, 3], client: [0, 3], controller: [0, 3] },
   DescribeUserScramCredentials: { broker: [0, 0], client: [0, 0] },
   AlterUserScramCredentials: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
   UnregisterBroker: { broker: null, client: null },

@@ -30,6 +30,7 @@ import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.
 import { produceHandler } from './handlers/produce.ts';
 import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.ts';
 import { syncGroupHandler } from './handlers/sync-group.ts';
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './handlers/acls.ts';
 import { alterUserScramCredentialsHandler, describeUserScramCredentialsHandler } from './handlers/user-scram-credentials.ts';
 
 /** Every API a single broker serves today: topics, produce/fetch, groups, idempotent producer ids. */
@@ -62,6 +63,9 @@ export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
   offsetForLeaderEpochHandler,
   saslHandshakeHandler,
   saslAuthenticateHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
 ]);

@@ -128,5 +128,7 @@ function delegateTo(target: () => BrokerToController): BrokerToController {
       if (!controller.alterUserScramCredentials) throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'This controller does not keep SCRAM credentials');
       await controller.alterUserScramCredentials(changes);
     },
+    createAcls: (bindings) => target().createAcls(bindings),
+    deleteAcls: (filters) => target().deleteAcls(filters),
   };
 }

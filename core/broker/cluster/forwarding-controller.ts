@@ -5,7 +5,9 @@
  * so a client that created a topic and then asks this broker for Metadata sees it (Kafka's
  * brokers forward to the controller the same way).
  */
+import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
 import { isErrorCode } from '../../errors.ts';
+import type { AclCreationResult, AclDeletionResult } from '../acl/acl-control.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { BrokerToController } from '../controller/broker-to-controller.ts';
 import type { ConfigOp, Controller, CreateTopicSpec, ScramCredentialChanges } from '../controller/controller.ts';
@@ -85,6 +87,18 @@ export class ForwardingController implements Controller {
   async incrementalAlterTopicConfigs(name: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
     await this.#options.controller.incrementalAlterTopicConfigs(name, ops, validateOnly);
     if (!validateOnly) await this.#options.follower.syncWithLog();
+  }
+
+  async createAcls(bindings: readonly AclBinding[]): Promise<AclCreationResult[]> {
+    const results = await this.#options.controller.createAcls(bindings);
+    await this.#options.follower.syncWithLog();
+    return results;
+  }
+
+  async deleteAcls(filters: readonly (AclBindingFilter | null)[]): Promise<AclDeletionResult[]> {
+    const results = await this.#options.controller.deleteAcls(filters);
+    await this.#options.follower.syncWithLog();
+    return results;
   }
 
   /** SCRAM credentials go to the active controller, which commits them for every broker. */

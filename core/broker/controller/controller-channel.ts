@@ -38,6 +38,9 @@ import type {
 } from './broker-to-controller.ts';
 import type { ConfigOp, CreateTopicSpec, ScramCredentialChanges } from './controller.ts';
 import { scramMechanismId } from '../../security/scram.ts';
+import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
+import type { AclCreationResult, AclDeletionResult } from '../acl/acl-control.ts';
+import { aclFromWire, aclToWire, filterToWire } from '../acl/acl-wire.ts';
 import { BROKER_LISTENER_NAME } from './api/handlers/broker-registration.ts';
 import { ControllerLink, type ControllerLinkOptions, type LinkAnswer } from './controller-link.ts';
 
@@ -321,6 +324,39 @@ export class ControllerChannel implements BrokerToController {
     unwrap(outcome);
   }
 
+  /**
+   * CreateAcls forwarded: the controller's per-binding results. A whole answer of
+   * NOT_CONTROLLER is retried at the next voter by the link.
+   */
+  async createAcls(bindings: readonly AclBinding[]): Promise<AclCreationResult[]> {
+    return this.#link.call(
+      ApiKey.CreateAcls,
+      () => ({ creations: bindings.map(aclToWire) }),
+      (r) => {
+        const value = r.results.map((x) => ({ errorCode: x.errorCode, errorMessage: x.errorMessage }));
+        const notController = value.length > 0 && value.every((x) => x.errorCode === KafkaCode.NOT_CONTROLLER);
+        return notController ? { kind: 'not-controller', value } : { kind: 'done', value };
+      },
+    );
+  }
+
+  /** DeleteAcls forwarded: per filter, what the controller removed. A null filter (matches nothing) is sent as a user-type filter. */
+  async deleteAcls(filters: readonly (AclBindingFilter | null)[]): Promise<AclDeletionResult[]> {
+    return this.#link.call(
+      ApiKey.DeleteAcls,
+      () => ({ filters: filters.map((f) => (f === null ? { ...NOTHING_FILTER } : filterToWire(f))) }),
+      (r) => {
+        const value = r.filterResults.map((x): AclDeletionResult => ({
+          errorCode: x.errorCode,
+          errorMessage: x.errorMessage,
+          deleted: x.matchingAcls.map((m) => aclFromWire({ ...m, resourcePatternType: m.patternType })).filter((b): b is AclBinding => b !== undefined),
+        }));
+        const notController = value.length > 0 && value.every((x) => x.errorCode === KafkaCode.NOT_CONTROLLER);
+        return notController ? { kind: 'not-controller', value } : { kind: 'done', value };
+      },
+    );
+  }
+
   /** The topic of a successful CreateTopics answer: the image's when it has it, else made from the answer. */
   #createdTopic(t: ApiResponse<typeof ApiKey.CreateTopics>['topics'][number]): TopicImage {
     const known = this.#topic?.(t.name);
@@ -338,6 +374,9 @@ export class ControllerChannel implements BrokerToController {
     };
   }
 }
+
+/** A DeleteAcls filter of a resource type we keep no ACLs of (USER, 7): matches nothing. */
+const NOTHING_FILTER = { resourceTypeFilter: 7, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 };
 
 /** Kafka's ConfigResource type of a topic. */
 const TOPIC_RESOURCE = 2;

@@ -4,6 +4,8 @@
  * It validates, decides, persists, and publishes metadata records; every node (this one
  * included) learns of the change only through those records.
  */
+import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
+import type { AclCreationResult, AclDeletionResult } from '../acl/acl-control.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { ScramMechanism } from '../../security/scram.ts';
@@ -69,6 +71,17 @@ export interface Controller {
    * config; the others stay. INVALID_CONFIG / INVALID_REQUEST / UNKNOWN_TOPIC_OR_PARTITION.
    */
   incrementalAlterTopicConfigs(name: string, ops: readonly ConfigOp[], validateOnly?: boolean): Promise<void>;
+  /**
+   * Adds ACLs (CreateAcls): one result per binding, in order — INVALID_REQUEST for one that
+   * cannot be stored, NONE otherwise (an ACL already there is not added twice). Resolves once
+   * the image shows them (in a cluster: committed and replayed by this broker).
+   */
+  createAcls(bindings: readonly AclBinding[]): Promise<AclCreationResult[]>;
+  /**
+   * Removes the ACLs each filter matches (DeleteAcls): one result per filter listing what it
+   * removed; a null filter matches nothing. Resolves once the image no longer shows them.
+   */
+  deleteAcls(filters: readonly (AclBindingFilter | null)[]): Promise<AclDeletionResult[]>;
   /** Registers (or re-registers) a broker's advertised address; visible at once. */
   registerBroker(endpoint: BrokerEndpoint): void;
   /**

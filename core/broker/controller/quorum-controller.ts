@@ -41,6 +41,8 @@ import type {
 } from './broker-to-controller.ts';
 import type { ConfigOp, CreateTopicSpec, ScramCredentialChanges } from './controller.ts';
 import { scramCredentialRecords } from './scram-records.ts';
+import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
+import { type AclCreationResult, type AclDeletionResult, planAclCreations, planAclDeletions } from '../acl/acl-control.ts';
 import { sameMembers } from './partition-change.ts';
 import { placementStart, placeReplicas } from './replica-placement.ts';
 import { checkAlterPartition, electionsOnUnfence, isrChangeRecord, newPartitionRecord, removeBrokerFromPartitions } from './replication-control.ts';
@@ -89,7 +91,7 @@ export interface QuorumControllerOptions {
    * log without one. Without it the first broker to register gives it.
    */
   readonly clusterId?: string;
-  /** Makes a new topic's id (default crypto.randomUUID; a simulation passes a seeded one). */
+  /** Makes a new topic's id, and a new ACL's (default crypto.randomUUID; a simulation passes a seeded one). */
   readonly newTopicId?: () => string;
 }
 
@@ -349,6 +351,24 @@ export class QuorumController implements BrokerToController {
       if (validateOnly) return;
       const records = configChangeRecords(name, topic.configs, checked, true);
       if (records.length > 0) await this.#commit(records);
+    });
+  }
+
+  // ---- ACLs (Kafka's AclControlManager) ----
+
+  createAcls(bindings: readonly AclBinding[]): Promise<AclCreationResult[]> {
+    return this.#topicCall(async () => {
+      const { records, results } = planAclCreations(this.#image, bindings, this.#options.newTopicId);
+      if (records.length > 0) await this.#commit(records);
+      return results;
+    });
+  }
+
+  deleteAcls(filters: readonly (AclBindingFilter | null)[]): Promise<AclDeletionResult[]> {
+    return this.#topicCall(async () => {
+      const { records, results } = planAclDeletions(this.#image, filters);
+      if (records.length > 0) await this.#commit(records);
+      return results;
     });
   }
 

@@ -3,6 +3,7 @@
  * image, and the topics and partitions a publisher (the replica manager) must act on
  * (Kafka's MetadataDelta).
  */
+import type { AclBinding } from '../../contracts/authorizer.ts';
 import { TributaryError } from '../../errors.ts';
 import { type BrokerRegistration, MetadataImage, type PartitionRegistration, type TopicImage } from './metadata-image.ts';
 import type { MetadataRecord } from './records.ts';
@@ -36,12 +37,15 @@ export class MetadataDelta {
   readonly changedBrokers = new Set<number>();
   /** True when a producer-id block was handed out. */
   producerIdsChanged = false;
+  /** True when an ACL was added or removed. */
+  aclsChanged = false;
 
   readonly #topics = new Map<string, WorkingTopic>();
   readonly #removed = new Set<string>();
   #brokers: Map<number, BrokerRegistration> | undefined;
   #nextProducerId: number | undefined;
   #clusterId: string | undefined;
+  #acls: Map<string, AclBinding> | undefined;
   #scram: Map<string, Map<ScramMechanism, ScramCredential>> | undefined;
 
   constructor(image: MetadataImage) {
@@ -120,6 +124,18 @@ export class MetadataDelta {
       case 'cluster-id':
         this.#clusterId = record.clusterId;
         return;
+      case 'acl': {
+        this.#acls ??= new Map(this.image.acls);
+        const { type: _type, id, ...binding } = record;
+        this.#acls.set(id, Object.freeze(binding));
+        this.aclsChanged = true;
+        return;
+      }
+      case 'remove-acl':
+        this.#acls ??= new Map(this.image.acls);
+        this.#acls.delete(record.id);
+        this.aclsChanged = true;
+        return;
       case 'user-scram-credential': {
         const user = this.#scramUser(record.name);
         user.set(record.mechanism, { salt: fromBase64(record.salt), iterations: record.iterations, storedKey: fromBase64(record.storedKey), serverKey: fromBase64(record.serverKey) });
@@ -159,10 +175,10 @@ export class MetadataDelta {
 
   /** The image after these records. */
   apply(): MetadataImage {
-    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers && this.#nextProducerId === undefined && this.#clusterId === undefined && !this.#scram) return this.image;
+    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers && this.#nextProducerId === undefined && this.#clusterId === undefined && !this.#scram && !this.#acls) return this.image;
     const topics = new Map(this.image.topicsById);
     for (const id of this.#removed) topics.delete(id);
     for (const [id, t] of this.#topics) topics.set(id, Object.freeze({ ...t, partitions: Object.freeze([...t.partitions]), configs: t.configs }));
-    return new MetadataImage(topics, this.#brokers ?? this.image.registrationsById, this.#nextProducerId ?? this.image.nextProducerId, this.#clusterId ?? this.image.clusterId, this.#scram ?? this.image.scramCredentials);
+    return new MetadataImage(topics, this.#brokers ?? this.image.registrationsById, this.#nextProducerId ?? this.image.nextProducerId, this.#clusterId ?? this.image.clusterId, this.#scram ?? this.image.scramCredentials, this.#acls ?? this.image.acls);
   }
 }

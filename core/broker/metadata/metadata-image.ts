@@ -4,6 +4,8 @@
  * in-sync replicas (Kafka's MetadataImage). Metadata and FindCoordinator answer from it.
  * An image never changes; a {@link MetadataDelta} replays records onto one to make the next.
  */
+import type { AclBinding } from '../../contracts/authorizer.ts';
+import { AclIndex } from '../acl/acl-rules.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { ScramCredential, ScramMechanism } from '../../security/scram.ts';
 
@@ -72,6 +74,8 @@ export class MetadataImage {
   readonly #registrations: ReadonlyMap<number, BrokerRegistration>;
   readonly #nextProducerId: number;
   readonly #clusterId: string | null;
+  readonly #acls: ReadonlyMap<string, AclBinding>;
+  #aclIndex: AclIndex | undefined;
   readonly #scram: ScramCredentials;
   #sorted: TopicImage[] | undefined;
   #unfenced: BrokerEndpoint[] | undefined;
@@ -81,9 +85,11 @@ export class MetadataImage {
    * @param nextProducerId the first producer id no block has handed out yet
    * @param clusterId the cluster id the metadata log holds (null before one is written)
    * @param scram the users' SCRAM credentials
+   * @param acls every ACL, by id
    */
-  constructor(topicsById: ReadonlyMap<string, TopicImage>, registrations: ReadonlyMap<number, BrokerRegistration>, nextProducerId = 0, clusterId: string | null = null, scram: ScramCredentials = new Map()) {
+  constructor(topicsById: ReadonlyMap<string, TopicImage>, registrations: ReadonlyMap<number, BrokerRegistration>, nextProducerId = 0, clusterId: string | null = null, scram: ScramCredentials = new Map(), acls: ReadonlyMap<string, AclBinding> = new Map()) {
     this.#scram = scram;
+    this.#acls = acls;
     this.#byId = topicsById;
     this.#byName = new Map([...topicsById.values()].map((t) => [t.name, t]));
     this.#registrations = registrations;
@@ -94,6 +100,17 @@ export class MetadataImage {
   /** The cluster id the metadata log holds (null in a cluster of one, or before the controller wrote it). */
   get clusterId(): string | null {
     return this.#clusterId;
+  }
+
+  /** Every ACL by its id (what a delta starts from, and what DescribeAcls lists). */
+  get acls(): ReadonlyMap<string, AclBinding> {
+    return this.#acls;
+  }
+
+  /** The ACLs indexed for authorization (built once per image, on first use). */
+  get aclIndex(): AclIndex {
+    this.#aclIndex ??= this.#acls.size === 0 ? AclIndex.EMPTY : new AclIndex(this.#acls.values());
+    return this.#aclIndex;
   }
 
   /** Every user's SCRAM credentials, by name then mechanism (what a delta starts from). */

@@ -1,9 +1,10 @@
 /**
  * Metadata records: the changes the controller makes to the cluster's metadata, in the
  * shape of KRaft's metadata log records (TopicRecord, PartitionRecord, ConfigRecord,
- * RemoveTopicRecord, RegisterBrokerRecord). The metadata image is what replaying them
+ * RemoveTopicRecord, RegisterBrokerRecord, AccessControlEntryRecord). The metadata image is what replaying them
  * gives; a node never changes its image any other way.
  */
+import type { AclBinding } from '../../contracts/authorizer.ts';
 
 /** A topic is created. Its partitions follow as {@link PartitionRecord}s. */
 export interface TopicRecord {
@@ -146,5 +147,22 @@ export interface LeaderChangeRecord {
   readonly voters: readonly number[];
 }
 
+
+/**
+ * An ACL is added (Kafka's AccessControlEntryRecord): `id` names it for its removal. The
+ * binding's fields are the Authorizer contract's (core/contracts/authorizer.ts).
+ */
+export interface AclRecord extends AclBinding {
+  readonly type: 'acl';
+  /** Canonical UUID string. */
+  readonly id: string;
+}
+
+/** The ACL with this id is removed (Kafka's RemoveAccessControlEntryRecord). */
+export interface RemoveAclRecord {
+  readonly type: 'remove-acl';
+  readonly id: string;
+}
+
 /** Any metadata record. */
-export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | UserScramCredentialRecord | RemoveUserScramCredentialRecord | LeaderChangeRecord;
+export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | UserScramCredentialRecord | RemoveUserScramCredentialRecord | LeaderChangeRecord | AclRecord | RemoveAclRecord;

@@ -7,10 +7,16 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
-import { alterTopicResources } from './alter-topic-resources.ts';
+import { alterConfigsRefusal, alterTopicResources } from './alter-topic-resources.ts';
+import { access } from '../access.ts';
 
-async function handleAlterConfigs(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.AlterConfigs>): Promise<ApiResponseInput<typeof ApiKey.AlterConfigs>> {
-  const responses = await alterTopicResources(body.resources, (r) => ctx.controller.alterTopicConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly));
+async function handleAlterConfigs(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.AlterConfigs>): Promise<ApiResponseInput<typeof ApiKey.AlterConfigs>> {
+  const can = access(ctx, header);
+  const responses = await alterTopicResources(
+    body.resources,
+    (r) => ctx.controller.alterTopicConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly),
+    (r) => alterConfigsRefusal(can, r.resourceType, r.resourceName),
+  );
   return { throttleTimeMs: 0, responses };
 }
 

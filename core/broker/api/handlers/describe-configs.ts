@@ -9,6 +9,7 @@ import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-message
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { ConfigSource, TOPIC_CONFIGS, effectiveConfig } from '../../topic-config.ts';
 import type { TopicImage } from '../../metadata/metadata-image.ts';
+import { access } from '../access.ts';
 
 /** Kafka's ConfigResource types. */
 export const ResourceType = Object.freeze({ topic: 2, ctx: 4, brokerLogger: 8 } as const);
@@ -72,8 +73,17 @@ function handleDescribeConfigs(ctx: BrokerContext, header: BrokerRequestHeader, 
   const v = header.apiVersion;
   const synonyms = v >= 1 && body.includeSynonyms === true;
   const documentation = v >= 3 && body.includeDocumentation === true;
+  // Kafka's checks: DESCRIBE_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED) or, for a
+  // broker or broker logger, on the cluster (CLUSTER_AUTHORIZATION_FAILED).
+  const can = access(ctx, header);
   const results = body.resources.map((r) => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    if (r.resourceType === ResourceType.topic && !can.allows('describe-configs', 'topic', r.resourceName)) {
+      return { ...base, errorCode: KafkaCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `Not authorized to describe the configs of topic "${r.resourceName}"`, configs: [] };
+    }
+    if ((r.resourceType === ResourceType.ctx || r.resourceType === ResourceType.brokerLogger) && !can.cluster('describe-configs')) {
+      return { ...base, errorCode: KafkaCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Not authorized to describe broker configs', configs: [] };
+    }
     // As Kafka: no keys, null or an empty list, means every config.
     const keys = r.configurationKeys !== null && r.configurationKeys.length > 0 ? r.configurationKeys : null;
     let entries: DescribedConfig[];
