@@ -186,6 +186,10 @@ export class ControllerLink {
         lastNotController = { value: answer.value };
         redirects++;
         if (answer.leaderId !== undefined && answer.leaderId !== voter.nodeId && this.#voters.some((v) => v.nodeId === answer.leaderId)) this.preferLeader(answer.leaderId);
+        // The node names itself: it leads, at an epoch the request did not carry; ask it again.
+        else if (answer.leaderId === voter.nodeId) {
+          // Stay: the next try goes to the same node.
+        }
         else this.#advance(index);
         // Every voter said no in a row: an election is under way; wait before asking again.
         if (redirects % this.#voters.length !== 0) continue;
