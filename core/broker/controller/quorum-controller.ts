@@ -453,7 +453,7 @@ export class QuorumController implements BrokerToController {
     const wanted = this.#options.clusterId;
     if (wanted !== undefined && this.#image.clusterId === null) await this.#commit([{ type: 'cluster-id', clusterId: wanted }]);
     else if (wanted !== undefined && this.#image.clusterId !== wanted) {
-      this.#options.logger.error('the metadata log belongs to another cluster', { clusterId: this.#image.clusterId, configured: wanted });
+      this.#options.logger.warn('the metadata log names another cluster id than this node proposed (another voter named it first)', { clusterId: this.#image.clusterId, proposed: wanted });
     }
     this.#options.logger.info('controller active', { nodeId: this.#options.nodeId, epoch, offset: this.#nextOffset, brokers: this.#image.allBrokers().length, topics: this.#image.topics().length });
   }
