@@ -163,6 +163,10 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   readonly #granted = new Set<number>();
   readonly #rejected = new Set<number>();
   #electionRetries = 0;
+  // When the running election timeout (unattached or candidate) ends.
+  #electionDeadline: number | undefined;
+  // A follower's leader sent EndQuorumEpoch: the election it scheduled stands.
+  #leaderResigned = false;
   #announced: QuorumLeader = Object.freeze({ nodeId: -1, epoch: 0 });
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -211,6 +215,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
         this.#becomeUnattachedInMemory();
       }
       if (this.#voterIds.length === 1) await this.#becomeCandidate();
+      this.#announce();
     });
   }
 
@@ -394,6 +399,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
         const successors = successorsOf(p);
         const delay = this.#successorBackoff(successors.indexOf(this.#nodeId), successors.length);
         this.#logger.info('raft leader resigned', { nodeId: this.#nodeId, leader: p.leaderId, epoch: p.leaderEpoch, electionInMs: delay });
+        this.#leaderResigned = true;
         this.#setTimer(delay, () => this.#becomeCandidate());
       }
       return answer(KafkaCode.NONE);
@@ -485,7 +491,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       const stopWatching = shutdown.onAbort(finish);
       this.#fetchWaiters.add(finish);
     });
-    if (shutdown.aborted() || this.#closed) return first.answer;
+    if (shutdown.aborted()) return first.answer;
+    // Closed or no longer leader meanwhile: the second attempt answers with the error that says so.
     return (await this.#serial(() => this.#tryFetch(replicaId, p, maxBytes))).answer;
   }
 
@@ -524,9 +531,11 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     if (position.kind === 'diverging') {
       return { answer: ok(null, hw, { divergingEpoch: { epoch: position.epoch, endOffset: position.endOffset } }), final: true };
     }
-    if (this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now)) this.#onHighWatermark(this.#progress.highWatermark);
+    const advanced = this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now);
+    if (advanced) this.#onHighWatermark(this.#progress.highWatermark);
     const records = log.read(p.fetchOffset, log.endOffset, maxBytes);
-    return { answer: ok(records, this.#committed.end), final: records.length > 0 };
+    // A fetch that moved the high watermark answers at once: the follower learns it without a long poll.
+    return { answer: ok(records, this.#committed.end), final: records.length > 0 || advanced };
   }
 
   // ---------------------------------------------------------------- leader
@@ -590,12 +599,13 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     }, Math.max(this.#timings.retryBackoffMs, Math.floor(this.#timings.fetchTimeoutMs / 4)));
   }
 
-  // Check-quorum: every window, a leader that a majority has not fetched from resigns.
+  // Check-quorum: a leader that a majority has not fetched from within the window resigns.
   #scheduleCheckQuorum(generation: number): void {
     const window = Math.floor(this.#timings.fetchTimeoutMs * CHECK_QUORUM_FACTOR);
-    this.#setTimer(window, async () => {
+    const deadline = this.#progress!.checkQuorumDeadline(window);
+    this.#setTimer(Math.max(1, deadline - this.#clock.now()), async () => {
       if (generation !== this.#generation || this.#role !== 'leader' || !this.#progress) return;
-      if (this.#progress.checkQuorum(this.#clock.now(), window)) {
+      if (this.#clock.now() < this.#progress.checkQuorumDeadline(window)) {
         this.#scheduleCheckQuorum(generation);
         return;
       }
@@ -633,7 +643,9 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       await this.#becomeLeader();
       return;
     }
-    this.#setTimer(this.#randomElectionTimeout(), () => {
+    const electionTimeout = this.#randomElectionTimeout();
+    this.#electionDeadline = this.#clock.now() + electionTimeout;
+    this.#setTimer(electionTimeout, () => {
       this.#logger.info('raft election timed out', { nodeId: this.#nodeId, epoch });
       this.#backOff(generation);
     });
@@ -679,6 +691,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     const ceiling = Math.min(this.#timings.electionBackoffMaxMs, RETRY_BACKOFF_BASE_MS * 2 ** Math.min(20, this.#electionRetries));
     const delay = Math.floor(this.#random() * ceiling);
     this.#generation++; // answers to this round's votes no longer count
+    this.#electionDeadline = this.#clock.now() + delay;
     this.#setTimer(delay, () => this.#becomeCandidate());
   }
 
@@ -700,6 +713,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   }
 
   #resetFetchTimer(generation: number): void {
+    // The leader said it is going (EndQuorumEpoch): its last answers do not put the election off.
+    if (this.#leaderResigned) return;
     this.#setTimer(this.#timings.fetchTimeoutMs, () => {
       if (generation !== this.#generation || this.#role !== 'follower') return;
       this.#logger.warn('raft follower: no answer from the leader within the fetch timeout', { nodeId: this.#nodeId, leaderId: this.#election.leaderId, epoch: this.#election.epoch });
@@ -765,20 +780,30 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
 
   // ---------------------------------------------------------------- unattached
 
-  #becomeUnattachedInMemory(): void {
+  #becomeUnattachedInMemory(timeoutMs = this.#randomElectionTimeout()): void {
     this.#transition('unattached');
-    this.#resetElectionTimer();
+    this.#startElectionTimer(timeoutMs);
   }
 
   async #becomeUnattached(epoch: number): Promise<void> {
+    // Kafka keeps what is left of the election timeout when it already was without a leader:
+    // a candidate that keeps losing must not put everyone else's election off forever.
+    const keep = (this.#role === 'unattached' || this.#role === 'candidate') && this.#electionDeadline !== undefined;
+    const timeoutMs = keep ? Math.max(0, this.#electionDeadline! - this.#clock.now()) : this.#randomElectionTimeout();
     await this.#saveElection({ epoch, votedId: -1, leaderId: -1 });
-    this.#becomeUnattachedInMemory();
+    this.#becomeUnattachedInMemory(timeoutMs);
     this.#announce();
   }
 
+  // After a vote is granted: a fresh election timeout (the candidate has as good a chance as this voter).
   #resetElectionTimer(): void {
     if (this.#role !== 'unattached') return;
-    this.#setTimer(this.#randomElectionTimeout(), () => this.#becomeCandidate());
+    this.#startElectionTimer(this.#randomElectionTimeout());
+  }
+
+  #startElectionTimer(timeoutMs: number): void {
+    this.#electionDeadline = this.#clock.now() + timeoutMs;
+    this.#setTimer(timeoutMs, () => this.#becomeCandidate());
   }
 
   // ---------------------------------------------------------------- shared transitions
@@ -808,9 +833,11 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     this.#generation++;
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (role !== 'unattached' && role !== 'candidate') this.#electionDeadline = undefined;
     this.#role = role;
     this.#granted.clear();
     this.#rejected.clear();
+    this.#leaderResigned = false;
     if (role !== 'leader') {
       this.#progress = undefined;
       this.#leaderReady = false;
@@ -822,6 +849,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   async #saveElection(state: ElectionState): Promise<void> {
     await this.#stateStore.save(state);
     this.#election = Object.freeze({ ...state });
+    // Closed meanwhile: the step that wanted this state must not act on it (the state itself is harmless to keep).
+    if (this.#closed) throw kafkaError(KafkaCode.BROKER_NOT_AVAILABLE, 'The Raft quorum closed');
   }
 
   // The high watermark moved to `hw`: commit the batches below it, answer their appends.
