@@ -16,12 +16,10 @@ import { Broker } from '../../core/broker/broker.ts';
 import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import type { BrokerToController } from '../../core/broker/controller/broker-to-controller.ts';
 import { QuorumController } from '../../core/broker/controller/quorum-controller.ts';
-import { ControllerServer } from '../../core/broker/controller/controller-server.ts';
+import { type AddressInfo, createServer } from 'node:net';
 import { MetadataImage } from '../../core/broker/metadata/metadata-image.ts';
 import type { MetadataQuorum, QuorumVoter } from '../../core/broker/quorum/metadata-quorum.ts';
 import type { RaftTimings } from '../../core/broker/quorum/raft/raft-timings.ts';
-import { inProcessTransport } from '../../core/client/in-process-transport.ts';
-import type { TransportFactory } from '../../core/client/transport.ts';
 import { newClusterId } from '../../core/broker/cluster/cluster-id.ts';
 import { MemoryQuorum } from '../../core/broker/quorum/memory-quorum.ts';
 import { type Clock, systemClock } from '../../core/clock.ts';
@@ -31,7 +29,7 @@ import { silentLogger } from '../../core/contracts/logger.ts';
 import type { Storage } from '../../core/contracts/storage.ts';
 import { TributaryError } from '../../core/errors.ts';
 import type { Registry } from '../../core/registry.ts';
-import { startServer, type TributaryServer } from '../server/index.ts';
+import { serveController, startServer, type ControllerListener, type TributaryServer } from '../server/index.ts';
 import { tcpTransport } from '../transport/index.ts';
 import { nodeAsyncScope } from './async-scope.ts';
 import { ClusterNetwork } from './cluster-network.ts';
@@ -72,8 +70,8 @@ export interface EmbeddedClusterOptions {
   /**
    * Every broker is also a voter of a Raft controller quorum (issue 12), as `tributary broker
    * --controller-quorum 1@…,2@…,3@…` runs it: no isolated controller, the voters elect one
-   * over the in-process network (their controller listeners reached in process, through the
-   * same faults as every other link), and `kill(id)` of the active controller's node takes
+   * over the in-process network's links (their controller listeners on 127.0.0.1, through
+   * the same faults as every other link), and `kill(id)` of the active controller's node takes
    * the controller with it. Needs 3 brokers or more for a quorum that survives one loss.
    */
   readonly raftControllers?: boolean;
@@ -81,8 +79,9 @@ export interface EmbeddedClusterOptions {
   readonly raftTimings?: Partial<RaftTimings>;
 }
 
-/** Raft timings of an in-process quorum: failures detected in about a second. */
-const IN_PROCESS_RAFT_TIMINGS: Partial<RaftTimings> = Object.freeze({ electionTimeoutMs: 300, fetchTimeoutMs: 600, electionBackoffMaxMs: 300, requestTimeoutMs: 500 });
+/** Raft timings of an in-process quorum: failures detected in a second or two. */
+// (A follower's fetch waits up to 500 ms at the leader: the request timeout must be longer.)
+const IN_PROCESS_RAFT_TIMINGS: Partial<RaftTimings> = Object.freeze({ electionTimeoutMs: 500, fetchTimeoutMs: 1000, electionBackoffMaxMs: 500, requestTimeoutMs: 1000 });
 
 interface Node {
   readonly id: number;
@@ -90,8 +89,8 @@ interface Node {
   port: number;
   broker: Broker | undefined;
   server: TributaryServer | undefined;
-  /** Its controller listener (a Raft voter), reached in process. */
-  controllerServer: ControllerServer | undefined;
+  /** Its controller listener (a Raft voter), on 127.0.0.1 at the node's controller port. */
+  controllerListener: ControllerListener | undefined;
 }
 
 /** A running in-process cluster. */
@@ -106,6 +105,7 @@ export class EmbeddedCluster {
   readonly #clients = new Set<Client>();
   readonly #clock: Clock;
   readonly #paused = new Set<number>();
+  readonly #controllerPorts = new Map<number, number>();
 
   /** Use {@link createCluster}. */
   constructor(options: EmbeddedClusterOptions, registry: Registry, clock: Clock) {
@@ -211,7 +211,7 @@ export class EmbeddedCluster {
   async start(id: number): Promise<void> {
     let node = this.#nodes.get(id);
     if (!node) {
-      node = { id, storage: this.#options.storage?.(id) ?? this.registry.create('storage', 'memory'), port: 0, broker: undefined, server: undefined, controllerServer: undefined };
+      node = { id, storage: this.#options.storage?.(id) ?? this.registry.create('storage', 'memory'), port: 0, broker: undefined, server: undefined, controllerListener: undefined };
       this.#nodes.set(id, node);
     }
     if (node.broker) throw new TributaryError('ERR_ALREADY_STARTED', `Broker ${id} is already running`);
@@ -230,7 +230,7 @@ export class EmbeddedCluster {
         ...(this.#controller
           ? { voters: [{ nodeId: CONTROLLER_NODE_ID, host: 'in-process', port: 0 }], quorum: this.#quorumFor(id), controller: this.#controllerFor(id) }
           : { voters: this.#raftVoters(), raftTimings: { ...IN_PROCESS_RAFT_TIMINGS, ...this.#options.raftTimings } }),
-        transport: this.network.transportFor(id, this.#routing),
+        transport: this.network.transportFor(id, tcpTransport()),
         clock,
         heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? 500,
         sessionTimeoutMs: this.#options.sessionTimeoutMs ?? 3000,
@@ -241,14 +241,14 @@ export class EmbeddedCluster {
     // A Raft voter answers the other voters before its broker starts (its start waits for a leader).
     const hosted = broker.hostedController;
     if (hosted?.raft) {
-      node.controllerServer = new ControllerServer({ nodeId: id, controller: hosted.controller, quorum: hosted.quorum, raft: hosted.raft, logger: this.#options.logger ?? silentLogger });
+      node.controllerListener = await serveController({ nodeId: id, controller: hosted.controller, quorum: hosted.quorum, raft: hosted.raft, host: '127.0.0.1', port: this.#controllerPorts.get(id)!, logger: this.#options.logger ?? silentLogger });
     }
     // The same port after a restart: clients reconnect to the address they know.
     try {
       node.server = await startServer(broker, { host: '127.0.0.1', port: node.port });
     } catch (error) {
-      node.controllerServer?.beginShutdown();
-      node.controllerServer = undefined;
+      await node.controllerListener?.close();
+      node.controllerListener = undefined;
       throw error;
     }
     node.port = Number(node.server.address.split(':').pop());
@@ -258,13 +258,13 @@ export class EmbeddedCluster {
   /** Kills broker `id` as kill -9 would: no controlled shutdown, no flush; its storage stays. */
   async kill(id: number): Promise<void> {
     const node = this.#node(id);
-    const { broker, server, controllerServer } = node;
+    const { broker, server, controllerListener } = node;
     if (!broker) return;
     node.broker = undefined;
     node.server = undefined;
-    node.controllerServer = undefined;
+    node.controllerListener = undefined;
     // Its controller listener goes with the process: nobody reaches it any more.
-    controllerServer?.beginShutdown();
+    await controllerListener?.close().catch(() => undefined);
     await broker.crash();
     await server?.close().catch(() => undefined);
   }
@@ -272,15 +272,15 @@ export class EmbeddedCluster {
   /** Stops broker `id` cleanly (controlled shutdown: leadership moves away first). */
   async stop(id: number): Promise<void> {
     const node = this.#node(id);
-    const { server, controllerServer } = node;
+    const { server, controllerListener } = node;
     node.broker = undefined;
     node.server = undefined;
-    node.controllerServer = undefined;
+    node.controllerListener = undefined;
     // The controller listener stays while the broker shuts down in a controlled way and its quorum resigns.
     try {
       await server?.close();
     } finally {
-      controllerServer?.beginShutdown();
+      await controllerListener?.close().catch(() => undefined);
     }
   }
 
@@ -361,19 +361,20 @@ export class EmbeddedCluster {
     return this.#controller ? [...this.#nodes.keys(), CONTROLLER_NODE_ID] : [...this.#nodes.keys()];
   }
 
-  // The Raft voters: every broker, its controller listener addressed as `controller-<id>` (in process).
+  // The Raft voters: every broker, its controller listener on its own port of 127.0.0.1.
   #raftVoters(): QuorumVoter[] {
-    return Array.from({ length: this.#options.brokers ?? 3 }, (_, i) => ({ nodeId: i + 1, host: `controller-${i + 1}`, port: 0 }));
+    return [...this.#controllerPorts].map(([nodeId, port]) => ({ nodeId, host: '127.0.0.1', port }));
   }
 
-  // Connections: a voter's controller listener in process, every broker port over TCP.
-  readonly #routing: TransportFactory = (address, options) => {
-    const match = /^controller-(\d+)$/.exec(address.host);
-    if (!match) return tcpTransport()(address, options);
-    const server = this.#nodes.get(Number(match[1]))?.controllerServer;
-    if (!server) return Promise.reject(new TributaryError('ERR_CONNECT_FAILED', `The controller of node ${match[1]} is not running`, { retriable: true }));
-    return inProcessTransport(server)(address, options);
-  };
+  /** Picks the controller port of each voter (kept across restarts); called once before the first start. */
+  async reserveControllerPorts(): Promise<void> {
+    for (let id = 1; id <= (this.#options.brokers ?? 3); id++) {
+      const probe = createServer();
+      await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+      this.#controllerPorts.set(id, (probe.address() as AddressInfo).port);
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+    }
+  }
 
   #node(id: number): Node {
     const node = this.#nodes.get(id);
@@ -426,7 +427,8 @@ export async function createCluster(options: EmbeddedClusterOptions = {}): Promi
   const count = options.brokers ?? 3;
   if (!Number.isInteger(count) || count < 1) throw new TributaryError('ERR_INVALID_ARGUMENT', `brokers must be a positive integer, got ${count}`);
   const cluster = new EmbeddedCluster(options, options.registry ?? createDefaultRegistry(), options.clock ?? systemClock);
-  if (!options.raftControllers) await cluster.controller.whenIdle();
+  if (options.raftControllers) await cluster.reserveControllerPorts();
+  else await cluster.controller.whenIdle();
   try {
     await Promise.all(Array.from({ length: count }, (_, i) => cluster.start(i + 1)));
     await cluster.waitForBrokers(count);
