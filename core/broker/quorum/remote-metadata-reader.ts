@@ -128,6 +128,8 @@ export class RemoteMetadataReader implements MetadataQuorum {
     if (response.errorCode === KafkaCode.NOT_CONTROLLER) return { kind: 'not-controller', value: unchanged };
     if (response.errorCode !== KafkaCode.NONE) throw kafkaError(response.errorCode, 'The controller refused the metadata fetch');
     if (!p) throw kafkaError(KafkaCode.UNKNOWN_SERVER_ERROR, 'The controller answered the metadata fetch without the partition');
+    // A voter whose quorum is not open (starting, or closing): ask another, and believe nothing it says.
+    if (p.errorCode === KafkaCode.BROKER_NOT_AVAILABLE) return { kind: 'not-controller', value: unchanged };
     if (version >= 12 && p.currentLeader.leaderId >= 0) this.#learnLeader(p.currentLeader.leaderId, p.currentLeader.leaderEpoch);
     if (p.errorCode === KafkaCode.NOT_LEADER_OR_FOLLOWER || p.errorCode === KafkaCode.NOT_CONTROLLER || p.errorCode === KafkaCode.FENCED_LEADER_EPOCH || p.errorCode === KafkaCode.UNKNOWN_LEADER_EPOCH) {
       // Another voter leads, or this one does at an epoch the reader did not know (it has
