@@ -105,11 +105,25 @@ describe('Raft election', () => {
     expect((await ask(restarted, leader.nodeId)).topics![0]!.partitions![0]!.voteGranted).toBe(true);
   });
 
+  it('stays with one leader on an idle quorum, also with a fetch timeout below the 500 ms long poll', async () => {
+    const c = cluster(3, { timings: { fetchTimeoutMs: 300, electionTimeoutMs: 150, electionBackoffMaxMs: 100, requestTimeoutMs: 300 } });
+    await c.start();
+    const leader = await c.waitForLeader();
+    const epoch = leader.epoch;
+    await runFor(c.clock, 10_000, 20);
+    expect(c.activeLeaders()).toEqual([leader]);
+    for (const node of c.nodes.values()) expect(node.epoch).toBe(epoch);
+  });
+
   it('a sole voter leads as soon as it opens', async () => {
     const c = cluster(1);
     await c.start();
     const leader = await c.waitForLeader(100);
     expect(leader.nodeId).toBe(1);
     expect(await leader.append([{ type: 'cluster-id', clusterId: 'x' }], leader.epoch)).toBe(1);
+    // Check-quorum never unseats a sole voter: it is its own majority.
+    await runFor(c.clock, 20_000, 100);
+    expect(leader.role).toBe('leader');
+    expect(leader.leader()).toEqual({ nodeId: 1, epoch: leader.epoch });
   });
 });

@@ -64,7 +64,7 @@ import {
   endQuorumEpochRequest,
   endQuorumEpochResponse,
   fetchReplicaId,
-  FETCH_MAX_WAIT_MS,
+  fetchMaxWaitMs,
   followerFetchRequest,
   isMetadataTopic,
   type LeaderAndEpoch,
@@ -464,7 +464,9 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       topics: request.topics.map((t) => ({
         topicName: t.topicName,
         partitions: t.partitions.map((p) => {
-          const base = { partitionIndex: p.partitionIndex, errorMessage: null, leaderId: d.leaderId, leaderEpoch: d.epoch, highWatermark: d.highWatermark, currentVoters: [], observers: [] };
+          // A leader whose first batch is not committed yet does not know the high watermark (-1, as Kafka's).
+          const highWatermark = d.role === 'leader' && this.#announced.nodeId !== this.#nodeId ? -1 : d.highWatermark;
+          const base = { partitionIndex: p.partitionIndex, errorMessage: null, leaderId: d.leaderId, leaderEpoch: d.epoch, highWatermark, currentVoters: [], observers: [] };
           if (t.topicName !== METADATA_TOPIC || p.partitionIndex !== 0) return { ...base, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION };
           if (d.role !== 'leader') return { ...base, errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER };
           return { ...base, errorCode: KafkaCode.NONE, currentVoters: d.voters.map(replica), observers: d.observers.map(replica) };
@@ -523,19 +525,23 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     if (!isVoter) {
       // Observers read committed batches only and do not count towards the high watermark.
       this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now);
+      // Not before this leader's own first batch is committed: until then it does not know the high watermark.
+      if (!this.#leaderReady) return { answer: ok(null, -1), final: false };
       if (p.fetchOffset > hw) return { answer: ok(null, hw), final: false };
       const records = log.read(p.fetchOffset, hw, maxBytes);
       return { answer: ok(records, hw), final: records.length > 0 };
     }
     const position = log.validateFetchPosition(p.fetchOffset, p.lastFetchedEpoch);
     if (position.kind === 'diverging') {
-      return { answer: ok(null, hw, { divergingEpoch: { epoch: position.epoch, endOffset: position.endOffset } }), final: true };
+      return { answer: ok(null, this.#leaderReady ? hw : -1, { divergingEpoch: { epoch: position.epoch, endOffset: position.endOffset } }), final: true };
     }
     const advanced = this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now);
     if (advanced) this.#onHighWatermark(this.#progress.highWatermark);
     const records = log.read(p.fetchOffset, log.endOffset, maxBytes);
     // A fetch that moved the high watermark answers at once: the follower learns it without a long poll.
-    return { answer: ok(records, this.#committed.end), final: records.length > 0 || advanced };
+    // Before the leader's first batch is committed its high watermark is unknown (-1, as Kafka's): what it
+    // learned as a follower, or 0 after a restart, may be below what the last leader already told others.
+    return { answer: ok(records, this.#leaderReady ? this.#committed.end : -1), final: records.length > 0 || advanced };
   }
 
   // ---------------------------------------------------------------- leader
@@ -603,6 +609,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   #scheduleCheckQuorum(generation: number): void {
     const window = Math.floor(this.#timings.fetchTimeoutMs * CHECK_QUORUM_FACTOR);
     const deadline = this.#progress!.checkQuorumDeadline(window);
+    if (deadline === Number.POSITIVE_INFINITY) return;
     this.#setTimer(Math.max(1, deadline - this.#clock.now()), async () => {
       if (generation !== this.#generation || this.#role !== 'leader' || !this.#progress) return;
       if (this.#clock.now() < this.#progress.checkQuorumDeadline(window)) {
@@ -727,10 +734,11 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     const next = async (): Promise<void> => {
       if (generation !== this.#generation || this.#closed || !this.#log) return;
       const log = this.#log;
-      const request = followerFetchRequest(this.#clusterId, this.#nodeId, this.#election.epoch, log.endOffset, log.lastEpoch, this.#maxFetchBytes);
+      const maxWaitMs = fetchMaxWaitMs(this.#timings.fetchTimeoutMs);
+      const request = followerFetchRequest(this.#clusterId, this.#nodeId, this.#election.epoch, log.endOffset, log.lastEpoch, this.#maxFetchBytes, maxWaitMs);
       let again: 'now' | 'backoff' | 'stop';
       try {
-        const response = await this.#channel.send(leaderId, ApiKey.Fetch, RAFT_REQUEST_VERSIONS[ApiKey.Fetch], request, this.#timings.requestTimeoutMs + FETCH_MAX_WAIT_MS);
+        const response = await this.#channel.send(leaderId, ApiKey.Fetch, RAFT_REQUEST_VERSIONS[ApiKey.Fetch], request, this.#timings.requestTimeoutMs + maxWaitMs);
         again = await this.#serial(() => this.#onFetchResponse(generation, response));
       } catch (error) {
         if (generation === this.#generation) this.#logger.debug('raft follower: fetch failed', { nodeId: this.#nodeId, leaderId, error: String(error) });
