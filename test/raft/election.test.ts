@@ -4,6 +4,7 @@
  * no double vote after a restart.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { QuorumStateStore } from '../../core/broker/quorum/raft/quorum-state-store.ts';
 import { ApiKey } from '../../core/protocol/api-keys.ts';
 import { RaftTestCluster, runFor } from './local-raft-network.ts';
 
@@ -113,6 +114,22 @@ describe('Raft election', () => {
     await runFor(c.clock, 10_000, 20);
     expect(c.activeLeaders()).toEqual([leader]);
     for (const node of c.nodes.values()) expect(node.epoch).toBe(epoch);
+  });
+
+  it('a voter restarted without knowing the leader (it had only voted) learns it before standing: no new epoch', async () => {
+    const c = cluster();
+    await c.start();
+    const leader = await c.waitForLeader();
+    const other = [...c.nodes.values()].find((n) => n !== leader)!;
+    await c.stopNode(other.nodeId);
+    // As if it crashed after granting its vote, before hearing from the leader.
+    await new QuorumStateStore(c.storages.get(other.nodeId)!.metadata).save({ epoch: leader.epoch, votedId: leader.nodeId, leaderId: -1 });
+    const back = await c.startNode(other.nodeId);
+    expect(back.role).toBe('unattached');
+    await runFor(c.clock, 5000);
+    expect(back.role).toBe('follower');
+    expect(back.leader()).toEqual({ nodeId: leader.nodeId, epoch: leader.epoch });
+    expect(leader.leader()).toEqual({ nodeId: leader.nodeId, epoch: leader.epoch });
   });
 
   it('a sole voter leads as soon as it opens', async () => {

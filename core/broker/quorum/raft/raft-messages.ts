@@ -93,7 +93,7 @@ export function successorsOf(partition: ApiRequest<typeof ApiKey.EndQuorumEpoch>
 }
 
 /** A follower's Fetch of the metadata log from the leader (v13+ by topic id, v15+ replica state). */
-export function followerFetchRequest(clusterId: string | null, replicaId: number, epoch: number, fetchOffset: number, lastFetchedEpoch: number, maxBytes: number, maxWaitMs: number): ApiRequestInput<typeof ApiKey.Fetch> {
+export function followerFetchRequest(clusterId: string | null, replicaId: number, epoch: number, fetchOffset: number, lastFetchedEpoch: number, maxBytes: number, maxWaitMs = FETCH_MAX_WAIT_MS): ApiRequestInput<typeof ApiKey.Fetch> {
   return {
     clusterId,
     replicaId,

@@ -150,6 +150,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   readonly #listeners = new Set<(leader: QuorumLeader) => void>();
   readonly #fetchWaiters = new Set<() => void>();
   readonly #pendingAppends: PendingAppend[] = [];
+  // Voters a BeginQuorumEpoch is on its way to (not sent again while it is).
+  readonly #beginInFlight = new Set<number>();
 
   #log: RaftLog | undefined;
   #election: ElectionState = { epoch: 0, votedId: -1, leaderId: -1 };
@@ -569,40 +571,53 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     if (generation !== this.#generation) return;
     this.#leaderAppended();
     this.#scheduleCheckQuorum(generation);
-    for (const id of this.#others()) this.#sendBeginQuorumEpoch(id, generation);
+    this.#announceEpoch(generation);
     this.#announce();
   }
 
-  // BeginQuorumEpoch until the voter acknowledges (or fetches: then it knows).
+  /**
+   * BeginQuorumEpoch to every voter that has not fetched lately, again every interval while
+   * this node leads: a voter that restarted without knowing the leader (it had voted, or
+   * was standing) learns it before its own election timeout runs out — the leader does not
+   * push anything else, and a voter that stands in a higher epoch would unseat it.
+   */
+  #announceEpoch(generation: number): void {
+    if (generation !== this.#generation || this.#role !== 'leader' || !this.#progress) return;
+    const interval = this.#beginQuorumEpochIntervalMs();
+    const now = this.#clock.now();
+    const lastFetch = new Map(this.#progress.voters().map((v) => [v.nodeId, v.lastFetchMs]));
+    for (const id of this.#others()) {
+      const fetched = lastFetch.get(id) ?? -1;
+      if (fetched >= 0 && now - fetched < interval) continue;
+      if (this.#beginInFlight.has(id)) continue;
+      this.#sendBeginQuorumEpoch(id, generation);
+    }
+    this.#clock.setTimeout(() => this.#announceEpoch(generation), interval);
+  }
+
+  #beginQuorumEpochIntervalMs(): number {
+    return Math.max(this.#timings.retryBackoffMs, Math.floor(Math.min(this.#timings.fetchTimeoutMs, this.#timings.electionTimeoutMs) / 2));
+  }
+
   #sendBeginQuorumEpoch(voterId: number, generation: number): void {
     const epoch = this.#election.epoch;
+    this.#beginInFlight.add(voterId);
     this.#channel
       .send(voterId, ApiKey.BeginQuorumEpoch, RAFT_REQUEST_VERSIONS[ApiKey.BeginQuorumEpoch], beginQuorumEpochRequest(this.#clusterId, voterId, this.#nodeId, epoch), this.#timings.requestTimeoutMs)
+      .finally(() => {
+        if (generation === this.#generation) this.#beginInFlight.delete(voterId);
+      })
       .then(
-        (response) => this.#serial(() => this.#onBeginQuorumEpochResponse(voterId, generation, response)),
-        () => this.#serial(() => this.#retryBeginQuorumEpoch(voterId, generation)),
+        (response) => this.#serial(() => this.#onBeginQuorumEpochResponse(generation, response)),
+        () => undefined, // no answer: the next round sends again
       )
       .catch((error: unknown) => this.#logger.warn('raft: BeginQuorumEpoch handling failed', { voterId, error: String(error) }));
   }
 
-  async #onBeginQuorumEpochResponse(voterId: number, generation: number, response: ApiResponse<typeof ApiKey.BeginQuorumEpoch>): Promise<void> {
+  async #onBeginQuorumEpochResponse(generation: number, response: ApiResponse<typeof ApiKey.BeginQuorumEpoch>): Promise<void> {
     if (generation !== this.#generation) return;
     const p = response.topics[0]?.partitions[0];
-    if (response.errorCode === KafkaCode.NONE && p && p.errorCode === KafkaCode.NONE) return;
-    if (p && p.leaderEpoch > this.#election.epoch) {
-      await this.#maybeTransition(p.leaderId, p.leaderEpoch);
-      return;
-    }
-    this.#retryBeginQuorumEpoch(voterId, generation);
-  }
-
-  #retryBeginQuorumEpoch(voterId: number, generation: number): void {
-    if (generation !== this.#generation) return;
-    const fetched = this.#progress?.voters().find((v) => v.nodeId === voterId);
-    if (fetched && fetched.lastFetchMs >= 0) return;
-    this.#clock.setTimeout(() => {
-      if (generation === this.#generation) this.#sendBeginQuorumEpoch(voterId, generation);
-    }, Math.max(this.#timings.retryBackoffMs, Math.floor(this.#timings.fetchTimeoutMs / 4)));
+    if (p && p.leaderEpoch > this.#election.epoch) await this.#maybeTransition(p.leaderId, p.leaderEpoch);
   }
 
   // Check-quorum: a leader that a majority has not fetched from within the window resigns.
@@ -845,6 +860,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     this.#role = role;
     this.#granted.clear();
     this.#rejected.clear();
+    this.#beginInFlight.clear();
     this.#leaderResigned = false;
     if (role !== 'leader') {
       this.#progress = undefined;
