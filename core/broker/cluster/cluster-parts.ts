@@ -114,7 +114,7 @@ export function clusterParts(cluster: ClusterOptions, context: ClusterPartsConte
   }
   if (!cluster.transport) throw new TributaryError('ERR_INVALID_ARGUMENT', `node ${context.nodeId}: a cluster member that is not a voter needs a transport to reach the controller`);
   // Every other broker: the metadata log fetched from, and calls sent to, the active controller.
-  const link = { voters: cluster.voters, transport: cluster.transport, clock: context.clock, logger: context.logger, clientId: `tributary-broker-${context.nodeId}` };
+  const link = { voters: cluster.voters, transport: cluster.transport, clock: context.clock, logger: context.logger, clientId: `tributary-broker-${context.nodeId}`, connectTimeoutMs: RAFT_REQUEST_TIMEOUT_MS };
   // Short request timeouts: a controller that stopped answering (SIGSTOP, a cut link) is left
   // for another voter soon, before the new controller's sessions for this broker run out.
   const reader = new RemoteMetadataReader({ ...link, nodeId: context.nodeId, requestTimeoutMs: RAFT_REQUEST_TIMEOUT_MS });
@@ -165,7 +165,7 @@ function raftVoterParts(cluster: ClusterOptions, context: ClusterPartsContext): 
     if (!controller) throw kafkaError(KafkaCode.NOT_CONTROLLER, `Node ${context.nodeId}'s controller has not started yet`);
     return controller;
   });
-  const link = { voters: cluster.voters, transport: cluster.transport, clock: context.clock, logger: context.logger, clientId: `tributary-broker-${context.nodeId}` };
+  const link = { voters: cluster.voters, transport: cluster.transport, clock: context.clock, logger: context.logger, clientId: `tributary-broker-${context.nodeId}`, connectTimeoutMs: RAFT_REQUEST_TIMEOUT_MS };
   const toController = new ControllerChannel({ ...link, defaultNumPartitions: context.numPartitions, requestTimeoutMs: CHANNEL_REQUEST_TIMEOUT_MS });
   const unsubscribe = quorum.onLeaderChange((leader) => {
     if (leader.nodeId >= 0) toController.preferLeader(leader.nodeId);
