@@ -6,6 +6,7 @@
  * sessions; over TCP, a broker's channel, lifecycle and metadata reader follow the active
  * controller across the three listeners and keep the broker registered and unfenced.
  */
+import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveController } from '../../adapters/server/index.ts';
 import { tcpTransport } from '../../adapters/transport/index.ts';
@@ -189,6 +190,33 @@ describe('a broker follows the active controller across three voters over TCP', 
     const records = quorum.batches().flatMap((b) => b.records);
     expect(records.filter((r) => r.type === 'fence-broker' && r.nodeId === 11 && r.fenced)).toEqual([]);
     expect(records.filter((r) => r.type === 'register-broker' && r.nodeId === 11)).toHaveLength(1);
+  });
+});
+
+describe('a controller link told where the leader is', () => {
+  it('leaves a connection that is still opening to a stopped voter (SIGSTOP: accepted, never answered) for the leader named', async () => {
+    // A voter that takes connections and answers nothing, as a stopped process does.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => silent.close(resolve));
+    });
+    const quorum = new MemoryQuorum({ clock: systemClock, leaderId: 2 });
+    const controller = new QuorumController({ quorum, nodeId: 2, clock: systemClock, logger: silentLogger, numPartitions: 1, defaultReplicationFactor: 1 });
+    cleanups.push(() => controller.close());
+    const listener = await serveController({ nodeId: 2, controller, quorum, host: '127.0.0.1', port: 0 });
+    cleanups.push(() => listener.close());
+    const voters = [{ nodeId: 1, host: '127.0.0.1', port: (silent.address() as { port: number }).port }, { nodeId: 2, host: '127.0.0.1', port: listener.port }];
+    // Connect and request timeouts far beyond the test's: only the redirect can end the wait.
+    const channel = new ControllerChannel({ voters, transport: tcpTransport(), defaultNumPartitions: 1, connectTimeoutMs: 600_000, requestTimeoutMs: 600_000, retryBackoffMs: 5 });
+    cleanups.push(() => channel.close());
+    const registering = channel.registerBroker({ nodeId: 5, clusterId: 'c1', incarnationId: '0f8fad5b-d9cb-469f-a165-70867728950e', host: 'h5', port: 9005, rack: null });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(channel.activeController).toBe(1);
+    channel.preferLeader(2);
+    expect((await registering).errorCode).toBe(0);
   });
 });
 
