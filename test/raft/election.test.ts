@@ -67,6 +67,23 @@ describe('Raft election', () => {
     expect(second.epoch).toBe(first.epoch + 1);
   });
 
+  it('a resigning leader names the most caught-up voter first: it stands at once and wins the next epoch', async () => {
+    const c = cluster();
+    await c.start();
+    const first = await c.waitForLeader();
+    const [ahead, behind] = [...c.nodes.values()].filter((n) => n !== first);
+    await runFor(c.clock, 100);
+    // `behind` cannot fetch for a moment: the batches are committed with `ahead` only.
+    c.network.cut(behind!.nodeId, first.nodeId);
+    for (let i = 0; i < 3; i++) await first.append([{ type: 'producer-ids', nodeId: 1, brokerEpoch: 0, firstProducerId: i, size: 1 }], first.epoch);
+    expect(behind!.logEndOffset).toBeLessThan(ahead!.logEndOffset);
+    await c.stopNode(first.nodeId, true);
+    await runFor(c.clock, 200);
+    expect(ahead!.leader()).toEqual({ nodeId: ahead!.nodeId, epoch: first.epoch + 1 });
+    expect(behind!.role).toBe('follower');
+    expect(behind!.epoch).toBe(first.epoch + 1);
+  });
+
   it('refuses a vote to a candidate whose log is shorter, and grants it to one as up to date', async () => {
     const c = cluster();
     await c.start();

@@ -46,14 +46,14 @@ import type { Logger } from '../../../contracts/logger.ts';
 import type { Storage } from '../../../contracts/storage.ts';
 import { kafkaError, KafkaCode, TributaryError } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
-import type { ApiRequest, ApiResponse, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
-import type { FetchResponsePartitionData } from '../../../protocol/generated/fetch.ts';
-import { concat } from '../../../protocol/writer.ts';
+import type { ApiRequest, ApiResponse, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { ShutdownWatch } from '../../partition/delayed-operations.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { CommittedBatches } from '../committed-batches.ts';
 import { METADATA_TOPIC } from '../metadata-batch-codec.ts';
 import type { MetadataBatch, MetadataQuorum, MetadataRead, QuorumLeader, QuorumVoter } from '../metadata-quorum.ts';
+import { followerFetchOutcome } from './follower-fetching.ts';
+import { type FetchPartitionAnswer, type FetchPartitionRequest, serveFetch } from './fetch-serving.ts';
 import { LeaderProgress, type ReplicaProgress } from './leader-progress.ts';
 import { type ElectionState, QuorumStateStore } from './quorum-state-store.ts';
 import type { RaftChannel, RaftEndpoint } from './raft-endpoint.ts';
@@ -128,7 +128,7 @@ interface PendingAppend {
   reject(error: unknown): void;
 }
 
-type FetchAnswer = Encodable<FetchResponsePartitionData>;
+type FetchAnswer = FetchPartitionAnswer;
 
 const DEFAULT_MAX_FETCH_BYTES = 8 * 1024 * 1024;
 const RETRY_BACKOFF_BASE_MS = 50;
@@ -481,7 +481,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   // ---------------------------------------------------------------- fetch serving (leader)
 
   // Answers the metadata partition of a Fetch: at once when there is data, an error or a divergence; else after a long poll.
-  async #answerFetch(replicaId: number, p: ApiRequest<typeof ApiKey.Fetch>['topics'][number]['partitions'][number], maxWaitMs: number, maxBytes: number, shutdown: ShutdownWatch): Promise<FetchAnswer> {
+  async #answerFetch(replicaId: number, p: FetchPartitionRequest, maxWaitMs: number, maxBytes: number, shutdown: ShutdownWatch): Promise<FetchAnswer> {
     const first = await this.#serial(() => this.#tryFetch(replicaId, p, maxBytes));
     if (first.final || maxWaitMs <= 0 || shutdown.aborted() || this.#closed) return first.answer;
     await new Promise<void>((resolve) => {
@@ -500,50 +500,24 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     return (await this.#serial(() => this.#tryFetch(replicaId, p, maxBytes))).answer;
   }
 
-  // One attempt at a Fetch answer; `final` when it must not wait (error, divergence, records).
-  #tryFetch(replicaId: number, p: ApiRequest<typeof ApiKey.Fetch>['topics'][number]['partitions'][number], maxBytes: number): { answer: FetchAnswer; final: boolean } {
-    const current = this.#current();
-    const hw = this.#committed.end;
-    const base = {
-      partitionIndex: p.partition,
-      logStartOffset: 0,
-      currentLeader: { leaderId: current.leaderId, leaderEpoch: current.epoch },
-      abortedTransactions: null,
-      preferredReadReplica: -1,
-    };
-    const failed = (errorCode: number) => ({ answer: { ...base, errorCode, highWatermark: -1, lastStableOffset: -1, records: null }, final: true });
-    const log = this.#log;
-    if (this.#closed || !log) return failed(KafkaCode.BROKER_NOT_AVAILABLE);
-    // Voters always name their epoch and last fetched epoch (Kafka refuses -1 from them); anything else reads as an observer.
-    const isVoter = replicaId !== this.#nodeId && this.#voterIds.includes(replicaId) && p.currentLeaderEpoch >= 0 && p.lastFetchedEpoch >= 0;
-    if (p.currentLeaderEpoch >= 0) {
-      if (p.currentLeaderEpoch < current.epoch) return failed(KafkaCode.FENCED_LEADER_EPOCH);
-      if (p.currentLeaderEpoch > current.epoch) return failed(KafkaCode.UNKNOWN_LEADER_EPOCH);
-    }
-    if (this.#role !== 'leader' || !this.#progress) return failed(KafkaCode.NOT_LEADER_OR_FOLLOWER);
-    if (p.fetchOffset < 0 || (isVoter && p.lastFetchedEpoch > p.currentLeaderEpoch)) return failed(KafkaCode.INVALID_REQUEST);
-    const now = this.#clock.now();
-    const ok = (records: Uint8Array[] | null, highWatermark: number, extra: object = {}) => ({ ...base, errorCode: KafkaCode.NONE, highWatermark, lastStableOffset: highWatermark, records, ...extra });
-    if (!isVoter) {
-      // Observers read committed batches only and do not count towards the high watermark.
-      this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now);
-      // Not before this leader's own first batch is committed: until then it does not know the high watermark.
-      if (!this.#leaderReady) return { answer: ok(null, -1), final: false };
-      if (p.fetchOffset > hw) return { answer: ok(null, hw), final: false };
-      const records = log.read(p.fetchOffset, hw, maxBytes);
-      return { answer: ok(records, hw), final: records.length > 0 };
-    }
-    const position = log.validateFetchPosition(p.fetchOffset, p.lastFetchedEpoch);
-    if (position.kind === 'diverging') {
-      return { answer: ok(null, this.#leaderReady ? hw : -1, { divergingEpoch: { epoch: position.epoch, endOffset: position.endOffset } }), final: true };
-    }
-    const advanced = this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now);
-    if (advanced) this.#onHighWatermark(this.#progress.highWatermark);
-    const records = log.read(p.fetchOffset, log.endOffset, maxBytes);
-    // A fetch that moved the high watermark answers at once: the follower learns it without a long poll.
-    // Before the leader's first batch is committed its high watermark is unknown (-1, as Kafka's): what it
-    // learned as a follower, or 0 after a restart, may be below what the last leader already told others.
-    return { answer: ok(records, this.#leaderReady ? this.#committed.end : -1), final: records.length > 0 || advanced };
+  // One attempt at a Fetch answer (fetch-serving.ts); `final` when it must not wait.
+  #tryFetch(replicaId: number, p: FetchPartitionRequest, maxBytes: number): { answer: FetchAnswer; final: boolean } {
+    const leading = this.#role === 'leader' && !this.#closed;
+    return serveFetch(
+      {
+        nodeId: this.#nodeId,
+        voterIds: this.#voterIds,
+        current: this.#current(),
+        log: this.#closed ? undefined : this.#log,
+        progress: leading ? this.#progress : undefined,
+        nowMs: this.#clock.now(),
+        knownHighWatermark: () => (this.#leaderReady ? this.#committed.end : -1),
+        onHighWatermark: (hw) => this.#onHighWatermark(hw),
+      },
+      replicaId,
+      p,
+      maxBytes,
+    );
   }
 
   // ---------------------------------------------------------------- leader
@@ -769,37 +743,36 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   async #onFetchResponse(generation: number, response: ApiResponse<typeof ApiKey.Fetch>): Promise<'now' | 'backoff' | 'stop'> {
     if (generation !== this.#generation || this.#role !== 'follower' || !this.#log) return 'stop';
     const log = this.#log;
-    const p = response.responses[0]?.partitions[0];
-    if (response.errorCode !== KafkaCode.NONE || !p) return 'backoff';
-    const leader = p.currentLeader;
-    if (leader.leaderEpoch > this.#election.epoch || p.errorCode === KafkaCode.FENCED_LEADER_EPOCH || p.errorCode === KafkaCode.NOT_LEADER_OR_FOLLOWER) {
-      if (leader.leaderEpoch > this.#election.epoch) {
-        await this.#maybeTransition(leader.leaderId, leader.leaderEpoch);
+    const outcome = followerFetchOutcome(response, this.#election.epoch);
+    switch (outcome.kind) {
+      case 'new-epoch':
+        await this.#maybeTransition(outcome.leaderId, outcome.epoch);
         return 'stop';
-      }
-      return 'backoff';
-    }
-    if (p.errorCode !== KafkaCode.NONE) return 'backoff';
-    const diverging = p.divergingEpoch;
-    if (diverging.epoch >= 0) {
-      const to = log.truncationOffsetFor(diverging.epoch, diverging.endOffset);
-      if (to < this.#committed.end) {
-        // Raft never asks this (committed entries are on every later leader); refuse rather than lose them.
-        this.#logger.error('raft follower: the leader asked to truncate below the high watermark; refused', { nodeId: this.#nodeId, to, highWatermark: this.#committed.end, diverging });
+      case 'retry':
         return 'backoff';
+      case 'truncate': {
+        const to = log.truncationOffsetFor(outcome.epoch, outcome.endOffset);
+        if (to < this.#committed.end) {
+          // Raft never asks this (committed entries are on every later leader); refuse rather than lose them.
+          this.#logger.error('raft follower: the leader asked to truncate below the high watermark; refused', { nodeId: this.#nodeId, to, highWatermark: this.#committed.end, divergingEpoch: outcome.epoch, divergingEnd: outcome.endOffset });
+          return 'backoff';
+        }
+        this.#logger.info('raft follower truncates a diverging tail', { nodeId: this.#nodeId, from: log.endOffset, to, divergingEpoch: outcome.epoch, divergingEnd: outcome.endOffset });
+        await log.truncateTo(to);
+        break;
       }
-      this.#logger.info('raft follower truncates a diverging tail', { nodeId: this.#nodeId, from: log.endOffset, to, divergingEpoch: diverging.epoch, divergingEnd: diverging.endOffset });
-      await log.truncateTo(to);
-    } else {
-      const bytes = recordBytes(p.records);
-      if (bytes.length > 0) await log.appendAsFollower(bytes);
-      if (generation !== this.#generation) return 'stop';
-      const hw = Math.min(p.highWatermark, log.endOffset);
-      if (hw > this.#committed.end) this.#onHighWatermark(hw);
+      case 'append': {
+        if (outcome.records.length > 0) await log.appendAsFollower(outcome.records);
+        if (generation !== this.#generation) return 'stop';
+        const hw = Math.min(outcome.highWatermark, log.endOffset);
+        if (hw > this.#committed.end) this.#onHighWatermark(hw);
+        break;
+      }
     }
     this.#resetFetchTimer(generation);
     return 'now';
   }
+
 
   // ---------------------------------------------------------------- unattached
 
@@ -961,7 +934,12 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       void this.#serial(async () => {
         if (generation !== this.#generation || this.#closed) return;
         await action();
-      }).catch((error: unknown) => this.#logger.error('raft: a timed action failed', { nodeId: this.#nodeId, error: String(error) }));
+      }).catch((error: unknown) => {
+        if (this.#closed) return;
+        this.#logger.error('raft: a timed action failed; trying again after an election timeout', { nodeId: this.#nodeId, role: this.#role, error: String(error) });
+        // A failed step (the election state could not be saved, say) must not leave the voter without a timer.
+        if (this.#timer === undefined && this.#role !== 'leader') this.#setTimer(this.#randomElectionTimeout(), () => this.#becomeCandidate());
+      });
     }, ms);
     this.#timer = handle;
   }
@@ -979,11 +957,4 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     );
     return run;
   }
-}
-
-/** A Fetch answer's records as one buffer (the in-process transports hand over chunks). */
-function recordBytes(records: Uint8Array | readonly Uint8Array[] | null): Uint8Array {
-  if (records === null) return new Uint8Array(0);
-  if (records instanceof Uint8Array) return records;
-  return records.length === 1 ? records[0]! : concat(records);
 }
