@@ -500,12 +500,27 @@ export class Broker implements BrokerContext {
     const proposed = storedId ?? this.#clusterId ?? newClusterId();
     await this.#parts!.open(proposed);
     await this.cluster!.start();
+    if (this.#parts!.clusterIdFromLog) await this.#awaitClusterIdFromLog();
     const clusterId = this.image.clusterId ?? proposed;
     if (storedId !== undefined && storedId !== clusterId) {
       throw new TributaryError('INCONSISTENT_CLUSTER_ID', `This data directory belongs to cluster ${storedId}, but the controller quorum runs cluster ${clusterId}: give this node a fresh --data-dir, or point it at its own cluster's --controller-quorum`, { kafkaCode: 104 });
     }
     if (storedId === undefined) await this.storage.metadata.put('cluster/id', encoder.encode(clusterId));
     this.#clusterId = clusterId;
+  }
+
+  /**
+   * Waits until the metadata log names the cluster (a Raft quorum's first leader writes its
+   * proposal right after its election): a member that took its own proposal instead would
+   * store another cluster's id and be refused at registration.
+   */
+  async #awaitClusterIdFromLog(): Promise<void> {
+    const follower = this.cluster!.follower;
+    while (this.image.clusterId === null) {
+      const before = follower.nextOffset;
+      await follower.waitForOffset(before + 1);
+      if (follower.nextOffset === before) throw new TributaryError('ERR_NOT_STARTED', 'The metadata log stopped before it named the cluster');
+    }
   }
 
   /**
@@ -657,7 +672,7 @@ export class Broker implements BrokerContext {
     this.#flush.stop();
     await this.groups.close().catch(() => undefined);
     this.replicaManager.closeAll();
-    await this.#parts?.close().catch(() => undefined);
+    await this.#parts?.close(true).catch(() => undefined);
     await this.storage.close().catch(() => undefined);
     this.logger.info('broker crashed (fault injection)', { nodeId: this.nodeId });
   }

@@ -79,6 +79,11 @@ export interface ApiVersionPolicy {
  * - DescribeAcls, CreateAcls, DeleteAcls 0–3 (issue 14), every version there is: kafkajs
  *   sends 0–1, librdkafka and the Java AdminClient up to 3; brokers forward CreateAcls and
  *   DeleteAcls to the controller listener at the same versions.
+ * - The Raft quorum (issue 12) on the controller listener, every version Kafka defines (its
+ *   controllers and `kafka-metadata-quorum.sh` send the top ones): Vote 0–1,
+ *   BeginQuorumEpoch 0–1, EndQuorumEpoch 0–1, FetchSnapshot 0–1, DescribeQuorum 0–2 (v1
+ *   adds each replica's fetch and caught-up times, v2 the nodes). Served only by a voter of
+ *   a Raft quorum; a single-voter controller does not list them.
  */
 export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersionPolicy } = Object.freeze({
   Produce: { broker: [3, 9], client: [3, 9] },
@@ -115,11 +120,11 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   OffsetForLeaderEpoch: { broker: [0, 4], client: null },
   // Added for issues 12 and 14 before their handlers exist: nothing advertises them until
   // the work that serves them sets its ranges here.
-  Vote: { broker: null, client: null },
-  BeginQuorumEpoch: { broker: null, client: null },
-  EndQuorumEpoch: { broker: null, client: null },
-  DescribeQuorum: { broker: null, client: null },
-  FetchSnapshot: { broker: null, client: null },
+  Vote: { broker: null, client: null, controller: [0, 1] },
+  BeginQuorumEpoch: { broker: null, client: null, controller: [0, 1] },
+  EndQuorumEpoch: { broker: null, client: null, controller: [0, 1] },
+  DescribeQuorum: { broker: null, client: null, controller: [0, 2] },
+  FetchSnapshot: { broker: null, client: null, controller: [0, 1] },
   ElectLeaders: { broker: null, client: null },
   AlterPartitionReassignments: { broker: null, client: null },
   ListPartitionReassignments: { broker: null, client: null },

@@ -2,7 +2,8 @@
  * The controller of a cluster (Kafka's QuorumController with its ClusterControlManager,
  * ReplicationControlManager and ProducerIdControlManager): a state machine over the
  * metadata log. It is active while its node leads the metadata quorum; on becoming active
- * it replays the whole committed log into its own image, then serves. Every operation
+ * it replays the committed log it has not applied yet into its own image, then serves (each
+ * voter of a Raft quorum runs one; only the leader's is active). Every operation
  * runs alone, in arrival order (an event queue, as Kafka's): it computes records from the
  * current image, appends them at the quorum epoch it became active in, and applies them
  * once committed — so the image is always exactly the committed log. When it is not
@@ -119,6 +120,8 @@ export class QuorumController implements BrokerToController {
   #stale = false;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  // Ends the wait of an append in flight when this controller stops being active.
+  readonly #deposed = new Set<() => void>();
   // Brokers in controlled shutdown: they may not lead or join an ISR (in memory, as Kafka's).
   readonly #shuttingDown = new Set<number>();
 
@@ -453,25 +456,33 @@ export class QuorumController implements BrokerToController {
 
   #deactivate(): void {
     this.#activeEpoch = -1;
+    for (const deposed of [...this.#deposed]) deposed();
+    this.#deposed.clear();
     this.#heartbeats.clear();
     this.#shuttingDown.clear();
   }
 
-  // Replays the whole committed log, then serves at `epoch`.
+  // Replays what it has not applied of the committed log, then serves at `epoch`. The image
+  // only ever holds committed batches (a batch is applied once its append resolved, or when
+  // read back), so a controller that led before — or followed part of the log — goes on
+  // from where it stopped: a batch it appended that a successor committed is read back here.
   async #activate(epoch: number): Promise<void> {
     const leader = this.#quorum.leader();
     if (this.#closed || leader.nodeId !== this.#options.nodeId || leader.epoch !== epoch) return;
-    this.#image = MetadataImage.EMPTY;
-    this.#nextOffset = 0;
     await this.#catchUp();
     this.#stale = false;
+    // Deposed again while replaying (a read waits on the quorum): the next activation goes on.
+    const now = this.#quorum.leader();
+    if (this.#closed || now.nodeId !== this.#options.nodeId || now.epoch !== epoch) return;
     this.#activeEpoch = epoch;
-    // Every registered broker starts a fresh session (Kafka's controller does the same on activation).
-    for (const broker of this.#image.allBrokers()) this.#heartbeats.touch(broker.nodeId);
+    // Every registered, unfenced broker starts a fresh session, as Kafka's controller does on
+    // activation: it never saw their heartbeats, and fencing them all would be a failover's
+    // worst effect. Fenced brokers have no session (a restarted one may register at once).
+    for (const broker of this.#image.allBrokers()) if (!broker.fenced) this.#heartbeats.touch(broker.nodeId);
     const wanted = this.#options.clusterId;
     if (wanted !== undefined && this.#image.clusterId === null) await this.#commit([{ type: 'cluster-id', clusterId: wanted }]);
     else if (wanted !== undefined && this.#image.clusterId !== wanted) {
-      this.#options.logger.error('the metadata log belongs to another cluster', { clusterId: this.#image.clusterId, configured: wanted });
+      this.#options.logger.warn('the metadata log names another cluster id than this node proposed (another voter named it first)', { clusterId: this.#image.clusterId, proposed: wanted });
     }
     this.#options.logger.info('controller active', { nodeId: this.#options.nodeId, epoch, offset: this.#nextOffset, brokers: this.#image.allBrokers().length, topics: this.#image.topics().length });
   }
@@ -500,7 +511,7 @@ export class QuorumController implements BrokerToController {
     const expected = this.#nextOffset;
     let baseOffset: number;
     try {
-      baseOffset = await this.#quorum.append(records, this.#activeEpoch);
+      baseOffset = await this.#appendWhileActive(records);
     } catch (error) {
       // Whether the batch made it is unknown (a storage error after the write): read before the next decision.
       this.#stale = true;
@@ -516,6 +527,23 @@ export class QuorumController implements BrokerToController {
     }
     this.#image = new MetadataDelta(this.#image).replay(records).apply();
     this.#nextOffset = baseOffset + Math.max(1, records.length);
+  }
+
+  // The quorum's append, given up as NOT_CONTROLLER as soon as this controller is deposed:
+  // a quorum whose leader resigns may leave the append undecided (a successor can still
+  // commit it), and the queue must not wait on it — whether it landed is read back later.
+  #appendWhileActive(records: readonly MetadataRecord[]): Promise<number> {
+    const epoch = this.#activeEpoch;
+    if (epoch === -1) return Promise.reject(notController(this.#options.nodeId, this.#quorum.leader()));
+    let stop: (() => void) | undefined;
+    const deposed = new Promise<never>((_, reject) => {
+      stop = () => reject(notController(this.#options.nodeId, this.#quorum.leader()));
+    });
+    this.#deposed.add(stop!);
+    const append = this.#quorum.append(records, epoch);
+    // The append's own failure after a deposition is not news.
+    append.catch(() => undefined);
+    return Promise.race([append, deposed]).finally(() => this.#deposed.delete(stop!));
   }
 
   #enqueue<T>(fn: () => Promise<T>): Promise<T> {
