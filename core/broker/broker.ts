@@ -200,6 +200,8 @@ export class Broker implements BrokerContext {
   readonly saslCredentials: SaslCredentials;
 
   #clusterId: string | undefined;
+  // The broker epoch of this node's last clean shutdown (-1: none), read and cleared at start.
+  #previousBrokerEpoch = -1;
   #explicitHost: string | undefined;
   #explicitPort: number | undefined;
   #handlers = new Map<number, HandlerEntry>();
@@ -380,6 +382,7 @@ export class Broker implements BrokerContext {
         controllerId: () => parts.controllerId(),
         clusterId: () => this.#clusterId ?? '',
         defaultNumPartitions: numPartitions,
+        previousBrokerEpoch: () => this.#previousBrokerEpoch,
       });
       this.controller = this.cluster.controller;
       this.#local = undefined;
@@ -493,6 +496,7 @@ export class Broker implements BrokerContext {
    */
   async #startClusterMember(): Promise<void> {
     await this.#checkNodeId();
+    await this.#takeCleanShutdownEpoch();
     const stored = await this.storage.metadata.get('cluster/id');
     const storedId = stored ? decoder.decode(stored) : undefined;
     if (storedId !== undefined && this.#clusterId !== undefined && storedId !== this.#clusterId) throw kafkaInconsistentCluster(this.#clusterId, storedId);
@@ -521,6 +525,21 @@ export class Broker implements BrokerContext {
       await follower.waitForOffset(before + 1);
       if (follower.nextOffset === before) throw new TributaryError('ERR_NOT_STARTED', 'The metadata log stopped before it named the cluster');
     }
+  }
+
+  /**
+   * Reads the epoch a clean shutdown left (Kafka's clean-shutdown marker with
+   * PreviousBrokerEpoch) and deletes it before anything else happens: if this run crashes,
+   * the next start must not claim a clean shutdown. Storage that several processes may
+   * open at once proves nothing about who ran before, so it never gets one.
+   */
+  async #takeCleanShutdownEpoch(): Promise<void> {
+    if (this.storage.supports.shared) return;
+    const stored = await this.storage.metadata.get(CLEAN_SHUTDOWN_EPOCH_KEY);
+    if (stored === undefined) return;
+    const epoch = Number(decoder.decode(stored));
+    await this.storage.metadata.delete(CLEAN_SHUTDOWN_EPOCH_KEY);
+    if (Number.isSafeInteger(epoch) && epoch >= 0) this.#previousBrokerEpoch = epoch;
   }
 
   /**
@@ -693,12 +712,21 @@ export class Broker implements BrokerContext {
     await this.producerState.snapshot(this.replicaManager.hostedTopics()).catch((error: unknown) => this.logger.error('producer state snapshot failed', { error: String(error) }));
     await this.#flush.flushAll();
     this.replicaManager.closeAll();
+    // Everything is flushed: mark the shutdown clean with this incarnation's epoch, so the next
+    // start may take over its registration at once (see #takeCleanShutdownEpoch).
+    const epoch = this.cluster?.lifecycle.brokerEpoch ?? -1;
+    if (epoch >= 0 && !this.storage.supports.shared) {
+      await this.storage.metadata.put(CLEAN_SHUTDOWN_EPOCH_KEY, encoder.encode(String(epoch))).catch((error: unknown) => this.logger.warn('cannot record the clean shutdown', { error: String(error) }));
+    }
     this.#state = 'closed';
     await this.#parts?.close();
     await this.storage.close();
     this.logger.info('broker closed', { nodeId: this.nodeId });
   }
 }
+
+/** Where a clean shutdown leaves its broker epoch in the storage's metadata store. */
+const CLEAN_SHUTDOWN_EPOCH_KEY = 'broker/clean-shutdown-epoch';
 
 function kafkaInconsistentCluster(wanted: string, stored: string): TributaryError {
   return new TributaryError('INCONSISTENT_CLUSTER_ID', `Storage belongs to cluster ${stored}, not ${wanted}`, { kafkaCode: 104 });

@@ -21,6 +21,15 @@ export interface BrokerRegistrationRequest {
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /**
+   * The broker epoch this node had when it last shut down cleanly (BrokerRegistration v3+
+   * PreviousBrokerEpoch), -1 or absent when it did not (a first start, a crash). A data
+   * directory is locked to one process, so a match proves the registration it names is this
+   * node's own previous life and not a live duplicate: the controller lets it register at
+   * once instead of waiting for the old session to end (a whole-cluster restart would
+   * otherwise wait broker.session.timeout.ms).
+   */
+  readonly previousBrokerEpoch?: number;
 }
 
 /** BrokerRegistration's answer. */

@@ -136,7 +136,7 @@ export class ControllerChannel implements BrokerToController {
         rack: request.rack,
         isMigratingZkBroker: false,
         logDirs: [],
-        previousBrokerEpoch: -1,
+        previousBrokerEpoch: request.previousBrokerEpoch ?? -1,
       }),
       (r) => {
         const value: BrokerRegistrationResult = { errorCode: r.errorCode, errorMessage: null, brokerEpoch: r.errorCode === KafkaCode.NONE ? r.brokerEpoch : -1 };

@@ -190,8 +190,10 @@ export class QuorumController implements BrokerToController {
           this.#heartbeats.touch(request.nodeId);
           return { errorCode: 0, errorMessage: null, brokerEpoch: existing.brokerEpoch };
         }
-        // A process that announced its controlled shutdown is going: its successor may register at once.
-        if (existing && this.#heartbeats.hasLiveSession(request.nodeId) && !this.#shuttingDown.has(request.nodeId)) {
+        // A process that announced its controlled shutdown is going: its successor may register at
+        // once — as may a node that names the registration as the one it shut down cleanly with.
+        const successor = this.#shuttingDown.has(request.nodeId) || (existing !== undefined && request.previousBrokerEpoch !== undefined && request.previousBrokerEpoch >= 0 && request.previousBrokerEpoch === existing.brokerEpoch);
+        if (existing && this.#heartbeats.hasLiveSession(request.nodeId) && !successor) {
           const message = `Node id ${request.nodeId} is already registered by another live broker process (incarnation ${existing.incarnationId}, at ${existing.host}:${existing.port}); two brokers cannot share a node id — give this one another --node-id, or stop the other and wait for its session (${this.#options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS} ms) to end`;
           this.#options.logger.warn('duplicate broker registration refused', { nodeId: request.nodeId, host: request.host, port: request.port, incarnationId: request.incarnationId, existing: existing.incarnationId });
           return refused(KafkaCode.DUPLICATE_BROKER_REGISTRATION, message);
