@@ -636,7 +636,9 @@ export class BrokerSession {
   #authFailed(sasl: SaslAuthenticator, error: unknown): string {
     const message = error instanceof SaslAuthenticationError ? error.message : `Authentication failed: ${(error as Error)?.message ?? error}`;
     const user = error instanceof SaslAuthenticationError ? error.username : undefined;
-    this.#logger.warn('authentication failed', { remote: this.#remote, code: 'SASL_AUTHENTICATION_FAILED', mechanism: sasl.mechanism, ...(user !== undefined ? { user } : {}), reason: message });
+    // The log has the reason the client is not told (SCRAM keeps whether a user exists from it).
+    const reason = (error instanceof SaslAuthenticationError ? error.detail : undefined) ?? message;
+    this.#logger.warn('authentication failed', { remote: this.#remote, code: 'SASL_AUTHENTICATION_FAILED', mechanism: sasl.mechanism, ...(user !== undefined ? { user } : {}), reason });
     return message;
   }
 

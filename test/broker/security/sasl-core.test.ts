@@ -64,7 +64,22 @@ describe('our SCRAM client against our SCRAM server', () => {
       const credentials = credentialsOf({ 'we,ird=name': await newScramCredential(mechanism, 'pässword') });
       expect(await login(mechanism, credentials, 'we,ird=name', 'pässword')).toBe('we,ird=name');
       await expect(login(mechanism, credentials, 'we,ird=name', 'password')).rejects.toMatchObject({ code: 'SASL_AUTHENTICATION_FAILED', kafkaCode: 58, username: 'we,ird=name' });
-      await expect(login(mechanism, credentials, 'nobody', 'pässword')).rejects.toMatchObject({ code: 'SASL_AUTHENTICATION_FAILED', message: 'Authentication failed: Invalid user credentials' });
+      await expect(login(mechanism, credentials, 'nobody', 'pässword')).rejects.toMatchObject({ code: 'SASL_AUTHENTICATION_FAILED', detail: 'unknown user' });
+    });
+
+    it(`${mechanism}: an unknown user is refused as a wrong password is — same message, same step, a stable salt`, async () => {
+      const credentials = credentialsOf({ alice: await newScramCredential(mechanism, 'secret') });
+      const generic = `Authentication failed during authentication due to invalid credentials with SASL mechanism ${mechanism}`;
+      const wrong = await login(mechanism, credentials, 'alice', 'guess').catch((e: unknown) => e);
+      const unknown = await login(mechanism, credentials, 'nobody', 'guess').catch((e: unknown) => e);
+      expect(wrong).toMatchObject({ kafkaCode: 58, message: generic, detail: 'invalid credentials' });
+      expect(unknown).toMatchObject({ kafkaCode: 58, message: generic, detail: 'unknown user' });
+      // The decoy's server-first looks like a real one, and repeats its salt.
+      const firsts = await Promise.all([0, 1].map(async () => dec.decode((await saslServerExchange(mechanism, credentials).step(enc.encode('n,,n=nobody,r=abc'))).response)));
+      const salts = firsts.map((f) => /,s=([^,]+),i=(\d+)$/.exec(f)!);
+      expect(salts[0]![1]).toBe(salts[1]![1]);
+      expect(fromBase64(salts[0]![1]!).length).toBe(32);
+      expect(salts[0]![2]).toBe('4096');
     });
   }
 
@@ -72,13 +87,15 @@ describe('our SCRAM client against our SCRAM server', () => {
     const credentials = credentialsOf({ u: await newScramCredential('SCRAM-SHA-256', 'p') });
     const server = saslServerExchange('SCRAM-SHA-256', credentials);
     await server.step(enc.encode('n,,n=u,r=abc'));
-    await expect(server.step(enc.encode('c=biws,r=abcWRONG,p=AAAA'))).rejects.toThrow(/invalid SCRAM nonce/);
+    await expect(server.step(enc.encode('c=biws,r=abcWRONG,p=AAAA'))).rejects.toMatchObject({ detail: 'invalid SCRAM nonce' });
     const again = saslServerExchange('SCRAM-SHA-256', credentials);
     const first = dec.decode((await again.step(enc.encode('n,,n=u,r=abc'))).response);
     const nonce = /r=([^,]+)/.exec(first)![1];
-    await expect(again.step(enc.encode(`c=eSws,r=${nonce},p=AAAA`))).rejects.toThrow(/channel binding/);
-    await expect(saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode('garbage'))).rejects.toThrow(/invalid SCRAM client-first/);
-    await expect(saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode('p=tls-unique,,n=u,r=x'))).rejects.toThrow(/channel binding is not supported/);
+    await expect(again.step(enc.encode(`c=eSws,r=${nonce},p=AAAA`))).rejects.toMatchObject({ detail: 'invalid SCRAM channel binding' });
+    await expect(saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode('garbage'))).rejects.toMatchObject({ detail: 'invalid SCRAM client-first message' });
+    await expect(saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode('p=tls-unique,,n=u,r=x'))).rejects.toMatchObject({ detail: 'SCRAM channel binding is not supported' });
+    // The client sees Kafka's generic message only, whatever the reason.
+    await expect(saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode('garbage'))).rejects.toThrow('Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256');
   });
 });
 
