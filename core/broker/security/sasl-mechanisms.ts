@@ -14,7 +14,6 @@ import {
   fromSaslName,
   type ScramCredential,
   type ScramMechanism,
-  scramAttributes,
   scramHash,
   scramHashLength,
   scramHmac,
@@ -110,6 +109,20 @@ class PlainExchange implements SaslServerExchange {
   }
 }
 
+// The SCRAM grammar (RFC 5802 §7) as Kafka's ScramMessages accepts it, each message matched
+// whole: attributes in their order, no duplicates, nothing left over. A saslname is any
+// character but NUL, ',' and '=' (which come escaped as =2C and =3D: UTF-8 user names are
+// kept); a nonce is printable ASCII but ','; base64 is strict (padding, no whitespace).
+const SASLNAME = '(?:[^\\u0000,=]|=2C|=3D)+';
+const PRINTABLE = '[\\x21-\\x2B\\x2D-\\x7E]+';
+const VALUE = '[\\x01-\\x2B\\x2D-\\x7F]+';
+const EXTENSIONS = `(?:,[A-Za-z]+=${VALUE})*`;
+const BASE64 = '(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?';
+/** gs2-header `n,[a=authzid],` [m=…,] n=saslname,r=nonce[,extensions]. */
+const CLIENT_FIRST = new RegExp(`^n,(?:a=(${SASLNAME}))?,(m=${VALUE},)?n=(${SASLNAME}),r=(${PRINTABLE})(${EXTENSIONS})$`, 'u');
+/** c=channel-binding,r=nonce[,extensions],p=proof. */
+const CLIENT_FINAL = new RegExp(`^c=(${BASE64}),r=(${PRINTABLE})${EXTENSIONS},p=(${BASE64})$`);
+
 // Keys the decoy credentials of unknown users: stable for this process, so a user's salt does
 // not change between attempts and give away that it is made up.
 const DECOY_SECRET = randomBytes(32);
@@ -155,30 +168,21 @@ class ScramServerExchange implements SaslServerExchange {
 
   async #first(message: string): Promise<SaslStep> {
     this.#state = 'done';
-    // gs2-header: 'n' (no channel binding) or 'y', an optional a=authzid, then the bare message.
-    const match = /^([ny]),(a=[^,]*)?,(.*)$/s.exec(message);
+    const match = CLIENT_FIRST.exec(message);
     if (!match) {
-      if (message.startsWith('p=')) throw this.#refuse('SCRAM channel binding is not supported');
+      // 'p=' asks for channel binding, 'y' says the client could do it: we offer none (as Kafka, only 'n').
+      if (/^[py][,=]/.test(message)) throw this.#refuse('SCRAM channel binding is not supported');
       throw this.#refuse('invalid SCRAM client-first message');
     }
-    const authzid = match[2]?.slice(2);
-    this.#gs2Header = `${match[1]},${match[2] ?? ''},`;
-    this.#clientFirstBare = match[3]!;
-    let attributes: Map<string, string>;
-    try {
-      attributes = scramAttributes(this.#clientFirstBare);
-    } catch {
-      throw this.#refuse('invalid SCRAM client-first message');
-    }
-    const saslName = attributes.get('n');
-    const clientNonce = attributes.get('r');
-    if (saslName === undefined || clientNonce === undefined || clientNonce === '') throw this.#refuse('invalid SCRAM client-first message');
-    try {
-      this.#username = fromSaslName(saslName);
-    } catch {
-      throw this.#refuse('invalid SCRAM username');
-    }
-    if (authzid !== undefined && authzid !== '' && fromSaslName(authzid) !== this.#username) {
+    const [, authzid, reserved, saslName, clientNonce, extensions] = match as unknown as [string, string | undefined, string | undefined, string, string, string];
+    // RFC 5802 §5.1: a mandatory extension (m=) the server does not know fails the exchange.
+    if (reserved !== undefined) throw this.#refuse('a SCRAM mandatory extension (m=) is not supported');
+    // Kafka's tokenauth=true logs in with a delegation token, which we do not have: never as a user of that name.
+    if (/(^|,)tokenauth=/i.test(extensions)) throw this.#refuse('SCRAM delegation tokens (tokenauth) are not supported');
+    this.#gs2Header = `n,${authzid === undefined ? '' : `a=${authzid}`},`;
+    this.#clientFirstBare = message.slice(this.#gs2Header.length);
+    this.#username = fromSaslName(saslName);
+    if (authzid !== undefined && fromSaslName(authzid) !== this.#username) {
       throw new SaslAuthenticationError('Authentication failed: Client requested an authorization id that is different from username', this.#username);
     }
     const stored = this.#credentials.scramCredential(this.#username, this.mechanism);
@@ -199,27 +203,15 @@ class ScramServerExchange implements SaslServerExchange {
   async #final(message: string): Promise<SaslStep> {
     this.#state = 'done';
     const user = this.#username;
-    const proofAt = message.lastIndexOf(',p=');
-    if (proofAt < 0) throw this.#refuse('invalid SCRAM client-final message', user);
-    const withoutProof = message.slice(0, proofAt);
-    let attributes: Map<string, string>;
-    let proof: Uint8Array;
-    try {
-      attributes = scramAttributes(withoutProof);
-      proof = fromBase64(message.slice(proofAt + 3));
-    } catch {
-      throw this.#refuse('invalid SCRAM client-final message', user);
-    }
+    const match = CLIENT_FINAL.exec(message);
+    if (!match) throw this.#refuse('invalid SCRAM client-final message', user);
+    const [, channel, nonce, proofText] = match as unknown as [string, string, string, string];
+    const withoutProof = message.slice(0, message.length - proofText.length - 3);
     // Kafka's ScramSaslServer checks that the nonce ends with the server's, not equality:
     // librdkafka (2.0 here) sends its own nonce again in front of the one it was given.
-    if (!(attributes.get('r') ?? '').endsWith(this.#nonce)) throw this.#refuse('invalid SCRAM nonce', user);
-    let binding: string;
-    try {
-      binding = new TextDecoder().decode(fromBase64(attributes.get('c') ?? ''));
-    } catch {
-      binding = '';
-    }
-    if (binding !== this.#gs2Header) throw this.#refuse('invalid SCRAM channel binding', user);
+    if (!nonce.endsWith(this.#nonce)) throw this.#refuse('invalid SCRAM nonce', user);
+    if (new TextDecoder().decode(fromBase64(channel)) !== this.#gs2Header) throw this.#refuse('invalid SCRAM channel binding', user);
+    const proof = fromBase64(proofText);
     const credential = this.#credential!;
     const authMessage = `${this.#clientFirstBare},${this.#serverFirst},${withoutProof}`;
     const clientSignature = await scramHmac(this.mechanism, credential.storedKey, authMessage);

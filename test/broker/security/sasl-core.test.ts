@@ -99,6 +99,47 @@ describe('our SCRAM client against our SCRAM server', () => {
   });
 });
 
+describe('the SCRAM server parses each message whole, as Kafka\'s grammar says', () => {
+  const first = async (message: string) => {
+    const credentials = credentialsOf({ u: await newScramCredential('SCRAM-SHA-256', 'p') });
+    return saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode(message));
+  };
+
+  it('refuses client-first messages out of order, with channel binding or extensions it cannot honour, or a bad nonce', async () => {
+    const refusals: Array<[string, string]> = [
+      ['y,,n=u,r=abc', 'SCRAM channel binding is not supported'],
+      ['n,,r=abc,n=u', 'invalid SCRAM client-first message'],
+      ['n,,n=u,n=v,r=abc', 'invalid SCRAM client-first message'],
+      ['n,,n=u,r=ab c', 'invalid SCRAM client-first message'],
+      ['n,,n=u,r=', 'invalid SCRAM client-first message'],
+      ['n,,n=u=2,r=abc', 'invalid SCRAM client-first message'],
+      ['n,,m=ext,n=u,r=abc', 'a SCRAM mandatory extension (m=) is not supported'],
+      ['n,,n=u,r=abc,tokenauth=true', 'SCRAM delegation tokens (tokenauth) are not supported'],
+      ['n,,n=u,r=abc,', 'invalid SCRAM client-first message'],
+    ];
+    for (const [message, detail] of refusals) await expect(first(message), message).rejects.toMatchObject({ kafkaCode: 58, detail });
+    // What the grammar allows: an authzid equal to the user, escaped names, UTF-8 names, ignored extensions.
+    for (const message of ['n,a=u,n=u,r=abc,ext=1', 'n,,n=a=2Cb=3Dc,r=abc', 'n,,n=jürgen,r=abc']) {
+      expect(dec.decode((await first(message)).response), message).toMatch(/^r=abc[^,]+,s=[^,]+,i=4096$/);
+    }
+  });
+
+  it('refuses client-final messages out of order, with loose base64, or a proof of the wrong length', async () => {
+    const credentials = credentialsOf({ u: await newScramCredential('SCRAM-SHA-256', 'p') });
+    const final = async (make: (nonce: string) => string) => {
+      const server = saslServerExchange('SCRAM-SHA-256', credentials);
+      const nonce = /r=([^,]+)/.exec(dec.decode((await server.step(enc.encode('n,,n=u,r=abc'))).response))![1]!;
+      return server.step(enc.encode(make(nonce)));
+    };
+    const proof = 'A'.repeat(43) + '=';
+    await expect(final((n) => `r=${n},c=biws,p=${proof}`)).rejects.toMatchObject({ detail: 'invalid SCRAM client-final message' });
+    await expect(final((n) => `c=biws,r=${n},p= ${proof}`)).rejects.toMatchObject({ detail: 'invalid SCRAM client-final message' });
+    await expect(final((n) => `c=biws,r=${n},p=${proof.slice(0, -1)}`)).rejects.toMatchObject({ detail: 'invalid SCRAM client-final message' });
+    await expect(final((n) => `c=biws,r=${n},p=AAAA`)).rejects.toMatchObject({ detail: 'a SCRAM proof of 3 bytes (32 expected)' });
+    await expect(final((n) => `c=biws,r=${n},p=${proof}`)).rejects.toMatchObject({ detail: 'invalid credentials' });
+  });
+});
+
 describe('PLAIN', () => {
   const credentials = credentialsOf({}, { alice: 'secret' });
   const step = (token: string) => saslServerExchange('PLAIN', credentials).step(enc.encode(token));
