@@ -31,6 +31,18 @@ describe('SCRAM-SHA-256 against RFC 7677 §3', () => {
     await expect(scramExchange('SCRAM-SHA-256', 'user', 'pencil', async () => enc.encode(replies.shift()!), 'rOprNGfwEbeRWgbNEkqO')).rejects.toMatchObject({ code: 'ERR_SASL' });
   });
 
+  it('our client refuses a server that asks for fewer than 4096 iterations (a cheap proof to brute-force), before sending any proof', async () => {
+    for (const i of [1, 4095]) {
+      const sent: string[] = [];
+      const replies = [`r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=${i}`, 'v=AAAA'];
+      await expect(scramExchange('SCRAM-SHA-256', 'user', 'pencil', async (token) => {
+        sent.push(dec.decode(token));
+        return enc.encode(replies.shift()!);
+      }, 'rOprNGfwEbeRWgbNEkqO')).rejects.toMatchObject({ code: 'ERR_SASL' });
+      expect(sent).toHaveLength(1);
+    }
+  });
+
   it('the RFC\'s credential checks the RFC\'s proof on our server', async () => {
     const salt = fromBase64('W22ZaJ0SNY7soEsUEjb6gQ==');
     const credential = await credentialFromSaltedPassword('SCRAM-SHA-256', await saltedPassword('SCRAM-SHA-256', 'pencil', salt, 4096), salt, 4096);
