@@ -552,7 +552,7 @@ export class BrokerSession {
    */
   #saslGate(header: SessionRequestHeader, body: unknown, frameBytes: number): boolean {
     const sasl = this.#sasl!;
-    if (sasl.state === 'handshake' && header.apiKey === ApiKey.ApiVersions) return true;
+    if (header.apiKey === ApiKey.ApiVersions && sasl.takeApiVersions()) return true;
     const requestBytes = this.#bounded ? frameBytes : 0;
     if (sasl.state === 'handshake' && header.apiKey === ApiKey.SaslHandshake) {
       const asked = (body as { mechanism: string }).mechanism;

@@ -77,4 +77,23 @@ describe('a SASL session', () => {
     expect(session.principal).toBeUndefined();
     expect(seen).toEqual([]);
   });
+
+  it('serves one ApiVersions before the handshake and closes on a second, as Kafka does', async () => {
+    const seen: SessionRequestHeader[] = [];
+    const t = transport();
+    const versions: SessionBroker = {
+      apiVersions: () => BROKER_VERSIONS,
+      handle: async (header) => {
+        seen.push(header);
+        return { errorCode: 0, apiKeys: [], throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [], zkMigrationReady: false };
+      },
+    };
+    const session = new BrokerSession(versions, t, { sasl: { mechanisms: ['PLAIN'], credentials } });
+    session.receive(frame(ApiKey.ApiVersions, 3, 1, { clientSoftwareName: 't', clientSoftwareVersion: '1' }));
+    await expect.poll(() => t.frames.length).toBe(1);
+    expect(session.closed).toBe(false);
+    session.receive(frame(ApiKey.ApiVersions, 3, 2, { clientSoftwareName: 't', clientSoftwareVersion: '1' }));
+    await expect.poll(() => session.closed).toBe(true);
+    expect(seen).toHaveLength(1);
+  });
 });
