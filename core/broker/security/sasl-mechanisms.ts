@@ -186,6 +186,8 @@ class ScramServerExchange implements SaslServerExchange {
       throw new SaslAuthenticationError('Authentication failed: Client requested an authorization id that is different from username', this.#username);
     }
     const stored = this.#credentials.scramCredential(this.#username, this.mechanism);
+    // As Kafka's ScramSaslServer: a credential below the minimum (written by an older tool) is not used.
+    if (stored !== undefined && stored.iterations < SCRAM_MIN_ITERATIONS) throw this.#refuse(`the stored credential has ${stored.iterations} iterations, below the minimum ${SCRAM_MIN_ITERATIONS}`, this.#username);
     this.#known = stored !== undefined;
     this.#credential = stored ?? (await this.#decoy());
     this.#nonce = clientNonce + scramNonce();

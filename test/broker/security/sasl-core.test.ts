@@ -136,6 +136,12 @@ describe('the SCRAM server parses each message whole, as Kafka\'s grammar says',
     }
   });
 
+  it('does not use a stored credential below 4096 iterations, as Kafka', async () => {
+    const weak = await newScramCredential('SCRAM-SHA-256', 'p', 1024);
+    const exchange = saslServerExchange('SCRAM-SHA-256', credentialsOf({ u: weak }));
+    await expect(exchange.step(enc.encode('n,,n=u,r=abc'))).rejects.toMatchObject({ kafkaCode: 58, detail: 'the stored credential has 1024 iterations, below the minimum 4096' });
+  });
+
   it('refuses client-final messages out of order, with loose base64, or a proof of the wrong length', async () => {
     const credentials = credentialsOf({ u: await newScramCredential('SCRAM-SHA-256', 'p') });
     const final = async (make: (nonce: string) => string) => {
