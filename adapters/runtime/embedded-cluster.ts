@@ -14,6 +14,7 @@ import { Broker } from '../../core/broker/broker.ts';
 import { DEFAULT_HANDLERS } from '../../core/broker/api/preset.ts';
 import type { BrokerToController } from '../../core/broker/controller/broker-to-controller.ts';
 import { QuorumController } from '../../core/broker/controller/quorum-controller.ts';
+import type { LeaderRebalanceConfig } from '../../core/broker/controller/leader-election.ts';
 import type { MetadataQuorum } from '../../core/broker/quorum/metadata-quorum.ts';
 import { newClusterId } from '../../core/broker/cluster/cluster-id.ts';
 import { MemoryQuorum } from '../../core/broker/quorum/memory-quorum.ts';
@@ -62,6 +63,8 @@ export interface EmbeddedClusterOptions {
   readonly logger?: Logger;
   /** Time source of the cluster parts. Default: the system clock. */
   readonly clock?: Clock;
+  /** The controller's automatic leader rebalance (Kafka's defaults: on, every 300 s, 10 %). */
+  readonly leaderRebalance?: Partial<LeaderRebalanceConfig>;
 }
 
 interface Node {
@@ -104,6 +107,7 @@ export class EmbeddedCluster {
       numPartitions: options.broker?.numPartitions ?? 1,
       defaultReplicationFactor: options.defaultReplicationFactor ?? Math.min(3, count),
       sessionTimeoutMs: options.sessionTimeoutMs ?? 3000,
+      leaderRebalance: options.leaderRebalance,
       // Written to the log at once, so every broker takes it before it registers.
       clusterId: newClusterId(),
     });
@@ -310,6 +314,10 @@ export class EmbeddedCluster {
       createPartitions: (name, count, assignments, validateOnly) => call(() => controller.createPartitions(name, count, assignments, validateOnly)),
       alterTopicConfigs: (name, configs, validateOnly) => call(() => controller.alterTopicConfigs(name, configs, validateOnly)),
       incrementalAlterTopicConfigs: (name, ops, validateOnly) => call(() => controller.incrementalAlterTopicConfigs(name, ops, validateOnly)),
+      alterPartitionReassignments: (r) => call(() => controller.alterPartitionReassignments(r)),
+      listPartitionReassignments: (r) => call(() => controller.listPartitionReassignments(r)),
+      electLeaders: (r) => call(() => controller.electLeaders(r)),
+      unregisterBroker: (r) => call(() => controller.unregisterBroker(r)),
     };
   }
 }

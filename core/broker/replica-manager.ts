@@ -405,7 +405,19 @@ export class ReplicaManager implements MetadataPublisher {
       const hosted = this.#host(topic);
       for (const index of [...changed].sort((a, b) => a - b)) {
         const registration = topic.partitions[index];
-        if (!registration || !registration.replicas.includes(nodeId)) continue;
+        if (!registration || !registration.replicas.includes(nodeId)) {
+          // Reassigned away (KIP-455): stop fetching and delete the stray replica, as Kafka's brokers do.
+          const stray = hosted.partitions[index];
+          if (stray) {
+            delete hosted.partitions[index];
+            this.#recordPartitionEpochs.delete(partitionKey(id, index));
+            stray.close();
+            stopFetching.push(stray);
+            deletions.push(this.#deletePartitionLog(hosted.name, id, stray));
+            this.#options.logger.info('replica reassigned away: log deleted', { topic: hosted.name, partition: index });
+          }
+          continue;
+        }
         const partitionEpoch = partitionEpochOf(registration) ?? this.#recordPartitionEpochs.get(partitionKey(id, index)) ?? 0;
         let partition = hosted.partitions[index];
         if (!partition) partition = hosted.partitions[index] = this.#openPartition(topic, registration, partitionEpoch);
@@ -513,13 +525,15 @@ export class ReplicaManager implements MetadataPublisher {
   }
 
   async #deleteLogs(hosted: MutableHostedTopic): Promise<void> {
-    for (const partition of hosted.partitions) {
-      if (!partition) continue;
-      await partition.settle();
-      await this.#options.storage.deletePartition(hosted.name, partition.partition);
-      await this.#options.storage.metadata.delete(LOG_START_PREFIX + partitionKey(hosted.id, partition.partition));
-      await deleteLeaderEpochs(this.#options.storage.metadata, leaderEpochKey(hosted.id, partition.partition));
-    }
+    for (const partition of hosted.partitions) if (partition) await this.#deletePartitionLog(hosted.name, hosted.id, partition);
+  }
+
+  // Deletes one closed partition's log, log start and leader-epoch cache once its appends settled.
+  async #deletePartitionLog(name: string, topicId: string, partition: Partition): Promise<void> {
+    await partition.settle();
+    await this.#options.storage.deletePartition(name, partition.partition);
+    await this.#options.storage.metadata.delete(LOG_START_PREFIX + partitionKey(topicId, partition.partition));
+    await deleteLeaderEpochs(this.#options.storage.metadata, leaderEpochKey(topicId, partition.partition));
   }
 
   // Leads `partition` and may act on it (see ReplicaManagerOptions.leadershipAllowed).

@@ -13,6 +13,7 @@ import { ApiKey } from '../protocol/api-keys.ts';
 import { commonVersion } from './client-versions.ts';
 import { type Cluster, type PartitionMetadata, needsRefresh } from './cluster.ts';
 import * as groups from './group/admin-groups.ts';
+import * as operations from './admin-operations.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
 import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
 
@@ -420,6 +421,26 @@ export class Admin {
   /** Deletes empty groups with their offsets. */
   deleteGroups(groupIds: readonly string[]): Promise<Array<{ groupId: string; errorCode: number }>> {
     return groups.deleteGroups(this, groupIds);
+  }
+
+  /** Starts (replicas) or cancels (null) partition reassignments (kafkajs's shape). */
+  alterPartitionReassignments(options: { topics: ReadonlyArray<{ topic: string; partitionAssignment: readonly operations.PartitionAssignmentTarget[] }>; timeout?: number }): Promise<void> {
+    return operations.alterPartitionReassignments(this, options);
+  }
+
+  /** The partition reassignments under way. */
+  listPartitionReassignments(options?: { topics?: ReadonlyArray<{ topic: string; partitions: readonly number[] }>; timeout?: number }): Promise<{ topics: Array<{ topic: string; partitions: operations.OngoingPartitionReassignment[] }> }> {
+    return operations.listPartitionReassignments(this, options);
+  }
+
+  /** Preferred (default) or unclean leader elections; every partition when none are named. */
+  electLeaders(options?: { type?: number; partitions?: ReadonlyArray<{ topic: string; partitions: readonly number[] }>; timeout?: number }): Promise<operations.ElectionOutcome[]> {
+    return operations.electLeaders(this, options);
+  }
+
+  /** Removes a stopped broker's registration (decommission). */
+  unregisterBroker(brokerId: number): Promise<void> {
+    return operations.unregisterBroker(this, brokerId);
   }
 
   /** Nothing to release of its own (connections belong to the client). */

@@ -117,16 +117,16 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   EndQuorumEpoch: { broker: null, client: null },
   DescribeQuorum: { broker: null, client: null },
   FetchSnapshot: { broker: null, client: null },
-  ElectLeaders: { broker: null, client: null },
-  AlterPartitionReassignments: { broker: null, client: null },
-  ListPartitionReassignments: { broker: null, client: null },
+  ElectLeaders: { broker: [0, 2], client: [0, 2], controller: [0, 2] },
+  AlterPartitionReassignments: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
+  ListPartitionReassignments: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
   DescribeLogDirs: { broker: null, client: null },
   DescribeAcls: { broker: null, client: null },
   CreateAcls: { broker: null, client: null },
   DeleteAcls: { broker: null, client: null },
   DescribeUserScramCredentials: { broker: null, client: null },
   AlterUserScramCredentials: { broker: null, client: null },
-  UnregisterBroker: { broker: null, client: null },
+  UnregisterBroker: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
 });
 
 /** `a ∩ b` for one API, or undefined when they do not overlap. */

@@ -30,6 +30,9 @@ import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.
 import { produceHandler } from './handlers/produce.ts';
 import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.ts';
 import { syncGroupHandler } from './handlers/sync-group.ts';
+import { electLeadersHandler } from './handlers/elect-leaders.ts';
+import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './handlers/partition-reassignments.ts';
+import { unregisterBrokerHandler } from './handlers/unregister-broker.ts';
 
 /** Every API a single broker serves today: topics, produce/fetch, groups, idempotent producer ids. */
 export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
@@ -61,4 +64,8 @@ export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
   offsetForLeaderEpochHandler,
   saslHandshakeHandler,
   saslAuthenticateHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  unregisterBrokerHandler,
 ]);

@@ -5,7 +5,8 @@
  * so a client that created a topic and then asks this broker for Metadata sees it (Kafka's
  * brokers forward to the controller the same way).
  */
-import { isErrorCode } from '../../errors.ts';
+import { isErrorCode, kafkaError, KafkaCode } from '../../errors.ts';
+import type { ClusterOperations } from '../controller/cluster-operations.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { BrokerToController } from '../controller/broker-to-controller.ts';
 import type { ConfigOp, Controller, CreateTopicSpec } from '../controller/controller.ts';
@@ -84,6 +85,38 @@ export class ForwardingController implements Controller {
   async incrementalAlterTopicConfigs(name: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
     await this.#options.controller.incrementalAlterTopicConfigs(name, ops, validateOnly);
     if (!validateOnly) await this.#options.follower.syncWithLog();
+  }
+
+  /** Reassignments go to the active controller; the answer waits until this broker's image has them. */
+  readonly alterPartitionReassignments: Controller['alterPartitionReassignments'] = async (request) => {
+    const answer = await this.#operations().alterPartitionReassignments(request);
+    if (answer.errorCode === KafkaCode.NONE) await this.#options.follower.syncWithLog();
+    return answer;
+  };
+
+  /** The reassignments under way, as the active controller has them. */
+  readonly listPartitionReassignments: Controller['listPartitionReassignments'] = (request) => this.#operations().listPartitionReassignments(request);
+
+  /** Elections run by the active controller; the answer waits until this broker's image has them. */
+  readonly electLeaders: Controller['electLeaders'] = async (request) => {
+    const answer = await this.#operations().electLeaders(request);
+    if (answer.errorCode === KafkaCode.NONE) await this.#options.follower.syncWithLog();
+    return answer;
+  };
+
+  /** A broker's registration removed by the active controller; the answer waits until this broker's image has it. */
+  readonly unregisterBroker: Controller['unregisterBroker'] = async (request) => {
+    const answer = await this.#operations().unregisterBroker(request);
+    if (answer.errorCode === KafkaCode.NONE) await this.#options.follower.syncWithLog();
+    return answer;
+  };
+
+  #operations(): ClusterOperations {
+    const c = this.#options.controller;
+    if (!c.alterPartitionReassignments || !c.listPartitionReassignments || !c.electLeaders || !c.unregisterBroker) {
+      throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'The cluster controller this broker reaches does not serve reassignments, elections or unregistration');
+    }
+    return c as ClusterOperations;
   }
 
   /** In a cluster a broker's address reaches the controller by registration (BrokerLifecycle), not here. */

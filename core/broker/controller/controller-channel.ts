@@ -21,7 +21,7 @@ import { systemClock } from '../../clock.ts';
 import { kafkaError, KafkaCode, type TributaryError } from '../../errors.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
 import { ZERO_UUID } from '../../protocol/codec.ts';
-import type { ApiResponse } from '../../protocol/api-messages.ts';
+import type { ApiRequest, ApiResponse } from '../../protocol/api-messages.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { ProducerIdBlockSource } from '../producer-state/producer-ids.ts';
 import { ConfigSource } from '../topic-config.ts';
@@ -304,6 +304,24 @@ export class ControllerChannel implements BrokerToController {
     unwrap(outcome);
   }
 
+  // ---- the operator's cluster operations, forwarded as they came ----
+
+  alterPartitionReassignments(request: ApiRequest<typeof ApiKey.AlterPartitionReassignments>): Promise<ApiResponse<typeof ApiKey.AlterPartitionReassignments>> {
+    return this.#link.call(ApiKey.AlterPartitionReassignments, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
+  listPartitionReassignments(request: ApiRequest<typeof ApiKey.ListPartitionReassignments>): Promise<ApiResponse<typeof ApiKey.ListPartitionReassignments>> {
+    return this.#link.call(ApiKey.ListPartitionReassignments, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
+  electLeaders(request: ApiRequest<typeof ApiKey.ElectLeaders>): Promise<ApiResponse<typeof ApiKey.ElectLeaders>> {
+    return this.#link.call(ApiKey.ElectLeaders, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
+  unregisterBroker(request: ApiRequest<typeof ApiKey.UnregisterBroker>): Promise<ApiResponse<typeof ApiKey.UnregisterBroker>> {
+    return this.#link.call(ApiKey.UnregisterBroker, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
   /** The topic of a successful CreateTopics answer: the image's when it has it, else made from the answer. */
   #createdTopic(t: ApiResponse<typeof ApiKey.CreateTopics>['topics'][number]): TopicImage {
     const known = this.#topic?.(t.name);
@@ -320,6 +338,11 @@ export class ControllerChannel implements BrokerToController {
       configs,
     };
   }
+}
+
+/** A forwarded operator request's answer: NOT_CONTROLLER sends the link to the active controller. */
+function operatorAnswer<T>(errorCode: number, value: T): LinkAnswer<T> {
+  return errorCode === KafkaCode.NOT_CONTROLLER ? { kind: 'not-controller', value } : { kind: 'done', value };
 }
 
 /** Kafka's ConfigResource type of a topic. */

@@ -6,6 +6,7 @@
  */
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
+import type { ClusterOperations } from './cluster-operations.ts';
 
 /** What a topic creation asks for, before defaults are applied. */
 export interface CreateTopicSpec {
@@ -31,8 +32,12 @@ export interface ConfigOp {
   readonly value: string | null;
 }
 
-/** The metadata operations requests need (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, auto-creation). */
-export interface Controller {
+/**
+ * The metadata operations requests need (CreateTopics, DeleteTopics, CreatePartitions,
+ * AlterConfigs, auto-creation); in a cluster also the operator's {@link ClusterOperations}
+ * (a broker without a cluster controller has none).
+ */
+export interface Controller extends Partial<ClusterOperations> {
   /** This controller's node id (what Metadata and DescribeCluster report). */
   readonly controllerId: number;
   /** Partitions of a topic created with numPartitions -1 (num.partitions). */

@@ -4,7 +4,7 @@
  * as pure functions of the controller's image and of which brokers may lead.
  */
 import { KafkaCode } from '../../errors.ts';
-import type { MetadataImage, PartitionRegistration, TopicImage } from '../metadata/metadata-image.ts';
+import { isReassigning, type MetadataImage, type PartitionRegistration, type TopicImage } from '../metadata/metadata-image.ts';
 import type { PartitionRecord } from '../metadata/records.ts';
 import type { AlterPartitionItem } from './broker-to-controller.ts';
 import { buildPartitionChange } from './partition-change.ts';
@@ -79,8 +79,16 @@ export function checkAlterPartition(brokerId: number, item: AlterPartitionItem, 
   return 0;
 }
 
-/** The record that commits an accepted ISR change: leader and leader epoch stay, the partition epoch bumps. */
-export function isrChangeRecord(topicId: string, current: PartitionRegistration, newIsr: readonly number[]): PartitionRecord {
+/**
+ * The record that commits an accepted ISR change: leader and leader epoch stay, the partition
+ * epoch bumps. During a reassignment the change may complete it (partition-change.ts): then the
+ * replicas shrink to the targets and a removed leader gives way to one `isActive` accepts.
+ */
+export function isrChangeRecord(topicId: string, current: PartitionRegistration, newIsr: readonly number[], isActive: ActiveBroker = () => true): PartitionRecord {
+  if (isReassigning(current)) {
+    const change = buildPartitionChange(topicId, current, { targetIsr: newIsr, isAcceptableLeader: isActive, unclean: false });
+    if (change) return change;
+  }
   return {
     type: 'partition',
     topicId,

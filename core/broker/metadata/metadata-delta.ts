@@ -61,7 +61,17 @@ export class MetadataDelta {
       case 'partition': {
         const topic = this.#working(record.topicId);
         if (!topic) throw new TributaryError('ERR_INVALID_ARGUMENT', `Partition record for unknown topic ${record.topicId}`);
-        topic.partitions[record.partitionId] = { partition: record.partitionId, replicas: [...record.replicas], isr: [...record.isr], leader: record.leader, leaderEpoch: record.leaderEpoch, partitionEpoch: record.partitionEpoch ?? 0 };
+        topic.partitions[record.partitionId] = {
+          partition: record.partitionId,
+          replicas: [...record.replicas],
+          isr: [...record.isr],
+          leader: record.leader,
+          leaderEpoch: record.leaderEpoch,
+          partitionEpoch: record.partitionEpoch ?? 0,
+          // Only while a reassignment runs: images of logs without one look as they always did.
+          ...(record.addingReplicas?.length ? { addingReplicas: [...record.addingReplicas] } : {}),
+          ...(record.removingReplicas?.length ? { removingReplicas: [...record.removingReplicas] } : {}),
+        };
         let set = this.changedPartitions.get(record.topicId);
         if (!set) this.changedPartitions.set(record.topicId, (set = new Set()));
         set.add(record.partitionId);
@@ -106,6 +116,15 @@ export class MetadataDelta {
         // A fence for an earlier registration of the node (another epoch) changes nothing.
         if (!current || current.brokerEpoch !== record.brokerEpoch || current.fenced === record.fenced) return;
         this.#brokers.set(record.nodeId, { ...current, fenced: record.fenced });
+        this.brokersChanged = true;
+        this.changedBrokers.add(record.nodeId);
+        return;
+      }
+      case 'unregister-broker': {
+        this.#brokers ??= new Map(this.image.registrationsById);
+        const current = this.#brokers.get(record.nodeId);
+        if (!current || current.brokerEpoch !== record.brokerEpoch) return;
+        this.#brokers.delete(record.nodeId);
         this.brokersChanged = true;
         this.changedBrokers.add(record.nodeId);
         return;

@@ -18,6 +18,21 @@ export interface PartitionRegistration {
   readonly leaderEpoch: number;
   /** Bumped on every change of leader, ISR or replicas (0 for partitions written by a cluster of one). */
   readonly partitionEpoch: number;
+  /** Replicas an ongoing reassignment adds (absent: none). */
+  readonly addingReplicas?: readonly number[];
+  /** Replicas an ongoing reassignment removes once the targets are in sync (absent: none). */
+  readonly removingReplicas?: readonly number[];
+}
+
+/** True while a reassignment of `partition` is under way (replicas being added or removed). */
+export function isReassigning(partition: Pick<PartitionRegistration, 'addingReplicas' | 'removingReplicas'>): boolean {
+  return (partition.addingReplicas?.length ?? 0) > 0 || (partition.removingReplicas?.length ?? 0) > 0;
+}
+
+/** The replicas a reassignment moves `partition` to: its replicas without the ones being removed. */
+export function targetReplicas(partition: Pick<PartitionRegistration, 'replicas' | 'removingReplicas'>): number[] {
+  const removing = partition.removingReplicas ?? [];
+  return partition.replicas.filter((id) => !removing.includes(id));
 }
 
 /**

@@ -35,6 +35,13 @@ export interface PartitionRecord {
    * (INVALID_UPDATE_VERSION). Absent in records written before clusters: 0.
    */
   readonly partitionEpoch?: number;
+  /**
+   * Replicas a reassignment is adding (in {@link replicas}, catching up; KIP-455). Absent or
+   * empty: none — records written before reassignment have neither field.
+   */
+  readonly addingReplicas?: readonly number[];
+  /** Replicas a reassignment will remove once every target replica is in sync (in {@link replicas}). */
+  readonly removingReplicas?: readonly number[];
 }
 
 /** One config of a topic is set (a value) or removed (null). */
@@ -107,5 +114,15 @@ export interface ClusterIdRecord {
   readonly clusterId: string;
 }
 
+/**
+ * A broker's registration is removed (Kafka's UnregisterBrokerRecord: decommission, after its
+ * replicas moved away). Only the registration of epoch `brokerEpoch` goes; a later one stays.
+ */
+export interface UnregisterBrokerRecord {
+  readonly type: 'unregister-broker';
+  readonly nodeId: number;
+  readonly brokerEpoch: number;
+}
+
 /** Any metadata record. */
-export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord;
+export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | UnregisterBrokerRecord;

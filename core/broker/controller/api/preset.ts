@@ -12,6 +12,12 @@ import { brokerHeartbeatHandler } from './handlers/broker-heartbeat.ts';
 import { brokerRegistrationHandler } from './handlers/broker-registration.ts';
 import { metadataFetchHandler } from './handlers/metadata-fetch.ts';
 import {
+  controllerAlterPartitionReassignmentsHandler,
+  controllerElectLeadersHandler,
+  controllerListPartitionReassignmentsHandler,
+  controllerUnregisterBrokerHandler,
+} from './handlers/operator-admin.ts';
+import {
   controllerAlterConfigsHandler,
   controllerCreatePartitionsHandler,
   controllerCreateTopicsHandler,
@@ -32,4 +38,8 @@ export const CONTROLLER_HANDLERS: ReadonlyArray<HandlerEntry<ApiKey, ControllerC
   controllerCreatePartitionsHandler,
   controllerAlterConfigsHandler,
   controllerIncrementalAlterConfigsHandler,
+  controllerAlterPartitionReassignmentsHandler,
+  controllerListPartitionReassignmentsHandler,
+  controllerElectLeadersHandler,
+  controllerUnregisterBrokerHandler,
 ]);
