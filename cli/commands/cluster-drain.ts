@@ -1,0 +1,134 @@
+/**
+ * `tributary cluster drain` and `cluster unregister`: decommissioning a broker. `drain`
+ * moves every replica off a node by reassignment (each to the live broker holding the
+ * fewest replicas that does not have one of that partition yet; the partition keeps its
+ * replication factor and its leader order) and waits until the moves are done; then the
+ * node can be stopped and `unregister` removes its registration (Kafka's UnregisterBroker:
+ * a broker still running would register again, so stop it first).
+ */
+import { brokersFrom, GLOBAL_HELP, int, noExtraPositionals, parseFlags } from '../args.ts';
+import { withClient } from '../connect.ts';
+import { EXIT, usageError } from '../exit-codes.ts';
+import type { Subcommand } from '../subcommands.ts';
+import { table } from '../table.ts';
+
+/** One partition as the plan sees it. */
+export interface PartitionReplicas {
+  readonly topic: string;
+  readonly partition: number;
+  readonly replicas: readonly number[];
+}
+
+/** One planned move: the partition's replicas with `node` replaced. */
+export interface DrainMove extends PartitionReplicas {
+  readonly target: number[];
+}
+
+/**
+ * The moves that take every replica off `node`: each replica of it goes to the broker of
+ * `live` (not `node`, not already a replica of that partition) with the fewest replicas so
+ * far (lowest id on ties), in the same place in the list — so a partition `node` preferred
+ * to lead gets a new preferred leader. Throws a usage error when a partition has nowhere to go.
+ */
+export function planDrain(partitions: readonly PartitionReplicas[], node: number, live: readonly number[]): DrainMove[] {
+  const load = new Map<number, number>(live.filter((id) => id !== node).map((id) => [id, 0]));
+  for (const p of partitions) for (const id of p.replicas) if (load.has(id)) load.set(id, load.get(id)! + 1);
+  const moves: DrainMove[] = [];
+  for (const p of [...partitions].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))) {
+    if (!p.replicas.includes(node)) continue;
+    const candidates = [...load].filter(([id]) => !p.replicas.includes(id)).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+    const chosen = candidates[0]?.[0];
+    if (chosen === undefined) {
+      throw usageError(`no broker can take the replica of ${p.topic}-${p.partition} (replicas ${p.replicas.join(',')}; live brokers ${live.join(',')}): add a broker first, or lower its replication factor by a reassignment`);
+    }
+    load.set(chosen, load.get(chosen)! + 1);
+    moves.push({ ...p, target: p.replicas.map((id) => (id === node ? chosen : id)) });
+  }
+  return moves;
+}
+
+const drain: Subcommand = {
+  summary: 'move every replica off a broker (before removing it)',
+  help: [
+    'Usage: tributary cluster drain --node <id> [options]',
+    '',
+    'Reassigns each replica on the broker to another live broker (the least loaded one that',
+    'has no replica of that partition), keeping every replication factor, and waits until',
+    'the moves are done. Its leaderships move too. Then stop the broker and run',
+    '`tributary cluster unregister --node <id>`.',
+    '',
+    '  -n, --node <id>        the broker to drain',
+    '      --dry-run          print the moves; change nothing',
+    '      --timeout <ms>     how long to wait for the moves (default 600000)',
+    '',
+    GLOBAL_HELP,
+  ].join('\n'),
+  async run(argv) {
+    const { flags, positionals } = parseFlags(argv, { node: { type: 'string', short: 'n' }, 'dry-run': { type: 'boolean' }, timeout: { type: 'string' } });
+    noExtraPositionals(positionals, 0, 'tributary cluster drain --node <id>');
+    const node = int(flags, 'node', undefined, 0, 2 ** 31 - 1);
+    if (node === undefined) throw usageError('--node is required');
+    const timeoutMs = int(flags, 'timeout', 600_000, 1);
+    return withClient(brokersFrom(flags), {}, async (client) => {
+      const admin = client.admin();
+      const live = (await admin.describeCluster()).brokers.map((b) => b.nodeId);
+      const { topics } = await admin.fetchTopicMetadata();
+      const partitions = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionId, replicas: p.replicas })));
+      const moves = planDrain(partitions, node, live);
+      if (moves.length === 0) {
+        console.log(`Broker ${node} holds no replicas.`);
+        return EXIT.OK;
+      }
+      console.log(table(['TOPIC', 'PARTITION', 'CURRENT', 'TARGET'], moves.map((m) => [m.topic, m.partition, m.replicas.join(','), m.target.join(',')])));
+      if (flags['dry-run']) {
+        console.log('Dry run: nothing changed.');
+        return EXIT.OK;
+      }
+      const byTopic = new Map<string, DrainMove[]>();
+      for (const m of moves) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+      await admin.alterPartitionReassignments({ topics: [...byTopic].map(([topic, ms]) => ({ topic, partitionAssignment: ms.map((m) => ({ partition: m.partition, replicas: m.target })) })) });
+      console.log(`Moving ${moves.length} replica(s) off broker ${node}…`);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const listed = await admin.listPartitionReassignments();
+        const moving = listed.topics.reduce((n, t) => n + t.partitions.filter((p) => moves.some((m) => m.topic === t.topic && m.partition === p.partition)).length, 0);
+        if (moving === 0) break;
+        if (Date.now() > deadline) {
+          console.error(`tributary cluster drain: ${moving} partition(s) still moving after ${timeoutMs} ms (see \`tributary topics reassignments\`)`);
+          return EXIT.FAILURE;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      console.log(`Broker ${node} is drained. Stop it, then run \`tributary cluster unregister --node ${node}\`.`);
+      return EXIT.OK;
+    });
+  },
+};
+
+const unregister: Subcommand = {
+  summary: 'remove a stopped broker\'s registration (decommission)',
+  help: [
+    'Usage: tributary cluster unregister --node <id>',
+    '',
+    'Takes the broker out of every in-sync replica set and removes its registration',
+    '(UnregisterBroker). Drain it and stop it first: a running broker registers again.',
+    '',
+    '  -n, --node <id>        the broker to remove',
+    '',
+    GLOBAL_HELP,
+  ].join('\n'),
+  async run(argv) {
+    const { flags, positionals } = parseFlags(argv, { node: { type: 'string', short: 'n' } });
+    noExtraPositionals(positionals, 0, 'tributary cluster unregister --node <id>');
+    const node = int(flags, 'node', undefined, 0, 2 ** 31 - 1);
+    if (node === undefined) throw usageError('--node is required');
+    return withClient(brokersFrom(flags), {}, async (client) => {
+      await client.admin().unregisterBroker(node);
+      console.log(`Broker ${node} unregistered.`);
+      return EXIT.OK;
+    });
+  },
+};
+
+/** The subcommands this file adds to `tributary cluster`. */
+export const CLUSTER_DRAIN_SUBCOMMANDS: Record<string, Subcommand> = { drain, unregister };
