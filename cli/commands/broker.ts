@@ -116,6 +116,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   const broker = new Broker({
     handlers: DEFAULT_HANDLERS,
     storage: storageFor(settings, logger, registry),
+    ...(settings.storage === 'memory' ? {} : { logDir: resolve(settings.dataDir) }),
     // Codecs let ListOffsets by timestamp look inside compressed batches, and recompress
     // batches for topics whose compression.type names a codec.
     codecs: registry,

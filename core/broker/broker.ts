@@ -51,6 +51,8 @@ export type { ApiRange, BrokerEndpoint } from './api/context.ts';
 export interface BrokerOptions {
   /** Where logs and metadata live (opened by {@link Broker.start}, closed by {@link Broker.close}). */
   readonly storage: Storage;
+  /** The storage's data directory (log.dirs; what DescribeLogDirs names). Default: the storage's name, e.g. "memory". */
+  readonly logDir?: string;
   /**
    * The APIs this broker answers (`DEFAULT_HANDLERS` from api/preset.ts is what
    * `createBroker` passes). Later entries for the same API key replace earlier ones.
@@ -228,7 +230,7 @@ export class Broker implements BrokerContext {
     this.topicDefaults = topicDefaults;
     // A cluster splits groups across brokers by their __consumer_offsets partition; a single node keeps them all.
     const partitioning = options.groupPartitioning ?? (options.cluster ? {} : undefined);
-    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, { ...options, groupPartitioning: partitioning }, limits);
+    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, { ...options, groupPartitioning: partitioning, storageName: options.storage.name }, limits);
     this.#retentionIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     // The policy (core/storage) decides; partitions report their log and high watermark.
     this.#retention = new RetentionManager({

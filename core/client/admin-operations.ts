@@ -112,3 +112,41 @@ export async function unregisterBroker(admin: AdminContext, brokerId: number): P
     checkTop(r.errorCode, r.errorMessage, `UnregisterBroker ${brokerId}`);
   });
 }
+
+/** One broker's log directories as describeLogDirs reports them. */
+export interface BrokerLogDirs {
+  readonly broker: number;
+  readonly logDirs: Array<{
+    readonly logDir: string;
+    readonly errorCode: number;
+    /** Bytes the directory's disk has and has free (-1: unknown). */
+    readonly totalBytes: number;
+    readonly usableBytes: number;
+    readonly topics: Array<{ readonly topic: string; readonly partitions: Array<{ readonly partition: number; readonly size: number; readonly offsetLag: number }> }>;
+  }>;
+}
+
+/**
+ * The log directories of `brokers` (default: every live broker) with each partition's size
+ * and offset lag (DescribeLogDirs, asked of each broker; kafka-log-dirs.sh). `topics` narrows
+ * the partitions reported.
+ */
+export async function describeLogDirs(admin: AdminContext, options: { brokers?: readonly number[]; topics?: ReadonlyArray<{ topic: string; partitions: readonly number[] }> } = {}): Promise<BrokerLogDirs[]> {
+  await admin.cluster.connect();
+  const ids = options.brokers ?? (await withRetry(admin.retry, () => admin.cluster.sendAny(ApiKey.Metadata, { topics: [], allowAutoTopicCreation: false }))).brokers.map((b) => b.nodeId).sort((a, b) => a - b);
+  const topics = options.topics ? options.topics.map((t) => ({ topic: t.topic, partitions: [...t.partitions] })) : null;
+  return Promise.all(ids.map(async (broker) => {
+    const body = await withRetry(admin.retry, () => admin.cluster.sendTo(broker, ApiKey.DescribeLogDirs, { topics }));
+    checkTop(body.errorCode, null, `DescribeLogDirs of broker ${broker}`);
+    return {
+      broker,
+      logDirs: body.results.map((r) => ({
+        logDir: r.logDir,
+        errorCode: r.errorCode,
+        totalBytes: Number(r.totalBytes),
+        usableBytes: Number(r.usableBytes),
+        topics: r.topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, size: Number(p.partitionSize), offsetLag: Number(p.offsetLag) })) })),
+      })),
+    };
+  }));
+}

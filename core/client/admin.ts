@@ -438,6 +438,11 @@ export class Admin {
     return operations.electLeaders(this, options);
   }
 
+  /** Each broker's log directory with its partitions' sizes and offset lags (kafka-log-dirs). */
+  describeLogDirs(options?: { brokers?: readonly number[]; topics?: ReadonlyArray<{ topic: string; partitions: readonly number[] }> }): Promise<operations.BrokerLogDirs[]> {
+    return operations.describeLogDirs(this, options);
+  }
+
   /** Removes a stopped broker's registration (decommission). */
   unregisterBroker(brokerId: number): Promise<void> {
     return operations.unregisterBroker(this, brokerId);

@@ -120,7 +120,7 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   ElectLeaders: { broker: [0, 2], client: [0, 2], controller: [0, 2] },
   AlterPartitionReassignments: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
   ListPartitionReassignments: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
-  DescribeLogDirs: { broker: null, client: null },
+  DescribeLogDirs: { broker: [0, 4], client: [0, 4] },
   DescribeAcls: { broker: null, client: null },
   CreateAcls: { broker: null, client: null },
   DeleteAcls: { broker: null, client: null },

@@ -30,6 +30,7 @@ import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.
 import { produceHandler } from './handlers/produce.ts';
 import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.ts';
 import { syncGroupHandler } from './handlers/sync-group.ts';
+import { describeLogDirsHandler } from './handlers/describe-log-dirs.ts';
 import { electLeadersHandler } from './handlers/elect-leaders.ts';
 import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './handlers/partition-reassignments.ts';
 import { unregisterBrokerHandler } from './handlers/unregister-broker.ts';
@@ -68,4 +69,5 @@ export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
   unregisterBrokerHandler,
+  describeLogDirsHandler,
 ]);
