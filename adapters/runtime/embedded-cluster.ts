@@ -318,6 +318,8 @@ export class EmbeddedCluster {
       listPartitionReassignments: (r) => call(() => controller.listPartitionReassignments(r)),
       electLeaders: (r) => call(() => controller.electLeaders(r)),
       unregisterBroker: (r) => call(() => controller.unregisterBroker(r)),
+      alterBrokerConfigs: (resource, configs, validateOnly) => call(() => controller.alterBrokerConfigs(resource, configs, validateOnly)),
+      incrementalAlterBrokerConfigs: (resource, ops, validateOnly) => call(() => controller.incrementalAlterBrokerConfigs(resource, ops, validateOnly)),
     };
   }
 }

@@ -12,6 +12,7 @@ import type { CodecSource } from '../records/record-batch.ts';
 import { TributaryError } from '../errors.ts';
 import { type FlushPolicy, FlushScheduler, validateFlushPolicy } from '../storage/flush-policy.ts';
 import { guardStorage } from '../storage/guard.ts';
+import { LiveTopicDefaults } from './dynamic-broker-configs.ts';
 import { BROKER_VERSIONS, advertisedVersions } from '../protocol/version-policy.ts';
 import type { ApiRange, BrokerConfigValue, BrokerContext, BrokerEndpoint } from './api/context.ts';
 import type { BrokerRequestHeader, HandlerEntry, ResponseBody } from './api/handler.ts';
@@ -271,6 +272,7 @@ export class Broker implements BrokerContext {
       logger: this.logger,
       storage: this.storage,
       topicDefaults,
+      dynamicDefaults: new LiveTopicDefaults(topicDefaults, nodeId),
       // Capabilities, not instanceof: a storage that is not durable has nothing to flush,
       // so its logs skip the flush book-keeping and timer entirely.
       wrapLog: (log) => (flushPolicy.mode === 'never' || !this.storage.supports.durable ? log : this.#flush.wrap(log, flushPolicy)),

@@ -53,6 +53,11 @@ export interface ReplicaManagerOptions {
   readonly storage: Storage;
   /** Broker-wide topic config defaults (what a topic's log config falls back to). */
   readonly topicDefaults: TopicConfigDefaults;
+  /**
+   * Rewrites {@link topicDefaults} in place from the image's dynamic broker configs; called
+   * when they change, before the hosted topics' log configs are computed again.
+   */
+  readonly dynamicDefaults?: { update(image: MetadataImage): void };
   /** Applies the flush policy to a freshly opened log (returns the log to append through). */
   readonly wrapLog?: (log: PartitionLog) => PartitionLog;
   readonly producerState: ProducerStateManager;
@@ -386,6 +391,14 @@ export class ReplicaManager implements MetadataPublisher {
     const deletions: Promise<void>[] = [];
     const stopFetching: Partition[] = [];
     const startFetching: FollowedPartition[] = [];
+    if (delta.brokerConfigsChanged && this.#options.dynamicDefaults) {
+      // New broker-wide defaults (a dynamic broker config): every hosted topic's log config follows.
+      this.#options.dynamicDefaults.update(image);
+      for (const hosted of this.#byId.values()) {
+        const topic = image.topicById(hosted.id);
+        if (topic) hosted.logConfig = logConfig(topic.configs, this.#options.topicDefaults);
+      }
+    }
     for (const id of delta.deletedTopics.keys()) {
       const hosted = this.#byId.get(id);
       if (!hosted) continue;

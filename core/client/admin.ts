@@ -213,13 +213,20 @@ export class Admin {
     includeSynonyms?: boolean;
   }): Promise<{ resources: Array<{ errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string; configEntries: ConfigEntry[] }> }> {
     if (!Array.isArray(options?.resources) || options.resources.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'describeConfigs needs resources');
-    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.DescribeConfigs, {
-      resources: options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.configNames ? [...r.configNames] : null })),
-      includeSynonyms: options.includeSynonyms ?? false,
-      includeDocumentation: false,
+    // As Kafka's AdminClient: a broker's own configs are asked of that broker, the rest of any.
+    const target = (r: { type: number; name: string }) => (r.type === ConfigResourceType.BROKER && /^\d+$/.test(r.name) ? Number(r.name) : -1);
+    const targets = [...new Set(options.resources.map(target))];
+    const answers = await Promise.all(targets.map((node) => {
+      const request = {
+        resources: options.resources.filter((r) => target(r) === node).map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.configNames ? [...r.configNames] : null })),
+        includeSynonyms: options.includeSynonyms ?? false,
+        includeDocumentation: false,
+      };
+      return withRetry(this.retry, () => (node === -1 ? this.cluster.sendAny(ApiKey.DescribeConfigs, request) : this.cluster.sendTo(node, ApiKey.DescribeConfigs, request)));
     }));
+    const results = options.resources.map((r) => answers[targets.indexOf(target(r))]!.results.find((x) => x.resourceType === r.type && x.resourceName === r.name)!).filter((x) => x !== undefined);
     return {
-      resources: body.results.map((r) => {
+      resources: results.map((r) => {
         if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? `DescribeConfigs ${r.resourceName} failed`, { details: { resource: r.resourceName } });
         return {
           errorCode: r.errorCode,

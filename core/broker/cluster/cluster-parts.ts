@@ -123,5 +123,12 @@ function delegateTo(target: () => BrokerToController): BrokerToController {
     createPartitions: (name, count, assignments, validateOnly) => target().createPartitions(name, count, assignments, validateOnly),
     alterTopicConfigs: (name, configs, validateOnly) => target().alterTopicConfigs(name, configs, validateOnly),
     incrementalAlterTopicConfigs: (name, ops, validateOnly) => target().incrementalAlterTopicConfigs(name, ops, validateOnly),
+    // The operator's operations and dynamic broker configs (the hosted QuorumController has them all).
+    alterPartitionReassignments: (r) => target().alterPartitionReassignments!(r),
+    listPartitionReassignments: (r) => target().listPartitionReassignments!(r),
+    electLeaders: (r) => target().electLeaders!(r),
+    unregisterBroker: (r) => target().unregisterBroker!(r),
+    alterBrokerConfigs: (resource, configs, validateOnly) => target().alterBrokerConfigs!(resource, configs, validateOnly),
+    incrementalAlterBrokerConfigs: (resource, ops, validateOnly) => target().incrementalAlterBrokerConfigs!(resource, ops, validateOnly),
   };
 }

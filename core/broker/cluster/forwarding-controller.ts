@@ -111,6 +111,22 @@ export class ForwardingController implements Controller {
     return answer;
   };
 
+  /** Dynamic broker configs, written by the active controller; resolves once this broker's image has them. */
+  async alterBrokerConfigs(resource: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
+    const alter = this.#options.controller.alterBrokerConfigs;
+    if (!alter) throw kafkaError(KafkaCode.INVALID_REQUEST, 'The cluster controller this broker reaches does not take broker configs');
+    await alter.call(this.#options.controller, resource, configs, validateOnly);
+    if (!validateOnly) await this.#options.follower.syncWithLog();
+  }
+
+  /** Single dynamic broker config changes, as {@link alterBrokerConfigs}. */
+  async incrementalAlterBrokerConfigs(resource: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
+    const alter = this.#options.controller.incrementalAlterBrokerConfigs;
+    if (!alter) throw kafkaError(KafkaCode.INVALID_REQUEST, 'The cluster controller this broker reaches does not take broker configs');
+    await alter.call(this.#options.controller, resource, ops, validateOnly);
+    if (!validateOnly) await this.#options.follower.syncWithLog();
+  }
+
   #operations(): ClusterOperations {
     const c = this.#options.controller;
     if (!c.alterPartitionReassignments || !c.listPartitionReassignments || !c.electLeaders || !c.unregisterBroker) {

@@ -10,7 +10,7 @@
  * caller acts on (stale epochs, not the controller); a throw means the call did not
  * reach a controller at all (connection lost) and may be retried.
  */
-import type { ClusterOperations } from './cluster-operations.ts';
+import type { BrokerConfigOperations, ClusterOperations } from './cluster-operations.ts';
 import type { Controller } from './controller.ts';
 
 /** BrokerRegistration. */
@@ -117,7 +117,8 @@ export interface AllocateProducerIdsResult {
  * {@link ClusterOperations} (reassignment, ElectLeaders, UnregisterBroker) are optional: a
  * controller without them answers those requests' clients that it cannot.
  */
-export interface BrokerToController extends Omit<Controller, 'registerBroker' | 'controllerId' | keyof ClusterOperations>, Partial<ClusterOperations> {
+export interface BrokerToController
+  extends Omit<Controller, 'registerBroker' | 'controllerId' | keyof ClusterOperations | keyof BrokerConfigOperations>, Partial<ClusterOperations>, Partial<BrokerConfigOperations> {
   registerBroker(request: BrokerRegistrationRequest): Promise<BrokerRegistrationResult>;
   brokerHeartbeat(request: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResult>;
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionItemResult[]>;

@@ -65,7 +65,7 @@ export class ClusterOperationsControl implements ClusterOperations {
             try {
               const topic = image.topic(t.name);
               const partition = existingPartition(topic, t.name, p.partitionIndex);
-              const record = p.replicas === null ? cancelReassignment(topic!, partition, this.#options.isActive) : startReassignment(image, topic!, partition, p.replicas, this.#options.isActive);
+              const record = p.replicas === null ? cancelReassignment(topic!, partition, this.#options.isActive, image) : startReassignment(image, topic!, partition, p.replicas, this.#options.isActive);
               if (record) {
                 records.push(record);
                 // A partition named twice sees the first change.
@@ -112,7 +112,7 @@ export class ClusterOperationsControl implements ClusterOperations {
           try {
             const topic = image.topic(name);
             const partition = existingPartition(topic, name, index);
-            records.push(electionRecord(topic!, partition, request.electionType, this.#options.isActive));
+            records.push(electionRecord(topic!, partition, request.electionType, this.#options.isActive, image));
             return { partitionId: index, ...NO_ERROR };
           } catch (error) {
             return { partitionId: index, ...toErrorPair(error) };

@@ -304,6 +304,25 @@ export class ControllerChannel implements BrokerToController {
     unwrap(outcome);
   }
 
+  async alterBrokerConfigs(resource: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
+    const entries = [...configs].map(([configName, value]) => ({ name: configName, value: value ?? null }));
+    const outcome = await this.#link.call(
+      ApiKey.AlterConfigs,
+      () => ({ resources: [{ resourceType: BROKER_RESOURCE, resourceName: resource, configs: entries }], validateOnly }),
+      (r) => resourceAnswer(r.responses, resource, BROKER_RESOURCE),
+    );
+    unwrap(outcome);
+  }
+
+  async incrementalAlterBrokerConfigs(resource: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
+    const outcome = await this.#link.call(
+      ApiKey.IncrementalAlterConfigs,
+      () => ({ resources: [{ resourceType: BROKER_RESOURCE, resourceName: resource, configs: ops.map((op) => ({ name: op.name, configOperation: op.op, value: op.value })) }], validateOnly }),
+      (r) => resourceAnswer(r.responses, resource, BROKER_RESOURCE),
+    );
+    unwrap(outcome);
+  }
+
   // ---- the operator's cluster operations, forwarded as they came ----
 
   alterPartitionReassignments(request: ApiRequest<typeof ApiKey.AlterPartitionReassignments>): Promise<ApiResponse<typeof ApiKey.AlterPartitionReassignments>> {
@@ -347,9 +366,11 @@ function operatorAnswer<T>(errorCode: number, value: T): LinkAnswer<T> {
 
 /** Kafka's ConfigResource type of a topic. */
 const TOPIC_RESOURCE = 2;
+/** Kafka's ConfigResource type of a broker. */
+const BROKER_RESOURCE = 4;
 
-function resourceAnswer(responses: ReadonlyArray<{ resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null }>, name: string): LinkAnswer<Outcome<void>> {
-  const r = responses.find((x) => x.resourceType === TOPIC_RESOURCE && x.resourceName === name);
+function resourceAnswer(responses: ReadonlyArray<{ resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null }>, name: string, type = TOPIC_RESOURCE): LinkAnswer<Outcome<void>> {
+  const r = responses.find((x) => x.resourceType === type && x.resourceName === name);
   if (!r) return unanswered<void>(name);
   return topicAnswer<void>(r.errorCode, r.errorMessage, () => undefined);
 }

@@ -6,7 +6,7 @@
  */
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
-import type { ClusterOperations } from './cluster-operations.ts';
+import type { BrokerConfigOperations, ClusterOperations } from './cluster-operations.ts';
 
 /** What a topic creation asks for, before defaults are applied. */
 export interface CreateTopicSpec {
@@ -37,7 +37,7 @@ export interface ConfigOp {
  * AlterConfigs, auto-creation); in a cluster also the operator's {@link ClusterOperations}
  * (a broker without a cluster controller has none).
  */
-export interface Controller extends Partial<ClusterOperations> {
+export interface Controller extends Partial<ClusterOperations>, Partial<BrokerConfigOperations> {
   /** This controller's node id (what Metadata and DescribeCluster report). */
   readonly controllerId: number;
   /** Partitions of a topic created with numPartitions -1 (num.partitions). */

@@ -25,10 +25,10 @@ import { type ActiveBroker, uncleanElectionEnabled } from './replication-control
 export const ElectionType = Object.freeze({ PREFERRED: 0, UNCLEAN: 1 });
 
 /** The election's record, or the coded error of one partition. */
-export function electionRecord(topic: TopicImage, partition: PartitionRegistration, type: number, isActive: ActiveBroker): PartitionRecord {
+export function electionRecord(topic: TopicImage, partition: PartitionRegistration, type: number, isActive: ActiveBroker, image?: MetadataImage): PartitionRecord {
   if (type === ElectionType.PREFERRED) {
     if (partition.leader !== -1 && partition.leader === partition.replicas[0]) throw kafkaError(KafkaCode.ELECTION_NOT_NEEDED, `Broker ${partition.leader}, the preferred replica, already leads ${topic.name}-${partition.partition}`);
-    const record = buildPartitionChange(topic.id, partition, { isAcceptableLeader: isActive, unclean: uncleanElectionEnabled(topic), preferred: true });
+    const record = buildPartitionChange(topic.id, partition, { isAcceptableLeader: isActive, unclean: uncleanElectionEnabled(topic, image), preferred: true });
     if (!record) throw kafkaError(KafkaCode.PREFERRED_LEADER_NOT_AVAILABLE, `The preferred replica ${partition.replicas[0]} of ${topic.name}-${partition.partition} is not in sync or not alive`);
     return record;
   }

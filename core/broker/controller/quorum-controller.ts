@@ -43,7 +43,8 @@ import type { ConfigOp, CreateTopicSpec } from './controller.ts';
 import { sameMembers } from './partition-change.ts';
 import { placementStart, placeReplicas } from './replica-placement.ts';
 import { checkAlterPartition, electionsOnUnfence, isrChangeRecord, newPartitionRecord, removeBrokerFromPartitions } from './replication-control.ts';
-import type { ClusterOperations } from './cluster-operations.ts';
+import type { BrokerConfigOperations, ClusterOperations } from './cluster-operations.ts';
+import { brokerConfigRecords, checkBrokerResource, nextBrokerConfigs } from '../dynamic-broker-configs.ts';
 import { ClusterOperationsControl, type LeaderRebalanceConfig } from './cluster-operations-control.ts';
 import {
   applyConfigOps,
@@ -106,7 +107,7 @@ function isNotController(error: unknown): boolean {
 }
 
 /** The active controller of a cluster, over a {@link MetadataQuorum}. */
-export class QuorumController implements BrokerToController, ClusterOperations {
+export class QuorumController implements BrokerToController, ClusterOperations, BrokerConfigOperations {
   readonly #options: QuorumControllerOptions;
   readonly #quorum: MetadataQuorum;
   readonly #heartbeats: BrokerHeartbeats;
@@ -378,7 +379,26 @@ export class QuorumController implements BrokerToController, ClusterOperations {
     });
   }
 
+  alterBrokerConfigs(resource: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
+    return this.#topicCall(() => this.#changeBrokerConfigs(resource, { replace: configs }, validateOnly));
+  }
+
+  incrementalAlterBrokerConfigs(resource: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
+    return this.#topicCall(() => this.#changeBrokerConfigs(resource, { ops }, validateOnly));
+  }
+
   // ---- the state machine ----
+
+  // A dynamic broker config change (dynamic-broker-configs.ts): checked, then written as broker-config records.
+  async #changeBrokerConfigs(resource: string, change: Parameters<typeof nextBrokerConfigs>[1], validateOnly: boolean): Promise<void> {
+    checkBrokerResource(resource);
+    const before = this.#image.brokerConfigs(resource);
+    const after = nextBrokerConfigs(before, change, this.#options.socketRequestMaxBytes);
+    if (validateOnly) return;
+    const records = brokerConfigRecords(resource, before, after);
+    if (records.length > 0) await this.#commit(records);
+    this.#options.logger.info('dynamic broker configs changed', { resource: resource === '' ? '(cluster default)' : resource, changed: records.length });
+  }
 
   async #createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<TopicImage> {
     const image = this.#image;

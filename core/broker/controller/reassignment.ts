@@ -69,7 +69,7 @@ export function startReassignment(image: MetadataImage, topic: TopicImage, parti
     targetAdding: adding,
     targetRemoving: removing,
     isAcceptableLeader: isActive,
-    unclean: uncleanElectionEnabled(topic),
+    unclean: uncleanElectionEnabled(topic, image),
   });
 }
 
@@ -78,12 +78,12 @@ export function startReassignment(image: MetadataImage, topic: TopicImage, parti
  * the ones being added out of the ISR. NO_REASSIGNMENT_IN_PROGRESS when there is none;
  * INVALID_REPLICA_ASSIGNMENT when reverting would need an unclean election the topic does not allow.
  */
-export function cancelReassignment(topic: TopicImage, partition: PartitionRegistration, isActive: ActiveBroker): PartitionRecord | null {
+export function cancelReassignment(topic: TopicImage, partition: PartitionRegistration, isActive: ActiveBroker, image?: MetadataImage): PartitionRecord | null {
   if (!isReassigning(partition)) throw kafkaError(KafkaCode.NO_REASSIGNMENT_IN_PROGRESS, `No reassignment of ${topic.name}-${partition.partition} is in progress`);
   const adding = partition.addingReplicas ?? [];
   const original = partition.replicas.filter((id) => !adding.includes(id));
   let isr = partition.isr.filter((id) => !adding.includes(id));
-  const unclean = uncleanElectionEnabled(topic);
+  const unclean = uncleanElectionEnabled(topic, image);
   if (isr.length === 0) {
     // Only replicas being added are in sync: going back means trusting an original replica that is not.
     if (!unclean) throw kafkaError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `Cancelling the reassignment of ${topic.name}-${partition.partition} would need an unclean leader election (no original replica is in sync)`);

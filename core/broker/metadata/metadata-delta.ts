@@ -34,12 +34,15 @@ export class MetadataDelta {
   readonly changedBrokers = new Set<number>();
   /** True when a producer-id block was handed out. */
   producerIdsChanged = false;
+  /** True when a dynamic broker config changed. */
+  brokerConfigsChanged = false;
 
   readonly #topics = new Map<string, WorkingTopic>();
   readonly #removed = new Set<string>();
   #brokers: Map<number, BrokerRegistration> | undefined;
   #nextProducerId: number | undefined;
   #clusterId: string | undefined;
+  #brokerConfigs: Map<string, Map<string, string>> | undefined;
 
   constructor(image: MetadataImage) {
     this.image = image;
@@ -133,6 +136,16 @@ export class MetadataDelta {
         this.#nextProducerId = Math.max(this.#nextProducerId ?? this.image.nextProducerId, record.firstProducerId + record.size);
         this.producerIdsChanged = true;
         return;
+      case 'broker-config': {
+        this.#brokerConfigs ??= new Map([...this.image.brokerConfigsByResource].map(([k, v]) => [k, new Map(v)]));
+        let configs = this.#brokerConfigs.get(record.broker);
+        if (!configs) this.#brokerConfigs.set(record.broker, (configs = new Map()));
+        if (record.value === null) configs.delete(record.name);
+        else configs.set(record.name, record.value);
+        if (configs.size === 0) this.#brokerConfigs.delete(record.broker);
+        this.brokerConfigsChanged = true;
+        return;
+      }
       case 'cluster-id':
         this.#clusterId = record.clusterId;
         return;
@@ -153,10 +166,10 @@ export class MetadataDelta {
 
   /** The image after these records. */
   apply(): MetadataImage {
-    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers && this.#nextProducerId === undefined && this.#clusterId === undefined) return this.image;
+    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers && this.#nextProducerId === undefined && this.#clusterId === undefined && !this.#brokerConfigs) return this.image;
     const topics = new Map(this.image.topicsById);
     for (const id of this.#removed) topics.delete(id);
     for (const [id, t] of this.#topics) topics.set(id, Object.freeze({ ...t, partitions: Object.freeze([...t.partitions]), configs: t.configs }));
-    return new MetadataImage(topics, this.#brokers ?? this.image.registrationsById, this.#nextProducerId ?? this.image.nextProducerId, this.#clusterId ?? this.image.clusterId);
+    return new MetadataImage(topics, this.#brokers ?? this.image.registrationsById, this.#nextProducerId ?? this.image.nextProducerId, this.#clusterId ?? this.image.clusterId, this.#brokerConfigs ?? this.image.brokerConfigsByResource);
   }
 }

@@ -69,6 +69,8 @@ export interface TopicImage {
   readonly configs: ReadonlyMap<string, string>;
 }
 
+const EMPTY_CONFIGS: ReadonlyMap<string, string> = new Map();
+
 function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -83,6 +85,7 @@ export class MetadataImage {
   readonly #registrations: ReadonlyMap<number, BrokerRegistration>;
   readonly #nextProducerId: number;
   readonly #clusterId: string | null;
+  readonly #brokerConfigs: ReadonlyMap<string, ReadonlyMap<string, string>>;
   #sorted: TopicImage[] | undefined;
   #unfenced: BrokerEndpoint[] | undefined;
 
@@ -90,8 +93,16 @@ export class MetadataImage {
    * @param registrations every registered broker, fenced or not
    * @param nextProducerId the first producer id no block has handed out yet
    * @param clusterId the cluster id the metadata log holds (null before one is written)
+   * @param brokerConfigs dynamic broker configs by resource ("" the cluster default, else a node id)
    */
-  constructor(topicsById: ReadonlyMap<string, TopicImage>, registrations: ReadonlyMap<number, BrokerRegistration>, nextProducerId = 0, clusterId: string | null = null) {
+  constructor(
+    topicsById: ReadonlyMap<string, TopicImage>,
+    registrations: ReadonlyMap<number, BrokerRegistration>,
+    nextProducerId = 0,
+    clusterId: string | null = null,
+    brokerConfigs: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map(),
+  ) {
+    this.#brokerConfigs = brokerConfigs;
     this.#byId = topicsById;
     this.#byName = new Map([...topicsById.values()].map((t) => [t.name, t]));
     this.#registrations = registrations;
@@ -102,6 +113,16 @@ export class MetadataImage {
   /** The cluster id the metadata log holds (null in a cluster of one, or before the controller wrote it). */
   get clusterId(): string | null {
     return this.#clusterId;
+  }
+
+  /** The dynamic configs of broker resource `resource` ("" the cluster default, else a node id), by broker config name. */
+  brokerConfigs(resource: string): ReadonlyMap<string, string> {
+    return this.#brokerConfigs.get(resource) ?? EMPTY_CONFIGS;
+  }
+
+  /** Every broker resource's dynamic configs (what a delta starts from). */
+  get brokerConfigsByResource(): ReadonlyMap<string, ReadonlyMap<string, string>> {
+    return this.#brokerConfigs;
   }
 
   /** The topic named `name`. */

@@ -124,5 +124,16 @@ export interface UnregisterBrokerRecord {
   readonly brokerEpoch: number;
 }
 
+/**
+ * One dynamic broker config is set (a value) or removed (null) — Kafka's ConfigRecord of a
+ * BROKER resource: `broker` is "" for the cluster-wide default or a node id for one broker.
+ */
+export interface BrokerConfigRecord {
+  readonly type: 'broker-config';
+  readonly broker: string;
+  readonly name: string;
+  readonly value: string | null;
+}
+
 /** Any metadata record. */
-export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | UnregisterBrokerRecord;
+export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | UnregisterBrokerRecord | BrokerConfigRecord;

@@ -10,7 +10,12 @@ import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { alterTopicResources } from './alter-topic-resources.ts';
 
 async function handleAlterConfigs(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.AlterConfigs>): Promise<ApiResponseInput<typeof ApiKey.AlterConfigs>> {
-  const responses = await alterTopicResources(body.resources, (r) => ctx.controller.alterTopicConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly));
+  const alterBroker = ctx.controller.alterBrokerConfigs;
+  const responses = await alterTopicResources(
+    body.resources,
+    (r) => ctx.controller.alterTopicConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly),
+    alterBroker && ((r) => alterBroker.call(ctx.controller, r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly)),
+  );
   return { throttleTimeMs: 0, responses };
 }
 

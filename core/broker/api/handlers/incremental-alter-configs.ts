@@ -15,12 +15,12 @@ async function handleIncrementalAlterConfigs(
   _header: BrokerRequestHeader,
   body: ApiRequest<typeof ApiKey.IncrementalAlterConfigs>,
 ): Promise<ApiResponseInput<typeof ApiKey.IncrementalAlterConfigs>> {
-  const responses = await alterTopicResources(body.resources, (r) =>
-    ctx.controller.incrementalAlterTopicConfigs(
-      r.resourceName,
-      r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })),
-      body.validateOnly,
-    ));
+  const alterBroker = ctx.controller.incrementalAlterBrokerConfigs;
+  const responses = await alterTopicResources(
+    body.resources,
+    (r) => ctx.controller.incrementalAlterTopicConfigs(r.resourceName, r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), body.validateOnly),
+    alterBroker && ((r) => alterBroker.call(ctx.controller, r.resourceName, r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), body.validateOnly)),
+  );
   return { throttleTimeMs: 0, responses };
 }
 
