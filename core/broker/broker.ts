@@ -425,7 +425,8 @@ export class Broker implements BrokerContext {
       await this.#restoreClusterId();
       await this.#local!.load();
     }
-    await this.replicaManager.removeStrayLogs(this.image);
+    // A cluster member's image is the committed log replayed: a replica it no longer names is stray.
+    await this.replicaManager.removeStrayLogs(this.image, this.cluster !== undefined);
     await this.producerState.load(this.replicaManager.hostedTopics());
     await this.groups.load();
     // An address given in the options is final: register now (a server calls advertise otherwise).

@@ -478,9 +478,14 @@ export class ReplicaManager implements MetadataPublisher {
     });
   }
 
-  /** Deletes logs of topics or partitions the image does not have (a deletion interrupted by a crash). */
-  async removeStrayLogs(image: MetadataImage): Promise<void> {
-    const { storage, logger } = this.#options;
+  /**
+   * Deletes logs of topics or partitions the image does not have (a deletion interrupted by a
+   * crash) and, with `unassigned` (a cluster member whose image is replayed up to the committed
+   * log), of partitions whose replicas no longer name this node: a replica reassigned away
+   * while the node was down (Kafka's stray replicas, deleted at start-up as well).
+   */
+  async removeStrayLogs(image: MetadataImage, unassigned = false): Promise<void> {
+    const { storage, logger, nodeId } = this.#options;
     for (const ref of await storage.listPartitions()) {
       // The broker's own logs (committed offsets) are no topic of the image.
       if (INTERNAL_LOGS.has(ref.topic)) continue;
@@ -489,6 +494,11 @@ export class ReplicaManager implements MetadataPublisher {
         // A topic deleted while its log deletion was interrupted: finish the job (as Kafka does).
         logger.warn('removing the log of a deleted topic', { topic: ref.topic, partition: ref.partition });
         await storage.deletePartition(ref.topic, ref.partition);
+      } else if (unassigned && !topic.partitions[ref.partition]?.replicas.includes(nodeId) && !this.#byId.get(topic.id)?.partitions[ref.partition]) {
+        logger.warn('removing a stray replica (reassigned to other brokers)', { topic: ref.topic, partition: ref.partition });
+        await storage.deletePartition(ref.topic, ref.partition);
+        await storage.metadata.delete(LOG_START_PREFIX + partitionKey(topic.id, ref.partition));
+        await deleteLeaderEpochs(storage.metadata, leaderEpochKey(topic.id, ref.partition));
       }
     }
   }

@@ -77,6 +77,21 @@ describe('partition reassignment in an in-process cluster', () => {
     for (const a of acked) expect(seen.get(a.offset)).toBe(a.value);
   }, 60_000);
 
+  it('a broker that was down while its replica moved away deletes the stray log when it starts again', async () => {
+    cluster = await createCluster({ brokers: 3, heartbeatIntervalMs: 100, sessionTimeoutMs: 1000, leaderRebalance: { enable: false } });
+    const client = cluster.client();
+    const admin = client.admin();
+    await admin.createTopics({ topics: [{ topic: 'away', replicaAssignment: [{ partition: 0, replicas: [1, 2] }] }] });
+    await client.producer({ acks: -1 }).send({ topic: 'away', messages: [{ value: 'x' }] });
+    await cluster.waitForFullIsr(['away']);
+    await cluster.kill(1);
+    await waitFor('broker 1 out of the ISR', () => !cluster!.controller.image.topic('away')!.partitions[0]!.isr.includes(1));
+    await admin.alterPartitionReassignments({ topics: [{ topic: 'away', partitionAssignment: [{ partition: 0, replicas: [3, 2] }] }] });
+    await waitFor('the move to complete', () => cluster!.controller.image.topic('away')!.partitions[0]!.replicas.join() === '3,2');
+    await cluster.restart(1);
+    expect((await cluster.broker(1).storage.listPartitions()).filter((r) => r.topic === 'away')).toEqual([]);
+  }, 30_000);
+
   it('cancels a reassignment whose new replica cannot catch up (its broker is down): back to the original replicas', async () => {
     cluster = await createCluster({ brokers: 3, heartbeatIntervalMs: 100, sessionTimeoutMs: 1000, leaderRebalance: { enable: false } });
     const admin = cluster.client().admin();
