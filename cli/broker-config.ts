@@ -41,6 +41,9 @@ export interface BrokerSettings {
   brokerHeartbeatIntervalMs: number;
   brokerSessionTimeoutMs: number;
   replicaLagTimeMaxMs: number;
+  autoLeaderRebalanceEnable: boolean;
+  leaderImbalanceCheckIntervalSeconds: number;
+  leaderImbalancePerBrokerPercentage: number;
 }
 
 /** One setting: its flag, environment variable, parser and default. */
@@ -110,6 +113,9 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'brokerHeartbeatIntervalMs', flag: 'broker-heartbeat-interval-ms', arg: '<ms>', help: 'how often a cluster member heartbeats to the controller (broker.heartbeat.interval.ms)', parse: int(10, 3_600_000), default: 2000 },
   { key: 'brokerSessionTimeoutMs', flag: 'broker-session-timeout-ms', arg: '<ms>', help: 'a member without heartbeats this long is fenced and loses its leaderships (broker.session.timeout.ms; applied by the controller)', parse: int(50, 3_600_000), default: 9000 },
   { key: 'replicaLagTimeMaxMs', flag: 'replica-lag-time-max-ms', arg: '<ms>', help: 'a follower not caught up for this long leaves the in-sync replicas (replica.lag.time.max.ms)', parse: int(10, 3_600_000), default: 30_000 },
+  { key: 'autoLeaderRebalanceEnable', flag: 'auto-leader-rebalance-enable', arg: '<true|false>', help: 'the controller this node hosts moves leadership back to preferred replicas (auto.leader.rebalance.enable)', parse: bool, default: true },
+  { key: 'leaderImbalanceCheckIntervalSeconds', flag: 'leader-imbalance-check-interval-seconds', arg: '<s>', help: 'how often that rebalance looks (leader.imbalance.check.interval.seconds)', parse: int(1, 86_400), default: 300 },
+  { key: 'leaderImbalancePerBrokerPercentage', flag: 'leader-imbalance-per-broker-percentage', arg: '<pct>', help: 'share of a broker\'s preferred partitions led elsewhere it tolerates before rebalancing (leader.imbalance.per.broker.percentage)', parse: int(0, 100), default: 10 },
   { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 

@@ -92,6 +92,11 @@ function clusterOptions(settings: BrokerSettings): ClusterOptions {
     heartbeatIntervalMs: settings.brokerHeartbeatIntervalMs,
     sessionTimeoutMs: settings.brokerSessionTimeoutMs,
     replicaLagTimeMaxMs: settings.replicaLagTimeMaxMs,
+    leaderRebalance: {
+      enable: settings.autoLeaderRebalanceEnable,
+      intervalMs: settings.leaderImbalanceCheckIntervalSeconds * 1000,
+      perBrokerPercentage: settings.leaderImbalancePerBrokerPercentage,
+    },
   };
 }
 

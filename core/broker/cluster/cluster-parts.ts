@@ -80,6 +80,7 @@ export function clusterParts(cluster: ClusterOptions, context: ClusterPartsConte
           ...(context.maxPartitions !== undefined ? { maxPartitions: context.maxPartitions } : {}),
           ...(context.socketRequestMaxBytes !== undefined ? { socketRequestMaxBytes: context.socketRequestMaxBytes } : {}),
           ...(cluster.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: cluster.sessionTimeoutMs } : {}),
+          ...(cluster.leaderRebalance !== undefined ? { leaderRebalance: cluster.leaderRebalance } : {}),
         });
         await controller.whenIdle();
       },
