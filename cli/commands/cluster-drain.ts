@@ -1,12 +1,14 @@
 /**
- * `tributary cluster drain` and `cluster unregister`: decommissioning a broker. `drain`
+ * `tributary cluster drain`, `cluster unregister` and `cluster log-dirs`: decommissioning a
+ * broker, and seeing what each broker keeps where. `drain`
  * moves every replica off a node by reassignment (each to the live broker holding the
  * fewest replicas that does not have one of that partition yet; the partition keeps its
  * replication factor and its leader order) and waits until the moves are done; then the
  * node can be stopped and `unregister` removes its registration (Kafka's UnregisterBroker:
- * a broker still running would register again, so stop it first).
+ * a broker still running would register again, so stop it first). `log-dirs` is
+ * kafka-log-dirs --describe: each broker's log directory with its partitions' sizes.
  */
-import { brokersFrom, GLOBAL_HELP, int, noExtraPositionals, parseFlags } from '../args.ts';
+import { brokersFrom, GLOBAL_HELP, int, list, noExtraPositionals, parseFlags, parseInteger } from '../args.ts';
 import { withClient } from '../connect.ts';
 import { EXIT, usageError } from '../exit-codes.ts';
 import type { Subcommand } from '../subcommands.ts';
@@ -130,5 +132,44 @@ const unregister: Subcommand = {
   },
 };
 
+
+const logDirs: Subcommand = {
+  summary: 'each broker\'s log directory and partition sizes (kafka-log-dirs)',
+  help: [
+    'Usage: tributary cluster log-dirs [--node <id>]… [--topic <t>]… [--json]',
+    '',
+    'Asks every live broker (or those named) for its log directory and, per partition it',
+    'hosts, the bytes on disk and how far its log end is behind the high watermark.',
+    '',
+    '  -n, --node <id>        only this broker (repeatable)',
+    '  -t, --topic <name>     only this topic\'s partitions (repeatable)',
+    '      --json             one JSON object per broker',
+    '',
+    GLOBAL_HELP,
+  ].join('\n'),
+  async run(argv) {
+    const { flags, positionals } = parseFlags(argv, { node: { type: 'string', short: 'n', multiple: true }, topic: { type: 'string', short: 't', multiple: true }, json: { type: 'boolean' } });
+    noExtraPositionals(positionals, 0, 'tributary cluster log-dirs');
+    const nodes = list(flags, 'node').map((raw) => parseInteger(raw, '--node', 0, 2 ** 31 - 1));
+    const topics = list(flags, 'topic');
+    return withClient(brokersFrom(flags), {}, async (client) => {
+      const admin = client.admin();
+      let wanted: Array<{ topic: string; partitions: number[] }> | undefined;
+      if (topics.length > 0) {
+        const metas = await admin.describeTopics(topics);
+        wanted = metas.map((m) => ({ topic: m.name, partitions: m.partitions.map((p) => p.partitionId) }));
+      }
+      const described = await admin.describeLogDirs({ ...(nodes.length > 0 ? { brokers: nodes } : {}), ...(wanted ? { topics: wanted } : {}) });
+      if (flags.json) {
+        for (const b of described) console.log(JSON.stringify(b));
+        return EXIT.OK;
+      }
+      const rows = described.flatMap((b) => b.logDirs.flatMap((d) => d.topics.flatMap((t) => t.partitions.map((p) => [b.broker, d.logDir, t.topic, p.partition, p.size, p.offsetLag] as [number, string, string, number, number, number]))));
+      console.log(table(['BROKER', 'LOG DIR', 'TOPIC', 'PARTITION', 'SIZE', 'OFFSET LAG'], rows));
+      return EXIT.OK;
+    });
+  },
+};
+
 /** The subcommands this file adds to `tributary cluster`. */
-export const CLUSTER_DRAIN_SUBCOMMANDS: Record<string, Subcommand> = { drain, unregister };
+export const CLUSTER_DRAIN_SUBCOMMANDS: Record<string, Subcommand> = { drain, unregister, 'log-dirs': logDirs };

@@ -95,6 +95,18 @@ describe('the reassignment and election commands', () => {
     expect((await cli('topics', 'elect-leaders')).stdout).toContain('nothing to elect');
   }, 60_000);
 
+  it('cluster log-dirs lists each broker\'s partitions with their sizes', async () => {
+    const r = await cli('cluster', 'log-dirs', '--topic', 't', '--json');
+    expect(r.stderr).toBe('');
+    const brokers = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { broker: number; logDirs: Array<{ logDir: string; topics: Array<{ topic: string; partitions: Array<{ partition: number }> }> }> });
+    expect(brokers.map((b) => b.broker)).toEqual([1, 2, 3]);
+    const hosting = brokers.filter((b) => b.logDirs[0]!.topics.some((t) => t.topic === 't')).map((b) => b.broker);
+    expect(hosting).toEqual([...partition('t').replicas].sort());
+    expect(brokers[0]!.logDirs[0]!.logDir).toBe('memory');
+    const table = await cli('cluster', 'log-dirs', '--node', '2');
+    expect(table.stdout).toMatch(/BROKER\s+LOG DIR\s+TOPIC\s+PARTITION\s+SIZE\s+OFFSET LAG/);
+  }, 30_000);
+
   it('cluster drain moves every replica off a broker; once stopped, cluster unregister removes it', async () => {
     await cluster.client().admin().createTopics({ topics: [{ topic: 'd', replicaAssignment: [{ partition: 0, replicas: [2, 1] }, { partition: 1, replicas: [1, 3] }] }] });
     await cluster.waitForFullIsr(['d']);
