@@ -6,7 +6,8 @@
  * replication factor and its leader order) and waits until the moves are done; then the
  * node can be stopped and `unregister` removes its registration (Kafka's UnregisterBroker:
  * a broker still running would register again, so stop it first). `log-dirs` is
- * kafka-log-dirs --describe: each broker's log directory with its partitions' sizes.
+ * kafka-log-dirs --describe: each broker's log directory with its partitions' sizes; `configs`
+ * is kafka-configs --entity-type brokers: dynamic broker configs, cluster-wide or per broker.
  */
 import { brokersFrom, GLOBAL_HELP, int, list, noExtraPositionals, parseFlags, parseInteger } from '../args.ts';
 import { withClient } from '../connect.ts';
@@ -171,5 +172,58 @@ const logDirs: Subcommand = {
   },
 };
 
+
+/** Kafka's config source names (DescribeConfigsResponse). */
+const SOURCES: Record<number, string> = { 1: 'DYNAMIC_TOPIC_CONFIG', 2: 'DYNAMIC_BROKER_CONFIG', 3: 'DYNAMIC_DEFAULT_BROKER_CONFIG', 4: 'STATIC_BROKER_CONFIG', 5: 'DEFAULT_CONFIG' };
+
+const configs: Subcommand = {
+  summary: 'show or change broker configs, cluster-wide or of one broker (kafka-configs --entity-type brokers)',
+  help: [
+    'Usage: tributary cluster configs [--node <id>] [--set <key=value>]… [--delete <key>]… [--all]',
+    '',
+    'Without --set or --delete, shows the broker configs (of --node, default the first live',
+    'broker) that are set dynamically; --all shows every one with its source. --set and',
+    '--delete change the cluster-wide default, or with --node that broker\'s own value; every',
+    'broker applies the change from the metadata log. Only the broker defaults of topic',
+    'configs change dynamically (log.retention.ms, log.retention.bytes, log.segment.bytes,',
+    'log.roll.ms, log.cleanup.policy, compression.type, message.max.bytes, min.insync.replicas,',
+    'unclean.leader.election.enable, log.message.timestamp.type).',
+    '',
+    '  -n, --node <id>          one broker (default: the cluster-wide default)',
+    '      --set <key=value>    set a config (repeatable)',
+    '      --delete <key>       remove a dynamic value (repeatable)',
+    '  -a, --all                show every config, not only the dynamic ones',
+    '',
+    GLOBAL_HELP,
+  ].join('\n'),
+  async run(argv) {
+    const { flags, positionals } = parseFlags(argv, { node: { type: 'string', short: 'n' }, set: { type: 'string', multiple: true }, delete: { type: 'string', multiple: true }, all: { type: 'boolean', short: 'a' } });
+    noExtraPositionals(positionals, 0, 'tributary cluster configs');
+    const node = int(flags, 'node', undefined, 0, 2 ** 31 - 1);
+    const sets = list(flags, 'set').map((item) => {
+      const i = item.indexOf('=');
+      if (i <= 0) throw usageError(`--set: expected key=value, got "${item}"`);
+      return { name: item.slice(0, i), value: item.slice(i + 1), operation: 0 };
+    });
+    const deletes = list(flags, 'delete').map((name) => ({ name, value: null, operation: 1 }));
+    return withClient(brokersFrom(flags), {}, async (client) => {
+      const admin = client.admin();
+      if (sets.length + deletes.length > 0) {
+        await admin.incrementalAlterConfigs({ resources: [{ type: 4, name: node === undefined ? '' : String(node), configEntries: [...sets, ...deletes] }] });
+        console.log(`Updated the ${node === undefined ? 'cluster-wide default' : `config of broker ${node}`}: ${[...sets.map((s) => `${s.name}=${s.value}`), ...deletes.map((d) => `-${d.name}`)].join(', ')}.`);
+        return EXIT.OK;
+      }
+      const shown = node ?? (await admin.describeCluster()).brokers[0]?.nodeId;
+      if (shown === undefined) throw usageError('no live broker to describe');
+      const described = await admin.describeConfigs({ resources: [{ type: 4, name: String(shown) }] });
+      const entries = described.resources[0]?.configEntries ?? [];
+      const rows = entries.filter((e) => flags.all || e.configSource === 2 || e.configSource === 3).map((e) => [e.configName, e.configValue ?? '', SOURCES[e.configSource] ?? String(e.configSource)] as [string, string, string]);
+      if (rows.length === 0) console.log(`No dynamic configs on broker ${shown} (--all shows every config).`);
+      else console.log(table(['NAME', 'VALUE', 'SOURCE'], rows));
+      return EXIT.OK;
+    });
+  },
+};
+
 /** The subcommands this file adds to `tributary cluster`. */
-export const CLUSTER_DRAIN_SUBCOMMANDS: Record<string, Subcommand> = { drain, unregister, 'log-dirs': logDirs };
+export const CLUSTER_DRAIN_SUBCOMMANDS: Record<string, Subcommand> = { drain, unregister, 'log-dirs': logDirs, configs };

@@ -107,6 +107,19 @@ describe('the reassignment and election commands', () => {
     expect(table.stdout).toMatch(/BROKER\s+LOG DIR\s+TOPIC\s+PARTITION\s+SIZE\s+OFFSET LAG/);
   }, 30_000);
 
+  it('cluster configs sets a cluster-wide default and one broker\'s value, and shows them with their sources', async () => {
+    expect((await cli('cluster', 'configs', '--set', 'log.retention.ms=7200000')).stdout).toContain('Updated the cluster-wide default: log.retention.ms=7200000.');
+    expect((await cli('cluster', 'configs', '--node', '3', '--set', 'log.retention.bytes=4096')).stderr).toBe('');
+    const shown = await cli('cluster', 'configs', '--node', '3');
+    expect(shown.stdout).toMatch(/log\.retention\.ms\s+7200000\s+DYNAMIC_DEFAULT_BROKER_CONFIG/);
+    expect(shown.stdout).toMatch(/log\.retention\.bytes\s+4096\s+DYNAMIC_BROKER_CONFIG/);
+    const refused = await cli('cluster', 'configs', '--set', 'num.partitions=5');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('Cannot update these configs dynamically');
+    expect((await cli('cluster', 'configs', '--delete', 'log.retention.ms')).code).toBe(0);
+    expect(cluster.controller.image.brokerConfigs('').size).toBe(0);
+  }, 60_000);
+
   it('cluster drain moves every replica off a broker; once stopped, cluster unregister removes it', async () => {
     await cluster.client().admin().createTopics({ topics: [{ topic: 'd', replicaAssignment: [{ partition: 0, replicas: [2, 1] }, { partition: 1, replicas: [1, 3] }] }] });
     await cluster.waitForFullIsr(['d']);
