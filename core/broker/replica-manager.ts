@@ -451,6 +451,21 @@ export class ReplicaManager implements MetadataPublisher {
     }
     if (stopFetching.length > 0) this.#fetchers?.removePartitions(stopFetching);
     if (startFetching.length > 0) this.#fetchers?.addPartitions(startFetching);
+    // Logs prepare() opened for a record of this change that a later one of it superseded (the
+    // partition reassigned away again, say): this node does not host them, so they close — a
+    // stray log deleted later must not linger as an open handle a re-added replica would reuse.
+    // Only this change's partitions: another change may be preparing concurrently.
+    for (const [id, changed] of delta.changedPartitions) {
+      for (const index of changed) {
+        const key = partitionKey(id, index);
+        const log = this.#prepared.get(key);
+        if (!log || image.partition(id, index)?.replicas.includes(nodeId)) continue;
+        this.#prepared.delete(key);
+        this.#preparedStart.delete(key);
+        this.#preparedEpochs.delete(key);
+        deletions.push(log.close().catch((error: unknown) => this.#options.logger.warn('could not close an unused partition log', { key, error: String(error) })));
+      }
+    }
     if (deletions.length > 0) return Promise.all(deletions).then(() => undefined);
   }
 
