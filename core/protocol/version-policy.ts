@@ -117,10 +117,11 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   EndQuorumEpoch: { broker: null, client: null },
   DescribeQuorum: { broker: null, client: null },
   FetchSnapshot: { broker: null, client: null },
+  // Issue 12 operations: brokers forward these to the active controller (every version there is).
   ElectLeaders: { broker: [0, 2], client: [0, 2], controller: [0, 2] },
   AlterPartitionReassignments: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
   ListPartitionReassignments: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
-  DescribeLogDirs: { broker: [0, 4], client: [0, 4] },
+  DescribeLogDirs: { broker: [0, 4], client: [0, 4] }, // answered by each broker of its own logs
   DescribeAcls: { broker: null, client: null },
   CreateAcls: { broker: null, client: null },
   DeleteAcls: { broker: null, client: null },
