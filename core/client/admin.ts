@@ -213,8 +213,11 @@ export class Admin {
     includeSynonyms?: boolean;
   }): Promise<{ resources: Array<{ errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string; configEntries: ConfigEntry[] }> }> {
     if (!Array.isArray(options?.resources) || options.resources.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'describeConfigs needs resources');
-    // As Kafka's AdminClient: a broker's own configs are asked of that broker, the rest of any.
-    const target = (r: { type: number; name: string }) => (r.type === ConfigResourceType.BROKER && /^\d+$/.test(r.name) ? Number(r.name) : -1);
+    // As Kafka's AdminClient: a broker's own configs are asked of that broker (when the
+    // metadata knows it; else any broker answers, naming the one it is), the rest of any.
+    await this.cluster.connect();
+    const known = new Set(this.cluster.brokers().map((b) => b.nodeId));
+    const target = (r: { type: number; name: string }) => (r.type === ConfigResourceType.BROKER && /^\d+$/.test(r.name) && known.has(Number(r.name)) ? Number(r.name) : -1);
     const targets = [...new Set(options.resources.map(target))];
     const answers = await Promise.all(targets.map((node) => {
       const request = {
