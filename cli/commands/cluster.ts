@@ -12,7 +12,7 @@ import { withClient } from '../connect.ts';
 import { EXIT, usageError } from '../exit-codes.ts';
 import { withSubcommands, type Subcommand } from '../subcommands.ts';
 import { table } from '../table.ts';
-import { CLUSTER_DRAIN_SUBCOMMANDS } from './cluster-drain.ts';
+import { CLUSTER_OPERATION_SUBCOMMANDS } from './cluster-operations.ts';
 
 /** An integer flag with a default. */
 function intFlag(flags: Flags, name: string, fallback: number, min: number, max: number): number {
@@ -168,4 +168,4 @@ const describe: Subcommand = {
 };
 
 /** `tributary cluster`. */
-export const clusterCommand = withSubcommands('cluster', 'Start a local cluster, or describe a running one.', { up, describe, ...CLUSTER_DRAIN_SUBCOMMANDS });
+export const clusterCommand = withSubcommands('cluster', 'Start a local cluster, or describe a running one.', { up, describe, ...CLUSTER_OPERATION_SUBCOMMANDS });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCluster, type EmbeddedCluster } from '../../adapters/runtime/embedded-cluster.ts';
-import { planDrain } from '../../cli/commands/cluster-drain.ts';
+import { planDrain } from '../../cli/commands/cluster-operations.ts';
 import { parsePlan } from '../../cli/commands/topics-operations.ts';
 import { runCli } from './cli-helpers.ts';
 

@@ -1,13 +1,12 @@
 /**
- * `tributary cluster drain`, `cluster unregister` and `cluster log-dirs`: decommissioning a
- * broker, and seeing what each broker keeps where. `drain`
- * moves every replica off a node by reassignment (each to the live broker holding the
- * fewest replicas that does not have one of that partition yet; the partition keeps its
- * replication factor and its leader order) and waits until the moves are done; then the
- * node can be stopped and `unregister` removes its registration (Kafka's UnregisterBroker:
- * a broker still running would register again, so stop it first). `log-dirs` is
- * kafka-log-dirs --describe: each broker's log directory with its partitions' sizes; `configs`
- * is kafka-configs --entity-type brokers: dynamic broker configs, cluster-wide or per broker.
+ * The operator's `tributary cluster` subcommands. `drain` moves every replica off a node by
+ * reassignment (each to the live broker holding the fewest replicas that has none of that
+ * partition yet; the partition keeps its replication factor and its leader order) and waits
+ * until the moves are done; then the node can be stopped and `unregister` removes its
+ * registration (Kafka's UnregisterBroker: a broker still running would register again, so
+ * stop it first). `log-dirs` is kafka-log-dirs --describe: each broker's log directory with
+ * its partitions' sizes. `configs` is kafka-configs --entity-type brokers: dynamic broker
+ * configs, cluster-wide or per broker.
  */
 import { brokersFrom, GLOBAL_HELP, int, list, noExtraPositionals, parseFlags, parseInteger } from '../args.ts';
 import { withClient } from '../connect.ts';
@@ -226,4 +225,4 @@ const configs: Subcommand = {
 };
 
 /** The subcommands this file adds to `tributary cluster`. */
-export const CLUSTER_DRAIN_SUBCOMMANDS: Record<string, Subcommand> = { drain, unregister, 'log-dirs': logDirs, configs };
+export const CLUSTER_OPERATION_SUBCOMMANDS: Record<string, Subcommand> = { drain, unregister, 'log-dirs': logDirs, configs };
