@@ -55,6 +55,9 @@ export interface BrokerSettings {
   saslPlainUsers: string | undefined;
   saslEnabledMechanisms: string | undefined;
   failedAuthenticationDelayMs: number;
+  autoLeaderRebalanceEnable: boolean;
+  leaderImbalanceCheckIntervalSeconds: number;
+  leaderImbalancePerBrokerPercentage: number;
 }
 
 /** One setting: its flag, environment variable, parser and default. */
@@ -147,6 +150,9 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'saslPlainUsers', flag: 'sasl-plain-users', arg: '<file>', help: 'users of SASL/PLAIN: one name:password a line, or Kafka JAAS user_<name>="<password>" entries (SCRAM users are added with tributary users add)', parse: text, default: undefined },
   { key: 'saslEnabledMechanisms', flag: 'sasl-enabled-mechanisms', arg: '<list>', help: 'SASL mechanisms offered: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (sasl.enabled.mechanisms; default: both SCRAMs, plus PLAIN with --sasl-plain-users)', parse: text, default: undefined },
   { key: 'failedAuthenticationDelayMs', flag: 'connection-failed-authentication-delay-ms', arg: '<ms>', help: 'a failed login is answered and closed after this delay (connection.failed.authentication.delay.ms)', parse: int(0, 60_000), default: 100 },
+  { key: 'autoLeaderRebalanceEnable', flag: 'auto-leader-rebalance-enable', arg: '<true|false>', help: 'the controller this node hosts moves leadership back to preferred replicas (auto.leader.rebalance.enable)', parse: bool, default: true },
+  { key: 'leaderImbalanceCheckIntervalSeconds', flag: 'leader-imbalance-check-interval-seconds', arg: '<s>', help: 'how often that rebalance looks (leader.imbalance.check.interval.seconds)', parse: int(1, 86_400), default: 300 },
+  { key: 'leaderImbalancePerBrokerPercentage', flag: 'leader-imbalance-per-broker-percentage', arg: '<pct>', help: 'share of a broker\'s preferred partitions led elsewhere it tolerates before rebalancing (leader.imbalance.per.broker.percentage)', parse: int(0, 100), default: 10 },
   { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 

@@ -20,6 +20,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { MetadataImage } from '../../core/broker/metadata/metadata-image.ts';
 import type { MetadataQuorum, QuorumVoter } from '../../core/broker/quorum/metadata-quorum.ts';
 import type { RaftTimings } from '../../core/broker/quorum/raft/raft-timings.ts';
+import type { LeaderRebalanceConfig } from '../../core/broker/controller/leader-election.ts';
 import { newClusterId } from '../../core/broker/cluster/cluster-id.ts';
 import { MemoryQuorum } from '../../core/broker/quorum/memory-quorum.ts';
 import { type Clock, systemClock } from '../../core/clock.ts';
@@ -77,6 +78,8 @@ export interface EmbeddedClusterOptions {
   readonly raftControllers?: boolean;
   /** Raft timings (controller.quorum.*) of {@link raftControllers}. Default: shorter than KRaft's, for tests. */
   readonly raftTimings?: Partial<RaftTimings>;
+  /** The controller's automatic leader rebalance (Kafka's defaults: on, every 300 s, 10 %). */
+  readonly leaderRebalance?: Partial<LeaderRebalanceConfig>;
 }
 
 /** Raft timings of an in-process quorum: failures detected in a second or two. */
@@ -129,6 +132,7 @@ export class EmbeddedCluster {
       numPartitions: options.broker?.numPartitions ?? 1,
       defaultReplicationFactor: options.defaultReplicationFactor ?? Math.min(3, count),
       sessionTimeoutMs: options.sessionTimeoutMs ?? 3000,
+      leaderRebalance: options.leaderRebalance,
       // Written to the log at once, so every broker takes it before it registers.
       clusterId: newClusterId(),
     });
@@ -417,6 +421,12 @@ export class EmbeddedCluster {
       alterUserScramCredentials: (changes) => call(() => controller.alterUserScramCredentials(changes)),
       createAcls: (bindings) => call(() => controller.createAcls(bindings)),
       deleteAcls: (filters) => call(() => controller.deleteAcls(filters)),
+      alterPartitionReassignments: (r) => call(() => controller.alterPartitionReassignments(r)),
+      listPartitionReassignments: (r) => call(() => controller.listPartitionReassignments(r)),
+      electLeaders: (r) => call(() => controller.electLeaders(r)),
+      unregisterBroker: (r) => call(() => controller.unregisterBroker(r)),
+      alterBrokerConfigs: (resource, configs, validateOnly) => call(() => controller.alterBrokerConfigs(resource, configs, validateOnly)),
+      incrementalAlterBrokerConfigs: (resource, ops, validateOnly) => call(() => controller.incrementalAlterBrokerConfigs(resource, ops, validateOnly)),
     };
   }
 }

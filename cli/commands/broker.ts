@@ -96,6 +96,11 @@ function clusterOptions(settings: BrokerSettings): ClusterOptions {
     heartbeatIntervalMs: settings.brokerHeartbeatIntervalMs,
     sessionTimeoutMs: settings.brokerSessionTimeoutMs,
     replicaLagTimeMaxMs: settings.replicaLagTimeMaxMs,
+    leaderRebalance: {
+      enable: settings.autoLeaderRebalanceEnable,
+      intervalMs: settings.leaderImbalanceCheckIntervalSeconds * 1000,
+      perBrokerPercentage: settings.leaderImbalancePerBrokerPercentage,
+    },
   };
 }
 
@@ -121,6 +126,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   const broker = new Broker({
     handlers: DEFAULT_HANDLERS,
     storage: storageFor(settings, logger, registry),
+    ...(settings.storage === 'memory' ? {} : { logDir: resolve(settings.dataDir) }),
     // Codecs let ListOffsets by timestamp look inside compressed batches, and recompress
     // batches for topics whose compression.type names a codec.
     codecs: registry,

@@ -17,6 +17,7 @@ import { withClient } from '../connect.ts';
 import { EXIT, usageError } from '../exit-codes.ts';
 import { withSubcommands, type Subcommand } from '../subcommands.ts';
 import { table } from '../table.ts';
+import { CLUSTER_OPERATION_SUBCOMMANDS } from './cluster-operations.ts';
 
 /** An integer flag with a default. */
 function intFlag(flags: Flags, name: string, fallback: number, min: number, max: number): number {
@@ -208,4 +209,4 @@ function printQuorum(quorum: QuorumDescription): void {
 }
 
 /** `tributary cluster`. */
-export const clusterCommand = withSubcommands('cluster', 'Start a local cluster, or describe a running one.', { up, describe });
+export const clusterCommand = withSubcommands('cluster', 'Start a local cluster, or describe a running one.', { up, describe, ...CLUSTER_OPERATION_SUBCOMMANDS });

@@ -12,6 +12,7 @@ import type { CodecSource } from '../records/record-batch.ts';
 import { TributaryError } from '../errors.ts';
 import { type FlushPolicy, FlushScheduler, validateFlushPolicy } from '../storage/flush-policy.ts';
 import { guardStorage } from '../storage/guard.ts';
+import { LiveTopicDefaults } from './dynamic-broker-configs.ts';
 import { BROKER_VERSIONS, advertisedVersions } from '../protocol/version-policy.ts';
 import type { ApiRange, BrokerConfigValue, BrokerContext, BrokerEndpoint } from './api/context.ts';
 import type { BrokerRequestHeader, HandlerEntry, ResponseBody } from './api/handler.ts';
@@ -55,6 +56,8 @@ export type { ApiRange, BrokerEndpoint } from './api/context.ts';
 export interface BrokerOptions {
   /** Where logs and metadata live (opened by {@link Broker.start}, closed by {@link Broker.close}). */
   readonly storage: Storage;
+  /** The storage's data directory (log.dirs; what DescribeLogDirs names). Default: the storage's name, e.g. "memory". */
+  readonly logDir?: string;
   /**
    * The APIs this broker answers (`DEFAULT_HANDLERS` from api/preset.ts is what
    * `createBroker` passes). Later entries for the same API key replace earlier ones.
@@ -255,7 +258,7 @@ export class Broker implements BrokerContext {
     this.topicDefaults = topicDefaults;
     // A cluster splits groups across brokers by their __consumer_offsets partition; a single node keeps them all.
     const partitioning = options.groupPartitioning ?? (options.cluster ? {} : undefined);
-    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, { ...options, groupPartitioning: partitioning }, limits);
+    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, { ...options, groupPartitioning: partitioning, storageName: options.storage.name }, limits);
     this.#retentionIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     // The policy (core/storage) decides; partitions report their log and high watermark.
     this.#retention = new RetentionManager({
@@ -296,6 +299,7 @@ export class Broker implements BrokerContext {
       logger: this.logger,
       storage: this.storage,
       topicDefaults,
+      dynamicDefaults: new LiveTopicDefaults(topicDefaults, nodeId),
       // Capabilities, not instanceof: a storage that is not durable has nothing to flush,
       // so its logs skip the flush book-keeping and timer entirely.
       wrapLog: (log) => (flushPolicy.mode === 'never' || !this.storage.supports.durable ? log : this.#flush.wrap(log, flushPolicy)),
@@ -452,7 +456,8 @@ export class Broker implements BrokerContext {
       await this.#restoreClusterId();
       await this.#local!.load();
     }
-    await this.replicaManager.removeStrayLogs(this.image);
+    // A cluster member's image is the committed log replayed: a replica it no longer names is stray.
+    await this.replicaManager.removeStrayLogs(this.image, this.cluster !== undefined);
     await this.producerState.load(this.replicaManager.hostedTopics());
     await this.groups.load();
     // An address given in the options is final: register now (a server calls advertise otherwise).

@@ -17,6 +17,7 @@ import { randomBytes, saltedPassword, SCRAM_MIN_ITERATIONS, type ScramMechanism,
 import { saslMechanismName } from './sasl-authenticate.ts';
 import { type Cluster, type PartitionMetadata, needsRefresh } from './cluster.ts';
 import * as groups from './group/admin-groups.ts';
+import * as operations from './admin-operations.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
 import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
 
@@ -234,13 +235,23 @@ export class Admin {
     includeSynonyms?: boolean;
   }): Promise<{ resources: Array<{ errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string; configEntries: ConfigEntry[] }> }> {
     if (!Array.isArray(options?.resources) || options.resources.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'describeConfigs needs resources');
-    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.DescribeConfigs, {
-      resources: options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.configNames ? [...r.configNames] : null })),
-      includeSynonyms: options.includeSynonyms ?? false,
-      includeDocumentation: false,
+    // As Kafka's AdminClient: a broker's own configs are asked of that broker (when the
+    // metadata knows it; else any broker answers, naming the one it is), the rest of any.
+    await this.cluster.connect();
+    const known = new Set(this.cluster.brokers().map((b) => b.nodeId));
+    const target = (r: { type: number; name: string }) => (r.type === ConfigResourceType.BROKER && /^\d+$/.test(r.name) && known.has(Number(r.name)) ? Number(r.name) : -1);
+    const targets = [...new Set(options.resources.map(target))];
+    const answers = await Promise.all(targets.map((node) => {
+      const request = {
+        resources: options.resources.filter((r) => target(r) === node).map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.configNames ? [...r.configNames] : null })),
+        includeSynonyms: options.includeSynonyms ?? false,
+        includeDocumentation: false,
+      };
+      return withRetry(this.retry, () => (node === -1 ? this.cluster.sendAny(ApiKey.DescribeConfigs, request) : this.cluster.sendTo(node, ApiKey.DescribeConfigs, request)));
     }));
+    const results = options.resources.map((r) => answers[targets.indexOf(target(r))]!.results.find((x) => x.resourceType === r.type && x.resourceName === r.name)!).filter((x) => x !== undefined);
     return {
-      resources: body.results.map((r) => {
+      resources: results.map((r) => {
         if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? `DescribeConfigs ${r.resourceName} failed`, { details: { resource: r.resourceName } });
         return {
           errorCode: r.errorCode,
@@ -537,6 +548,31 @@ export class Admin {
   async #requireApi(apiKey: number, name: string): Promise<void> {
     const transport = await this.cluster.anyConnection();
     if (commonVersion(transport.apiVersions, apiKey) === undefined) throw new TributaryError('ERR_UNSUPPORTED_API', `The broker does not advertise ${name}`);
+  }
+
+  /** Starts (replicas) or cancels (null) partition reassignments (kafkajs's shape). */
+  alterPartitionReassignments(options: { topics: ReadonlyArray<{ topic: string; partitionAssignment: readonly operations.PartitionAssignmentTarget[] }>; timeout?: number }): Promise<void> {
+    return operations.alterPartitionReassignments(this, options);
+  }
+
+  /** The partition reassignments under way. */
+  listPartitionReassignments(options?: { topics?: ReadonlyArray<{ topic: string; partitions: readonly number[] }>; timeout?: number }): Promise<{ topics: Array<{ topic: string; partitions: operations.OngoingPartitionReassignment[] }> }> {
+    return operations.listPartitionReassignments(this, options);
+  }
+
+  /** Preferred (default) or unclean leader elections; every partition when none are named. */
+  electLeaders(options?: { type?: number; partitions?: ReadonlyArray<{ topic: string; partitions: readonly number[] }>; timeout?: number }): Promise<operations.ElectionOutcome[]> {
+    return operations.electLeaders(this, options);
+  }
+
+  /** Each broker's log directory with its partitions' sizes and offset lags (kafka-log-dirs). */
+  describeLogDirs(options?: { brokers?: readonly number[]; topics?: ReadonlyArray<{ topic: string; partitions: readonly number[] }> }): Promise<operations.BrokerLogDirs[]> {
+    return operations.describeLogDirs(this, options);
+  }
+
+  /** Removes a stopped broker's registration (decommission). */
+  unregisterBroker(brokerId: number): Promise<void> {
+    return operations.unregisterBroker(this, brokerId);
   }
 
   /** Nothing to release of its own (connections belong to the client). */

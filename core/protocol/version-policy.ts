@@ -125,16 +125,17 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   EndQuorumEpoch: { broker: null, client: null, controller: [0, 1] },
   DescribeQuorum: { broker: null, client: null, controller: [0, 2] },
   FetchSnapshot: { broker: null, client: null, controller: [0, 1] },
-  ElectLeaders: { broker: null, client: null },
-  AlterPartitionReassignments: { broker: null, client: null },
-  ListPartitionReassignments: { broker: null, client: null },
-  DescribeLogDirs: { broker: null, client: null },
+  // Issue 12 operations: brokers forward these to the active controller (every version there is).
+  ElectLeaders: { broker: [0, 2], client: [0, 2], controller: [0, 2] },
+  AlterPartitionReassignments: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
+  ListPartitionReassignments: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
+  DescribeLogDirs: { broker: [0, 4], client: [0, 4] }, // answered by each broker of its own logs
   DescribeAcls: { broker: [0, 3], client: [0, 3] },
   CreateAcls: { broker: [0, 3], client: [0, 3], controller: [0, 3] },
   DeleteAcls: { broker: [0, 3], client: [0, 3], controller: [0, 3] },
   DescribeUserScramCredentials: { broker: [0, 0], client: [0, 0] },
   AlterUserScramCredentials: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
-  UnregisterBroker: { broker: null, client: null },
+  UnregisterBroker: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
 });
 
 /** `a ∩ b` for one API, or undefined when they do not overlap. */

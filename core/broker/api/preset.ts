@@ -32,6 +32,10 @@ import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.t
 import { syncGroupHandler } from './handlers/sync-group.ts';
 import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './handlers/acls.ts';
 import { alterUserScramCredentialsHandler, describeUserScramCredentialsHandler } from './handlers/user-scram-credentials.ts';
+import { describeLogDirsHandler } from './handlers/describe-log-dirs.ts';
+import { electLeadersHandler } from './handlers/elect-leaders.ts';
+import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './handlers/partition-reassignments.ts';
+import { unregisterBrokerHandler } from './handlers/unregister-broker.ts';
 
 /** Every API a single broker serves today: topics, produce/fetch, groups, idempotent producer ids. */
 export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
@@ -68,4 +72,9 @@ export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
   deleteAclsHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  unregisterBrokerHandler,
+  describeLogDirsHandler,
 ]);

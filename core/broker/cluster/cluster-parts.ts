@@ -102,6 +102,7 @@ export function clusterParts(cluster: ClusterOptions, context: ClusterPartsConte
           ...(context.maxPartitions !== undefined ? { maxPartitions: context.maxPartitions } : {}),
           ...(context.socketRequestMaxBytes !== undefined ? { socketRequestMaxBytes: context.socketRequestMaxBytes } : {}),
           ...(cluster.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: cluster.sessionTimeoutMs } : {}),
+          ...(cluster.leaderRebalance !== undefined ? { leaderRebalance: cluster.leaderRebalance } : {}),
         });
         await controller.whenIdle();
       },
@@ -229,5 +230,12 @@ function delegateTo(target: () => BrokerToController): BrokerToController {
     },
     createAcls: (bindings) => target().createAcls(bindings),
     deleteAcls: (filters) => target().deleteAcls(filters),
+    // The operator's operations and dynamic broker configs (the hosted QuorumController has them all).
+    alterPartitionReassignments: (r) => target().alterPartitionReassignments!(r),
+    listPartitionReassignments: (r) => target().listPartitionReassignments!(r),
+    electLeaders: (r) => target().electLeaders!(r),
+    unregisterBroker: (r) => target().unregisterBroker!(r),
+    alterBrokerConfigs: (resource, configs, validateOnly) => target().alterBrokerConfigs!(resource, configs, validateOnly),
+    incrementalAlterBrokerConfigs: (resource, ops, validateOnly) => target().incrementalAlterBrokerConfigs!(resource, ops, validateOnly),
   };
 }

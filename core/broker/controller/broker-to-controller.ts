@@ -10,6 +10,7 @@
  * caller acts on (stale epochs, not the controller); a throw means the call did not
  * reach a controller at all (connection lost) and may be retried.
  */
+import type { BrokerConfigOperations, ClusterOperations } from './cluster-operations.ts';
 import type { Controller } from './controller.ts';
 
 /** BrokerRegistration. */
@@ -121,9 +122,12 @@ export interface AllocateProducerIdsResult {
  * The active controller as brokers reach it. The topic operations are the
  * {@link Controller} ones (CreateTopics, DeleteTopics, CreatePartitions, configs);
  * they resolve once the change is committed to the metadata log, and reject with coded
- * errors (NOT_CONTROLLER when this node no longer leads the quorum).
+ * errors (NOT_CONTROLLER when this node no longer leads the quorum). The operator's
+ * {@link ClusterOperations} (reassignment, ElectLeaders, UnregisterBroker) are optional: a
+ * controller without them answers those requests' clients that it cannot.
  */
-export interface BrokerToController extends Omit<Controller, 'registerBroker' | 'controllerId'> {
+export interface BrokerToController
+  extends Omit<Controller, 'registerBroker' | 'controllerId' | keyof ClusterOperations | keyof BrokerConfigOperations>, Partial<ClusterOperations>, Partial<BrokerConfigOperations> {
   registerBroker(request: BrokerRegistrationRequest): Promise<BrokerRegistrationResult>;
   brokerHeartbeat(request: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResult>;
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionItemResult[]>;

@@ -21,7 +21,7 @@ import { systemClock } from '../../clock.ts';
 import { kafkaError, KafkaCode, type TributaryError } from '../../errors.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
 import { ZERO_UUID } from '../../protocol/codec.ts';
-import type { ApiResponse } from '../../protocol/api-messages.ts';
+import type { ApiRequest, ApiResponse } from '../../protocol/api-messages.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { ProducerIdBlockSource } from '../producer-state/producer-ids.ts';
 import { ConfigSource } from '../topic-config.ts';
@@ -357,6 +357,43 @@ export class ControllerChannel implements BrokerToController {
     );
   }
 
+  async alterBrokerConfigs(resource: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
+    const entries = [...configs].map(([configName, value]) => ({ name: configName, value: value ?? null }));
+    const outcome = await this.#link.call(
+      ApiKey.AlterConfigs,
+      () => ({ resources: [{ resourceType: BROKER_RESOURCE, resourceName: resource, configs: entries }], validateOnly }),
+      (r) => resourceAnswer(r.responses, resource, BROKER_RESOURCE),
+    );
+    unwrap(outcome);
+  }
+
+  async incrementalAlterBrokerConfigs(resource: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
+    const outcome = await this.#link.call(
+      ApiKey.IncrementalAlterConfigs,
+      () => ({ resources: [{ resourceType: BROKER_RESOURCE, resourceName: resource, configs: ops.map((op) => ({ name: op.name, configOperation: op.op, value: op.value })) }], validateOnly }),
+      (r) => resourceAnswer(r.responses, resource, BROKER_RESOURCE),
+    );
+    unwrap(outcome);
+  }
+
+  // ---- the operator's cluster operations, forwarded as they came ----
+
+  alterPartitionReassignments(request: ApiRequest<typeof ApiKey.AlterPartitionReassignments>): Promise<ApiResponse<typeof ApiKey.AlterPartitionReassignments>> {
+    return this.#link.call(ApiKey.AlterPartitionReassignments, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
+  listPartitionReassignments(request: ApiRequest<typeof ApiKey.ListPartitionReassignments>): Promise<ApiResponse<typeof ApiKey.ListPartitionReassignments>> {
+    return this.#link.call(ApiKey.ListPartitionReassignments, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
+  electLeaders(request: ApiRequest<typeof ApiKey.ElectLeaders>): Promise<ApiResponse<typeof ApiKey.ElectLeaders>> {
+    return this.#link.call(ApiKey.ElectLeaders, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
+  unregisterBroker(request: ApiRequest<typeof ApiKey.UnregisterBroker>): Promise<ApiResponse<typeof ApiKey.UnregisterBroker>> {
+    return this.#link.call(ApiKey.UnregisterBroker, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
   /** The topic of a successful CreateTopics answer: the image's when it has it, else made from the answer. */
   #createdTopic(t: ApiResponse<typeof ApiKey.CreateTopics>['topics'][number]): TopicImage {
     const known = this.#topic?.(t.name);
@@ -377,12 +414,18 @@ export class ControllerChannel implements BrokerToController {
 
 /** A DeleteAcls filter of a resource type we keep no ACLs of (USER, 7): matches nothing. */
 const NOTHING_FILTER = { resourceTypeFilter: 7, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 };
+/** A forwarded operator request's answer: NOT_CONTROLLER sends the link to the active controller. */
+function operatorAnswer<T>(errorCode: number, value: T): LinkAnswer<T> {
+  return errorCode === KafkaCode.NOT_CONTROLLER ? { kind: 'not-controller', value } : { kind: 'done', value };
+}
 
 /** Kafka's ConfigResource type of a topic. */
 const TOPIC_RESOURCE = 2;
+/** Kafka's ConfigResource type of a broker. */
+const BROKER_RESOURCE = 4;
 
-function resourceAnswer(responses: ReadonlyArray<{ resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null }>, name: string): LinkAnswer<Outcome<void>> {
-  const r = responses.find((x) => x.resourceType === TOPIC_RESOURCE && x.resourceName === name);
+function resourceAnswer(responses: ReadonlyArray<{ resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null }>, name: string, type = TOPIC_RESOURCE): LinkAnswer<Outcome<void>> {
+  const r = responses.find((x) => x.resourceType === type && x.resourceName === name);
   if (!r) return unanswered<void>(name);
   return topicAnswer<void>(r.errorCode, r.errorMessage, () => undefined);
 }

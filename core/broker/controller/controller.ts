@@ -19,6 +19,7 @@ export interface ScramCredentialChanges {
   readonly upsertions: ReadonlyArray<{ readonly name: string; readonly mechanism: ScramMechanism; readonly iterations: number; readonly salt: Uint8Array; readonly saltedPassword: Uint8Array }>;
   readonly deletions: ReadonlyArray<{ readonly name: string; readonly mechanism: ScramMechanism }>;
 }
+import type { BrokerConfigOperations, ClusterOperations } from './cluster-operations.ts';
 
 /** What a topic creation asks for, before defaults are applied. */
 export interface CreateTopicSpec {
@@ -44,8 +45,12 @@ export interface ConfigOp {
   readonly value: string | null;
 }
 
-/** The metadata operations requests need (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, auto-creation). */
-export interface Controller {
+/**
+ * The metadata operations requests need (CreateTopics, DeleteTopics, CreatePartitions,
+ * AlterConfigs, auto-creation); in a cluster also the operator's {@link ClusterOperations}
+ * (a broker without a cluster controller has none).
+ */
+export interface Controller extends Partial<ClusterOperations>, Partial<BrokerConfigOperations> {
   /** This controller's node id (what Metadata and DescribeCluster report). */
   readonly controllerId: number;
   /** Partitions of a topic created with numPartitions -1 (num.partitions). */

@@ -47,6 +47,9 @@ import { type AclCreationResult, type AclDeletionResult, planAclCreations, planA
 import { sameMembers } from './partition-change.ts';
 import { placementStart, placeReplicas } from './replica-placement.ts';
 import { checkAlterPartition, electionsOnUnfence, isrChangeRecord, newPartitionRecord, removeBrokerFromPartitions } from './replication-control.ts';
+import type { BrokerConfigOperations, ClusterOperations } from './cluster-operations.ts';
+import { brokerConfigRecords, checkBrokerResource, nextBrokerConfigs } from '../dynamic-broker-configs.ts';
+import { ClusterOperationsControl, type LeaderRebalanceConfig } from './cluster-operations-control.ts';
 import {
   applyConfigOps,
   checkConfigOps,
@@ -94,6 +97,8 @@ export interface QuorumControllerOptions {
   readonly clusterId?: string;
   /** Makes a new topic's id, and a new ACL's (default crypto.randomUUID; a simulation passes a seeded one). */
   readonly newTopicId?: () => string;
+  /** auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds (as ms), leader.imbalance.per.broker.percentage; Kafka's defaults when unset. */
+  readonly leaderRebalance?: Partial<LeaderRebalanceConfig>;
 }
 
 /** Answered to a topic operation while this controller is not active. */
@@ -106,7 +111,7 @@ function isNotController(error: unknown): boolean {
 }
 
 /** The active controller of a cluster, over a {@link MetadataQuorum}. */
-export class QuorumController implements BrokerToController {
+export class QuorumController implements BrokerToController, ClusterOperations, BrokerConfigOperations {
   readonly #options: QuorumControllerOptions;
   readonly #quorum: MetadataQuorum;
   readonly #heartbeats: BrokerHeartbeats;
@@ -124,12 +129,25 @@ export class QuorumController implements BrokerToController {
   readonly #deposed = new Set<() => void>();
   // Brokers in controlled shutdown: they may not lead or join an ISR (in memory, as Kafka's).
   readonly #shuttingDown = new Set<number>();
+  // Reassignment, elections, unregistration and the leader rebalance (cluster-operations-control.ts).
+  readonly #operations: ClusterOperationsControl;
 
   constructor(options: QuorumControllerOptions) {
     this.#options = options;
     this.#quorum = options.quorum;
     this.#heartbeats = new BrokerHeartbeats(options.clock, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS, (nodeId) => {
       void this.#enqueue(() => this.#sessionExpired(nodeId)).catch((error: unknown) => this.#options.logger.error('fencing after a missed session failed', { nodeId, error: String(error) }));
+    });
+    this.#operations = new ClusterOperationsControl({
+      clock: options.clock,
+      logger: options.logger,
+      rebalance: options.leaderRebalance,
+      image: () => this.#image,
+      isActive: this.#isActive,
+      commit: (records) => this.#commit(records),
+      call: (fn, notActive) => this.#brokerCall(fn, notActive),
+      enqueue: (fn) => this.#enqueue(fn),
+      active: () => this.active,
     });
     this.#unsubscribe = this.#quorum.onLeaderChange((leader) => this.#onLeaderChange(leader));
     this.#onLeaderChange(this.#quorum.leader());
@@ -273,7 +291,7 @@ export class QuorumController implements BrokerToController {
           }
           results.push(null);
           if (sameMembers(item.newIsr, current.isr)) continue;
-          records.push(isrChangeRecord(item.topicId, current, item.newIsr));
+          records.push(isrChangeRecord(item.topicId, current, item.newIsr, this.#isActive));
         }
         if (records.length > 0) await this.#commit(records);
         // The accepted items answer with the partition as committed.
@@ -295,6 +313,24 @@ export class QuorumController implements BrokerToController {
       },
       () => ({ errorCode: KafkaCode.NOT_CONTROLLER, firstProducerId: -1, size: 0 }),
     );
+  }
+
+  // ---- operator operations (ClusterOperations: cluster-operations-control.ts) ----
+
+  alterPartitionReassignments(request: Parameters<ClusterOperations['alterPartitionReassignments']>[0]): ReturnType<ClusterOperations['alterPartitionReassignments']> {
+    return this.#operations.alterPartitionReassignments(request);
+  }
+
+  listPartitionReassignments(request: Parameters<ClusterOperations['listPartitionReassignments']>[0]): ReturnType<ClusterOperations['listPartitionReassignments']> {
+    return this.#operations.listPartitionReassignments(request);
+  }
+
+  electLeaders(request: Parameters<ClusterOperations['electLeaders']>[0]): ReturnType<ClusterOperations['electLeaders']> {
+    return this.#operations.electLeaders(request);
+  }
+
+  unregisterBroker(request: Parameters<ClusterOperations['unregisterBroker']>[0]): ReturnType<ClusterOperations['unregisterBroker']> {
+    return this.#operations.unregisterBroker(request);
   }
 
   // ---- topic operations (Controller) ----
@@ -377,7 +413,26 @@ export class QuorumController implements BrokerToController {
     });
   }
 
+  alterBrokerConfigs(resource: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
+    return this.#topicCall(() => this.#changeBrokerConfigs(resource, { replace: configs }, validateOnly));
+  }
+
+  incrementalAlterBrokerConfigs(resource: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
+    return this.#topicCall(() => this.#changeBrokerConfigs(resource, { ops }, validateOnly));
+  }
+
   // ---- the state machine ----
+
+  // A dynamic broker config change (dynamic-broker-configs.ts): checked, then written as broker-config records.
+  async #changeBrokerConfigs(resource: string, change: Parameters<typeof nextBrokerConfigs>[1], validateOnly: boolean): Promise<void> {
+    checkBrokerResource(resource);
+    const before = this.#image.brokerConfigs(resource);
+    const after = nextBrokerConfigs(before, change, this.#options.socketRequestMaxBytes);
+    if (validateOnly) return;
+    const records = brokerConfigRecords(resource, before, after);
+    if (records.length > 0) await this.#commit(records);
+    this.#options.logger.info('dynamic broker configs changed', { resource: resource === '' ? '(cluster default)' : resource, changed: records.length });
+  }
 
   async #createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<TopicImage> {
     const image = this.#image;
@@ -462,6 +517,7 @@ export class QuorumController implements BrokerToController {
     this.#deposed.clear();
     this.#heartbeats.clear();
     this.#shuttingDown.clear();
+    this.#operations.stopRebalance();
   }
 
   // Replays what it has not applied of the committed log, then serves at `epoch`. The image
@@ -486,6 +542,7 @@ export class QuorumController implements BrokerToController {
     else if (wanted !== undefined && this.#image.clusterId !== wanted) {
       this.#options.logger.warn('the metadata log names another cluster id than this node proposed (another voter named it first)', { clusterId: this.#image.clusterId, proposed: wanted });
     }
+    this.#operations.scheduleRebalance();
     this.#options.logger.info('controller active', { nodeId: this.#options.nodeId, epoch, offset: this.#nextOffset, brokers: this.#image.allBrokers().length, topics: this.#image.topics().length });
   }
 

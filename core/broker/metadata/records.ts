@@ -36,6 +36,13 @@ export interface PartitionRecord {
    * (INVALID_UPDATE_VERSION). Absent in records written before clusters: 0.
    */
   readonly partitionEpoch?: number;
+  /**
+   * Replicas a reassignment is adding (in {@link replicas}, catching up; KIP-455). Absent or
+   * empty: none — records written before reassignment have neither field.
+   */
+  readonly addingReplicas?: readonly number[];
+  /** Replicas a reassignment will remove once every target replica is in sync (in {@link replicas}). */
+  readonly removingReplicas?: readonly number[];
 }
 
 /** One config of a topic is set (a value) or removed (null). */
@@ -164,5 +171,27 @@ export interface RemoveAclRecord {
   readonly id: string;
 }
 
+
+/**
+ * A broker's registration is removed (Kafka's UnregisterBrokerRecord: decommission, after its
+ * replicas moved away). Only the registration of epoch `brokerEpoch` goes; a later one stays.
+ */
+export interface UnregisterBrokerRecord {
+  readonly type: 'unregister-broker';
+  readonly nodeId: number;
+  readonly brokerEpoch: number;
+}
+
+/**
+ * One dynamic broker config is set (a value) or removed (null) — Kafka's ConfigRecord of a
+ * BROKER resource: `broker` is "" for the cluster-wide default or a node id for one broker.
+ */
+export interface BrokerConfigRecord {
+  readonly type: 'broker-config';
+  readonly broker: string;
+  readonly name: string;
+  readonly value: string | null;
+}
+
 /** Any metadata record. */
-export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | UserScramCredentialRecord | RemoveUserScramCredentialRecord | LeaderChangeRecord | AclRecord | RemoveAclRecord;
+export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | UserScramCredentialRecord | RemoveUserScramCredentialRecord | LeaderChangeRecord | AclRecord | RemoveAclRecord | UnregisterBrokerRecord | BrokerConfigRecord;

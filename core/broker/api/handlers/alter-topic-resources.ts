@@ -1,8 +1,9 @@
 /**
  * What AlterConfigs and IncrementalAlterConfigs share: each resource is answered on its
- * own (one failing topic does not fail the others), and only topics can be altered —
- * broker settings are static here (set at start-up), so a broker resource is
- * INVALID_REQUEST.
+ * own (one failing topic does not fail the others). Topics are altered with `alter`;
+ * a broker resource goes to `alterBroker` when there is one (a cluster's controller writes
+ * dynamic broker configs to the metadata log) and is INVALID_REQUEST otherwise (a single
+ * broker's settings are static, set at start-up).
  */
 import { KafkaCode } from '../../../errors.ts';
 import { ResourceType } from './describe-configs.ts';
@@ -35,24 +36,27 @@ export function alterConfigsRefusal(can: RequestAccess, resourceType: number, re
 }
 
 /**
- * Applies `alter` to each topic resource, concurrently, and answers each in order; a
- * resource `refused` answers for (an authorization failure) is not altered.
+ * Applies `alter` to each topic resource (and `alterBroker`, when given, to each broker
+ * resource), concurrently, and answers each in order; a resource `refused` answers for (an
+ * authorization failure) is not altered.
  */
 export function alterTopicResources<R extends AlterResource>(
   resources: readonly R[],
   alter: (resource: R) => Promise<void>,
   refused: (resource: R) => { errorCode: number; errorMessage: string } | null = () => null,
+  alterBroker?: (resource: R) => Promise<void>,
 ): Promise<AlterResourceResult[]> {
   return Promise.all(
     resources.map(async (r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const refusal = refused(r);
       if (refusal) return { ...base, ...refusal };
-      if (r.resourceType !== ResourceType.topic) {
+      const broker = r.resourceType === ResourceType.ctx && alterBroker !== undefined;
+      if (r.resourceType !== ResourceType.topic && !broker) {
         return { ...base, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: 'Only topic configs can be altered; broker settings are static' };
       }
       try {
-        await alter(r);
+        await (broker ? alterBroker! : alter)(r);
         return { ...base, ...NO_ERROR };
       } catch (error) {
         return { ...base, ...toErrorPair(error) };

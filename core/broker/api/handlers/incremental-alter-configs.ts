@@ -17,15 +17,12 @@ async function handleIncrementalAlterConfigs(
   body: ApiRequest<typeof ApiKey.IncrementalAlterConfigs>,
 ): Promise<ApiResponseInput<typeof ApiKey.IncrementalAlterConfigs>> {
   const can = access(ctx, header);
+  const alterBroker = ctx.controller.incrementalAlterBrokerConfigs;
   const responses = await alterTopicResources(
     body.resources,
-    (r) =>
-      ctx.controller.incrementalAlterTopicConfigs(
-        r.resourceName,
-        r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })),
-        body.validateOnly,
-      ),
+    (r) => ctx.controller.incrementalAlterTopicConfigs(r.resourceName, r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), body.validateOnly),
     (r) => alterConfigsRefusal(can, r.resourceType, r.resourceName),
+    alterBroker && ((r) => alterBroker.call(ctx.controller, r.resourceName, r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), body.validateOnly)),
   );
   return { throttleTimeMs: 0, responses };
 }

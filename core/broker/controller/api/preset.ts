@@ -13,6 +13,12 @@ import { brokerRegistrationHandler } from './handlers/broker-registration.ts';
 import { metadataFetchHandler } from './handlers/metadata-fetch.ts';
 import { controllerCreateAclsHandler, controllerDeleteAclsHandler } from './handlers/acl-admin.ts';
 import {
+  controllerAlterPartitionReassignmentsHandler,
+  controllerElectLeadersHandler,
+  controllerListPartitionReassignmentsHandler,
+  controllerUnregisterBrokerHandler,
+} from './handlers/operator-admin.ts';
+import {
   controllerAlterConfigsHandler,
   controllerAlterUserScramCredentialsHandler,
   controllerCreatePartitionsHandler,
@@ -37,4 +43,8 @@ export const CONTROLLER_HANDLERS: ReadonlyArray<HandlerEntry<ApiKey, ControllerC
   controllerAlterUserScramCredentialsHandler,
   controllerCreateAclsHandler,
   controllerDeleteAclsHandler,
+  controllerAlterPartitionReassignmentsHandler,
+  controllerListPartitionReassignmentsHandler,
+  controllerElectLeadersHandler,
+  controllerUnregisterBrokerHandler,
 ]);
