@@ -192,6 +192,22 @@ describe('a broker with the standard authorizer', () => {
     expect(answer.brokers).toHaveLength(1);
   });
 
+  it('cluster operations: ALTER on the cluster to elect, reassign and unregister, DESCRIBE to list reassignments and log dirs', async () => {
+    const elect = await rawRequest(broker, ALICE, ApiKey.ElectLeaders, 2, { electionType: 0, topicPartitions: [{ topic: 'orders', partitions: [0] }], timeoutMs: 1000 });
+    expect(elect.errorCode).toBe(KafkaCode.CLUSTER_AUTHORIZATION_FAILED);
+    expect(elect.replicaElectionResults[0]!.partitionResult[0]!.errorCode).toBe(KafkaCode.CLUSTER_AUTHORIZATION_FAILED);
+    expect((await rawRequest(broker, ADMIN, ApiKey.ElectLeaders, 2, { electionType: 0, topicPartitions: [{ topic: 'orders', partitions: [0] }], timeoutMs: 1000 })).replicaElectionResults[0]!.partitionResult[0]!.errorCode).toBe(KafkaCode.ELECTION_NOT_NEEDED);
+    const move = { timeoutMs: 1000, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, replicas: [1] }] }] };
+    expect((await rawRequest(broker, ALICE, ApiKey.AlterPartitionReassignments, 0, move)).errorCode).toBe(KafkaCode.CLUSTER_AUTHORIZATION_FAILED);
+    expect((await rawRequest(broker, ALICE, ApiKey.ListPartitionReassignments, 0, { timeoutMs: 1000, topics: null })).errorCode).toBe(KafkaCode.CLUSTER_AUTHORIZATION_FAILED);
+    expect((await rawRequest(broker, ADMIN, ApiKey.ListPartitionReassignments, 0, { timeoutMs: 1000, topics: null })).errorCode).toBe(KafkaCode.NONE);
+    expect((await rawRequest(broker, ALICE, ApiKey.UnregisterBroker, 0, { brokerId: 1 })).errorCode).toBe(KafkaCode.CLUSTER_AUTHORIZATION_FAILED);
+    const dirs = await rawRequest(broker, ALICE, ApiKey.DescribeLogDirs, 4, { topics: null });
+    expect(dirs.errorCode).toBe(KafkaCode.CLUSTER_AUTHORIZATION_FAILED);
+    expect(dirs.results).toEqual([]);
+    expect((await rawRequest(broker, ADMIN, ApiKey.DescribeLogDirs, 4, { topics: null })).results).toHaveLength(1);
+  });
+
   it('over bytes, each version of the ACL APIs: v0 lists literal ACLs only, v1+ prefixed ones too', async () => {
     const filter = { resourceTypeFilter: 2, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: ALICE, hostFilter: null, operation: 1, permissionType: 1 };
     for (const version of [0, 1, 2, 3]) {

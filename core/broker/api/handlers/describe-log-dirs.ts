@@ -7,7 +7,9 @@
  * moves between directories), and a topic or partition this broker does not host is left out.
  * Total and usable bytes are not known here (-1).
  */
+import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
+import { access } from '../access.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerContext } from '../context.ts';
 import type { HandlerEntry } from '../handler.ts';
@@ -39,5 +41,7 @@ function handleDescribeLogDirs(ctx: BrokerContext, body: ApiRequest<typeof ApiKe
 export const describeLogDirsHandler: HandlerEntry<typeof ApiKey.DescribeLogDirs> = {
   apiKey: ApiKey.DescribeLogDirs,
   versions: { min: 0, max: 4 },
-  handle: (ctx, _header, body) => handleDescribeLogDirs(ctx, body),
+  // Kafka's check: DESCRIBE on the cluster (v3+ carries the error; older versions get no directories).
+  handle: (ctx, header, body) =>
+    access(ctx, header).cluster('describe') ? handleDescribeLogDirs(ctx, body) : { throttleTimeMs: 0, errorCode: KafkaCode.CLUSTER_AUTHORIZATION_FAILED, results: [] },
 };

@@ -8,6 +8,7 @@ import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import { toErrorPair } from '../../error-pair.ts';
+import { access } from '../access.ts';
 import type { BrokerContext } from '../context.ts';
 import type { HandlerEntry } from '../handler.ts';
 
@@ -36,5 +37,16 @@ async function handleElectLeaders(ctx: BrokerContext, body: ApiRequest<typeof Ap
 export const electLeadersHandler: HandlerEntry<typeof ApiKey.ElectLeaders> = {
   apiKey: ApiKey.ElectLeaders,
   versions: { min: 0, max: 2 },
-  handle: (ctx, _header, body) => handleElectLeaders(ctx, body),
+  handle: (ctx, header, body) => {
+    // Kafka's check: ALTER on the cluster, else every named partition (and the answer) refused.
+    if (!access(ctx, header).cluster('alter')) {
+      const refused = { errorCode: KafkaCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Not authorized to elect leaders' };
+      return {
+        throttleTimeMs: 0,
+        errorCode: KafkaCode.CLUSTER_AUTHORIZATION_FAILED,
+        replicaElectionResults: (body.topicPartitions ?? []).map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId, ...refused })) })),
+      };
+    }
+    return handleElectLeaders(ctx, body);
+  },
 };

@@ -9,6 +9,7 @@ import { kafkaError, KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
+import { access } from '../access.ts';
 import type { BrokerContext } from '../context.ts';
 import type { HandlerEntry } from '../handler.ts';
 
@@ -54,12 +55,16 @@ async function handleList(ctx: BrokerContext, body: ApiRequest<typeof ApiKey.Lis
 export const alterPartitionReassignmentsHandler: HandlerEntry<typeof ApiKey.AlterPartitionReassignments> = {
   apiKey: ApiKey.AlterPartitionReassignments,
   versions: { min: 0, max: 0 },
-  handle: (ctx, _header, body) => handleAlter(ctx, body),
+  // Kafka's check: ALTER on the cluster.
+  handle: (ctx, header, body) =>
+    access(ctx, header).cluster('alter') ? handleAlter(ctx, body) : { throttleTimeMs: 0, errorCode: KafkaCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Not authorized to reassign partitions', responses: [] },
 };
 
 /** ListPartitionReassignments v0. */
 export const listPartitionReassignmentsHandler: HandlerEntry<typeof ApiKey.ListPartitionReassignments> = {
   apiKey: ApiKey.ListPartitionReassignments,
   versions: { min: 0, max: 0 },
-  handle: (ctx, _header, body) => handleList(ctx, body),
+  // Kafka's check: DESCRIBE on the cluster.
+  handle: (ctx, header, body) =>
+    access(ctx, header).cluster('describe') ? handleList(ctx, body) : { throttleTimeMs: 0, errorCode: KafkaCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Not authorized to list partition reassignments', topics: [] },
 };
