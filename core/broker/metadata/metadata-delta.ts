@@ -117,6 +117,9 @@ export class MetadataDelta {
       case 'cluster-id':
         this.#clusterId = record.clusterId;
         return;
+      case 'leader-change':
+        // The quorum's own bookkeeping (a new Raft leader's first batch): no metadata changes.
+        return;
     }
   }
 

@@ -107,5 +107,22 @@ export interface ClusterIdRecord {
   readonly clusterId: string;
 }
 
+/**
+ * A Raft quorum leader took office (Kafka's LeaderChangeMessage control record): the first
+ * batch every new leader of the metadata quorum appends, in its own epoch. Raft lets a
+ * leader count a majority as committing only entries of its own epoch, so once this one is
+ * committed everything before it is too, and the leader's high watermark can be trusted.
+ * It changes no metadata: images and loaders skip it.
+ */
+export interface LeaderChangeRecord {
+  readonly type: 'leader-change';
+  /** The new quorum leader's node id. */
+  readonly leaderId: number;
+  /** The quorum epoch it leads. */
+  readonly epoch: number;
+  /** The voters' node ids at that time. */
+  readonly voters: readonly number[];
+}
+
 /** Any metadata record. */
-export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord;
+export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | LeaderChangeRecord;

@@ -1,0 +1,943 @@
+/**
+ * The controller quorum as Raft (KRaft, KIP-595): a {@link MetadataQuorum} that a fixed set
+ * of voters (`--controller-quorum`) keeps by electing one leader per epoch and replicating
+ * the metadata log from it, pull-based as Kafka does:
+ *
+ * - Roles: unattached (knows the epoch, no leader), follower, candidate, leader, resigned
+ *   (a leader stepping down). The epoch, the vote and the known leader are persisted in
+ *   the storage's metadata store before a vote is granted or a new epoch acted in
+ *   (quorum-state-store.ts).
+ * - Elections: a voter that hears nothing from a leader (unattached: a randomised election
+ *   timeout; follower: fetch timeout) becomes a candidate in the next epoch, votes for
+ *   itself and asks the others (Vote). A voter grants one vote per epoch, to a log at least
+ *   as up to date as its own (vote-rules.ts). A majority makes the candidate leader; a lost
+ *   or timed-out election backs off randomly first. The leader announces itself with
+ *   BeginQuorumEpoch; on a graceful stop it sends EndQuorumEpoch, naming the most caught-up
+ *   voters first, so they stand at once.
+ * - Replication: followers Fetch from the leader with their log end and last epoch; a
+ *   diverging log is answered with where the epoch ends and the follower truncates there.
+ *   A voter syncs what it appended before it fetches past it, so its fetch offset counts
+ *   for the high watermark: the largest offset a majority of voters has reached, counted
+ *   only once it passes the leader's first batch of its own epoch (leader-progress.ts).
+ *   That first batch is a `leader-change` record the new leader appends at once.
+ * - Check-quorum: a leader that a majority has not fetched from within 1.5 × fetch timeout
+ *   resigns, so a partitioned leader stops accepting appends.
+ *
+ * As a MetadataQuorum:
+ * - `leader()` names THIS node only once its own epoch's leader-change batch is committed —
+ *   then every batch committed before is readable, the controller replays the log and
+ *   appends at that epoch. Until then (leader elected, its first batch not yet on a
+ *   majority) it reports `{ nodeId: -1, epoch }`. On other voters it names the leader they
+ *   follow, -1 during an election. `onLeaderChange` fires on every change of that value.
+ * - `append` only on the leader at that epoch (and once leader() names it): resolves with
+ *   the base offset when the batch is committed; rejects NOT_CONTROLLER otherwise, and
+ *   when leadership is lost before the commit (the batch may still be committed by the
+ *   next leader: the controller treats the outcome as unknown and replays).
+ * - `read` serves committed batches only, with the long poll.
+ *
+ * As a RaftEndpoint it answers the other voters and the observers (brokers fetching the
+ * committed log, tools describing the quorum). Every state change runs on one serial
+ * queue (Kafka's single polling thread); every timer runs on the injected Clock and every
+ * random choice comes from the injected `random`, so a simulation replays a run exactly.
+ * Snapshots (KIP-630) are not implemented: FetchSnapshot answers SNAPSHOT_NOT_FOUND.
+ */
+import type { Clock } from '../../../clock.ts';
+import type { Logger } from '../../../contracts/logger.ts';
+import type { Storage } from '../../../contracts/storage.ts';
+import { kafkaError, KafkaCode, TributaryError } from '../../../errors.ts';
+import { ApiKey } from '../../../protocol/api-keys.ts';
+import type { ApiRequest, ApiResponse, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
+import type { FetchResponsePartitionData } from '../../../protocol/generated/fetch.ts';
+import { concat } from '../../../protocol/writer.ts';
+import type { ShutdownWatch } from '../../partition/delayed-operations.ts';
+import type { MetadataRecord } from '../../metadata/records.ts';
+import { CommittedBatches } from '../committed-batches.ts';
+import { METADATA_TOPIC } from '../metadata-batch-codec.ts';
+import type { MetadataBatch, MetadataQuorum, MetadataRead, QuorumLeader, QuorumVoter } from '../metadata-quorum.ts';
+import { LeaderProgress, type ReplicaProgress } from './leader-progress.ts';
+import { type ElectionState, QuorumStateStore } from './quorum-state-store.ts';
+import type { RaftChannel, RaftEndpoint } from './raft-endpoint.ts';
+import { RaftLog } from './raft-log.ts';
+import {
+  beginQuorumEpochRequest,
+  beginQuorumEpochResponse,
+  endQuorumEpochRequest,
+  endQuorumEpochResponse,
+  fetchReplicaId,
+  FETCH_MAX_WAIT_MS,
+  followerFetchRequest,
+  isMetadataTopic,
+  type LeaderAndEpoch,
+  RAFT_REQUEST_VERSIONS,
+  successorsOf,
+  voteRequest,
+  voteResponse,
+} from './raft-messages.ts';
+import { CHECK_QUORUM_FACTOR, DEFAULT_RAFT_TIMINGS, type RaftTimings } from './raft-timings.ts';
+import { canGrantVote, majority } from './vote-rules.ts';
+
+/** The role a voter holds in its current epoch. */
+export type RaftRole = 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
+
+/** Options of {@link RaftQuorum}. */
+export interface RaftQuorumOptions {
+  /** This node's id: one of the voters. */
+  readonly nodeId: number;
+  /** Every voter, this node included (static membership: `--controller-quorum`). */
+  readonly voters: readonly QuorumVoter[];
+  /** This node's storage (opened by the caller): the log is its `__cluster_metadata` partition 0, the election state in its metadata store. */
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How requests reach the other voters. */
+  readonly channel: RaftChannel;
+  /** Uniform in [0, 1): election timeouts and backoffs (default Math.random; a simulation passes a seeded one). */
+  readonly random?: () => number;
+  /** Timings (defaults: KRaft's, {@link DEFAULT_RAFT_TIMINGS}). */
+  readonly timings?: Partial<RaftTimings>;
+  /** The cluster id requests carry and are checked against (null: not checked). */
+  readonly clusterId?: string | null;
+  /** Most bytes of batches per Fetch answer (at least one batch goes). Default 8 MiB. */
+  readonly maxFetchBytes?: number;
+}
+
+/** A replica's progress as DescribeQuorum reports it. */
+export type { ReplicaProgress };
+
+/** What {@link RaftQuorum.describe} tells (DescribeQuorum's content, also on non-leaders). */
+export interface RaftQuorumDescription {
+  readonly nodeId: number;
+  readonly role: RaftRole;
+  readonly epoch: number;
+  /** The Raft leader this node knows (itself when leading, before its first batch commits too), or -1. */
+  readonly leaderId: number;
+  readonly votedId: number;
+  readonly highWatermark: number;
+  readonly logEndOffset: number;
+  readonly lastEpoch: number;
+  /** On the leader: each voter's progress (this node first). Empty elsewhere. */
+  readonly voters: readonly ReplicaProgress[];
+  /** On the leader: the observers that fetched. */
+  readonly observers: readonly ReplicaProgress[];
+}
+
+interface PendingAppend {
+  readonly baseOffset: number;
+  readonly endOffset: number;
+  resolve(offset: number): void;
+  reject(error: unknown): void;
+}
+
+type FetchAnswer = Encodable<FetchResponsePartitionData>;
+
+const DEFAULT_MAX_FETCH_BYTES = 8 * 1024 * 1024;
+const RETRY_BACKOFF_BASE_MS = 50;
+
+/** A voter of the Raft controller quorum: the metadata log replicated to a majority. */
+export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
+  readonly #options: RaftQuorumOptions;
+  readonly #nodeId: number;
+  readonly #voterIds: readonly number[];
+  readonly #timings: RaftTimings;
+  readonly #random: () => number;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #channel: RaftChannel;
+  readonly #clusterId: string | null;
+  readonly #maxFetchBytes: number;
+  readonly #stateStore: QuorumStateStore;
+  readonly #committed: CommittedBatches;
+  readonly #listeners = new Set<(leader: QuorumLeader) => void>();
+  readonly #fetchWaiters = new Set<() => void>();
+  readonly #pendingAppends: PendingAppend[] = [];
+
+  #log: RaftLog | undefined;
+  #election: ElectionState = { epoch: 0, votedId: -1, leaderId: -1 };
+  #role: RaftRole = 'unattached';
+  // Bumped on every transition: a timer or answer from an earlier state is ignored.
+  #generation = 0;
+  #timer: unknown;
+  #progress: LeaderProgress | undefined;
+  // The leader's leader-change batch is committed: it is the active controller.
+  #leaderReady = false;
+  readonly #granted = new Set<number>();
+  readonly #rejected = new Set<number>();
+  #electionRetries = 0;
+  // A follower's leader sent EndQuorumEpoch: the election it scheduled stands.
+  #leaderResigned = false;
+  #announced: QuorumLeader = Object.freeze({ nodeId: -1, epoch: 0 });
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #opened = false;
+
+  constructor(options: RaftQuorumOptions) {
+    this.#options = options;
+    this.#nodeId = options.nodeId;
+    this.#voterIds = Object.freeze([...new Set(options.voters.map((v) => v.nodeId))].sort((a, b) => a - b));
+    if (!this.#voterIds.includes(options.nodeId)) {
+      throw new TributaryError('ERR_INVALID_ARGUMENT', `Node ${options.nodeId} is not one of the controller quorum's voters (${this.#voterIds.join(', ')})`);
+    }
+    this.#timings = { ...DEFAULT_RAFT_TIMINGS, ...options.timings };
+    this.#random = options.random ?? Math.random;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#channel = options.channel;
+    this.#clusterId = options.clusterId ?? null;
+    this.#maxFetchBytes = options.maxFetchBytes ?? DEFAULT_MAX_FETCH_BYTES;
+    this.#stateStore = new QuorumStateStore(options.storage.metadata);
+    this.#committed = new CommittedBatches(options.clock);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Loads the election state and the log, then starts: as an unattached voter of the stored
+   * epoch (its vote kept), or a follower of the leader it knew; a sole voter elects itself
+   * at once.
+   */
+  async open(): Promise<void> {
+    if (this.#opened || this.#closed) throw new TributaryError('ERR_STORAGE_OPEN', 'The Raft quorum was opened already');
+    this.#opened = true;
+    await this.#serial(async () => {
+      const log = await RaftLog.open(this.#options.storage, this.#logger);
+      this.#log = log;
+      let state = await this.#stateStore.load();
+      // A log written in a later epoch than the state file knows (the state lost): never go back.
+      if (log.maxEpoch(0) > state.epoch) state = { epoch: log.maxEpoch(0), votedId: -1, leaderId: -1 };
+      this.#election = state;
+      this.#logger.info('raft quorum open', { nodeId: this.#nodeId, epoch: state.epoch, votedId: state.votedId, leaderId: state.leaderId, endOffset: log.endOffset, voters: this.#voterIds });
+      if (state.leaderId !== -1 && state.leaderId !== this.#nodeId) {
+        this.#becomeFollowerInMemory(state.leaderId);
+      } else {
+        // Leader before the restart: it cannot resume (its in-memory progress is gone); it voted for itself, so it waits out the epoch.
+        this.#becomeUnattachedInMemory();
+      }
+      if (this.#voterIds.length === 1) await this.#becomeCandidate();
+    });
+  }
+
+  /**
+   * Stops. A leader first resigns gracefully: EndQuorumEpoch to the other voters (the most
+   * caught up first) so they elect at once. Waiting reads answer, pending and later
+   * appends reject with NOT_CONTROLLER. The storage is the caller's to close.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    const resign = this.#role === 'leader' && this.#progress ? { epoch: this.#election.epoch, successors: this.#progress.preferredSuccessors() } : undefined;
+    this.#closed = true;
+    this.#generation++;
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#role = 'resigned';
+    this.#progress = undefined;
+    this.#leaderReady = false;
+    this.#failPendingAppends('The metadata quorum is closing');
+    this.#committed.close();
+    this.#wakeFetchWaiters();
+    if (resign) {
+      this.#logger.info('raft leader resigning on close', { nodeId: this.#nodeId, epoch: resign.epoch, successors: resign.successors });
+      await Promise.allSettled(
+        this.#others().map((id) =>
+          this.#channel.send(id, ApiKey.EndQuorumEpoch, RAFT_REQUEST_VERSIONS[ApiKey.EndQuorumEpoch], endQuorumEpochRequest(this.#clusterId, this.#nodeId, resign.epoch, resign.successors), this.#timings.requestTimeoutMs),
+        ),
+      );
+    }
+    this.#announce();
+    this.#listeners.clear();
+    await this.#queue.catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- MetadataQuorum
+
+  /** See the class comment: this node only once its epoch's first batch is committed. */
+  leader(): QuorumLeader {
+    return this.#announced;
+  }
+
+  append(records: readonly MetadataRecord[], expectedEpoch: number): Promise<number> {
+    return this.#serial(async () => {
+      const log = this.#log;
+      if (this.#closed || !log) throw kafkaError(KafkaCode.NOT_CONTROLLER, this.#closed ? 'The metadata quorum is closed' : 'The metadata quorum is not open yet');
+      if (this.#role !== 'leader' || !this.#leaderReady || this.#election.epoch !== expectedEpoch) {
+        throw kafkaError(KafkaCode.NOT_CONTROLLER, `Append for epoch ${expectedEpoch} refused: node ${this.#nodeId} is ${this.#role} at epoch ${this.#election.epoch}${this.#role === 'leader' && !this.#leaderReady ? ' (its first batch not yet committed)' : ''}`);
+      }
+      if (records.length === 0) throw kafkaError(KafkaCode.INVALID_REQUEST, 'A metadata batch needs at least one record');
+      const generation = this.#generation;
+      const batch = await log.appendAsLeader(records, this.#election.epoch, this.#clock.now());
+      const done = new Promise<number>((resolve, reject) => {
+        this.#pendingAppends.push({ baseOffset: batch.baseOffset, endOffset: log.endOffset, resolve, reject });
+      });
+      if (generation !== this.#generation) {
+        // Leadership went while the batch was being written: a later leader decides its fate.
+        this.#failPendingAppends('Leadership was lost while the batch was being written');
+      } else {
+        this.#leaderAppended();
+      }
+      // Not awaited inside the queue: the commit needs the followers' fetches, which need the queue.
+      return { done };
+    }).then(({ done }) => done);
+  }
+
+  read(fromOffset: number, waitMs: number): Promise<MetadataRead> {
+    return this.#committed.read(fromOffset, waitMs);
+  }
+
+  onLeaderChange(listener: (leader: QuorumLeader) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // ---------------------------------------------------------------- introspection
+
+  /** The role held now. */
+  get role(): RaftRole {
+    return this.#role;
+  }
+
+  /** The current epoch. */
+  get epoch(): number {
+    return this.#election.epoch;
+  }
+
+  /** One past the last committed offset. */
+  get highWatermark(): number {
+    return this.#committed.end;
+  }
+
+  /** One past the last offset of the local log (committed or not). */
+  get logEndOffset(): number {
+    return this.#log?.endOffset ?? 0;
+  }
+
+  /** This node's id. */
+  get nodeId(): number {
+    return this.#nodeId;
+  }
+
+  /** Every batch of the local log, committed or not (for invariants in tests and simulations). */
+  logBatches(): MetadataBatch[] {
+    return this.#log?.batches() ?? [];
+  }
+
+  /** The state as DescribeQuorum and `cluster describe` show it. */
+  describe(): RaftQuorumDescription {
+    return {
+      nodeId: this.#nodeId,
+      role: this.#role,
+      epoch: this.#election.epoch,
+      leaderId: this.#raftLeaderId(),
+      votedId: this.#election.votedId,
+      highWatermark: this.#committed.end,
+      logEndOffset: this.logEndOffset,
+      lastEpoch: this.#log?.lastEpoch ?? 0,
+      voters: this.#progress?.voters() ?? [],
+      observers: this.#progress?.observers() ?? [],
+    };
+  }
+
+  // ---------------------------------------------------------------- RaftEndpoint
+
+  handleVote(request: ApiRequest<typeof ApiKey.Vote>, version: number): Promise<ApiResponseInput<typeof ApiKey.Vote>> {
+    return this.#serial(async () => {
+      if (!this.#validClusterId(request.clusterId)) return voteResponse(KafkaCode.INCONSISTENT_CLUSTER_ID, KafkaCode.NONE, this.#current(), false);
+      const p = request.topics.length === 1 && isMetadataTopic(request.topics[0]!, false) && request.topics[0]!.partitions.length === 1 ? request.topics[0]!.partitions[0]! : undefined;
+      if (!p || p.partitionIndex !== 0) return voteResponse(KafkaCode.INVALID_REQUEST, KafkaCode.NONE, this.#current(), false);
+      const refuse = (code: number) => voteResponse(KafkaCode.NONE, code, this.#current(), false);
+      if (p.lastOffset < 0 || p.lastOffsetEpoch < 0 || p.lastOffsetEpoch >= p.candidateEpoch) return refuse(KafkaCode.INVALID_REQUEST);
+      if (this.#closed || !this.#log) return refuse(KafkaCode.BROKER_NOT_AVAILABLE);
+      if (p.candidateEpoch < this.#election.epoch) return refuse(KafkaCode.FENCED_LEADER_EPOCH);
+      if (!this.#voterIds.includes(p.candidateId)) return refuse(KafkaCode.INCONSISTENT_VOTER_SET);
+      if (p.candidateEpoch > this.#election.epoch) await this.#becomeUnattached(p.candidateEpoch);
+      if (version >= 1 && request.voterId >= 0 && request.voterId !== this.#nodeId) return refuse(KafkaCode.INVALID_VOTER_KEY);
+      const log = this.#log;
+      const granted = canGrantVote(
+        { role: this.#role, votedId: this.#election.votedId },
+        p.candidateId,
+        { lastEpoch: p.lastOffsetEpoch, endOffset: p.lastOffset },
+        { lastEpoch: log.lastEpoch, endOffset: log.endOffset },
+      );
+      if (granted && this.#election.votedId === -1) {
+        // Durable before the answer: a restart must not vote again in this epoch.
+        await this.#saveElection({ epoch: this.#election.epoch, votedId: p.candidateId, leaderId: -1 });
+        this.#resetElectionTimer();
+      }
+      this.#logger.info('raft vote', { nodeId: this.#nodeId, candidate: p.candidateId, epoch: p.candidateEpoch, granted, lastEpoch: p.lastOffsetEpoch, lastOffset: p.lastOffset, ownLastEpoch: log.lastEpoch, ownEnd: log.endOffset });
+      return voteResponse(KafkaCode.NONE, KafkaCode.NONE, this.#current(), granted);
+    });
+  }
+
+  handleBeginQuorumEpoch(request: ApiRequest<typeof ApiKey.BeginQuorumEpoch>, version: number): Promise<ApiResponseInput<typeof ApiKey.BeginQuorumEpoch>> {
+    return this.#serial(async () => {
+      if (!this.#validClusterId(request.clusterId)) return beginQuorumEpochResponse(KafkaCode.INCONSISTENT_CLUSTER_ID, KafkaCode.NONE, this.#current());
+      const p = request.topics.length === 1 && isMetadataTopic(request.topics[0]!, false) ? request.topics[0]!.partitions[0] : undefined;
+      if (!p || p.partitionIndex !== 0) return beginQuorumEpochResponse(KafkaCode.INVALID_REQUEST, KafkaCode.NONE, this.#current());
+      const answer = (code: number) => beginQuorumEpochResponse(KafkaCode.NONE, code, this.#current());
+      if (this.#closed || !this.#log) return answer(KafkaCode.BROKER_NOT_AVAILABLE);
+      if (p.leaderEpoch < this.#election.epoch) return answer(KafkaCode.FENCED_LEADER_EPOCH);
+      if (p.leaderId < 0 || !this.#voterIds.includes(p.leaderId)) return answer(KafkaCode.INVALID_REQUEST);
+      if (version >= 1 && request.voterId >= 0 && request.voterId !== this.#nodeId) return answer(KafkaCode.INVALID_VOTER_KEY);
+      await this.#maybeTransition(p.leaderId, p.leaderEpoch);
+      return answer(KafkaCode.NONE);
+    });
+  }
+
+  handleEndQuorumEpoch(request: ApiRequest<typeof ApiKey.EndQuorumEpoch>, _version: number): Promise<ApiResponseInput<typeof ApiKey.EndQuorumEpoch>> {
+    return this.#serial(async () => {
+      if (!this.#validClusterId(request.clusterId)) return endQuorumEpochResponse(KafkaCode.INCONSISTENT_CLUSTER_ID, KafkaCode.NONE, this.#current());
+      const p = request.topics.length === 1 && isMetadataTopic(request.topics[0]!, false) ? request.topics[0]!.partitions[0] : undefined;
+      if (!p || p.partitionIndex !== 0) return endQuorumEpochResponse(KafkaCode.INVALID_REQUEST, KafkaCode.NONE, this.#current());
+      const answer = (code: number) => endQuorumEpochResponse(KafkaCode.NONE, code, this.#current());
+      if (this.#closed || !this.#log) return answer(KafkaCode.BROKER_NOT_AVAILABLE);
+      if (p.leaderEpoch < this.#election.epoch) return answer(KafkaCode.FENCED_LEADER_EPOCH);
+      if (p.leaderId < 0) return answer(KafkaCode.INVALID_REQUEST);
+      await this.#maybeTransition(p.leaderId, p.leaderEpoch);
+      if (this.#role === 'follower' && this.#election.leaderId === p.leaderId && p.leaderId !== this.#nodeId) {
+        // The leader is going: stand soon, the most caught-up successor first (Kafka's strict exponential backoff by position).
+        const successors = successorsOf(p);
+        const delay = this.#successorBackoff(successors.indexOf(this.#nodeId), successors.length);
+        this.#logger.info('raft leader resigned', { nodeId: this.#nodeId, leader: p.leaderId, epoch: p.leaderEpoch, electionInMs: delay });
+        this.#leaderResigned = true;
+        this.#setTimer(delay, () => this.#becomeCandidate());
+      }
+      return answer(KafkaCode.NONE);
+    });
+  }
+
+  async handleFetch(request: ApiRequest<typeof ApiKey.Fetch>, version: number, shutdown: ShutdownWatch): Promise<ApiResponseInput<typeof ApiKey.Fetch>> {
+    if (!this.#validClusterId(request.clusterId)) return { throttleTimeMs: 0, errorCode: KafkaCode.INCONSISTENT_CLUSTER_ID, sessionId: 0, responses: [] };
+    const byId = version >= 13;
+    let wanted: ApiRequest<typeof ApiKey.Fetch>['topics'][number]['partitions'][number] | undefined;
+    const responses = request.topics.map((topic) => {
+      const isMetadata = isMetadataTopic(topic, byId);
+      return {
+        topic: topic.topic,
+        topicId: topic.topicId,
+        partitions: topic.partitions.map((p): FetchAnswer | 'metadata' => {
+          if (isMetadata && p.partition === 0 && wanted === undefined) {
+            wanted = p;
+            return 'metadata';
+          }
+          const errorCode = isMetadata || !byId ? KafkaCode.UNKNOWN_TOPIC_OR_PARTITION : KafkaCode.UNKNOWN_TOPIC_ID;
+          return { partitionIndex: p.partition, errorCode, highWatermark: -1, records: null };
+        }),
+      };
+    });
+    const answer = wanted === undefined ? undefined : await this.#answerFetch(fetchReplicaId(request, version), wanted, Math.max(0, request.maxWaitMs), Math.max(1, Math.min(request.maxBytes, wanted.partitionMaxBytes)), shutdown);
+    return {
+      throttleTimeMs: 0,
+      errorCode: KafkaCode.NONE,
+      sessionId: 0,
+      responses: responses.map((t) => ({ ...t, partitions: t.partitions.map((p) => (p === 'metadata' ? answer! : p)) })),
+    };
+  }
+
+  async handleFetchSnapshot(request: ApiRequest<typeof ApiKey.FetchSnapshot>, _version: number): Promise<ApiResponseInput<typeof ApiKey.FetchSnapshot>> {
+    if (!this.#validClusterId(request.clusterId)) return { throttleTimeMs: 0, errorCode: KafkaCode.INCONSISTENT_CLUSTER_ID, topics: [] };
+    const current = this.#current();
+    return {
+      throttleTimeMs: 0,
+      errorCode: KafkaCode.NONE,
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          let errorCode: number = KafkaCode.SNAPSHOT_NOT_FOUND;
+          if (t.name !== METADATA_TOPIC || p.partition !== 0) errorCode = KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
+          else if (p.currentLeaderEpoch < current.epoch) errorCode = KafkaCode.FENCED_LEADER_EPOCH;
+          else if (p.currentLeaderEpoch > current.epoch) errorCode = KafkaCode.UNKNOWN_LEADER_EPOCH;
+          else if (this.#role !== 'leader') errorCode = KafkaCode.NOT_LEADER_OR_FOLLOWER;
+          // No snapshots are kept (KIP-630 not implemented): the whole log is always there to fetch.
+          return { index: p.partition, errorCode, snapshotId: { endOffset: -1, epoch: -1 }, currentLeader: { leaderId: current.leaderId, leaderEpoch: current.epoch }, size: 0, position: 0, unalignedRecords: new Uint8Array(0) };
+        }),
+      })),
+    };
+  }
+
+  async handleDescribeQuorum(request: ApiRequest<typeof ApiKey.DescribeQuorum>, _version: number): Promise<ApiResponseInput<typeof ApiKey.DescribeQuorum>> {
+    const d = this.describe();
+    const replica = (r: ReplicaProgress) => ({ replicaId: r.nodeId, logEndOffset: r.endOffset, lastFetchTimestamp: r.lastFetchMs, lastCaughtUpTimestamp: r.lastCaughtUpMs });
+    return {
+      errorCode: KafkaCode.NONE,
+      errorMessage: null,
+      topics: request.topics.map((t) => ({
+        topicName: t.topicName,
+        partitions: t.partitions.map((p) => {
+          const base = { partitionIndex: p.partitionIndex, errorMessage: null, leaderId: d.leaderId, leaderEpoch: d.epoch, highWatermark: d.highWatermark, currentVoters: [], observers: [] };
+          if (t.topicName !== METADATA_TOPIC || p.partitionIndex !== 0) return { ...base, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION };
+          if (d.role !== 'leader') return { ...base, errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER };
+          return { ...base, errorCode: KafkaCode.NONE, currentVoters: d.voters.map(replica), observers: d.observers.map(replica) };
+        }),
+      })),
+      nodes: [],
+    };
+  }
+
+  // ---------------------------------------------------------------- fetch serving (leader)
+
+  // Answers the metadata partition of a Fetch: at once when there is data, an error or a divergence; else after a long poll.
+  async #answerFetch(replicaId: number, p: ApiRequest<typeof ApiKey.Fetch>['topics'][number]['partitions'][number], maxWaitMs: number, maxBytes: number, shutdown: ShutdownWatch): Promise<FetchAnswer> {
+    const first = await this.#serial(() => this.#tryFetch(replicaId, p, maxBytes));
+    if (first.final || maxWaitMs <= 0 || shutdown.aborted() || this.#closed) return first.answer;
+    await new Promise<void>((resolve) => {
+      const finish = () => {
+        this.#fetchWaiters.delete(finish);
+        this.#clock.clearTimeout(timer);
+        stopWatching();
+        resolve();
+      };
+      const timer = this.#clock.setTimeout(finish, maxWaitMs);
+      const stopWatching = shutdown.onAbort(finish);
+      this.#fetchWaiters.add(finish);
+    });
+    if (shutdown.aborted()) return first.answer;
+    // Closed or no longer leader meanwhile: the second attempt answers with the error that says so.
+    return (await this.#serial(() => this.#tryFetch(replicaId, p, maxBytes))).answer;
+  }
+
+  // One attempt at a Fetch answer; `final` when it must not wait (error, divergence, records).
+  #tryFetch(replicaId: number, p: ApiRequest<typeof ApiKey.Fetch>['topics'][number]['partitions'][number], maxBytes: number): { answer: FetchAnswer; final: boolean } {
+    const current = this.#current();
+    const hw = this.#committed.end;
+    const base = {
+      partitionIndex: p.partition,
+      logStartOffset: 0,
+      currentLeader: { leaderId: current.leaderId, leaderEpoch: current.epoch },
+      abortedTransactions: null,
+      preferredReadReplica: -1,
+    };
+    const failed = (errorCode: number) => ({ answer: { ...base, errorCode, highWatermark: -1, lastStableOffset: -1, records: null }, final: true });
+    const log = this.#log;
+    if (this.#closed || !log) return failed(KafkaCode.BROKER_NOT_AVAILABLE);
+    // Voters always name their epoch and last fetched epoch (Kafka refuses -1 from them); anything else reads as an observer.
+    const isVoter = replicaId !== this.#nodeId && this.#voterIds.includes(replicaId) && p.currentLeaderEpoch >= 0 && p.lastFetchedEpoch >= 0;
+    if (p.currentLeaderEpoch >= 0) {
+      if (p.currentLeaderEpoch < current.epoch) return failed(KafkaCode.FENCED_LEADER_EPOCH);
+      if (p.currentLeaderEpoch > current.epoch) return failed(KafkaCode.UNKNOWN_LEADER_EPOCH);
+    }
+    if (this.#role !== 'leader' || !this.#progress) return failed(KafkaCode.NOT_LEADER_OR_FOLLOWER);
+    if (p.fetchOffset < 0 || (isVoter && p.lastFetchedEpoch > p.currentLeaderEpoch)) return failed(KafkaCode.INVALID_REQUEST);
+    const now = this.#clock.now();
+    const ok = (records: Uint8Array[] | null, highWatermark: number, extra: object = {}) => ({ ...base, errorCode: KafkaCode.NONE, highWatermark, lastStableOffset: highWatermark, records, ...extra });
+    if (!isVoter) {
+      // Observers read committed batches only and do not count towards the high watermark.
+      this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now);
+      if (p.fetchOffset > hw) return { answer: ok(null, hw), final: false };
+      const records = log.read(p.fetchOffset, hw, maxBytes);
+      return { answer: ok(records, hw), final: records.length > 0 };
+    }
+    const position = log.validateFetchPosition(p.fetchOffset, p.lastFetchedEpoch);
+    if (position.kind === 'diverging') {
+      return { answer: ok(null, hw, { divergingEpoch: { epoch: position.epoch, endOffset: position.endOffset } }), final: true };
+    }
+    if (this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now)) this.#onHighWatermark(this.#progress.highWatermark);
+    const records = log.read(p.fetchOffset, log.endOffset, maxBytes);
+    return { answer: ok(records, this.#committed.end), final: records.length > 0 };
+  }
+
+  // ---------------------------------------------------------------- leader
+
+  // The leader's own log grew (synced): count it, and tell waiting fetches.
+  #leaderAppended(): void {
+    if (this.#role !== 'leader' || !this.#progress || !this.#log) return;
+    if (this.#progress.updateLocal(this.#log.endOffset, this.#clock.now())) this.#onHighWatermark(this.#progress.highWatermark);
+    this.#wakeFetchWaiters();
+  }
+
+  async #becomeLeader(): Promise<void> {
+    const log = this.#log!;
+    const epoch = this.#election.epoch;
+    await this.#saveElection({ epoch, votedId: this.#nodeId, leaderId: this.#nodeId });
+    this.#transition('leader');
+    this.#electionRetries = 0;
+    const generation = this.#generation;
+    this.#logger.info('raft leader elected', { nodeId: this.#nodeId, epoch, endOffset: log.endOffset, votes: [...this.#granted] });
+    // Raft commits only entries of the leader's own epoch by counting: its first act is one.
+    const leaderChange: MetadataRecord = { type: 'leader-change', leaderId: this.#nodeId, epoch, voters: [...this.#voterIds] };
+    const startOffset = log.endOffset;
+    this.#progress = new LeaderProgress(this.#nodeId, this.#voterIds, startOffset, this.#committed.end, this.#clock.now());
+    await log.appendAsLeader([leaderChange], epoch, this.#clock.now());
+    if (generation !== this.#generation) return;
+    this.#leaderAppended();
+    this.#scheduleCheckQuorum(generation);
+    for (const id of this.#others()) this.#sendBeginQuorumEpoch(id, generation);
+    this.#announce();
+  }
+
+  // BeginQuorumEpoch until the voter acknowledges (or fetches: then it knows).
+  #sendBeginQuorumEpoch(voterId: number, generation: number): void {
+    const epoch = this.#election.epoch;
+    this.#channel
+      .send(voterId, ApiKey.BeginQuorumEpoch, RAFT_REQUEST_VERSIONS[ApiKey.BeginQuorumEpoch], beginQuorumEpochRequest(this.#clusterId, voterId, this.#nodeId, epoch), this.#timings.requestTimeoutMs)
+      .then(
+        (response) => this.#serial(() => this.#onBeginQuorumEpochResponse(voterId, generation, response)),
+        () => this.#serial(() => this.#retryBeginQuorumEpoch(voterId, generation)),
+      )
+      .catch((error: unknown) => this.#logger.warn('raft: BeginQuorumEpoch handling failed', { voterId, error: String(error) }));
+  }
+
+  async #onBeginQuorumEpochResponse(voterId: number, generation: number, response: ApiResponse<typeof ApiKey.BeginQuorumEpoch>): Promise<void> {
+    if (generation !== this.#generation) return;
+    const p = response.topics[0]?.partitions[0];
+    if (response.errorCode === KafkaCode.NONE && p && p.errorCode === KafkaCode.NONE) return;
+    if (p && p.leaderEpoch > this.#election.epoch) {
+      await this.#maybeTransition(p.leaderId, p.leaderEpoch);
+      return;
+    }
+    this.#retryBeginQuorumEpoch(voterId, generation);
+  }
+
+  #retryBeginQuorumEpoch(voterId: number, generation: number): void {
+    if (generation !== this.#generation) return;
+    const fetched = this.#progress?.voters().find((v) => v.nodeId === voterId);
+    if (fetched && fetched.lastFetchMs >= 0) return;
+    this.#clock.setTimeout(() => {
+      if (generation === this.#generation) this.#sendBeginQuorumEpoch(voterId, generation);
+    }, Math.max(this.#timings.retryBackoffMs, Math.floor(this.#timings.fetchTimeoutMs / 4)));
+  }
+
+  // Check-quorum: every window, a leader that a majority has not fetched from resigns.
+  #scheduleCheckQuorum(generation: number): void {
+    const window = Math.floor(this.#timings.fetchTimeoutMs * CHECK_QUORUM_FACTOR);
+    this.#setTimer(window, async () => {
+      if (generation !== this.#generation || this.#role !== 'leader' || !this.#progress) return;
+      if (this.#progress.checkQuorum(this.#clock.now(), window)) {
+        this.#scheduleCheckQuorum(generation);
+        return;
+      }
+      this.#logger.warn('raft leader resigns: a majority of voters has not fetched within the check-quorum window', { nodeId: this.#nodeId, epoch: this.#election.epoch, windowMs: window });
+      this.#resign();
+    });
+  }
+
+  // Steps down in the current epoch; an election follows after the election timeout.
+  #resign(): void {
+    const successors = this.#progress?.preferredSuccessors() ?? [];
+    const epoch = this.#election.epoch;
+    this.#transition('resigned');
+    for (const id of this.#others()) {
+      this.#channel
+        .send(id, ApiKey.EndQuorumEpoch, RAFT_REQUEST_VERSIONS[ApiKey.EndQuorumEpoch], endQuorumEpochRequest(this.#clusterId, this.#nodeId, epoch, successors), this.#timings.requestTimeoutMs)
+        .catch(() => undefined);
+    }
+    this.#setTimer(this.#randomElectionTimeout(), () => this.#becomeCandidate());
+    this.#announce();
+  }
+
+  // ---------------------------------------------------------------- candidate
+
+  async #becomeCandidate(): Promise<void> {
+    if (this.#closed || !this.#log) return;
+    const epoch = this.#election.epoch + 1;
+    await this.#saveElection({ epoch, votedId: this.#nodeId, leaderId: -1 });
+    this.#transition('candidate');
+    this.#granted.add(this.#nodeId);
+    const generation = this.#generation;
+    this.#logger.info('raft election', { nodeId: this.#nodeId, epoch, lastEpoch: this.#log.lastEpoch, endOffset: this.#log.endOffset, retries: this.#electionRetries });
+    this.#announce();
+    if (this.#granted.size >= majority(this.#voterIds.length)) {
+      await this.#becomeLeader();
+      return;
+    }
+    this.#setTimer(this.#randomElectionTimeout(), () => {
+      this.#logger.info('raft election timed out', { nodeId: this.#nodeId, epoch });
+      this.#backOff(generation);
+    });
+    const log = this.#log;
+    for (const id of this.#others()) {
+      this.#channel
+        .send(id, ApiKey.Vote, RAFT_REQUEST_VERSIONS[ApiKey.Vote], voteRequest(this.#clusterId, id, this.#nodeId, epoch, log.lastEpoch, log.endOffset), this.#timings.requestTimeoutMs)
+        .then(
+          (response) => this.#serial(() => this.#onVoteResponse(id, generation, response)),
+          () => undefined, // no answer: the election timeout decides
+        )
+        .catch((error: unknown) => this.#logger.warn('raft: vote handling failed', { voterId: id, error: String(error) }));
+    }
+  }
+
+  async #onVoteResponse(voterId: number, generation: number, response: ApiResponse<typeof ApiKey.Vote>): Promise<void> {
+    if (generation !== this.#generation || this.#role !== 'candidate') return;
+    const p = response.topics[0]?.partitions[0];
+    if (response.errorCode !== KafkaCode.NONE || !p) return;
+    if (p.leaderEpoch > this.#election.epoch) {
+      await this.#maybeTransition(p.leaderId, p.leaderEpoch);
+      return;
+    }
+    if (p.leaderEpoch === this.#election.epoch && p.leaderId >= 0 && p.leaderId !== this.#nodeId) {
+      await this.#maybeTransition(p.leaderId, p.leaderEpoch);
+      return;
+    }
+    if (p.errorCode !== KafkaCode.NONE) return;
+    if (p.voteGranted) {
+      this.#granted.add(voterId);
+      if (this.#granted.size >= majority(this.#voterIds.length)) await this.#becomeLeader();
+      return;
+    }
+    this.#rejected.add(voterId);
+    // A majority can no longer be reached: back off now rather than wait for the timeout.
+    if (this.#voterIds.length - this.#rejected.size < majority(this.#voterIds.length)) this.#backOff(generation);
+  }
+
+  // After a lost election: a random pause (binary exponential, capped), then stand again.
+  #backOff(generation: number): void {
+    if (generation !== this.#generation || this.#role !== 'candidate') return;
+    this.#electionRetries++;
+    const ceiling = Math.min(this.#timings.electionBackoffMaxMs, RETRY_BACKOFF_BASE_MS * 2 ** Math.min(20, this.#electionRetries));
+    const delay = Math.floor(this.#random() * ceiling);
+    this.#generation++; // answers to this round's votes no longer count
+    this.#setTimer(delay, () => this.#becomeCandidate());
+  }
+
+  // ---------------------------------------------------------------- follower
+
+  #becomeFollowerInMemory(leaderId: number): void {
+    this.#transition('follower');
+    const generation = this.#generation;
+    this.#resetFetchTimer(generation);
+    this.#fetchLoop(generation, leaderId);
+  }
+
+  async #becomeFollower(epoch: number, leaderId: number): Promise<void> {
+    const votedId = epoch === this.#election.epoch ? this.#election.votedId : -1;
+    await this.#saveElection({ epoch, votedId, leaderId });
+    this.#logger.info('raft follower', { nodeId: this.#nodeId, epoch, leaderId });
+    this.#becomeFollowerInMemory(leaderId);
+    this.#announce();
+  }
+
+  #resetFetchTimer(generation: number): void {
+    // The leader said it is going (EndQuorumEpoch): its last answers do not put the election off.
+    if (this.#leaderResigned) return;
+    this.#setTimer(this.#timings.fetchTimeoutMs, () => {
+      if (generation !== this.#generation || this.#role !== 'follower') return;
+      this.#logger.warn('raft follower: no answer from the leader within the fetch timeout', { nodeId: this.#nodeId, leaderId: this.#election.leaderId, epoch: this.#election.epoch });
+      return this.#becomeCandidate();
+    });
+  }
+
+  // Fetches from the leader again and again while this state lasts.
+  #fetchLoop(generation: number, leaderId: number): void {
+    const next = async (): Promise<void> => {
+      if (generation !== this.#generation || this.#closed || !this.#log) return;
+      const log = this.#log;
+      const request = followerFetchRequest(this.#clusterId, this.#nodeId, this.#election.epoch, log.endOffset, log.lastEpoch, this.#maxFetchBytes);
+      let again: 'now' | 'backoff' | 'stop';
+      try {
+        const response = await this.#channel.send(leaderId, ApiKey.Fetch, RAFT_REQUEST_VERSIONS[ApiKey.Fetch], request, this.#timings.requestTimeoutMs + FETCH_MAX_WAIT_MS);
+        again = await this.#serial(() => this.#onFetchResponse(generation, response));
+      } catch (error) {
+        if (generation === this.#generation) this.#logger.debug('raft follower: fetch failed', { nodeId: this.#nodeId, leaderId, error: String(error) });
+        again = 'backoff';
+      }
+      if (again === 'stop' || generation !== this.#generation) return;
+      if (again === 'now') void next();
+      else this.#clock.setTimeout(() => void next(), this.#timings.retryBackoffMs);
+    };
+    void next();
+  }
+
+  async #onFetchResponse(generation: number, response: ApiResponse<typeof ApiKey.Fetch>): Promise<'now' | 'backoff' | 'stop'> {
+    if (generation !== this.#generation || this.#role !== 'follower' || !this.#log) return 'stop';
+    const log = this.#log;
+    const p = response.responses[0]?.partitions[0];
+    if (response.errorCode !== KafkaCode.NONE || !p) return 'backoff';
+    const leader = p.currentLeader;
+    if (leader.leaderEpoch > this.#election.epoch || p.errorCode === KafkaCode.FENCED_LEADER_EPOCH || p.errorCode === KafkaCode.NOT_LEADER_OR_FOLLOWER) {
+      if (leader.leaderEpoch > this.#election.epoch) {
+        await this.#maybeTransition(leader.leaderId, leader.leaderEpoch);
+        return 'stop';
+      }
+      return 'backoff';
+    }
+    if (p.errorCode !== KafkaCode.NONE) return 'backoff';
+    const diverging = p.divergingEpoch;
+    if (diverging.epoch >= 0) {
+      const to = log.truncationOffsetFor(diverging.epoch, diverging.endOffset);
+      if (to < this.#committed.end) {
+        // Raft never asks this (committed entries are on every later leader); refuse rather than lose them.
+        this.#logger.error('raft follower: the leader asked to truncate below the high watermark; refused', { nodeId: this.#nodeId, to, highWatermark: this.#committed.end, diverging });
+        return 'backoff';
+      }
+      this.#logger.info('raft follower truncates a diverging tail', { nodeId: this.#nodeId, from: log.endOffset, to, divergingEpoch: diverging.epoch, divergingEnd: diverging.endOffset });
+      await log.truncateTo(to);
+    } else {
+      const bytes = recordBytes(p.records);
+      if (bytes.length > 0) await log.appendAsFollower(bytes);
+      if (generation !== this.#generation) return 'stop';
+      const hw = Math.min(p.highWatermark, log.endOffset);
+      if (hw > this.#committed.end) this.#onHighWatermark(hw);
+    }
+    this.#resetFetchTimer(generation);
+    return 'now';
+  }
+
+  // ---------------------------------------------------------------- unattached
+
+  #becomeUnattachedInMemory(): void {
+    this.#transition('unattached');
+    this.#resetElectionTimer();
+  }
+
+  async #becomeUnattached(epoch: number): Promise<void> {
+    await this.#saveElection({ epoch, votedId: -1, leaderId: -1 });
+    this.#becomeUnattachedInMemory();
+    this.#announce();
+  }
+
+  #resetElectionTimer(): void {
+    if (this.#role !== 'unattached') return;
+    this.#setTimer(this.#randomElectionTimeout(), () => this.#becomeCandidate());
+  }
+
+  // ---------------------------------------------------------------- shared transitions
+
+  /**
+   * A request or answer named `leaderId` (-1: none) at `epoch`: a higher epoch makes this
+   * voter its follower (or unattached without a leader); the same epoch with a leader this
+   * voter did not know makes it a follower.
+   */
+  async #maybeTransition(leaderId: number, epoch: number): Promise<void> {
+    if (this.#closed) return;
+    if (epoch > this.#election.epoch) {
+      if (leaderId >= 0 && leaderId !== this.#nodeId) await this.#becomeFollower(epoch, leaderId);
+      else await this.#becomeUnattached(epoch);
+    } else if (epoch === this.#election.epoch && leaderId >= 0 && leaderId !== this.#nodeId) {
+      if (this.#role === 'leader') {
+        this.#logger.error('raft: another leader claims this node\'s epoch', { nodeId: this.#nodeId, epoch, other: leaderId });
+      } else if (this.#role !== 'follower' || this.#election.leaderId !== leaderId) {
+        await this.#becomeFollower(epoch, leaderId);
+      }
+    }
+  }
+
+  // Leaves the current role: timers stop, old answers are ignored, a leader's appends fail.
+  #transition(role: RaftRole): void {
+    const wasLeader = this.#role === 'leader';
+    this.#generation++;
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#role = role;
+    this.#granted.clear();
+    this.#rejected.clear();
+    this.#leaderResigned = false;
+    if (role !== 'leader') {
+      this.#progress = undefined;
+      this.#leaderReady = false;
+    }
+    if (wasLeader) this.#failPendingAppends(`Node ${this.#nodeId} is no longer the leader (now ${role} at epoch ${this.#election.epoch})`);
+    this.#wakeFetchWaiters();
+  }
+
+  async #saveElection(state: ElectionState): Promise<void> {
+    await this.#stateStore.save(state);
+    this.#election = Object.freeze({ ...state });
+  }
+
+  // The high watermark moved to `hw`: commit the batches below it, answer their appends.
+  #onHighWatermark(hw: number): void {
+    const log = this.#log!;
+    const from = this.#committed.end;
+    if (hw <= from) return;
+    for (const batch of log.batchesBetween(from, hw)) this.#committed.commit(batch);
+    this.#committed.end = hw;
+    while (this.#pendingAppends.length > 0 && this.#pendingAppends[0]!.endOffset <= hw) {
+      const pending = this.#pendingAppends.shift()!;
+      pending.resolve(pending.baseOffset);
+    }
+    if (this.#role === 'leader' && !this.#leaderReady && this.#progress && hw > this.#progress.epochStartOffset) {
+      this.#leaderReady = true;
+      this.#logger.info('raft leader ready: its first batch is committed', { nodeId: this.#nodeId, epoch: this.#election.epoch, highWatermark: hw });
+      this.#announce();
+    }
+    this.#wakeFetchWaiters();
+  }
+
+  #failPendingAppends(why: string): void {
+    for (const pending of this.#pendingAppends.splice(0)) pending.reject(kafkaError(KafkaCode.NOT_CONTROLLER, `${why}: the batch at offset ${pending.baseOffset} may or may not be committed`));
+  }
+
+  // Tells the listeners when the leader as MetadataQuorum reports it changed.
+  #announce(): void {
+    const epoch = this.#election.epoch;
+    let nodeId = -1;
+    if (!this.#closed) {
+      if (this.#role === 'leader') nodeId = this.#leaderReady ? this.#nodeId : -1;
+      else if (this.#role === 'follower') nodeId = this.#election.leaderId;
+    }
+    if (this.#announced.nodeId === nodeId && this.#announced.epoch === epoch) return;
+    this.#announced = Object.freeze({ nodeId, epoch });
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(this.#announced);
+      } catch (error) {
+        this.#logger.error('raft: a leader-change listener threw', { error: String(error) });
+      }
+    }
+  }
+
+  // The leader at the Raft level (itself as soon as elected), as answers name it.
+  #raftLeaderId(): number {
+    if (this.#role === 'leader') return this.#nodeId;
+    if (this.#role === 'follower') return this.#election.leaderId;
+    return -1;
+  }
+
+  #current(): LeaderAndEpoch {
+    return { leaderId: this.#raftLeaderId(), epoch: this.#election.epoch };
+  }
+
+  #others(): number[] {
+    return this.#voterIds.filter((id) => id !== this.#nodeId);
+  }
+
+  #validClusterId(clusterId: string | null): boolean {
+    return clusterId === null || this.#clusterId === null || clusterId === this.#clusterId;
+  }
+
+  #randomElectionTimeout(): number {
+    const base = this.#timings.electionTimeoutMs;
+    return base + Math.floor(this.#random() * base);
+  }
+
+  // Kafka's strict exponential backoff by position among the successors: the first stands at once.
+  #successorBackoff(position: number, total: number): number {
+    const max = this.#timings.electionBackoffMaxMs;
+    if (position === 0) return 0;
+    if (position < 0 || position >= total) return max;
+    const base = max >> (total - 1);
+    return Math.min(max, base << (position - 1));
+  }
+
+  // The one role timer: replaced on every use; its callback runs on the queue if the state is unchanged.
+  #setTimer(ms: number, action: () => void | Promise<void>): void {
+    this.#clock.clearTimeout(this.#timer);
+    const generation = this.#generation;
+    const handle = this.#clock.setTimeout(() => {
+      if (this.#timer === handle) this.#timer = undefined;
+      void this.#serial(async () => {
+        if (generation !== this.#generation || this.#closed) return;
+        await action();
+      }).catch((error: unknown) => this.#logger.error('raft: a timed action failed', { nodeId: this.#nodeId, error: String(error) }));
+    }, ms);
+    this.#timer = handle;
+  }
+
+  #wakeFetchWaiters(): void {
+    for (const wake of [...this.#fetchWaiters]) wake();
+  }
+
+  // Runs `fn` after everything queued before it (Kafka's single polling thread).
+  #serial<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn);
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+}
+
+/** A Fetch answer's records as one buffer (the in-process transports hand over chunks). */
+function recordBytes(records: Uint8Array | readonly Uint8Array[] | null): Uint8Array {
+  if (records === null) return new Uint8Array(0);
+  if (records instanceof Uint8Array) return records;
+  return records.length === 1 ? records[0]! : concat(records);
+}
