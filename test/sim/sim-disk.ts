@@ -78,6 +78,45 @@ export class SimDisk {
     return cut;
   }
 
+  /** The disk is replaced by an empty one (Kafka's killAndDeletePersistentState): as {@link kill}, and every log and metadata value is gone. */
+  async wipe(): Promise<void> {
+    this.kill();
+    if (!this.#opened) await this.#memory.open();
+    this.#opened = true;
+    for (const ref of await this.#memory.listPartitions()) await this.#memory.deletePartition(ref.topic, ref.partition);
+    for (const { key } of await this.#memory.metadata.list('')) await this.#memory.metadata.delete(key);
+    this.#synced.clear();
+  }
+
+  /**
+   * Every stored byte of a log as the disk holds it now, whatever incarnation runs (or
+   * none): for checkers that read a node's log from its disk without disturbing it. Empty
+   * when the log does not exist.
+   */
+  async peekLog(topic: string, partition: number): Promise<Uint8Array> {
+    if (!this.#opened) await this.#memory.open();
+    this.#opened = true;
+    if (!(await this.#memory.listPartitions()).some((r) => r.topic === topic && r.partition === partition)) return new Uint8Array(0);
+    const log = await this.#memory.openPartition(topic, partition);
+    if (log.endOffset() <= log.startOffset()) return new Uint8Array(0);
+    const read = await log.read(log.startOffset(), Number.MAX_SAFE_INTEGER);
+    if (read.chunks.length === 1) return read.chunks[0]!;
+    const out = new Uint8Array(read.bytes);
+    let pos = 0;
+    for (const c of read.chunks) {
+      out.set(c, pos);
+      pos += c.length;
+    }
+    return out;
+  }
+
+  /** A metadata-store value as the disk holds it now (whatever incarnation runs). */
+  async peekMetadata(key: string): Promise<Uint8Array | undefined> {
+    if (!this.#opened) await this.#memory.open();
+    this.#opened = true;
+    return this.#memory.metadata.get(key);
+  }
+
   /** The end offset known durable for a log (0 when never synced). */
   syncedEnd(topic: string, partition: number): number {
     return this.#synced.get(keyOf(topic, partition)) ?? 0;
