@@ -18,6 +18,7 @@ import { SimTrace } from '../sim/sim-trace.ts';
 import { RaftSimCluster, type RaftSimNode } from './raft-cluster.ts';
 import { epochRuns, type NodeView, RaftInvariantChecker, type RaftViolation } from './raft-invariants.ts';
 import type { RaftNetworkFaults } from './raft-sim-network.ts';
+import { RaftSimObserver } from './raft-observer.ts';
 import { SimClock } from './sim-clock.ts';
 
 /** Which faults a run injects. */
@@ -37,6 +38,8 @@ export interface RaftSimulationOptions {
   readonly seed: number;
   /** Voters, 3 or 5. Default: 3 for odd seeds, 5 for even ones. */
   readonly voters?: number;
+  /** Observers fetching the committed log with replica id -1. Default: seed % 3. */
+  readonly observers?: number;
   /** Virtual time of the faulty phase. Default 20 s. */
   readonly durationMs?: number;
   /** Virtual time between two checks (and fault draws). Default 100 ms. */
@@ -132,12 +135,14 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
     },
     onEvent: (line) => trace.add(line),
   });
+  const observers = Array.from({ length: options.observers ?? options.seed % 3 }, (_, i) => new RaftSimObserver(100 + i, cluster.network, clock, root.fork(), cluster.ids, report));
   if (options.fullTrace) cluster.network.onMessage = (line) => trace.add(`msg ${line}`);
   const stopped = () => stopAtFirst && violations.length > 0;
 
   const status = (views: readonly NodeView[]) =>
     views
       .map((v) => {
+        if (!v.voter) return `obs${v.nodeId}: e${v.epoch} L${v.leaderId} hw=${v.highWatermark}`;
         if (!v.running) return `${v.nodeId}:down(${cluster.node(v.nodeId).down}) end=${v.log[v.log.length - 1]?.nextOffset ?? 0}`;
         const q = cluster.node(v.nodeId).quorum;
         return `${v.nodeId}:${q?.role ?? '?'} e${v.epoch} L${v.leaderId} hw=${v.highWatermark} end=${q?.logEndOffset ?? '?'}`;
@@ -149,7 +154,7 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
   };
   let lastStatus = '';
   const checkNow = async (): Promise<NodeView[]> => {
-    const views = await cluster.observe();
+    const views = [...(await cluster.observe()), ...observers.map((o) => o.view())];
     lastViews = views;
     const s = status(views);
     if (s !== lastStatus) {
@@ -286,6 +291,7 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
   // ---- the quorum forms ----
   trace.add(`seed ${options.seed}: ${voters} voters`);
   for (const node of cluster.nodes) void cluster.start(node);
+  for (const o of observers) o.start();
   await context.run(3000);
 
   if (options.script) await options.script(context);
@@ -308,11 +314,15 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
   const settleMs = options.settleMs ?? 30_000;
   const converged = (views: readonly NodeView[]) => {
     if (views.some((v) => !v.running)) return false;
+    const voterViews = views.filter((v) => v.voter);
     const leaders = cluster.activeLeaders();
     if (leaders.length !== 1) return false;
     const leader = leaders[0]!;
     const end = leader.quorum!.logEndOffset;
-    return views.every((v) => v.leaderId === leader.id && v.epoch === leader.quorum!.epoch && v.highWatermark === end && cluster.node(v.nodeId).quorum!.logEndOffset === end);
+    return (
+      voterViews.every((v) => v.leaderId === leader.id && v.epoch === leader.quorum!.epoch && v.highWatermark === end && cluster.node(v.nodeId).quorum!.logEndOffset === end) &&
+      views.every((v) => v.highWatermark === end)
+    );
   };
   let settled = false;
   let views = lastViews;
@@ -343,6 +353,7 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
   const s = cluster.network.stats;
   const maxEpoch = Math.max(0, ...cluster.nodes.map((n) => n.quorum?.epoch ?? 0));
   trace.add(`done settled=${settled} appends=${appends} acked=${acked} epoch=${maxEpoch} hw=${checker.maxHighWatermark} network=${JSON.stringify(s)} faults=${JSON.stringify(counts)} timers=${clock.fired}`);
+  for (const o of observers) o.stop();
   await cluster.stopAll();
   return {
     seed: options.seed,
