@@ -11,3 +11,4 @@ export * from './compressor.ts';
 export * from './serializer.ts';
 export * from './partitioner.ts';
 export * from './storage/index.ts';
+export * from './metadata-quorum/index.ts';

@@ -102,8 +102,10 @@ export class LocalRaftNetwork {
   }
 
   async #deliver<K extends RaftApiKey>(from: number, to: number, apiKey: K, version: number, request: ApiRequestInput<K>, timeoutMs: number): Promise<ApiResponse<K>> {
+    // A request or answer lost on the way fails when the request times out (counted from the send).
+    const deadline = this.#clock.now() + timeoutMs;
     const fail = () =>
-      new Promise<never>((_, reject) => this.#clock.setTimeout(() => reject(new TributaryError('ERR_CONNECTION_CLOSED', `node ${to} unreachable from ${from}`)), timeoutMs));
+      new Promise<never>((_, reject) => this.#clock.setTimeout(() => reject(new TributaryError('ERR_CONNECTION_CLOSED', `node ${to} unreachable from ${from}`)), Math.max(0, deadline - this.#clock.now())));
     const target = this.#endpoints.get(to);
     // A stopped node sends nothing, and nobody listens at a stopped node's address (refused at once).
     if (!this.#endpoints.has(from) || !target) {

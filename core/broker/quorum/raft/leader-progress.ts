@@ -90,20 +90,21 @@ export class LeaderProgress {
     table.set(nodeId, { nodeId, endOffset: fetchOffset, lastFetchMs: nowMs, lastCaughtUpMs: caughtUp ? nowMs : before?.lastCaughtUpMs ?? -1 });
     if (!voter) return false;
     this.#fetchedSinceCheck.add(nodeId);
+    if (this.#fetchedSinceCheck.size + 1 >= majority(this.#voters.size)) {
+      // A majority has fetched since the last time: the leader is still the leader for another window.
+      this.#fetchedSinceCheck.clear();
+      this.#checkQuorumStart = nowMs;
+    }
     return this.#recompute();
   }
 
   /**
-   * Check-quorum: true while a majority of voters (this node counted) has fetched within
-   * `windowMs`. Each call after the window has passed starts a new window.
+   * Check-quorum (Kafka's LeaderState): when the leader must resign unless a majority of
+   * voters (itself counted) fetches before — `windowMs` after the last time a majority had
+   * fetched since the time before.
    */
-  checkQuorum(nowMs: number, windowMs: number): boolean {
-    if (nowMs - this.#checkQuorumStart < windowMs) return true;
-    const fetched = this.#fetchedSinceCheck.size + (this.#fetchedSinceCheck.has(this.#localId) ? 0 : 1);
-    const ok = fetched >= majority(this.#voters.size);
-    this.#fetchedSinceCheck.clear();
-    this.#checkQuorumStart = nowMs;
-    return ok;
+  checkQuorumDeadline(windowMs: number): number {
+    return this.#checkQuorumStart + windowMs;
   }
 
   /** Voters other than this node, the most caught up first (EndQuorumEpoch's preferred successors). */

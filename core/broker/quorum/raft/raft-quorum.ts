@@ -163,6 +163,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   readonly #granted = new Set<number>();
   readonly #rejected = new Set<number>();
   #electionRetries = 0;
+  // When the running election timeout (unattached or candidate) ends.
+  #electionDeadline: number | undefined;
   // A follower's leader sent EndQuorumEpoch: the election it scheduled stands.
   #leaderResigned = false;
   #announced: QuorumLeader = Object.freeze({ nodeId: -1, epoch: 0 });
@@ -213,6 +215,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
         this.#becomeUnattachedInMemory();
       }
       if (this.#voterIds.length === 1) await this.#becomeCandidate();
+      this.#announce();
     });
   }
 
@@ -528,9 +531,11 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     if (position.kind === 'diverging') {
       return { answer: ok(null, hw, { divergingEpoch: { epoch: position.epoch, endOffset: position.endOffset } }), final: true };
     }
-    if (this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now)) this.#onHighWatermark(this.#progress.highWatermark);
+    const advanced = this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now);
+    if (advanced) this.#onHighWatermark(this.#progress.highWatermark);
     const records = log.read(p.fetchOffset, log.endOffset, maxBytes);
-    return { answer: ok(records, this.#committed.end), final: records.length > 0 };
+    // A fetch that moved the high watermark answers at once: the follower learns it without a long poll.
+    return { answer: ok(records, this.#committed.end), final: records.length > 0 || advanced };
   }
 
   // ---------------------------------------------------------------- leader
@@ -594,12 +599,13 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     }, Math.max(this.#timings.retryBackoffMs, Math.floor(this.#timings.fetchTimeoutMs / 4)));
   }
 
-  // Check-quorum: every window, a leader that a majority has not fetched from resigns.
+  // Check-quorum: a leader that a majority has not fetched from within the window resigns.
   #scheduleCheckQuorum(generation: number): void {
     const window = Math.floor(this.#timings.fetchTimeoutMs * CHECK_QUORUM_FACTOR);
-    this.#setTimer(window, async () => {
+    const deadline = this.#progress!.checkQuorumDeadline(window);
+    this.#setTimer(Math.max(1, deadline - this.#clock.now()), async () => {
       if (generation !== this.#generation || this.#role !== 'leader' || !this.#progress) return;
-      if (this.#progress.checkQuorum(this.#clock.now(), window)) {
+      if (this.#clock.now() < this.#progress.checkQuorumDeadline(window)) {
         this.#scheduleCheckQuorum(generation);
         return;
       }
@@ -637,7 +643,9 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       await this.#becomeLeader();
       return;
     }
-    this.#setTimer(this.#randomElectionTimeout(), () => {
+    const electionTimeout = this.#randomElectionTimeout();
+    this.#electionDeadline = this.#clock.now() + electionTimeout;
+    this.#setTimer(electionTimeout, () => {
       this.#logger.info('raft election timed out', { nodeId: this.#nodeId, epoch });
       this.#backOff(generation);
     });
@@ -683,6 +691,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     const ceiling = Math.min(this.#timings.electionBackoffMaxMs, RETRY_BACKOFF_BASE_MS * 2 ** Math.min(20, this.#electionRetries));
     const delay = Math.floor(this.#random() * ceiling);
     this.#generation++; // answers to this round's votes no longer count
+    this.#electionDeadline = this.#clock.now() + delay;
     this.#setTimer(delay, () => this.#becomeCandidate());
   }
 
@@ -771,20 +780,30 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
 
   // ---------------------------------------------------------------- unattached
 
-  #becomeUnattachedInMemory(): void {
+  #becomeUnattachedInMemory(timeoutMs = this.#randomElectionTimeout()): void {
     this.#transition('unattached');
-    this.#resetElectionTimer();
+    this.#startElectionTimer(timeoutMs);
   }
 
   async #becomeUnattached(epoch: number): Promise<void> {
+    // Kafka keeps what is left of the election timeout when it already was without a leader:
+    // a candidate that keeps losing must not put everyone else's election off forever.
+    const keep = (this.#role === 'unattached' || this.#role === 'candidate') && this.#electionDeadline !== undefined;
+    const timeoutMs = keep ? Math.max(0, this.#electionDeadline! - this.#clock.now()) : this.#randomElectionTimeout();
     await this.#saveElection({ epoch, votedId: -1, leaderId: -1 });
-    this.#becomeUnattachedInMemory();
+    this.#becomeUnattachedInMemory(timeoutMs);
     this.#announce();
   }
 
+  // After a vote is granted: a fresh election timeout (the candidate has as good a chance as this voter).
   #resetElectionTimer(): void {
     if (this.#role !== 'unattached') return;
-    this.#setTimer(this.#randomElectionTimeout(), () => this.#becomeCandidate());
+    this.#startElectionTimer(this.#randomElectionTimeout());
+  }
+
+  #startElectionTimer(timeoutMs: number): void {
+    this.#electionDeadline = this.#clock.now() + timeoutMs;
+    this.#setTimer(timeoutMs, () => this.#becomeCandidate());
   }
 
   // ---------------------------------------------------------------- shared transitions
@@ -814,6 +833,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     this.#generation++;
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (role !== 'unattached' && role !== 'candidate') this.#electionDeadline = undefined;
     this.#role = role;
     this.#granted.clear();
     this.#rejected.clear();
@@ -829,6 +849,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   async #saveElection(state: ElectionState): Promise<void> {
     await this.#stateStore.save(state);
     this.#election = Object.freeze({ ...state });
+    // Closed meanwhile: the step that wanted this state must not act on it (the state itself is harmless to keep).
+    if (this.#closed) throw kafkaError(KafkaCode.BROKER_NOT_AVAILABLE, 'The Raft quorum closed');
   }
 
   // The high watermark moved to `hw`: commit the batches below it, answer their appends.
