@@ -10,6 +10,7 @@
  * and what its disk holds (its metadata log, decoded from the stored bytes).
  */
 import type { Logger } from '../../core/contracts/logger.ts';
+import type { Storage } from '../../core/contracts/storage.ts';
 import { silentLogger } from '../../core/contracts/logger.ts';
 import type { QuorumVoter } from '../../core/broker/quorum/metadata-quorum.ts';
 import { decodeMetadataBatches, METADATA_TOPIC } from '../../core/broker/quorum/metadata-batch-codec.ts';
@@ -33,6 +34,10 @@ export class RaftSimNode {
   /** Why it is down, when it is. */
   down: 'kill' | 'power' | 'stopped' | undefined = 'stopped';
   starting: Promise<void> | undefined;
+  /** A clean stop under way (restart waits for it). */
+  stopping: Promise<void> | undefined;
+  /** The running incarnation's storage. */
+  storage: Storage | undefined;
   /** The next offset this incarnation's reads start at. */
   readCursor = 0;
   unsubscribe: (() => void) | undefined;
@@ -95,8 +100,9 @@ export class RaftSimCluster {
   /** Starts a node's next incarnation from its disk (resolves once it answers on the network). */
   start(node: RaftSimNode): Promise<void> {
     if (node.quorum || node.starting) return node.starting ?? Promise.resolve();
-    const incarnation = node.incarnation;
     const started = (async () => {
+      await node.stopping;
+      const incarnation = node.incarnation;
       const storage = node.disk.open();
       await storage.open();
       const random = this.#random.fork();
@@ -124,13 +130,14 @@ export class RaftSimCluster {
       }
       node.unsubscribe = quorum.onLeaderChange((l) => this.#options.onLeader?.(node.id, incarnation, l.nodeId, l.epoch));
       node.quorum = quorum;
+      node.storage = storage;
       node.down = undefined;
       node.readCursor = 0;
       this.network.attach(node.id, quorum);
       this.#options.onEvent?.(`started node=${node.id}#${incarnation} epoch=${quorum.epoch} role=${quorum.role} logEnd=${quorum.logEndOffset}`);
     })();
     node.starting = started
-      .catch((error: unknown) => this.#options.onEvent?.(`start-failed node=${node.id}#${incarnation}: ${String(error)}`))
+      .catch((error: unknown) => this.#options.onEvent?.(`start-failed node=${node.id}#${node.incarnation}: ${String(error)}`))
       .finally(() => (node.starting = undefined));
     return node.starting;
   }
@@ -153,6 +160,28 @@ export class RaftSimCluster {
     // The dead incarnation can neither send nor write; closing it stops its timers.
     if (zombie) void zombie.close().catch(() => undefined);
     return lost || 'nothing';
+  }
+
+  /**
+   * Stops a node cleanly, as SIGTERM would: the quorum closes while the node is still on the
+   * network (a leader resigns with EndQuorumEpoch), then the storage closes (syncing every log).
+   */
+  stop(node: RaftSimNode): void {
+    const q = node.quorum;
+    if (!q || node.stopping) return;
+    node.unsubscribe?.();
+    node.unsubscribe = undefined;
+    node.quorum = undefined;
+    node.down = 'stopped';
+    const storage = node.storage;
+    node.stopping = (async () => {
+      await q.close().catch(() => undefined);
+      await storage?.close().catch(() => undefined);
+      node.incarnation++;
+      this.network.crash(node.id);
+      node.disk.kill();
+      this.#options.onEvent?.(`stopped node=${node.id}`);
+    })().finally(() => (node.stopping = undefined));
   }
 
   /** Stops every node (the end of a run): cut off first, so that closing sends nothing and waits for nothing. */

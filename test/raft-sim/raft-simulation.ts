@@ -27,6 +27,8 @@ export interface RaftFaultMix {
   readonly kill: boolean;
   /** Machine crashes (only synced data survives), restarted later. */
   readonly power: boolean;
+  /** Clean stops (SIGTERM: a leader resigns with EndQuorumEpoch), restarted later. */
+  readonly stop: boolean;
   /** Isolating one node, splitting the quorum in two, one-way blocks, healing. */
   readonly partitions: boolean;
   /** Message loss, duplication (stale copies) and changing delays (reordering). */
@@ -101,7 +103,7 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
   const voters = options.voters ?? (options.seed % 2 === 0 ? 5 : 3);
   const durationMs = options.durationMs ?? 20_000;
   const stepMs = options.stepMs ?? 100;
-  const mix: RaftFaultMix = { kill: true, power: true, partitions: true, lossy: true, ...options.faults };
+  const mix: RaftFaultMix = { kill: true, power: true, stop: true, partitions: true, lossy: true, ...options.faults };
   const stopAtFirst = options.stopAtFirstViolation ?? true;
   const faultRandom = root.fork();
   const workloadRandom = root.fork();
@@ -239,6 +241,13 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
       if (up.length === 0) return;
       const node = faultRandom.pick(up);
       await crash(node, 'power');
+      restarts.set(node.id, now + faultRandom.int(200, 6000));
+    } else if (r < 0.04 && mix.stop) {
+      if (up.length === 0) return;
+      const node = faultRandom.pick(up);
+      cluster.stop(node);
+      trace.add(`stop node=${node.id} (clean)`);
+      count('stop');
       restarts.set(node.id, now + faultRandom.int(200, 6000));
     } else if (r < 0.06 && mix.partitions) {
       const id = faultRandom.pick(ids);
