@@ -111,5 +111,9 @@ describe('Raft election', () => {
     const leader = await c.waitForLeader(100);
     expect(leader.nodeId).toBe(1);
     expect(await leader.append([{ type: 'cluster-id', clusterId: 'x' }], leader.epoch)).toBe(1);
+    // Check-quorum never unseats a sole voter: it is its own majority.
+    await runFor(c.clock, 20_000, 100);
+    expect(leader.role).toBe('leader');
+    expect(leader.leader()).toEqual({ nodeId: 1, epoch: leader.epoch });
   });
 });

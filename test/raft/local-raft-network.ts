@@ -210,7 +210,13 @@ export class RaftTestCluster {
     if (!node) return;
     this.nodes.delete(nodeId);
     if (!graceful) this.network.unregister(nodeId);
-    await node.close();
+    // A graceful close waits for its EndQuorumEpoch answers, which may need the clock (a cut link times out).
+    let closed = false;
+    const closing = node.close().finally(() => {
+      closed = true;
+    });
+    for (let i = 0; i < 1000 && !closed; i++) await runFor(this.clock, 10);
+    await closing;
     this.network.unregister(nodeId);
   }
 

@@ -104,6 +104,8 @@ export class LeaderProgress {
    * fetched since the time before.
    */
   checkQuorumDeadline(windowMs: number): number {
+    // A sole voter is its own majority: it never loses it.
+    if (majority(this.#voters.size) <= 1) return Number.POSITIVE_INFINITY;
     return this.#checkQuorumStart + windowMs;
   }
 

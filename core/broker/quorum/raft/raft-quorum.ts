@@ -523,19 +523,23 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     if (!isVoter) {
       // Observers read committed batches only and do not count towards the high watermark.
       this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now);
+      // Not before this leader's own first batch is committed: until then it does not know the high watermark.
+      if (!this.#leaderReady) return { answer: ok(null, -1), final: false };
       if (p.fetchOffset > hw) return { answer: ok(null, hw), final: false };
       const records = log.read(p.fetchOffset, hw, maxBytes);
       return { answer: ok(records, hw), final: records.length > 0 };
     }
     const position = log.validateFetchPosition(p.fetchOffset, p.lastFetchedEpoch);
     if (position.kind === 'diverging') {
-      return { answer: ok(null, hw, { divergingEpoch: { epoch: position.epoch, endOffset: position.endOffset } }), final: true };
+      return { answer: ok(null, this.#leaderReady ? hw : -1, { divergingEpoch: { epoch: position.epoch, endOffset: position.endOffset } }), final: true };
     }
     const advanced = this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now);
     if (advanced) this.#onHighWatermark(this.#progress.highWatermark);
     const records = log.read(p.fetchOffset, log.endOffset, maxBytes);
     // A fetch that moved the high watermark answers at once: the follower learns it without a long poll.
-    return { answer: ok(records, this.#committed.end), final: records.length > 0 || advanced };
+    // Before the leader's first batch is committed its high watermark is unknown (-1, as Kafka's): what it
+    // learned as a follower, or 0 after a restart, may be below what the last leader already told others.
+    return { answer: ok(records, this.#leaderReady ? this.#committed.end : -1), final: records.length > 0 || advanced };
   }
 
   // ---------------------------------------------------------------- leader
@@ -603,6 +607,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   #scheduleCheckQuorum(generation: number): void {
     const window = Math.floor(this.#timings.fetchTimeoutMs * CHECK_QUORUM_FACTOR);
     const deadline = this.#progress!.checkQuorumDeadline(window);
+    if (deadline === Number.POSITIVE_INFINITY) return;
     this.#setTimer(Math.max(1, deadline - this.#clock.now()), async () => {
       if (generation !== this.#generation || this.#role !== 'leader' || !this.#progress) return;
       if (this.#clock.now() < this.#progress.checkQuorumDeadline(window)) {
