@@ -27,11 +27,8 @@ const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_
 
 /** Known, open bugs of the Raft quorum the simulation found (see the module comment). */
 const OPEN_FINDINGS: ReadonlyArray<{ readonly id: string; readonly what: string; readonly matches: (v: RaftViolation) => boolean }> = [
-  {
-    id: 'R2',
-    what: 'a new leader answers Fetch with a high watermark below one already sent (Kafka sends -1 until its first commit)',
-    matches: (v) => v.rule === 'hw-monotonic' && v.detail.startsWith('observer'),
-  },
+  // None open now. R1 and R2 (fixed) have regression tests below. An entry looks like:
+  // { id: 'R2', what: 'a new leader answers Fetch with …', matches: (v) => v.rule === 'hw-monotonic' && v.detail.startsWith('observer') },
 ];
 
 /** The open findings that explain every violation of a run (none when any violation is new). */
@@ -134,9 +131,9 @@ describe('Raft quorum simulation', () => {
     expect(r.settled, explain(r)).toBe(true);
   });
 
-  // R2 on seeds that found it (random runs: when a change to the Raft code moves their
-  // course, take the seeds the sweep now skips as R2). Expected to fail until R2 is fixed.
-  it.fails('R2 (open): an observer never sees the high watermark go back (seeds 32, 38, 41, 88, 100)', async () => {
+  // R2 (fixed in c-raft 603da04) on the seeds that found it: a new leader answered Fetch with
+  // its follower-time committed end (0 after a restart) before its own first batch committed.
+  it('R2 (fixed): an observer never sees the high watermark go back (seeds 32, 38, 41, 88, 100)', async () => {
     for (const seed of [32, 38, 41, 88, 100]) {
       const r = await runRaftSimulation({ seed, durationMs: 20_000 });
       expect(r.violations.filter((v) => v.rule === 'hw-monotonic'), explain(r)).toEqual([]);
