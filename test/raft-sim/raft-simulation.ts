@@ -123,13 +123,21 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
     if (found.length > 5) trace.add(`VIOLATION … and ${found.length - 5} more`);
     if (first) dump(lastViews);
   };
+  // Timings vary by seed too (unless given): short timeouts against long delays shake out other interleavings.
+  const timingRandom = root.fork();
+  const timings: Partial<RaftTimings> = options.timings ?? {
+    electionTimeoutMs: timingRandom.pick([300, 1000, 1000]),
+    fetchTimeoutMs: timingRandom.pick([600, 2000, 2000]),
+    electionBackoffMaxMs: timingRandom.pick([200, 1000]),
+    requestTimeoutMs: timingRandom.pick([300, 2000, 2000]),
+  };
   const faults: RaftNetworkFaults = { dropRate: 0, duplicateRate: 0, minDelayMs: 1, maxDelayMs: 5, staleDelayMs: 0 };
   const cluster = new RaftSimCluster({
     voters,
     clock,
     random: root.fork(),
     faults,
-    ...(options.timings ? { timings: options.timings } : {}),
+    timings,
     ...(options.logger ? { logger: options.logger } : {}),
     onLeader: (nodeId, incarnation, leaderId, epoch) => {
       trace.add(`leader-change node=${nodeId}#${incarnation} names leader=${leaderId} epoch=${epoch}`);
@@ -298,7 +306,7 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
   };
 
   // ---- the quorum forms ----
-  trace.add(`seed ${options.seed}: ${voters} voters`);
+  trace.add(`seed ${options.seed}: ${voters} voters, ${observers.length} observers, timings ${JSON.stringify(timings)}`);
   for (const node of cluster.nodes) void cluster.start(node);
   for (const o of observers) o.start();
   await context.run(3000);
