@@ -70,6 +70,10 @@ export interface RaftSimulationContext {
   crash(node: RaftSimNode, kind: 'kill' | 'power'): Promise<void>;
   /** Restarts a node. */
   restart(node: RaftSimNode): void;
+  /** Appends acknowledged so far. */
+  acked(): number;
+  /** The running node whose leader() names itself, when exactly one does. */
+  activeLeader(): RaftSimNode | undefined;
 }
 
 /** The outcome of a run. */
@@ -303,6 +307,11 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
     },
     crash,
     restart,
+    acked: () => acked,
+    activeLeader: () => {
+      const leaders = cluster.activeLeaders();
+      return leaders.length === 1 ? leaders[0] : undefined;
+    },
   };
 
   // ---- the quorum forms ----
