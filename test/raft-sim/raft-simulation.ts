@@ -31,6 +31,8 @@ export interface RaftFaultMix {
   readonly stop: boolean;
   /** Isolating one node, splitting the quorum in two, one-way blocks, healing. */
   readonly partitions: boolean;
+  /** Disk write faults: a node's next 1–3 writes (appends, syncs, election-state saves) fail. */
+  readonly disk: boolean;
   /** Message loss, duplication (stale copies) and changing delays (reordering). */
   readonly lossy: boolean;
 }
@@ -107,7 +109,7 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
   const voters = options.voters ?? (options.seed % 2 === 0 ? 5 : 3);
   const durationMs = options.durationMs ?? 20_000;
   const stepMs = options.stepMs ?? 100;
-  const mix: RaftFaultMix = { kill: true, power: true, stop: true, partitions: true, lossy: true, ...options.faults };
+  const mix: RaftFaultMix = { kill: true, power: true, stop: true, disk: true, partitions: true, lossy: true, ...options.faults };
   const stopAtFirst = options.stopAtFirstViolation ?? true;
   const faultRandom = root.fork();
   const workloadRandom = root.fork();
@@ -291,6 +293,12 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
       faults.staleDelayMs = faultRandom.pick([0, 100, 1000, 5000]);
       trace.add(`network drop=${faults.dropRate} dup=${faults.duplicateRate} delay=${faults.minDelayMs}..${faults.maxDelayMs} stale<=${faults.staleDelayMs}`);
       count('network');
+    } else if (r < 0.18 && mix.disk) {
+      if (up.length === 0) return;
+      const node = faultRandom.pick(up);
+      node.disk.failWrites = faultRandom.int(1, 3);
+      trace.add(`disk-fault node=${node.id} next ${node.disk.failWrites} writes fail`);
+      count('disk-fault');
     }
   };
 
@@ -333,6 +341,7 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
   // ---- the end: no more faults; heal, bring every node back, converge, one more append ----
   Object.assign(faults, { dropRate: 0, duplicateRate: 0, minDelayMs: 1, maxDelayMs: 5, staleDelayMs: 0 });
   cluster.network.heal();
+  for (const node of cluster.nodes) node.disk.failWrites = 0;
   restarts.clear();
   workloadOn = false;
   trace.add('end: heal, restart every node, stop the workload');

@@ -21,6 +21,10 @@ import { memoryStorage } from '../../adapters/memory/index.ts';
 import type { AppendOptions, BatchInfo, BatchToAppend, GuardedPartitionLog, GuardedStorage, PartitionLog, PartitionLogOptions, Storage } from '../../core/contracts/storage.ts';
 import { TributaryError } from '../../core/errors.ts';
 
+function full(nodeId: number, what: string): TributaryError {
+  return new TributaryError('ERR_STORAGE_FULL', `node ${nodeId}: ${what} failed (simulated disk fault)`);
+}
+
 function dead(nodeId: number): TributaryError {
   return new TributaryError('ERR_STORAGE_CLOSED', `node ${nodeId} crashed: this incarnation's storage is gone`);
 }
@@ -37,6 +41,12 @@ export class SimDisk {
   #opened = false;
   /** Records dropped by machine crashes, per log (for the trace). */
   lostRecords = 0;
+  /**
+   * Write faults: this many of the next writes (log appends, syncs, metadata puts) fail with
+   * ERR_STORAGE_FULL, as a full or failing disk does. A failed append or put writes nothing;
+   * a failed sync leaves the data written but not durable (a machine crash would drop it).
+   */
+  failWrites = 0;
   /** Told of every metadata-store put (a debugging hook: which leader-epoch caches were saved). */
   onMetadataPut: ((key: string, value: Uint8Array) => void) | undefined;
 
@@ -122,6 +132,12 @@ export class SimDisk {
     return this.#synced.get(keyOf(topic, partition)) ?? 0;
   }
 
+  #writeFails(): boolean {
+    if (this.failWrites <= 0) return false;
+    this.failWrites--;
+    return true;
+  }
+
   #markSynced(log: PartitionLog): void {
     this.#synced.set(keyOf(log.topic, log.partition), log.endOffset());
   }
@@ -138,6 +154,7 @@ export class SimDisk {
         get: (key) => checked(() => metadata.get(key)),
         put: (key, value) =>
           checked(async () => {
+            if (this.#writeFails()) throw full(this.nodeId, `metadata put ${key}`);
             await metadata.put(key, value);
             this.onMetadataPut?.(key, value);
           }),
@@ -181,11 +198,13 @@ export class SimDisk {
       sizeBytes: () => inner.sizeBytes(),
       append: (batch: Uint8Array, info: BatchInfo, options?: AppendOptions) =>
         checked(async () => {
+          if (disk.#writeFails()) throw full(disk.nodeId, `append at ${info.baseOffset}`);
           await inner.append(batch, info, options);
           if (options?.sync) disk.#markSynced(inner);
         }),
       appendBatches: (batches: readonly BatchToAppend[], options?: AppendOptions) =>
         checked(async () => {
+          if (disk.#writeFails()) throw full(disk.nodeId, 'append');
           await inner.appendBatches(batches, options);
           if (options?.sync) disk.#markSynced(inner);
         }),
@@ -201,6 +220,7 @@ export class SimDisk {
       segments: () => inner.segments(),
       sync: () =>
         checked(async () => {
+          if (disk.#writeFails()) throw full(disk.nodeId, 'sync');
           await inner.sync();
           disk.#markSynced(inner);
         }),
