@@ -64,6 +64,8 @@ export interface RaftSimClusterOptions {
   readonly logger?: Logger;
   /** Told of every leader a node names (onLeaderChange), with the incarnation. */
   readonly onLeader?: (nodeId: number, incarnation: number, leaderId: number, epoch: number) => void;
+  /** Told of what each node logs at info level and above (for the trace of a replay); else `logger` or nothing. */
+  readonly log?: (nodeId: number, incarnation: number, level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** Told of lifecycle events (for the trace). */
   readonly onEvent?: (line: string) => void;
 }
@@ -111,7 +113,7 @@ export class RaftSimCluster {
         voters: this.voters,
         storage,
         clock: this.clock,
-        logger: this.#options.logger ?? silentLogger,
+        logger: this.#loggerFor(node.id, incarnation),
         channel: this.network.channelFor(node.id),
         random: () => random.next(),
         ...(this.#options.timings ? { timings: this.#options.timings } : {}),
@@ -140,6 +142,17 @@ export class RaftSimCluster {
       .catch((error: unknown) => this.#options.onEvent?.(`start-failed node=${node.id}#${node.incarnation}: ${String(error)}`))
       .finally(() => (node.starting = undefined));
     return node.starting;
+  }
+
+  #loggerFor(nodeId: number, incarnation: number): Logger {
+    const log = this.#options.log;
+    if (!log) return this.#options.logger ?? silentLogger;
+    return {
+      debug: () => undefined,
+      info: (message, fields) => log(nodeId, incarnation, 'info', message, fields),
+      warn: (message, fields) => log(nodeId, incarnation, 'warn', message, fields),
+      error: (message, fields) => log(nodeId, incarnation, 'error', message, fields),
+    };
   }
 
   /**

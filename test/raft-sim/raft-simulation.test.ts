@@ -26,9 +26,13 @@ const durationMs = Number(process.env.RAFT_SIM_DURATION_MS ?? 20_000);
 const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_, i) => first + i);
 
 /** Known, open bugs of the Raft quorum the simulation found (see the module comment). */
-const OPEN_FINDINGS: ReadonlyArray<{ readonly id: string; readonly what: string; readonly matches: (v: RaftViolation) => boolean }> = [
-  // None open now. R1 and R2 (fixed) have regression tests below. An entry looks like:
-  // { id: 'R2', what: 'a new leader answers Fetch with …', matches: (v) => v.rule === 'hw-monotonic' && v.detail.startsWith('observer') },
+const OPEN_FINDINGS: ReadonlyArray<{ readonly id: string; readonly what: string; readonly matches: (v: RaftViolation, r: RaftSimulationResult) => boolean }> = [
+  // R1 and R2 (fixed) have regression tests below.
+  {
+    id: 'R3',
+    what: 'a failed election-state save (disk write error) in a timed step leaves the voter without a timer: it never stands again',
+    matches: (v, r) => v.rule === 'liveness' && r.loggedErrors.some((e) => e.includes('a timed action failed')),
+  },
 ];
 
 /** The open findings that explain every violation of a run (none when any violation is new). */
@@ -36,7 +40,7 @@ function knownCause(r: RaftSimulationResult): string[] | undefined {
   if (r.violations.length === 0) return undefined;
   const ids = new Set<string>();
   for (const v of r.violations) {
-    const finding = OPEN_FINDINGS.find((f) => f.matches(v));
+    const finding = OPEN_FINDINGS.find((f) => f.matches(v, r));
     if (!finding) return undefined;
     ids.add(finding.id);
   }
@@ -48,6 +52,7 @@ function explain(r: RaftSimulationResult): string {
     `seed ${r.seed} (${r.voters} voters): ${r.violations.length} violation(s), settled=${r.settled}, acked=${r.acked}/${r.appends}, epoch=${r.maxEpoch}, hw=${r.highWatermark}`,
     `replay: RAFT_SIM_SEED=${r.seed}${durationMs !== 20_000 ? ` RAFT_SIM_DURATION_MS=${durationMs}` : ''} npx vitest run test/raft-sim/raft-simulation.test.ts`,
     ...r.violations.slice(0, 5).map((v) => `  ${v.rule}: ${v.detail}`),
+    ...(r.loggedErrors.length > 0 ? ['errors the nodes logged:', ...r.loggedErrors.slice(0, 5).map((e) => `  ${e}`)] : []),
     'trace tail:',
     ...r.traceTail,
   ].join('\n');
@@ -138,6 +143,29 @@ describe('Raft quorum simulation', () => {
       const r = await runRaftSimulation({ seed, durationMs: 20_000 });
       expect(r.violations.filter((v) => v.rule === 'hw-monotonic'), explain(r)).toEqual([]);
     }
+  });
+
+  // R3 (open), scripted: every node restarts with a disk whose next write fails. The first
+  // write is a voter's election-state save when its election timer fires; the timed step
+  // throws, is logged, and no timer is set again: nobody ever stands. Expected to fail until
+  // R3 is fixed (Kafka treats the failed write as fatal: the process exits and restarts).
+  it.fails('R3 (open): a voter whose election-state save failed once still stands later', async () => {
+    const r = await runRaftSimulation({
+      seed: 6,
+      voters: 3,
+      observers: 0,
+      settleMs: 20_000,
+      script: async (sim) => {
+        await sim.run(1000);
+        for (const node of sim.cluster.nodes) await sim.crash(node, 'kill');
+        for (const node of sim.cluster.nodes) node.disk.failWrites = 1;
+        sim.trace.add('script: every disk fails its next write');
+        for (const node of sim.cluster.nodes) sim.restart(node);
+        await sim.run(5000);
+      },
+    });
+    expect(r.violations, explain(r)).toEqual([]);
+    expect(r.settled, explain(r)).toBe(true);
   });
 
   it.for(seeds)('seed %i: Raft safety after every step, convergence at the end', async (seed, context) => {

@@ -95,6 +95,8 @@ export interface RaftSimulationResult {
   readonly highWatermark: number;
   readonly faults: Readonly<Record<string, number>>;
   readonly network: Readonly<Record<string, number>>;
+  /** The first errors the nodes logged (`node=N message error`). */
+  readonly loggedErrors: readonly string[];
   /** True when the quorum converged at the end (one leader, every voter at its log end). */
   readonly settled: boolean;
   readonly virtualMs: number;
@@ -120,6 +122,7 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
   const counts: Record<string, number> = {};
   const count = (what: string) => (counts[what] = (counts[what] ?? 0) + 1);
   let lastViews: NodeView[] = [];
+  const loggedErrors: string[] = [];
 
   const report = (found: readonly RaftViolation[]) => {
     if (found.length === 0) return;
@@ -150,6 +153,12 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
       report(checker.leaderSeen(nodeId, incarnation, leaderId, epoch));
     },
     onEvent: (line) => trace.add(line),
+    // A replay shows what each node logs; a sweep keeps only warnings and errors.
+    log: (nodeId, incarnation, level, message, fields) => {
+      if (level === 'error' && loggedErrors.length < 20) loggedErrors.push(`node=${nodeId}#${incarnation} ${message} ${String(fields?.error ?? '')}`);
+      if (level === 'info' && !options.fullTrace) return;
+      trace.add(`log ${level} node=${nodeId}#${incarnation} ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
+    },
   });
   const observers = Array.from({ length: options.observers ?? options.seed % 3 }, (_, i) => new RaftSimObserver(100 + i, cluster.network, clock, root.fork(), cluster.ids, report));
   if (options.fullTrace) cluster.network.onMessage = (line) => trace.add(`msg ${line}`);
@@ -404,6 +413,7 @@ export async function runRaftSimulation(options: RaftSimulationOptions): Promise
     faults: counts,
     network: { ...s },
     settled,
+    loggedErrors,
     virtualMs: clock.now() - START_TIME,
   };
 }
