@@ -4,6 +4,7 @@
  * no double vote after a restart.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { QuorumStateStore } from '../../core/broker/quorum/raft/quorum-state-store.ts';
 import { ApiKey } from '../../core/protocol/api-keys.ts';
 import { RaftTestCluster, runFor } from './local-raft-network.ts';
 
@@ -66,6 +67,23 @@ describe('Raft election', () => {
     expect(second.epoch).toBe(first.epoch + 1);
   });
 
+  it('a resigning leader names the most caught-up voter first: it stands at once and wins the next epoch', async () => {
+    const c = cluster();
+    await c.start();
+    const first = await c.waitForLeader();
+    const [ahead, behind] = [...c.nodes.values()].filter((n) => n !== first);
+    await runFor(c.clock, 100);
+    // `behind` cannot fetch for a moment: the batches are committed with `ahead` only.
+    c.network.cut(behind!.nodeId, first.nodeId);
+    for (let i = 0; i < 3; i++) await first.append([{ type: 'producer-ids', nodeId: 1, brokerEpoch: 0, firstProducerId: i, size: 1 }], first.epoch);
+    expect(behind!.logEndOffset).toBeLessThan(ahead!.logEndOffset);
+    await c.stopNode(first.nodeId, true);
+    await runFor(c.clock, 200);
+    expect(ahead!.leader()).toEqual({ nodeId: ahead!.nodeId, epoch: first.epoch + 1 });
+    expect(behind!.role).toBe('follower');
+    expect(behind!.epoch).toBe(first.epoch + 1);
+  });
+
   it('refuses a vote to a candidate whose log is shorter, and grants it to one as up to date', async () => {
     const c = cluster();
     await c.start();
@@ -103,6 +121,32 @@ describe('Raft election', () => {
     expect((await ask(restarted, other.nodeId)).topics![0]!.partitions![0]!.voteGranted).toBe(false);
     // The same candidate asking again (a retry) still gets it.
     expect((await ask(restarted, leader.nodeId)).topics![0]!.partitions![0]!.voteGranted).toBe(true);
+  });
+
+  it('stays with one leader on an idle quorum, also with a fetch timeout below the 500 ms long poll', async () => {
+    const c = cluster(3, { timings: { fetchTimeoutMs: 300, electionTimeoutMs: 150, electionBackoffMaxMs: 100, requestTimeoutMs: 300 } });
+    await c.start();
+    const leader = await c.waitForLeader();
+    const epoch = leader.epoch;
+    await runFor(c.clock, 10_000, 20);
+    expect(c.activeLeaders()).toEqual([leader]);
+    for (const node of c.nodes.values()) expect(node.epoch).toBe(epoch);
+  });
+
+  it('a voter restarted without knowing the leader (it had only voted) learns it before standing: no new epoch', async () => {
+    const c = cluster();
+    await c.start();
+    const leader = await c.waitForLeader();
+    const other = [...c.nodes.values()].find((n) => n !== leader)!;
+    await c.stopNode(other.nodeId);
+    // As if it crashed after granting its vote, before hearing from the leader.
+    await new QuorumStateStore(c.storages.get(other.nodeId)!.metadata).save({ epoch: leader.epoch, votedId: leader.nodeId, leaderId: -1 });
+    const back = await c.startNode(other.nodeId);
+    expect(back.role).toBe('unattached');
+    await runFor(c.clock, 5000);
+    expect(back.role).toBe('follower');
+    expect(back.leader()).toEqual({ nodeId: leader.nodeId, epoch: leader.epoch });
+    expect(leader.leader()).toEqual({ nodeId: leader.nodeId, epoch: leader.epoch });
   });
 
   it('a sole voter leads as soon as it opens', async () => {

@@ -18,8 +18,17 @@ export const RAFT_REQUEST_VERSIONS: Readonly<Record<RaftApiKey, number>> = Objec
   [ApiKey.FetchSnapshot]: 1,
 } as Record<RaftApiKey, number>);
 
-/** How long a follower's Fetch may wait at the leader for new data (Kafka's KafkaRaftClient uses 500 ms). */
+/**
+ * How long a follower's Fetch may wait at the leader for new data (Kafka's KafkaRaftClient
+ * uses 500 ms); a follower with a fetch timeout below twice that waits half its timeout, so
+ * that an idle leader's answers still come before the follower gives up on it.
+ */
 export const FETCH_MAX_WAIT_MS = 500;
+
+/** The long-poll wait of a follower whose fetch timeout is `fetchTimeoutMs`. */
+export function fetchMaxWaitMs(fetchTimeoutMs: number): number {
+  return Math.max(0, Math.min(FETCH_MAX_WAIT_MS, Math.floor(fetchTimeoutMs / 2)));
+}
 
 /** A leader and epoch as the answers carry them. */
 export interface LeaderAndEpoch {
@@ -84,12 +93,12 @@ export function successorsOf(partition: ApiRequest<typeof ApiKey.EndQuorumEpoch>
 }
 
 /** A follower's Fetch of the metadata log from the leader (v13+ by topic id, v15+ replica state). */
-export function followerFetchRequest(clusterId: string | null, replicaId: number, epoch: number, fetchOffset: number, lastFetchedEpoch: number, maxBytes: number): ApiRequestInput<typeof ApiKey.Fetch> {
+export function followerFetchRequest(clusterId: string | null, replicaId: number, epoch: number, fetchOffset: number, lastFetchedEpoch: number, maxBytes: number, maxWaitMs = FETCH_MAX_WAIT_MS): ApiRequestInput<typeof ApiKey.Fetch> {
   return {
     clusterId,
     replicaId,
     replicaState: { replicaId, replicaEpoch: -1 },
-    maxWaitMs: FETCH_MAX_WAIT_MS,
+    maxWaitMs,
     minBytes: 1,
     maxBytes,
     isolationLevel: 0,

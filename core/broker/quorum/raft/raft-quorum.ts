@@ -46,14 +46,14 @@ import type { Logger } from '../../../contracts/logger.ts';
 import type { Storage } from '../../../contracts/storage.ts';
 import { kafkaError, KafkaCode, TributaryError } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
-import type { ApiRequest, ApiResponse, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
-import type { FetchResponsePartitionData } from '../../../protocol/generated/fetch.ts';
-import { concat } from '../../../protocol/writer.ts';
+import type { ApiRequest, ApiResponse, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { ShutdownWatch } from '../../partition/delayed-operations.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { CommittedBatches } from '../committed-batches.ts';
 import { METADATA_TOPIC } from '../metadata-batch-codec.ts';
 import type { MetadataBatch, MetadataQuorum, MetadataRead, QuorumLeader, QuorumVoter } from '../metadata-quorum.ts';
+import { followerFetchOutcome } from './follower-fetching.ts';
+import { type FetchPartitionAnswer, type FetchPartitionRequest, serveFetch } from './fetch-serving.ts';
 import { LeaderProgress, type ReplicaProgress } from './leader-progress.ts';
 import { type ElectionState, QuorumStateStore } from './quorum-state-store.ts';
 import type { RaftChannel, RaftEndpoint } from './raft-endpoint.ts';
@@ -64,7 +64,7 @@ import {
   endQuorumEpochRequest,
   endQuorumEpochResponse,
   fetchReplicaId,
-  FETCH_MAX_WAIT_MS,
+  fetchMaxWaitMs,
   followerFetchRequest,
   isMetadataTopic,
   type LeaderAndEpoch,
@@ -128,7 +128,7 @@ interface PendingAppend {
   reject(error: unknown): void;
 }
 
-type FetchAnswer = Encodable<FetchResponsePartitionData>;
+type FetchAnswer = FetchPartitionAnswer;
 
 const DEFAULT_MAX_FETCH_BYTES = 8 * 1024 * 1024;
 const RETRY_BACKOFF_BASE_MS = 50;
@@ -150,6 +150,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   readonly #listeners = new Set<(leader: QuorumLeader) => void>();
   readonly #fetchWaiters = new Set<() => void>();
   readonly #pendingAppends: PendingAppend[] = [];
+  // Voters a BeginQuorumEpoch is on its way to (not sent again while it is).
+  readonly #beginInFlight = new Set<number>();
 
   #log: RaftLog | undefined;
   #election: ElectionState = { epoch: 0, votedId: -1, leaderId: -1 };
@@ -464,7 +466,9 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       topics: request.topics.map((t) => ({
         topicName: t.topicName,
         partitions: t.partitions.map((p) => {
-          const base = { partitionIndex: p.partitionIndex, errorMessage: null, leaderId: d.leaderId, leaderEpoch: d.epoch, highWatermark: d.highWatermark, currentVoters: [], observers: [] };
+          // A leader whose first batch is not committed yet does not know the high watermark (-1, as Kafka's).
+          const highWatermark = d.role === 'leader' && this.#announced.nodeId !== this.#nodeId ? -1 : d.highWatermark;
+          const base = { partitionIndex: p.partitionIndex, errorMessage: null, leaderId: d.leaderId, leaderEpoch: d.epoch, highWatermark, currentVoters: [], observers: [] };
           if (t.topicName !== METADATA_TOPIC || p.partitionIndex !== 0) return { ...base, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION };
           if (d.role !== 'leader') return { ...base, errorCode: KafkaCode.NOT_LEADER_OR_FOLLOWER };
           return { ...base, errorCode: KafkaCode.NONE, currentVoters: d.voters.map(replica), observers: d.observers.map(replica) };
@@ -477,7 +481,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   // ---------------------------------------------------------------- fetch serving (leader)
 
   // Answers the metadata partition of a Fetch: at once when there is data, an error or a divergence; else after a long poll.
-  async #answerFetch(replicaId: number, p: ApiRequest<typeof ApiKey.Fetch>['topics'][number]['partitions'][number], maxWaitMs: number, maxBytes: number, shutdown: ShutdownWatch): Promise<FetchAnswer> {
+  async #answerFetch(replicaId: number, p: FetchPartitionRequest, maxWaitMs: number, maxBytes: number, shutdown: ShutdownWatch): Promise<FetchAnswer> {
     const first = await this.#serial(() => this.#tryFetch(replicaId, p, maxBytes));
     if (first.final || maxWaitMs <= 0 || shutdown.aborted() || this.#closed) return first.answer;
     await new Promise<void>((resolve) => {
@@ -496,50 +500,24 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     return (await this.#serial(() => this.#tryFetch(replicaId, p, maxBytes))).answer;
   }
 
-  // One attempt at a Fetch answer; `final` when it must not wait (error, divergence, records).
-  #tryFetch(replicaId: number, p: ApiRequest<typeof ApiKey.Fetch>['topics'][number]['partitions'][number], maxBytes: number): { answer: FetchAnswer; final: boolean } {
-    const current = this.#current();
-    const hw = this.#committed.end;
-    const base = {
-      partitionIndex: p.partition,
-      logStartOffset: 0,
-      currentLeader: { leaderId: current.leaderId, leaderEpoch: current.epoch },
-      abortedTransactions: null,
-      preferredReadReplica: -1,
-    };
-    const failed = (errorCode: number) => ({ answer: { ...base, errorCode, highWatermark: -1, lastStableOffset: -1, records: null }, final: true });
-    const log = this.#log;
-    if (this.#closed || !log) return failed(KafkaCode.BROKER_NOT_AVAILABLE);
-    // Voters always name their epoch and last fetched epoch (Kafka refuses -1 from them); anything else reads as an observer.
-    const isVoter = replicaId !== this.#nodeId && this.#voterIds.includes(replicaId) && p.currentLeaderEpoch >= 0 && p.lastFetchedEpoch >= 0;
-    if (p.currentLeaderEpoch >= 0) {
-      if (p.currentLeaderEpoch < current.epoch) return failed(KafkaCode.FENCED_LEADER_EPOCH);
-      if (p.currentLeaderEpoch > current.epoch) return failed(KafkaCode.UNKNOWN_LEADER_EPOCH);
-    }
-    if (this.#role !== 'leader' || !this.#progress) return failed(KafkaCode.NOT_LEADER_OR_FOLLOWER);
-    if (p.fetchOffset < 0 || (isVoter && p.lastFetchedEpoch > p.currentLeaderEpoch)) return failed(KafkaCode.INVALID_REQUEST);
-    const now = this.#clock.now();
-    const ok = (records: Uint8Array[] | null, highWatermark: number, extra: object = {}) => ({ ...base, errorCode: KafkaCode.NONE, highWatermark, lastStableOffset: highWatermark, records, ...extra });
-    if (!isVoter) {
-      // Observers read committed batches only and do not count towards the high watermark.
-      this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now);
-      // Not before this leader's own first batch is committed: until then it does not know the high watermark.
-      if (!this.#leaderReady) return { answer: ok(null, -1), final: false };
-      if (p.fetchOffset > hw) return { answer: ok(null, hw), final: false };
-      const records = log.read(p.fetchOffset, hw, maxBytes);
-      return { answer: ok(records, hw), final: records.length > 0 };
-    }
-    const position = log.validateFetchPosition(p.fetchOffset, p.lastFetchedEpoch);
-    if (position.kind === 'diverging') {
-      return { answer: ok(null, this.#leaderReady ? hw : -1, { divergingEpoch: { epoch: position.epoch, endOffset: position.endOffset } }), final: true };
-    }
-    const advanced = this.#progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, now);
-    if (advanced) this.#onHighWatermark(this.#progress.highWatermark);
-    const records = log.read(p.fetchOffset, log.endOffset, maxBytes);
-    // A fetch that moved the high watermark answers at once: the follower learns it without a long poll.
-    // Before the leader's first batch is committed its high watermark is unknown (-1, as Kafka's): what it
-    // learned as a follower, or 0 after a restart, may be below what the last leader already told others.
-    return { answer: ok(records, this.#leaderReady ? this.#committed.end : -1), final: records.length > 0 || advanced };
+  // One attempt at a Fetch answer (fetch-serving.ts); `final` when it must not wait.
+  #tryFetch(replicaId: number, p: FetchPartitionRequest, maxBytes: number): { answer: FetchAnswer; final: boolean } {
+    const leading = this.#role === 'leader' && !this.#closed;
+    return serveFetch(
+      {
+        nodeId: this.#nodeId,
+        voterIds: this.#voterIds,
+        current: this.#current(),
+        log: this.#closed ? undefined : this.#log,
+        progress: leading ? this.#progress : undefined,
+        nowMs: this.#clock.now(),
+        knownHighWatermark: () => (this.#leaderReady ? this.#committed.end : -1),
+        onHighWatermark: (hw) => this.#onHighWatermark(hw),
+      },
+      replicaId,
+      p,
+      maxBytes,
+    );
   }
 
   // ---------------------------------------------------------------- leader
@@ -567,40 +545,53 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     if (generation !== this.#generation) return;
     this.#leaderAppended();
     this.#scheduleCheckQuorum(generation);
-    for (const id of this.#others()) this.#sendBeginQuorumEpoch(id, generation);
+    this.#announceEpoch(generation);
     this.#announce();
   }
 
-  // BeginQuorumEpoch until the voter acknowledges (or fetches: then it knows).
+  /**
+   * BeginQuorumEpoch to every voter that has not fetched lately, again every interval while
+   * this node leads: a voter that restarted without knowing the leader (it had voted, or
+   * was standing) learns it before its own election timeout runs out — the leader does not
+   * push anything else, and a voter that stands in a higher epoch would unseat it.
+   */
+  #announceEpoch(generation: number): void {
+    if (generation !== this.#generation || this.#role !== 'leader' || !this.#progress) return;
+    const interval = this.#beginQuorumEpochIntervalMs();
+    const now = this.#clock.now();
+    const lastFetch = new Map(this.#progress.voters().map((v) => [v.nodeId, v.lastFetchMs]));
+    for (const id of this.#others()) {
+      const fetched = lastFetch.get(id) ?? -1;
+      if (fetched >= 0 && now - fetched < interval) continue;
+      if (this.#beginInFlight.has(id)) continue;
+      this.#sendBeginQuorumEpoch(id, generation);
+    }
+    this.#clock.setTimeout(() => this.#announceEpoch(generation), interval);
+  }
+
+  #beginQuorumEpochIntervalMs(): number {
+    return Math.max(this.#timings.retryBackoffMs, Math.floor(Math.min(this.#timings.fetchTimeoutMs, this.#timings.electionTimeoutMs) / 2));
+  }
+
   #sendBeginQuorumEpoch(voterId: number, generation: number): void {
     const epoch = this.#election.epoch;
+    this.#beginInFlight.add(voterId);
     this.#channel
       .send(voterId, ApiKey.BeginQuorumEpoch, RAFT_REQUEST_VERSIONS[ApiKey.BeginQuorumEpoch], beginQuorumEpochRequest(this.#clusterId, voterId, this.#nodeId, epoch), this.#timings.requestTimeoutMs)
+      .finally(() => {
+        if (generation === this.#generation) this.#beginInFlight.delete(voterId);
+      })
       .then(
-        (response) => this.#serial(() => this.#onBeginQuorumEpochResponse(voterId, generation, response)),
-        () => this.#serial(() => this.#retryBeginQuorumEpoch(voterId, generation)),
+        (response) => this.#serial(() => this.#onBeginQuorumEpochResponse(generation, response)),
+        () => undefined, // no answer: the next round sends again
       )
       .catch((error: unknown) => this.#logger.warn('raft: BeginQuorumEpoch handling failed', { voterId, error: String(error) }));
   }
 
-  async #onBeginQuorumEpochResponse(voterId: number, generation: number, response: ApiResponse<typeof ApiKey.BeginQuorumEpoch>): Promise<void> {
+  async #onBeginQuorumEpochResponse(generation: number, response: ApiResponse<typeof ApiKey.BeginQuorumEpoch>): Promise<void> {
     if (generation !== this.#generation) return;
     const p = response.topics[0]?.partitions[0];
-    if (response.errorCode === KafkaCode.NONE && p && p.errorCode === KafkaCode.NONE) return;
-    if (p && p.leaderEpoch > this.#election.epoch) {
-      await this.#maybeTransition(p.leaderId, p.leaderEpoch);
-      return;
-    }
-    this.#retryBeginQuorumEpoch(voterId, generation);
-  }
-
-  #retryBeginQuorumEpoch(voterId: number, generation: number): void {
-    if (generation !== this.#generation) return;
-    const fetched = this.#progress?.voters().find((v) => v.nodeId === voterId);
-    if (fetched && fetched.lastFetchMs >= 0) return;
-    this.#clock.setTimeout(() => {
-      if (generation === this.#generation) this.#sendBeginQuorumEpoch(voterId, generation);
-    }, Math.max(this.#timings.retryBackoffMs, Math.floor(this.#timings.fetchTimeoutMs / 4)));
+    if (p && p.leaderEpoch > this.#election.epoch) await this.#maybeTransition(p.leaderId, p.leaderEpoch);
   }
 
   // Check-quorum: a leader that a majority has not fetched from within the window resigns.
@@ -732,10 +723,11 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     const next = async (): Promise<void> => {
       if (generation !== this.#generation || this.#closed || !this.#log) return;
       const log = this.#log;
-      const request = followerFetchRequest(this.#clusterId, this.#nodeId, this.#election.epoch, log.endOffset, log.lastEpoch, this.#maxFetchBytes);
+      const maxWaitMs = fetchMaxWaitMs(this.#timings.fetchTimeoutMs);
+      const request = followerFetchRequest(this.#clusterId, this.#nodeId, this.#election.epoch, log.endOffset, log.lastEpoch, this.#maxFetchBytes, maxWaitMs);
       let again: 'now' | 'backoff' | 'stop';
       try {
-        const response = await this.#channel.send(leaderId, ApiKey.Fetch, RAFT_REQUEST_VERSIONS[ApiKey.Fetch], request, this.#timings.requestTimeoutMs + FETCH_MAX_WAIT_MS);
+        const response = await this.#channel.send(leaderId, ApiKey.Fetch, RAFT_REQUEST_VERSIONS[ApiKey.Fetch], request, this.#timings.requestTimeoutMs + maxWaitMs);
         again = await this.#serial(() => this.#onFetchResponse(generation, response));
       } catch (error) {
         if (generation === this.#generation) this.#logger.debug('raft follower: fetch failed', { nodeId: this.#nodeId, leaderId, error: String(error) });
@@ -751,37 +743,36 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   async #onFetchResponse(generation: number, response: ApiResponse<typeof ApiKey.Fetch>): Promise<'now' | 'backoff' | 'stop'> {
     if (generation !== this.#generation || this.#role !== 'follower' || !this.#log) return 'stop';
     const log = this.#log;
-    const p = response.responses[0]?.partitions[0];
-    if (response.errorCode !== KafkaCode.NONE || !p) return 'backoff';
-    const leader = p.currentLeader;
-    if (leader.leaderEpoch > this.#election.epoch || p.errorCode === KafkaCode.FENCED_LEADER_EPOCH || p.errorCode === KafkaCode.NOT_LEADER_OR_FOLLOWER) {
-      if (leader.leaderEpoch > this.#election.epoch) {
-        await this.#maybeTransition(leader.leaderId, leader.leaderEpoch);
+    const outcome = followerFetchOutcome(response, this.#election.epoch);
+    switch (outcome.kind) {
+      case 'new-epoch':
+        await this.#maybeTransition(outcome.leaderId, outcome.epoch);
         return 'stop';
-      }
-      return 'backoff';
-    }
-    if (p.errorCode !== KafkaCode.NONE) return 'backoff';
-    const diverging = p.divergingEpoch;
-    if (diverging.epoch >= 0) {
-      const to = log.truncationOffsetFor(diverging.epoch, diverging.endOffset);
-      if (to < this.#committed.end) {
-        // Raft never asks this (committed entries are on every later leader); refuse rather than lose them.
-        this.#logger.error('raft follower: the leader asked to truncate below the high watermark; refused', { nodeId: this.#nodeId, to, highWatermark: this.#committed.end, diverging });
+      case 'retry':
         return 'backoff';
+      case 'truncate': {
+        const to = log.truncationOffsetFor(outcome.epoch, outcome.endOffset);
+        if (to < this.#committed.end) {
+          // Raft never asks this (committed entries are on every later leader); refuse rather than lose them.
+          this.#logger.error('raft follower: the leader asked to truncate below the high watermark; refused', { nodeId: this.#nodeId, to, highWatermark: this.#committed.end, divergingEpoch: outcome.epoch, divergingEnd: outcome.endOffset });
+          return 'backoff';
+        }
+        this.#logger.info('raft follower truncates a diverging tail', { nodeId: this.#nodeId, from: log.endOffset, to, divergingEpoch: outcome.epoch, divergingEnd: outcome.endOffset });
+        await log.truncateTo(to);
+        break;
       }
-      this.#logger.info('raft follower truncates a diverging tail', { nodeId: this.#nodeId, from: log.endOffset, to, divergingEpoch: diverging.epoch, divergingEnd: diverging.endOffset });
-      await log.truncateTo(to);
-    } else {
-      const bytes = recordBytes(p.records);
-      if (bytes.length > 0) await log.appendAsFollower(bytes);
-      if (generation !== this.#generation) return 'stop';
-      const hw = Math.min(p.highWatermark, log.endOffset);
-      if (hw > this.#committed.end) this.#onHighWatermark(hw);
+      case 'append': {
+        if (outcome.records.length > 0) await log.appendAsFollower(outcome.records);
+        if (generation !== this.#generation) return 'stop';
+        const hw = Math.min(outcome.highWatermark, log.endOffset);
+        if (hw > this.#committed.end) this.#onHighWatermark(hw);
+        break;
+      }
     }
     this.#resetFetchTimer(generation);
     return 'now';
   }
+
 
   // ---------------------------------------------------------------- unattached
 
@@ -842,6 +833,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     this.#role = role;
     this.#granted.clear();
     this.#rejected.clear();
+    this.#beginInFlight.clear();
     this.#leaderResigned = false;
     if (role !== 'leader') {
       this.#progress = undefined;
@@ -942,7 +934,12 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       void this.#serial(async () => {
         if (generation !== this.#generation || this.#closed) return;
         await action();
-      }).catch((error: unknown) => this.#logger.error('raft: a timed action failed', { nodeId: this.#nodeId, error: String(error) }));
+      }).catch((error: unknown) => {
+        if (this.#closed) return;
+        this.#logger.error('raft: a timed action failed; trying again after an election timeout', { nodeId: this.#nodeId, role: this.#role, error: String(error) });
+        // A failed step (the election state could not be saved, say) must not leave the voter without a timer.
+        if (this.#timer === undefined && this.#role !== 'leader') this.#setTimer(this.#randomElectionTimeout(), () => this.#becomeCandidate());
+      });
     }, ms);
     this.#timer = handle;
   }
@@ -960,11 +957,4 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     );
     return run;
   }
-}
-
-/** A Fetch answer's records as one buffer (the in-process transports hand over chunks). */
-function recordBytes(records: Uint8Array | readonly Uint8Array[] | null): Uint8Array {
-  if (records === null) return new Uint8Array(0);
-  if (records instanceof Uint8Array) return records;
-  return records.length === 1 ? records[0]! : concat(records);
 }
