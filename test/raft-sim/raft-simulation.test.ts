@@ -27,12 +27,9 @@ const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_
 
 /** Known, open bugs of the Raft quorum the simulation found (see the module comment). */
 const OPEN_FINDINGS: ReadonlyArray<{ readonly id: string; readonly what: string; readonly matches: (v: RaftViolation, r: RaftSimulationResult) => boolean }> = [
-  // R1 and R2 (fixed) have regression tests below.
-  {
-    id: 'R3',
-    what: 'a failed election-state save (disk write error) in a timed step leaves the voter without a timer: it never stands again',
-    matches: (v, r) => v.rule === 'liveness' && r.loggedErrors.some((e) => e.includes('a timed action failed')),
-  },
+  // None open now: R1, R2 and R3 (fixed) have regression tests below. An entry looks like:
+  // { id: 'R3', what: 'a failed election-state save leaves the voter without a timer',
+  //   matches: (v, r) => v.rule === 'liveness' && r.loggedErrors.some((e) => e.includes('a timed action failed')) },
 ];
 
 /** The open findings that explain every violation of a run (none when any violation is new). */
@@ -145,11 +142,10 @@ describe('Raft quorum simulation', () => {
     }
   });
 
-  // R3 (open), scripted: every node restarts with a disk whose next write fails. The first
-  // write is a voter's election-state save when its election timer fires; the timed step
-  // throws, is logged, and no timer is set again: nobody ever stands. Expected to fail until
-  // R3 is fixed (Kafka treats the failed write as fatal: the process exits and restarts).
-  it.fails('R3 (open): a voter whose election-state save failed once still stands later', async () => {
+  // R3 (fixed in c-raft 9f5173d), scripted: every node restarts with a disk whose next write
+  // fails. The first write is a voter's election-state save when its election timer fires;
+  // the timed step threw, was logged, and no timer was set again: nobody ever stood.
+  it('R3 (fixed): a voter whose election-state save failed once still stands later', async () => {
     const r = await runRaftSimulation({
       seed: 6,
       voters: 3,
