@@ -2,9 +2,13 @@
  * ACLs with real clients over SASL_PLAINTEXT (PLAIN users admin, alice, bob; admin a super
  * user): kafkajs 2.2.4 manages ACLs with its own createAcls / describeAcls / deleteAcls;
  * kcat (librdkafka) and kafkajs, authenticated as bob, are refused with
- * TOPIC_AUTHORIZATION_FAILED where alice's ACLs let her produce and consume; our client
- * authenticates too and is refused the same way.
+ * TOPIC_AUTHORIZATION_FAILED where alice's ACLs let her produce and consume; so are
+ * confluent-kafka-python, kafka-python 2.0.2 (TopicAuthorizationFailedError, errno 29) and
+ * @platformatic/kafka 1.35 (a ResponseError naming TOPIC_AUTHORIZATION_FAILED); our client
+ * authenticates too and is refused the same way. Each refused client must leave orders' log
+ * as it found it.
  */
+import { Consumer as PlatformaticConsumer, Producer as PlatformaticProducer, stringSerializers } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../adapters/memory/index.ts';
@@ -48,11 +52,20 @@ function kafkajsAs(user: User) {
   return new Kafka({ clientId: `acl-${user}`, brokers: [address], logLevel: logLevel.NOTHING, retry: { retries: 0 }, sasl: { mechanism: 'plain', username: user, password: PASSWORDS[user] } });
 }
 
+function platformaticAs(user: User) {
+  return { clientId: `acl-platformatic-${user}`, bootstrapBrokers: [address], retries: 0, sasl: { mechanism: 'PLAIN' as const, username: user, password: PASSWORDS[user] } };
+}
+
+/** The end offset of orders-0: whatever earlier tests appended, a refused client must not move it. */
+function ordersEnd(): number {
+  return broker.replicaManager.partition('orders', 0)!.log.endOffset();
+}
+
 function kcatAs(user: User): string[] {
   return ['-b', address, '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanism=PLAIN', '-X', `sasl.username=${user}`, '-X', `sasl.password=${PASSWORDS[user]}`];
 }
 
-describe('ACLs with kafkajs, kcat and our client', () => {
+describe('ACLs with kafkajs, kcat, the Python clients, @platformatic/kafka and our client', () => {
   it('kafkajs admin: createAcls, describeAcls, deleteAcls', async () => {
     const admin = kafkajsAs('admin').admin();
     await admin.connect();
@@ -156,5 +169,84 @@ describe('ACLs with kafkajs, kcat and our client', () => {
       await alice.close();
       await bob.close();
     }
+  });
+
+  it.skipIf(!pythonCan('import kafka'))('kafka-python as bob: TopicAuthorizationFailedError committing on and writing to orders, nothing read; as alice: all pass', async () => {
+    // Bob's own group and topic, so only orders is refused (see the probe for why it writes to its own topic first).
+    const admin = kafkajsAs('admin').admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'bob-kafka-python' }] });
+      await admin.createAcls({
+        acl: [
+          { resourceType: AclResourceTypes.GROUP, resourceName: 'bob-kafka-python', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:bob', host: '*', operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.ALLOW },
+          { resourceType: AclResourceTypes.TOPIC, resourceName: 'bob-kafka-python', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:bob', host: '*', operation: AclOperationTypes.ALL, permissionType: AclPermissionTypes.ALLOW },
+        ],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    const probe = (user: User, extra: object) => runPython('kafka_python_acl_probe.py', { bootstrap: address, topic: 'orders', group: `${user}-kafka-python`, username: user, password: PASSWORDS[user], ...extra });
+
+    const before = ordersEnd();
+    // Bob's subscription gets no partitions and kafka-python reports nothing, so his read is bounded.
+    const bob = await probe('bob', { own: 'bob-kafka-python', read_seconds: 3 });
+    expect(bob.filter((e) => e.event === 'record')).toEqual([]);
+    expect(bob.find((e) => e.event === 'commit-error')).toMatchObject({ name: 'TopicAuthorizationFailedError', errno: KafkaCode.TOPIC_AUTHORIZATION_FAILED });
+    expect(bob.find((e) => e.event === 'own-delivered')).toBeDefined();
+    expect(bob.find((e) => e.event === 'produce-error')).toMatchObject({ name: 'TopicAuthorizationFailedError', errno: KafkaCode.TOPIC_AUTHORIZATION_FAILED });
+    expect(ordersEnd()).toBe(before);
+    expect(broker.replicaManager.partition('bob-kafka-python', 0)!.log.endOffset()).toBe(1);
+
+    const alice = await probe('alice', {});
+    const read = alice.filter((e) => e.event === 'record').map((e) => e.value);
+    expect(read.slice(0, 2)).toEqual(['one', 'two']);
+    expect(read).toHaveLength(before);
+    expect(alice.find((e) => e.event === 'committed')).toBeDefined();
+    expect(alice.find((e) => e.event === 'delivered')).toEqual({ event: 'delivered', offset: before });
+    expect(ordersEnd()).toBe(before + 1);
+  });
+
+  it('@platformatic/kafka as bob: TOPIC_AUTHORIZATION_FAILED fetching and producing; as alice: both pass', async () => {
+    const fetchFromStart = async (user: User) => {
+      const consumer = new PlatformaticConsumer({ ...platformaticAs(user), groupId: `${user}-platformatic` });
+      try {
+        const response = await consumer.fetch({
+          node: 1,
+          maxWaitTime: 100,
+          topics: [{ topicId: 'orders', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, partitionMaxBytes: 1 << 20 }] }],
+        });
+        return (response.responses[0]!.partitions[0]!.records ?? []).flatMap((b) => b.records.map((r) => String(r.value)));
+      } finally {
+        await consumer.close(true);
+      }
+    };
+    const produce = async (user: User) => {
+      const producer = new PlatformaticProducer({ ...platformaticAs(user), serializers: stringSerializers });
+      try {
+        return await producer.send({ messages: [{ topic: 'orders', value: `from-${user}`, partition: 0 }] });
+      } finally {
+        await producer.close();
+      }
+    };
+    // A refusal is a ResponseError (an AggregateError) whose errors name the Kafka code and where in the response it was.
+    const refused = (api: string, path: string) => ({
+      code: 'PLT_KFK_RESPONSE',
+      message: expect.stringContaining(api),
+      errors: [expect.objectContaining({ apiId: 'TOPIC_AUTHORIZATION_FAILED', apiCode: KafkaCode.TOPIC_AUTHORIZATION_FAILED, path })],
+    });
+
+    const before = ordersEnd();
+    await expect(fetchFromStart('bob')).rejects.toMatchObject(refused('Fetch', '/responses/0/partitions/0'));
+    // The producer asks for the topic's metadata first, and is refused there: no Produce is sent.
+    await expect(produce('bob')).rejects.toMatchObject(refused('Metadata', '/topics/0'));
+    expect(ordersEnd()).toBe(before);
+
+    const read = await fetchFromStart('alice');
+    expect(read.slice(0, 2)).toEqual(['one', 'two']);
+    expect(read).toHaveLength(before);
+    const sent = await produce('alice');
+    expect(sent.offsets).toEqual([{ topic: 'orders', partition: 0, offset: BigInt(before) }]);
+    expect(ordersEnd()).toBe(before + 1);
   });
 });
