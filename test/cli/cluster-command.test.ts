@@ -3,9 +3,9 @@
  * ports with a temp data directory, described, used to create a replicated topic through
  * `topics create` / `topics describe`, and stopped with SIGINT (no broker process left).
  */
+import { freeBasePort as freeBaseFrom, portFree } from '../fixtures/free-port.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,28 +30,8 @@ function tryKill(pid: number): void {
   }
 }
 
-/** Whether `port` on 127.0.0.1 can be bound right now. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A base port p (from the OS, by binding port 0) with p, p+1, p+2 and the controllers' p+100…p+102 all free. */
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (port + 100 > 65535) continue;
-    const free = await Promise.all([port, port + 1, port + 2, port + 100, port + 101, port + 102].map(portFree));
-    if (free.every(Boolean)) return port;
-  }
-  throw new Error('no free base port');
-}
+/** A base port p with p, p+1, p+2 and the controllers' p+100…p+102 all free (outside the ephemeral range). */
+const freeBasePort = () => freeBaseFrom([0, 1, 2, 100, 101, 102]);
 
 /** Direct children of `pid` (Linux /proc). */
 function childPids(pid: number): number[] {

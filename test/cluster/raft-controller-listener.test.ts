@@ -5,8 +5,8 @@
  * names the leader and each voter's progress, an observer (RemoteMetadataReader) reads the
  * committed log from whichever voter leads, and a long-poll Fetch never holds up a vote.
  */
+import { freePort } from '../fixtures/free-port.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
 import { memoryStorage } from '../../adapters/memory/index.ts';
 import { serveController } from '../../adapters/server/index.ts';
 import { tcpTransport } from '../../adapters/transport/index.ts';
@@ -28,13 +28,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -6,7 +6,7 @@
  * replica fetchers, the controller channel and application clients all cross it.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../fixtures/free-port.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../../mod.ts';
@@ -71,14 +71,8 @@ export interface ProcessCluster {
   close(keep?: boolean): Promise<void>;
 }
 
-/** A port free right now on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port free right now on 127.0.0.1, outside the ephemeral range (see test/fixtures/free-port.ts). */
+export { freePort };
 
 /** The broker flags for the timeouts that are set. */
 function timeoutArgs(t: ClusterTimeouts): string[] {
