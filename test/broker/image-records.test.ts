@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { imageDiffRecords } from '../../core/broker/metadata/image-diff.ts';
 import { imageFromRecords, imageToRecords } from '../../core/broker/metadata/image-records.ts';
 import { MetadataDelta } from '../../core/broker/metadata/metadata-delta.ts';
 import { MetadataImage } from '../../core/broker/metadata/metadata-image.ts';
@@ -102,5 +103,26 @@ describe('imageToRecords', () => {
     expect(MetadataImage.length).toBe(2);
     const params = MetadataImage.toString().match(/constructor\(([^)]*)\)/)?.[1]?.split(',').map((s) => s.trim().split(/[\s:=]/)[0]);
     expect(params).toEqual(['topicsById', 'registrations', 'nextProducerId', 'clusterId', 'scram']);
+  });
+});
+
+describe('imageDiffRecords', () => {
+  const log = richLog();
+  const imageAt = (n: number) => new MetadataDelta(MetadataImage.EMPTY).replay(log.slice(0, n)).apply();
+  const full = imageAt(log.length);
+
+  it('turns every earlier image of the log into the final one, and back (topics removed, recreated, configs unset, credentials removed)', () => {
+    for (let n = 0; n <= log.length; n++) {
+      const from = imageAt(n);
+      expect(dump(new MetadataDelta(from).replay(imageDiffRecords(from, full)).apply()), `from ${n} records`).toEqual(dump(full));
+      // Backwards too, once the registrations and producer ids are those of the end (neither ever goes back).
+      if (n >= 11) expect(dump(new MetadataDelta(full).replay(imageDiffRecords(full, from)).apply()), `back to ${n} records`).toEqual(dump(from));
+    }
+  });
+
+  it('is empty between equal images, and names only what changed', () => {
+    expect(imageDiffRecords(full, imageFromRecords(imageToRecords(full)))).toEqual([]);
+    const changed = new MetadataDelta(full).replay([{ type: 'config', resourceType: 'topic', resourceName: 'orders', name: 'segment.ms', value: '5' }]).apply();
+    expect(imageDiffRecords(full, changed)).toEqual([{ type: 'config', resourceType: 'topic', resourceName: 'orders', name: 'segment.ms', value: '5' }]);
   });
 });
