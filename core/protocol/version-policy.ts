@@ -116,7 +116,7 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   BeginQuorumEpoch: { broker: null, client: null },
   EndQuorumEpoch: { broker: null, client: null },
   DescribeQuorum: { broker: null, client: null },
-  FetchSnapshot: { broker: null, client: null },
+  FetchSnapshot: { broker: null, client: null, controller: [0, 1] },
   ElectLeaders: { broker: null, client: null },
   AlterPartitionReassignments: { broker: null, client: null },
   ListPartitionReassignments: { broker: null, client: null },

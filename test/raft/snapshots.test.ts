@@ -14,7 +14,15 @@ import { METADATA_TOPIC, METADATA_TOPIC_ID } from '../../core/broker/quorum/meta
 import type { MetadataQuorum } from '../../core/broker/quorum/metadata-quorum.ts';
 import type { RaftQuorum } from '../../core/broker/quorum/raft/raft-quorum.ts';
 import { decodeSnapshot, SNAPSHOT_POINTER_KEY } from '../../core/broker/quorum/raft/snapshot-store.ts';
-import { KafkaCode } from '../../core/errors.ts';
+import { MetadataFollower } from '../../core/broker/cluster/metadata-follower.ts';
+import { MetadataLoader } from '../../core/broker/metadata/metadata-publisher.ts';
+import { RemoteMetadataReader } from '../../core/broker/quorum/remote-metadata-reader.ts';
+import type { Transport, TransportFactory } from '../../core/client/transport.ts';
+import { silentLogger } from '../../core/contracts/logger.ts';
+import { KafkaCode, TributaryError } from '../../core/errors.ts';
+import { ApiKey } from '../../core/protocol/api-keys.ts';
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from '../../core/protocol/messages.ts';
+import { concat } from '../../core/protocol/writer.ts';
 import { RaftTestCluster, runFor, TestShutdown } from './local-raft-network.ts';
 
 const clusters: RaftTestCluster[] = [];
@@ -193,5 +201,76 @@ describe('Raft metadata snapshots', () => {
     expect(wrong.errorCode).toBe(KafkaCode.SNAPSHOT_NOT_FOUND);
     const past = (await leader.handleFetchSnapshot(snapshotRequest(id, position + 1), 1)).topics![0]!.partitions![0]!;
     expect(past.errorCode).toBe(KafkaCode.POSITION_OUT_OF_RANGE);
+  });
+});
+
+/** A transport straight to the voters' RaftEndpoints (through the codec both ways), for a broker's RemoteMetadataReader. */
+function raftTransport(c: RaftTestCluster): TransportFactory {
+  const versions = [ApiKey.Fetch, ApiKey.FetchSnapshot].map((apiKey) => ({ apiKey, minVersion: 0, maxVersion: apiKey === ApiKey.Fetch ? 17 : 1 }));
+  return async (address) => {
+    const nodeId = c.voters.find((v) => v.port === address.port)!.nodeId;
+    let connected = true;
+    return {
+      apiVersions: versions,
+      get connected() {
+        return connected;
+      },
+      async request(apiKey: number, version: number, body: object) {
+        const node = c.nodes.get(nodeId);
+        if (!node) throw new TributaryError('ERR_CONNECTION_CLOSED', `node ${nodeId} is down`);
+        const decoded = decodeRequest(concat(encodeRequest({ apiKey, apiVersion: version, correlationId: 1, clientId: 'observer' }, body)).subarray(4), versions).body;
+        const answer = apiKey === ApiKey.Fetch ? await node.handleFetch(decoded as never, version, new TestShutdown()) : await node.handleFetchSnapshot(decoded as never, version);
+        return decodeResponse(apiKey, version, concat(encodeResponse(apiKey, version, 1, answer)).subarray(4)).body;
+      },
+      async close() {
+        connected = false;
+      },
+    } as unknown as Transport;
+  };
+}
+
+describe('Raft metadata snapshots for observers', () => {
+  it('a broker far behind gets the snapshot over Fetch / FetchSnapshot; its follower replaces its image, publishers see one delta', async () => {
+    const c = cluster(3, { maxRecordsBetweenSnapshots: 30 });
+    await c.start();
+    const leader = await c.waitForLeader();
+    await appendBatches(c, leader, 0, 2);
+    const reader = new RemoteMetadataReader({ voters: c.voters, transport: raftTransport(c), clock: c.clock, nodeId: 7, maxBytes: 600 });
+    const loader = new MetadataLoader();
+    const deltas: MetadataDelta[] = [];
+    loader.install({ name: 'recorder', onMetadataUpdate: (delta) => void deltas.push(delta) });
+    const follower = new MetadataFollower({ source: reader, loader, clock: c.clock, logger: silentLogger, pollMs: 100, retryBackoffMs: 50 });
+    const run = async (ms: number) => {
+      for (let t = 0; t < ms; t += 10) await runFor(c.clock, 10);
+    };
+    // Stopping waits for the read in flight: a long poll that ends on the clock.
+    const stop = async () => {
+      let stopped = false;
+      const stopping = follower.stop().then(() => (stopped = true));
+      for (let i = 0; i < 500 && !stopped; i++) await runFor(c.clock, 10);
+      await stopping;
+    };
+    try {
+      follower.start();
+      await run(500);
+      expect(imageToRecords(loader.image)).toEqual(imageToRecords(expected(2)));
+      // The broker is away while the log moves on and the voters snapshot past where it stopped.
+      await stop();
+      await appendBatches(c, leader, 2, 12);
+      await run(300);
+      const snapshotEnd = leader.describe().logStartOffset;
+      expect(snapshotEnd).toBeGreaterThan(follower.nextOffset);
+      deltas.length = 0;
+      follower.start();
+      await run(1000);
+      expect(follower.nextOffset).toBe(leader.highWatermark);
+      expect(imageToRecords(loader.image)).toEqual(imageToRecords(expected(12)));
+      // The snapshot came as one change from the image the broker had: the topics it lacked are created in it.
+      expect(deltas[0]!.createdTopics.size).toBeGreaterThan(0);
+      expect([...deltas[0]!.createdTopics].every((id) => !expected(2).topicById(id))).toBe(true);
+    } finally {
+      await reader.close();
+      await stop();
+    }
   });
 });

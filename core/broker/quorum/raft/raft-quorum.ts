@@ -512,7 +512,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
         partitions: t.partitions.map((p) => {
           let errorCode: number = KafkaCode.SNAPSHOT_NOT_FOUND;
           if (t.name !== METADATA_TOPIC || p.partition !== 0) errorCode = KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
-          else if (p.currentLeaderEpoch < current.epoch) errorCode = KafkaCode.FENCED_LEADER_EPOCH;
+          // -1: a fetcher that does not know the epoch (as Fetch, no check).
+          else if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < current.epoch) errorCode = KafkaCode.FENCED_LEADER_EPOCH;
           else if (p.currentLeaderEpoch > current.epoch) errorCode = KafkaCode.UNKNOWN_LEADER_EPOCH;
           else if (this.#role !== 'leader' || this.#closed) errorCode = KafkaCode.NOT_LEADER_OR_FOLLOWER;
           const answer = { index: p.partition, snapshotId: { endOffset: p.snapshotId.endOffset, epoch: p.snapshotId.epoch }, currentLeader: { leaderId: current.leaderId, leaderEpoch: current.epoch }, size: 0, position: p.position, unalignedRecords: new Uint8Array(0) };
