@@ -15,6 +15,8 @@ import type { MetadataQuorum } from '../../core/broker/quorum/metadata-quorum.ts
 import type { RaftQuorum } from '../../core/broker/quorum/raft/raft-quorum.ts';
 import { decodeSnapshot, SNAPSHOT_POINTER_KEY } from '../../core/broker/quorum/raft/snapshot-store.ts';
 import { MetadataFollower } from '../../core/broker/cluster/metadata-follower.ts';
+import { QuorumController } from '../../core/broker/controller/quorum-controller.ts';
+import { heartbeat, register } from '../cluster/controller-helpers.ts';
 import { MetadataLoader } from '../../core/broker/metadata/metadata-publisher.ts';
 import { RemoteMetadataReader } from '../../core/broker/quorum/remote-metadata-reader.ts';
 import type { Transport, TransportFactory } from '../../core/client/transport.ts';
@@ -271,6 +273,46 @@ describe('Raft metadata snapshots for observers', () => {
     } finally {
       await reader.close();
       await stop();
+    }
+  });
+});
+
+describe('The controller over a Raft quorum with snapshots', () => {
+  it('a controller activating after a failover replays the snapshot, then the log after it: the same image', async () => {
+    const c = cluster(3, { maxRecordsBetweenSnapshots: 10 });
+    await c.start();
+    const controllers = new Map<number, QuorumController>();
+    for (const v of c.voters) controllers.set(v.nodeId, new QuorumController({ quorum: c.node(v.nodeId), nodeId: v.nodeId, clock: c.clock, logger: silentLogger, numPartitions: 1, defaultReplicationFactor: 1, sessionTimeoutMs: 600_000 }));
+    const active = async (): Promise<QuorumController> => {
+      for (let t = 0; t < 20_000; t += 10) {
+        const on = [...controllers.values()].filter((ctl) => ctl.active);
+        if (on.length === 1) {
+          await on[0]!.whenIdle();
+          if (on[0]!.active) return on[0]!;
+        }
+        await runFor(c.clock, 10);
+      }
+      throw new Error('no active controller');
+    };
+    try {
+      const first = await active();
+      await heartbeat(first, 10, await register(first, 10));
+      for (let i = 0; i < 8; i++) await first.createTopic({ name: `topic-${i}`, numPartitions: 2, replicationFactor: 1 });
+      await runFor(c.clock, 500);
+      const snapshotEnd = c.node(first.nodeId).describe().logStartOffset;
+      expect(snapshotEnd).toBeGreaterThan(0);
+      const before = imageToRecords(first.image);
+      first.close();
+      controllers.delete(first.nodeId);
+      await c.stopNode(first.nodeId);
+      const second = await active();
+      expect(c.node(second.nodeId).describe().logStartOffset).toBeGreaterThan(0);
+      expect(imageToRecords(second.image)).toEqual(before);
+      await second.createTopic({ name: 'after', numPartitions: 1, replicationFactor: 1 });
+      expect(second.image.topic('after')).toBeDefined();
+      expect(second.image.topics()).toHaveLength(9);
+    } finally {
+      for (const ctl of controllers.values()) ctl.close();
     }
   });
 });
