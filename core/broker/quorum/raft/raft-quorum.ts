@@ -1010,6 +1010,10 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       if (p.errorCode !== KafkaCode.NONE || p.position !== position) return 'backoff';
       chunks.push(p.unalignedRecords.slice());
       position += p.unalignedRecords.length;
+      // The leader answers: a long transfer must not make this voter stand for election.
+      await this.#serial(() => {
+        if (generation === this.#generation && this.#role === 'follower') this.#resetFetchTimer(generation);
+      });
       if (position >= p.size) break;
       if (p.unalignedRecords.length === 0) return 'backoff';
     }
