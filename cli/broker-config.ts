@@ -41,6 +41,9 @@ export interface BrokerSettings {
   brokerHeartbeatIntervalMs: number;
   brokerSessionTimeoutMs: number;
   replicaLagTimeMaxMs: number;
+  authorizer: 'none' | 'standard';
+  superUsers: string[];
+  allowEveryoneIfNoAclFound: boolean;
   listeners: string | undefined;
   advertisedListeners: string | undefined;
   listenerSecurityProtocolMap: string | undefined;
@@ -52,6 +55,9 @@ export interface BrokerSettings {
   saslPlainUsers: string | undefined;
   saslEnabledMechanisms: string | undefined;
   failedAuthenticationDelayMs: number;
+  autoLeaderRebalanceEnable: boolean;
+  leaderImbalanceCheckIntervalSeconds: number;
+  leaderImbalancePerBrokerPercentage: number;
 }
 
 /** One setting: its flag, environment variable, parser and default. */
@@ -63,6 +69,8 @@ interface SettingSpec<K extends keyof BrokerSettings> {
   help: string;
   parse: (raw: string, source: string) => BrokerSettings[K];
   default: BrokerSettings[K];
+  /** A flag that may stand alone (`--allow-everyone-if-no-acl-found` means true). */
+  bare?: true;
 }
 
 const int = (min: number, max: number) => (raw: string, source: string): number => {
@@ -84,6 +92,13 @@ const bool = (raw: string, source: string): boolean => {
   if (['true', '1', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new TributaryError('ERR_INVALID_ARGUMENT', `${source}: expected true or false, got "${raw}"`);
+};
+
+/** Kafka's super.users: principals separated by `;` (each `Type:name`). */
+const principals = (raw: string, source: string): string[] => {
+  const list = raw.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const p of list) if (!/^[^:]+:.+$/.test(p)) throw new TributaryError('ERR_INVALID_ARGUMENT', `${source}: expected Type:name principals separated by ';' (User:admin;User:ops), got "${p}"`);
+  return list;
 };
 
 const text = (raw: string, source: string): string => {
@@ -113,7 +128,7 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'queuedMaxRequestBytes', flag: 'queued-max-request-bytes', arg: '<bytes>', help: 'broker-wide bytes of requests read and not yet handled; reads pause beyond (queued.max.request.bytes; default 512 MiB, at least --socket-request-max-bytes)', parse: int(1, 2147483647), default: undefined },
   { key: 'maxConnections', flag: 'max-connections', arg: '<n>', help: 'open client connections; more are refused with a log line (max.connections; default unlimited)', parse: int(1, 2147483647), default: undefined },
   { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', arg: '<n>', help: 'open client connections from one IP address (max.connections.per.ip; default unlimited)', parse: int(1, 2147483647), default: undefined },
-  { key: 'controllerQuorum', flag: 'controller-quorum', arg: '<id@host:port,…>', help: 'the controller voters (controller.quorum.voters): makes this broker a cluster member; a node whose id is listed also serves the controller on that port', parse: text, default: undefined },
+  { key: 'controllerQuorum', flag: 'controller-quorum', arg: '<id@host:port,…>', help: 'the controller voters (controller.quorum.voters): makes this broker a cluster member; a node whose id is listed also serves the controller on that port. One voter is a single controller; three (or five) elect one by Raft and survive the loss of any minority of them (start them together: a majority must be up)', parse: text, default: undefined },
   { key: 'controllerListenPort', flag: 'controller-listen-port', arg: '<n>', help: 'port the controller listener binds (default: this node\'s port in --controller-quorum; differs when a proxy sits in front)', parse: int(0, 65535), default: undefined },
   { key: 'advertisedPort', flag: 'advertised-port', arg: '<n>', help: 'port clients and peers are told to connect to (default: --port)', parse: int(1, 65535), default: undefined },
   { key: 'defaultReplicationFactor', flag: 'default-replication-factor', arg: '<n>', help: 'replication factor of auto-created topics (default.replication.factor)', parse: int(1, 1000), default: 1 },
@@ -121,6 +136,9 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'brokerHeartbeatIntervalMs', flag: 'broker-heartbeat-interval-ms', arg: '<ms>', help: 'how often a cluster member heartbeats to the controller (broker.heartbeat.interval.ms)', parse: int(10, 3_600_000), default: 2000 },
   { key: 'brokerSessionTimeoutMs', flag: 'broker-session-timeout-ms', arg: '<ms>', help: 'a member without heartbeats this long is fenced and loses its leaderships (broker.session.timeout.ms; applied by the controller)', parse: int(50, 3_600_000), default: 9000 },
   { key: 'replicaLagTimeMaxMs', flag: 'replica-lag-time-max-ms', arg: '<ms>', help: 'a follower not caught up for this long leaves the in-sync replicas (replica.lag.time.max.ms)', parse: int(10, 3_600_000), default: 30_000 },
+  { key: 'authorizer', flag: 'authorizer', arg: '<none|standard>', help: 'standard: every request is checked against the ACLs (tributary acls …); none (default): everything is allowed', parse: oneOf(['none', 'standard'] as const), default: 'none' },
+  { key: 'superUsers', flag: 'super-users', arg: '<User:a;User:b>', help: 'principals allowed everything, whatever the ACLs say (super.users; `;`-separated)', parse: principals, default: [] },
+  { key: 'allowEveryoneIfNoAclFound', flag: 'allow-everyone-if-no-acl-found', arg: '[true|false]', help: 'allow everyone what no ACL speaks of (allow.everyone.if.no.acl.found; default false: only super users)', parse: bool, default: false, bare: true },
   { key: 'listeners', flag: 'listeners', arg: '<NAME://host:port,…>', help: 'named listeners, as Kafka\'s listeners: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL or names mapped by --listener-security-protocol-map (replaces --host/--port; default PLAINTEXT://127.0.0.1:9092)', parse: text, default: undefined },
   { key: 'advertisedListeners', flag: 'advertised-listeners', arg: '<NAME://host:port,…>', help: 'addresses clients of each listener are told (advertised.listeners; default: each listener\'s own, localhost for a wildcard)', parse: text, default: undefined },
   { key: 'listenerSecurityProtocolMap', flag: 'listener-security-protocol-map', arg: '<NAME:PROTOCOL,…>', help: 'security protocol of each listener name (listener.security.protocol.map; default: each protocol name maps to itself)', parse: text, default: undefined },
@@ -132,6 +150,9 @@ export const BROKER_SETTINGS: ReadonlyArray<SettingSpec<keyof BrokerSettings>> =
   { key: 'saslPlainUsers', flag: 'sasl-plain-users', arg: '<file>', help: 'users of SASL/PLAIN: one name:password a line, or Kafka JAAS user_<name>="<password>" entries (SCRAM users are added with tributary users add)', parse: text, default: undefined },
   { key: 'saslEnabledMechanisms', flag: 'sasl-enabled-mechanisms', arg: '<list>', help: 'SASL mechanisms offered: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (sasl.enabled.mechanisms; default: both SCRAMs, plus PLAIN with --sasl-plain-users)', parse: text, default: undefined },
   { key: 'failedAuthenticationDelayMs', flag: 'connection-failed-authentication-delay-ms', arg: '<ms>', help: 'a failed login is answered and closed after this delay (connection.failed.authentication.delay.ms)', parse: int(0, 60_000), default: 100 },
+  { key: 'autoLeaderRebalanceEnable', flag: 'auto-leader-rebalance-enable', arg: '<true|false>', help: 'the controller this node hosts moves leadership back to preferred replicas (auto.leader.rebalance.enable)', parse: bool, default: true },
+  { key: 'leaderImbalanceCheckIntervalSeconds', flag: 'leader-imbalance-check-interval-seconds', arg: '<s>', help: 'how often that rebalance looks (leader.imbalance.check.interval.seconds)', parse: int(1, 86_400), default: 300 },
+  { key: 'leaderImbalancePerBrokerPercentage', flag: 'leader-imbalance-per-broker-percentage', arg: '<pct>', help: 'share of a broker\'s preferred partitions led elsewhere it tolerates before rebalancing (leader.imbalance.per.broker.percentage)', parse: int(0, 100), default: 10 },
   { key: 'logLevel', flag: 'log-level', arg: '<level>', help: 'debug | info | warn | error | silent', parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const), default: 'info' },
 ] as ReadonlyArray<SettingSpec<keyof BrokerSettings>>;
 

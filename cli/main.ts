@@ -29,6 +29,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   cluster: { summary: 'start a local cluster (cluster up), or describe one', load: async () => (await import('./commands/cluster.ts')).clusterCommand },
   perf: { summary: 'producer, consumer and end-to-end load tests', load: async () => (await import('./commands/perf.ts')).perfCommand },
   users: { summary: 'list, add and remove SCRAM users (SASL authentication)', load: async () => (await import('./commands/users.ts')).usersCommand },
+  acls: { summary: 'list, add and remove ACLs (kafka-acls.sh)', load: async () => (await import('./commands/acls.ts')).aclsCommand },
 };
 
 function usage(): string {

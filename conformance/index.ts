@@ -12,3 +12,4 @@ export * from './serializer.ts';
 export * from './partitioner.ts';
 export * from './storage/index.ts';
 export * from './metadata-quorum/index.ts';
+export * from './authorizer.ts';

@@ -60,9 +60,14 @@ export class EmbeddedBroker {
     return this.#server.address;
   }
 
-  /** A client that calls this broker's handlers directly (no socket, no framing). */
-  client(options: EmbeddedClientOptions = {}): Client {
-    return new Client({ brokers: ['embedded:0'], registry: this.registry, asyncScope: nodeAsyncScope(), ...options, transport: inProcessTransport(this.broker) });
+  /**
+   * A client that calls this broker's handlers directly (no socket, no framing). With
+   * `principal` its requests act as that principal (`User:alice`) for the broker's
+   * authorizer; otherwise as User:ANONYMOUS.
+   */
+  client(options: EmbeddedClientOptions & { readonly principal?: string } = {}): Client {
+    const { principal, ...clientOptions } = options;
+    return new Client({ brokers: ['embedded:0'], registry: this.registry, asyncScope: nodeAsyncScope(), ...clientOptions, transport: inProcessTransport(this.broker, principal !== undefined ? { principal } : {}) });
   }
 
   /** Shuts down: the listener drains, then the broker closes its storage. */

@@ -20,6 +20,8 @@ export interface ServeControllerOptions extends Omit<ListenerOptions, 'logger'> 
   readonly controller: BrokerToController;
   /** The metadata log brokers fetch. */
   readonly quorum: Pick<MetadataQuorum, 'read' | 'leader'>;
+  /** This voter's Raft quorum (several voters): serves the Raft APIs and the metadata Fetch. */
+  readonly raft?: ControllerServerOptions['raft'];
   /** Interface to bind. Default `127.0.0.1`. */
   readonly host?: string;
   /** Port; 0 (the default) picks a free one. */
@@ -59,8 +61,9 @@ export async function serveController(options: ServeControllerOptions): Promise<
     logger,
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.topicName !== undefined ? { topicName: options.topicName } : {}),
+    ...(options.raft !== undefined ? { raft: options.raft } : {}),
   });
-  const { nodeId: _n, controller: _c, quorum: _q, limits: _l, topicName: _t, ...listenerOptions } = options;
+  const { nodeId: _n, controller: _c, quorum: _q, limits: _l, topicName: _t, raft: _r, ...listenerOptions } = options;
   const listener = await openListener(server, { ...listenerOptions, host, logger });
   logger.info('controller listening', { host, port: listener.port, nodeId: options.nodeId });
   if (!isLoopback(host)) {

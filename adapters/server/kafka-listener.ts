@@ -160,36 +160,51 @@ export async function openListener(target: RequestTarget, options: ListenerOptio
     ...(sasl !== undefined ? { sasl } : {}),
   };
   const connections = new Set<Connection>();
+  // Every socket counted against the connection quotas, from the TCP accept on: on a TLS
+  // listener that is before the handshake (Kafka counts at accept too), or sockets that never
+  // finish one would escape max.connections and hold the port for the TLS handshake timeout.
+  const counted = new Set<Socket>();
   const perIp = new Map<string, number>();
   const refusals = new RefusalLog(logger);
-  const accept = (socket: Socket) => {
+  /** Applies the quotas to a new TCP socket: false when it was refused (and destroyed). */
+  const admit = (socket: Socket): boolean => {
     if (!target.running) {
       socket.destroy();
-      return;
+      return false;
     }
     const ip = socket.remoteAddress ?? '';
     // Kafka's ConnectionQuotas: max.connections, then max.connections.per.ip; refused at once.
-    if (connections.size >= maxConnections) {
+    if (counted.size >= maxConnections) {
       refusals.refused('max.connections', ip, maxConnections);
       socket.destroy();
-      return;
+      return false;
     }
     const fromIp = perIp.get(ip) ?? 0;
     if (fromIp >= maxConnectionsPerIp) {
       refusals.refused('max.connections.per.ip', ip, maxConnectionsPerIp);
       socket.destroy();
-      return;
+      return false;
     }
     perIp.set(ip, fromIp + 1);
-    const principal = tls ? tlsPrincipal(socket as TLSSocket) : undefined;
-    const connection = new Connection(socket, target, connectionOptions, principal !== undefined ? { principal } : {});
-    connections.add(connection);
+    counted.add(socket);
     socket.once('close', () => {
-      connections.delete(connection);
+      counted.delete(socket);
       const left = (perIp.get(ip) ?? 1) - 1;
       if (left > 0) perIp.set(ip, left);
       else perIp.delete(ip);
     });
+    return true;
+  };
+  const accept = (socket: Socket) => {
+    // A TLS socket was admitted as TCP, before its handshake.
+    if (tls ? !target.running : !admit(socket)) {
+      socket.destroy();
+      return;
+    }
+    const principal = tls ? tlsPrincipal(socket as TLSSocket) : undefined;
+    const connection = new Connection(socket, target, connectionOptions, principal !== undefined ? { principal } : {});
+    connections.add(connection);
+    socket.once('close', () => connections.delete(connection));
   };
   let server: Server;
   if (tls) {
@@ -204,6 +219,10 @@ export async function openListener(target: RequestTarget, options: ListenerOptio
       requestCert: clientAuth !== 'none',
       rejectUnauthorized: clientAuth === 'required',
     }, accept);
+    // Before tls.Server wraps the socket: a refused one never starts a handshake.
+    server.prependListener('connection', (socket: Socket) => {
+      admit(socket);
+    });
     server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
       // A plaintext Kafka client sends a frame size where a ClientHello belongs.
       const plaintext = /wrong version number|http request|unknown protocol|packet length too long/i.test(error.message);
@@ -255,6 +274,8 @@ export async function openListener(target: RequestTarget, options: ListenerOptio
     }
     clearTimeout(timer);
     for (const c of connections) c.destroy();
+    // TLS sockets still in their handshake are no connection yet, and server.close() waits for them.
+    for (const socket of counted) socket.destroy();
     await stopped;
   };
   return {

@@ -96,13 +96,18 @@ function clusterOptions(settings: BrokerSettings): ClusterOptions {
     heartbeatIntervalMs: settings.brokerHeartbeatIntervalMs,
     sessionTimeoutMs: settings.brokerSessionTimeoutMs,
     replicaLagTimeMaxMs: settings.replicaLagTimeMaxMs,
+    leaderRebalance: {
+      enable: settings.autoLeaderRebalanceEnable,
+      intervalMs: settings.leaderImbalanceCheckIntervalSeconds * 1000,
+      perBrokerPercentage: settings.leaderImbalancePerBrokerPercentage,
+    },
   };
 }
 
 /** Runs the broker until a signal stops it. Resolves with the exit code. */
 export async function runBroker(argv: string[]): Promise<number> {
   const options = {
-    ...Object.fromEntries(BROKER_SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
+    ...Object.fromEntries(BROKER_SETTINGS.map((s) => [s.flag, { type: s.bare ? ('boolean' as const) : ('string' as const) }])),
     config: { type: 'string' as const },
     dev: { type: 'boolean' as const },
     help: { type: 'boolean' as const, short: 'h' },
@@ -121,6 +126,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   const broker = new Broker({
     handlers: DEFAULT_HANDLERS,
     storage: storageFor(settings, logger, registry),
+    ...(settings.storage === 'memory' ? {} : { logDir: resolve(settings.dataDir) }),
     // Codecs let ListOffsets by timestamp look inside compressed batches, and recompress
     // batches for topics whose compression.type names a codec.
     codecs: registry,
@@ -151,33 +157,48 @@ export async function runBroker(argv: string[]): Promise<number> {
     ...(settings.advertisedPort !== undefined ? { port: settings.advertisedPort } : {}),
     defaultReplicationFactor: settings.defaultReplicationFactor,
     ...(settings.controllerQuorum !== undefined ? { cluster: clusterOptions(settings) } : {}),
+    ...(settings.authorizer === 'standard' ? { authorizer: { name: 'standard' as const, superUsers: settings.superUsers, allowEveryoneIfNoAclFound: settings.allowEveryoneIfNoAclFound } } : {}),
     ...(setup.plainUsers !== undefined ? { plainUsers: setup.plainUsers } : {}),
   });
+  async function listenAsController(hosted: NonNullable<Broker['hostedController']>): Promise<ControllerListener> {
+    const voter = parseVoters(settings.controllerQuorum!).find((v) => v.nodeId === settings.nodeId)!;
+    const port = settings.controllerListenPort ?? voter.port;
+    let listener: ControllerListener;
+    try {
+      listener = await serveController({ nodeId: settings.nodeId, controller: hosted.controller, quorum: hosted.quorum, ...(hosted.raft ? { raft: hosted.raft } : {}), host: settings.host, port, logger });
+    } catch (error) {
+      throw new TributaryError('ERR_ADDRESS_IN_USE', `cannot serve the controller on ${settings.host}:${port}: ${(error as Error).message}`, { cause: error });
+    }
+    console.log(`Tributary controller (node ${settings.nodeId}) listening on ${listener.address}${hosted.raft ? ' (Raft voter)' : ''}`);
+    return listener;
+  }
+  // A voter of a Raft quorum serves its controller listener first: the other voters' votes
+  // and fetches elect the leader this broker's own start waits for.
+  let controllerListener: ControllerListener | undefined;
+  const early = broker.hostedController;
+  if (early?.raft) controllerListener = await listenAsController(early);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(broker, { listeners: setup.listeners, failedAuthenticationDelayMs: settings.failedAuthenticationDelayMs });
   } catch (error) {
     // startServer closes a broker it started when listening fails; this is for one it did not.
     await broker.close().catch(() => {});
+    await controllerListener?.close().catch(() => {});
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_ADDRESS_IN_USE') {
       throw new TributaryError('ERR_ADDRESS_IN_USE', `${settings.host}:${settings.port} is in use — is a broker already running there? Stop it, or choose another --port`, { cause: error });
     }
     throw error;
   }
-  // A voter of the controller quorum also serves the controller listener for the other brokers.
-  let controllerListener: ControllerListener | undefined;
+  // A single voter serves the controller listener for the other brokers once it has started.
   const hosted = broker.hostedController;
-  if (hosted) {
-    const voter = parseVoters(settings.controllerQuorum!).find((v) => v.nodeId === settings.nodeId)!;
-    const port = settings.controllerListenPort ?? voter.port;
+  if (hosted && !controllerListener) {
     try {
-      controllerListener = await serveController({ nodeId: settings.nodeId, controller: hosted.controller, quorum: hosted.quorum, host: settings.host, port, logger });
+      controllerListener = await listenAsController(hosted);
     } catch (error) {
       await server.close().catch(() => {});
-      throw new TributaryError('ERR_ADDRESS_IN_USE', `cannot serve the controller on ${settings.host}:${port}: ${(error as Error).message}`, { cause: error });
+      throw error;
     }
-    console.log(`Tributary controller (node ${settings.nodeId}) listening on ${controllerListener.address}`);
   }
   const where = settings.storage === 'memory' ? 'memory (nothing is kept after exit)' : `${settings.storage} storage in ${resolve(settings.dataDir)}`;
   const addresses = server.listeners.length === 1 && server.listeners[0]!.securityProtocol === 'PLAINTEXT' ? server.address : server.listeners.map((l) => `${l.name}://${l.address}`).join(', ');
@@ -194,7 +215,12 @@ export async function runBroker(argv: string[]): Promise<number> {
       }
       stopping = true;
       logger.info('shutting down', { signal });
-      (controllerListener ? controllerListener.close().catch(() => undefined) : Promise.resolve()).then(() => server.close()).then(
+      // A Raft voter's listener stays up while its broker shuts down in a controlled way (the
+      // active controller may be this node) and its quorum resigns; a single voter's goes first.
+      const closing = hosted?.raft
+        ? server.close().finally(() => controllerListener?.close().catch(() => undefined))
+        : (controllerListener ? controllerListener.close().catch(() => undefined) : Promise.resolve()).then(() => server.close());
+      closing.then(
         () => {
           console.log('Tributary broker stopped cleanly');
           done(0);

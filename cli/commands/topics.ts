@@ -9,6 +9,7 @@ import { withClient } from '../connect.ts';
 import { EXIT, notFoundError, usageError } from '../exit-codes.ts';
 import { withSubcommands, type Subcommand } from '../subcommands.ts';
 import { table } from '../table.ts';
+import { TOPIC_OPERATION_SUBCOMMANDS } from './topics-operations.ts';
 
 const TOPIC_HELP = '  -t, --topic <name>           the topic (or give it as the first argument)';
 
@@ -241,5 +242,5 @@ function indent(text: string, by = 2): string {
 }
 
 /** The `tributary topics` command. */
-export const topicsCommand = withSubcommands('topics', 'Create, list, describe, alter and delete topics.', { create, list: listTopics, describe, alter, delete: del }, { ls: 'list', rm: 'delete', '--list': 'list', '--create': 'create', '--describe': 'describe', '--delete': 'delete' });
+export const topicsCommand = withSubcommands('topics', 'Create, list, describe, alter and delete topics.', { create, list: listTopics, describe, alter, delete: del, ...TOPIC_OPERATION_SUBCOMMANDS }, { ls: 'list', rm: 'delete', '--list': 'list', '--create': 'create', '--describe': 'describe', '--delete': 'delete' });
 

@@ -40,6 +40,24 @@ export const CLUSTER_OPERATIONS = bits(
   AclOperation.describeConfigs, AclOperation.alterConfigs, AclOperation.idempotentWrite,
 );
 
+/** The operations a topic and the cluster support, as the authorizer names them, with their bits. */
+const SUPPORTED = Object.freeze({
+  topic: [['read', AclOperation.read], ['write', AclOperation.write], ['create', AclOperation.create], ['delete', AclOperation.delete], ['alter', AclOperation.alter],
+    ['describe', AclOperation.describe], ['describe-configs', AclOperation.describeConfigs], ['alter-configs', AclOperation.alterConfigs]],
+  cluster: [['create', AclOperation.create], ['alter', AclOperation.alter], ['describe', AclOperation.describe], ['cluster-action', AclOperation.clusterAction],
+    ['describe-configs', AclOperation.describeConfigs], ['alter-configs', AclOperation.alterConfigs], ['idempotent-write', AclOperation.idempotentWrite]],
+} as const);
+
+/**
+ * The bit field of what `allows` grants on a resource (Kafka asks its authorizer for each
+ * operation the resource type supports). `allows` is the request's access check.
+ */
+export function grantedOperations(type: 'topic' | 'cluster', allows: (operation: (typeof SUPPORTED)[typeof type][number][0]) => boolean): number {
+  let field = 0;
+  for (const [operation, bit] of SUPPORTED[type]) if (allows(operation)) field |= 1 << bit;
+  return field;
+}
+
 /** The field to answer: the granted operations when `requested`, else INT32_MIN. */
 export function authorizedOperations(requested: boolean | undefined, granted: number): number {
   return requested === true ? granted : OPERATIONS_NOT_REQUESTED;

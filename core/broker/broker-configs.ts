@@ -99,6 +99,10 @@ export interface BrokerConfigOptions {
   readonly limits?: Partial<BrokerLimits>;
   readonly groups?: { readonly initialRebalanceDelayMs?: number };
   readonly groupPartitioning?: GroupPartitioningOptions;
+  /** The data directory (log.dirs), when the storage has one. */
+  readonly logDir?: string;
+  /** The storage's name: log.dirs without a data directory ("memory"). */
+  readonly storageName?: string;
 }
 
 /** The static broker settings DescribeConfigs shows, each marked explicit when the options set it. */
@@ -131,6 +135,8 @@ export function brokerConfigTable(
     type: 3,
     doc: 'How long the first rebalance of a new group waits for more members.',
   });
+  const logDir = options.logDir ?? options.storageName;
+  if (logDir !== undefined) table.set('log.dirs', { value: logDir, explicit: options.logDir !== undefined, type: 7, doc: 'The directory the partition logs are kept in (the storage\'s name when it has none).' });
   // Cluster mode only: a single node keeps its offsets in its own log, not in this topic.
   const partitioning = options.groupPartitioning;
   if (partitioning !== undefined) {

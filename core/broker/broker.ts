@@ -12,6 +12,7 @@ import type { CodecSource } from '../records/record-batch.ts';
 import { TributaryError } from '../errors.ts';
 import { type FlushPolicy, FlushScheduler, validateFlushPolicy } from '../storage/flush-policy.ts';
 import { guardStorage } from '../storage/guard.ts';
+import { LiveTopicDefaults } from './dynamic-broker-configs.ts';
 import { BROKER_VERSIONS, advertisedVersions } from '../protocol/version-policy.ts';
 import type { ApiRange, BrokerConfigValue, BrokerContext, BrokerEndpoint } from './api/context.ts';
 import type { BrokerRequestHeader, HandlerEntry, ResponseBody } from './api/handler.ts';
@@ -43,6 +44,8 @@ import { newClusterId } from './cluster/cluster-id.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { MetadataImage } from './metadata/metadata-image.ts';
 import { MetadataLoader } from './metadata/metadata-publisher.ts';
+import type { Authorizer, AuthorizerSettings } from '../contracts/authorizer.ts';
+import { StandardAuthorizer } from './acl/standard-authorizer.ts';
 import type { SaslCredentials } from './security/sasl-mechanisms.ts';
 import { plainUserCredentials } from './security/plain-users.ts';
 
@@ -53,6 +56,8 @@ export type { ApiRange, BrokerEndpoint } from './api/context.ts';
 export interface BrokerOptions {
   /** Where logs and metadata live (opened by {@link Broker.start}, closed by {@link Broker.close}). */
   readonly storage: Storage;
+  /** The storage's data directory (log.dirs; what DescribeLogDirs names). Default: the storage's name, e.g. "memory". */
+  readonly logDir?: string;
   /**
    * The APIs this broker answers (`DEFAULT_HANDLERS` from api/preset.ts is what
    * `createBroker` passes). Later entries for the same API key replace earlier ones.
@@ -132,6 +137,13 @@ export interface BrokerOptions {
    */
   readonly cluster?: ClusterOptions;
   /**
+   * Who may do what (Kafka's authorizer.class.name): `{ name: 'standard', superUsers,
+   * allowEveryoneIfNoAclFound }` for the built-in StandardAuthorizer over the ACLs of the
+   * metadata log, or an {@link Authorizer} of your own. Absent: no authorizer — every
+   * request is allowed, as today, and the ACL APIs answer SECURITY_DISABLED.
+   */
+  readonly authorizer?: ({ readonly name: 'standard' } & AuthorizerSettings) | Authorizer;
+  /**
    * Users of SASL/PLAIN: name → password, as Kafka's JAAS `user_<name>="<password>"`
    * entries (PLAIN compares the password itself, so it must be known). SCRAM users live in
    * the metadata store instead (AlterUserScramCredentials), salted.
@@ -185,10 +197,14 @@ export class Broker implements BrokerContext {
   readonly replicaManager: ReplicaManager;
   /** Resource limits, defaults filled in. */
   readonly limits: BrokerLimits;
+  /** Who may do what; undefined: no authorizer, everything allowed. */
+  readonly authorizer: Authorizer | undefined;
   /** Where SASL listeners find users: PLAIN's configured passwords, SCRAM's credentials in the image. */
   readonly saslCredentials: SaslCredentials;
 
   #clusterId: string | undefined;
+  // The broker epoch of this node's last clean shutdown (-1: none), read and cleared at start.
+  #previousBrokerEpoch = -1;
   #explicitHost: string | undefined;
   #explicitPort: number | undefined;
   #handlers = new Map<number, HandlerEntry>();
@@ -209,6 +225,8 @@ export class Broker implements BrokerContext {
   #fetchers: ReplicaFetcherManager | undefined;
   #endpoint: BrokerEndpoint;
   readonly #listenerAddresses = new Map<string, { host: string; port: number }>();
+  // The listener whose address is the broker's registered one (the first the server opened).
+  #registeredListener: string | undefined;
 
   constructor(options: BrokerOptions) {
     const nodeId = options.nodeId ?? 1;
@@ -240,7 +258,7 @@ export class Broker implements BrokerContext {
     this.topicDefaults = topicDefaults;
     // A cluster splits groups across brokers by their __consumer_offsets partition; a single node keeps them all.
     const partitioning = options.groupPartitioning ?? (options.cluster ? {} : undefined);
-    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, { ...options, groupPartitioning: partitioning }, limits);
+    this.brokerConfigs = brokerConfigTable(this, numPartitions, defaultReplicationFactor, { ...options, groupPartitioning: partitioning, storageName: options.storage.name }, limits);
     this.#retentionIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     // The policy (core/storage) decides; partitions report their log and high watermark.
     this.#retention = new RetentionManager({
@@ -281,6 +299,7 @@ export class Broker implements BrokerContext {
       logger: this.logger,
       storage: this.storage,
       topicDefaults,
+      dynamicDefaults: new LiveTopicDefaults(topicDefaults, nodeId),
       // Capabilities, not instanceof: a storage that is not durable has nothing to flush,
       // so its logs skip the flush book-keeping and timer entirely.
       wrapLog: (log) => (flushPolicy.mode === 'never' || !this.storage.supports.durable ? log : this.#flush.wrap(log, flushPolicy)),
@@ -367,6 +386,7 @@ export class Broker implements BrokerContext {
         controllerId: () => parts.controllerId(),
         clusterId: () => this.#clusterId ?? '',
         defaultNumPartitions: numPartitions,
+        previousBrokerEpoch: () => this.#previousBrokerEpoch,
       });
       this.controller = this.cluster.controller;
       this.#local = undefined;
@@ -377,6 +397,9 @@ export class Broker implements BrokerContext {
       this.#local.registerBroker(this.#endpoint);
     }
     this.topics = new TopicsView(() => this.image, this.controller, this.replicaManager, topicDefaults);
+    const authorizer = options.authorizer;
+    // The built-in one decides over this broker's image: the ACL records it replayed.
+    this.authorizer = authorizer === undefined ? undefined : 'authorize' in authorizer ? authorizer : new StandardAuthorizer(authorizer, () => this.image.aclIndex);
   }
 
   #localController(options: BrokerOptions, nodeId: number, numPartitions: number, defaultReplicationFactor: number, limits: BrokerLimits): LocalController {
@@ -433,7 +456,8 @@ export class Broker implements BrokerContext {
       await this.#restoreClusterId();
       await this.#local!.load();
     }
-    await this.replicaManager.removeStrayLogs(this.image);
+    // A cluster member's image is the committed log replayed: a replica it no longer names is stray.
+    await this.replicaManager.removeStrayLogs(this.image, this.cluster !== undefined);
     await this.producerState.load(this.replicaManager.hostedTopics());
     await this.groups.load();
     // An address given in the options is final: register now (a server calls advertise otherwise).
@@ -477,6 +501,7 @@ export class Broker implements BrokerContext {
    */
   async #startClusterMember(): Promise<void> {
     await this.#checkNodeId();
+    await this.#takeCleanShutdownEpoch();
     const stored = await this.storage.metadata.get('cluster/id');
     const storedId = stored ? decoder.decode(stored) : undefined;
     if (storedId !== undefined && this.#clusterId !== undefined && storedId !== this.#clusterId) throw kafkaInconsistentCluster(this.#clusterId, storedId);
@@ -484,12 +509,42 @@ export class Broker implements BrokerContext {
     const proposed = storedId ?? this.#clusterId ?? newClusterId();
     await this.#parts!.open(proposed);
     await this.cluster!.start();
+    if (this.#parts!.clusterIdFromLog) await this.#awaitClusterIdFromLog();
     const clusterId = this.image.clusterId ?? proposed;
     if (storedId !== undefined && storedId !== clusterId) {
       throw new TributaryError('INCONSISTENT_CLUSTER_ID', `This data directory belongs to cluster ${storedId}, but the controller quorum runs cluster ${clusterId}: give this node a fresh --data-dir, or point it at its own cluster's --controller-quorum`, { kafkaCode: 104 });
     }
     if (storedId === undefined) await this.storage.metadata.put('cluster/id', encoder.encode(clusterId));
     this.#clusterId = clusterId;
+  }
+
+  /**
+   * Waits until the metadata log names the cluster (a Raft quorum's first leader writes its
+   * proposal right after its election): a member that took its own proposal instead would
+   * store another cluster's id and be refused at registration.
+   */
+  async #awaitClusterIdFromLog(): Promise<void> {
+    const follower = this.cluster!.follower;
+    while (this.image.clusterId === null) {
+      const before = follower.nextOffset;
+      await follower.waitForOffset(before + 1);
+      if (follower.nextOffset === before) throw new TributaryError('ERR_NOT_STARTED', 'The metadata log stopped before it named the cluster');
+    }
+  }
+
+  /**
+   * Reads the epoch a clean shutdown left (Kafka's clean-shutdown marker with
+   * PreviousBrokerEpoch) and deletes it before anything else happens: if this run crashes,
+   * the next start must not claim a clean shutdown. Storage that several processes may
+   * open at once proves nothing about who ran before, so it never gets one.
+   */
+  async #takeCleanShutdownEpoch(): Promise<void> {
+    if (this.storage.supports.shared) return;
+    const stored = await this.storage.metadata.get(CLEAN_SHUTDOWN_EPOCH_KEY);
+    if (stored === undefined) return;
+    const epoch = Number(decoder.decode(stored));
+    await this.storage.metadata.delete(CLEAN_SHUTDOWN_EPOCH_KEY);
+    if (Number.isSafeInteger(epoch) && epoch >= 0) this.#previousBrokerEpoch = epoch;
   }
 
   /**
@@ -512,6 +567,8 @@ export class Broker implements BrokerContext {
   /** Sets the advertised address (in a cluster: registers with the controller at it). */
   advertise(host: string, port: number): void {
     this.#endpoint = { nodeId: this.nodeId, host, port, rack: this.rack };
+    // The registered address is the first listener's: clients that came in on it get this one.
+    if (this.#registeredListener !== undefined) this.#listenerAddresses.set(this.#registeredListener, { host, port });
     if (this.#local) this.#local.registerBroker(this.#endpoint);
     else if (this.#state === 'running' || this.#state === 'starting') this.cluster!.register(this.#endpoint);
   }
@@ -527,6 +584,7 @@ export class Broker implements BrokerContext {
 
   /** Sets this node's advertised address on a named listener (the server calls it for each). */
   advertiseListener(name: string, host: string, port: number): void {
+    this.#registeredListener ??= name;
     this.#listenerAddresses.set(name, { host, port });
   }
 
@@ -638,7 +696,7 @@ export class Broker implements BrokerContext {
     this.#flush.stop();
     await this.groups.close().catch(() => undefined);
     this.replicaManager.closeAll();
-    await this.#parts?.close().catch(() => undefined);
+    await this.#parts?.close(true).catch(() => undefined);
     await this.storage.close().catch(() => undefined);
     this.logger.info('broker crashed (fault injection)', { nodeId: this.nodeId });
   }
@@ -659,12 +717,21 @@ export class Broker implements BrokerContext {
     await this.producerState.snapshot(this.replicaManager.hostedTopics()).catch((error: unknown) => this.logger.error('producer state snapshot failed', { error: String(error) }));
     await this.#flush.flushAll();
     this.replicaManager.closeAll();
+    // Everything is flushed: mark the shutdown clean with this incarnation's epoch, so the next
+    // start may take over its registration at once (see #takeCleanShutdownEpoch).
+    const epoch = this.cluster?.lifecycle.brokerEpoch ?? -1;
+    if (epoch >= 0 && !this.storage.supports.shared) {
+      await this.storage.metadata.put(CLEAN_SHUTDOWN_EPOCH_KEY, encoder.encode(String(epoch))).catch((error: unknown) => this.logger.warn('cannot record the clean shutdown', { error: String(error) }));
+    }
     this.#state = 'closed';
     await this.#parts?.close();
     await this.storage.close();
     this.logger.info('broker closed', { nodeId: this.nodeId });
   }
 }
+
+/** Where a clean shutdown leaves its broker epoch in the storage's metadata store. */
+const CLEAN_SHUTDOWN_EPOCH_KEY = 'broker/clean-shutdown-epoch';
 
 function kafkaInconsistentCluster(wanted: string, stored: string): TributaryError {
   return new TributaryError('INCONSISTENT_CLUSTER_ID', `Storage belongs to cluster ${stored}, not ${wanted}`, { kafkaCode: 104 });

@@ -53,6 +53,11 @@ export interface ReplicaManagerOptions {
   readonly storage: Storage;
   /** Broker-wide topic config defaults (what a topic's log config falls back to). */
   readonly topicDefaults: TopicConfigDefaults;
+  /**
+   * Rewrites {@link topicDefaults} in place from the image's dynamic broker configs; called
+   * when they change, before the hosted topics' log configs are computed again.
+   */
+  readonly dynamicDefaults?: { update(image: MetadataImage): void };
   /** Applies the flush policy to a freshly opened log (returns the log to append through). */
   readonly wrapLog?: (log: PartitionLog) => PartitionLog;
   readonly producerState: ProducerStateManager;
@@ -386,6 +391,14 @@ export class ReplicaManager implements MetadataPublisher {
     const deletions: Promise<void>[] = [];
     const stopFetching: Partition[] = [];
     const startFetching: FollowedPartition[] = [];
+    if (delta.brokerConfigsChanged && this.#options.dynamicDefaults) {
+      // New broker-wide defaults (a dynamic broker config): every hosted topic's log config follows.
+      this.#options.dynamicDefaults.update(image);
+      for (const hosted of this.#byId.values()) {
+        const topic = image.topicById(hosted.id);
+        if (topic) hosted.logConfig = logConfig(topic.configs, this.#options.topicDefaults);
+      }
+    }
     for (const id of delta.deletedTopics.keys()) {
       const hosted = this.#byId.get(id);
       if (!hosted) continue;
@@ -405,7 +418,19 @@ export class ReplicaManager implements MetadataPublisher {
       const hosted = this.#host(topic);
       for (const index of [...changed].sort((a, b) => a - b)) {
         const registration = topic.partitions[index];
-        if (!registration || !registration.replicas.includes(nodeId)) continue;
+        if (!registration || !registration.replicas.includes(nodeId)) {
+          // Reassigned away (KIP-455): stop fetching and delete the stray replica, as Kafka's brokers do.
+          const stray = hosted.partitions[index];
+          if (stray) {
+            delete hosted.partitions[index];
+            this.#recordPartitionEpochs.delete(partitionKey(id, index));
+            stray.close();
+            stopFetching.push(stray);
+            deletions.push(this.#deletePartitionLog(hosted.name, id, stray));
+            this.#options.logger.info('replica reassigned away: log deleted', { topic: hosted.name, partition: index });
+          }
+          continue;
+        }
         const partitionEpoch = partitionEpochOf(registration) ?? this.#recordPartitionEpochs.get(partitionKey(id, index)) ?? 0;
         let partition = hosted.partitions[index];
         if (!partition) partition = hosted.partitions[index] = this.#openPartition(topic, registration, partitionEpoch);
@@ -426,6 +451,21 @@ export class ReplicaManager implements MetadataPublisher {
     }
     if (stopFetching.length > 0) this.#fetchers?.removePartitions(stopFetching);
     if (startFetching.length > 0) this.#fetchers?.addPartitions(startFetching);
+    // Logs prepare() opened for a record of this change that a later one of it superseded (the
+    // partition reassigned away again, say): this node does not host them, so they close — a
+    // stray log deleted later must not linger as an open handle a re-added replica would reuse.
+    // Only this change's partitions: another change may be preparing concurrently.
+    for (const [id, changed] of delta.changedPartitions) {
+      for (const index of changed) {
+        const key = partitionKey(id, index);
+        const log = this.#prepared.get(key);
+        if (!log || image.partition(id, index)?.replicas.includes(nodeId)) continue;
+        this.#prepared.delete(key);
+        this.#preparedStart.delete(key);
+        this.#preparedEpochs.delete(key);
+        deletions.push(log.close().catch((error: unknown) => this.#options.logger.warn('could not close an unused partition log', { key, error: String(error) })));
+      }
+    }
     if (deletions.length > 0) return Promise.all(deletions).then(() => undefined);
   }
 
@@ -453,9 +493,14 @@ export class ReplicaManager implements MetadataPublisher {
     });
   }
 
-  /** Deletes logs of topics or partitions the image does not have (a deletion interrupted by a crash). */
-  async removeStrayLogs(image: MetadataImage): Promise<void> {
-    const { storage, logger } = this.#options;
+  /**
+   * Deletes logs of topics or partitions the image does not have (a deletion interrupted by a
+   * crash) and, with `unassigned` (a cluster member whose image is replayed up to the committed
+   * log), of partitions whose replicas no longer name this node: a replica reassigned away
+   * while the node was down (Kafka's stray replicas, deleted at start-up as well).
+   */
+  async removeStrayLogs(image: MetadataImage, unassigned = false): Promise<void> {
+    const { storage, logger, nodeId } = this.#options;
     for (const ref of await storage.listPartitions()) {
       // The broker's own logs (committed offsets) are no topic of the image.
       if (INTERNAL_LOGS.has(ref.topic)) continue;
@@ -464,6 +509,11 @@ export class ReplicaManager implements MetadataPublisher {
         // A topic deleted while its log deletion was interrupted: finish the job (as Kafka does).
         logger.warn('removing the log of a deleted topic', { topic: ref.topic, partition: ref.partition });
         await storage.deletePartition(ref.topic, ref.partition);
+      } else if (unassigned && !topic.partitions[ref.partition]?.replicas.includes(nodeId) && !this.#byId.get(topic.id)?.partitions[ref.partition]) {
+        logger.warn('removing a stray replica (reassigned to other brokers)', { topic: ref.topic, partition: ref.partition });
+        await storage.deletePartition(ref.topic, ref.partition);
+        await storage.metadata.delete(LOG_START_PREFIX + partitionKey(topic.id, ref.partition));
+        await deleteLeaderEpochs(storage.metadata, leaderEpochKey(topic.id, ref.partition));
       }
     }
   }
@@ -513,13 +563,15 @@ export class ReplicaManager implements MetadataPublisher {
   }
 
   async #deleteLogs(hosted: MutableHostedTopic): Promise<void> {
-    for (const partition of hosted.partitions) {
-      if (!partition) continue;
-      await partition.settle();
-      await this.#options.storage.deletePartition(hosted.name, partition.partition);
-      await this.#options.storage.metadata.delete(LOG_START_PREFIX + partitionKey(hosted.id, partition.partition));
-      await deleteLeaderEpochs(this.#options.storage.metadata, leaderEpochKey(hosted.id, partition.partition));
-    }
+    for (const partition of hosted.partitions) if (partition) await this.#deletePartitionLog(hosted.name, hosted.id, partition);
+  }
+
+  // Deletes one closed partition's log, log start and leader-epoch cache once its appends settled.
+  async #deletePartitionLog(name: string, topicId: string, partition: Partition): Promise<void> {
+    await partition.settle();
+    await this.#options.storage.deletePartition(name, partition.partition);
+    await this.#options.storage.metadata.delete(LOG_START_PREFIX + partitionKey(topicId, partition.partition));
+    await deleteLeaderEpochs(this.#options.storage.metadata, leaderEpochKey(topicId, partition.partition));
   }
 
   // Leads `partition` and may act on it (see ReplicaManagerOptions.leadershipAllowed).

@@ -442,7 +442,8 @@ export class BrokerSession {
       this.close(`cannot serve request: ${error.message}`, 'warn', error);
       return Promise.reject(error);
     }
-    return this.#enqueue(header, this.#call(header, body));
+    const stamped = this.#principal !== undefined && header.principal === undefined ? { ...header, principal: this.#principal } : header;
+    return this.#enqueue(stamped, this.#call(stamped, body));
   }
 
   /**
@@ -552,7 +553,7 @@ export class BrokerSession {
    */
   #saslGate(header: SessionRequestHeader, body: unknown, frameBytes: number): boolean {
     const sasl = this.#sasl!;
-    if (sasl.state === 'handshake' && header.apiKey === ApiKey.ApiVersions) return true;
+    if (header.apiKey === ApiKey.ApiVersions && sasl.takeApiVersions()) return true;
     const requestBytes = this.#bounded ? frameBytes : 0;
     if (sasl.state === 'handshake' && header.apiKey === ApiKey.SaslHandshake) {
       const asked = (body as { mechanism: string }).mechanism;
@@ -636,7 +637,9 @@ export class BrokerSession {
   #authFailed(sasl: SaslAuthenticator, error: unknown): string {
     const message = error instanceof SaslAuthenticationError ? error.message : `Authentication failed: ${(error as Error)?.message ?? error}`;
     const user = error instanceof SaslAuthenticationError ? error.username : undefined;
-    this.#logger.warn('authentication failed', { remote: this.#remote, code: 'SASL_AUTHENTICATION_FAILED', mechanism: sasl.mechanism, ...(user !== undefined ? { user } : {}), reason: message });
+    // The log has the reason the client is not told (SCRAM keeps whether a user exists from it).
+    const reason = (error instanceof SaslAuthenticationError ? error.detail : undefined) ?? message;
+    this.#logger.warn('authentication failed', { remote: this.#remote, code: 'SASL_AUTHENTICATION_FAILED', mechanism: sasl.mechanism, ...(user !== undefined ? { user } : {}), reason });
     return message;
   }
 

@@ -1,5 +1,5 @@
 /**
- * The Admin: topics (create, delete, list, describe), partitions, configs and offsets.
+ * The Admin: topics (create, delete, list, describe), partitions, configs, offsets and ACLs.
  * Names and shapes follow kafkajs's admin so its users feel at home; offsets are numbers.
  *
  * Extension point for consumer groups: the group helper adds `listGroups`,
@@ -8,6 +8,8 @@
  * FindCoordinator with `this.cluster` and `this.retry` (both available to them).
  */
 import type { Logger } from '../contracts/logger.ts';
+import type { AclBinding, AclBindingFilter } from '../contracts/authorizer.ts';
+import { aclFromWire, aclToWire, filterToWire } from '../broker/acl/acl-wire.ts';
 import { KafkaCode, TributaryError, kafkaError } from '../errors.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
 import { commonVersion } from './client-versions.ts';
@@ -15,6 +17,7 @@ import { randomBytes, saltedPassword, SCRAM_MIN_ITERATIONS, type ScramMechanism,
 import { saslMechanismName } from './sasl-authenticate.ts';
 import { type Cluster, type PartitionMetadata, needsRefresh } from './cluster.ts';
 import * as groups from './group/admin-groups.ts';
+import * as operations from './admin-operations.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
 import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
 
@@ -82,6 +85,24 @@ function describePartition(p: PartitionMetadata): PartitionDescription {
     isr: p.isr,
     offlineReplicas: p.offlineReplicas,
     partitionErrorCode: p.errorCode,
+  };
+}
+
+/**
+ * A filter of ACLs as the admin takes it: the fields left out match everything (Kafka's
+ * AclBindingFilter with nulls and ANY).
+ */
+export type AclFilter = Partial<AclBindingFilter>;
+
+function fullFilter(f: AclFilter): AclBindingFilter {
+  return {
+    principal: f.principal ?? null,
+    host: f.host ?? null,
+    resourceType: f.resourceType ?? 'any',
+    resourceName: f.resourceName ?? null,
+    patternType: f.patternType ?? 'any',
+    operation: f.operation ?? 'any',
+    permission: f.permission ?? 'any',
   };
 }
 
@@ -214,13 +235,23 @@ export class Admin {
     includeSynonyms?: boolean;
   }): Promise<{ resources: Array<{ errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string; configEntries: ConfigEntry[] }> }> {
     if (!Array.isArray(options?.resources) || options.resources.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'describeConfigs needs resources');
-    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.DescribeConfigs, {
-      resources: options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.configNames ? [...r.configNames] : null })),
-      includeSynonyms: options.includeSynonyms ?? false,
-      includeDocumentation: false,
+    // As Kafka's AdminClient: a broker's own configs are asked of that broker (when the
+    // metadata knows it; else any broker answers, naming the one it is), the rest of any.
+    await this.cluster.connect();
+    const known = new Set(this.cluster.brokers().map((b) => b.nodeId));
+    const target = (r: { type: number; name: string }) => (r.type === ConfigResourceType.BROKER && /^\d+$/.test(r.name) && known.has(Number(r.name)) ? Number(r.name) : -1);
+    const targets = [...new Set(options.resources.map(target))];
+    const answers = await Promise.all(targets.map((node) => {
+      const request = {
+        resources: options.resources.filter((r) => target(r) === node).map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.configNames ? [...r.configNames] : null })),
+        includeSynonyms: options.includeSynonyms ?? false,
+        includeDocumentation: false,
+      };
+      return withRetry(this.retry, () => (node === -1 ? this.cluster.sendAny(ApiKey.DescribeConfigs, request) : this.cluster.sendTo(node, ApiKey.DescribeConfigs, request)));
     }));
+    const results = options.resources.map((r) => answers[targets.indexOf(target(r))]!.results.find((x) => x.resourceType === r.type && x.resourceName === r.name)!).filter((x) => x !== undefined);
     return {
-      resources: body.results.map((r) => {
+      resources: results.map((r) => {
         if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? `DescribeConfigs ${r.resourceName} failed`, { details: { resource: r.resourceName } });
         return {
           errorCode: r.errorCode,
@@ -424,7 +455,6 @@ export class Admin {
     return groups.deleteGroups(this, groupIds);
   }
 
-  /** Nothing to release of its own (connections belong to the client). */
   /**
    * Users' SCRAM credentials (DescribeUserScramCredentials, KIP-554): each user with the
    * mechanisms and iteration counts it has — never the keys. Every user when `users` is
@@ -437,6 +467,50 @@ export class Admin {
     return body.results.map((r) => {
       if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? `DescribeUserScramCredentials ${r.user} failed`, { details: { user: r.user } });
       return { user: r.user, credentials: r.credentialInfos.flatMap((c) => (scramMechanismOf(c.mechanism) ? [{ mechanism: scramMechanismOf(c.mechanism)!, iterations: c.iterations }] : [])) };
+    });
+  }
+
+  /**
+   * Adds ACLs (CreateAcls; the broker needs an authorizer and the caller ALTER on the
+   * cluster). An ACL already there is not added twice. Rejects with the first entry's
+   * coded error (SECURITY_DISABLED, CLUSTER_AUTHORIZATION_FAILED, INVALID_REQUEST).
+   */
+  async createAcls(options: { acls: readonly AclBinding[] }): Promise<void> {
+    if (!Array.isArray(options?.acls) || options.acls.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'createAcls needs a non-empty acls array');
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.CreateAcls, { creations: options.acls.map(aclToWire) }));
+    body.results.forEach((r, i) => {
+      if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? 'CreateAcls failed', { details: { acl: options.acls[i] } });
+    });
+  }
+
+  /**
+   * The ACLs a filter matches (DescribeAcls; the caller needs DESCRIBE on the cluster). With
+   * `patternType: 'match'` and a resource name: every ACL that applies to that resource.
+   */
+  async describeAcls(filter: AclFilter = {}): Promise<AclBinding[]> {
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.DescribeAcls, filterToWire(fullFilter(filter))));
+    if (body.errorCode !== KafkaCode.NONE) throw kafkaError(body.errorCode, body.errorMessage ?? 'DescribeAcls failed');
+    const out: AclBinding[] = [];
+    for (const r of body.resources) {
+      for (const a of r.acls) {
+        const binding = aclFromWire({ resourceType: r.resourceType, resourceName: r.resourceName, resourcePatternType: r.patternType, principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType });
+        if (binding) out.push(binding);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Removes the ACLs each filter matches (DeleteAcls; the caller needs ALTER on the
+   * cluster); resolves with what each filter removed, in order.
+   */
+  async deleteAcls(options: { filters: readonly AclFilter[] }): Promise<Array<{ deleted: AclBinding[] }>> {
+    if (!Array.isArray(options?.filters) || options.filters.length === 0) throw new TributaryError('ERR_INVALID_ARGUMENT', 'deleteAcls needs a non-empty filters array');
+    const body = await withRetry(this.retry, () => this.cluster.sendAny(ApiKey.DeleteAcls, { filters: options.filters.map((f) => filterToWire(fullFilter(f))) }));
+    return body.filterResults.map((r) => {
+      if (r.errorCode !== KafkaCode.NONE) throw kafkaError(r.errorCode, r.errorMessage ?? 'DeleteAcls failed');
+      const deleted = r.matchingAcls.map((m) => aclFromWire({ ...m, resourcePatternType: m.patternType })).filter((b): b is AclBinding => b !== undefined);
+      return { deleted };
     });
   }
 
@@ -476,6 +550,32 @@ export class Admin {
     if (commonVersion(transport.apiVersions, apiKey) === undefined) throw new TributaryError('ERR_UNSUPPORTED_API', `The broker does not advertise ${name}`);
   }
 
+  /** Starts (replicas) or cancels (null) partition reassignments (kafkajs's shape). */
+  alterPartitionReassignments(options: { topics: ReadonlyArray<{ topic: string; partitionAssignment: readonly operations.PartitionAssignmentTarget[] }>; timeout?: number }): Promise<void> {
+    return operations.alterPartitionReassignments(this, options);
+  }
+
+  /** The partition reassignments under way. */
+  listPartitionReassignments(options?: { topics?: ReadonlyArray<{ topic: string; partitions: readonly number[] }>; timeout?: number }): Promise<{ topics: Array<{ topic: string; partitions: operations.OngoingPartitionReassignment[] }> }> {
+    return operations.listPartitionReassignments(this, options);
+  }
+
+  /** Preferred (default) or unclean leader elections; every partition when none are named. */
+  electLeaders(options?: { type?: number; partitions?: ReadonlyArray<{ topic: string; partitions: readonly number[] }>; timeout?: number }): Promise<operations.ElectionOutcome[]> {
+    return operations.electLeaders(this, options);
+  }
+
+  /** Each broker's log directory with its partitions' sizes and offset lags (kafka-log-dirs). */
+  describeLogDirs(options?: { brokers?: readonly number[]; topics?: ReadonlyArray<{ topic: string; partitions: readonly number[] }> }): Promise<operations.BrokerLogDirs[]> {
+    return operations.describeLogDirs(this, options);
+  }
+
+  /** Removes a stopped broker's registration (decommission). */
+  unregisterBroker(brokerId: number): Promise<void> {
+    return operations.unregisterBroker(this, brokerId);
+  }
+
+  /** Nothing to release of its own (connections belong to the client). */
   async close(): Promise<void> {}
 
   /** Same as {@link close} (kafkajs's name). */

@@ -89,6 +89,8 @@ export class Cluster {
   readonly #maxAgeMs: number;
   #brokers = new Map<number, BrokerInfo>();
   #topics = new Map<string, TopicMetadata>();
+  /** Topics the last Metadata answered TOPIC_AUTHORIZATION_FAILED for. */
+  readonly #unauthorized = new Set<string>();
   /** Topics whose metadata the client keeps fresh (the ones it has used). */
   #wanted = new Set<string>();
   #connections = new Map<number, Promise<Transport>>();
@@ -177,6 +179,8 @@ export class Cluster {
     if (missing.length > 0 || Date.now() - this.#refreshedAt > this.#maxAgeMs) await this.refresh(missing);
     return topics.map((t) => {
       const meta = this.#topics.get(t);
+      // The broker's authorizer refused it: say so rather than "unknown" (Kafka's clients do the same).
+      if (!meta && this.#unauthorized.has(t)) throw kafkaError(KafkaCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to access topic ${t}`, { details: { topic: t } });
       if (!meta) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic ${t}`, { details: { topic: t } });
       return meta;
     });
@@ -372,6 +376,8 @@ export class Cluster {
       // Metadata ≥ 12 may answer a topic by id only; we ask by name, so the name is there.
       const name = t.name ?? '';
       const code = t.errorCode;
+      if (code === KafkaCode.TOPIC_AUTHORIZATION_FAILED) this.#unauthorized.add(name);
+      else this.#unauthorized.delete(name);
       if (code !== KafkaCode.NONE) {
         this.#topics.delete(name);
         // LEADER_NOT_AVAILABLE right after auto-creation is transient: the caller retries.

@@ -59,7 +59,7 @@ class InProcessConnection implements Transport {
   #connected = true;
   #correlationId = 0;
 
-  constructor(broker: InProcessTarget, clientId: string, timeoutMs: number) {
+  constructor(broker: InProcessTarget, clientId: string, timeoutMs: number, principal?: string) {
     this.#broker = broker;
     this.#clientId = clientId;
     this.#timeoutMs = timeoutMs;
@@ -71,7 +71,7 @@ class InProcessConnection implements Transport {
       close: () => {
         this.#connected = false;
       },
-    }, { logger: broker.logger });
+    }, { logger: broker.logger, ...(principal !== undefined ? { principal } : {}) });
   }
 
   get connected(): boolean {
@@ -125,14 +125,25 @@ class InProcessConnection implements Transport {
   }
 }
 
+/** Options of {@link inProcessTransport}. */
+export interface InProcessTransportOptions {
+  /**
+   * The principal every request of these connections carries (`User:alice`), as an
+   * authenticated connection's would; absent: User:ANONYMOUS. An embedded program's
+   * clients are trusted code, so the program names who they act as.
+   */
+  readonly principal?: string;
+}
+
 /**
  * A transport factory that reaches `broker` in this process, whatever address the
  * client asks for (the broker is a cluster of one). Any {@link InProcessTarget} serves:
  * a ControllerServer gives a broker's controller channel an in-process controller.
  */
-export function inProcessTransport(broker: InProcessTarget): TransportFactory {
-  return async (_address: BrokerAddress, options: TransportOptions): Promise<Transport> => {
+export function inProcessTransport(broker: InProcessTarget, options: InProcessTransportOptions = {}): TransportFactory {
+  const principal = options.principal;
+  return async (_address: BrokerAddress, transportOptions: TransportOptions): Promise<Transport> => {
     if (!broker.running) throw new TributaryError('ERR_CONNECT_FAILED', 'The embedded broker is not running', { retriable: true });
-    return new InProcessConnection(broker, options.clientId, options.requestTimeoutMs);
+    return new InProcessConnection(broker, transportOptions.clientId, transportOptions.requestTimeoutMs, principal);
   };
 }

@@ -16,6 +16,7 @@ import {
   scramHmac,
   scramNonce,
   SCRAM_MAX_ITERATIONS,
+  SCRAM_MIN_ITERATIONS,
   toBase64,
   toSaslName,
   xorBytes,
@@ -88,7 +89,9 @@ export async function scramExchange(mechanism: ScramMechanism, username: string,
   const salt = fromBase64(attributes.get('s') ?? '');
   const iterations = Number(attributes.get('i'));
   if (!nonce.startsWith(clientNonce) || nonce === clientNonce) throw new TributaryError('ERR_SASL', 'The broker\'s SCRAM nonce does not extend ours');
-  if (!Number.isInteger(iterations) || iterations < 1 || iterations > SCRAM_MAX_ITERATIONS * 16) throw new TributaryError('ERR_SASL', `The broker asked for ${attributes.get('i')} SCRAM iterations`);
+  // As Kafka's ScramSaslClient: fewer than 4096 iterations would let a broker in the middle (SASL_PLAINTEXT)
+  // have our proof made cheap to brute-force offline; far more than the maximum would only burn our CPU.
+  if (!Number.isInteger(iterations) || iterations < SCRAM_MIN_ITERATIONS || iterations > SCRAM_MAX_ITERATIONS * 16) throw new TributaryError('ERR_SASL', `The broker asked for ${attributes.get('i')} SCRAM iterations`);
   const salted = await saltedPassword(mechanism, password, salt, iterations);
   const clientKey = await scramHmac(mechanism, salted, 'Client Key');
   const storedKey = await scramHash(mechanism, clientKey);

@@ -76,6 +76,14 @@ export interface ApiVersionPolicy {
  *   AlterConfigs, IncrementalAlterConfigs at the broker's ranges) and Fetch of the metadata
  *   log: 4–17, by name up to 12 and by topic id from 13 (both ends are ours, so the top).
  *   The inter-broker APIs have no broker range: a plain broker's ApiVersions never lists them.
+ * - DescribeAcls, CreateAcls, DeleteAcls 0–3 (issue 14), every version there is: kafkajs
+ *   sends 0–1, librdkafka and the Java AdminClient up to 3; brokers forward CreateAcls and
+ *   DeleteAcls to the controller listener at the same versions.
+ * - The Raft quorum (issue 12) on the controller listener, every version Kafka defines (its
+ *   controllers and `kafka-metadata-quorum.sh` send the top ones): Vote 0–1,
+ *   BeginQuorumEpoch 0–1, EndQuorumEpoch 0–1, FetchSnapshot 0–1, DescribeQuorum 0–2 (v1
+ *   adds each replica's fetch and caught-up times, v2 the nodes). Served only by a voter of
+ *   a Raft quorum; a single-voter controller does not list them.
  */
 export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersionPolicy } = Object.freeze({
   Produce: { broker: [3, 9], client: [3, 9] },
@@ -112,21 +120,22 @@ export const VERSION_POLICY: { readonly [Name in keyof typeof ApiKey]: ApiVersio
   OffsetForLeaderEpoch: { broker: [0, 4], client: null },
   // Added for issues 12 and 14 before their handlers exist: nothing advertises them until
   // the work that serves them sets its ranges here.
-  Vote: { broker: null, client: null },
-  BeginQuorumEpoch: { broker: null, client: null },
-  EndQuorumEpoch: { broker: null, client: null },
-  DescribeQuorum: { broker: null, client: null },
+  Vote: { broker: null, client: null, controller: [0, 1] },
+  BeginQuorumEpoch: { broker: null, client: null, controller: [0, 1] },
+  EndQuorumEpoch: { broker: null, client: null, controller: [0, 1] },
+  DescribeQuorum: { broker: null, client: null, controller: [0, 2] },
   FetchSnapshot: { broker: null, client: null, controller: [0, 1] },
-  ElectLeaders: { broker: null, client: null },
-  AlterPartitionReassignments: { broker: null, client: null },
-  ListPartitionReassignments: { broker: null, client: null },
-  DescribeLogDirs: { broker: null, client: null },
-  DescribeAcls: { broker: null, client: null },
-  CreateAcls: { broker: null, client: null },
-  DeleteAcls: { broker: null, client: null },
+  // Issue 12 operations: brokers forward these to the active controller (every version there is).
+  ElectLeaders: { broker: [0, 2], client: [0, 2], controller: [0, 2] },
+  AlterPartitionReassignments: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
+  ListPartitionReassignments: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
+  DescribeLogDirs: { broker: [0, 4], client: [0, 4] }, // answered by each broker of its own logs
+  DescribeAcls: { broker: [0, 3], client: [0, 3] },
+  CreateAcls: { broker: [0, 3], client: [0, 3], controller: [0, 3] },
+  DeleteAcls: { broker: [0, 3], client: [0, 3], controller: [0, 3] },
   DescribeUserScramCredentials: { broker: [0, 0], client: [0, 0] },
   AlterUserScramCredentials: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
-  UnregisterBroker: { broker: null, client: null },
+  UnregisterBroker: { broker: [0, 0], client: [0, 0], controller: [0, 0] },
 });
 
 /** `a ∩ b` for one API, or undefined when they do not overlap. */

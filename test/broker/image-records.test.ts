@@ -43,6 +43,19 @@ function richLog(): MetadataRecord[] {
     { type: 'user-scram-credential', name: 'carol', mechanism: 'SCRAM-SHA-256', salt: b64(13), storedKey: b64(14), serverKey: b64(15), iterations: 4096 },
     { type: 'remove-user-scram-credential', name: 'carol', mechanism: 'SCRAM-SHA-256' },
     { type: 'remove-user-scram-credential', name: 'alice', mechanism: 'SCRAM-SHA-512' },
+    // A reassignment under way on orders-0.
+    { type: 'partition', topicId: t1, partitionId: 0, replicas: [1, 2, 3, 4], isr: [1, 2, 3], leader: 1, leaderEpoch: 0, partitionEpoch: 1, addingReplicas: [4], removingReplicas: [3] },
+    { type: 'acl', id: 'acl-1', principal: 'User:alice', host: '*', resourceType: 'topic', resourceName: 'orders', patternType: 'literal', operation: 'read', permission: 'allow' },
+    { type: 'acl', id: 'acl-2', principal: 'User:bob', host: '10.0.0.1', resourceType: 'group', resourceName: 'g', patternType: 'prefixed', operation: 'all', permission: 'deny' },
+    { type: 'acl', id: 'acl-3', principal: 'User:*', host: '*', resourceType: 'cluster', resourceName: 'kafka-cluster', patternType: 'literal', operation: 'describe', permission: 'allow' },
+    { type: 'remove-acl', id: 'acl-3' },
+    { type: 'broker-config', broker: '', name: 'log.retention.ms', value: '1000' },
+    { type: 'broker-config', broker: '1', name: 'log.cleaner.threads', value: '2' },
+    { type: 'broker-config', broker: '1', name: 'num.io.threads', value: '8' },
+    { type: 'broker-config', broker: '1', name: 'num.io.threads', value: null },
+    { type: 'register-broker', nodeId: 4, host: 'h4', port: 9096, rack: null, incarnationId: 'inc-4', brokerEpoch: 30, fenced: true },
+    { type: 'register-broker', nodeId: 5, host: 'h5', port: 9097, rack: null, incarnationId: 'inc-5', brokerEpoch: 31, fenced: true },
+    { type: 'unregister-broker', nodeId: 5, brokerEpoch: 31 },
   ];
 }
 
@@ -51,13 +64,13 @@ function richLog(): MetadataRecord[] {
  * image) fails the test below: extend imageToRecords, then this dump.
  */
 const DUMPED_ACCESSORS = [
-  'allBrokers', 'broker', 'brokers', 'clusterId', 'isFenced', 'nextProducerId', 'partition', 'partitionsInIsrOf', 'partitionsLedBy',
+  'aclIndex', 'acls', 'brokerConfigs', 'brokerConfigsByResource', 'allBrokers', 'broker', 'brokers', 'clusterId', 'isFenced', 'nextProducerId', 'partition', 'partitionsInIsrOf', 'partitionsLedBy',
   'partitionsReplicatedOn', 'partitionsWithoutLeader', 'registration', 'registrationsById', 'scramCredential', 'scramCredentials', 'topic', 'topicById', 'topics', 'topicsById',
 ];
 
 /** Everything an image tells, as plain JSON. */
 function dump(image: MetadataImage): unknown {
-  const nodes = [...new Set([...image.registrationsById.keys(), 1, 2, 3, 4])].sort();
+  const nodes = [...new Set([...image.registrationsById.keys(), 1, 2, 3, 4, 5])].sort();
   const users = [...image.scramCredentials.keys()].sort();
   return {
     clusterId: image.clusterId,
@@ -69,6 +82,9 @@ function dump(image: MetadataImage): unknown {
     withoutLeader: image.partitionsWithoutLeader(),
     topics: image.topics().map((t) => ({ ...t, configs: [...t.configs].sort(), byName: image.topic(t.name) === t, byId: image.topicById(t.id) === t, partitionLookups: t.partitions.map((p) => image.partition(t.id, p.partition)) })),
     topicsById: [...image.topicsById.keys()].sort(),
+    acls: [...image.acls].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, b]) => [id, { ...b }]),
+    aclIndexBuilt: image.aclIndex !== undefined,
+    brokerConfigs: [...image.brokerConfigsByResource].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, c]) => [r, [...c].sort(), [...image.brokerConfigs(r)].sort()]),
     scram: users.map((u) => [u, [...image.scramCredentials.get(u)!].sort(([a], [b]) => (a < b ? -1 : 1)).map(([m, c]) => [m, Array.from(c.salt), Array.from(c.storedKey), Array.from(c.serverKey), c.iterations, image.scramCredential(u, m) === c])]),
   };
 }
@@ -79,9 +95,12 @@ describe('imageToRecords', () => {
     // The image is rich: every part has something in it.
     expect(image.clusterId).toBe('cluster-a');
     expect(image.nextProducerId).toBe(2000);
-    expect(image.allBrokers().map((b) => [b.nodeId, b.fenced])).toEqual([[1, false], [2, true], [3, false]]);
+    expect(image.allBrokers().map((b) => [b.nodeId, b.fenced])).toEqual([[1, false], [2, true], [3, false], [4, true]]);
     expect(image.topics().map((t) => t.name)).toEqual(['offline', 'orders']);
     expect([...image.scramCredentials.keys()].sort()).toEqual(['alice', 'bob']);
+    expect([...image.acls.keys()].sort()).toEqual(['acl-1', 'acl-2']);
+    expect(image.brokerConfigs('1').get('log.cleaner.threads')).toBe('2');
+    expect(image.partition(image.topic('orders')!.id, 0)).toMatchObject({ addingReplicas: [4], removingReplicas: [3] });
 
     const records = imageToRecords(image);
     const rebuilt = imageFromRecords(records);
@@ -101,8 +120,8 @@ describe('imageToRecords', () => {
     expect(accessors).toEqual([...DUMPED_ACCESSORS].sort());
     // topicsById, registrations, nextProducerId, clusterId, scram: a new constructor argument is a new part.
     expect(MetadataImage.length).toBe(2);
-    const params = MetadataImage.toString().match(/constructor\(([^)]*)\)/)?.[1]?.split(',').map((s) => s.trim().split(/[\s:=]/)[0]);
-    expect(params).toEqual(['topicsById', 'registrations', 'nextProducerId', 'clusterId', 'scram']);
+    const params = MetadataImage.toString().match(/constructor\(([\s\S]*?)\)\s*\{/)?.[1]?.split(',').map((s) => s.trim().split(/[\s:=]/)[0]).filter((s) => s !== '');
+    expect(params).toEqual(['topicsById', 'registrations', 'nextProducerId', 'clusterId', 'scram', 'acls', 'brokerConfigs']);
   });
 });
 
@@ -115,7 +134,7 @@ describe('imageDiffRecords', () => {
     for (let n = 0; n <= log.length; n++) {
       const from = imageAt(n);
       expect(dump(new MetadataDelta(from).replay(imageDiffRecords(from, full)).apply()), `from ${n} records`).toEqual(dump(full));
-      // Backwards too, once the registrations and producer ids are those of the end (neither ever goes back).
+      // Backwards too, once the producer ids are those of the end (they never go back).
       if (n >= 11) expect(dump(new MetadataDelta(full).replay(imageDiffRecords(full, from)).apply()), `back to ${n} records`).toEqual(dump(from));
     }
   });

@@ -39,7 +39,7 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port p (from the OS, by binding port 0) with p, p+1, p+2 and the controller's p+100 all free. */
+/** A base port p (from the OS, by binding port 0) with p, p+1, p+2 and the controllers' p+100…p+102 all free. */
 async function freeBasePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const server = createServer();
@@ -47,7 +47,7 @@ async function freeBasePort(): Promise<number> {
     const port = (server.address() as { port: number }).port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     if (port + 100 > 65535) continue;
-    const free = await Promise.all([port, port + 1, port + 2, port + 100].map(portFree));
+    const free = await Promise.all([port, port + 1, port + 2, port + 100, port + 101, port + 102].map(portFree));
     if (free.every(Boolean)) return port;
   }
   throw new Error('no free base port');
@@ -149,5 +149,43 @@ describe('tributary cluster up / describe', () => {
     for (const pid of brokers) expect(alive(pid), `broker process ${pid} after SIGINT`).toBe(false);
     for (let i = 0; i < 3; i++) expect(await portFree(base + i), `port ${base + i} released`).toBe(true);
     expect(await portFree(base + 100), 'controller port released').toBe(true);
+  }, 120_000);
+
+  it('with --controllers 3 every node is a Raft voter; describe --controller-quorum shows the quorum; SIGINT stops all', async () => {
+    const base = await freeBasePort();
+    const raftDir = mkdtempSync(join(tmpdir(), 'tributary-cluster-raft-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'cluster', 'up', '--brokers', '3', '--controllers', '3', '--base-port', String(base), '--data-dir', raftDir, '--', '--broker-heartbeat-interval-ms', '250', '--log-level', 'info'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TRIBUTARY_BROKERS: '' },
+    });
+    up = child;
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise<{ code: number | null }>((resolve) => child.on('exit', (code) => resolve({ code })));
+    try {
+      const quorum = [0, 1, 2].map((i) => `${i + 1}@127.0.0.1:${base + 100 + i}`).join(',');
+      const bootstrap = [0, 1, 2].map((i) => `127.0.0.1:${base + i}`).join(',');
+      await until('the quorum line', async () => (out.includes(`controller quorum of nodes 1-3 (${quorum})`) ? true : undefined));
+      const described = await until('cluster describe with a quorum leader and 3 brokers', async () => {
+        const r = await runCli(['cluster', 'describe', '-b', bootstrap, '--controller-quorum', quorum]);
+        return r.code === 0 && /Brokers: 3\b/.test(r.stdout) && /Controller quorum: leader [123]\b/.test(r.stdout) ? r.stdout : undefined;
+      });
+      const leader = Number(/Controller quorum: leader (\d)/.exec(described)![1]);
+      expect(described).toMatch(/epoch \d+\s+high watermark \d+/);
+      expect(described).toMatch(new RegExp(`^${leader}\\s+leader\\s+\\d+\\s+0\\s`, 'm'));
+      for (const n of [1, 2, 3].filter((id) => id !== leader)) expect(described).toMatch(new RegExp(`^${n}\\s+follower\\s+\\d+\\s+\\d+\\s`, 'm'));
+      // The controller the brokers report is the quorum's leader.
+      expect(described).toMatch(new RegExp(`Controller: ${leader}\\b`));
+      const json = await runCli(['cluster', 'describe', '-b', bootstrap, '--controller-quorum', quorum, '--json']);
+      expect(JSON.parse(json.stdout).quorum).toMatchObject({ leaderId: leader });
+    } finally {
+      child.kill('SIGINT');
+    }
+    const { code } = await exited;
+    expect(code, out).toBe(0);
+    for (let i = 0; i < 3; i++) expect(await portFree(base + 100 + i), `controller port ${base + 100 + i} released`).toBe(true);
+    rmSync(raftDir, { recursive: true, force: true });
   }, 120_000);
 });

@@ -83,11 +83,11 @@ describe('global flags anywhere (#16)', () => {
     const [command, flag] = await Promise.all([runCli(['nonsense', ...b]), runCli(['--bogus', 'topics', 'list'])]);
     expect(command.code).toBe(2);
     expect(command.stderr.trim().split('\n')).toEqual([
-      'tributary: unknown command "nonsense" (commands: broker, topics, produce, consume, groups, cluster, perf, users)',
+      'tributary: unknown command "nonsense" (commands: broker, topics, produce, consume, groups, cluster, perf, users, acls)',
       'Run `tributary --help` for usage.',
     ]);
     expect(flag.code).toBe(2);
-    expect(flag.stderr.trim().split('\n')[0]).toBe('tributary: unknown option --bogus (commands: broker, topics, produce, consume, groups, cluster, perf, users)');
+    expect(flag.stderr.trim().split('\n')[0]).toBe('tributary: unknown option --bogus (commands: broker, topics, produce, consume, groups, cluster, perf, users, acls)');
   });
 });
 

@@ -109,6 +109,15 @@ export class TestController implements BrokerToController {
     this.#clusterId = clusterId;
   }
 
+  /** ACLs are not what these tests exercise (test/acl covers them over the real controllers). */
+  async createAcls(): Promise<never> {
+    throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'the test controller keeps no ACLs');
+  }
+
+  async deleteAcls(): Promise<never> {
+    throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'the test controller keeps no ACLs');
+  }
+
   #notController(): Error {
     return kafkaError(KafkaCode.NOT_CONTROLLER, 'not the active controller');
   }

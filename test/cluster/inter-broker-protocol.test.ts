@@ -120,7 +120,7 @@ describe('the version policy of the controller listener', () => {
   it('advertises exactly the controller APIs on the controller listener', () => {
     const server = new ControllerServer({ nodeId: 1, controller: {} as BrokerToController, quorum: { read: async () => ({ batches: [], highWatermark: 0 }), leader: () => ({ nodeId: 1, epoch: 1 }) } });
     expect(server.apiVersions().map((r) => [r.apiKey, r.minVersion, r.maxVersion])).toEqual([
-      [1, 4, 17], [18, 0, 3], [19, 0, 7], [20, 0, 6], [33, 0, 2], [37, 0, 3], [44, 0, 1], [51, 0, 0], [56, 2, 3], [62, 0, 4], [63, 0, 1], [67, 0, 0],
+      [1, 4, 17], [18, 0, 3], [19, 0, 7], [20, 0, 6], [30, 0, 3], [31, 0, 3], [33, 0, 2], [37, 0, 3], [43, 0, 2], [44, 0, 1], [45, 0, 0], [46, 0, 0], [51, 0, 0], [56, 2, 3], [62, 0, 4], [63, 0, 1], [64, 0, 0], [67, 0, 0],
     ]);
   });
 });

@@ -54,6 +54,20 @@ describe('broker registration and fencing', () => {
     expect(controller.image.registration(1)).toMatchObject({ incarnationId: 'second', brokerEpoch: later, fenced: true });
   });
 
+  it('lets a node that names its registration as the one it shut down cleanly with take over at once, and no one else', async () => {
+    const { controller } = startController();
+    const epoch = await register(controller, 1, 'first');
+    // A guess at another epoch is still a duplicate while the old session lives.
+    const wrong = await controller.registerBroker({ nodeId: 1, clusterId: 'c1', incarnationId: 'second', host: 'h', port: 1, rack: null, previousBrokerEpoch: epoch + 1 });
+    expect(wrong.errorCode).toBe(KafkaCode.DUPLICATE_BROKER_REGISTRATION);
+    const none = await controller.registerBroker({ nodeId: 1, clusterId: 'c1', incarnationId: 'second', host: 'h', port: 1, rack: null, previousBrokerEpoch: -1 });
+    expect(none.errorCode).toBe(KafkaCode.DUPLICATE_BROKER_REGISTRATION);
+    const restarted = await controller.registerBroker({ nodeId: 1, clusterId: 'c1', incarnationId: 'second', host: 'h', port: 1, rack: null, previousBrokerEpoch: epoch });
+    expect(restarted.errorCode).toBe(0);
+    expect(restarted.brokerEpoch).toBeGreaterThan(epoch);
+    expect(controller.image.registration(1)).toMatchObject({ incarnationId: 'second', brokerEpoch: restarted.brokerEpoch, fenced: true });
+  });
+
   it('refuses a broker of another cluster with INCONSISTENT_CLUSTER_ID', async () => {
     const { controller } = startController({ clusterId: 'mine' });
     await controller.whenIdle();

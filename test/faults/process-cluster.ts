@@ -1,7 +1,8 @@
 /**
  * A cluster of broker processes for the fault tests: three `tributary broker` processes on
- * 127.0.0.1 with filesystem storage, node 1 the single controller voter, every broker port
- * and the controller port behind a FaultNetwork proxy. Brokers advertise their proxy, so
+ * 127.0.0.1 with filesystem storage, node 1 the single controller voter (or every node a
+ * voter of a Raft quorum: `raftVoters`), every broker port and the single controller port
+ * behind a FaultNetwork proxy. Brokers advertise their proxy, so
  * replica fetchers, the controller channel and application clients all cross it.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../../mod.ts';
 import type { Client } from '../../core/client/client.ts';
+import { tcpTransport } from '../../adapters/transport/index.ts';
+import type { QuorumVoter } from '../../core/broker/quorum/metadata-quorum.ts';
+import { describeQuorum } from '../../core/broker/quorum/quorum-description.ts';
 import { BrokerNode } from './broker-node.ts';
 import { FaultNetwork } from './fault-proxy.ts';
 import type { PartitionIsr } from './history.ts';
@@ -30,6 +34,12 @@ export interface ProcessClusterOptions extends ClusterTimeouts {
   readonly nodes?: number;
   /** More broker flags for every node. */
   readonly extraArgs?: readonly string[];
+  /**
+   * Every node a voter of a Raft controller quorum as well as a broker (issue 12): node N's
+   * controller listener on its own port, reached directly (the proxies carry broker ports only).
+   * Default false: node 1 the single voter, its controller port behind a proxy.
+   */
+  readonly raftVoters?: boolean;
 }
 
 /** A running process cluster. */
@@ -51,6 +61,10 @@ export interface ProcessCluster {
   waitForFullIsr(topic: string, timeoutMs?: number): Promise<PartitionIsr[]>;
   /** Waits until `check` holds for the description of `topic`. */
   waitForTopic(topic: string, what: string, check: (partitions: PartitionIsr[]) => boolean, timeoutMs?: number): Promise<PartitionIsr[]>;
+  /** The voters of the controller quorum (their controller listeners). */
+  readonly voters: readonly QuorumVoter[];
+  /** The active controller as DescribeQuorum tells it (-1 while none answers as leader). */
+  activeController(timeoutMs?: number): Promise<number>;
   /** Every node's log, each under a header (for failure reports). */
   logs(): string;
   /** Kills every node, stops the proxies; removes the data unless `keep`. */
@@ -80,9 +94,18 @@ export async function startProcessCluster(options: ProcessClusterOptions = {}): 
   const count = options.nodes ?? 3;
   const root = mkdtempSync(join(tmpdir(), 'tributary-faults-'));
   const net = new FaultNetwork();
-  net.setControllerNode(1);
-  const controllerBind = await freePort();
-  const controllerPort = await net.listen('controller', controllerBind);
+  const raft = options.raftVoters ?? false;
+  let controllerBind = 0;
+  let voters: QuorumVoter[];
+  if (raft) {
+    voters = [];
+    for (let id = 1; id <= count; id++) voters.push({ nodeId: id, host: '127.0.0.1', port: await freePort() });
+  } else {
+    net.setControllerNode(1);
+    controllerBind = await freePort();
+    voters = [{ nodeId: 1, host: '127.0.0.1', port: await net.listen('controller', controllerBind) }];
+  }
+  const quorum = voters.map((v) => `${v.nodeId}@${v.host}:${v.port}`).join(',');
   const nodes = new Map<number, BrokerNode>();
   const bootstrap: string[] = [];
   for (let id = 1; id <= count; id++) {
@@ -96,8 +119,8 @@ export async function startProcessCluster(options: ProcessClusterOptions = {}): 
       '--port', String(port),
       '--data-dir', dataDir,
       '--storage', 'filesystem',
-      '--controller-quorum', `1@127.0.0.1:${controllerPort}`,
-      ...(id === 1 ? ['--controller-listen-port', String(controllerBind)] : []),
+      '--controller-quorum', quorum,
+      ...(!raft && id === 1 ? ['--controller-listen-port', String(controllerBind)] : []),
       '--advertised-host', '127.0.0.1',
       '--advertised-port', String(advertised),
       '--group-initial-rebalance-delay-ms', '0',
@@ -152,6 +175,11 @@ export async function startProcessCluster(options: ProcessClusterOptions = {}): 
       const ps = await cluster.waitForTopic(topic, `leader of ${topic}-${partition}`, (ps) => (ps.find((p) => p.partition === partition)?.leader ?? -1) >= 0, timeoutMs);
       return ps.find((p) => p.partition === partition)!.leader;
     },
+    voters,
+    async activeController(timeoutMs = 5_000) {
+      const described = await describeQuorum({ voters, transport: tcpTransport(), requestTimeoutMs: 1_000, connectTimeoutMs: 1_000, retryTimeoutMs: timeoutMs, retryBackoffMs: 50, retryBackoffMaxMs: 200 });
+      return described.leaderId;
+    },
     logs() {
       return [...nodes.values()].map((n) => `----- node ${n.id} (${n.spec.logFile}) -----\n${n.log()}`).join('\n');
     },
@@ -163,9 +191,14 @@ export async function startProcessCluster(options: ProcessClusterOptions = {}): 
     },
   };
   try {
-    // The controller's node first: the others register with it.
-    await nodes.get(1)!.start();
-    await Promise.all([...nodes.values()].filter((n) => n.id !== 1).map((n) => n.start()));
+    if (raft) {
+      // Voters elect a leader together: all at once.
+      await Promise.all([...nodes.values()].map((n) => n.start()));
+    } else {
+      // The controller's node first: the others register with it.
+      await nodes.get(1)!.start();
+      await Promise.all([...nodes.values()].filter((n) => n.id !== 1).map((n) => n.start()));
+    }
   } catch (error) {
     await cluster.close(true);
     throw error;

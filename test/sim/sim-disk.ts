@@ -21,6 +21,10 @@ import { memoryStorage } from '../../adapters/memory/index.ts';
 import type { AppendOptions, BatchInfo, BatchToAppend, GuardedPartitionLog, GuardedStorage, PartitionLog, PartitionLogOptions, Storage } from '../../core/contracts/storage.ts';
 import { TributaryError } from '../../core/errors.ts';
 
+function full(nodeId: number, what: string): TributaryError {
+  return new TributaryError('ERR_STORAGE_FULL', `node ${nodeId}: ${what} failed (simulated disk fault)`);
+}
+
 function dead(nodeId: number): TributaryError {
   return new TributaryError('ERR_STORAGE_CLOSED', `node ${nodeId} crashed: this incarnation's storage is gone`);
 }
@@ -37,6 +41,12 @@ export class SimDisk {
   #opened = false;
   /** Records dropped by machine crashes, per log (for the trace). */
   lostRecords = 0;
+  /**
+   * Write faults: this many of the next writes (log appends, syncs, metadata puts) fail with
+   * ERR_STORAGE_FULL, as a full or failing disk does. A failed append or put writes nothing;
+   * a failed sync leaves the data written but not durable (a machine crash would drop it).
+   */
+  failWrites = 0;
   /** Told of every metadata-store put (a debugging hook: which leader-epoch caches were saved). */
   onMetadataPut: ((key: string, value: Uint8Array) => void) | undefined;
 
@@ -78,9 +88,54 @@ export class SimDisk {
     return cut;
   }
 
+  /** The disk is replaced by an empty one (Kafka's killAndDeletePersistentState): as {@link kill}, and every log and metadata value is gone. */
+  async wipe(): Promise<void> {
+    this.kill();
+    if (!this.#opened) await this.#memory.open();
+    this.#opened = true;
+    for (const ref of await this.#memory.listPartitions()) await this.#memory.deletePartition(ref.topic, ref.partition);
+    for (const { key } of await this.#memory.metadata.list('')) await this.#memory.metadata.delete(key);
+    this.#synced.clear();
+  }
+
+  /**
+   * Every stored byte of a log as the disk holds it now, whatever incarnation runs (or
+   * none): for checkers that read a node's log from its disk without disturbing it. Empty
+   * when the log does not exist.
+   */
+  async peekLog(topic: string, partition: number): Promise<Uint8Array> {
+    if (!this.#opened) await this.#memory.open();
+    this.#opened = true;
+    if (!(await this.#memory.listPartitions()).some((r) => r.topic === topic && r.partition === partition)) return new Uint8Array(0);
+    const log = await this.#memory.openPartition(topic, partition);
+    if (log.endOffset() <= log.startOffset()) return new Uint8Array(0);
+    const read = await log.read(log.startOffset(), Number.MAX_SAFE_INTEGER);
+    if (read.chunks.length === 1) return read.chunks[0]!;
+    const out = new Uint8Array(read.bytes);
+    let pos = 0;
+    for (const c of read.chunks) {
+      out.set(c, pos);
+      pos += c.length;
+    }
+    return out;
+  }
+
+  /** A metadata-store value as the disk holds it now (whatever incarnation runs). */
+  async peekMetadata(key: string): Promise<Uint8Array | undefined> {
+    if (!this.#opened) await this.#memory.open();
+    this.#opened = true;
+    return this.#memory.metadata.get(key);
+  }
+
   /** The end offset known durable for a log (0 when never synced). */
   syncedEnd(topic: string, partition: number): number {
     return this.#synced.get(keyOf(topic, partition)) ?? 0;
+  }
+
+  #writeFails(): boolean {
+    if (this.failWrites <= 0) return false;
+    this.failWrites--;
+    return true;
   }
 
   #markSynced(log: PartitionLog): void {
@@ -99,6 +154,7 @@ export class SimDisk {
         get: (key) => checked(() => metadata.get(key)),
         put: (key, value) =>
           checked(async () => {
+            if (this.#writeFails()) throw full(this.nodeId, `metadata put ${key}`);
             await metadata.put(key, value);
             this.onMetadataPut?.(key, value);
           }),
@@ -142,11 +198,13 @@ export class SimDisk {
       sizeBytes: () => inner.sizeBytes(),
       append: (batch: Uint8Array, info: BatchInfo, options?: AppendOptions) =>
         checked(async () => {
+          if (disk.#writeFails()) throw full(disk.nodeId, `append at ${info.baseOffset}`);
           await inner.append(batch, info, options);
           if (options?.sync) disk.#markSynced(inner);
         }),
       appendBatches: (batches: readonly BatchToAppend[], options?: AppendOptions) =>
         checked(async () => {
+          if (disk.#writeFails()) throw full(disk.nodeId, 'append');
           await inner.appendBatches(batches, options);
           if (options?.sync) disk.#markSynced(inner);
         }),
@@ -162,6 +220,7 @@ export class SimDisk {
       segments: () => inner.segments(),
       sync: () =>
         checked(async () => {
+          if (disk.#writeFails()) throw full(disk.nodeId, 'sync');
           await inner.sync();
           disk.#markSynced(inner);
         }),

@@ -31,6 +31,8 @@ export interface FaultMix {
   readonly partitions: boolean;
   /** Lost messages and changing delays. */
   readonly lossy: boolean;
+  /** Operator moves: replica reassignments (KIP-455), their cancellation, and preferred elections. */
+  readonly reassign: boolean;
 }
 
 /** Options of {@link runSimulation}. */
@@ -142,13 +144,15 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
   const partitions = options.partitions ?? 2;
   const durationMs = options.durationMs ?? 30_000;
   const stepMs = options.stepMs ?? 200;
-  const mix: FaultMix = { kill: true, power: true, partitions: true, lossy: true, ...options.faults };
+  const mix: FaultMix = { kill: true, power: true, partitions: true, lossy: true, reassign: true, ...options.faults };
   const timings: SimTimings = { ...DEFAULT_TIMINGS, ...options.timings };
   const stopAtFirst = options.stopAtFirstViolation ?? true;
   const faultRandom = root.fork();
   const workloadRandom = root.fork();
   const faults: NetworkFaults = { dropRate: 0, minDelayMs: 1, maxDelayMs: 10 };
   const cluster = new SimCluster({ brokers, random: root.fork(), faults, timings, ...(options.logger ? { logger: options.logger } : {}) });
+  // Forked after the others, so that adding operator moves left every other draw of a seed as it was.
+  const opsRandom = root.fork();
   const trace = new SimTrace(() => Date.now() - START_TIME, options.fullTrace ? Number.MAX_SAFE_INTEGER : 400);
   // SIM_TRACE_EPOCHS=1: every saved leader-epoch cache goes to the trace (to follow an epoch-cache bug).
   if (process.env.SIM_TRACE_EPOCHS) {
@@ -175,7 +179,11 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
   const layout = () =>
     cluster
       .controllerPartitions()
-      .map((p) => `p${p.partition}:L${p.leader}e${p.leaderEpoch}pe${p.partitionEpoch}isr[${p.isr.join(',')}]`)
+      .map((p) => {
+        const reg = cluster.controller.image.topic(p.topic)?.partitions[p.partition];
+        const moving = reg?.addingReplicas || reg?.removingReplicas ? `+[${reg.addingReplicas?.join(',') ?? ''}]-[${reg.removingReplicas?.join(',') ?? ''}]` : '';
+        return `p${p.partition}:L${p.leader}e${p.leaderEpoch}pe${p.partitionEpoch}isr[${p.isr.join(',')}]r[${reg?.replicas.join(',') ?? ''}]${moving}`;
+      })
       .join(' ');
   const checkNow = async (): Promise<Observation> => {
     const observation = await cluster.observe();
@@ -334,9 +342,36 @@ async function simulate(options: SimulationOptions, root: SeededRandom): Promise
     leaderOf: (partition) => cluster.controllerPartitions().find((p) => p.partition === partition)?.leader ?? -1,
   };
 
+  // An operator at work: now and then a partition's replicas move to a random set of brokers
+  // (RF 3 kept), a move under way is cancelled, or preferred leaders are elected.
+  const operate = async () => {
+    if (!mix.reassign) return;
+    const r = opsRandom.next();
+    if (r >= 0.03) return;
+    const partition = opsRandom.int(0, partitions - 1);
+    let request: Promise<unknown>;
+    if (r < 0.02) {
+      const target = opsRandom.shuffle(brokerIds).slice(0, 3);
+      trace.add(`reassign p${partition} -> [${target.join(',')}]`);
+      count('reassign');
+      request = cluster.controller.alterPartitionReassignments({ timeoutMs: 1000, topics: [{ name: SIM_TOPIC, partitions: [{ partitionIndex: partition, replicas: target }] }] });
+    } else if (r < 0.025) {
+      trace.add(`cancel reassignment p${partition}`);
+      count('cancel-reassignment');
+      request = cluster.controller.alterPartitionReassignments({ timeoutMs: 1000, topics: [{ name: SIM_TOPIC, partitions: [{ partitionIndex: partition, replicas: null }] }] });
+    } else {
+      trace.add('elect preferred leaders');
+      count('elect-preferred');
+      request = cluster.controller.electLeaders({ electionType: 0, topicPartitions: null, timeoutMs: 1000 });
+    }
+    const answered = await until(request, 5000);
+    if (answered.done) trace.add(`  answer ${JSON.stringify(answered.value)}`);
+  };
+
   if (options.script) await options.script(context);
   else {
     for (let t = 0; t < durationMs && !stopped(); t += stepMs) {
+      await operate();
       await injectFault();
       await advance(stepMs);
       await checkNow();

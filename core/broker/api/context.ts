@@ -5,6 +5,7 @@
  * They cannot reach into lifecycle, storage or wiring, and a test can hand a handler a
  * context of its own.
  */
+import type { Authorizer } from '../../contracts/authorizer.ts';
 import type { Logger } from '../../contracts/logger.ts';
 import type { GroupService } from '../groups/group-service.ts';
 import type { ProducerIdManager } from '../producer-state/producer-ids.ts';
@@ -67,6 +68,11 @@ export interface BrokerContext {
   readonly replicaManager: ReplicaManager;
   /** Producer id allocation (InitProducerId). */
   readonly producerIds: ProducerIdManager;
+  /**
+   * Who may do what (`--authorizer`): handlers ask through `access(ctx, header)`
+   * (api/access.ts). Undefined: no authorizer, every request is allowed.
+   */
+  readonly authorizer?: Authorizer | undefined;
   /** What ApiVersions advertises. */
   apiVersions(): readonly ApiRange[];
   /**

@@ -30,7 +30,12 @@ import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.
 import { produceHandler } from './handlers/produce.ts';
 import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.ts';
 import { syncGroupHandler } from './handlers/sync-group.ts';
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './handlers/acls.ts';
 import { alterUserScramCredentialsHandler, describeUserScramCredentialsHandler } from './handlers/user-scram-credentials.ts';
+import { describeLogDirsHandler } from './handlers/describe-log-dirs.ts';
+import { electLeadersHandler } from './handlers/elect-leaders.ts';
+import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './handlers/partition-reassignments.ts';
+import { unregisterBrokerHandler } from './handlers/unregister-broker.ts';
 
 /** Every API a single broker serves today: topics, produce/fetch, groups, idempotent producer ids. */
 export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
@@ -62,6 +67,14 @@ export const DEFAULT_HANDLERS: readonly HandlerEntry[] = Object.freeze([
   offsetForLeaderEpochHandler,
   saslHandshakeHandler,
   saslAuthenticateHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  unregisterBrokerHandler,
+  describeLogDirsHandler,
 ]);

@@ -24,6 +24,8 @@ export interface BrokerLifecycleOptions {
   readonly logger: Logger;
   /** broker.heartbeat.interval.ms. Default 2000. */
   readonly heartbeatIntervalMs?: number;
+  /** The epoch this node shut down cleanly with last time (see BrokerRegistrationRequest.previousBrokerEpoch); -1 if none. */
+  readonly previousBrokerEpoch?: () => number;
   /** Called with the broker epoch after each successful registration. */
   onRegistered?(brokerEpoch: number): void;
   /** Called with a registration error the broker cannot fix by retrying (another process has the node id). */
@@ -132,7 +134,15 @@ export class BrokerLifecycle {
   async #register(): Promise<void> {
     const { nodeId, logger, controller } = this.#options;
     const endpoint = this.#endpoint!;
-    const result = await controller.registerBroker({ nodeId, clusterId: this.#options.clusterId(), incarnationId: this.#incarnationId, host: endpoint.host, port: endpoint.port, rack: endpoint.rack });
+    const result = await controller.registerBroker({
+      nodeId,
+      clusterId: this.#options.clusterId(),
+      incarnationId: this.#incarnationId,
+      host: endpoint.host,
+      port: endpoint.port,
+      rack: endpoint.rack,
+      previousBrokerEpoch: this.#options.previousBrokerEpoch?.() ?? -1,
+    });
     if (result.errorCode === KafkaCode.NONE) {
       this.#duplicateRefusals = 0;
       this.#brokerEpoch = result.brokerEpoch;

@@ -30,6 +30,8 @@ export interface ClusterMemberOptions {
   readonly clusterId: () => string;
   /** num.partitions. */
   readonly defaultNumPartitions: number;
+  /** The broker epoch of this node's last clean shutdown, -1 if none (read at start). */
+  readonly previousBrokerEpoch?: () => number;
 }
 
 /** Metadata replay, registration and forwarding for one broker. */
@@ -53,6 +55,7 @@ export class ClusterMember {
       logger,
       heartbeatIntervalMs: cluster.heartbeatIntervalMs ?? CLUSTER_DEFAULTS.heartbeatIntervalMs,
       onFatal: (message) => (this.#fatal = message),
+      ...(options.previousBrokerEpoch ? { previousBrokerEpoch: options.previousBrokerEpoch } : {}),
     });
     this.controller = new ForwardingController({
       controller: options.controller,

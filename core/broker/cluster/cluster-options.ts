@@ -6,7 +6,9 @@
 import type { Clock } from '../../clock.ts';
 import type { TransportFactory } from '../../client/transport.ts';
 import type { BrokerToController } from '../controller/broker-to-controller.ts';
+import type { LeaderRebalanceConfig } from '../controller/leader-election.ts';
 import type { MetadataQuorum, QuorumVoter } from '../quorum/metadata-quorum.ts';
+import type { RaftTimings } from '../quorum/raft/raft-timings.ts';
 
 /** `BrokerOptions.cluster`. */
 export interface ClusterOptions {
@@ -35,6 +37,10 @@ export interface ClusterOptions {
   readonly replicaFetchBackoffMs?: number;
   /** How long a controlled shutdown waits for leadership to move away. Default 30000. */
   readonly controlledShutdownTimeoutMs?: number;
+  /** The Raft quorum's timings (controller.quorum.*), when the quorum has several voters. Default: KRaft's. */
+  readonly raftTimings?: Partial<RaftTimings>;
+  /** The hosted controller's automatic preferred-leader rebalance (Kafka's defaults: on, 300 s, 10 %). */
+  readonly leaderRebalance?: Partial<LeaderRebalanceConfig>;
 }
 
 /** Kafka's defaults for {@link ClusterOptions}' timings. */

@@ -12,16 +12,37 @@ import { QuorumController } from '../controller/quorum-controller.ts';
 import type { MetadataQuorum } from '../quorum/metadata-quorum.ts';
 import { SingleQuorum } from '../quorum/single-quorum.ts';
 import { RemoteMetadataReader } from '../quorum/remote-metadata-reader.ts';
+import { RaftQuorum } from '../quorum/raft/raft-quorum.ts';
+import { TransportRaftChannel } from '../quorum/transport-raft-channel.ts';
 import { ControllerChannel } from '../controller/controller-channel.ts';
 import type { ClusterOptions } from './cluster-options.ts';
 import type { MetadataSource } from './metadata-follower.ts';
+
+/** What a voter serves on its controller listener. */
+export interface HostedController {
+  /** The controller brokers call (a voter's own QuorumController; NOT_CONTROLLER until it is open). */
+  readonly controller: BrokerToController;
+  readonly quorum: MetadataQuorum;
+  /** The voter's Raft quorum, when the quorum has several voters: the listener serves the Raft APIs through it. */
+  readonly raft?: RaftQuorum;
+}
 
 /** The metadata log and controller a member uses. */
 export interface ClusterParts {
   readonly source: MetadataSource;
   readonly controller: BrokerToController;
-  /** The controller this node runs (a voter), to be served on its controller listener. */
-  readonly hosted?: { readonly controller: QuorumController; readonly quorum: MetadataQuorum };
+  /**
+   * The controller this node runs (a voter), to be served on its controller listener: a
+   * single voter's once {@link open} ran; a Raft voter's at once — its listener must answer
+   * the other voters' votes and fetches before this broker can start (its metadata log
+   * needs a leader elected by a majority).
+   */
+  readonly hosted?: HostedController;
+  /**
+   * True when the cluster's id comes from the metadata log only (a Raft quorum: the first
+   * leader writes its proposal, and every member must wait for it instead of proposing its own).
+   */
+  readonly clusterIdFromLog?: boolean;
   /** The active controller's node id as known now (-1: none). */
   controllerId(): number;
   /**
@@ -29,8 +50,11 @@ export interface ClusterParts {
    * storage is open. `clusterId` names the cluster when a voter's log has no id yet.
    */
   open(clusterId: string): Promise<void>;
-  /** Stops what {@link open} started. */
-  close(): Promise<void>;
+  /**
+   * Stops what {@link open} started. `crash`: as a killed process would — a Raft leader
+   * does not resign (the others find out by their timeouts).
+   */
+  close(crash?: boolean): Promise<void>;
 }
 
 /** What {@link clusterParts} needs of the broker. */
@@ -51,10 +75,8 @@ export function clusterParts(cluster: ClusterOptions, context: ClusterPartsConte
     const quorum = cluster.quorum;
     return { source: quorum, controller: cluster.controller, controllerId: () => quorum.leader().nodeId, open: async () => {}, close: async () => {} };
   }
+  if (cluster.voters.some((v) => v.nodeId === context.nodeId) && cluster.voters.length > 1) return raftVoterParts(cluster, context);
   if (cluster.voters.some((v) => v.nodeId === context.nodeId)) {
-    if (cluster.voters.length > 1) {
-      throw new TributaryError('ERR_INVALID_ARGUMENT', `--controller-quorum lists ${cluster.voters.length} voters: this version runs a single-voter quorum (a fault-tolerant Raft quorum is issue #10)`);
-    }
     const quorum = new SingleQuorum({ storage: context.storage, nodeId: context.nodeId, clock: context.clock, logger: context.logger });
     let controller: QuorumController | undefined;
     const parts: ClusterParts = {
@@ -80,6 +102,7 @@ export function clusterParts(cluster: ClusterOptions, context: ClusterPartsConte
           ...(context.maxPartitions !== undefined ? { maxPartitions: context.maxPartitions } : {}),
           ...(context.socketRequestMaxBytes !== undefined ? { socketRequestMaxBytes: context.socketRequestMaxBytes } : {}),
           ...(cluster.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: cluster.sessionTimeoutMs } : {}),
+          ...(cluster.leaderRebalance !== undefined ? { leaderRebalance: cluster.leaderRebalance } : {}),
         });
         await controller.whenIdle();
       },
@@ -92,9 +115,15 @@ export function clusterParts(cluster: ClusterOptions, context: ClusterPartsConte
   }
   if (!cluster.transport) throw new TributaryError('ERR_INVALID_ARGUMENT', `node ${context.nodeId}: a cluster member that is not a voter needs a transport to reach the controller`);
   // Every other broker: the metadata log fetched from, and calls sent to, the active controller.
-  const link = { voters: cluster.voters, transport: cluster.transport, clock: context.clock, logger: context.logger, clientId: `tributary-broker-${context.nodeId}` };
-  const reader = new RemoteMetadataReader({ ...link, nodeId: context.nodeId });
-  const channel = new ControllerChannel({ ...link, defaultNumPartitions: context.numPartitions });
+  const link = { voters: cluster.voters, transport: cluster.transport, clock: context.clock, logger: context.logger, clientId: `tributary-broker-${context.nodeId}`, connectTimeoutMs: RAFT_REQUEST_TIMEOUT_MS };
+  // Short request timeouts: a controller that stopped answering (SIGSTOP, a cut link) is left
+  // for another voter soon, before the new controller's sessions for this broker run out.
+  const reader = new RemoteMetadataReader({ ...link, nodeId: context.nodeId, requestTimeoutMs: RAFT_REQUEST_TIMEOUT_MS });
+  const channel = new ControllerChannel({ ...link, defaultNumPartitions: context.numPartitions, requestTimeoutMs: CHANNEL_REQUEST_TIMEOUT_MS });
+  // The leader the metadata log's answers name is where the controller calls go next.
+  reader.onLeaderChange((leader) => {
+    if (leader.nodeId >= 0) channel.preferLeader(leader.nodeId);
+  });
   return {
     source: reader,
     controller: channel,
@@ -103,6 +132,77 @@ export function clusterParts(cluster: ClusterOptions, context: ClusterPartsConte
     close: async () => {
       await reader.close();
       await channel.close?.();
+    },
+  };
+}
+
+/** How long one request of the broker's controller channel may take (an admin operation commits through the quorum first). */
+const CHANNEL_REQUEST_TIMEOUT_MS = 5000;
+/** How long a metadata Fetch may take past its long poll (controller.quorum.request.timeout.ms). */
+const RAFT_REQUEST_TIMEOUT_MS = 2000;
+
+/**
+ * A voter of a Raft quorum (several voters): its RaftQuorum over this broker's storage,
+ * reached by the other voters on the controller listener and reaching them through a
+ * {@link TransportRaftChannel}; its own QuorumController over that log, active while this
+ * node leads. The broker reads the metadata log from its own quorum (the committed part),
+ * and calls the active controller — wherever it is — through a ControllerChannel that
+ * follows the quorum's leader.
+ */
+function raftVoterParts(cluster: ClusterOptions, context: ClusterPartsContext): ClusterParts {
+  if (!cluster.transport) throw new TributaryError('ERR_INVALID_ARGUMENT', `node ${context.nodeId}: a voter of a quorum of ${cluster.voters.length} needs a transport to reach the other voters`);
+  const channel = new TransportRaftChannel({ nodeId: context.nodeId, voters: cluster.voters, transport: cluster.transport, clock: context.clock, logger: context.logger });
+  const quorum = new RaftQuorum({
+    nodeId: context.nodeId,
+    voters: cluster.voters,
+    storage: context.storage,
+    clock: context.clock,
+    logger: context.logger,
+    channel,
+    ...(cluster.raftTimings !== undefined ? { timings: cluster.raftTimings } : {}),
+  });
+  let controller: QuorumController | undefined;
+  const hostedController: BrokerToController = delegateTo(() => {
+    if (!controller) throw kafkaError(KafkaCode.NOT_CONTROLLER, `Node ${context.nodeId}'s controller has not started yet`);
+    return controller;
+  });
+  const link = { voters: cluster.voters, transport: cluster.transport, clock: context.clock, logger: context.logger, clientId: `tributary-broker-${context.nodeId}`, connectTimeoutMs: RAFT_REQUEST_TIMEOUT_MS };
+  const toController = new ControllerChannel({ ...link, defaultNumPartitions: context.numPartitions, requestTimeoutMs: CHANNEL_REQUEST_TIMEOUT_MS });
+  const unsubscribe = quorum.onLeaderChange((leader) => {
+    if (leader.nodeId >= 0) toController.preferLeader(leader.nodeId);
+  });
+  return {
+    source: quorum,
+    controller: toController,
+    hosted: { controller: hostedController, quorum, raft: quorum },
+    clusterIdFromLog: true,
+    controllerId: () => quorum.leader().nodeId,
+    async open(clusterId: string) {
+      // The controller first: it sees the quorum's first leader change.
+      controller = new QuorumController({
+        quorum,
+        nodeId: context.nodeId,
+        clock: context.clock,
+        logger: context.logger,
+        numPartitions: context.numPartitions,
+        defaultReplicationFactor: context.defaultReplicationFactor,
+        // The first leader names the cluster with its proposal; every member then takes the log's.
+        clusterId,
+        ...(context.maxPartitions !== undefined ? { maxPartitions: context.maxPartitions } : {}),
+        ...(context.socketRequestMaxBytes !== undefined ? { socketRequestMaxBytes: context.socketRequestMaxBytes } : {}),
+        ...(cluster.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: cluster.sessionTimeoutMs } : {}),
+      });
+      await quorum.open();
+    },
+    async close(crash = false) {
+      unsubscribe();
+      controller?.close();
+      await toController.close();
+      // Crashing, nothing more goes out: the resignation below fails to send.
+      if (crash) await channel.close();
+      // A leader resigns (EndQuorumEpoch) so the others elect at once.
+      await quorum.close();
+      await channel.close();
     },
   };
 }
@@ -128,5 +228,14 @@ function delegateTo(target: () => BrokerToController): BrokerToController {
       if (!controller.alterUserScramCredentials) throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'This controller does not keep SCRAM credentials');
       await controller.alterUserScramCredentials(changes);
     },
+    createAcls: (bindings) => target().createAcls(bindings),
+    deleteAcls: (filters) => target().deleteAcls(filters),
+    // The operator's operations and dynamic broker configs (the hosted QuorumController has them all).
+    alterPartitionReassignments: (r) => target().alterPartitionReassignments!(r),
+    listPartitionReassignments: (r) => target().listPartitionReassignments!(r),
+    electLeaders: (r) => target().electLeaders!(r),
+    unregisterBroker: (r) => target().unregisterBroker!(r),
+    alterBrokerConfigs: (resource, configs, validateOnly) => target().alterBrokerConfigs!(resource, configs, validateOnly),
+    incrementalAlterBrokerConfigs: (resource, ops, validateOnly) => target().incrementalAlterBrokerConfigs!(resource, ops, validateOnly),
   };
 }

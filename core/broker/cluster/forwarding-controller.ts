@@ -5,7 +5,10 @@
  * so a client that created a topic and then asks this broker for Metadata sees it (Kafka's
  * brokers forward to the controller the same way).
  */
+import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
 import { isErrorCode } from '../../errors.ts';
+import type { AclCreationResult, AclDeletionResult } from '../acl/acl-control.ts';
+import type { ClusterOperations } from '../controller/cluster-operations.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { BrokerToController } from '../controller/broker-to-controller.ts';
 import type { ConfigOp, Controller, CreateTopicSpec, ScramCredentialChanges } from '../controller/controller.ts';
@@ -87,12 +90,72 @@ export class ForwardingController implements Controller {
     if (!validateOnly) await this.#options.follower.syncWithLog();
   }
 
+  async createAcls(bindings: readonly AclBinding[]): Promise<AclCreationResult[]> {
+    const results = await this.#options.controller.createAcls(bindings);
+    await this.#options.follower.syncWithLog();
+    return results;
+  }
+
+  async deleteAcls(filters: readonly (AclBindingFilter | null)[]): Promise<AclDeletionResult[]> {
+    const results = await this.#options.controller.deleteAcls(filters);
+    await this.#options.follower.syncWithLog();
+    return results;
+  }
+
   /** SCRAM credentials go to the active controller, which commits them for every broker. */
   async alterUserScramCredentials(changes: ScramCredentialChanges): Promise<void> {
     const controller = this.#options.controller;
     if (!controller.alterUserScramCredentials) throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'This controller does not keep SCRAM credentials');
     await controller.alterUserScramCredentials(changes);
     await this.#options.follower.syncWithLog();
+  }
+
+  /** Reassignments go to the active controller; the answer waits until this broker's image has them. */
+  readonly alterPartitionReassignments: Controller['alterPartitionReassignments'] = async (request) => {
+    const answer = await this.#operations().alterPartitionReassignments(request);
+    if (answer.errorCode === KafkaCode.NONE) await this.#options.follower.syncWithLog();
+    return answer;
+  };
+
+  /** The reassignments under way, as the active controller has them. */
+  readonly listPartitionReassignments: Controller['listPartitionReassignments'] = (request) => this.#operations().listPartitionReassignments(request);
+
+  /** Elections run by the active controller; the answer waits until this broker's image has them. */
+  readonly electLeaders: Controller['electLeaders'] = async (request) => {
+    const answer = await this.#operations().electLeaders(request);
+    if (answer.errorCode === KafkaCode.NONE) await this.#options.follower.syncWithLog();
+    return answer;
+  };
+
+  /** A broker's registration removed by the active controller; the answer waits until this broker's image has it. */
+  readonly unregisterBroker: Controller['unregisterBroker'] = async (request) => {
+    const answer = await this.#operations().unregisterBroker(request);
+    if (answer.errorCode === KafkaCode.NONE) await this.#options.follower.syncWithLog();
+    return answer;
+  };
+
+  /** Dynamic broker configs, written by the active controller; resolves once this broker's image has them. */
+  async alterBrokerConfigs(resource: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
+    const alter = this.#options.controller.alterBrokerConfigs;
+    if (!alter) throw kafkaError(KafkaCode.INVALID_REQUEST, 'The cluster controller this broker reaches does not take broker configs');
+    await alter.call(this.#options.controller, resource, configs, validateOnly);
+    if (!validateOnly) await this.#options.follower.syncWithLog();
+  }
+
+  /** Single dynamic broker config changes, as {@link alterBrokerConfigs}. */
+  async incrementalAlterBrokerConfigs(resource: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
+    const alter = this.#options.controller.incrementalAlterBrokerConfigs;
+    if (!alter) throw kafkaError(KafkaCode.INVALID_REQUEST, 'The cluster controller this broker reaches does not take broker configs');
+    await alter.call(this.#options.controller, resource, ops, validateOnly);
+    if (!validateOnly) await this.#options.follower.syncWithLog();
+  }
+
+  #operations(): ClusterOperations {
+    const c = this.#options.controller;
+    if (!c.alterPartitionReassignments || !c.listPartitionReassignments || !c.electLeaders || !c.unregisterBroker) {
+      throw kafkaError(KafkaCode.UNSUPPORTED_VERSION, 'The cluster controller this broker reaches does not serve reassignments, elections or unregistration');
+    }
+    return c as ClusterOperations;
   }
 
   /** In a cluster a broker's address reaches the controller by registration (BrokerLifecycle), not here. */

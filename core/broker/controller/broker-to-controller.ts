@@ -10,6 +10,7 @@
  * caller acts on (stale epochs, not the controller); a throw means the call did not
  * reach a controller at all (connection lost) and may be retried.
  */
+import type { BrokerConfigOperations, ClusterOperations } from './cluster-operations.ts';
 import type { Controller } from './controller.ts';
 
 /** BrokerRegistration. */
@@ -21,6 +22,15 @@ export interface BrokerRegistrationRequest {
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /**
+   * The broker epoch this node had when it last shut down cleanly (BrokerRegistration v3+
+   * PreviousBrokerEpoch), -1 or absent when it did not (a first start, a crash). A data
+   * directory is locked to one process, so a match proves the registration it names is this
+   * node's own previous life and not a live duplicate: the controller lets it register at
+   * once instead of waiting for the old session to end (a whole-cluster restart would
+   * otherwise wait broker.session.timeout.ms).
+   */
+  readonly previousBrokerEpoch?: number;
 }
 
 /** BrokerRegistration's answer. */
@@ -112,9 +122,12 @@ export interface AllocateProducerIdsResult {
  * The active controller as brokers reach it. The topic operations are the
  * {@link Controller} ones (CreateTopics, DeleteTopics, CreatePartitions, configs);
  * they resolve once the change is committed to the metadata log, and reject with coded
- * errors (NOT_CONTROLLER when this node no longer leads the quorum).
+ * errors (NOT_CONTROLLER when this node no longer leads the quorum). The operator's
+ * {@link ClusterOperations} (reassignment, ElectLeaders, UnregisterBroker) are optional: a
+ * controller without them answers those requests' clients that it cannot.
  */
-export interface BrokerToController extends Omit<Controller, 'registerBroker' | 'controllerId'> {
+export interface BrokerToController
+  extends Omit<Controller, 'registerBroker' | 'controllerId' | keyof ClusterOperations | keyof BrokerConfigOperations>, Partial<ClusterOperations>, Partial<BrokerConfigOperations> {
   registerBroker(request: BrokerRegistrationRequest): Promise<BrokerRegistrationResult>;
   brokerHeartbeat(request: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResult>;
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionItemResult[]>;

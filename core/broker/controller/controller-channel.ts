@@ -21,7 +21,7 @@ import { systemClock } from '../../clock.ts';
 import { kafkaError, KafkaCode, type TributaryError } from '../../errors.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
 import { ZERO_UUID } from '../../protocol/codec.ts';
-import type { ApiResponse } from '../../protocol/api-messages.ts';
+import type { ApiRequest, ApiResponse } from '../../protocol/api-messages.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { ProducerIdBlockSource } from '../producer-state/producer-ids.ts';
 import { ConfigSource } from '../topic-config.ts';
@@ -38,6 +38,9 @@ import type {
 } from './broker-to-controller.ts';
 import type { ConfigOp, CreateTopicSpec, ScramCredentialChanges } from './controller.ts';
 import { scramMechanismId } from '../../security/scram.ts';
+import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
+import type { AclCreationResult, AclDeletionResult } from '../acl/acl-control.ts';
+import { aclFromWire, aclToWire, filterToWire } from '../acl/acl-wire.ts';
 import { BROKER_LISTENER_NAME } from './api/handlers/broker-registration.ts';
 import { ControllerLink, type ControllerLinkOptions, type LinkAnswer } from './controller-link.ts';
 
@@ -133,7 +136,7 @@ export class ControllerChannel implements BrokerToController {
         rack: request.rack,
         isMigratingZkBroker: false,
         logDirs: [],
-        previousBrokerEpoch: -1,
+        previousBrokerEpoch: request.previousBrokerEpoch ?? -1,
       }),
       (r) => {
         const value: BrokerRegistrationResult = { errorCode: r.errorCode, errorMessage: null, brokerEpoch: r.errorCode === KafkaCode.NONE ? r.brokerEpoch : -1 };
@@ -321,6 +324,76 @@ export class ControllerChannel implements BrokerToController {
     unwrap(outcome);
   }
 
+  /**
+   * CreateAcls forwarded: the controller's per-binding results. A whole answer of
+   * NOT_CONTROLLER is retried at the next voter by the link.
+   */
+  async createAcls(bindings: readonly AclBinding[]): Promise<AclCreationResult[]> {
+    return this.#link.call(
+      ApiKey.CreateAcls,
+      () => ({ creations: bindings.map(aclToWire) }),
+      (r) => {
+        const value = r.results.map((x) => ({ errorCode: x.errorCode, errorMessage: x.errorMessage }));
+        const notController = value.length > 0 && value.every((x) => x.errorCode === KafkaCode.NOT_CONTROLLER);
+        return notController ? { kind: 'not-controller', value } : { kind: 'done', value };
+      },
+    );
+  }
+
+  /** DeleteAcls forwarded: per filter, what the controller removed. A null filter (matches nothing) is sent as a user-type filter. */
+  async deleteAcls(filters: readonly (AclBindingFilter | null)[]): Promise<AclDeletionResult[]> {
+    return this.#link.call(
+      ApiKey.DeleteAcls,
+      () => ({ filters: filters.map((f) => (f === null ? { ...NOTHING_FILTER } : filterToWire(f))) }),
+      (r) => {
+        const value = r.filterResults.map((x): AclDeletionResult => ({
+          errorCode: x.errorCode,
+          errorMessage: x.errorMessage,
+          deleted: x.matchingAcls.map((m) => aclFromWire({ ...m, resourcePatternType: m.patternType })).filter((b): b is AclBinding => b !== undefined),
+        }));
+        const notController = value.length > 0 && value.every((x) => x.errorCode === KafkaCode.NOT_CONTROLLER);
+        return notController ? { kind: 'not-controller', value } : { kind: 'done', value };
+      },
+    );
+  }
+
+  async alterBrokerConfigs(resource: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
+    const entries = [...configs].map(([configName, value]) => ({ name: configName, value: value ?? null }));
+    const outcome = await this.#link.call(
+      ApiKey.AlterConfigs,
+      () => ({ resources: [{ resourceType: BROKER_RESOURCE, resourceName: resource, configs: entries }], validateOnly }),
+      (r) => resourceAnswer(r.responses, resource, BROKER_RESOURCE),
+    );
+    unwrap(outcome);
+  }
+
+  async incrementalAlterBrokerConfigs(resource: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
+    const outcome = await this.#link.call(
+      ApiKey.IncrementalAlterConfigs,
+      () => ({ resources: [{ resourceType: BROKER_RESOURCE, resourceName: resource, configs: ops.map((op) => ({ name: op.name, configOperation: op.op, value: op.value })) }], validateOnly }),
+      (r) => resourceAnswer(r.responses, resource, BROKER_RESOURCE),
+    );
+    unwrap(outcome);
+  }
+
+  // ---- the operator's cluster operations, forwarded as they came ----
+
+  alterPartitionReassignments(request: ApiRequest<typeof ApiKey.AlterPartitionReassignments>): Promise<ApiResponse<typeof ApiKey.AlterPartitionReassignments>> {
+    return this.#link.call(ApiKey.AlterPartitionReassignments, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
+  listPartitionReassignments(request: ApiRequest<typeof ApiKey.ListPartitionReassignments>): Promise<ApiResponse<typeof ApiKey.ListPartitionReassignments>> {
+    return this.#link.call(ApiKey.ListPartitionReassignments, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
+  electLeaders(request: ApiRequest<typeof ApiKey.ElectLeaders>): Promise<ApiResponse<typeof ApiKey.ElectLeaders>> {
+    return this.#link.call(ApiKey.ElectLeaders, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
+  unregisterBroker(request: ApiRequest<typeof ApiKey.UnregisterBroker>): Promise<ApiResponse<typeof ApiKey.UnregisterBroker>> {
+    return this.#link.call(ApiKey.UnregisterBroker, () => request, (r) => operatorAnswer(r.errorCode, r));
+  }
+
   /** The topic of a successful CreateTopics answer: the image's when it has it, else made from the answer. */
   #createdTopic(t: ApiResponse<typeof ApiKey.CreateTopics>['topics'][number]): TopicImage {
     const known = this.#topic?.(t.name);
@@ -339,11 +412,20 @@ export class ControllerChannel implements BrokerToController {
   }
 }
 
+/** A DeleteAcls filter of a resource type we keep no ACLs of (USER, 7): matches nothing. */
+const NOTHING_FILTER = { resourceTypeFilter: 7, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 };
+/** A forwarded operator request's answer: NOT_CONTROLLER sends the link to the active controller. */
+function operatorAnswer<T>(errorCode: number, value: T): LinkAnswer<T> {
+  return errorCode === KafkaCode.NOT_CONTROLLER ? { kind: 'not-controller', value } : { kind: 'done', value };
+}
+
 /** Kafka's ConfigResource type of a topic. */
 const TOPIC_RESOURCE = 2;
+/** Kafka's ConfigResource type of a broker. */
+const BROKER_RESOURCE = 4;
 
-function resourceAnswer(responses: ReadonlyArray<{ resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null }>, name: string): LinkAnswer<Outcome<void>> {
-  const r = responses.find((x) => x.resourceType === TOPIC_RESOURCE && x.resourceName === name);
+function resourceAnswer(responses: ReadonlyArray<{ resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null }>, name: string, type = TOPIC_RESOURCE): LinkAnswer<Outcome<void>> {
+  const r = responses.find((x) => x.resourceType === type && x.resourceName === name);
   if (!r) return unanswered<void>(name);
   return topicAnswer<void>(r.errorCode, r.errorMessage, () => undefined);
 }

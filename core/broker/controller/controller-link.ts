@@ -88,7 +88,7 @@ export class ControllerLink {
   readonly #backoffMaxMs: number;
   /** Index in #voters of the voter believed active. */
   #current = 0;
-  #connection: { readonly index: number; readonly transport: Promise<Transport> } | undefined;
+  #connection: { readonly index: number; readonly transport: Promise<Transport>; readonly abandon: () => void } | undefined;
   #closed = false;
   readonly #wakers = new Set<() => void>();
 
@@ -186,6 +186,10 @@ export class ControllerLink {
         lastNotController = { value: answer.value };
         redirects++;
         if (answer.leaderId !== undefined && answer.leaderId !== voter.nodeId && this.#voters.some((v) => v.nodeId === answer.leaderId)) this.preferLeader(answer.leaderId);
+        // The node names itself: it leads, at an epoch the request did not carry; ask it again.
+        else if (answer.leaderId === voter.nodeId) {
+          // Stay: the next try goes to the same node.
+        }
         else this.#advance(index);
         // Every voter said no in a row: an election is under way; wait before asking again.
         if (redirects % this.#voters.length !== 0) continue;
@@ -208,6 +212,7 @@ export class ControllerLink {
     this.#wakers.clear();
     const connection = this.#connection;
     this.#connection = undefined;
+    connection?.abandon();
     if (connection) await connection.transport.then((t) => t.close(), () => undefined);
   }
 
@@ -223,11 +228,25 @@ export class ControllerLink {
     }
     if (existing) this.#dropConnection();
     const voter = this.#voters[index]!;
-    const transport = this.#factory(
+    const opening = this.#factory(
       { host: voter.host, port: voter.port, nodeId: voter.nodeId },
       { clientId: this.#clientId, requestTimeoutMs: this.#requestTimeoutMs, connectTimeoutMs: this.#connectTimeoutMs, logger: this.#logger },
     );
-    const connection = { index, transport };
+    // A connection dropped while it opens (the leader is known to be elsewhere now) stops
+    // holding up the calls that wait for it: a stopped node may take the whole connect timeout.
+    let abandon = () => {};
+    const abandoned = new Promise<never>((_, reject) => {
+      abandon = () => reject(new TributaryError('ERR_CONNECTION_CLOSED', `The connection to voter ${voter.nodeId} was dropped while it opened`, { retriable: true }));
+    });
+    abandoned.catch(() => undefined);
+    const transport = Promise.race([opening, abandoned]);
+    opening.then(
+      (t) => {
+        if (this.#connection?.transport !== transport) void t.close();
+      },
+      () => undefined,
+    );
+    const connection = { index, transport, abandon };
     this.#connection = connection;
     transport.then(
       (t) => {
@@ -251,6 +270,7 @@ export class ControllerLink {
   #dropConnection(): void {
     const connection = this.#connection;
     this.#connection = undefined;
+    connection?.abandon();
     connection?.transport.then((t) => t.close(), () => undefined);
   }
 

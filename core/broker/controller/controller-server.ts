@@ -17,9 +17,11 @@ import { HandlerTable } from '../api/handler-table.ts';
 import { type BrokerLimits, resolveBrokerLimits } from '../broker-configs.ts';
 import type { ShutdownWatch } from '../partition/delayed-operations.ts';
 import type { MetadataQuorum } from '../quorum/metadata-quorum.ts';
+import type { RaftEndpoint } from '../quorum/raft/raft-endpoint.ts';
 import type { RequestTarget } from '../session.ts';
 import type { ControllerContext } from './api/context.ts';
 import { CONTROLLER_HANDLERS } from './api/preset.ts';
+import { RAFT_QUORUM_HANDLERS } from './api/handlers/raft-quorum-handlers.ts';
 import type { BrokerToController } from './broker-to-controller.ts';
 
 /** Options of {@link ControllerServer}. */
@@ -30,6 +32,12 @@ export interface ControllerServerOptions {
   readonly controller: BrokerToController;
   /** The metadata log brokers fetch. */
   readonly quorum: Pick<MetadataQuorum, 'read' | 'leader'>;
+  /**
+   * This voter's Raft quorum (a controller quorum of several voters): the listener then
+   * serves Vote, BeginQuorumEpoch, EndQuorumEpoch, FetchSnapshot and DescribeQuorum, and
+   * the metadata Fetch, through it.
+   */
+  readonly raft?: RaftEndpoint;
   /** Logger; default silent. */
   readonly logger?: Logger;
   /** Connection and socket limits of the listener, and fetch.max.bytes; unset ones take Kafka's defaults. */
@@ -45,6 +53,7 @@ export class ControllerServer implements RequestTarget, ControllerContext {
   readonly nodeId: number;
   readonly controller: BrokerToController;
   readonly quorum: Pick<MetadataQuorum, 'read' | 'leader'>;
+  readonly raft: RaftEndpoint | undefined;
   readonly logger: Logger;
   readonly limits: BrokerLimits;
   readonly #table: HandlerTable<ControllerContext>;
@@ -56,9 +65,11 @@ export class ControllerServer implements RequestTarget, ControllerContext {
     this.nodeId = options.nodeId;
     this.controller = options.controller;
     this.quorum = options.quorum;
+    this.raft = options.raft;
     this.logger = options.logger ?? silentLogger;
     this.limits = resolveBrokerLimits(options.limits);
-    this.#table = new HandlerTable(options.handlers ?? CONTROLLER_HANDLERS, CONTROLLER_VERSIONS);
+    const handlers = options.handlers ?? CONTROLLER_HANDLERS;
+    this.#table = new HandlerTable(options.raft ? [...handlers, ...RAFT_QUORUM_HANDLERS] : handlers, CONTROLLER_VERSIONS);
     this.#topicName = options.topicName;
   }
 

@@ -4,6 +4,8 @@
  * It validates, decides, persists, and publishes metadata records; every node (this one
  * included) learns of the change only through those records.
  */
+import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
+import type { AclCreationResult, AclDeletionResult } from '../acl/acl-control.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { TopicImage } from '../metadata/metadata-image.ts';
 import type { ScramMechanism } from '../../security/scram.ts';
@@ -17,6 +19,7 @@ export interface ScramCredentialChanges {
   readonly upsertions: ReadonlyArray<{ readonly name: string; readonly mechanism: ScramMechanism; readonly iterations: number; readonly salt: Uint8Array; readonly saltedPassword: Uint8Array }>;
   readonly deletions: ReadonlyArray<{ readonly name: string; readonly mechanism: ScramMechanism }>;
 }
+import type { BrokerConfigOperations, ClusterOperations } from './cluster-operations.ts';
 
 /** What a topic creation asks for, before defaults are applied. */
 export interface CreateTopicSpec {
@@ -42,8 +45,12 @@ export interface ConfigOp {
   readonly value: string | null;
 }
 
-/** The metadata operations requests need (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, auto-creation). */
-export interface Controller {
+/**
+ * The metadata operations requests need (CreateTopics, DeleteTopics, CreatePartitions,
+ * AlterConfigs, auto-creation); in a cluster also the operator's {@link ClusterOperations}
+ * (a broker without a cluster controller has none).
+ */
+export interface Controller extends Partial<ClusterOperations>, Partial<BrokerConfigOperations> {
   /** This controller's node id (what Metadata and DescribeCluster report). */
   readonly controllerId: number;
   /** Partitions of a topic created with numPartitions -1 (num.partitions). */
@@ -69,6 +76,17 @@ export interface Controller {
    * config; the others stay. INVALID_CONFIG / INVALID_REQUEST / UNKNOWN_TOPIC_OR_PARTITION.
    */
   incrementalAlterTopicConfigs(name: string, ops: readonly ConfigOp[], validateOnly?: boolean): Promise<void>;
+  /**
+   * Adds ACLs (CreateAcls): one result per binding, in order — INVALID_REQUEST for one that
+   * cannot be stored, NONE otherwise (an ACL already there is not added twice). Resolves once
+   * the image shows them (in a cluster: committed and replayed by this broker).
+   */
+  createAcls(bindings: readonly AclBinding[]): Promise<AclCreationResult[]>;
+  /**
+   * Removes the ACLs each filter matches (DeleteAcls): one result per filter listing what it
+   * removed; a null filter matches nothing. Resolves once the image no longer shows them.
+   */
+  deleteAcls(filters: readonly (AclBindingFilter | null)[]): Promise<AclDeletionResult[]>;
   /** Registers (or re-registers) a broker's advertised address; visible at once. */
   registerBroker(endpoint: BrokerEndpoint): void;
   /**

@@ -14,6 +14,8 @@ import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
 import type { MetadataRecord, PartitionRecord } from '../metadata/records.ts';
 import type { ConfigOp, Controller, CreateTopicSpec, ScramCredentialChanges } from './controller.ts';
 import { scramCredentialRecords } from './scram-records.ts';
+import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
+import { type AclCreationResult, type AclDeletionResult, planAclCreations, planAclDeletions } from '../acl/acl-control.ts';
 import {
   applyConfigOps,
   checkConfigOps,
@@ -30,6 +32,10 @@ import {
 export { DEFAULT_MAX_PARTITIONS, MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from './topic-planning.ts';
 
 const TOPIC_PREFIX = 'topic/';
+/** Where each ACL is kept: its `acl` record as JSON under `acl/<id>`. */
+const ACL_PREFIX = 'acl/';
+/** The lock key ACL changes share (no topic name holds a NUL). */
+const ACL_LOCK = '\u0000acls';
 /** SCRAM credentials: one JSON record per user and mechanism under `scram/<mechanism>/<user>`. */
 const SCRAM_PREFIX = 'scram/';
 
@@ -125,13 +131,34 @@ export class LocalController implements Controller {
     return this.#options.numPartitions;
   }
 
-  /** Replays every persisted topic into the image. */
+  /** Replays every persisted topic and ACL into the image (stores written before ACLs have none). */
   async load(): Promise<void> {
     const entries = await this.#options.store.list(TOPIC_PREFIX);
-    const records = entries.flatMap(({ value }) => recordsOf(JSON.parse(decoder.decode(value)) as StoredTopic));
+    const records: MetadataRecord[] = entries.flatMap(({ value }) => recordsOf(JSON.parse(decoder.decode(value)) as StoredTopic));
     for (const { value } of await this.#options.store.list(SCRAM_PREFIX)) records.push(JSON.parse(decoder.decode(value)) as MetadataRecord);
+    for (const { value } of await this.#options.store.list(ACL_PREFIX)) records.push(JSON.parse(decoder.decode(value)) as MetadataRecord);
     if (records.length > 0) await this.#options.loader.publish(records);
   }
+
+  async createAcls(bindings: readonly AclBinding[]): Promise<AclCreationResult[]> {
+    return this.#locked(ACL_LOCK, async () => {
+      const { records, results } = planAclCreations(this.#options.loader.image, bindings);
+      // Persisted before the image shows them: an ACL a client saw stays after a restart.
+      for (const record of records) await this.#options.store.put(ACL_PREFIX + record.id, encoder.encode(JSON.stringify(record)));
+      if (records.length > 0) await this.#options.loader.publish(records);
+      return results;
+    });
+  }
+
+  async deleteAcls(filters: readonly (AclBindingFilter | null)[]): Promise<AclDeletionResult[]> {
+    return this.#locked(ACL_LOCK, async () => {
+      const { records, results } = planAclDeletions(this.#options.loader.image, filters);
+      for (const record of records) await this.#options.store.delete(ACL_PREFIX + record.id);
+      if (records.length > 0) await this.#options.loader.publish(records);
+      return results;
+    });
+  }
+
 
   /** Persists SCRAM credential changes (the salted records as they are), then shows them in the image. */
   async alterUserScramCredentials(request: ScramCredentialChanges): Promise<void> {

@@ -2,7 +2,8 @@
  * The controller of a cluster (Kafka's QuorumController with its ClusterControlManager,
  * ReplicationControlManager and ProducerIdControlManager): a state machine over the
  * metadata log. It is active while its node leads the metadata quorum; on becoming active
- * it replays the whole committed log into its own image, then serves. Every operation
+ * it replays the committed log it has not applied yet into its own image, then serves (each
+ * voter of a Raft quorum runs one; only the leader's is active). Every operation
  * runs alone, in arrival order (an event queue, as Kafka's): it computes records from the
  * current image, appends them at the quorum epoch it became active in, and applies them
  * once committed — so the image is always exactly the committed log. When it is not
@@ -42,9 +43,14 @@ import type {
 } from './broker-to-controller.ts';
 import type { ConfigOp, CreateTopicSpec, ScramCredentialChanges } from './controller.ts';
 import { scramCredentialRecords } from './scram-records.ts';
+import type { AclBinding, AclBindingFilter } from '../../contracts/authorizer.ts';
+import { type AclCreationResult, type AclDeletionResult, planAclCreations, planAclDeletions } from '../acl/acl-control.ts';
 import { sameMembers } from './partition-change.ts';
 import { placementStart, placeReplicas } from './replica-placement.ts';
 import { checkAlterPartition, electionsOnUnfence, isrChangeRecord, newPartitionRecord, removeBrokerFromPartitions } from './replication-control.ts';
+import type { BrokerConfigOperations, ClusterOperations } from './cluster-operations.ts';
+import { brokerConfigRecords, checkBrokerResource, nextBrokerConfigs } from '../dynamic-broker-configs.ts';
+import { ClusterOperationsControl, type LeaderRebalanceConfig } from './cluster-operations-control.ts';
 import {
   applyConfigOps,
   checkConfigOps,
@@ -90,8 +96,10 @@ export interface QuorumControllerOptions {
    * log without one. Without it the first broker to register gives it.
    */
   readonly clusterId?: string;
-  /** Makes a new topic's id (default crypto.randomUUID; a simulation passes a seeded one). */
+  /** Makes a new topic's id, and a new ACL's (default crypto.randomUUID; a simulation passes a seeded one). */
   readonly newTopicId?: () => string;
+  /** auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds (as ms), leader.imbalance.per.broker.percentage; Kafka's defaults when unset. */
+  readonly leaderRebalance?: Partial<LeaderRebalanceConfig>;
 }
 
 /** Answered to a topic operation while this controller is not active. */
@@ -104,7 +112,7 @@ function isNotController(error: unknown): boolean {
 }
 
 /** The active controller of a cluster, over a {@link MetadataQuorum}. */
-export class QuorumController implements BrokerToController {
+export class QuorumController implements BrokerToController, ClusterOperations, BrokerConfigOperations {
   readonly #options: QuorumControllerOptions;
   readonly #quorum: MetadataQuorum;
   readonly #heartbeats: BrokerHeartbeats;
@@ -118,14 +126,29 @@ export class QuorumController implements BrokerToController {
   #stale = false;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  // Ends the wait of an append in flight when this controller stops being active.
+  readonly #deposed = new Set<() => void>();
   // Brokers in controlled shutdown: they may not lead or join an ISR (in memory, as Kafka's).
   readonly #shuttingDown = new Set<number>();
+  // Reassignment, elections, unregistration and the leader rebalance (cluster-operations-control.ts).
+  readonly #operations: ClusterOperationsControl;
 
   constructor(options: QuorumControllerOptions) {
     this.#options = options;
     this.#quorum = options.quorum;
     this.#heartbeats = new BrokerHeartbeats(options.clock, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS, (nodeId) => {
       void this.#enqueue(() => this.#sessionExpired(nodeId)).catch((error: unknown) => this.#options.logger.error('fencing after a missed session failed', { nodeId, error: String(error) }));
+    });
+    this.#operations = new ClusterOperationsControl({
+      clock: options.clock,
+      logger: options.logger,
+      rebalance: options.leaderRebalance,
+      image: () => this.#image,
+      isActive: this.#isActive,
+      commit: (records) => this.#commit(records),
+      call: (fn, notActive) => this.#brokerCall(fn, notActive),
+      enqueue: (fn) => this.#enqueue(fn),
+      active: () => this.active,
     });
     this.#unsubscribe = this.#quorum.onLeaderChange((leader) => this.#onLeaderChange(leader));
     this.#onLeaderChange(this.#quorum.leader());
@@ -186,8 +209,10 @@ export class QuorumController implements BrokerToController {
           this.#heartbeats.touch(request.nodeId);
           return { errorCode: 0, errorMessage: null, brokerEpoch: existing.brokerEpoch };
         }
-        // A process that announced its controlled shutdown is going: its successor may register at once.
-        if (existing && this.#heartbeats.hasLiveSession(request.nodeId) && !this.#shuttingDown.has(request.nodeId)) {
+        // A process that announced its controlled shutdown is going: its successor may register at
+        // once — as may a node that names the registration as the one it shut down cleanly with.
+        const successor = this.#shuttingDown.has(request.nodeId) || (existing !== undefined && request.previousBrokerEpoch !== undefined && request.previousBrokerEpoch >= 0 && request.previousBrokerEpoch === existing.brokerEpoch);
+        if (existing && this.#heartbeats.hasLiveSession(request.nodeId) && !successor) {
           const message = `Node id ${request.nodeId} is already registered by another live broker process (incarnation ${existing.incarnationId}, at ${existing.host}:${existing.port}); two brokers cannot share a node id — give this one another --node-id, or stop the other and wait for its session (${this.#options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS} ms) to end`;
           this.#options.logger.warn('duplicate broker registration refused', { nodeId: request.nodeId, host: request.host, port: request.port, incarnationId: request.incarnationId, existing: existing.incarnationId });
           return refused(KafkaCode.DUPLICATE_BROKER_REGISTRATION, message);
@@ -267,7 +292,7 @@ export class QuorumController implements BrokerToController {
           }
           results.push(null);
           if (sameMembers(item.newIsr, current.isr)) continue;
-          records.push(isrChangeRecord(item.topicId, current, item.newIsr));
+          records.push(isrChangeRecord(item.topicId, current, item.newIsr, this.#isActive));
         }
         if (records.length > 0) await this.#commit(records);
         // The accepted items answer with the partition as committed.
@@ -289,6 +314,24 @@ export class QuorumController implements BrokerToController {
       },
       () => ({ errorCode: KafkaCode.NOT_CONTROLLER, firstProducerId: -1, size: 0 }),
     );
+  }
+
+  // ---- operator operations (ClusterOperations: cluster-operations-control.ts) ----
+
+  alterPartitionReassignments(request: Parameters<ClusterOperations['alterPartitionReassignments']>[0]): ReturnType<ClusterOperations['alterPartitionReassignments']> {
+    return this.#operations.alterPartitionReassignments(request);
+  }
+
+  listPartitionReassignments(request: Parameters<ClusterOperations['listPartitionReassignments']>[0]): ReturnType<ClusterOperations['listPartitionReassignments']> {
+    return this.#operations.listPartitionReassignments(request);
+  }
+
+  electLeaders(request: Parameters<ClusterOperations['electLeaders']>[0]): ReturnType<ClusterOperations['electLeaders']> {
+    return this.#operations.electLeaders(request);
+  }
+
+  unregisterBroker(request: Parameters<ClusterOperations['unregisterBroker']>[0]): ReturnType<ClusterOperations['unregisterBroker']> {
+    return this.#operations.unregisterBroker(request);
   }
 
   // ---- topic operations (Controller) ----
@@ -353,7 +396,44 @@ export class QuorumController implements BrokerToController {
     });
   }
 
+  // ---- ACLs (Kafka's AclControlManager) ----
+
+  createAcls(bindings: readonly AclBinding[]): Promise<AclCreationResult[]> {
+    return this.#topicCall(async () => {
+      const { records, results } = planAclCreations(this.#image, bindings, this.#options.newTopicId);
+      if (records.length > 0) await this.#commit(records);
+      return results;
+    });
+  }
+
+  deleteAcls(filters: readonly (AclBindingFilter | null)[]): Promise<AclDeletionResult[]> {
+    return this.#topicCall(async () => {
+      const { records, results } = planAclDeletions(this.#image, filters);
+      if (records.length > 0) await this.#commit(records);
+      return results;
+    });
+  }
+
+  alterBrokerConfigs(resource: string, configs: Iterable<readonly [string, string | null | undefined]>, validateOnly = false): Promise<void> {
+    return this.#topicCall(() => this.#changeBrokerConfigs(resource, { replace: configs }, validateOnly));
+  }
+
+  incrementalAlterBrokerConfigs(resource: string, ops: readonly ConfigOp[], validateOnly = false): Promise<void> {
+    return this.#topicCall(() => this.#changeBrokerConfigs(resource, { ops }, validateOnly));
+  }
+
   // ---- the state machine ----
+
+  // A dynamic broker config change (dynamic-broker-configs.ts): checked, then written as broker-config records.
+  async #changeBrokerConfigs(resource: string, change: Parameters<typeof nextBrokerConfigs>[1], validateOnly: boolean): Promise<void> {
+    checkBrokerResource(resource);
+    const before = this.#image.brokerConfigs(resource);
+    const after = nextBrokerConfigs(before, change, this.#options.socketRequestMaxBytes);
+    if (validateOnly) return;
+    const records = brokerConfigRecords(resource, before, after);
+    if (records.length > 0) await this.#commit(records);
+    this.#options.logger.info('dynamic broker configs changed', { resource: resource === '' ? '(cluster default)' : resource, changed: records.length });
+  }
 
   async #createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<TopicImage> {
     const image = this.#image;
@@ -434,26 +514,36 @@ export class QuorumController implements BrokerToController {
 
   #deactivate(): void {
     this.#activeEpoch = -1;
+    for (const deposed of [...this.#deposed]) deposed();
+    this.#deposed.clear();
     this.#heartbeats.clear();
     this.#shuttingDown.clear();
+    this.#operations.stopRebalance();
   }
 
-  // Replays the whole committed log, then serves at `epoch`.
+  // Replays what it has not applied of the committed log, then serves at `epoch`. The image
+  // only ever holds committed batches (a batch is applied once its append resolved, or when
+  // read back), so a controller that led before — or followed part of the log — goes on
+  // from where it stopped: a batch it appended that a successor committed is read back here.
   async #activate(epoch: number): Promise<void> {
     const leader = this.#quorum.leader();
     if (this.#closed || leader.nodeId !== this.#options.nodeId || leader.epoch !== epoch) return;
-    this.#image = MetadataImage.EMPTY;
-    this.#nextOffset = 0;
     await this.#catchUp();
     this.#stale = false;
+    // Deposed again while replaying (a read waits on the quorum): the next activation goes on.
+    const now = this.#quorum.leader();
+    if (this.#closed || now.nodeId !== this.#options.nodeId || now.epoch !== epoch) return;
     this.#activeEpoch = epoch;
-    // Every registered broker starts a fresh session (Kafka's controller does the same on activation).
-    for (const broker of this.#image.allBrokers()) this.#heartbeats.touch(broker.nodeId);
+    // Every registered, unfenced broker starts a fresh session, as Kafka's controller does on
+    // activation: it never saw their heartbeats, and fencing them all would be a failover's
+    // worst effect. Fenced brokers have no session (a restarted one may register at once).
+    for (const broker of this.#image.allBrokers()) if (!broker.fenced) this.#heartbeats.touch(broker.nodeId);
     const wanted = this.#options.clusterId;
     if (wanted !== undefined && this.#image.clusterId === null) await this.#commit([{ type: 'cluster-id', clusterId: wanted }]);
     else if (wanted !== undefined && this.#image.clusterId !== wanted) {
-      this.#options.logger.error('the metadata log belongs to another cluster', { clusterId: this.#image.clusterId, configured: wanted });
+      this.#options.logger.warn('the metadata log names another cluster id than this node proposed (another voter named it first)', { clusterId: this.#image.clusterId, proposed: wanted });
     }
+    this.#operations.scheduleRebalance();
     this.#options.logger.info('controller active', { nodeId: this.#options.nodeId, epoch, offset: this.#nextOffset, brokers: this.#image.allBrokers().length, topics: this.#image.topics().length });
   }
 
@@ -486,7 +576,7 @@ export class QuorumController implements BrokerToController {
     const expected = this.#nextOffset;
     let baseOffset: number;
     try {
-      baseOffset = await this.#quorum.append(records, this.#activeEpoch);
+      baseOffset = await this.#appendWhileActive(records);
     } catch (error) {
       // Whether the batch made it is unknown (a storage error after the write): read before the next decision.
       this.#stale = true;
@@ -502,6 +592,23 @@ export class QuorumController implements BrokerToController {
     }
     this.#image = new MetadataDelta(this.#image).replay(records).apply();
     this.#nextOffset = baseOffset + Math.max(1, records.length);
+  }
+
+  // The quorum's append, given up as NOT_CONTROLLER as soon as this controller is deposed:
+  // a quorum whose leader resigns may leave the append undecided (a successor can still
+  // commit it), and the queue must not wait on it — whether it landed is read back later.
+  #appendWhileActive(records: readonly MetadataRecord[]): Promise<number> {
+    const epoch = this.#activeEpoch;
+    if (epoch === -1) return Promise.reject(notController(this.#options.nodeId, this.#quorum.leader()));
+    let stop: (() => void) | undefined;
+    const deposed = new Promise<never>((_, reject) => {
+      stop = () => reject(notController(this.#options.nodeId, this.#quorum.leader()));
+    });
+    this.#deposed.add(stop!);
+    const append = this.#quorum.append(records, epoch);
+    // The append's own failure after a deposition is not news.
+    append.catch(() => undefined);
+    return Promise.race([append, deposed]).finally(() => this.#deposed.delete(stop!));
   }
 
   #enqueue<T>(fn: () => Promise<T>): Promise<T> {

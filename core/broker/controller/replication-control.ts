@@ -4,7 +4,7 @@
  * as pure functions of the controller's image and of which brokers may lead.
  */
 import { KafkaCode } from '../../errors.ts';
-import type { MetadataImage, PartitionRegistration, TopicImage } from '../metadata/metadata-image.ts';
+import { isReassigning, type MetadataImage, type PartitionRegistration, type TopicImage } from '../metadata/metadata-image.ts';
 import type { PartitionRecord } from '../metadata/records.ts';
 import type { AlterPartitionItem } from './broker-to-controller.ts';
 import { buildPartitionChange } from './partition-change.ts';
@@ -17,9 +17,14 @@ export function newPartitionRecord(topicId: string, partitionId: number, replica
   return { type: 'partition', topicId, partitionId, replicas: [...replicas], isr: [...replicas], leader: replicas[0] ?? -1, leaderEpoch: 0, partitionEpoch: 0 };
 }
 
-/** True when the topic allows a leader from outside the ISR (unclean.leader.election.enable; default false). */
-export function uncleanElectionEnabled(topic: TopicImage): boolean {
-  return topic.configs.get('unclean.leader.election.enable') === 'true';
+/**
+ * True when the topic allows a leader from outside the ISR: its unclean.leader.election.enable,
+ * else the cluster's dynamic default of it in `image` (a broker config written by
+ * AlterConfigs), else false.
+ */
+export function uncleanElectionEnabled(topic: TopicImage, image?: MetadataImage): boolean {
+  const value = topic.configs.get('unclean.leader.election.enable') ?? image?.brokerConfigs('').get('unclean.leader.election.enable');
+  return value === 'true';
 }
 
 /**
@@ -36,7 +41,7 @@ export function removeBrokerFromPartitions(image: MetadataImage, nodeId: number,
       const change = buildPartitionChange(topic.id, partition, {
         targetIsr: partition.isr.filter((id) => id !== nodeId),
         isAcceptableLeader: acceptable,
-        unclean: uncleanElectionEnabled(topic),
+        unclean: uncleanElectionEnabled(topic, image),
       });
       if (change) records.push(change);
     }
@@ -55,7 +60,7 @@ export function electionsOnUnfence(image: MetadataImage, nodeId: number, isActiv
   for (const topic of image.topics()) {
     for (const partition of topic.partitions) {
       if (!partition || partition.leader !== -1 || !partition.replicas.includes(nodeId)) continue;
-      const change = buildPartitionChange(topic.id, partition, { isAcceptableLeader: acceptable, unclean: uncleanElectionEnabled(topic) });
+      const change = buildPartitionChange(topic.id, partition, { isAcceptableLeader: acceptable, unclean: uncleanElectionEnabled(topic, image) });
       if (change) records.push(change);
     }
   }
@@ -79,8 +84,16 @@ export function checkAlterPartition(brokerId: number, item: AlterPartitionItem, 
   return 0;
 }
 
-/** The record that commits an accepted ISR change: leader and leader epoch stay, the partition epoch bumps. */
-export function isrChangeRecord(topicId: string, current: PartitionRegistration, newIsr: readonly number[]): PartitionRecord {
+/**
+ * The record that commits an accepted ISR change: leader and leader epoch stay, the partition
+ * epoch bumps. During a reassignment the change may complete it (partition-change.ts): then the
+ * replicas shrink to the targets and a removed leader gives way to one `isActive` accepts.
+ */
+export function isrChangeRecord(topicId: string, current: PartitionRegistration, newIsr: readonly number[], isActive: ActiveBroker = () => true): PartitionRecord {
+  if (isReassigning(current)) {
+    const change = buildPartitionChange(topicId, current, { targetIsr: newIsr, isAcceptableLeader: isActive, unclean: false });
+    if (change) return change;
+  }
   return {
     type: 'partition',
     topicId,

@@ -6,13 +6,14 @@
  *
  * Every part of the image is written: the cluster id, each registration (address, epoch,
  * incarnation, fenced), the producer-id allocation, each topic with its partitions (epochs
- * included) and configs, each user's SCRAM credentials. test/broker/image-records.test.ts
+ * and a running reassignment's adding / removing replicas included) and configs, each
+ * user's SCRAM credentials, every ACL (with its id), the dynamic broker configs. test/broker/image-records.test.ts
  * fails when the image gains a part this function does not write.
  */
 import { toBase64 } from '../../security/scram.ts';
 import { MetadataDelta } from './metadata-delta.ts';
-import { MetadataImage } from './metadata-image.ts';
-import type { MetadataRecord } from './records.ts';
+import { MetadataImage, type PartitionRegistration } from './metadata-image.ts';
+import type { MetadataRecord, PartitionRecord } from './records.ts';
 
 /** The records that rebuild `image` from the empty image (in a replayable order: a topic before its partitions and configs). */
 export function imageToRecords(image: MetadataImage): MetadataRecord[] {
@@ -36,11 +37,15 @@ export function imageToRecords(image: MetadataImage): MetadataRecord[] {
     records.push({ type: 'topic', name: topic.name, topicId: topic.id, replicationFactor: topic.replicationFactor, createdAt: topic.createdAt });
     topic.partitions.forEach((p) => {
       if (!p) return; // a hole (never in images the controller writes): nothing to rebuild
-      records.push({ type: 'partition', topicId: topic.id, partitionId: p.partition, replicas: [...p.replicas], isr: [...p.isr], leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch });
+      records.push(partitionRecord(topic.id, p));
     });
     for (const [name, value] of [...topic.configs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       records.push({ type: 'config', resourceType: 'topic', resourceName: topic.name, name, value });
     }
+  }
+  for (const [id, binding] of [...image.acls].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) records.push({ type: 'acl', id, ...binding });
+  for (const [broker, configs] of [...image.brokerConfigsByResource].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [name, value] of [...configs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) records.push({ type: 'broker-config', broker, name, value });
   }
   for (const user of [...image.scramCredentials.keys()].sort()) {
     for (const [mechanism, c] of image.scramCredentials.get(user)!) {
@@ -48,6 +53,22 @@ export function imageToRecords(image: MetadataImage): MetadataRecord[] {
     }
   }
   return records;
+}
+
+/** The record that sets partition `p` of topic `topicId` as it is. */
+export function partitionRecord(topicId: string, p: PartitionRegistration): PartitionRecord {
+  return {
+    type: 'partition',
+    topicId,
+    partitionId: p.partition,
+    replicas: [...p.replicas],
+    isr: [...p.isr],
+    leader: p.leader,
+    leaderEpoch: p.leaderEpoch,
+    partitionEpoch: p.partitionEpoch,
+    ...(p.addingReplicas?.length ? { addingReplicas: [...p.addingReplicas] } : {}),
+    ...(p.removingReplicas?.length ? { removingReplicas: [...p.removingReplicas] } : {}),
+  };
 }
 
 /** The image `records` rebuild from the empty image (a snapshot's image). */

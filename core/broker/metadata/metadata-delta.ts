@@ -3,6 +3,7 @@
  * image, and the topics and partitions a publisher (the replica manager) must act on
  * (Kafka's MetadataDelta).
  */
+import type { AclBinding } from '../../contracts/authorizer.ts';
 import { TributaryError } from '../../errors.ts';
 import { type BrokerRegistration, MetadataImage, type PartitionRegistration, type TopicImage } from './metadata-image.ts';
 import type { MetadataRecord } from './records.ts';
@@ -36,13 +37,19 @@ export class MetadataDelta {
   readonly changedBrokers = new Set<number>();
   /** True when a producer-id block was handed out. */
   producerIdsChanged = false;
+  /** True when an ACL was added or removed. */
+  aclsChanged = false;
+  /** True when a dynamic broker config changed. */
+  brokerConfigsChanged = false;
 
   readonly #topics = new Map<string, WorkingTopic>();
   readonly #removed = new Set<string>();
   #brokers: Map<number, BrokerRegistration> | undefined;
   #nextProducerId: number | undefined;
   #clusterId: string | undefined;
+  #acls: Map<string, AclBinding> | undefined;
   #scram: Map<string, Map<ScramMechanism, ScramCredential>> | undefined;
+  #brokerConfigs: Map<string, Map<string, string>> | undefined;
 
   constructor(image: MetadataImage) {
     this.image = image;
@@ -64,7 +71,17 @@ export class MetadataDelta {
       case 'partition': {
         const topic = this.#working(record.topicId);
         if (!topic) throw new TributaryError('ERR_INVALID_ARGUMENT', `Partition record for unknown topic ${record.topicId}`);
-        topic.partitions[record.partitionId] = { partition: record.partitionId, replicas: [...record.replicas], isr: [...record.isr], leader: record.leader, leaderEpoch: record.leaderEpoch, partitionEpoch: record.partitionEpoch ?? 0 };
+        topic.partitions[record.partitionId] = {
+          partition: record.partitionId,
+          replicas: [...record.replicas],
+          isr: [...record.isr],
+          leader: record.leader,
+          leaderEpoch: record.leaderEpoch,
+          partitionEpoch: record.partitionEpoch ?? 0,
+          // Only while a reassignment runs: images of logs without one look as they always did.
+          ...(record.addingReplicas?.length ? { addingReplicas: [...record.addingReplicas] } : {}),
+          ...(record.removingReplicas?.length ? { removingReplicas: [...record.removingReplicas] } : {}),
+        };
         let set = this.changedPartitions.get(record.topicId);
         if (!set) this.changedPartitions.set(record.topicId, (set = new Set()));
         set.add(record.partitionId);
@@ -113,12 +130,43 @@ export class MetadataDelta {
         this.changedBrokers.add(record.nodeId);
         return;
       }
+      case 'unregister-broker': {
+        this.#brokers ??= new Map(this.image.registrationsById);
+        const current = this.#brokers.get(record.nodeId);
+        if (!current || current.brokerEpoch !== record.brokerEpoch) return;
+        this.#brokers.delete(record.nodeId);
+        this.brokersChanged = true;
+        this.changedBrokers.add(record.nodeId);
+        return;
+      }
       case 'producer-ids':
         this.#nextProducerId = Math.max(this.#nextProducerId ?? this.image.nextProducerId, record.firstProducerId + record.size);
         this.producerIdsChanged = true;
         return;
+      case 'broker-config': {
+        this.#brokerConfigs ??= new Map([...this.image.brokerConfigsByResource].map(([k, v]) => [k, new Map(v)]));
+        let configs = this.#brokerConfigs.get(record.broker);
+        if (!configs) this.#brokerConfigs.set(record.broker, (configs = new Map()));
+        if (record.value === null) configs.delete(record.name);
+        else configs.set(record.name, record.value);
+        if (configs.size === 0) this.#brokerConfigs.delete(record.broker);
+        this.brokerConfigsChanged = true;
+        return;
+      }
       case 'cluster-id':
         this.#clusterId = record.clusterId;
+        return;
+      case 'acl': {
+        this.#acls ??= new Map(this.image.acls);
+        const { type: _type, id, ...binding } = record;
+        this.#acls.set(id, Object.freeze(binding));
+        this.aclsChanged = true;
+        return;
+      }
+      case 'remove-acl':
+        this.#acls ??= new Map(this.image.acls);
+        this.#acls.delete(record.id);
+        this.aclsChanged = true;
         return;
       case 'user-scram-credential': {
         const user = this.#scramUser(record.name);
@@ -159,10 +207,10 @@ export class MetadataDelta {
 
   /** The image after these records. */
   apply(): MetadataImage {
-    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers && this.#nextProducerId === undefined && this.#clusterId === undefined && !this.#scram) return this.image;
+    if (this.#topics.size === 0 && this.#removed.size === 0 && !this.#brokers && this.#nextProducerId === undefined && this.#clusterId === undefined && !this.#scram && !this.#acls && !this.#brokerConfigs) return this.image;
     const topics = new Map(this.image.topicsById);
     for (const id of this.#removed) topics.delete(id);
     for (const [id, t] of this.#topics) topics.set(id, Object.freeze({ ...t, partitions: Object.freeze([...t.partitions]), configs: t.configs }));
-    return new MetadataImage(topics, this.#brokers ?? this.image.registrationsById, this.#nextProducerId ?? this.image.nextProducerId, this.#clusterId ?? this.image.clusterId, this.#scram ?? this.image.scramCredentials);
+    return new MetadataImage(topics, this.#brokers ?? this.image.registrationsById, this.#nextProducerId ?? this.image.nextProducerId, this.#clusterId ?? this.image.clusterId, this.#scram ?? this.image.scramCredentials, this.#acls ?? this.image.acls, this.#brokerConfigs ?? this.image.brokerConfigsByResource);
   }
 }

@@ -4,6 +4,8 @@
  * in-sync replicas (Kafka's MetadataImage). Metadata and FindCoordinator answer from it.
  * An image never changes; a {@link MetadataDelta} replays records onto one to make the next.
  */
+import type { AclBinding } from '../../contracts/authorizer.ts';
+import { AclIndex } from '../acl/acl-rules.ts';
 import type { BrokerEndpoint } from '../api/context.ts';
 import type { ScramCredential, ScramMechanism } from '../../security/scram.ts';
 
@@ -22,6 +24,21 @@ export interface PartitionRegistration {
   readonly leaderEpoch: number;
   /** Bumped on every change of leader, ISR or replicas (0 for partitions written by a cluster of one). */
   readonly partitionEpoch: number;
+  /** Replicas an ongoing reassignment adds (absent: none). */
+  readonly addingReplicas?: readonly number[];
+  /** Replicas an ongoing reassignment removes once the targets are in sync (absent: none). */
+  readonly removingReplicas?: readonly number[];
+}
+
+/** True while a reassignment of `partition` is under way (replicas being added or removed). */
+export function isReassigning(partition: Pick<PartitionRegistration, 'addingReplicas' | 'removingReplicas'>): boolean {
+  return (partition.addingReplicas?.length ?? 0) > 0 || (partition.removingReplicas?.length ?? 0) > 0;
+}
+
+/** The replicas a reassignment moves `partition` to: its replicas without the ones being removed. */
+export function targetReplicas(partition: Pick<PartitionRegistration, 'replicas' | 'removingReplicas'>): number[] {
+  const removing = partition.removingReplicas ?? [];
+  return partition.replicas.filter((id) => !removing.includes(id));
 }
 
 /**
@@ -58,6 +75,8 @@ export interface TopicImage {
   readonly configs: ReadonlyMap<string, string>;
 }
 
+const EMPTY_CONFIGS: ReadonlyMap<string, string> = new Map();
+
 function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -72,7 +91,10 @@ export class MetadataImage {
   readonly #registrations: ReadonlyMap<number, BrokerRegistration>;
   readonly #nextProducerId: number;
   readonly #clusterId: string | null;
+  readonly #acls: ReadonlyMap<string, AclBinding>;
+  #aclIndex: AclIndex | undefined;
   readonly #scram: ScramCredentials;
+  readonly #brokerConfigs: ReadonlyMap<string, ReadonlyMap<string, string>>;
   #sorted: TopicImage[] | undefined;
   #unfenced: BrokerEndpoint[] | undefined;
 
@@ -81,9 +103,21 @@ export class MetadataImage {
    * @param nextProducerId the first producer id no block has handed out yet
    * @param clusterId the cluster id the metadata log holds (null before one is written)
    * @param scram the users' SCRAM credentials
+   * @param acls every ACL, by id
+   * @param brokerConfigs dynamic broker configs by resource ("" the cluster default, else a node id)
    */
-  constructor(topicsById: ReadonlyMap<string, TopicImage>, registrations: ReadonlyMap<number, BrokerRegistration>, nextProducerId = 0, clusterId: string | null = null, scram: ScramCredentials = new Map()) {
+  constructor(
+    topicsById: ReadonlyMap<string, TopicImage>,
+    registrations: ReadonlyMap<number, BrokerRegistration>,
+    nextProducerId = 0,
+    clusterId: string | null = null,
+    scram: ScramCredentials = new Map(),
+    acls: ReadonlyMap<string, AclBinding> = new Map(),
+    brokerConfigs: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map(),
+  ) {
     this.#scram = scram;
+    this.#acls = acls;
+    this.#brokerConfigs = brokerConfigs;
     this.#byId = topicsById;
     this.#byName = new Map([...topicsById.values()].map((t) => [t.name, t]));
     this.#registrations = registrations;
@@ -96,6 +130,17 @@ export class MetadataImage {
     return this.#clusterId;
   }
 
+  /** Every ACL by its id (what a delta starts from, and what DescribeAcls lists). */
+  get acls(): ReadonlyMap<string, AclBinding> {
+    return this.#acls;
+  }
+
+  /** The ACLs indexed for authorization (built once per image, on first use). */
+  get aclIndex(): AclIndex {
+    this.#aclIndex ??= this.#acls.size === 0 ? AclIndex.EMPTY : new AclIndex(this.#acls.values());
+    return this.#aclIndex;
+  }
+
   /** Every user's SCRAM credentials, by name then mechanism (what a delta starts from). */
   get scramCredentials(): ScramCredentials {
     return this.#scram;
@@ -104,6 +149,16 @@ export class MetadataImage {
   /** The SCRAM credential of `user` for `mechanism`, if set. */
   scramCredential(user: string, mechanism: ScramMechanism): ScramCredential | undefined {
     return this.#scram.get(user)?.get(mechanism);
+  }
+
+  /** The dynamic configs of broker resource `resource` ("" the cluster default, else a node id), by broker config name. */
+  brokerConfigs(resource: string): ReadonlyMap<string, string> {
+    return this.#brokerConfigs.get(resource) ?? EMPTY_CONFIGS;
+  }
+
+  /** Every broker resource's dynamic configs (what a delta starts from). */
+  get brokerConfigsByResource(): ReadonlyMap<string, ReadonlyMap<string, string>> {
+    return this.#brokerConfigs;
   }
 
   /** The topic named `name`. */

@@ -1,9 +1,10 @@
 /**
  * Metadata records: the changes the controller makes to the cluster's metadata, in the
  * shape of KRaft's metadata log records (TopicRecord, PartitionRecord, ConfigRecord,
- * RemoveTopicRecord, RegisterBrokerRecord). The metadata image is what replaying them
+ * RemoveTopicRecord, RegisterBrokerRecord, AccessControlEntryRecord). The metadata image is what replaying them
  * gives; a node never changes its image any other way.
  */
+import type { AclBinding } from '../../contracts/authorizer.ts';
 
 /** A topic is created. Its partitions follow as {@link PartitionRecord}s. */
 export interface TopicRecord {
@@ -35,6 +36,13 @@ export interface PartitionRecord {
    * (INVALID_UPDATE_VERSION). Absent in records written before clusters: 0.
    */
   readonly partitionEpoch?: number;
+  /**
+   * Replicas a reassignment is adding (in {@link replicas}, catching up; KIP-455). Absent or
+   * empty: none — records written before reassignment have neither field.
+   */
+  readonly addingReplicas?: readonly number[];
+  /** Replicas a reassignment will remove once every target replica is in sync (in {@link replicas}). */
+  readonly removingReplicas?: readonly number[];
 }
 
 /** One config of a topic is set (a value) or removed (null). */
@@ -146,5 +154,44 @@ export interface LeaderChangeRecord {
   readonly voters: readonly number[];
 }
 
+
+/**
+ * An ACL is added (Kafka's AccessControlEntryRecord): `id` names it for its removal. The
+ * binding's fields are the Authorizer contract's (core/contracts/authorizer.ts).
+ */
+export interface AclRecord extends AclBinding {
+  readonly type: 'acl';
+  /** Canonical UUID string. */
+  readonly id: string;
+}
+
+/** The ACL with this id is removed (Kafka's RemoveAccessControlEntryRecord). */
+export interface RemoveAclRecord {
+  readonly type: 'remove-acl';
+  readonly id: string;
+}
+
+
+/**
+ * A broker's registration is removed (Kafka's UnregisterBrokerRecord: decommission, after its
+ * replicas moved away). Only the registration of epoch `brokerEpoch` goes; a later one stays.
+ */
+export interface UnregisterBrokerRecord {
+  readonly type: 'unregister-broker';
+  readonly nodeId: number;
+  readonly brokerEpoch: number;
+}
+
+/**
+ * One dynamic broker config is set (a value) or removed (null) — Kafka's ConfigRecord of a
+ * BROKER resource: `broker` is "" for the cluster-wide default or a node id for one broker.
+ */
+export interface BrokerConfigRecord {
+  readonly type: 'broker-config';
+  readonly broker: string;
+  readonly name: string;
+  readonly value: string | null;
+}
+
 /** Any metadata record. */
-export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | UserScramCredentialRecord | RemoveUserScramCredentialRecord | LeaderChangeRecord;
+export type MetadataRecord = TopicRecord | PartitionRecord | ConfigRecord | RemoveTopicRecord | RegisterBrokerRecord | BrokerFenceRecord | ProducerIdsRecord | ClusterIdRecord | UserScramCredentialRecord | RemoveUserScramCredentialRecord | LeaderChangeRecord | AclRecord | RemoveAclRecord | UnregisterBrokerRecord | BrokerConfigRecord;

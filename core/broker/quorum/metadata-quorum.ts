@@ -4,7 +4,7 @@
  * once a batch is committed (durable on a majority of voters — with one voter, synced to
  * its storage) every reader sees it in the same order. Everything above this interface —
  * the controller state machine, the brokers' metadata loaders — is the same whether the
- * quorum is one voter (`single`), in memory (tests, `createCluster`) or Raft (issue #10).
+ * quorum is one voter (`single`), in memory (tests, `createCluster`) or Raft (issue 12).
  */
 import type { MetadataRecord } from '../metadata/records.ts';
 

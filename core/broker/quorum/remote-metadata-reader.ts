@@ -23,7 +23,7 @@ import { concat } from '../../protocol/writer.ts';
 import { ControllerLink, type ControllerLinkOptions, type LinkAnswer } from '../controller/controller-link.ts';
 import type { MetadataRecord } from '../metadata/records.ts';
 import { METADATA_TOPIC, METADATA_TOPIC_ID, decodeMetadataBatches } from './metadata-batch-codec.ts';
-import type { MetadataBatch, MetadataQuorum, MetadataRead, QuorumLeader } from './metadata-quorum.ts';
+import { type MetadataBatch, type MetadataQuorum, type MetadataRead, type QuorumLeader, nextOffsetAfter } from './metadata-quorum.ts';
 import { decodeSnapshot, type SnapshotId } from './raft/snapshot-store.ts';
 
 /** What a Fetch answer asks of the reader: nothing more, or to load a snapshot first. */
@@ -48,6 +48,9 @@ export class RemoteMetadataReader implements MetadataQuorum {
   readonly #listeners = new Set<(leader: QuorumLeader) => void>();
   #leader: QuorumLeader = Object.freeze({ nodeId: -1, epoch: -1 });
   #highWatermark = 0;
+  // End offset and epoch of the last batch read: the next fetch's last fetched epoch.
+  #lastEnd = 0;
+  #lastEpoch = -1;
   #closed = false;
 
   constructor(options: RemoteMetadataReaderOptions) {
@@ -89,7 +92,16 @@ export class RemoteMetadataReader implements MetadataQuorum {
           topics: [{
             topic: METADATA_TOPIC,
             topicId: METADATA_TOPIC_ID,
-            partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: fromOffset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: this.#maxBytes }],
+            partitions: [{
+              partition: 0,
+              // The leader epoch it knows (a Raft leader refuses an older one with FENCED_LEADER_EPOCH, naming itself).
+              currentLeaderEpoch: this.#leader.epoch,
+              fetchOffset: fromOffset,
+              // The epoch of the batch before fromOffset: a Raft leader checks it against its log.
+              lastFetchedEpoch: fromOffset > 0 && fromOffset === this.#lastEnd ? this.#lastEpoch : -1,
+              logStartOffset: -1,
+              partitionMaxBytes: this.#maxBytes,
+            }],
           }],
           forgottenTopicsData: [],
           rackId: '',
@@ -99,6 +111,8 @@ export class RemoteMetadataReader implements MetadataQuorum {
       );
       if (!('needSnapshot' in outcome)) return outcome;
       const records = await this.#fetchSnapshot(outcome.needSnapshot);
+      this.#lastEnd = outcome.needSnapshot.endOffset;
+      this.#lastEpoch = outcome.needSnapshot.epoch;
       return { snapshot: { endOffset: outcome.needSnapshot.endOffset, records }, batches: [], highWatermark: outcome.highWatermark };
     } catch (error) {
       // Closed while fetching: a pending read answers with what there is.
@@ -161,8 +175,12 @@ export class RemoteMetadataReader implements MetadataQuorum {
     if (response.errorCode === KafkaCode.NOT_CONTROLLER) return { kind: 'not-controller', value: unchanged };
     if (response.errorCode !== KafkaCode.NONE) throw kafkaError(response.errorCode, 'The controller refused the metadata fetch');
     if (!p) throw kafkaError(KafkaCode.UNKNOWN_SERVER_ERROR, 'The controller answered the metadata fetch without the partition');
+    // A voter whose quorum is not open (starting, or closing): ask another, and believe nothing it says.
+    if (p.errorCode === KafkaCode.BROKER_NOT_AVAILABLE) return { kind: 'not-controller', value: unchanged };
     if (version >= 12 && p.currentLeader.leaderId >= 0) this.#learnLeader(p.currentLeader.leaderId, p.currentLeader.leaderEpoch);
-    if (p.errorCode === KafkaCode.NOT_LEADER_OR_FOLLOWER || p.errorCode === KafkaCode.NOT_CONTROLLER) {
+    if (p.errorCode === KafkaCode.NOT_LEADER_OR_FOLLOWER || p.errorCode === KafkaCode.NOT_CONTROLLER || p.errorCode === KafkaCode.FENCED_LEADER_EPOCH || p.errorCode === KafkaCode.UNKNOWN_LEADER_EPOCH) {
+      // Another voter leads, or this one does at an epoch the reader did not know (it has
+      // learned it from currentLeader above): ask the leader it names, at once.
       const leaderId = version >= 12 && p.currentLeader.leaderId >= 0 ? p.currentLeader.leaderId : undefined;
       return { kind: 'not-controller', value: unchanged, ...(leaderId !== undefined ? { leaderId } : {}) };
     }
@@ -177,13 +195,22 @@ export class RemoteMetadataReader implements MetadataQuorum {
       this.#highWatermark = p.highWatermark;
       return { kind: 'done', value: { needSnapshot: { endOffset: p.snapshotId.endOffset, epoch: p.snapshotId.epoch }, highWatermark: p.highWatermark } };
     }
-    const batches: MetadataBatch[] = decodeMetadataBatches(recordBytes(p.records)).filter((b) => b.baseOffset >= fromOffset);
+    // A Raft leader may answer with batches past its high watermark (what followers fetch):
+    // a reader applies only committed ones, and asks for the rest again once they are.
+    const batches: MetadataBatch[] = decodeMetadataBatches(recordBytes(p.records)).filter((b) => b.baseOffset >= fromOffset && nextOffsetAfter(b) <= p.highWatermark);
+    const last = batches[batches.length - 1];
+    if (last) {
+      this.#lastEnd = nextOffsetAfter(last);
+      this.#lastEpoch = last.epoch;
+    }
     this.#highWatermark = p.highWatermark;
     return { kind: 'done', value: { batches, highWatermark: p.highWatermark } };
   }
 
   #learnLeader(nodeId: number, epoch: number): void {
     if (this.#leader.nodeId === nodeId && this.#leader.epoch === epoch) return;
+    // A voter that lags names an older leader: epochs only grow.
+    if (epoch < this.#leader.epoch) return;
     this.#leader = Object.freeze({ nodeId, epoch });
     this.#link.preferLeader(nodeId);
     for (const listener of [...this.#listeners]) listener(this.#leader);
@@ -195,8 +222,9 @@ interface FetchedPartition {
   readonly errorCode: number;
   readonly highWatermark: number;
   readonly currentLeader: { readonly leaderId: number; readonly leaderEpoch: number };
-  readonly records: Uint8Array | null;
+  // Absent in an answer handed over in process as built (the default: none).
   readonly snapshotId?: { readonly endOffset: number; readonly epoch: number };
+  readonly records: Uint8Array | null;
 }
 
 /**

@@ -48,6 +48,7 @@ export class SaslAuthenticator {
   readonly config: SaslListenerConfig;
   #state: SaslState = 'handshake';
   #rawTokens = false;
+  #apiVersionsTaken = false;
   #exchange: SaslServerExchange | undefined;
   #username: string | undefined;
 
@@ -83,6 +84,18 @@ export class SaslAuthenticator {
   /** Failure delay in ms. */
   get failureDelayMs(): number {
     return this.config.failedAuthenticationDelayMs ?? DEFAULT_FAILED_AUTHENTICATION_DELAY_MS;
+  }
+
+  /**
+   * An ApiVersions before the handshake: true for the first only. Kafka's authenticator takes
+   * one (its HANDSHAKE_OR_VERSIONS_REQUEST state) and closes on another, so an unauthenticated
+   * peer cannot keep a connection alive with ApiVersions alone. (One refused for its version
+   * is answered before this and not counted, as in Kafka: the client retries lower.)
+   */
+  takeApiVersions(): boolean {
+    if (this.#state !== 'handshake' || this.#apiVersionsTaken) return false;
+    this.#apiVersionsTaken = true;
+    return true;
   }
 
   /**

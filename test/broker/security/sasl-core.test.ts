@@ -31,6 +31,18 @@ describe('SCRAM-SHA-256 against RFC 7677 §3', () => {
     await expect(scramExchange('SCRAM-SHA-256', 'user', 'pencil', async () => enc.encode(replies.shift()!), 'rOprNGfwEbeRWgbNEkqO')).rejects.toMatchObject({ code: 'ERR_SASL' });
   });
 
+  it('our client refuses a server that asks for fewer than 4096 iterations (a cheap proof to brute-force), before sending any proof', async () => {
+    for (const i of [1, 4095]) {
+      const sent: string[] = [];
+      const replies = [`r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=${i}`, 'v=AAAA'];
+      await expect(scramExchange('SCRAM-SHA-256', 'user', 'pencil', async (token) => {
+        sent.push(dec.decode(token));
+        return enc.encode(replies.shift()!);
+      }, 'rOprNGfwEbeRWgbNEkqO')).rejects.toMatchObject({ code: 'ERR_SASL' });
+      expect(sent).toHaveLength(1);
+    }
+  });
+
   it('the RFC\'s credential checks the RFC\'s proof on our server', async () => {
     const salt = fromBase64('W22ZaJ0SNY7soEsUEjb6gQ==');
     const credential = await credentialFromSaltedPassword('SCRAM-SHA-256', await saltedPassword('SCRAM-SHA-256', 'pencil', salt, 4096), salt, 4096);
@@ -64,7 +76,22 @@ describe('our SCRAM client against our SCRAM server', () => {
       const credentials = credentialsOf({ 'we,ird=name': await newScramCredential(mechanism, 'pässword') });
       expect(await login(mechanism, credentials, 'we,ird=name', 'pässword')).toBe('we,ird=name');
       await expect(login(mechanism, credentials, 'we,ird=name', 'password')).rejects.toMatchObject({ code: 'SASL_AUTHENTICATION_FAILED', kafkaCode: 58, username: 'we,ird=name' });
-      await expect(login(mechanism, credentials, 'nobody', 'pässword')).rejects.toMatchObject({ code: 'SASL_AUTHENTICATION_FAILED', message: 'Authentication failed: Invalid user credentials' });
+      await expect(login(mechanism, credentials, 'nobody', 'pässword')).rejects.toMatchObject({ code: 'SASL_AUTHENTICATION_FAILED', detail: 'unknown user' });
+    });
+
+    it(`${mechanism}: an unknown user is refused as a wrong password is — same message, same step, a stable salt`, async () => {
+      const credentials = credentialsOf({ alice: await newScramCredential(mechanism, 'secret') });
+      const generic = `Authentication failed during authentication due to invalid credentials with SASL mechanism ${mechanism}`;
+      const wrong = await login(mechanism, credentials, 'alice', 'guess').catch((e: unknown) => e);
+      const unknown = await login(mechanism, credentials, 'nobody', 'guess').catch((e: unknown) => e);
+      expect(wrong).toMatchObject({ kafkaCode: 58, message: generic, detail: 'invalid credentials' });
+      expect(unknown).toMatchObject({ kafkaCode: 58, message: generic, detail: 'unknown user' });
+      // The decoy's server-first looks like a real one, and repeats its salt.
+      const firsts = await Promise.all([0, 1].map(async () => dec.decode((await saslServerExchange(mechanism, credentials).step(enc.encode('n,,n=nobody,r=abc'))).response)));
+      const salts = firsts.map((f) => /,s=([^,]+),i=(\d+)$/.exec(f)!);
+      expect(salts[0]![1]).toBe(salts[1]![1]);
+      expect(fromBase64(salts[0]![1]!).length).toBe(32);
+      expect(salts[0]![2]).toBe('4096');
     });
   }
 
@@ -72,13 +99,62 @@ describe('our SCRAM client against our SCRAM server', () => {
     const credentials = credentialsOf({ u: await newScramCredential('SCRAM-SHA-256', 'p') });
     const server = saslServerExchange('SCRAM-SHA-256', credentials);
     await server.step(enc.encode('n,,n=u,r=abc'));
-    await expect(server.step(enc.encode('c=biws,r=abcWRONG,p=AAAA'))).rejects.toThrow(/invalid SCRAM nonce/);
+    await expect(server.step(enc.encode('c=biws,r=abcWRONG,p=AAAA'))).rejects.toMatchObject({ detail: 'invalid SCRAM nonce' });
     const again = saslServerExchange('SCRAM-SHA-256', credentials);
     const first = dec.decode((await again.step(enc.encode('n,,n=u,r=abc'))).response);
     const nonce = /r=([^,]+)/.exec(first)![1];
-    await expect(again.step(enc.encode(`c=eSws,r=${nonce},p=AAAA`))).rejects.toThrow(/channel binding/);
-    await expect(saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode('garbage'))).rejects.toThrow(/invalid SCRAM client-first/);
-    await expect(saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode('p=tls-unique,,n=u,r=x'))).rejects.toThrow(/channel binding is not supported/);
+    await expect(again.step(enc.encode(`c=eSws,r=${nonce},p=AAAA`))).rejects.toMatchObject({ detail: 'invalid SCRAM channel binding' });
+    await expect(saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode('garbage'))).rejects.toMatchObject({ detail: 'invalid SCRAM client-first message' });
+    await expect(saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode('p=tls-unique,,n=u,r=x'))).rejects.toMatchObject({ detail: 'SCRAM channel binding is not supported' });
+    // The client sees Kafka's generic message only, whatever the reason.
+    await expect(saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode('garbage'))).rejects.toThrow('Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256');
+  });
+});
+
+describe('the SCRAM server parses each message whole, as Kafka\'s grammar says', () => {
+  const first = async (message: string) => {
+    const credentials = credentialsOf({ u: await newScramCredential('SCRAM-SHA-256', 'p') });
+    return saslServerExchange('SCRAM-SHA-256', credentials).step(enc.encode(message));
+  };
+
+  it('refuses client-first messages out of order, with channel binding or extensions it cannot honour, or a bad nonce', async () => {
+    const refusals: Array<[string, string]> = [
+      ['y,,n=u,r=abc', 'SCRAM channel binding is not supported'],
+      ['n,,r=abc,n=u', 'invalid SCRAM client-first message'],
+      ['n,,n=u,n=v,r=abc', 'invalid SCRAM client-first message'],
+      ['n,,n=u,r=ab c', 'invalid SCRAM client-first message'],
+      ['n,,n=u,r=', 'invalid SCRAM client-first message'],
+      ['n,,n=u=2,r=abc', 'invalid SCRAM client-first message'],
+      ['n,,m=ext,n=u,r=abc', 'a SCRAM mandatory extension (m=) is not supported'],
+      ['n,,n=u,r=abc,tokenauth=true', 'SCRAM delegation tokens (tokenauth) are not supported'],
+      ['n,,n=u,r=abc,', 'invalid SCRAM client-first message'],
+    ];
+    for (const [message, detail] of refusals) await expect(first(message), message).rejects.toMatchObject({ kafkaCode: 58, detail });
+    // What the grammar allows: an authzid equal to the user, escaped names, UTF-8 names, ignored extensions.
+    for (const message of ['n,a=u,n=u,r=abc,ext=1', 'n,,n=a=2Cb=3Dc,r=abc', 'n,,n=jürgen,r=abc']) {
+      expect(dec.decode((await first(message)).response), message).toMatch(/^r=abc[^,]+,s=[^,]+,i=4096$/);
+    }
+  });
+
+  it('does not use a stored credential below 4096 iterations, as Kafka', async () => {
+    const weak = await newScramCredential('SCRAM-SHA-256', 'p', 1024);
+    const exchange = saslServerExchange('SCRAM-SHA-256', credentialsOf({ u: weak }));
+    await expect(exchange.step(enc.encode('n,,n=u,r=abc'))).rejects.toMatchObject({ kafkaCode: 58, detail: 'the stored credential has 1024 iterations, below the minimum 4096' });
+  });
+
+  it('refuses client-final messages out of order, with loose base64, or a proof of the wrong length', async () => {
+    const credentials = credentialsOf({ u: await newScramCredential('SCRAM-SHA-256', 'p') });
+    const final = async (make: (nonce: string) => string) => {
+      const server = saslServerExchange('SCRAM-SHA-256', credentials);
+      const nonce = /r=([^,]+)/.exec(dec.decode((await server.step(enc.encode('n,,n=u,r=abc'))).response))![1]!;
+      return server.step(enc.encode(make(nonce)));
+    };
+    const proof = 'A'.repeat(43) + '=';
+    await expect(final((n) => `r=${n},c=biws,p=${proof}`)).rejects.toMatchObject({ detail: 'invalid SCRAM client-final message' });
+    await expect(final((n) => `c=biws,r=${n},p= ${proof}`)).rejects.toMatchObject({ detail: 'invalid SCRAM client-final message' });
+    await expect(final((n) => `c=biws,r=${n},p=${proof.slice(0, -1)}`)).rejects.toMatchObject({ detail: 'invalid SCRAM client-final message' });
+    await expect(final((n) => `c=biws,r=${n},p=AAAA`)).rejects.toMatchObject({ detail: 'a SCRAM proof of 3 bytes (32 expected)' });
+    await expect(final((n) => `c=biws,r=${n},p=${proof}`)).rejects.toMatchObject({ detail: 'invalid credentials' });
   });
 });
 

@@ -11,6 +11,8 @@ import { FrameDecoder } from '../../../core/protocol/framing.ts';
 import { decodeResponse, encodeRequest } from '../../../core/protocol/messages.ts';
 import { concat } from '../../../core/protocol/writer.ts';
 import { BROKER_VERSIONS } from '../../../core/protocol/version-policy.ts';
+import { newScramCredential, toBase64 } from '../../../core/security/scram.ts';
+import { recordingLogger } from '../../interop/broker-fixture.ts';
 
 const enc = new TextEncoder();
 
@@ -76,5 +78,45 @@ describe('a SASL session', () => {
     // The second guess, pipelined behind the first, was never tried.
     expect(session.principal).toBeUndefined();
     expect(seen).toEqual([]);
+  });
+
+  it('serves one ApiVersions before the handshake and closes on a second, as Kafka does', async () => {
+    const seen: SessionRequestHeader[] = [];
+    const t = transport();
+    const versions: SessionBroker = {
+      apiVersions: () => BROKER_VERSIONS,
+      handle: async (header) => {
+        seen.push(header);
+        return { errorCode: 0, apiKeys: [], throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [], zkMigrationReady: false };
+      },
+    };
+    const session = new BrokerSession(versions, t, { sasl: { mechanisms: ['PLAIN'], credentials } });
+    session.receive(frame(ApiKey.ApiVersions, 3, 1, { clientSoftwareName: 't', clientSoftwareVersion: '1' }));
+    await expect.poll(() => t.frames.length).toBe(1);
+    expect(session.closed).toBe(false);
+    session.receive(frame(ApiKey.ApiVersions, 3, 2, { clientSoftwareName: 't', clientSoftwareVersion: '1' }));
+    await expect.poll(() => session.closed).toBe(true);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('a refused SCRAM proof: the client gets Kafka\'s generic message, the log the reason, and neither a secret', async () => {
+    const t = transport();
+    const logger = recordingLogger();
+    const credential = await newScramCredential('SCRAM-SHA-256', 'right-password');
+    const scram = { checkPlain: () => false, scramCredential: (u: string) => (u === 'alice' ? credential : undefined) };
+    const session = new BrokerSession(broker([]), t, { logger, sasl: { mechanisms: ['SCRAM-SHA-256'], credentials: scram, failedAuthenticationDelayMs: 0 } });
+    session.receive(frame(ApiKey.SaslHandshake, 1, 1, { mechanism: 'SCRAM-SHA-256' }));
+    session.receive(frame(ApiKey.SaslAuthenticate, 2, 2, { authBytes: enc.encode('n,,n=alice,r=abc') }));
+    await expect.poll(() => t.frames.length).toBe(2);
+    const serverFirst = new TextDecoder().decode((decodeResponse(ApiKey.SaslAuthenticate, 2, t.frames[1]!).body as { authBytes: Uint8Array }).authBytes);
+    const nonce = /^r=([^,]+)/.exec(serverFirst)![1]!;
+    const proof = toBase64(new Uint8Array(32).fill(7));
+    session.receive(frame(ApiKey.SaslAuthenticate, 2, 3, { authBytes: enc.encode(`c=biws,r=${nonce},p=${proof}`) }));
+    await expect.poll(() => t.frames.length).toBe(3);
+    expect(decodeResponse(ApiKey.SaslAuthenticate, 2, t.frames[2]!).body).toMatchObject({ errorCode: 58, errorMessage: 'Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256' });
+    const failure = logger.lines.find((l) => l.message === 'authentication failed');
+    expect(failure?.fields).toMatchObject({ user: 'alice', reason: 'invalid credentials' });
+    const logged = JSON.stringify(logger.lines);
+    for (const secret of [proof, toBase64(credential.storedKey), toBase64(credential.serverKey), 'right-password']) expect(logged).not.toContain(secret);
   });
 });

@@ -57,6 +57,7 @@ def delivered(err, msg):
 seq = 0
 started = time.time()
 interval = args.get("interval_ms", 20) / 1000.0
+fatal = None
 while not stop.is_set() and time.time() - started < args.get("max_seconds", 600):
     value = "%s-%d" % (args["prefix"], seq)
     try:
@@ -65,8 +66,19 @@ while not stop.is_set() and time.time() - started < args.get("max_seconds", 600)
         seq += 1
     except (BufferError, KafkaException) as e:
         emit({"event": "client-error", "error": str(e)})
-    producer.poll(interval)
-remaining = producer.flush(int(args.get("message_timeout_ms", 60000)) / 1000.0 + 5)
+    try:
+        producer.poll(interval)
+    except KafkaException as e:
+        # A fatal error (librdkafka gives up on its idempotent producer): nothing more goes out,
+        # and what is in flight may or may not have been written — reported as unknown below.
+        fatal = str(e)
+        emit({"event": "client-error", "error": "fatal: " + fatal})
+        break
+remaining = 0
+if fatal is None:
+    remaining = producer.flush(int(args.get("message_timeout_ms", 60000)) / 1000.0 + 5)
 for value in sorted(pending):
     emit({"event": "unknown", "value": value, "error": "not reported before exit"})
-emit({"event": "done", "sent": seq, "remaining": remaining})
+emit({"event": "done", "sent": seq, "remaining": remaining, "fatal": fatal})
+if fatal is not None:
+    sys.exit(1)

@@ -7,6 +7,7 @@ import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { MAX_NEW_PARTITIONS_PER_REQUEST, tooManyPartitions } from '../../controller/local-controller.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 import type { Controller } from '../../controller/controller.ts';
+import { access } from '../access.ts';
 
 /**
  * The CreatePartitions rules over any controller: the whole request fails when it would add
@@ -18,6 +19,7 @@ export async function answerCreatePartitions(
   controller: Pick<Controller, 'createPartitions'>,
   body: ApiRequest<typeof ApiKey.CreatePartitions>,
   currentCount: (name: string) => number | undefined,
+  mayAlter: (name: string) => boolean = () => true,
 ): Promise<ApiResponseInput<typeof ApiKey.CreatePartitions>> {
   const counts = new Map<string, number>();
   for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
@@ -30,6 +32,7 @@ export async function answerCreatePartitions(
       try {
         if (requestError) throw requestError;
         if ((counts.get(t.name) ?? 0) > 1) throw kafkaError(KafkaCode.INVALID_REQUEST, `Topic "${t.name}" appears more than once in the request`);
+        if (!mayAlter(t.name)) throw kafkaError(KafkaCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to alter topic "${t.name}"`);
         await controller.createPartitions(t.name, t.count, t.assignments ? t.assignments.map((a) => a.brokerIds) : null, body.validateOnly);
         return { name: t.name, ...NO_ERROR };
       } catch (error) {
@@ -40,8 +43,10 @@ export async function answerCreatePartitions(
   return { throttleTimeMs: 0, results };
 }
 
-function handleCreatePartitions(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.CreatePartitions>): Promise<ApiResponseInput<typeof ApiKey.CreatePartitions>> {
-  return answerCreatePartitions(ctx.controller, body, (name) => ctx.image.topic(name)?.partitions.length);
+function handleCreatePartitions(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.CreatePartitions>): Promise<ApiResponseInput<typeof ApiKey.CreatePartitions>> {
+  // Kafka's check: ALTER on each topic (TOPIC_AUTHORIZATION_FAILED).
+  const mayAlter = access(ctx, header).filter('alter', 'topic', body.topics.map((t) => t.name));
+  return answerCreatePartitions(ctx.controller, body, (name) => ctx.image.topic(name)?.partitions.length, mayAlter);
 }
 
 /** CreatePartitions v0–3. */

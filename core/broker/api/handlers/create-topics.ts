@@ -11,6 +11,7 @@ import type { TopicImage } from '../../metadata/metadata-image.ts';
 import type { Controller } from '../../controller/controller.ts';
 import { describeTopicConfigs } from './describe-configs.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
+import { access } from '../access.ts';
 
 /** One config entry of a created topic's answer (v5+). */
 export type CreatedTopicConfig = NonNullable<Encodable<CreateTopicsResponseCreatableTopicResult>['configs']>[number];
@@ -38,6 +39,7 @@ export async function answerCreateTopics(
   header: BrokerRequestHeader,
   body: ApiRequest<typeof ApiKey.CreateTopics>,
   configsOf: (topic: TopicImage) => readonly CreatedTopicConfig[],
+  mayCreate: (name: string) => boolean = () => true,
 ): Promise<ApiResponseInput<typeof ApiKey.CreateTopics>> {
   const counts = new Map<string, number>();
   for (const t of body.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
@@ -59,6 +61,7 @@ export async function answerCreateTopics(
       });
       if (requestError) return fail(requestError);
       if ((counts.get(t.name) ?? 0) > 1) return fail(kafkaError(KafkaCode.INVALID_REQUEST, `Topic "${t.name}" appears more than once in the request`));
+      if (!mayCreate(t.name)) return fail(kafkaError(KafkaCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to create topic "${t.name}"`));
       try {
         const topic = await controller.createTopic(
           {
@@ -80,15 +83,26 @@ export async function answerCreateTopics(
   return { throttleTimeMs: 0, topics };
 }
 
-function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.CreateTopics>): Promise<ApiResponseInput<typeof ApiKey.CreateTopics>> {
-  return answerCreateTopics(ctx.controller, header, body, (topic) =>
-    describeTopicConfigs(ctx, topic, null).map((c) => ({
-      name: c.name,
-      value: c.value,
-      readOnly: c.readOnly,
-      configSource: c.configSource,
-      isSensitive: c.isSensitive,
-    })));
+async function handleCreateTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.CreateTopics>): Promise<ApiResponseInput<typeof ApiKey.CreateTopics>> {
+  // Kafka's checks: CREATE on the cluster, or else on each topic (TOPIC_AUTHORIZATION_FAILED);
+  // the created topic's configs are listed only with DESCRIBE_CONFIGS on it (topicConfigErrorCode otherwise).
+  const can = access(ctx, header);
+  const names = body.topics.map((t) => t.name);
+  const mayCreate = can.cluster('create') ? () => true : can.filter('create', 'topic', names);
+  const mayDescribeConfigs = can.filter('describe-configs', 'topic', names);
+  const answer = await answerCreateTopics(ctx.controller, header, body, (topic) =>
+    mayDescribeConfigs(topic.name)
+      ? describeTopicConfigs(ctx, topic, null).map((c) => ({
+          name: c.name,
+          value: c.value,
+          readOnly: c.readOnly,
+          configSource: c.configSource,
+          isSensitive: c.isSensitive,
+        }))
+      : [], mayCreate);
+  if (can.unrestricted) return answer;
+  const topics = (answer.topics ?? []).map((t) => (t.errorCode === KafkaCode.NONE && !mayDescribeConfigs(t.name ?? '') ? { ...t, topicConfigErrorCode: KafkaCode.TOPIC_AUTHORIZATION_FAILED, configs: null } : t));
+  return { ...answer, topics };
 }
 
 /** CreateTopics v0–7. */

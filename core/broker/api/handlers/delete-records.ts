@@ -8,13 +8,17 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { KafkaCode } from '../../../kafka-error-codes.ts';
+import { access } from '../access.ts';
 
-async function handleDeleteRecords(ctx: BrokerContext, _header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.DeleteRecords>): Promise<ApiResponseInput<typeof ApiKey.DeleteRecords>> {
+async function handleDeleteRecords(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.DeleteRecords>): Promise<ApiResponseInput<typeof ApiKey.DeleteRecords>> {
+  // Kafka's check: DELETE on each topic (TOPIC_AUTHORIZATION_FAILED per partition).
+  const deletable = access(ctx, header).filter('delete', 'topic', body.topics.map((t) => t.name));
   const topics = await Promise.all(
     body.topics.map(async (t) => ({
       name: t.name,
       partitions: await Promise.all(
-        t.partitions.map(async (p) => ({ partitionIndex: p.partitionIndex, ...(await ctx.replicaManager.deleteRecords(t.name, p.partitionIndex, p.offset)) })),
+        t.partitions.map(async (p) => !deletable(t.name) ? { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: KafkaCode.TOPIC_AUTHORIZATION_FAILED } : ({ partitionIndex: p.partitionIndex, ...(await ctx.replicaManager.deleteRecords(t.name, p.partitionIndex, p.offset)) })),
       ),
     })),
   );

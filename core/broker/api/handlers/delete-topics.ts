@@ -6,6 +6,7 @@ import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-message
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
 import { NO_ERROR, toErrorPair } from '../../error-pair.ts';
 import { kafkaError, KafkaCode } from '../../../errors.ts';
+import { access } from '../access.ts';
 
 /**
  * The DeleteTopics rules over any controller: each topic by name or (v6) by id, resolved to
@@ -46,8 +47,16 @@ export async function answerDeleteTopics(
 }
 
 function handleDeleteTopics(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.DeleteTopics>): Promise<ApiResponseInput<typeof ApiKey.DeleteTopics>> {
+  // Kafka's checks: DELETE on each topic (TOPIC_AUTHORIZATION_FAILED); by id, a topic the
+  // principal may not DESCRIBE is answered as unknown, so ids do not reveal names.
+  const can = access(ctx, header);
   return answerDeleteTopics(header, body, (name, topicId) => {
-    const topic = name !== null ? ctx.image.topic(name) : ctx.image.topicById(topicId);
+    const byName = name !== null;
+    const known = byName ? undefined : ctx.image.topicById(topicId);
+    if (!byName && known && !can.allows('describe', 'topic', known.name)) throw kafkaError(KafkaCode.UNKNOWN_TOPIC_ID, `No topic has id ${topicId}`);
+    const target = byName ? name : known?.name;
+    if (target !== undefined && !can.allows('delete', 'topic', target)) throw kafkaError(KafkaCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to delete topic "${target}"`);
+    const topic = byName ? ctx.image.topic(name) : known;
     if (!topic) throw name !== null ? kafkaError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic "${name}" does not exist`) : kafkaError(KafkaCode.UNKNOWN_TOPIC_ID, `No topic has id ${topicId}`);
     return topic;
   }, (name) => ctx.controller.deleteTopic(name));

@@ -1,14 +1,18 @@
 /**
  * DescribeConfigs for topics (their overrides, broker defaults and Kafka defaults, each
- * marked with its source) and for this broker (its static settings and topic defaults).
+ * marked with its source) and for this broker (its static settings and topic defaults —
+ * in a cluster the latter may be dynamic: DYNAMIC_BROKER_CONFIG for this broker's own,
+ * DYNAMIC_DEFAULT_BROKER_CONFIG for the cluster default; dynamic-broker-configs.ts).
  */
 import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
-import { ConfigSource, TOPIC_CONFIGS, effectiveConfig } from '../../topic-config.ts';
+import { ConfigSource, TOPIC_CONFIGS } from '../../topic-config.ts';
+import { brokerDefaultOf } from '../../dynamic-broker-configs.ts';
 import type { TopicImage } from '../../metadata/metadata-image.ts';
+import { access } from '../access.ts';
 
 /** Kafka's ConfigResource types. */
 export const ResourceType = Object.freeze({ topic: 2, ctx: 4, brokerLogger: 8 } as const);
@@ -31,12 +35,13 @@ export function describeTopicConfigs(ctx: BrokerContext, topic: TopicImage, keys
   const out: DescribedConfig[] = [];
   for (const spec of [...TOPIC_CONFIGS.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (keys && !keys.includes(spec.name)) continue;
-    const { value, source } = effectiveConfig(spec.name, topic.configs, ctx.topicDefaults);
-    const synonyms: DescribedConfig['synonyms'] = [];
     const own = topic.configs.get(spec.name);
+    // Below the topic's own value: the broker's dynamic, the cluster's dynamic default, the static one, Kafka's.
+    const fallback = brokerDefaultOf(spec.name, ctx.image, ctx.nodeId, ctx.topicDefaults);
+    const { value, source } = own !== undefined ? { value: own, source: ConfigSource.dynamicTopic } : fallback;
+    const synonyms: DescribedConfig['synonyms'] = [];
     if (own !== undefined) synonyms.push({ name: spec.name, value: own, source: ConfigSource.dynamicTopic });
-    const brokerValue = ctx.topicDefaults[spec.name];
-    if (brokerValue !== undefined) synonyms.push({ name: spec.brokerName, value: brokerValue, source: ConfigSource.staticBroker });
+    if (fallback.source !== ConfigSource.default) synonyms.push({ name: spec.brokerName, value: fallback.value, source: fallback.source });
     synonyms.push({ name: spec.brokerName, value: spec.defaultValue, source: ConfigSource.default });
     out.push({
       name: spec.name,
@@ -61,9 +66,22 @@ function describeBrokerConfigs(ctx: BrokerContext, keys: readonly string[] | nul
     out.push({ name, value, readOnly: true, isDefault: !explicit, configSource, isSensitive: false, synonyms: [{ name, value, source: configSource }], configType: type, documentation: doc });
   };
   for (const [name, entry] of ctx.brokerConfigs) add(name, entry.value, entry.explicit, entry.type, entry.doc);
+  // Topic-config defaults: dynamic (and so not read-only) where a cluster controller takes broker configs.
+  const dynamic = ctx.controller.incrementalAlterBrokerConfigs !== undefined;
   for (const spec of TOPIC_CONFIGS.values()) {
-    const own = ctx.topicDefaults[spec.name];
-    add(spec.brokerName, own ?? spec.defaultValue, own !== undefined, spec.type, spec.doc);
+    if (keys && !keys.includes(spec.brokerName)) continue;
+    const { value, source } = brokerDefaultOf(spec.name, ctx.image, ctx.nodeId, ctx.topicDefaults);
+    out.push({
+      name: spec.brokerName,
+      value,
+      readOnly: !dynamic,
+      isDefault: source === ConfigSource.default,
+      configSource: source,
+      isSensitive: false,
+      synonyms: [{ name: spec.brokerName, value, source }, ...(source === ConfigSource.default ? [] : [{ name: spec.brokerName, value: spec.defaultValue, source: ConfigSource.default }])],
+      configType: spec.type,
+      documentation: spec.doc,
+    });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
@@ -72,8 +90,17 @@ function handleDescribeConfigs(ctx: BrokerContext, header: BrokerRequestHeader, 
   const v = header.apiVersion;
   const synonyms = v >= 1 && body.includeSynonyms === true;
   const documentation = v >= 3 && body.includeDocumentation === true;
+  // Kafka's checks: DESCRIBE_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED) or, for a
+  // broker or broker logger, on the cluster (CLUSTER_AUTHORIZATION_FAILED).
+  const can = access(ctx, header);
   const results = body.resources.map((r) => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    if (r.resourceType === ResourceType.topic && !can.allows('describe-configs', 'topic', r.resourceName)) {
+      return { ...base, errorCode: KafkaCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `Not authorized to describe the configs of topic "${r.resourceName}"`, configs: [] };
+    }
+    if ((r.resourceType === ResourceType.ctx || r.resourceType === ResourceType.brokerLogger) && !can.cluster('describe-configs')) {
+      return { ...base, errorCode: KafkaCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Not authorized to describe broker configs', configs: [] };
+    }
     // As Kafka: no keys, null or an empty list, means every config.
     const keys = r.configurationKeys !== null && r.configurationKeys.length > 0 ? r.configurationKeys : null;
     let entries: DescribedConfig[];

@@ -10,6 +10,7 @@ import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
 import type { FetchResponseFetchableTopicResponse } from '../../../protocol/generated/fetch.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { access } from '../access.ts';
 
 const MAX_INT32 = 2147483647;
 
@@ -25,9 +26,29 @@ async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body
   const maxWaitMs = Number.isInteger(body.maxWaitMs) && body.maxWaitMs > 0 ? body.maxWaitMs : 0;
   const minBytes = Number.isInteger(body.minBytes) && body.minBytes > 0 ? body.minBytes : 0;
   const byId = v >= 13;
+  // Fetch v15+ names the follower in ReplicaState (KIP-903), older versions in ReplicaId.
+  const replicaId = (v >= 15 ? body.replicaState?.replicaId : body.replicaId) ?? -1;
+  // Kafka's checks: a follower needs CLUSTER_ACTION on the cluster, a consumer READ on each
+  // topic; what may not be read answers TOPIC_AUTHORIZATION_FAILED per partition. An id no
+  // topic has is left to the replica manager (UNKNOWN_TOPIC_ID).
+  const can = access(ctx, header);
+  const nameOf = (t: (typeof body.topics)[number]) => (byId ? (ctx.image.topicById(t.topicId ?? '')?.name ?? null) : (t.topic ?? ''));
+  let readable: (t: (typeof body.topics)[number]) => boolean = () => true;
+  if (!can.unrestricted) {
+    if (replicaId >= 0) {
+      const follower = can.cluster('cluster-action');
+      readable = () => follower;
+    } else {
+      const names = body.topics.map(nameOf);
+      const allowed = can.filter('read', 'topic', names.filter((n): n is string => n !== null));
+      readable = (t) => {
+        const name = nameOf(t);
+        return name === null || allowed(name);
+      };
+    }
+  }
   const results = await ctx.replicaManager.fetchRecords({
-    // Fetch v15+ names the follower in ReplicaState (KIP-903), older versions in ReplicaId.
-    replicaId: (v >= 15 ? body.replicaState?.replicaId : body.replicaId) ?? -1,
+    replicaId,
     isolationLevel: body.isolationLevel ?? 0,
     maxWaitMs,
     minBytes,
@@ -35,7 +56,7 @@ async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body
     maxBytes: Math.min(v >= 3 ? (body.maxBytes ?? MAX_INT32) : MAX_INT32, ctx.limits.fetchMaxBytes),
     apiVersion: v,
     byId,
-    entries: body.topics.flatMap((t) =>
+    entries: body.topics.filter(readable).flatMap((t) =>
       t.partitions.map((p) => ({
         topic: (byId ? t.topicId : t.topic) ?? '',
         partition: p.partition,
@@ -49,6 +70,11 @@ async function handleFetch(ctx: BrokerContext, header: BrokerRequestHeader, body
   const responses: Array<Encodable<FetchResponseFetchableTopicResponse>> = [];
   let i = 0;
   for (const t of body.topics) {
+    if (!readable(t)) {
+      const partitions = t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: KafkaCode.TOPIC_AUTHORIZATION_FAILED, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null }));
+      responses.push({ topic: t.topic ?? '', topicId: t.topicId, partitions });
+      continue;
+    }
     const partitions = results.slice(i, i + t.partitions.length);
     i += t.partitions.length;
     responses.push({ topic: t.topic ?? '', topicId: t.topicId, partitions });

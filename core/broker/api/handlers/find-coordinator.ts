@@ -10,6 +10,7 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import { addressOn, type BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { access } from '../access.ts';
 
 interface Answer {
   readonly nodeId: number;
@@ -35,12 +36,18 @@ async function answerFor(ctx: BrokerContext, keyType: number, key: string, liste
 
 async function handleFindCoordinator(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.FindCoordinator>): Promise<ApiResponseInput<typeof ApiKey.FindCoordinator>> {
   const keyType = body.keyType ?? 0;
-  if (header.apiVersion >= 4) {
-    const keys = body.coordinatorKeys ?? [];
-    const answers = await Promise.all(keys.map((key) => answerFor(ctx, keyType, key, header.listener)));
-    return { throttleTimeMs: 0, coordinators: keys.map((key, i) => ({ key, ...answers[i]! })) };
-  }
-  return { throttleTimeMs: 0, ...(await answerFor(ctx, keyType, body.key ?? '', header.listener)) };
+  const keys = header.apiVersion >= 4 ? (body.coordinatorKeys ?? []) : [body.key ?? ''];
+  // Kafka's checks: DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED) or the transactional id
+  // (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), per key.
+  const can = access(ctx, header);
+  const group = keyType === 0;
+  const describable = keyType === 0 || keyType === 1 ? can.filter('describe', group ? 'group' : 'transactional-id', keys) : () => true;
+  const refused: Answer = group
+    ? { nodeId: -1, host: '', port: -1, errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED, errorMessage: 'Not authorized to describe this group' }
+    : { nodeId: -1, host: '', port: -1, errorCode: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Not authorized to describe this transactional id' };
+  const answers = await Promise.all(keys.map((key) => (describable(key) ? answerFor(ctx, keyType, key, header.listener) : refused)));
+  if (header.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: keys.map((key, i) => ({ key, ...answers[i]! })) };
+  return { throttleTimeMs: 0, ...answers[0]! };
 }
 
 /** FindCoordinator v0–6. */

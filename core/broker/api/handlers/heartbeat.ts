@@ -3,8 +3,12 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { KafkaCode } from '../../../kafka-error-codes.ts';
+import { access } from '../access.ts';
 
 function handleHeartbeat(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.Heartbeat>): ApiResponseInput<typeof ApiKey.Heartbeat> {
+  // Kafka's check: READ on the group.
+  if (!access(ctx, header).allows('read', 'group', body.groupId)) return { throttleTimeMs: 0, errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED };
   const errorCode = ctx.groups.heartbeat({
     groupId: body.groupId,
     generationId: body.generationId,

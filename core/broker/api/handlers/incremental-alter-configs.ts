@@ -8,19 +8,22 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
-import { alterTopicResources } from './alter-topic-resources.ts';
+import { alterConfigsRefusal, alterTopicResources } from './alter-topic-resources.ts';
+import { access } from '../access.ts';
 
 async function handleIncrementalAlterConfigs(
   ctx: BrokerContext,
-  _header: BrokerRequestHeader,
+  header: BrokerRequestHeader,
   body: ApiRequest<typeof ApiKey.IncrementalAlterConfigs>,
 ): Promise<ApiResponseInput<typeof ApiKey.IncrementalAlterConfigs>> {
-  const responses = await alterTopicResources(body.resources, (r) =>
-    ctx.controller.incrementalAlterTopicConfigs(
-      r.resourceName,
-      r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })),
-      body.validateOnly,
-    ));
+  const can = access(ctx, header);
+  const alterBroker = ctx.controller.incrementalAlterBrokerConfigs;
+  const responses = await alterTopicResources(
+    body.resources,
+    (r) => ctx.controller.incrementalAlterTopicConfigs(r.resourceName, r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), body.validateOnly),
+    (r) => alterConfigsRefusal(can, r.resourceType, r.resourceName),
+    alterBroker && ((r) => alterBroker.call(ctx.controller, r.resourceName, r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), body.validateOnly)),
+  );
   return { throttleTimeMs: 0, responses };
 }
 

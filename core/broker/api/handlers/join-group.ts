@@ -3,9 +3,15 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { KafkaCode } from '../../../kafka-error-codes.ts';
+import { access } from '../access.ts';
 
 async function handleJoinGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.JoinGroup>): Promise<ApiResponseInput<typeof ApiKey.JoinGroup>> {
   const v = header.apiVersion;
+  // Kafka's check: READ on the group.
+  if (!access(ctx, header).allows('read', 'group', body.groupId)) {
+    return { throttleTimeMs: 0, errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null, protocolName: v >= 7 ? null : '', leader: '', skipAssignment: false, memberId: '', members: [] };
+  }
   const result = await ctx.groups.join({
     groupId: body.groupId,
     memberId: body.memberId ?? '',

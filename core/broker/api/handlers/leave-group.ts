@@ -6,8 +6,12 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { KafkaCode } from '../../../kafka-error-codes.ts';
+import { access } from '../access.ts';
 
 function handleLeaveGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.LeaveGroup>): ApiResponseInput<typeof ApiKey.LeaveGroup> {
+  // Kafka's check: READ on the group.
+  if (!access(ctx, header).allows('read', 'group', body.groupId)) return { throttleTimeMs: 0, errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED, members: [] };
   if (header.apiVersion < 3) {
     const result = ctx.groups.leave(body.groupId, [{ memberId: body.memberId ?? '', groupInstanceId: null }]);
     // Before v3 the single member's error is the response's error.

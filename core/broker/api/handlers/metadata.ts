@@ -5,7 +5,8 @@
  */
 import { KafkaCode } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
-import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, authorizedOperations } from '../../authorized-operations.ts';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, authorizedOperations, grantedOperations } from '../../authorized-operations.ts';
+import { access } from '../access.ts';
 import { ZERO_UUID } from '../../../protocol/codec.ts';
 import { addressOn, type BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput, Encodable } from '../../../protocol/api-messages.ts';
@@ -45,23 +46,35 @@ async function handleMetadata(ctx: BrokerContext, header: BrokerRequestHeader, b
   // v0 asks for every topic with an empty list; v1+ with null.
   const all = body.topics === null || (v === 0 && body.topics.length === 0);
   const allowAuto = ctx.autoCreateTopics && (v < 4 || body.allowAutoTopicCreation !== false);
+  // Kafka's checks: DESCRIBE on each topic — an all-topics answer leaves out the others, a
+  // named one answers TOPIC_AUTHORIZATION_FAILED (whether or not it exists); auto-creation
+  // needs CREATE on the cluster or the topic.
+  const can = access(ctx, header);
+  const requested = all ? ctx.image.topics().map((t) => t.name) : (body.topics ?? []).map((t) => t.name ?? (t.topicId ? ctx.image.topicById(t.topicId)?.name : undefined)).filter((n): n is string => n !== undefined && n !== null);
+  const describable = can.filter('describe', 'topic', requested);
+  const mayCreate = (name: string) => can.cluster('create') || can.allows('create', 'topic', name);
+  const unauthorized = (name: string | null, topicId: string) => missing(name, topicId, KafkaCode.TOPIC_AUTHORIZATION_FAILED);
   // The codec drops these fields outside v8+ (topic) and v8–10 (cluster).
-  const topicOperations = authorizedOperations(body.includeTopicAuthorizedOperations, TOPIC_OPERATIONS);
+  const topicOperations = (topic: TopicImage) =>
+    authorizedOperations(body.includeTopicAuthorizedOperations, can.unrestricted ? TOPIC_OPERATIONS : grantedOperations('topic', (op) => can.allows(op, 'topic', topic.name)));
   const liveIds = new Set(ctx.image.brokers().map((b) => b.nodeId));
-  const describe = (topic: TopicImage) => describeTopic(topic, topicOperations, (id) => liveIds.has(id));
+  const describe = (topic: TopicImage) => describeTopic(topic, topicOperations(topic), (id) => liveIds.has(id));
   let topics: ReadonlyArray<Encodable<MetadataResponseTopic>>;
   if (all) {
-    topics = ctx.image.topics().map(describe);
+    topics = ctx.image.topics().filter((t) => describable(t.name)).map(describe);
   } else {
     topics = await Promise.all(
       (body.topics ?? []).map(async (request) => {
         if (request.name === null || request.name === undefined) {
           const byId = request.topicId ? ctx.image.topicById(request.topicId) : undefined;
+          if (byId && !describable(byId.name)) return unauthorized(null, request.topicId ?? ZERO_UUID);
           return byId ? describe(byId) : missing(null, request.topicId ?? ZERO_UUID, KafkaCode.UNKNOWN_TOPIC_ID);
         }
         const name = request.name;
+        if (!describable(name)) return unauthorized(name, ZERO_UUID);
         if (topicNameProblem(name) !== null) return missing(name, ZERO_UUID, KafkaCode.INVALID_TOPIC_EXCEPTION);
         let topic = ctx.image.topic(name);
+        if (!topic && allowAuto && !mayCreate(name)) return unauthorized(name, ZERO_UUID);
         if (!topic && allowAuto) {
           try {
             topic = await ctx.controller.getOrCreateTopic(name);
@@ -79,7 +92,7 @@ async function handleMetadata(ctx: BrokerContext, header: BrokerRequestHeader, b
     clusterId: ctx.clusterId,
     controllerId: ctx.controllerId,
     topics,
-    clusterAuthorizedOperations: authorizedOperations(body.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS),
+    clusterAuthorizedOperations: authorizedOperations(body.includeClusterAuthorizedOperations, can.unrestricted ? CLUSTER_OPERATIONS : grantedOperations('cluster', (op) => can.cluster(op))),
   };
 }
 

@@ -11,6 +11,7 @@ import type { BrokerRequestHeader, HandlerEntry, HandlerResult } from '../handle
 import type { AppendEntry, AppendResult } from '../../replica-manager.ts';
 import { INTERNAL_TOPICS, topicNameProblem } from '../../topic-name.ts';
 import { toErrorPair } from '../../error-pair.ts';
+import { access, type RequestAccess } from '../access.ts';
 
 interface PartitionResult {
   index: number;
@@ -39,10 +40,16 @@ const NO_FAILURES: ReadonlyMap<string, unknown> = new Map();
  * nothing to create it returns synchronously, so the appends of pipelined requests start
  * in request order; a request that creates a topic starts all its appends after that.
  */
-function createMissingTopics(ctx: BrokerContext, body: ApiRequest<typeof ApiKey.Produce>): ReadonlyMap<string, unknown> | Promise<ReadonlyMap<string, unknown>> {
+function createMissingTopics(ctx: BrokerContext, body: ApiRequest<typeof ApiKey.Produce>, writable: (name: string) => boolean, can: RequestAccess): ReadonlyMap<string, unknown> | Promise<ReadonlyMap<string, unknown>> {
   if (!ctx.autoCreateTopics) return NO_FAILURES;
-  const missing = new Set(body.topicData.map((t) => t.name).filter((name) => !ctx.image.topic(name) && topicNameProblem(name) === null));
+  const missing = new Set(body.topicData.map((t) => t.name).filter((name) => writable(name) && !ctx.image.topic(name) && topicNameProblem(name) === null));
   if (missing.size === 0) return NO_FAILURES;
+  // Auto-creation needs CREATE on the cluster or on the topic, as CreateTopics does (Kafka's rule).
+  if (!can.unrestricted && !can.cluster('create')) {
+    const creatable = can.filter('create', 'topic', missing);
+    for (const name of missing) if (!creatable(name)) missing.delete(name);
+    if (missing.size === 0) return NO_FAILURES;
+  }
   const failures = new Map<string, unknown>();
   return Promise.all([...missing].map((name) => ctx.controller.getOrCreateTopic(name).catch((error: unknown) => failures.set(name, error)))).then(() => failures);
 }
@@ -54,7 +61,11 @@ async function handleProduce(ctx: BrokerContext, header: BrokerRequestHeader, bo
   let refusal: unknown = null;
   if (badAcks) refusal = kafkaError(KafkaCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${acks}`);
   else if (transactional) refusal = kafkaError(KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactions are not supported yet');
-  let creationErrors = refusal !== null ? NO_FAILURES : createMissingTopics(ctx, body);
+  // Kafka's check: WRITE on each topic; the others answer TOPIC_AUTHORIZATION_FAILED and are not appended.
+  const can = access(ctx, header);
+  const writable = can.filter('write', 'topic', body.topicData.map((t) => t.name));
+  const unauthorized = kafkaError(KafkaCode.TOPIC_AUTHORIZATION_FAILED, 'Not authorized to write to this topic');
+  let creationErrors = refusal !== null ? NO_FAILURES : createMissingTopics(ctx, body, writable, can);
   if (creationErrors instanceof Promise) creationErrors = await creationErrors;
   let settled: Array<{ name: string; partitionResponses: PartitionResult[] }>;
   if (refusal !== null) {
@@ -62,11 +73,13 @@ async function handleProduce(ctx: BrokerContext, header: BrokerRequestHeader, bo
   } else {
     // Clients never append to an internal topic (Kafka's ReplicaManager: "Cannot append to internal topic"); its coordinator does.
     const internal = (name: string) => INTERNAL_TOPICS.has(name) && ctx.image.topic(name) !== undefined;
-    const entries: AppendEntry[] = body.topicData.flatMap((data) => (internal(data.name) ? [] : data.partitionData.map((p) => ({ topic: data.name, partition: p.index, records: p.records }))));
+    const skipped = (name: string) => internal(name) || !writable(name);
+    const entries: AppendEntry[] = body.topicData.flatMap((data) => (skipped(data.name) ? [] : data.partitionData.map((p) => ({ topic: data.name, partition: p.index, records: p.records }))));
     const results = await ctx.replicaManager.appendRecords({ acks, timeoutMs: body.timeoutMs, apiVersion: header.apiVersion, entries });
     let i = 0;
     const errors = creationErrors;
     settled = body.topicData.map((data) => {
+      if (!writable(data.name)) return { name: data.name, partitionResponses: data.partitionData.map((p) => failed(p.index, unauthorized)) };
       if (internal(data.name)) {
         const refused = kafkaError(KafkaCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${data.name}`);
         return { name: data.name, partitionResponses: data.partitionData.map((p) => failed(p.index, refused)) };

@@ -3,9 +3,15 @@ import { ApiKey } from '../../../protocol/api-keys.ts';
 import type { BrokerContext } from '../context.ts';
 import type { ApiRequest, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { BrokerRequestHeader, HandlerEntry } from '../handler.ts';
+import { KafkaCode } from '../../../kafka-error-codes.ts';
+import { access } from '../access.ts';
 
 async function handleSyncGroup(ctx: BrokerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.SyncGroup>): Promise<ApiResponseInput<typeof ApiKey.SyncGroup>> {
   const v = header.apiVersion;
+  // Kafka's check: READ on the group.
+  if (!access(ctx, header).allows('read', 'group', body.groupId)) {
+    return { throttleTimeMs: 0, errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED, protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
+  }
   const result = await ctx.groups.sync({
     groupId: body.groupId,
     generationId: body.generationId,

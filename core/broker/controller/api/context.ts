@@ -8,6 +8,7 @@ import type { ApiRange } from '../../api/context.ts';
 import type { BrokerLimits } from '../../broker-configs.ts';
 import type { ShutdownWatch } from '../../partition/delayed-operations.ts';
 import type { MetadataQuorum } from '../../quorum/metadata-quorum.ts';
+import type { RaftEndpoint } from '../../quorum/raft/raft-endpoint.ts';
 import type { BrokerToController } from '../broker-to-controller.ts';
 
 /** What every controller-listener handler may use. */
@@ -18,6 +19,12 @@ export interface ControllerContext {
   readonly controller: BrokerToController;
   /** The metadata log brokers fetch (`__cluster_metadata` partition 0) and who leads it. */
   readonly quorum: Pick<MetadataQuorum, 'read' | 'leader'>;
+  /**
+   * The voter's Raft quorum, when the controller quorum is Raft (more than one voter): it
+   * answers Vote, BeginQuorumEpoch, EndQuorumEpoch, FetchSnapshot, DescribeQuorum and the
+   * metadata Fetch (of voters and observers). Absent: a single voter serves its log itself.
+   */
+  readonly raft?: RaftEndpoint;
   /** fetch.max.bytes bounds a metadata Fetch answer (at least one batch). */
   readonly limits: BrokerLimits;
   readonly logger: Logger;

@@ -1,6 +1,6 @@
 /**
  * The handlers the controller listener starts with: ApiVersions, the four inter-broker APIs,
- * the admin requests brokers forward, and Fetch of the metadata log.
+ * the admin requests brokers forward (topics, configs, ACLs), and Fetch of the metadata log.
  */
 import type { ApiKey } from '../../../protocol/api-keys.ts';
 import type { HandlerEntry } from '../../api/handler.ts';
@@ -11,6 +11,13 @@ import { alterPartitionHandler } from './handlers/alter-partition.ts';
 import { brokerHeartbeatHandler } from './handlers/broker-heartbeat.ts';
 import { brokerRegistrationHandler } from './handlers/broker-registration.ts';
 import { metadataFetchHandler } from './handlers/metadata-fetch.ts';
+import { controllerCreateAclsHandler, controllerDeleteAclsHandler } from './handlers/acl-admin.ts';
+import {
+  controllerAlterPartitionReassignmentsHandler,
+  controllerElectLeadersHandler,
+  controllerListPartitionReassignmentsHandler,
+  controllerUnregisterBrokerHandler,
+} from './handlers/operator-admin.ts';
 import {
   controllerAlterConfigsHandler,
   controllerAlterUserScramCredentialsHandler,
@@ -34,4 +41,10 @@ export const CONTROLLER_HANDLERS: ReadonlyArray<HandlerEntry<ApiKey, ControllerC
   controllerAlterConfigsHandler,
   controllerIncrementalAlterConfigsHandler,
   controllerAlterUserScramCredentialsHandler,
+  controllerCreateAclsHandler,
+  controllerDeleteAclsHandler,
+  controllerAlterPartitionReassignmentsHandler,
+  controllerListPartitionReassignmentsHandler,
+  controllerElectLeadersHandler,
+  controllerUnregisterBrokerHandler,
 ]);

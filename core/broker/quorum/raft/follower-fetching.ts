@@ -28,11 +28,15 @@ export type FollowerFetchOutcome =
 export function followerFetchOutcome(response: ApiResponse<typeof ApiKey.Fetch>, epoch: number): FollowerFetchOutcome {
   const p = response.responses[0]?.partitions[0];
   if (response.errorCode !== KafkaCode.NONE || !p) return { kind: 'retry' };
-  const leader = p.currentLeader;
+  // Tagged fields an answer handed over in process (not through the codec) may leave out:
+  // absent means their defaults (-1), as the decoder would have filled them in.
+  const leader = (p.currentLeader as typeof p.currentLeader | undefined) ?? { leaderId: -1, leaderEpoch: -1 };
   if (leader.leaderEpoch > epoch) return { kind: 'new-epoch', leaderId: leader.leaderId, epoch: leader.leaderEpoch };
   if (p.errorCode !== KafkaCode.NONE) return { kind: 'retry' };
-  if (p.snapshotId.endOffset >= 0 && p.snapshotId.epoch >= 0) return { kind: 'snapshot', endOffset: p.snapshotId.endOffset, epoch: p.snapshotId.epoch };
-  if (p.divergingEpoch.epoch >= 0) return { kind: 'truncate', epoch: p.divergingEpoch.epoch, endOffset: p.divergingEpoch.endOffset };
+  const snapshot = (p.snapshotId as typeof p.snapshotId | undefined) ?? { endOffset: -1, epoch: -1 };
+  if (snapshot.endOffset >= 0 && snapshot.epoch >= 0) return { kind: 'snapshot', endOffset: snapshot.endOffset, epoch: snapshot.epoch };
+  const diverging = (p.divergingEpoch as typeof p.divergingEpoch | undefined) ?? { epoch: -1, endOffset: -1 };
+  if (diverging.epoch >= 0) return { kind: 'truncate', epoch: diverging.epoch, endOffset: diverging.endOffset };
   return { kind: 'append', records: recordBytes(p.records), highWatermark: p.highWatermark };
 }
 

@@ -26,6 +26,7 @@ async function handleBrokerRegistration(
     host: listener.host,
     port: listener.port,
     rack: body.rack,
+    previousBrokerEpoch: body.previousBrokerEpoch,
   });
   if (result.errorCode !== KafkaCode.NONE) {
     ctx.logger.warn('broker registration refused', { nodeId: body.brokerId, errorCode: result.errorCode, reason: result.errorMessage });

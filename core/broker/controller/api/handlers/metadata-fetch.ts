@@ -7,6 +7,7 @@
  * that does not lead the quorum answers NOT_LEADER_OR_FOLLOWER with the leader it knows
  * (v12+ `currentLeader`, which every answer carries), so a broker moves to the leader.
  * Any other topic or partition is UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID by id).
+ * On a voter of a Raft quorum the whole request is the quorum's (RaftEndpoint.handleFetch).
  */
 import { KafkaCode } from '../../../../errors.ts';
 import { ApiKey } from '../../../../protocol/api-keys.ts';
@@ -60,6 +61,8 @@ async function answerPartition(ctx: ControllerContext, fetchOffset: number, maxW
 }
 
 async function handleMetadataFetch(ctx: ControllerContext, header: BrokerRequestHeader, body: ApiRequest<typeof ApiKey.Fetch>): Promise<ApiResponseInput<typeof ApiKey.Fetch>> {
+  // A Raft voter: followers and observers fetch from the quorum itself (epochs, divergence, progress).
+  if (ctx.raft) return ctx.raft.handleFetch(body, header.apiVersion, ctx.shutdown);
   const byId = header.apiVersion >= 13;
   const maxBytes = Math.min(body.maxBytes, ctx.limits.fetchMaxBytes);
   // The metadata partition is answered after the others: it is the one that may wait.

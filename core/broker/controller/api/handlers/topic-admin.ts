@@ -1,7 +1,7 @@
 /**
  * The admin requests a broker forwards for its clients (Kafka's request forwarding,
  * KIP-590): CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs and
- * IncrementalAlterConfigs, answered per topic or resource with the controller's coded
+ * IncrementalAlterConfigs (topic resources, and broker resources: dynamic broker configs), answered per topic or resource with the controller's coded
  * errors by the same rules as a broker's handlers (their shared answer functions). The
  * controller has no metadata image here, so a created topic's answer lists its own config
  * overrides (source DYNAMIC_TOPIC_CONFIG) rather than every config, and topics are
@@ -69,7 +69,12 @@ export const controllerAlterConfigsHandler: HandlerEntry<typeof ApiKey.AlterConf
   versions: { min: 0, max: 2 },
   handle: async (ctx, _header, body) => ({
     throttleTimeMs: 0,
-    responses: await alterTopicResources(body.resources, (r) => ctx.controller.alterTopicConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly)),
+    responses: await alterTopicResources(
+      body.resources,
+      (r) => ctx.controller.alterTopicConfigs(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly),
+      undefined,
+      ctx.controller.alterBrokerConfigs && ((r) => ctx.controller.alterBrokerConfigs!(r.resourceName, r.configs.map((c) => [c.name, c.value] as const), body.validateOnly)),
+    ),
   }),
 };
 
@@ -79,8 +84,13 @@ export const controllerIncrementalAlterConfigsHandler: HandlerEntry<typeof ApiKe
   versions: { min: 0, max: 1 },
   handle: async (ctx, _header, body) => ({
     throttleTimeMs: 0,
-    responses: await alterTopicResources(body.resources, (r) =>
-      ctx.controller.incrementalAlterTopicConfigs(r.resourceName, r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), body.validateOnly)),
+    responses: await alterTopicResources(
+      body.resources,
+      (r) => ctx.controller.incrementalAlterTopicConfigs(r.resourceName, r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), body.validateOnly),
+      undefined,
+      ctx.controller.incrementalAlterBrokerConfigs &&
+        ((r) => ctx.controller.incrementalAlterBrokerConfigs!(r.resourceName, r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), body.validateOnly)),
+    ),
   }),
 };
 
