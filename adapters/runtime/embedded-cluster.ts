@@ -78,6 +78,8 @@ export interface EmbeddedClusterOptions {
   readonly raftControllers?: boolean;
   /** Raft timings (controller.quorum.*) of {@link raftControllers}. Default: shorter than KRaft's, for tests. */
   readonly raftTimings?: Partial<RaftTimings>;
+  /** Committed metadata records between two snapshots of a Raft voter, with {@link raftControllers}. Default 20,000. */
+  readonly metadataSnapshotRecords?: number;
   /** The controller's automatic leader rebalance (Kafka's defaults: on, every 300 s, 10 %). */
   readonly leaderRebalance?: Partial<LeaderRebalanceConfig>;
 }
@@ -233,7 +235,11 @@ export class EmbeddedCluster {
       cluster: {
         ...(this.#controller
           ? { voters: [{ nodeId: CONTROLLER_NODE_ID, host: 'in-process', port: 0 }], quorum: this.#quorumFor(id), controller: this.#controllerFor(id) }
-          : { voters: this.#raftVoters(), raftTimings: { ...IN_PROCESS_RAFT_TIMINGS, ...this.#options.raftTimings } }),
+          : {
+              voters: this.#raftVoters(),
+              raftTimings: { ...IN_PROCESS_RAFT_TIMINGS, ...this.#options.raftTimings },
+              ...(this.#options.metadataSnapshotRecords !== undefined ? { metadataSnapshotRecords: this.#options.metadataSnapshotRecords } : {}),
+            }),
         transport: this.network.transportFor(id, tcpTransport()),
         clock,
         heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? 500,

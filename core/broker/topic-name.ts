@@ -22,10 +22,10 @@ export function topicNameProblem(name: unknown): string | null {
 /**
  * Names of the broker's internal logs in storage (committed offsets: Kafka's
  * __consumer_offsets; the metadata log of a single-voter controller quorum:
- * __cluster_metadata). No topic may be created under them, and no clean-up of stray
- * topic logs may remove them.
+ * __cluster_metadata; a Raft voter's metadata snapshots: __cluster_metadata_snapshot). No
+ * topic may be created under them, and no clean-up of stray topic logs may remove them.
  */
-export const INTERNAL_LOGS: ReadonlySet<string> = new Set(['__consumer_offsets', '__cluster_metadata']);
+export const INTERNAL_LOGS: ReadonlySet<string> = new Set(['__consumer_offsets', '__cluster_metadata', '__cluster_metadata_snapshot']);
 
 /**
  * Kafka's internal topics (Topic.INTERNAL_TOPICS): Metadata marks them `isInternal`
@@ -49,7 +49,7 @@ export function validateTopicName(name: unknown): asserts name is string {
 export function validateNewTopicName(name: unknown, spec: { readonly internal?: boolean } = {}): asserts name is string {
   validateTopicName(name);
   if (INTERNAL_LOGS.has(name) && !(spec.internal === true && INTERNAL_TOPICS.has(name))) {
-    throw kafkaError(17, `Topic name "${name}" is reserved: the broker keeps ${name === '__cluster_metadata' ? 'the cluster metadata log' : 'committed offsets'} there`);
+    throw kafkaError(17, `Topic name "${name}" is reserved: the broker keeps ${name.startsWith('__cluster_metadata') ? 'the cluster metadata log' : 'committed offsets'} there`);
   }
 }
 

@@ -72,3 +72,34 @@ describe('createCluster with Raft voters', () => {
     for (const { value, offset } of acked) expect(seen.get(offset)).toBe(value);
   }, 90_000);
 });
+
+describe('createCluster with Raft voters that snapshot the metadata log', () => {
+  let cluster: EmbeddedCluster | undefined;
+  afterEach(async () => {
+    await cluster?.close();
+    cluster = undefined;
+  });
+
+  it('a node restarted after the voters snapshotted loads the snapshot and rejoins every ISR; a topic created after is seen', async () => {
+    const messages: string[] = [];
+    const logger = { debug() {}, info: (message: string) => void messages.push(message), warn() {}, error: (message: string) => void messages.push(message) };
+    cluster = await createCluster({ brokers: 3, raftControllers: true, heartbeatIntervalMs: 100, sessionTimeoutMs: 1000, metadataSnapshotRecords: 10, logger });
+    const client = cluster.client({ clientId: 'raft-snapshot-test' });
+    const topics = Array.from({ length: 6 }, (_, i) => `snap-${i}`);
+    await client.admin().createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 2, replicationFactor: 3 })) });
+    await cluster.waitForFullIsr(topics);
+    const restarted = [1, 2, 3].find((n) => n !== cluster!.controllerId())!;
+        await until('the voters snapshotted', () => messages.includes('raft: metadata snapshot written'));
+    await cluster.kill(restarted);
+    const loadedBefore = messages.filter((m) => m === 'metadata snapshot loaded').length;
+    await client.admin().createTopics({ topics: [{ topic: 'while-down', numPartitions: 1, replicationFactor: 3 }] });
+    await cluster.restart(restarted);
+    await cluster.waitForFullIsr([...topics, 'while-down']);
+    await client.admin().createTopics({ topics: [{ topic: 'after', numPartitions: 1, replicationFactor: 3 }] });
+    await cluster.waitForFullIsr(['after']);
+    await cluster.waitForBrokers(3);
+    // The restarted voter loaded its snapshot from storage, and its broker's image came from one.
+    expect(messages.filter((m) => m === 'metadata snapshot loaded').length - loadedBefore).toBeGreaterThanOrEqual(2);
+    expect(messages.filter((m) => m.startsWith('raft: writing a metadata snapshot failed'))).toEqual([]);
+  }, 90_000);
+});

@@ -73,7 +73,7 @@ describe('RaftEndpoint answers', () => {
     expect(follower.leader()).toEqual(leader.leader());
   });
 
-  it('FetchSnapshot: SNAPSHOT_NOT_FOUND on the leader (no snapshots kept), NOT_LEADER_OR_FOLLOWER elsewhere', async () => {
+  it('FetchSnapshot: SNAPSHOT_NOT_FOUND on the leader (no snapshot written yet), NOT_LEADER_OR_FOLLOWER elsewhere', async () => {
     const { leader, follower } = await started();
     const request = (epoch: number) => ({ clusterId: null, replicaId: 2, maxBytes: 1000, topics: [{ name: METADATA_TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: epoch, snapshotId: { endOffset: 10, epoch: 1 }, position: 0, replicaDirectoryId: '' }] }] });
     expect((await leader.handleFetchSnapshot(request(leader.epoch), 1)).topics![0]!.partitions![0]).toMatchObject({ errorCode: KafkaCode.SNAPSHOT_NOT_FOUND });

@@ -11,6 +11,8 @@ import type { MetadataRecord } from '../../core/broker/metadata/records.ts';
 import type { MetadataBatch } from '../../core/broker/quorum/metadata-quorum.ts';
 import type { RaftQuorum } from '../../core/broker/quorum/raft/raft-quorum.ts';
 import { RaftTestCluster, runFor, seededRandom } from './local-raft-network.ts';
+import { imageFromRecords, imageToRecords } from '../../core/broker/metadata/image-records.ts';
+import { MetadataDelta } from '../../core/broker/metadata/metadata-delta.ts';
 
 const SEEDS = Number(process.env.RAFT_FUZZ_SEEDS ?? 6);
 const clusters: RaftTestCluster[] = [];
@@ -21,9 +23,10 @@ afterEach(async () => {
 const record = (n: number): MetadataRecord => ({ type: 'producer-ids', nodeId: 1, brokerEpoch: 0, firstProducerId: n, size: 1 });
 const key = (b: MetadataBatch) => JSON.stringify([b.epoch, b.records]);
 
-async function scenario(seed: number, voters: number): Promise<void> {
+/** `snapshotEvery`: voters snapshot that often (records), dropping the log before: reads from 0 then start with a snapshot. */
+async function scenario(seed: number, voters: number, snapshotEvery?: number): Promise<void> {
   const rand = seededRandom(seed * 7919);
-  const c = new RaftTestCluster(voters, {}, seed);
+  const c = new RaftTestCluster(voters, snapshotEvery === undefined ? {} : { maxRecordsBetweenSnapshots: snapshotEvery }, seed);
   clusters.push(c);
   await c.start();
   const ids = c.voters.map((v) => v.nodeId);
@@ -33,6 +36,8 @@ async function scenario(seed: number, voters: number): Promise<void> {
   const acknowledged = new Map<number, string>();
   const lastHw = new Map<RaftQuorum, number>();
   let counter = 0;
+  // The highest snapshot end a read from 0 has shown.
+  let snapshotEnd = 0;
 
   const check = async (): Promise<void> => {
     for (const node of c.nodes.values()) {
@@ -44,13 +49,19 @@ async function scenario(seed: number, voters: number): Promise<void> {
       const hw = node.highWatermark;
       expect(hw, `high watermark of node ${node.nodeId} went back`).toBeGreaterThanOrEqual(lastHw.get(node) ?? 0);
       lastHw.set(node, hw);
-      for (const batch of (await node.read(0, 0)).batches) {
+      const read = await node.read(0, 0);
+      snapshotEnd = Math.max(snapshotEnd, read.snapshot?.endOffset ?? 0);
+      for (const batch of read.batches) {
         const seen = committed.get(batch.baseOffset);
         if (seen === undefined) committed.set(batch.baseOffset, key(batch));
         else expect(key(batch), `node ${node.nodeId} committed another batch at ${batch.baseOffset}`).toBe(seen);
       }
     }
-    for (const [offset, value] of acknowledged) expect(committed.get(offset), `acknowledged batch at ${offset} not committed`).toBe(value);
+    for (const [offset, value] of acknowledged) {
+      // Snapshotted before this check saw it: the final check looks for it in the snapshot's image.
+      if (offset < snapshotEnd && !committed.has(offset)) continue;
+      expect(committed.get(offset), `acknowledged batch at ${offset} not committed`).toBe(value);
+    }
   };
 
   const stopped = new Set<number>();
@@ -99,15 +110,33 @@ async function scenario(seed: number, voters: number): Promise<void> {
   }
   expect(last, 'no final append was committed').toBeDefined();
   await check();
-  const all = new Map((await leader.read(0, 0)).batches.map((b) => [b.baseOffset, b]));
-  for (const [offset] of acknowledged) expect(all.has(offset), `acknowledged batch at ${offset} missing at the end`).toBe(true);
+  const final = await leader.read(0, 0);
+  const all = new Map(final.batches.map((b) => [b.baseOffset, b]));
+  // Below the snapshot: in it (its image has every producer-id block acknowledged there).
+  const finalSnapshotEnd = final.snapshot?.endOffset ?? 0;
+  for (const [offset] of acknowledged) expect(offset < finalSnapshotEnd || all.has(offset), `acknowledged batch at ${offset} missing at the end`).toBe(true);
   for (const node of c.nodes.values()) expect(node.highWatermark).toBe(leader.highWatermark);
+  if (snapshotEvery !== undefined) {
+    expect(finalSnapshotEnd, 'no snapshot was written').toBeGreaterThan(0);
+    // Every node's committed state (its snapshot, then its batches) is the same image.
+    const images = await Promise.all([...c.nodes.values()].map(async (node) => {
+      const read = await node.read(0, 0);
+      return imageToRecords(new MetadataDelta(imageFromRecords(read.snapshot?.records ?? [])).replay(read.batches.flatMap((b) => b.records)).apply());
+    }));
+    for (const image of images) expect(image).toEqual(images[0]);
+    const covered = [...acknowledged.keys()].filter((o) => o < finalSnapshotEnd).map((o) => (JSON.parse(acknowledged.get(o)!) as [number, MetadataRecord[]])[1][0] as { firstProducerId: number });
+    const nextProducerId = imageFromRecords(final.snapshot?.records ?? []).nextProducerId;
+    for (const r of covered) expect(nextProducerId).toBeGreaterThan(r.firstProducerId);
+  }
 }
 
 describe('Raft under seeded faults', () => {
   for (let seed = 1; seed <= SEEDS; seed++) {
     it(`seed ${seed}, ${seed % 2 === 0 ? 5 : 3} voters`, async () => {
       await scenario(seed, seed % 2 === 0 ? 5 : 3);
+    }, 60_000);
+    it(`seed ${seed}, ${seed % 2 === 0 ? 5 : 3} voters, snapshots every 7 records`, async () => {
+      await scenario(seed, seed % 2 === 0 ? 5 : 3, 7);
     }, 60_000);
   }
 });

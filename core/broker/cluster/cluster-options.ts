@@ -39,6 +39,8 @@ export interface ClusterOptions {
   readonly controlledShutdownTimeoutMs?: number;
   /** The Raft quorum's timings (controller.quorum.*), when the quorum has several voters. Default: KRaft's. */
   readonly raftTimings?: Partial<RaftTimings>;
+  /** Committed metadata records between two snapshots of a Raft voter (KIP-630). Default 20,000 (raft-quorum.ts). */
+  readonly metadataSnapshotRecords?: number;
   /** The hosted controller's automatic preferred-leader rebalance (Kafka's defaults: on, 300 s, 10 %). */
   readonly leaderRebalance?: Partial<LeaderRebalanceConfig>;
 }

@@ -160,6 +160,7 @@ function raftVoterParts(cluster: ClusterOptions, context: ClusterPartsContext): 
     logger: context.logger,
     channel,
     ...(cluster.raftTimings !== undefined ? { timings: cluster.raftTimings } : {}),
+    ...(cluster.metadataSnapshotRecords !== undefined ? { maxRecordsBetweenSnapshots: cluster.metadataSnapshotRecords } : {}),
   });
   let controller: QuorumController | undefined;
   const hostedController: BrokerToController = delegateTo(() => {

@@ -8,6 +8,8 @@
 import { type Clock, sleep } from '../../clock.ts';
 import type { Logger } from '../../contracts/logger.ts';
 import { KafkaCode, TributaryError } from '../../errors.ts';
+import { imageDiffRecords } from '../metadata/image-diff.ts';
+import { imageFromRecords } from '../metadata/image-records.ts';
 import type { MetadataLoader } from '../metadata/metadata-publisher.ts';
 import type { MetadataRecord } from '../metadata/records.ts';
 import { type MetadataQuorum, nextOffsetAfter } from '../quorum/metadata-quorum.ts';
@@ -120,6 +122,7 @@ export class MetadataFollower {
         if (!this.#running) return;
         if (this.#failures > 0) logger.info('metadata log reachable again', { afterFailures: this.#failures });
         this.#failures = 0;
+        if (read.snapshot && read.snapshot.endOffset > this.#nextOffset) await this.#loadSnapshot(read.snapshot.endOffset, read.snapshot.records);
         const fresh = read.batches.filter((b) => b.baseOffset >= this.#nextOffset); // older: a read raced a reconnect
         if (!this.caughtUp && (fresh.length > 0 || this.#backlog.length > 0)) {
           // The backlog at start is applied as one change (Kafka hands its replica manager the
@@ -169,6 +172,24 @@ export class MetadataFollower {
         await sleep(clock, this.#options.retryBackoffMs ?? 500);
       }
     }
+  }
+
+  /**
+   * The source answered with a snapshot (it no longer holds the log this follower needs):
+   * the image becomes the snapshot's, published as one change from the current image
+   * (image-diff.ts) so the publishers see what went and what came. A start-up backlog read
+   * before it is covered by it and dropped.
+   */
+  async #loadSnapshot(endOffset: number, records: readonly MetadataRecord[]): Promise<void> {
+    const { loader, logger } = this.#options;
+    const change = imageDiffRecords(loader.image, imageFromRecords(records));
+    await loader.prepare(change);
+    await Promise.all(loader.publishPrepared(change));
+    logger.info('metadata snapshot loaded', { from: this.#nextOffset, endOffset, records: records.length, changes: change.length });
+    this.#backlog = [];
+    this.#nextOffset = endOffset;
+    this.#backlogEnd = endOffset;
+    this.#readFrom = endOffset;
   }
 
   #wake(): void {

@@ -25,6 +25,7 @@ import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../contracts/logger.ts';
 import { kafkaError, KafkaCode, TributaryError } from '../../errors.ts';
 import { MetadataDelta } from '../metadata/metadata-delta.ts';
+import { imageFromRecords } from '../metadata/image-records.ts';
 import { MetadataImage, type PartitionRegistration, type TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataRecord, PartitionRecord, RegisterBrokerRecord } from '../metadata/records.ts';
 import { type MetadataQuorum, nextOffsetAfter, type QuorumLeader } from '../quorum/metadata-quorum.ts';
@@ -550,12 +551,17 @@ export class QuorumController implements BrokerToController, ClusterOperations, 
   async #catchUp(): Promise<void> {
     for (;;) {
       const read = await this.#quorum.read(this.#nextOffset, 0);
+      if (read.snapshot && read.snapshot.endOffset > this.#nextOffset) {
+        // The log before this offset is in a snapshot: its image replaces ours (never a delta on it).
+        this.#image = imageFromRecords(read.snapshot.records);
+        this.#nextOffset = read.snapshot.endOffset;
+      }
       for (const batch of read.batches) {
         if (batch.baseOffset < this.#nextOffset) continue;
         this.#image = new MetadataDelta(this.#image).replay(batch.records).apply();
         this.#nextOffset = nextOffsetAfter(batch);
       }
-      if (read.batches.length === 0 || this.#nextOffset >= read.highWatermark) return;
+      if ((read.batches.length === 0 && !read.snapshot) || this.#nextOffset >= read.highWatermark) return;
     }
   }
 

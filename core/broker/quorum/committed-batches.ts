@@ -78,6 +78,18 @@ export class CommittedBatches {
     return this.#collect(fromOffset);
   }
 
+  /** Forgets the batches before `offset` (a snapshot covers them now). */
+  dropBefore(offset: number): void {
+    this.#batches.splice(0, firstAtOrAfter(this.#batches, offset));
+  }
+
+  /** Forgets every batch and starts again at `offset` (a Raft follower installed a snapshot ending there). */
+  resetTo(offset: number): void {
+    this.#batches.length = 0;
+    this.#end = offset;
+    this.#wake();
+  }
+
   /** Waiting reads answer with what there is; later ones do not wait. */
   close(): void {
     this.#closed = true;

@@ -25,6 +25,22 @@ export interface MetadataRead {
   readonly batches: readonly MetadataBatch[];
   /** One past the last committed offset: what a reader that has applied everything has reached. */
   readonly highWatermark: number;
+  /**
+   * Set when the offset asked for is below what the source still holds as batches (a Raft
+   * log that starts at a snapshot, KIP-630): the image at `endOffset` as records that,
+   * replayed onto the EMPTY image, rebuild it (image-records.ts). The reader REPLACES its
+   * image with that one (not a delta on what it had) and goes on from `endOffset`;
+   * `batches` then start at or after `endOffset`. Absent from every other read.
+   */
+  readonly snapshot?: MetadataSnapshotRead;
+}
+
+/** A snapshot a read answers with (see {@link MetadataRead.snapshot}). */
+export interface MetadataSnapshotRead {
+  /** The offset after the last record the snapshot covers: where reading goes on. */
+  readonly endOffset: number;
+  /** The records that rebuild the image at `endOffset` from the empty image. */
+  readonly records: readonly MetadataRecord[];
 }
 
 /** Who leads the quorum: the active controller. */

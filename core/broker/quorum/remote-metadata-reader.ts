@@ -12,6 +12,10 @@
  * rejects with REQUEST_TIMED_OUT (retriable), and the caller's loop decides. It has a
  * connection of its own: answers on a connection come in request order, so a long poll
  * must not share one with the controller channel's heartbeats.
+ *
+ * A read from below the controller's log start (the log before it is in a snapshot,
+ * KIP-630) gets the snapshot's id in the Fetch answer; the reader then loads the snapshot
+ * with FetchSnapshot, chunk by chunk, and answers with it (MetadataRead.snapshot).
  */
 import { kafkaError, KafkaCode, TributaryError } from '../../errors.ts';
 import { ApiKey } from '../../protocol/api-keys.ts';
@@ -20,6 +24,10 @@ import { ControllerLink, type ControllerLinkOptions, type LinkAnswer } from '../
 import type { MetadataRecord } from '../metadata/records.ts';
 import { METADATA_TOPIC, METADATA_TOPIC_ID, decodeMetadataBatches } from './metadata-batch-codec.ts';
 import { type MetadataBatch, type MetadataQuorum, type MetadataRead, type QuorumLeader, nextOffsetAfter } from './metadata-quorum.ts';
+import { decodeSnapshot, type SnapshotId } from './raft/snapshot-store.ts';
+
+/** What a Fetch answer asks of the reader: nothing more, or to load a snapshot first. */
+type FetchOutcome = MetadataRead | { readonly needSnapshot: SnapshotId; readonly highWatermark: number };
 
 /** Options of {@link RemoteMetadataReader}: the link's (voters, transport, clock, timeouts) and the fetch settings. */
 export interface RemoteMetadataReaderOptions extends ControllerLinkOptions {
@@ -70,7 +78,7 @@ export class RemoteMetadataReader implements MetadataQuorum {
     // maxWaitMs is an int32 on the wire.
     const wait = Math.min(MAX_WAIT_MS, Math.max(0, Math.floor(waitMs)));
     try {
-      return await this.#link.call(
+      const outcome = await this.#link.call<typeof ApiKey.Fetch, FetchOutcome>(
         ApiKey.Fetch,
         (version) => ({
           replicaId: this.#nodeId,
@@ -101,6 +109,11 @@ export class RemoteMetadataReader implements MetadataQuorum {
         (response, version) => this.#interpret(response, version, fromOffset),
         { extraTimeoutMs: wait },
       );
+      if (!('needSnapshot' in outcome)) return outcome;
+      const records = await this.#fetchSnapshot(outcome.needSnapshot);
+      this.#lastEnd = outcome.needSnapshot.endOffset;
+      this.#lastEpoch = outcome.needSnapshot.epoch;
+      return { snapshot: { endOffset: outcome.needSnapshot.endOffset, records }, batches: [], highWatermark: outcome.highWatermark };
     } catch (error) {
       // Closed while fetching: a pending read answers with what there is.
       if (this.#closed && error instanceof TributaryError && error.code === 'ERR_CONNECTION_CLOSED') return { batches: [], highWatermark: this.#highWatermark };
@@ -122,7 +135,41 @@ export class RemoteMetadataReader implements MetadataQuorum {
     await this.#link.close();
   }
 
-  #interpret(response: { errorCode: number; responses: Array<{ partitions: Array<FetchedPartition> }> }, version: number, fromOffset: number): LinkAnswer<MetadataRead> {
+  // The snapshot `id`'s records, fetched from the leader in chunks (each answer at most maxBytes).
+  async #fetchSnapshot(id: SnapshotId): Promise<MetadataRecord[]> {
+    const chunks: Uint8Array[] = [];
+    let position = 0;
+    for (;;) {
+      const chunk = await this.#link.call(
+        ApiKey.FetchSnapshot,
+        () => ({
+          clusterId: null,
+          replicaId: this.#nodeId,
+          maxBytes: this.#maxBytes,
+          topics: [{ name: METADATA_TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: this.#leader.epoch, snapshotId: { endOffset: id.endOffset, epoch: id.epoch }, position }] }],
+        }),
+        (response) => {
+          const p = response.topics[0]?.partitions[0];
+          if (response.errorCode !== KafkaCode.NONE) throw kafkaError(response.errorCode, 'The controller refused the metadata snapshot fetch');
+          if (!p) throw kafkaError(KafkaCode.UNKNOWN_SERVER_ERROR, 'The controller answered the metadata snapshot fetch without the partition');
+          if (p.errorCode === KafkaCode.NOT_LEADER_OR_FOLLOWER) {
+            return { kind: 'not-controller', value: undefined, ...(p.currentLeader.leaderId >= 0 ? { leaderId: p.currentLeader.leaderId } : {}) };
+          }
+          // SNAPSHOT_NOT_FOUND (a newer snapshot replaced it) and the rest: the caller's next read starts over.
+          if (p.errorCode !== KafkaCode.NONE) throw kafkaError(p.errorCode, `The controller refused the metadata snapshot ${id.endOffset}/${id.epoch} at byte ${position}`);
+          return { kind: 'done', value: { bytes: p.unalignedRecords, size: p.size } };
+        },
+      );
+      if (!chunk) throw kafkaError(KafkaCode.NOT_CONTROLLER, 'No controller served the metadata snapshot');
+      chunks.push(chunk.bytes.slice());
+      position += chunk.bytes.length;
+      if (position >= chunk.size) break;
+      if (chunk.bytes.length === 0) throw kafkaError(KafkaCode.UNKNOWN_SERVER_ERROR, `The controller sent an empty chunk of the metadata snapshot at byte ${position}`);
+    }
+    return decodeSnapshot(concat(chunks));
+  }
+
+  #interpret(response: { errorCode: number; responses: Array<{ partitions: Array<FetchedPartition> }> }, version: number, fromOffset: number): LinkAnswer<FetchOutcome> {
     const p = response.responses[0]?.partitions[0];
     const unchanged: MetadataRead = { batches: [], highWatermark: this.#highWatermark };
     if (response.errorCode === KafkaCode.NOT_CONTROLLER) return { kind: 'not-controller', value: unchanged };
@@ -142,8 +189,11 @@ export class RemoteMetadataReader implements MetadataQuorum {
       throw new TributaryError('ERR_NOT_A_CONTROLLER', `The controller quorum address answers as a Kafka broker without a metadata log (${METADATA_TOPIC} unknown): --controller-quorum must name a controller listener (the voter's controller port), not a broker port`);
     }
     if (p.errorCode !== KafkaCode.NONE) throw kafkaError(p.errorCode, `The controller refused the metadata fetch from offset ${fromOffset}`);
-    if (version >= 12 && (p.snapshotId?.endOffset ?? -1) >= 0) {
-      throw kafkaError(KafkaCode.OFFSET_OUT_OF_RANGE, `The metadata log before offset ${p.snapshotId!.endOffset} is in a snapshot only; this reader cannot load snapshots yet (fetch offset ${fromOffset})`);
+    // The in-process transport hands the answer over as built: the field may be absent.
+    if (version >= 12 && p.snapshotId !== undefined && p.snapshotId.endOffset >= 0 && p.snapshotId.epoch >= 0) {
+      // Below the controller's log start: the snapshot first.
+      this.#highWatermark = p.highWatermark;
+      return { kind: 'done', value: { needSnapshot: { endOffset: p.snapshotId.endOffset, epoch: p.snapshotId.epoch }, highWatermark: p.highWatermark } };
     }
     // A Raft leader may answer with batches past its high watermark (what followers fetch):
     // a reader applies only committed ones, and asks for the rest again once they are.

@@ -10,6 +10,10 @@
  * - an observer (replica id -1, a non-voter, or a fetch without epochs: a broker's metadata
  *   reader) gets committed batches only and does not count.
  *
+ * A fetcher (voter or observer) whose fetch offset is below the leader's log start (the log
+ * before it is in a snapshot) gets the snapshot's id instead (Fetch's snapshotId, KIP-630)
+ * and loads it with FetchSnapshot.
+ *
  * `final` says whether the answer goes at once or may wait for new data (the long poll).
  */
 import { KafkaCode } from '../../../errors.ts';
@@ -63,7 +67,9 @@ export function serveFetch(state: FetchServingState, replicaId: number, p: Fetch
   }
   if (!progress) return failed(KafkaCode.NOT_LEADER_OR_FOLLOWER);
   if (p.fetchOffset < 0 || (isVoter && p.lastFetchedEpoch > p.currentLeaderEpoch)) return failed(KafkaCode.INVALID_REQUEST);
+  const snapshotId = log.snapshotId;
   if (!isVoter) {
+    if (snapshotId && p.fetchOffset < log.startOffset) return { answer: ok(null, state.knownHighWatermark(), { snapshotId: { endOffset: snapshotId.endOffset, epoch: snapshotId.epoch } }), final: true };
     progress.updateReplica(replicaId, p.fetchOffset, log.endOffset, state.nowMs);
     const hw = state.knownHighWatermark();
     // A new leader does not know the high watermark before its first batch commits: the observer waits.
@@ -73,6 +79,9 @@ export function serveFetch(state: FetchServingState, replicaId: number, p: Fetch
     return { answer: ok(records, hw), final: records.length > 0 };
   }
   const position = log.validateFetchPosition(p.fetchOffset, p.lastFetchedEpoch);
+  if (position.kind === 'snapshot') {
+    return { answer: ok(null, state.knownHighWatermark(), { snapshotId: { endOffset: position.snapshotId.endOffset, epoch: position.snapshotId.epoch } }), final: true };
+  }
   if (position.kind === 'diverging') {
     return { answer: ok(null, state.knownHighWatermark(), { divergingEpoch: { epoch: position.epoch, endOffset: position.endOffset } }), final: true };
   }

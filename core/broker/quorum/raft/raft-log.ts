@@ -12,6 +12,12 @@
  * resolves: a voter's fetch offset, or the leader's own end offset, must only ever name
  * durable data, because the high watermark is computed from them.
  *
+ * With snapshots (snapshot-store.ts) the log starts at the latest snapshot's end offset:
+ * what came before is in the snapshot, and a fetch from below the start is answered with the
+ * snapshot's id instead (validateFetchPosition). The leader-epoch cache then starts with the
+ * snapshot's epoch at the log start, so a follower whose log ends exactly at the snapshot
+ * is valid and the last epoch of an empty log is the snapshot's.
+ *
  * Mutations must not overlap: the caller (RaftQuorum) runs them one at a time.
  */
 import type { Logger } from '../../../contracts/logger.ts';
@@ -23,6 +29,7 @@ import { type EpochEndOffset, LeaderEpochCache } from '../../partition/leader-ep
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { decodeMetadataBatches, encodeMetadataBatch, METADATA_TOPIC } from '../metadata-batch-codec.ts';
 import { type MetadataBatch, nextOffsetAfter } from '../metadata-quorum.ts';
+import type { SnapshotId } from './snapshot-store.ts';
 
 /** Bytes per read while loading the log on open. */
 const LOAD_CHUNK_BYTES = 1024 * 1024;
@@ -36,6 +43,8 @@ export interface LogEntry {
 /** What a leader makes of a follower's (fetch offset, last fetched epoch). */
 export type FetchPosition =
   | { readonly kind: 'valid' }
+  /** The follower is behind the log start (or at it in another epoch): it must load this snapshot first. */
+  | { readonly kind: 'snapshot'; readonly snapshotId: SnapshotId }
   /** The follower's log diverges: it must truncate to where `epoch` ends here (`endOffset`) and fetch again. */
   | { readonly kind: 'diverging'; readonly epoch: number; readonly endOffset: number };
 
@@ -46,19 +55,32 @@ export class RaftLog {
   readonly #entries: LogEntry[] = [];
   readonly #epochs = new LeaderEpochCache();
   #end = 0;
+  // The latest snapshot: the log starts at its end offset (none: at 0).
+  #snapshot: SnapshotId | undefined;
 
   private constructor(log: PartitionLog, logger: Logger) {
     this.#log = log;
     this.#logger = logger;
   }
 
-  /** Opens `__cluster_metadata` partition 0 of `storage` and reads every whole batch back. */
-  static async open(storage: Storage, logger: Logger): Promise<RaftLog> {
+  /**
+   * Opens `__cluster_metadata` partition 0 of `storage` and reads every whole batch back;
+   * with `snapshot` (the latest one, loaded first), only the batches after it.
+   */
+  static async open(storage: Storage, logger: Logger, snapshot?: SnapshotId): Promise<RaftLog> {
     const log = await storage.openPartition(METADATA_TOPIC, 0);
     for (const event of log.recovery) logger.warn('metadata log recovered', { ...event });
     const raftLog = new RaftLog(log, logger);
     let offset = log.startOffset();
     raftLog.#end = offset;
+    if (snapshot) {
+      raftLog.#startAtSnapshot(snapshot);
+      if (log.endOffset() <= snapshot.endOffset) {
+        // Nothing after the snapshot (a follower that installed one, then crashed before its next append).
+        if (log.endOffset() > log.startOffset()) await log.truncateTo(log.startOffset());
+        offset = log.endOffset();
+      }
+    }
     while (offset < log.endOffset()) {
       const read = await log.read(offset, LOAD_CHUNK_BYTES);
       if (read.bytes === 0) break;
@@ -66,8 +88,10 @@ export class RaftLog {
       const bytes = concat(read.chunks);
       for (const entry of splitEntries(bytes)) {
         if (entry.batch.baseOffset < offset) continue;
-        raftLog.#push(entry);
         offset = nextOffsetAfter(entry.batch);
+        // Covered by the snapshot: kept on disk until the next trim, not in the log.
+        if (snapshot && entry.batch.baseOffset < snapshot.endOffset) continue;
+        raftLog.#push(entry);
       }
       if (offset === before) break;
     }
@@ -84,9 +108,53 @@ export class RaftLog {
     return this.#end;
   }
 
-  /** The epoch of the last batch (0 for an empty log, as Kafka's lastFetchedEpoch). */
+  /** The epoch of the last batch (an empty log: the snapshot's, or 0 as Kafka's lastFetchedEpoch). */
   get lastEpoch(): number {
-    return this.#entries[this.#entries.length - 1]?.batch.epoch ?? 0;
+    return this.#entries[this.#entries.length - 1]?.batch.epoch ?? this.#snapshot?.epoch ?? 0;
+  }
+
+  /** The first offset held: the latest snapshot's end offset, or 0. */
+  get startOffset(): number {
+    return this.#snapshot?.endOffset ?? 0;
+  }
+
+  /** The latest snapshot's id, if the log starts at one. */
+  get snapshotId(): SnapshotId | undefined {
+    return this.#snapshot;
+  }
+
+  /**
+   * The snapshot `id` (synced) covers everything before its end offset, which this log holds
+   * (a voter's own snapshot of its committed log): the batches before it go.
+   */
+  async dropBeforeSnapshot(id: SnapshotId): Promise<void> {
+    if (id.endOffset > this.#end) throw new TributaryError('ERR_INVALID_ARGUMENT', `A snapshot ending at ${id.endOffset} is past the log end ${this.#end}`);
+    let drop = 0;
+    while (drop < this.#entries.length && this.#entries[drop]!.batch.baseOffset < id.endOffset) drop++;
+    this.#entries.splice(0, drop);
+    this.#snapshot = id;
+    this.#epochs.truncateFromStart(id.endOffset);
+    if (this.#epochs.entries.length === 0) this.#epochs.assign(id.epoch, id.endOffset);
+    const start = await this.#log.trimBefore(Math.min(id.endOffset, this.#log.endOffset()));
+    this.#logger.info('metadata log: dropped what the snapshot covers', { snapshotEnd: id.endOffset, epoch: id.epoch, storedStart: start });
+  }
+
+  /**
+   * A follower installed the leader's snapshot `id` (synced): its whole log goes, and it
+   * starts again at the snapshot's end offset (Kafka's truncateFullyToLatestSnapshot).
+   */
+  async resetToSnapshot(id: SnapshotId): Promise<void> {
+    if (this.#log.endOffset() > this.#log.startOffset()) await this.#log.truncateTo(this.#log.startOffset());
+    await this.#log.sync();
+    this.#entries.length = 0;
+    this.#epochs.clear();
+    this.#startAtSnapshot(id);
+  }
+
+  #startAtSnapshot(id: SnapshotId): void {
+    this.#snapshot = id;
+    this.#end = id.endOffset;
+    this.#epochs.assign(id.epoch, id.endOffset);
   }
 
   /** How many batches are held. */
@@ -127,6 +195,9 @@ export class RaftLog {
    * must truncate to where that epoch (or the largest one below it) ends here.
    */
   validateFetchPosition(fetchOffset: number, lastFetchedEpoch: number): FetchPosition {
+    const snapshot = this.#snapshot;
+    // Kafka's rule: below the log start, or at it with another epoch, only the snapshot helps.
+    if (snapshot && (fetchOffset < snapshot.endOffset || (fetchOffset === snapshot.endOffset && lastFetchedEpoch !== snapshot.epoch))) return { kind: 'snapshot', snapshotId: snapshot };
     if (fetchOffset === 0) return { kind: 'valid' };
     const found = this.#epochs.endOffsetFor(lastFetchedEpoch, this.#end);
     if (found.epoch === -1) {
@@ -188,12 +259,16 @@ export class RaftLog {
 
   /** Drops every batch at or after `offset` (a follower's diverging tail). */
   async truncateTo(offset: number): Promise<void> {
+    // Never into the snapshot: what it covers is committed.
+    offset = Math.max(offset, this.startOffset);
     if (offset >= this.#end) return;
     await this.#log.truncateTo(offset);
     await this.#log.sync();
     while (this.#entries.length > 0 && this.#entries[this.#entries.length - 1]!.batch.baseOffset >= offset) this.#entries.pop();
-    this.#end = this.#entries.length > 0 ? nextOffsetAfter(this.#entries[this.#entries.length - 1]!.batch) : Math.min(offset, this.#log.endOffset());
+    this.#end = this.#entries.length > 0 ? nextOffsetAfter(this.#entries[this.#entries.length - 1]!.batch) : Math.max(this.startOffset, Math.min(offset, this.#log.endOffset()));
     this.#epochs.truncateFromEnd(this.#end);
+    // Back to the snapshot: its epoch still names where the log starts.
+    if (this.#snapshot && this.#epochs.entries.length === 0) this.#epochs.assign(this.#snapshot.epoch, this.#snapshot.endOffset);
   }
 
   async #write(entries: readonly LogEntry[]): Promise<void> {

@@ -114,3 +114,13 @@ export function followerFetchRequest(clusterId: string | null, replicaId: number
 export function fetchReplicaId(request: ApiRequest<typeof ApiKey.Fetch>, version: number): number {
   return version >= 15 ? request.replicaState.replicaId : request.replicaId;
 }
+
+/** A FetchSnapshot of the metadata log's snapshot `snapshotId` from byte `position` (a follower or observer behind the leader's log start). */
+export function fetchSnapshotRequest(clusterId: string | null, replicaId: number, epoch: number, snapshotId: { endOffset: number; epoch: number }, position: number, maxBytes: number): ApiRequestInput<typeof ApiKey.FetchSnapshot> {
+  return {
+    clusterId,
+    replicaId,
+    maxBytes,
+    topics: [{ name: METADATA_TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: epoch, snapshotId: { endOffset: snapshotId.endOffset, epoch: snapshotId.epoch }, position }] }],
+  };
+}

@@ -39,19 +39,31 @@
  * committed log, tools describing the quorum). Every state change runs on one serial
  * queue (Kafka's single polling thread); every timer runs on the injected Clock and every
  * random choice comes from the injected `random`, so a simulation replays a run exactly.
- * Snapshots (KIP-630) are not implemented: FetchSnapshot answers SNAPSHOT_NOT_FOUND.
+ *
+ * Snapshots (KIP-630, snapshot-store.ts): once the committed log has grown
+ * `maxRecordsBetweenSnapshots` past the last snapshot, a voter replays the committed batches
+ * since then onto the last snapshot's image, writes the result as a snapshot (synced, then
+ * named the latest), and drops the log before it. On open it loads the latest snapshot,
+ * then the log after it. A follower or observer behind the leader's log start gets the
+ * snapshot's id in the Fetch answer and loads it with FetchSnapshot; `read` from below the
+ * log start answers with the snapshot (MetadataRead.snapshot).
  */
 import type { Clock } from '../../../clock.ts';
 import type { Logger } from '../../../contracts/logger.ts';
 import type { Storage } from '../../../contracts/storage.ts';
 import { kafkaError, KafkaCode, TributaryError } from '../../../errors.ts';
 import { ApiKey } from '../../../protocol/api-keys.ts';
+import { concat } from '../../../protocol/writer.ts';
 import type { ApiRequest, ApiResponse, ApiResponseInput } from '../../../protocol/api-messages.ts';
 import type { ShutdownWatch } from '../../partition/delayed-operations.ts';
+import { imageFromRecords, imageToRecords } from '../../metadata/image-records.ts';
+import { MetadataDelta } from '../../metadata/metadata-delta.ts';
+import { MetadataImage } from '../../metadata/metadata-image.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { CommittedBatches } from '../committed-batches.ts';
 import { METADATA_TOPIC } from '../metadata-batch-codec.ts';
-import type { MetadataBatch, MetadataQuorum, MetadataRead, QuorumLeader, QuorumVoter } from '../metadata-quorum.ts';
+import { type MetadataBatch, type MetadataQuorum, type MetadataRead, nextOffsetAfter, type QuorumLeader, type QuorumVoter } from '../metadata-quorum.ts';
+import { decodeSnapshot, type SnapshotId, SnapshotStore } from './snapshot-store.ts';
 import { followerFetchOutcome } from './follower-fetching.ts';
 import { type FetchPartitionAnswer, type FetchPartitionRequest, serveFetch } from './fetch-serving.ts';
 import { LeaderProgress, type ReplicaProgress } from './leader-progress.ts';
@@ -65,6 +77,7 @@ import {
   endQuorumEpochResponse,
   fetchReplicaId,
   fetchMaxWaitMs,
+  fetchSnapshotRequest,
   followerFetchRequest,
   isMetadataTopic,
   type LeaderAndEpoch,
@@ -99,7 +112,21 @@ export interface RaftQuorumOptions {
   readonly clusterId?: string | null;
   /** Most bytes of batches per Fetch answer (at least one batch goes). Default 8 MiB. */
   readonly maxFetchBytes?: number;
+  /**
+   * Committed records past the latest snapshot after which a voter writes a new one and
+   * drops the log before it (KIP-630). Default {@link DEFAULT_MAX_RECORDS_BETWEEN_SNAPSHOTS};
+   * Infinity: never.
+   */
+  readonly maxRecordsBetweenSnapshots?: number;
 }
+
+/**
+ * Kafka snapshots after 20 MiB of records (metadata.log.max.record.bytes.between.snapshots).
+ * Our records are JSON of some 100–400 bytes, so 20,000 records is 2–8 MiB: a snapshot of
+ * the same order as Kafka's trigger, while the log this voter keeps in memory, and the replay
+ * an activating controller or a restarted broker does, stay bounded to that many records.
+ */
+export const DEFAULT_MAX_RECORDS_BETWEEN_SNAPSHOTS = 20_000;
 
 /** A replica's progress as DescribeQuorum reports it. */
 export type { ReplicaProgress };
@@ -119,6 +146,10 @@ export interface RaftQuorumDescription {
   readonly voters: readonly ReplicaProgress[];
   /** On the leader: the observers that fetched. */
   readonly observers: readonly ReplicaProgress[];
+  /** The first offset of the local log: the latest snapshot's end offset, or 0. */
+  readonly logStartOffset: number;
+  /** The latest snapshot's id, if any. */
+  readonly snapshotId: SnapshotId | null;
 }
 
 interface PendingAppend {
@@ -154,6 +185,13 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
   readonly #beginInFlight = new Set<number>();
 
   #log: RaftLog | undefined;
+  #snapshots: SnapshotStore | undefined;
+  // The image at the latest snapshot's end offset (what the next snapshot replays onto).
+  #snapshotImage: MetadataImage = MetadataImage.EMPTY;
+  #snapshotting = false;
+  // A snapshot attempt failed at this committed offset: the next waits for as many records again.
+  #snapshotFailedAt = 0;
+  readonly #maxRecordsBetweenSnapshots: number;
   #election: ElectionState = { epoch: 0, votedId: -1, leaderId: -1 };
   #role: RaftRole = 'unattached';
   // Bumped on every transition: a timer or answer from an earlier state is ignored.
@@ -188,6 +226,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     this.#channel = options.channel;
     this.#clusterId = options.clusterId ?? null;
     this.#maxFetchBytes = options.maxFetchBytes ?? DEFAULT_MAX_FETCH_BYTES;
+    this.#maxRecordsBetweenSnapshots = options.maxRecordsBetweenSnapshots ?? DEFAULT_MAX_RECORDS_BETWEEN_SNAPSHOTS;
+    if (!(this.#maxRecordsBetweenSnapshots >= 1)) throw new TributaryError('ERR_INVALID_ARGUMENT', `maxRecordsBetweenSnapshots must be at least 1 (got ${this.#maxRecordsBetweenSnapshots})`);
     this.#stateStore = new QuorumStateStore(options.storage.metadata);
     this.#committed = new CommittedBatches(options.clock);
   }
@@ -203,8 +243,16 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     if (this.#opened || this.#closed) throw new TributaryError('ERR_STORAGE_OPEN', 'The Raft quorum was opened already');
     this.#opened = true;
     await this.#serial(async () => {
-      const log = await RaftLog.open(this.#options.storage, this.#logger);
+      const snapshots = await SnapshotStore.open(this.#options.storage, this.#logger);
+      const snapshot = snapshots.latest;
+      const log = await RaftLog.open(this.#options.storage, this.#logger, snapshot?.id);
+      this.#snapshots = snapshots;
       this.#log = log;
+      if (snapshot) {
+        // A snapshot is committed data: the high watermark is at least its end.
+        this.#snapshotImage = imageFromRecords(snapshot.records);
+        this.#committed.resetTo(snapshot.id.endOffset);
+      }
       let state = await this.#stateStore.load();
       // A log written in a later epoch than the state file knows (the state lost): never go back.
       if (log.maxEpoch(0) > state.epoch) state = { epoch: log.maxEpoch(0), votedId: -1, leaderId: -1 };
@@ -283,8 +331,23 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     }).then(({ done }) => done);
   }
 
-  read(fromOffset: number, waitMs: number): Promise<MetadataRead> {
-    return this.#committed.read(fromOffset, waitMs);
+  async read(fromOffset: number, waitMs: number): Promise<MetadataRead> {
+    if (this.#snapshotFor(fromOffset)) return this.#readWithSnapshot();
+    const read = await this.#committed.read(fromOffset, waitMs);
+    // A follower may have installed a snapshot while the read waited.
+    return this.#snapshotFor(fromOffset) ? this.#readWithSnapshot() : read;
+  }
+
+  #snapshotFor(fromOffset: number): boolean {
+    const latest = this.#snapshots?.latest;
+    return latest !== undefined && fromOffset < latest.id.endOffset;
+  }
+
+  // The latest snapshot and the committed batches after it.
+  #readWithSnapshot(): MetadataRead {
+    const latest = this.#snapshots!.latest!;
+    const batches = this.#committed.all().filter((b) => b.baseOffset >= latest.id.endOffset);
+    return { snapshot: { endOffset: latest.id.endOffset, records: latest.records }, batches, highWatermark: this.#committed.end };
   }
 
   onLeaderChange(listener: (leader: QuorumLeader) => void): () => void {
@@ -337,6 +400,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       lastEpoch: this.#log?.lastEpoch ?? 0,
       voters: this.#progress?.voters() ?? [],
       observers: this.#progress?.observers() ?? [],
+      logStartOffset: this.#log?.startOffset ?? 0,
+      snapshotId: this.#log?.snapshotId ?? null,
     };
   }
 
@@ -447,11 +512,22 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
         partitions: t.partitions.map((p) => {
           let errorCode: number = KafkaCode.SNAPSHOT_NOT_FOUND;
           if (t.name !== METADATA_TOPIC || p.partition !== 0) errorCode = KafkaCode.UNKNOWN_TOPIC_OR_PARTITION;
-          else if (p.currentLeaderEpoch < current.epoch) errorCode = KafkaCode.FENCED_LEADER_EPOCH;
+          // -1: a fetcher that does not know the epoch (as Fetch, no check).
+          else if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < current.epoch) errorCode = KafkaCode.FENCED_LEADER_EPOCH;
           else if (p.currentLeaderEpoch > current.epoch) errorCode = KafkaCode.UNKNOWN_LEADER_EPOCH;
-          else if (this.#role !== 'leader') errorCode = KafkaCode.NOT_LEADER_OR_FOLLOWER;
-          // No snapshots are kept (KIP-630 not implemented): the whole log is always there to fetch.
-          return { index: p.partition, errorCode, snapshotId: { endOffset: -1, epoch: -1 }, currentLeader: { leaderId: current.leaderId, leaderEpoch: current.epoch }, size: 0, position: 0, unalignedRecords: new Uint8Array(0) };
+          else if (this.#role !== 'leader' || this.#closed) errorCode = KafkaCode.NOT_LEADER_OR_FOLLOWER;
+          const answer = { index: p.partition, snapshotId: { endOffset: p.snapshotId.endOffset, epoch: p.snapshotId.epoch }, currentLeader: { leaderId: current.leaderId, leaderEpoch: current.epoch }, size: 0, position: p.position, unalignedRecords: new Uint8Array(0) };
+          if (errorCode !== KafkaCode.SNAPSHOT_NOT_FOUND) return { ...answer, errorCode };
+          // Only the latest snapshot is kept: a fetcher that asks for another starts again from its Fetch.
+          const latest = this.#snapshots?.latest;
+          if (!latest || latest.id.endOffset !== p.snapshotId.endOffset || latest.id.epoch !== p.snapshotId.epoch) return { ...answer, errorCode: KafkaCode.SNAPSHOT_NOT_FOUND };
+          const size = latest.bytes.length;
+          if (p.position < 0 || p.position >= Math.max(1, size)) {
+            // An empty snapshot (an empty image) is fetched at position 0 with nothing in it.
+            if (!(size === 0 && p.position === 0)) return { ...answer, size, errorCode: KafkaCode.POSITION_OUT_OF_RANGE };
+          }
+          const maxBytes = Math.max(1, Math.min(request.maxBytes, this.#maxFetchBytes));
+          return { ...answer, errorCode: KafkaCode.NONE, size, unalignedRecords: latest.bytes.subarray(p.position, p.position + maxBytes) };
         }),
       })),
     };
@@ -728,7 +804,8 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       let again: 'now' | 'backoff' | 'stop';
       try {
         const response = await this.#channel.send(leaderId, ApiKey.Fetch, RAFT_REQUEST_VERSIONS[ApiKey.Fetch], request, this.#timings.requestTimeoutMs + maxWaitMs);
-        again = await this.#serial(() => this.#onFetchResponse(generation, response));
+        const outcome = await this.#serial(() => this.#onFetchResponse(generation, response));
+        again = typeof outcome === 'string' ? outcome : await this.#fetchSnapshot(generation, leaderId, outcome.snapshot);
       } catch (error) {
         if (generation === this.#generation) this.#logger.debug('raft follower: fetch failed', { nodeId: this.#nodeId, leaderId, error: String(error) });
         again = 'backoff';
@@ -740,7 +817,7 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
     void next();
   }
 
-  async #onFetchResponse(generation: number, response: ApiResponse<typeof ApiKey.Fetch>): Promise<'now' | 'backoff' | 'stop'> {
+  async #onFetchResponse(generation: number, response: ApiResponse<typeof ApiKey.Fetch>): Promise<'now' | 'backoff' | 'stop' | { snapshot: SnapshotId }> {
     if (generation !== this.#generation || this.#role !== 'follower' || !this.#log) return 'stop';
     const log = this.#log;
     const outcome = followerFetchOutcome(response, this.#election.epoch);
@@ -750,6 +827,9 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
         return 'stop';
       case 'retry':
         return 'backoff';
+      case 'snapshot':
+        this.#resetFetchTimer(generation);
+        return { snapshot: { endOffset: outcome.endOffset, epoch: outcome.epoch } };
       case 'truncate': {
         const to = log.truncationOffsetFor(outcome.epoch, outcome.endOffset);
         if (to < this.#committed.end) {
@@ -861,11 +941,101 @@ export class RaftQuorum implements MetadataQuorum, RaftEndpoint {
       const pending = this.#pendingAppends.shift()!;
       pending.resolve(pending.baseOffset);
     }
+    this.#maybeSnapshot();
     if (this.#role === 'leader' && !this.#leaderReady && this.#progress && hw > this.#progress.epochStartOffset) {
       this.#leaderReady = true;
       this.#logger.info('raft leader ready: its first batch is committed', { nodeId: this.#nodeId, epoch: this.#election.epoch, highWatermark: hw });
       this.#announce();
     }
+    this.#wakeFetchWaiters();
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  // Enough committed past the latest snapshot (and the last failed attempt): write the next one, on the queue.
+  #maybeSnapshot(): void {
+    const log = this.#log;
+    if (this.#snapshotting || this.#closed || !log) return;
+    if (this.#committed.end - Math.max(log.startOffset, this.#snapshotFailedAt) < this.#maxRecordsBetweenSnapshots) return;
+    this.#snapshotting = true;
+    void this.#serial(() => this.#takeSnapshot())
+      .catch((error: unknown) => {
+        this.#snapshotFailedAt = this.#committed.end;
+        if (!this.#closed) this.#logger.error('raft: writing a metadata snapshot failed; the log is kept', { nodeId: this.#nodeId, error: String(error) });
+      })
+      .finally(() => {
+        this.#snapshotting = false;
+      });
+  }
+
+  /**
+   * Writes a snapshot at the end of the last committed batch: the committed batches since the
+   * latest snapshot replayed onto its image, synced; then the log before it goes.
+   */
+  async #takeSnapshot(): Promise<void> {
+    const log = this.#log;
+    const store = this.#snapshots;
+    if (this.#closed || !log || !store) return;
+    const batches = this.#committed.all().filter((b) => b.baseOffset >= log.startOffset);
+    const last = batches[batches.length - 1];
+    if (!last) return;
+    const id: SnapshotId = { endOffset: nextOffsetAfter(last), epoch: last.epoch };
+    let image = this.#snapshotImage;
+    for (const batch of batches) image = new MetadataDelta(image).replay(batch.records).apply();
+    await store.save(id, imageToRecords(image), this.#clock.now());
+    this.#snapshotImage = image;
+    await log.dropBeforeSnapshot(id);
+    this.#committed.dropBefore(id.endOffset);
+    this.#logger.info('raft: metadata snapshot written', { nodeId: this.#nodeId, endOffset: id.endOffset, epoch: id.epoch, batches: batches.length });
+  }
+
+  /**
+   * Loads the leader's snapshot `id` with FetchSnapshot, chunk after chunk (outside the queue:
+   * the voter keeps answering), then installs it. Returns what the fetch loop does next.
+   */
+  async #fetchSnapshot(generation: number, leaderId: number, id: SnapshotId): Promise<'now' | 'backoff' | 'stop'> {
+    const chunks: Uint8Array[] = [];
+    let position = 0;
+    for (;;) {
+      if (generation !== this.#generation || this.#closed) return 'stop';
+      const request = fetchSnapshotRequest(this.#clusterId, this.#nodeId, this.#election.epoch, id, position, this.#maxFetchBytes);
+      const response = await this.#channel.send(leaderId, ApiKey.FetchSnapshot, RAFT_REQUEST_VERSIONS[ApiKey.FetchSnapshot], request, this.#timings.requestTimeoutMs);
+      const p = response.topics[0]?.partitions[0];
+      if (response.errorCode !== KafkaCode.NONE || !p) return 'backoff';
+      if (p.currentLeader.leaderEpoch > this.#election.epoch) {
+        await this.#serial(() => (generation === this.#generation ? this.#maybeTransition(p.currentLeader.leaderId, p.currentLeader.leaderEpoch) : undefined));
+        return 'stop';
+      }
+      // SNAPSHOT_NOT_FOUND (the leader wrote a newer one), POSITION_OUT_OF_RANGE: the next Fetch says which to load.
+      if (p.errorCode !== KafkaCode.NONE || p.position !== position) return 'backoff';
+      chunks.push(p.unalignedRecords.slice());
+      position += p.unalignedRecords.length;
+      // The leader answers: a long transfer must not make this voter stand for election.
+      await this.#serial(() => {
+        if (generation === this.#generation && this.#role === 'follower') this.#resetFetchTimer(generation);
+      });
+      if (position >= p.size) break;
+      if (p.unalignedRecords.length === 0) return 'backoff';
+    }
+    const records = decodeSnapshot(concat(chunks));
+    return this.#serial(async () => {
+      if (generation !== this.#generation || this.#role !== 'follower' || this.#closed) return 'stop';
+      await this.#installSnapshot(id, records);
+      this.#resetFetchTimer(generation);
+      return 'now';
+    });
+  }
+
+  // A follower makes the leader's snapshot its own: stored (synced) first, then its log starts after it.
+  async #installSnapshot(id: SnapshotId, records: readonly MetadataRecord[]): Promise<void> {
+    const log = this.#log!;
+    if (id.endOffset < this.#committed.end) return; // behind what this voter has committed: nothing to gain
+    const image = imageFromRecords(records); // a snapshot that does not replay is not stored
+    await this.#snapshots!.save(id, records, this.#clock.now());
+    await log.resetToSnapshot(id);
+    this.#snapshotImage = image;
+    this.#committed.resetTo(id.endOffset);
+    this.#logger.info('raft follower installed the leader\'s snapshot', { nodeId: this.#nodeId, endOffset: id.endOffset, epoch: id.epoch, records: records.length });
     this.#wakeFetchWaiters();
   }
 
