@@ -239,6 +239,7 @@ export class EmbeddedCluster {
               voters: this.#raftVoters(),
               raftTimings: { ...IN_PROCESS_RAFT_TIMINGS, ...this.#options.raftTimings },
               ...(this.#options.metadataSnapshotRecords !== undefined ? { metadataSnapshotRecords: this.#options.metadataSnapshotRecords } : {}),
+              ...(this.#options.leaderRebalance !== undefined ? { leaderRebalance: this.#options.leaderRebalance } : {}),
             }),
         transport: this.network.transportFor(id, tcpTransport()),
         clock,

@@ -154,4 +154,20 @@ describe('leader elections in an in-process cluster', () => {
     await cluster.restart(victim);
     await waitFor('leadership back on the preferred replicas', () => led().join() === preferred().join());
   }, 30_000);
+
+  it('with Raft voters too: the active controller, wherever it is, runs the rebalance with the settings given', async () => {
+    cluster = await createCluster({ brokers: 3, raftControllers: true, heartbeatIntervalMs: 100, sessionTimeoutMs: 1000, leaderRebalance: { intervalMs: 300 } });
+    const admin = cluster.client().admin();
+    await admin.createTopics({ topics: [{ topic: 'auto', numPartitions: 3, replicationFactor: 3 }] });
+    await cluster.waitForFullIsr(['auto']);
+    const preferred = () => cluster!.image().topic('auto')!.partitions.map((p) => p.replicas[0]);
+    const led = () => cluster!.image().topic('auto')!.partitions.map((p) => p.leader);
+    // A victim that is not the active controller: its death is then a partition failover only.
+    const victim = preferred().find((id) => id !== cluster!.controllerId())!;
+    await waitFor('every partition led by its preferred replica', () => led().join() === preferred().join());
+    await cluster.kill(victim);
+    await waitFor('leadership to move off the killed broker', () => !led().includes(victim));
+    await cluster.restart(victim);
+    await waitFor('leadership back on the preferred replicas', () => led().join() === preferred().join());
+  }, 60_000);
 });

@@ -91,19 +91,7 @@ export function clusterParts(cluster: ClusterOptions, context: ClusterPartsConte
       controllerId: () => quorum.leader().nodeId,
       async open(clusterId: string) {
         await quorum.open();
-        controller = new QuorumController({
-          quorum,
-          nodeId: context.nodeId,
-          clock: context.clock,
-          logger: context.logger,
-          numPartitions: context.numPartitions,
-          defaultReplicationFactor: context.defaultReplicationFactor,
-          clusterId,
-          ...(context.maxPartitions !== undefined ? { maxPartitions: context.maxPartitions } : {}),
-          ...(context.socketRequestMaxBytes !== undefined ? { socketRequestMaxBytes: context.socketRequestMaxBytes } : {}),
-          ...(cluster.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: cluster.sessionTimeoutMs } : {}),
-          ...(cluster.leaderRebalance !== undefined ? { leaderRebalance: cluster.leaderRebalance } : {}),
-        });
+        controller = hostedQuorumController(cluster, context, quorum, clusterId);
         await controller.whenIdle();
       },
       async close() {
@@ -134,6 +122,23 @@ export function clusterParts(cluster: ClusterOptions, context: ClusterPartsConte
       await channel.close?.();
     },
   };
+}
+
+/** The controller a voter runs over its metadata log, with the member's settings (one place for the single and the Raft voter). */
+function hostedQuorumController(cluster: ClusterOptions, context: ClusterPartsContext, quorum: MetadataQuorum, clusterId: string): QuorumController {
+  return new QuorumController({
+    quorum,
+    nodeId: context.nodeId,
+    clock: context.clock,
+    logger: context.logger,
+    numPartitions: context.numPartitions,
+    defaultReplicationFactor: context.defaultReplicationFactor,
+    clusterId,
+    ...(context.maxPartitions !== undefined ? { maxPartitions: context.maxPartitions } : {}),
+    ...(context.socketRequestMaxBytes !== undefined ? { socketRequestMaxBytes: context.socketRequestMaxBytes } : {}),
+    ...(cluster.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: cluster.sessionTimeoutMs } : {}),
+    ...(cluster.leaderRebalance !== undefined ? { leaderRebalance: cluster.leaderRebalance } : {}),
+  });
 }
 
 /** How long one request of the broker's controller channel may take (an admin operation commits through the quorum first). */
@@ -180,19 +185,8 @@ function raftVoterParts(cluster: ClusterOptions, context: ClusterPartsContext): 
     controllerId: () => quorum.leader().nodeId,
     async open(clusterId: string) {
       // The controller first: it sees the quorum's first leader change.
-      controller = new QuorumController({
-        quorum,
-        nodeId: context.nodeId,
-        clock: context.clock,
-        logger: context.logger,
-        numPartitions: context.numPartitions,
-        defaultReplicationFactor: context.defaultReplicationFactor,
-        // The first leader names the cluster with its proposal; every member then takes the log's.
-        clusterId,
-        ...(context.maxPartitions !== undefined ? { maxPartitions: context.maxPartitions } : {}),
-        ...(context.socketRequestMaxBytes !== undefined ? { socketRequestMaxBytes: context.socketRequestMaxBytes } : {}),
-        ...(cluster.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: cluster.sessionTimeoutMs } : {}),
-      });
+      // The first leader names the cluster with its proposal; every member then takes the log's.
+      controller = hostedQuorumController(cluster, context, quorum, clusterId);
       await quorum.open();
     },
     async close(crash = false) {
