@@ -17,12 +17,12 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../mod.ts';
 import type { Client } from '../core/client/client.ts';
 import { type BenchRow, report } from './harness.ts';
+import { freePort } from '../test/fixtures/free-port.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const scale = Number(process.env.BENCH_TIME_MS ?? 1000) / 1000;
@@ -31,16 +31,6 @@ const SIZES = [1000, 4000].map((n) => Math.max(100, Math.round(n * scale)));
 const PARTITIONS_PER_TOPIC = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => loadavg().map((l) => l.toFixed(2)).join('/');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** One broker + voter process; keeps the tail of its output for error messages. */
 class Node {

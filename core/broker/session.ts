@@ -35,6 +35,9 @@ import { SaslAuthenticator, type SaslListenerConfig } from './security/sasl-auth
 import { SaslAuthenticationError, type SaslCredentials } from './security/sasl-mechanisms.ts';
 import { KafkaCode } from '../kafka-error-codes.ts';
 
+/** #stamp's answer for a connection with nothing to add. */
+const NO_FIELDS: Partial<SessionRequestHeader> = Object.freeze({});
+
 /** The request header a session hands to the broker. */
 export interface SessionRequestHeader {
   readonly apiKey: number;
@@ -235,6 +238,8 @@ export class BrokerSession {
   readonly #clientHost: string | undefined;
   readonly #listener: string | undefined;
   #principal: string | undefined;
+  // What #stamp adds to every header (undefined: to be gathered again).
+  #stampFields: Partial<SessionRequestHeader> | undefined;
   readonly #sasl: SaslAuthenticator | undefined;
   /** A SASL step is under way: no other frame starts until it answers. */
   #authBusy = false;
@@ -537,9 +542,14 @@ export class BrokerSession {
 
   /** The header the broker sees: the decoded one with the peer, listener and principal. */
   #stamp(header: SessionRequestHeader): SessionRequestHeader {
-    if (this.#clientHost === undefined && this.#listener === undefined && this.#principal === undefined) return header;
+    // One spread per request: the connection's fields are gathered once, again only when the principal changes.
+    this.#stampFields ??= this.#connectionFields();
+    return this.#stampFields === NO_FIELDS ? header : { ...header, ...this.#stampFields };
+  }
+
+  #connectionFields(): Partial<SessionRequestHeader> {
+    if (this.#clientHost === undefined && this.#listener === undefined && this.#principal === undefined) return NO_FIELDS;
     return {
-      ...header,
       ...(this.#clientHost !== undefined ? { clientHost: this.#clientHost } : {}),
       ...(this.#listener !== undefined ? { listener: this.#listener } : {}),
       ...(this.#principal !== undefined ? { principal: this.#principal } : {}),
@@ -630,6 +640,7 @@ export class BrokerSession {
 
   #authenticated(sasl: SaslAuthenticator): void {
     this.#principal = sasl.principal;
+    this.#stampFields = undefined;
     this.#logger.debug('authenticated', { remote: this.#remote, mechanism: sasl.mechanism, principal: this.#principal });
   }
 

@@ -51,7 +51,7 @@ export function alterTopicResources<R extends AlterResource>(
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const refusal = refused(r);
       if (refusal) return { ...base, ...refusal };
-      const broker = r.resourceType === ResourceType.ctx && alterBroker !== undefined;
+      const broker = r.resourceType === ResourceType.broker && alterBroker !== undefined;
       if (r.resourceType !== ResourceType.topic && !broker) {
         return { ...base, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: 'Only topic configs can be altered; broker settings are static' };
       }

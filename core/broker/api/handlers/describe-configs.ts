@@ -15,7 +15,7 @@ import type { TopicImage } from '../../metadata/metadata-image.ts';
 import { access } from '../access.ts';
 
 /** Kafka's ConfigResource types. */
-export const ResourceType = Object.freeze({ topic: 2, ctx: 4, brokerLogger: 8 } as const);
+export const ResourceType = Object.freeze({ topic: 2, broker: 4, brokerLogger: 8 } as const);
 
 /** One described config entry (every field any version may carry). */
 export interface DescribedConfig {
@@ -98,7 +98,7 @@ function handleDescribeConfigs(ctx: BrokerContext, header: BrokerRequestHeader, 
     if (r.resourceType === ResourceType.topic && !can.allows('describe-configs', 'topic', r.resourceName)) {
       return { ...base, errorCode: KafkaCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `Not authorized to describe the configs of topic "${r.resourceName}"`, configs: [] };
     }
-    if ((r.resourceType === ResourceType.ctx || r.resourceType === ResourceType.brokerLogger) && !can.cluster('describe-configs')) {
+    if ((r.resourceType === ResourceType.broker || r.resourceType === ResourceType.brokerLogger) && !can.cluster('describe-configs')) {
       return { ...base, errorCode: KafkaCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Not authorized to describe broker configs', configs: [] };
     }
     // As Kafka: no keys, null or an empty list, means every config.
@@ -108,7 +108,7 @@ function handleDescribeConfigs(ctx: BrokerContext, header: BrokerRequestHeader, 
       const topic = ctx.image.topic(r.resourceName);
       if (!topic) return { ...base, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic "${r.resourceName}" does not exist`, configs: [] };
       entries = describeTopicConfigs(ctx, topic, keys);
-    } else if (r.resourceType === ResourceType.ctx) {
+    } else if (r.resourceType === ResourceType.broker) {
       if (r.resourceName !== '' && r.resourceName !== String(ctx.nodeId)) {
         return { ...base, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: `This is broker ${ctx.nodeId}, not ${r.resourceName}`, configs: [] };
       }

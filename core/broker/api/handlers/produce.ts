@@ -64,7 +64,6 @@ async function handleProduce(ctx: BrokerContext, header: BrokerRequestHeader, bo
   // Kafka's check: WRITE on each topic; the others answer TOPIC_AUTHORIZATION_FAILED and are not appended.
   const can = access(ctx, header);
   const writable = can.filter('write', 'topic', body.topicData.map((t) => t.name));
-  const unauthorized = kafkaError(KafkaCode.TOPIC_AUTHORIZATION_FAILED, 'Not authorized to write to this topic');
   let creationErrors = refusal !== null ? NO_FAILURES : createMissingTopics(ctx, body, writable, can);
   if (creationErrors instanceof Promise) creationErrors = await creationErrors;
   let settled: Array<{ name: string; partitionResponses: PartitionResult[] }>;
@@ -79,7 +78,11 @@ async function handleProduce(ctx: BrokerContext, header: BrokerRequestHeader, bo
     let i = 0;
     const errors = creationErrors;
     settled = body.topicData.map((data) => {
-      if (!writable(data.name)) return { name: data.name, partitionResponses: data.partitionData.map((p) => failed(p.index, unauthorized)) };
+      if (!writable(data.name)) {
+        // Built only for a refusal: an error (and its stack) per request is not free on the produce path.
+        const unauthorized = kafkaError(KafkaCode.TOPIC_AUTHORIZATION_FAILED, 'Not authorized to write to this topic');
+        return { name: data.name, partitionResponses: data.partitionData.map((p) => failed(p.index, unauthorized)) };
+      }
       if (internal(data.name)) {
         const refused = kafkaError(KafkaCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${data.name}`);
         return { name: data.name, partitionResponses: data.partitionData.map((p) => failed(p.index, refused)) };
